@@ -1,0 +1,32 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { EnvironmentConfig } from '../config';
+import { WonderNestChart } from './wondernest';
+
+/** A deployable stack: one Chart per environment, one Helm chart in dist/helm/<name>. */
+export interface StackDefinition {
+  /** Stack name: names the output file, the Helm chart and the Argo CD application. */
+  readonly name: string;
+  readonly description: string;
+  readonly create: (scope: Construct, id: string, env: EnvironmentConfig) => Chart;
+  /** NOTES.txt shown after `helm install`. */
+  readonly notes: string;
+}
+
+/** Every stack the project deploys. Add a stack here (and its config in config/). */
+export const STACKS: readonly StackDefinition[] = [
+  {
+    name: 'wondernest',
+    description: 'WonderNest: Ktor API, PostgreSQL 15, Redis 7.2, backups and monitoring',
+    create: (scope, id, env) => new WonderNestChart(scope, id, { env }),
+    notes: [
+      'WonderNest {{ .Values.environment }} is deployed to namespace wondernest.',
+      '',
+      'API:        https://{{ .Values.ingress.host }}/health',
+      'Secrets:    generated in-cluster (dev) or read from AWS Secrets Manager (prod); none are in this chart.',
+      'Backups:    kubectl -n wondernest get cronjobs',
+      'Restore:    kubectl -n wondernest create job --from=cronjob/postgres-restore postgres-restore-$(date +%s)',
+      '',
+    ].join('\n'),
+  },
+];

@@ -1,0 +1,271 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { EnvironmentConfig } from '../config';
+import { AppNamespace } from '../lib/app-namespace';
+import { DatabaseBackup } from '../lib/database-backup';
+import { AlertRuleGroup, backupPanels, backupRules, GrafanaDashboard, httpServicePanels, httpServiceRules, postgresPanels, postgresRules, redisPanels, redisRules } from '../lib/monitoring';
+import { PostgresDatabase } from '../lib/postgres-database';
+import { RedisCache } from '../lib/redis-cache';
+import { SecretsBackend } from '../lib/secrets-backend';
+import { ServiceGraph } from '../lib/service-graph';
+import { TlsIngress } from '../lib/tls-ingress';
+import { WebService } from '../lib/web-service';
+import { standardExternals, backupTarget, secretsProvider } from './stack-wiring';
+
+export interface WonderNestChartProps {
+  readonly env: EnvironmentConfig;
+}
+
+/**
+ * WonderNest (seed 000): Ktor API, PostgreSQL 15, Redis 7.2, backups, monitoring,
+ * and in dev pgAdmin and LocalStack. Composes library constructs only.
+ */
+export class WonderNestChart extends Chart {
+  public readonly graph: ServiceGraph;
+
+  constructor(scope: Construct, id: string, props: WonderNestChartProps) {
+    const { env } = props;
+    const cfg = env.stacks.wondernest;
+    const ns = cfg.namespace;
+    super(scope, id, { namespace: ns, disableResourceNameHashes: true });
+    const partOf = 'wondernest';
+    const release = env.monitoring.release;
+
+    new AppNamespace(this, 'namespace', { name: ns, labels: { 'app.kubernetes.io/part-of': partOf } });
+    const graph = this.graph = new ServiceGraph(this, 'graph', { namespace: ns, externals: standardExternals(env) });
+    const secrets = new SecretsBackend(this, 'secrets', { namespace: ns, provider: secretsProvider(env, cfg.aws), labels: { 'app.kubernetes.io/part-of': partOf } });
+
+    const pgSecret = secrets.secret('postgres-credentials', ['POSTGRES_PASSWORD', 'APP_PASSWORD', 'ANALYTICS_PASSWORD', 'EXPORTER_PASSWORD']);
+    const redisSecret = secrets.secret('redis-credentials', ['REDIS_PASSWORD']);
+    const apiSecret = secrets.secret('api-secrets', ['JWT_SECRET', 'SENDGRID_API_KEY']);
+
+    // --- data stores ---------------------------------------------------------------------
+    const postgres = new PostgresDatabase(this, 'postgres', {
+      namespace: ns,
+      partOf,
+      image: cfg.postgres.image,
+      database: cfg.postgres.database,
+      superuserPassword: pgSecret.POSTGRES_PASSWORD,
+      schemas: cfg.postgres.schemas,
+      extensions: cfg.postgres.extensions,
+      roles: [
+        { name: 'wondernest_app', access: 'owner', connectionLimit: cfg.appConnectionLimit, password: pgSecret.APP_PASSWORD },
+        { name: 'wondernest_analytics', access: 'readonly', connectionLimit: cfg.analyticsConnectionLimit, password: pgSecret.ANALYTICS_PASSWORD },
+        { name: 'postgres_exporter', access: 'monitor', connectionLimit: 3, password: pgSecret.EXPORTER_PASSWORD },
+      ],
+      settings: cfg.postgres.settings,
+      allowedCidrs: cfg.postgres.allowedCidrs,
+      resources: cfg.postgres.resources,
+      storage: cfg.postgres.storage,
+      exporter: { image: cfg.postgres.exporterImage, role: 'postgres_exporter', resources: cfg.postgres.exporterResources },
+      release,
+    });
+    graph.addComponent(postgres);
+
+    const redis = new RedisCache(this, 'redis', {
+      namespace: ns,
+      partOf,
+      image: cfg.redis.image,
+      password: redisSecret.REDIS_PASSWORD,
+      maxmemory: cfg.redis.maxmemory,
+      maxmemoryPolicy: cfg.redis.maxmemoryPolicy,
+      resources: cfg.redis.resources,
+      storage: cfg.redis.storage,
+      exporter: { image: cfg.redis.exporterImage, resources: cfg.redis.exporterResources },
+      release,
+    });
+    graph.addComponent(redis);
+
+    // --- dev tools -----------------------------------------------------------------------
+    let localstackHost: string | undefined;
+    if (cfg.localstack.enabled) {
+      const localstack = new WebService(this, 'localstack', {
+        namespace: ns,
+        name: 'localstack',
+        partOf,
+        component: 'dev-tool',
+        image: cfg.localstack.image,
+        port: 4566,
+        runAs: { user: 1000 },
+        resources: cfg.localstack.resources,
+        readinessPath: '/_localstack/health',
+        startupSeconds: 120,
+        replicas: 1,
+        env: { SERVICES: 's3,ses,sns,sqs', EAGER_SERVICE_LOADING: '1', DISABLE_EVENTS: '1', LOCALSTACK_HOST: 'localstack' },
+        configs: [{ path: '/etc/localstack/init/ready.d', files: { '10-buckets.sh': `#!/bin/sh\nset -eu\nawslocal s3 mb s3://${cfg.backups.bucket} || true\nawslocal s3api put-bucket-versioning --bucket ${cfg.backups.bucket} --versioning-configuration Status=Enabled\n` } }],
+        writablePaths: [{ path: '/var/lib/localstack', sizeLimit: '2Gi' }, { path: '/tmp', sizeLimit: '512Mi' }],
+      });
+      graph.addComponent(localstack);
+      localstackHost = localstack.host;
+    }
+
+    // --- api -----------------------------------------------------------------------------
+    const api = new WebService(this, 'api', {
+      namespace: ns,
+      name: 'api',
+      partOf,
+      image: cfg.api.image,
+      standIn: cfg.api.standIn,
+      port: 8080,
+      runAs: { user: 1001 },
+      resources: cfg.api.resources,
+      readinessPath: '/health',
+      startupSeconds: 60,
+      metricsPath: '/metrics',
+      release,
+      replicas: cfg.api.replicas,
+      autoscaling: cfg.api.autoscaling,
+      spreadAcrossZones: env.spreadAcrossZones,
+      env: {
+        DB_HOST: postgres.host,
+        DB_PORT: String(postgres.port),
+        DB_NAME: postgres.database,
+        DB_USERNAME: 'wondernest_app',
+        REDIS_HOST: redis.host,
+        REDIS_PORT: String(redis.port),
+        CORS_ALLOWED_ORIGINS: cfg.corsAllowedOrigins.join(','),
+        JAVA_TOOL_OPTIONS: '-XX:MaxRAMPercentage=75.0 -XX:+ExitOnOutOfMemoryError',
+        ...(localstackHost ? { AWS_ENDPOINT_URL: `http://${localstackHost}:4566` } : {}),
+      },
+      secretEnv: {
+        DB_PASSWORD: pgSecret.APP_PASSWORD,
+        REDIS_PASSWORD: redisSecret.REDIS_PASSWORD,
+        JWT_SECRET: apiSecret.JWT_SECRET,
+        SENDGRID_API_KEY: apiSecret.SENDGRID_API_KEY,
+      },
+    });
+    graph.addComponent(api);
+    graph.allow('ingress-controller', api, 'http');
+    graph.allow(api, postgres, 'postgres');
+    graph.allow(api, redis, 'redis');
+    if (localstackHost) graph.allow(api, 'localstack', 'http');
+    else graph.allowInternet(api, 443); // SendGrid and AWS APIs
+
+    new TlsIngress(this, 'ingress', {
+      namespace: ns,
+      name: 'api',
+      labels: { 'app.kubernetes.io/part-of': partOf },
+      host: cfg.host,
+      className: env.ingress.className,
+      clusterIssuer: env.tls.clusterIssuer,
+      routes: [{ serviceName: 'api', servicePort: 8080 }],
+      edge: { securityHeaders: { contentSecurityPolicy: "default-src 'self'", hstsSeconds: 31536000, frameOptions: 'DENY' } },
+    });
+
+    if (cfg.pgadmin.enabled) {
+      const pgadminSecret = secrets.secret('pgadmin-credentials', ['PGADMIN_DEFAULT_PASSWORD']);
+      const pgadmin = new WebService(this, 'pgadmin', {
+        namespace: ns,
+        name: 'pgadmin',
+        partOf,
+        component: 'dev-tool',
+        image: cfg.pgadmin.image,
+        port: 5050,
+        runAs: { user: 5050 },
+        resources: cfg.pgadmin.resources,
+        readinessPath: '/misc/ping',
+        startupSeconds: 120,
+        replicas: 1,
+        env: {
+          PGADMIN_DEFAULT_EMAIL: cfg.pgadmin.email,
+          PGADMIN_LISTEN_PORT: '5050',
+          PGADMIN_SERVER_JSON_FILE: '/pgadmin4/servers.json',
+          PGADMIN_DISABLE_POSTFIX: 'true',
+        },
+        secretEnv: { PGADMIN_DEFAULT_PASSWORD: pgadminSecret.PGADMIN_DEFAULT_PASSWORD },
+        configs: [{
+          path: '/pgadmin4',
+          asFiles: true,
+          files: {
+            'servers.json': JSON.stringify({ Servers: { 1: { Name: 'WonderNest', Group: 'Servers', Host: postgres.host, Port: postgres.port, MaintenanceDB: postgres.database, Username: 'wondernest_app', SSLMode: 'prefer' } } }, null, 2),
+            // A non-empty config_distro.py stops the entrypoint from writing into the read-only image.
+            'config_distro.py': "CA_FILE = '/etc/ssl/certs/ca-certificates.crt'\nLOG_FILE = '/dev/null'\nHELP_PATH = '../../docs'\nUPGRADE_CHECK_ENABLED = False\n",
+          },
+        }],
+        writablePaths: [{ path: '/var/lib/pgadmin', sizeLimit: '256Mi' }, { path: '/tmp', sizeLimit: '128Mi' }],
+      });
+      graph.addComponent(pgadmin);
+      graph.allow(pgadmin, postgres, 'postgres');
+    }
+
+    // --- backups -------------------------------------------------------------------------
+    // LocalStack accepts any key pair; generated ones keep literal credentials out of the manifests.
+    const s3Credentials = localstackHost ? secrets.secret('backup-s3-credentials', ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) : undefined;
+    const target = (engine: string) => backupTarget(cfg.backups, `${partOf}/${engine}`, cfg.aws, localstackHost, s3Credentials);
+    const pgBackup = new DatabaseBackup(this, 'postgres-backup', {
+      namespace: ns,
+      partOf,
+      name: 'postgres-backup',
+      helmPrefix: 'backups.postgres',
+      engine: 'postgres',
+      source: {
+        image: cfg.postgres.image,
+        runAsUser: 999,
+        env: { PGHOST: postgres.host, PGPORT: String(postgres.port), PGUSER: 'postgres', PGDATABASE: postgres.database },
+        secretEnv: { PGPASSWORD: pgSecret.POSTGRES_PASSWORD },
+      },
+      schedule: cfg.backups.postgresSchedule,
+      retentionDays: cfg.backups.retentionDays,
+      target: target('postgres'),
+      uploaderImage: cfg.backups.uploaderImage,
+      resources: cfg.backups.resources,
+    });
+    const redisBackup = new DatabaseBackup(this, 'redis-backup', {
+      namespace: ns,
+      partOf,
+      name: 'redis-backup',
+      helmPrefix: 'backups.redis',
+      engine: 'redis',
+      source: {
+        image: cfg.redis.image,
+        runAsUser: 999,
+        env: { REDIS_HOST: redis.host, REDIS_PORT: String(redis.port) },
+        secretEnv: { REDISCLI_AUTH: redisSecret.REDIS_PASSWORD },
+      },
+      schedule: cfg.backups.redisSchedule,
+      retentionDays: cfg.backups.retentionDays,
+      target: target('redis'),
+      uploaderImage: cfg.backups.uploaderImage,
+      resources: cfg.backups.resources,
+    });
+    const jobs = [
+      { c: pgBackup.component, store: postgres, port: 'postgres' },
+      { c: redisBackup.component, store: redis, port: 'redis' },
+      ...(pgBackup.restoreComponent ? [{ c: pgBackup.restoreComponent, store: postgres, port: 'postgres' }] : []),
+    ];
+    for (const j of jobs) {
+      graph.addComponent(j.c);
+      graph.allow(j.c, j.store, j.port);
+      if (localstackHost) graph.allow(j.c, 'localstack', 'http');
+      else graph.allowInternet(j.c, 443);
+    }
+
+    // --- monitoring ----------------------------------------------------------------------
+    new AlertRuleGroup(this, 'alerts', {
+      namespace: ns,
+      name: 'wondernest',
+      release,
+      rules: [
+        // The seed's HighErrorRate keeps its name; the other alerts are prefixed per component.
+        ...httpServiceRules({ namespace: ns, job: 'api', alertPrefix: '', errorMetric: 'http_requests_total', statusLabel: 'status', errorRateThreshold: 0.1 }),
+        ...postgresRules({ namespace: ns, job: 'postgres', alertPrefix: '', connectionsThreshold: 80 }),
+        ...redisRules({ namespace: ns, job: 'redis', alertPrefix: '', memoryRatio: 0.9 }),
+        ...backupRules({ namespace: ns, cronJob: 'postgres-backup', alertPrefix: 'Postgres', maxAgeHours: cfg.backups.maxAgeHours }),
+        ...backupRules({ namespace: ns, cronJob: 'redis-backup', alertPrefix: 'Redis', maxAgeHours: cfg.backups.maxAgeHours }),
+      ],
+    });
+    new GrafanaDashboard(this, 'dashboard', {
+      namespace: ns,
+      name: 'wondernest',
+      title: 'WonderNest',
+      release,
+      panels: [
+        ...httpServicePanels({ job: 'api', errorMetric: 'http_requests_total', statusLabel: 'status' }),
+        ...postgresPanels({ job: 'postgres' }),
+        ...redisPanels({ job: 'redis' }),
+        ...backupPanels({ cronJob: 'postgres-backup' }),
+        ...backupPanels({ cronJob: 'redis-backup' }),
+      ],
+    });
+  }
+}

@@ -1,0 +1,26 @@
+import { IMAGES } from './images';
+
+/**
+ * WonderNest facts from its seed that hold in every environment (database layout,
+ * roles, ports). Environments spread this and override sizes and toggles.
+ */
+export const WONDERNEST_BASE = {
+  namespace: 'wondernest',
+  postgres: {
+    image: IMAGES.postgres15,
+    exporterImage: IMAGES.postgresExporter,
+    database: 'wondernest_prod',
+    schemas: ['core', 'family', 'subscription', 'content', 'audio', 'analytics', 'ml', 'safety', 'audit'],
+    extensions: ['pg_stat_statements'] as const,
+    allowedCidrs: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'],
+    exporterResources: { cpuRequest: '25m', memoryRequest: '32Mi', memoryLimit: '64Mi' },
+  },
+  redis: {
+    image: IMAGES.redis72,
+    exporterImage: IMAGES.redisExporter,
+    maxmemoryPolicy: 'allkeys-lru' as const,
+    exporterResources: { cpuRequest: '25m', memoryRequest: '32Mi', memoryLimit: '64Mi' },
+  },
+  appConnectionLimit: 50,
+  analyticsConnectionLimit: 10,
+} as const;

@@ -1,0 +1,202 @@
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { isValidCron } from './config-schema';
+import { renderContainer, ResourceSpec, SecretKeyRef } from './container';
+import { HelmValues } from './helm';
+import { componentLabels, selectorLabels } from './labels';
+import { renderPodTemplate } from './pod-template';
+import { GraphComponent } from './service-graph';
+import { bindImage, VALUE_SCHEMAS, valueKey } from './workload-values';
+import * as scripts from './backup-scripts';
+
+/** Where backups are stored. */
+export interface BackupTarget {
+  readonly bucket: string;
+  /** Key prefix inside the bucket, e.g. `wondernest/postgres`. */
+  readonly prefix: string;
+  readonly region: string;
+  /** S3-compatible endpoint (LocalStack in dev). @default - Amazon S3 */
+  readonly endpointUrl?: string;
+  /** Static credentials (only for an S3-compatible dev endpoint). @default - none: IRSA via roleArn */
+  readonly credentials?: { readonly accessKeyId: SecretKeyRef; readonly secretAccessKey: SecretKeyRef };
+  /** IAM role for the backup service account (IRSA on EKS). @default - none */
+  readonly roleArn?: string;
+}
+
+/** How the dump container reaches its database. */
+export interface BackupSource {
+  /** Image with the database's client tools (the database image itself). */
+  readonly image: string;
+  readonly runAsUser: number;
+  readonly env: Readonly<Record<string, string>>;
+  readonly secretEnv: Readonly<Record<string, SecretKeyRef>>;
+}
+
+export type BackupEngine = 'postgres' | 'redis';
+
+export interface DatabaseBackupProps {
+  readonly namespace: string;
+  readonly partOf: string;
+  /** Names the CronJob(s), ServiceAccount and ConfigMap, e.g. `postgres-backup`. */
+  readonly name: string;
+  readonly engine: BackupEngine;
+  readonly source: BackupSource;
+  /** Cron schedule (UTC). */
+  readonly schedule: string;
+  /** Days backups are kept. */
+  readonly retentionDays: number;
+  readonly target: BackupTarget;
+  /** Pinned AWS CLI image used for upload, download and pruning. */
+  readonly uploaderImage: string;
+  readonly resources: ResourceSpec;
+  /** Scratch space for one dump. @default '2Gi' */
+  readonly scratchSize?: string;
+  /** Hard time limit of one run, seconds. @default 3600 */
+  readonly activeDeadlineSeconds?: number;
+  /** Also render a restore CronJob (suspended; run on demand). Postgres only. @default - true for postgres */
+  readonly restore?: boolean;
+  /** @default - name */
+  readonly helmPrefix?: string;
+}
+
+const SCRIPTS_DIR = '/scripts';
+const BACKUP_DIR = '/backup';
+const UPLOADER_UID = 1000;
+
+/**
+ * A scheduled, verified backup of one store to S3: an init container dumps with the
+ * database's own tools and checks the dump's integrity, then an AWS CLI container
+ * uploads it with its checksum and prunes backups older than the retention.
+ * Concurrency Forbid, deadlines and history limits keep runs bounded. For PostgreSQL
+ * a suspended restore CronJob is rendered too (run it with
+ * `kubectl create job --from=cronjob/<name>-restore ...`).
+ */
+export class DatabaseBackup extends Construct {
+  public readonly cronJob: k8s.KubeCronJob;
+  public readonly restoreCronJob?: k8s.KubeCronJob;
+  /** Graph component for the backup pods (they need the store and S3). */
+  public readonly component: GraphComponent;
+  /** Graph component for the restore pods. */
+  public readonly restoreComponent?: GraphComponent;
+
+  constructor(scope: Construct, id: string, props: DatabaseBackupProps) {
+    super(scope, id);
+    const where = `DatabaseBackup '${props.name}'`;
+    if (!isValidCron(props.schedule)) throw new Error(`${where}: schedule '${props.schedule}'; expected a five-field cron expression such as '0 2 * * *'`);
+    if (!Number.isInteger(props.retentionDays) || props.retentionDays < 1) throw new Error(`${where}: retentionDays ${props.retentionDays}; expected an integer >= 1`);
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(props.target.bucket)) throw new Error(`${where}: target.bucket '${props.target.bucket}'; expected an S3 bucket name (3-63 lowercase letters, digits, '.', '-')`);
+    if (props.target.credentials && !props.target.endpointUrl) throw new Error(`${where}: target.credentials are only for an S3-compatible endpoint; on AWS use target.roleArn (IRSA)`);
+    const restore = props.restore ?? props.engine === 'postgres';
+    if (restore && props.engine !== 'postgres') throw new Error(`${where}: restore is only rendered for postgres; got engine '${props.engine}'`);
+
+    const identity = { name: props.name, partOf: props.partOf, component: 'backup' };
+    const labels = componentLabels(identity);
+
+    new k8s.KubeConfigMap(this, 'scripts', {
+      metadata: { name: `${props.name}-scripts`, namespace: props.namespace, labels },
+      data: props.engine === 'postgres'
+        ? { 'dump.sh': scripts.postgresDumpScript, 'upload.sh': scripts.s3UploadScript, 'download.sh': scripts.s3DownloadScript, 'restore.sh': scripts.postgresRestoreScript }
+        : { 'dump.sh': scripts.redisDumpScript, 'upload.sh': scripts.s3UploadScript },
+    });
+    const sa = new k8s.KubeServiceAccount(this, 'sa', {
+      metadata: {
+        name: props.name,
+        namespace: props.namespace,
+        labels,
+        ...(props.target.roleArn ? { annotations: { 'eks.amazonaws.com/role-arn': props.target.roleArn } } : {}),
+      },
+      automountServiceAccountToken: false,
+    });
+
+    const s3Env: Record<string, string> = {
+      S3_BUCKET: props.target.bucket,
+      S3_PREFIX: props.target.prefix,
+      AWS_REGION: props.target.region,
+      AWS_DEFAULT_REGION: props.target.region,
+      BACKUP_DIR,
+      HOME: '/tmp',
+      ...(props.target.endpointUrl ? { S3_ENDPOINT_URL: props.target.endpointUrl } : {}),
+    };
+    const s3SecretEnv: Record<string, SecretKeyRef> = props.target.credentials
+      ? { AWS_ACCESS_KEY_ID: props.target.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: props.target.credentials.secretAccessKey }
+      : {};
+    const dbEnv = { ...props.source.env, BACKUP_DIR, BACKUP_NAME_PREFIX: props.engine };
+    const mounts: k8s.VolumeMount[] = [
+      { name: 'scripts', mountPath: SCRIPTS_DIR, readOnly: true },
+      { name: 'backup', mountPath: BACKUP_DIR },
+      { name: 'tmp', mountPath: '/tmp' },
+    ];
+    const volumes: k8s.Volume[] = [
+      { name: 'scripts', configMap: { name: `${props.name}-scripts`, defaultMode: 0o555 } },
+      { name: 'backup', emptyDir: { sizeLimit: k8s.Quantity.fromString(props.scratchSize ?? '2Gi') } },
+      { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+    ];
+
+    const jobPod = (component: string, init: k8s.Container, main: k8s.Container): k8s.PodTemplateSpec => renderPodTemplate({
+      labels: componentLabels({ ...identity, name: component }),
+      selector: selectorLabels({ ...identity, name: component }),
+      runAs: { user: props.source.runAsUser },
+      serviceAccountName: sa.name,
+      initContainers: [init],
+      containers: [main],
+      volumes,
+      restartPolicy: 'Never',
+    });
+    const cron = (cid: string, name: string, schedule: string, suspend: boolean, template: k8s.PodTemplateSpec): k8s.KubeCronJob => new k8s.KubeCronJob(this, cid, {
+      metadata: { name, namespace: props.namespace, labels },
+      spec: {
+        schedule,
+        timeZone: 'Etc/UTC',
+        suspend,
+        concurrencyPolicy: 'Forbid',
+        startingDeadlineSeconds: 600,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: {
+          metadata: { labels },
+          spec: { backoffLimit: suspend ? 0 : 2, activeDeadlineSeconds: props.activeDeadlineSeconds ?? 3600, template },
+        },
+      },
+    });
+
+    const uploader = (name: string, script: string, extraEnv: Record<string, string>): k8s.Container => renderContainer({
+      name,
+      image: props.uploaderImage,
+      runAs: { user: UPLOADER_UID },
+      resources: props.resources,
+      command: ['bash', `${SCRIPTS_DIR}/${script}`],
+      env: { ...s3Env, ...extraEnv },
+      secretEnv: s3SecretEnv,
+      volumeMounts: mounts,
+    });
+    const dbContainer = (name: string, script: string): k8s.Container => renderContainer({
+      name,
+      image: props.source.image,
+      runAs: { user: props.source.runAsUser },
+      resources: props.resources,
+      command: ['bash', `${SCRIPTS_DIR}/${script}`],
+      env: dbEnv,
+      secretEnv: props.source.secretEnv,
+      volumeMounts: mounts,
+    });
+
+    const upload = uploader('upload', 'upload.sh', { RETENTION_DAYS: String(props.retentionDays) });
+    this.cronJob = cron('cronjob', props.name, props.schedule, false, jobPod(props.name, dbContainer('dump', 'dump.sh'), upload));
+    this.component = { name: props.name, podLabels: selectorLabels(identity), ports: {} };
+
+    const helm = HelmValues.of(this);
+    const prefix = props.helmPrefix ?? valueKey(props.name);
+    helm.bind(this.cronJob, '/spec/schedule', `${prefix}.schedule`, VALUE_SCHEMAS.cron);
+    const retentionIndex = (upload.env ?? []).findIndex((e) => e.name === 'RETENTION_DAYS');
+    helm.bind(this.cronJob, `/spec/jobTemplate/spec/template/spec/containers/0/env/${retentionIndex}/value`, `${prefix}.retentionDays`,
+      { type: 'string', pattern: '^[1-9][0-9]*$', description: 'Days backups are kept' });
+    bindImage(this.cronJob, '/spec/jobTemplate/spec/template/spec/containers/0/image', `${prefix}.uploader`);
+
+    if (restore) {
+      const restoreName = props.name.replace(/-backup$/, '') + '-restore';
+      this.restoreCronJob = cron('restore', restoreName, '0 0 31 2 *', true,
+        jobPod(restoreName, uploader('download', 'download.sh', { BACKUP_KEY: 'latest' }), dbContainer('restore', 'restore.sh')));
+      this.restoreComponent = { name: restoreName, podLabels: selectorLabels({ ...identity, name: restoreName }), ports: {} };
+    }
+  }
+}

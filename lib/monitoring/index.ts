@@ -1,0 +1,4 @@
+export * from './alert-rules';
+export * from './alert-rule-group';
+export * from './grafana-dashboard';
+export { promString } from './validation';

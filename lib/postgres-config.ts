@@ -1,0 +1,547 @@
+/**
+ * Pure renderers for the PostgreSQL component: `postgresql.conf`, `pg_hba.conf` and the
+ * `/docker-entrypoint-initdb.d` init script of the official `postgres` image.
+ *
+ * Nothing secret is ever rendered: role passwords are read from environment variables when
+ * the init script runs and handed to psql as variables (`-v name="$ENV"`, used as `:'name'`),
+ * so they never appear in the script text, a ConfigMap or the rendered manifests.
+ *
+ * Errors name the offending field, the bad value and what is allowed, in the project's
+ * `<field>: got <value>; expected <what is allowed>` form.
+ */
+import { isIPv6 } from 'net';
+
+// ---------------------------------------------------------------------------------------------
+// postgresql.conf
+// ---------------------------------------------------------------------------------------------
+
+/** A `postgresql.conf` value: strings are single-quoted, numbers bare, booleans `on`/`off`. */
+export type PostgresSettingValue = string | number | boolean;
+
+/** Allowed `postgresql.conf` parameter names (lower case; dots for extension namespaces). */
+export const POSTGRES_SETTING_NAME_PATTERN = /^[a-z][a-z0-9_.]*$/;
+
+/** Settings always present in the rendered file unless the caller gives them. */
+export const POSTGRES_DEFAULT_SETTINGS: Readonly<Record<string, PostgresSettingValue>> = Object.freeze({
+  listen_addresses: '*',
+  password_encryption: 'scram-sha-256',
+});
+
+/** Directives that look like settings but splice in other files: not accepted as settings. */
+const CONF_DIRECTIVES = new Set(['include', 'include_dir', 'include_if_exists']);
+
+/**
+ * Renders `postgresql.conf`.
+ *
+ * Every key must match {@link POSTGRES_SETTING_NAME_PATTERN}. String values are single-quoted
+ * with `'` doubled and `\` escaped (the file's own quoting rules); control characters are
+ * rejected. Booleans render as `on`/`off`, finite numbers bare. `listen_addresses = '*'` and
+ * `password_encryption = 'scram-sha-256'` are added unless given. Keys are sorted, so the output
+ * does not depend on the order of `settings`.
+ *
+ * @throws Error naming the key, the value and what is allowed, for a bad key or value.
+ */
+export function renderPostgresqlConf(settings: Record<string, PostgresSettingValue>): string {
+  if (settings === null || typeof settings !== 'object' || Array.isArray(settings)) {
+    throw new Error(`renderPostgresqlConf settings: got ${describe(settings)}; expected an object of parameter name -> string | number | boolean`);
+  }
+  const merged: Record<string, PostgresSettingValue> = { ...POSTGRES_DEFAULT_SETTINGS, ...settings };
+  const lines = ['# postgresql.conf rendered by lib/postgres-config.ts (renderPostgresqlConf); do not edit by hand.'];
+  for (const key of Object.keys(merged).sort()) {
+    const value = merged[key];
+    if (!POSTGRES_SETTING_NAME_PATTERN.test(key)) {
+      throw new Error(
+        `postgresql.conf setting ${JSON.stringify(key)} (value ${describe(value)}): got key ${JSON.stringify(key)}; ` +
+          `expected a parameter name matching ${POSTGRES_SETTING_NAME_PATTERN} (lower case letters, digits, '_' and '.', starting with a letter)`,
+      );
+    }
+    if (CONF_DIRECTIVES.has(key)) {
+      throw new Error(
+        `postgresql.conf setting ${JSON.stringify(key)}: got ${describe(value)}; expected a configuration parameter, not an include directive ` +
+          `(${[...CONF_DIRECTIVES].join(', ')} are not allowed: the file must be self-contained)`,
+      );
+    }
+    lines.push(`${key} = ${renderConfValue(key, value)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+function renderConfValue(key: string, value: unknown): string {
+  if (typeof value === 'boolean') return value ? 'on' : 'off';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) {
+      throw new Error(`postgresql.conf setting ${JSON.stringify(key)}: got ${describe(value)}; expected a finite number`);
+    }
+    const text = String(value);
+    // Plain decimal numbers go bare; anything else (1e+21) is quoted and parsed by the server.
+    return /^-?\d+(\.\d+)?$/.test(text) ? text : `'${text}'`;
+  }
+  if (typeof value === 'string') {
+    if (/[\u0000-\u001f\u007f]/.test(value)) {
+      throw new Error(
+        `postgresql.conf setting ${JSON.stringify(key)}: got ${describe(value)}; expected a string without control characters (newline, tab, NUL...)`,
+      );
+    }
+    return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+  }
+  throw new Error(`postgresql.conf setting ${JSON.stringify(key)}: got ${describe(value)}; expected a string, a finite number or a boolean`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// pg_hba.conf
+// ---------------------------------------------------------------------------------------------
+
+/** Input of {@link renderPgHba}. */
+export interface PgHbaProps {
+  /**
+   * Networks allowed to connect over TCP (with a SCRAM password), in CIDR notation, IPv4
+   * (`10.244.0.0/16`) or IPv6 (`fd00::/8`). Host bits must be zero. Duplicates are dropped.
+   */
+  readonly allowedCidrs: string[];
+}
+
+/**
+ * Renders `pg_hba.conf`: `local all all peer` (the init scripts and `docker-entrypoint.sh`
+ * connect over the unix socket as OS user `postgres` without a password, so the image's
+ * `POSTGRES_USER` must be `postgres`), SCRAM over loopback (IPv4 and IPv6), then
+ * `host all all <cidr> scram-sha-256` per allowed CIDR. Anything not matched is rejected.
+ *
+ * @throws Error naming the index and value of an invalid CIDR.
+ */
+export function renderPgHba(props: PgHbaProps): string {
+  if (!props || !Array.isArray(props.allowedCidrs)) {
+    throw new Error(`pg_hba allowedCidrs: got ${describe(props?.allowedCidrs)}; expected an array of CIDR strings such as "10.244.0.0/16" or "fd00::/8"`);
+  }
+  const cidrs: string[] = [];
+  props.allowedCidrs.forEach((cidr, i) => {
+    const normalised = validateCidr(cidr, `pg_hba allowedCidrs[${i}]`);
+    if (!cidrs.includes(normalised)) cidrs.push(normalised);
+  });
+  const row = (type: string, address: string, method: string) =>
+    `${type.padEnd(7)} ${'all'.padEnd(9)} ${'all'.padEnd(9)} ${address.padEnd(24)} ${method}`.trimEnd();
+  const lines = [
+    '# pg_hba.conf rendered by lib/postgres-config.ts (renderPgHba); do not edit by hand.',
+    '# First match wins; anything not matched is rejected.',
+    `# ${'TYPE'.padEnd(5)} ${'DATABASE'.padEnd(9)} ${'USER'.padEnd(9)} ${'ADDRESS'.padEnd(24)} METHOD`,
+    '# Unix socket: OS user must equal database user (uid 999 is "postgres"); used by the init scripts.',
+    row('local', '', 'peer'),
+    '# Loopback (probes, exec into the pod): password required.',
+    row('host', '127.0.0.1/32', 'scram-sha-256'),
+    row('host', '::1/128', 'scram-sha-256'),
+  ];
+  if (cidrs.length > 0) lines.push('# Allowed networks.');
+  for (const cidr of cidrs) lines.push(row('host', cidr, 'scram-sha-256'));
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * Validates an IPv4 or IPv6 CIDR and returns it trimmed. Host bits must be zero.
+ * @throws Error naming `field`, the value and what is allowed.
+ */
+export function validateCidr(cidr: unknown, field: string): string {
+  const expected = 'an IPv4 or IPv6 network in CIDR notation with the host bits zero, e.g. "10.244.0.0/16", "192.168.1.7/32" or "fd00::/8"';
+  if (typeof cidr !== 'string') throw new Error(`${field}: got ${describe(cidr)}; expected ${expected}`);
+  const match = /^([^/\s]+)\/(\d{1,3})$/.exec(cidr.trim());
+  if (!match) throw new Error(`${field}: got ${JSON.stringify(cidr)}; expected ${expected}`);
+  const [, address, prefixText] = match;
+  const v4 = parseIpv4(address);
+  const bytes = v4 ?? parseIpv6(address);
+  if (!bytes) throw new Error(`${field}: got ${JSON.stringify(cidr)} (${JSON.stringify(address)} is not an IP address); expected ${expected}`);
+  const maxPrefix = bytes.length * 8;
+  const prefix = Number(prefixText);
+  if (prefix > maxPrefix || (prefixText.length > 1 && prefixText.startsWith('0'))) {
+    throw new Error(`${field}: got ${JSON.stringify(cidr)} (prefix length ${prefixText}); expected a prefix length from 0 to ${maxPrefix} for an IPv${v4 ? 4 : 6} address`);
+  }
+  for (let bit = prefix; bit < maxPrefix; bit++) {
+    if (bytes[bit >> 3] & (0x80 >> (bit & 7))) {
+      throw new Error(`${field}: got ${JSON.stringify(cidr)} (host bits set below /${prefix}); expected ${expected}`);
+    }
+  }
+  return `${address}/${prefix}`;
+}
+
+function parseIpv4(text: string): number[] | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4) return undefined;
+  const bytes: number[] = [];
+  for (const part of parts) {
+    if (!/^(0|[1-9]\d{0,2})$/.test(part)) return undefined;
+    const n = Number(part);
+    if (n > 255) return undefined;
+    bytes.push(n);
+  }
+  return bytes;
+}
+
+function parseIpv6(text: string): number[] | undefined {
+  if (text.includes('%') || !isIPv6(text)) return undefined;
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const groups = (half: string): number[] | undefined => {
+    if (half === '') return [];
+    const out: number[] = [];
+    const parts = half.split(':');
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i];
+      if (i === parts.length - 1 && part.includes('.')) {
+        const v4 = parseIpv4(part);
+        if (!v4) return undefined;
+        out.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
+      } else if (/^[0-9a-fA-F]{1,4}$/.test(part)) {
+        out.push(parseInt(part, 16));
+      } else {
+        return undefined;
+      }
+    }
+    return out;
+  };
+  const head = groups(halves[0]);
+  const tail = halves.length === 2 ? groups(halves[1]) : [];
+  if (!head || !tail) return undefined;
+  let words: number[];
+  if (halves.length === 2) {
+    const missing = 8 - head.length - tail.length;
+    if (missing < 1) return undefined;
+    words = [...head, ...new Array<number>(missing).fill(0), ...tail];
+  } else {
+    words = head;
+  }
+  if (words.length !== 8) return undefined;
+  return words.flatMap((w) => [w >> 8, w & 0xff]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Init script
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * What a role may do.
+ * - `owner`: owns every schema (runs migrations, full DDL); at most one per spec.
+ * - `readwrite`: DML on tables, sequences, EXECUTE on functions, incl. objects the owner creates later.
+ * - `readonly`: SELECT on tables and sequences (incl. future ones); sessions are read-only by default.
+ * - `monitor`: member of `pg_monitor` (statistics, pg_stat_statements); no data access.
+ */
+export type PostgresRoleAccess = 'owner' | 'readwrite' | 'readonly' | 'monitor';
+
+/** The access levels in {@link PostgresRoleAccess}. */
+export const POSTGRES_ROLE_ACCESS_LEVELS: readonly PostgresRoleAccess[] = ['owner', 'readwrite', 'readonly', 'monitor'];
+
+/** A login role created by the init script. */
+export interface PostgresRoleSpec {
+  /** Role name; matches {@link POSTGRES_IDENTIFIER_PATTERN}. */
+  readonly name: string;
+  /** What the role may do. */
+  readonly access: PostgresRoleAccess;
+  /** `CONNECTION LIMIT`; -1 for no limit. */
+  readonly connectionLimit: number;
+  /** env var holding the password */
+  readonly passwordEnv: string;
+}
+
+/** What the init script creates in `$POSTGRES_DB`. */
+export interface PostgresInitSpec {
+  /** Schemas to create (owned by the `owner` role, if any). */
+  readonly schemas: string[];
+  /** Extensions to create (`CREATE EXTENSION IF NOT EXISTS`), e.g. `uuid-ossp`, `pgcrypto`. */
+  readonly extensions: string[];
+  /** Login roles to create or update. */
+  readonly roles: PostgresRoleSpec[];
+}
+
+/** Allowed schema and role names: lower case, at most 63 bytes (PostgreSQL's NAMEDATALEN - 1). */
+export const POSTGRES_IDENTIFIER_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Allowed extension names (as in `pg_available_extensions`; `uuid-ossp` has a hyphen). */
+export const POSTGRES_EXTENSION_NAME_PATTERN = /^[a-z_][a-z0-9_-]{0,62}$/;
+
+/** Allowed names of the env vars holding role passwords (what bash can expand). */
+export const ENV_VAR_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Role names PostgreSQL reserves. */
+const RESERVED_ROLE_NAMES = new Set(['public', 'none', 'current_user', 'current_role', 'session_user']);
+
+/** Env vars the postgres image itself uses; a role password must come from its own variable. */
+const RESERVED_ENV_VARS = new Set(['POSTGRES_USER', 'POSTGRES_DB', 'POSTGRES_PASSWORD', 'PGPASSWORD']);
+
+/**
+ * Validates an init spec.
+ * @throws Error naming the field (e.g. `roles[1].connectionLimit`), the bad value and what is allowed.
+ */
+export function validatePostgresInitSpec(spec: PostgresInitSpec): void {
+  if (!spec || typeof spec !== 'object') throw new Error(`postgres init spec: got ${describe(spec)}; expected { schemas, extensions, roles }`);
+  for (const field of ['schemas', 'extensions', 'roles'] as const) {
+    if (!Array.isArray(spec[field])) throw new Error(`postgres init spec ${field}: got ${describe(spec[field])}; expected an array`);
+  }
+  const seenSchemas = new Set<string>();
+  spec.schemas.forEach((schema, i) => {
+    const field = `schemas[${i}]`;
+    checkIdentifier(schema, field);
+    if (schema.startsWith('pg_') || schema === 'information_schema') {
+      throw new Error(`${field}: got ${JSON.stringify(schema)}; expected a schema name not starting with "pg_" and not "information_schema" (reserved by PostgreSQL)`);
+    }
+    if (seenSchemas.has(schema)) throw new Error(`${field}: got ${JSON.stringify(schema)} again; expected each schema once`);
+    seenSchemas.add(schema);
+  });
+  const seenExtensions = new Set<string>();
+  spec.extensions.forEach((ext, i) => {
+    const field = `extensions[${i}]`;
+    if (typeof ext !== 'string' || !POSTGRES_EXTENSION_NAME_PATTERN.test(ext)) {
+      throw new Error(`${field}: got ${describe(ext)}; expected an extension name matching ${POSTGRES_EXTENSION_NAME_PATTERN}, e.g. "pgcrypto" or "uuid-ossp"`);
+    }
+    if (seenExtensions.has(ext)) throw new Error(`${field}: got ${JSON.stringify(ext)} again; expected each extension once`);
+    seenExtensions.add(ext);
+  });
+  const seenRoles = new Set<string>();
+  let owner: string | undefined;
+  spec.roles.forEach((role, i) => {
+    const field = `roles[${i}]`;
+    if (!role || typeof role !== 'object') throw new Error(`${field}: got ${describe(role)}; expected { name, access, connectionLimit, passwordEnv }`);
+    checkIdentifier(role.name, `${field}.name`);
+    if (RESERVED_ROLE_NAMES.has(role.name) || role.name.startsWith('pg_')) {
+      throw new Error(
+        `${field}.name: got ${JSON.stringify(role.name)}; expected a role name that is not reserved by PostgreSQL (${[...RESERVED_ROLE_NAMES].join(', ')}, pg_*)`,
+      );
+    }
+    if (seenRoles.has(role.name)) throw new Error(`${field}.name: got ${JSON.stringify(role.name)} again; expected each role name once`);
+    seenRoles.add(role.name);
+    if (!POSTGRES_ROLE_ACCESS_LEVELS.includes(role.access)) {
+      throw new Error(`${field}.access: got ${describe(role.access)}; expected one of ${POSTGRES_ROLE_ACCESS_LEVELS.map((a) => `"${a}"`).join(', ')}`);
+    }
+    if (role.access === 'owner') {
+      if (owner !== undefined) {
+        throw new Error(`${field}.access: got "owner" for role ${JSON.stringify(role.name)}; expected at most one owner role (${JSON.stringify(owner)} is already the owner)`);
+      }
+      owner = role.name;
+    }
+    if (typeof role.connectionLimit !== 'number' || !Number.isInteger(role.connectionLimit) || role.connectionLimit < -1 || role.connectionLimit > 2147483647) {
+      throw new Error(`${field}.connectionLimit: got ${describe(role.connectionLimit)}; expected an integer >= -1 (-1 means no limit)`);
+    }
+    if (typeof role.passwordEnv !== 'string' || !ENV_VAR_NAME_PATTERN.test(role.passwordEnv)) {
+      throw new Error(`${field}.passwordEnv: got ${describe(role.passwordEnv)}; expected an environment variable name matching ${ENV_VAR_NAME_PATTERN}`);
+    }
+    if (RESERVED_ENV_VARS.has(role.passwordEnv)) {
+      throw new Error(
+        `${field}.passwordEnv: got ${JSON.stringify(role.passwordEnv)}; expected a variable of the role's own, not one the postgres image or psql uses (${[...RESERVED_ENV_VARS].join(', ')})`,
+      );
+    }
+  });
+}
+
+/** The owner role of a spec, if any. */
+export function postgresOwnerRole(spec: PostgresInitSpec): PostgresRoleSpec | undefined {
+  return spec.roles.find((r) => r.access === 'owner');
+}
+
+/** Name of the psql variable that carries a role's password in the init script. */
+export function passwordVariableName(roleName: string): string {
+  return `pw_${roleName}`;
+}
+
+/**
+ * Renders the SQL (with psql meta-commands) that the init script feeds to psql. It expects
+ * psql variables `dbname` (the database) and one {@link passwordVariableName} per role.
+ * Exported so a later stack (e.g. row-level security) can append its own SQL to the same run;
+ * it runs as one transaction and is idempotent (re-running updates passwords, limits and grants).
+ */
+export function renderInitSql(spec: PostgresInitSpec): string {
+  validatePostgresInitSpec(spec);
+  const owner = postgresOwnerRole(spec);
+  const q = quoteIdent;
+  const grantor = owner ? q(owner.name) : 'CURRENT_USER';
+  const sql: string[] = [];
+  const section = (title: string) => sql.push('', `-- ${title}`);
+
+  sql.push(
+    '-- Rendered by lib/postgres-config.ts (renderInitSql); do not edit by hand.',
+    '-- Keep passwords out of error output, the server log and pg_stat_statements.',
+    '\\set VERBOSITY terse',
+    '\\set SHOW_CONTEXT never',
+    "SET log_statement = 'none';",
+    "SET log_min_error_statement = 'panic';",
+    'SET log_min_duration_statement = -1;',
+    'SET log_min_duration_sample = -1;',
+    'SET pg_stat_statements.track_utility = off;',
+    "SET password_encryption = 'scram-sha-256';",
+    "SET client_min_messages = 'warning';",
+    'BEGIN;',
+  );
+
+  if (spec.roles.length > 0) {
+    section('Refuse role names that are the bootstrap superuser (altering it would demote it).');
+    sql.push(
+      'DO $check$',
+      'BEGIN',
+      `  IF current_user = ANY (ARRAY[${spec.roles.map((r) => quoteLiteral(r.name)).join(', ')}]) THEN`,
+      "    RAISE EXCEPTION 'init spec role % is the bootstrap superuser (POSTGRES_USER); give the role another name', current_user;",
+      '  END IF;',
+      'END',
+      '$check$;',
+    );
+  }
+
+  section('Nothing for PUBLIC: every role gets exactly what its access level says.');
+  sql.push('REVOKE CONNECT, TEMPORARY ON DATABASE :"dbname" FROM PUBLIC;', 'REVOKE CREATE ON SCHEMA public FROM PUBLIC;');
+
+  if (spec.extensions.length > 0) {
+    section('Extensions.');
+    for (const ext of spec.extensions) sql.push(`CREATE EXTENSION IF NOT EXISTS ${q(ext)};`);
+  }
+
+  if (spec.roles.length > 0) {
+    section('Login roles: created if missing, then brought to the spec (password from the environment, SCRAM).');
+    for (const role of spec.roles) {
+      sql.push(
+        `SELECT format('CREATE ROLE %I', ${quoteLiteral(role.name)}) WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${quoteLiteral(role.name)}) \\gexec`,
+        `ALTER ROLE ${q(role.name)} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOREPLICATION NOBYPASSRLS ` +
+          `CONNECTION LIMIT ${role.connectionLimit} PASSWORD :'${passwordVariableName(role.name)}';`,
+        role.access === 'owner'
+          ? `GRANT CONNECT, CREATE, TEMPORARY ON DATABASE :"dbname" TO ${q(role.name)};`
+          : `GRANT CONNECT ON DATABASE :"dbname" TO ${q(role.name)};`,
+      );
+    }
+  }
+
+  if (spec.schemas.length > 0) {
+    section(owner ? `Schemas, owned by ${owner.name}.` : 'Schemas (no owner role: owned by the superuser).');
+    for (const schema of spec.schemas) {
+      if (owner) {
+        sql.push(`CREATE SCHEMA IF NOT EXISTS ${q(schema)} AUTHORIZATION ${q(owner.name)};`, `ALTER SCHEMA ${q(schema)} OWNER TO ${q(owner.name)};`);
+      } else {
+        sql.push(`CREATE SCHEMA IF NOT EXISTS ${q(schema)};`);
+      }
+      sql.push(`REVOKE ALL ON SCHEMA ${q(schema)} FROM PUBLIC;`);
+    }
+  }
+
+  for (const role of spec.roles) {
+    const r = q(role.name);
+    switch (role.access) {
+      case 'owner':
+        break;
+      case 'readwrite':
+        section(`${role.name}: read-write on tables, sequences and functions (now and future ones of ${owner ? owner.name : 'the superuser'}).`);
+        for (const schema of spec.schemas) {
+          const s = q(schema);
+          sql.push(
+            `GRANT USAGE ON SCHEMA ${s} TO ${r};`,
+            `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${s} TO ${r};`,
+            `GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA ${s} TO ${r};`,
+            `GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ${s} TO ${r};`,
+            `ALTER DEFAULT PRIVILEGES FOR ROLE ${grantor} IN SCHEMA ${s} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${r};`,
+            `ALTER DEFAULT PRIVILEGES FOR ROLE ${grantor} IN SCHEMA ${s} GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO ${r};`,
+            `ALTER DEFAULT PRIVILEGES FOR ROLE ${grantor} IN SCHEMA ${s} GRANT EXECUTE ON FUNCTIONS TO ${r};`,
+          );
+        }
+        break;
+      case 'readonly':
+        section(`${role.name}: read-only on tables and sequences (now and future ones of ${owner ? owner.name : 'the superuser'}).`);
+        for (const schema of spec.schemas) {
+          const s = q(schema);
+          sql.push(
+            `GRANT USAGE ON SCHEMA ${s} TO ${r};`,
+            `GRANT SELECT ON ALL TABLES IN SCHEMA ${s} TO ${r};`,
+            `GRANT SELECT ON ALL SEQUENCES IN SCHEMA ${s} TO ${r};`,
+            `ALTER DEFAULT PRIVILEGES FOR ROLE ${grantor} IN SCHEMA ${s} GRANT SELECT ON TABLES TO ${r};`,
+            `ALTER DEFAULT PRIVILEGES FOR ROLE ${grantor} IN SCHEMA ${s} GRANT SELECT ON SEQUENCES TO ${r};`,
+          );
+        }
+        sql.push(`ALTER ROLE ${r} SET default_transaction_read_only = on;`);
+        break;
+      case 'monitor':
+        section(`${role.name}: monitoring (pg_monitor).`);
+        sql.push(`GRANT pg_monitor TO ${r};`);
+        break;
+    }
+  }
+
+  if (spec.schemas.length > 0) {
+    const dataRoles = spec.roles.filter((r) => r.access !== 'monitor');
+    if (dataRoles.length > 0) {
+      section('Unqualified names resolve in the spec schemas first (extensions live in public).');
+      const path = [...spec.schemas.map(q), ...(spec.schemas.includes('public') ? [] : ['public'])].join(', ');
+      for (const role of dataRoles) sql.push(`ALTER ROLE ${q(role.name)} SET search_path = ${path};`);
+    }
+  }
+
+  sql.push('', 'COMMIT;');
+  return sql.join('\n') + '\n';
+}
+
+/**
+ * Renders a `/docker-entrypoint-initdb.d/*.sh` script for the official postgres image.
+ *
+ * It runs `psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB"` over the
+ * local socket with {@link renderInitSql}'s SQL on stdin (a quoted heredoc, so bash expands
+ * nothing in it). Each role password is read from its `passwordEnv` variable at run time and
+ * passed as `-v pw_<role>="$ENV"`; the script fails before touching the database if one is
+ * missing or empty. Mount it executable (mode 0555): `docker-entrypoint.sh` sources `.sh`
+ * files that are not executable, which would leak `set -u` into the entrypoint.
+ *
+ * @throws Error for an invalid spec (see {@link validatePostgresInitSpec}).
+ */
+export function renderInitScript(spec: PostgresInitSpec): string {
+  const body = renderInitSql(spec);
+  const delimiter = 'EOSQL';
+  if (body.split('\n').includes(delimiter)) throw new Error('renderInitScript: rendered SQL contains the heredoc delimiter line "EOSQL"');
+  const envChecks = spec.roles.map(
+    (r) => `: "\${${r.passwordEnv}:?${r.passwordEnv} must be set to the password of role ${r.name}}"`,
+  );
+  const psqlArgs = [
+    'psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" --no-psqlrc --quiet',
+    '-v dbname="$POSTGRES_DB"',
+    ...spec.roles.map((r) => `-v ${passwordVariableName(r.name)}="$${r.passwordEnv}"`),
+  ];
+  const summary =
+    `${spec.schemas.length} schema(s) [${spec.schemas.join(' ')}], ${spec.extensions.length} extension(s) [${spec.extensions.join(' ')}], ` +
+    `${spec.roles.length} role(s) [${spec.roles.map((r) => `${r.name}:${r.access}`).join(' ')}]`;
+  return [
+    '#!/usr/bin/env bash',
+    '# Rendered by lib/postgres-config.ts (renderInitScript); do not edit by hand.',
+    '# Run once by the postgres image\'s docker-entrypoint.sh on an empty data directory, as OS user',
+    '# postgres, over the local socket. Passwords come from the environment, never from this file.',
+    'set -euo pipefail',
+    '',
+    "log() { printf '%s [postgres-init] %s\\n' \"$(date -u '+%Y-%m-%dT%H:%M:%SZ')\" \"$*\"; }",
+    '',
+    ': "${POSTGRES_USER:?POSTGRES_USER must be set}"',
+    ': "${POSTGRES_DB:?POSTGRES_DB must be set}"',
+    ...envChecks,
+    '',
+    `log "initialising database \${POSTGRES_DB}: ${summary}"`,
+    psqlArgs.join(' \\\n  ') + ` <<'${delimiter}'`,
+    body.trimEnd(),
+    delimiter,
+    'log "database ${POSTGRES_DB} initialised"',
+    '',
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+// ---------------------------------------------------------------------------------------------
+
+/** Double-quotes an SQL identifier (doubling embedded quotes). */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Single-quotes an SQL string literal (standard_conforming_strings: doubles `'`). */
+export function quoteLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+function checkIdentifier(name: unknown, field: string): asserts name is string {
+  if (typeof name !== 'string' || !POSTGRES_IDENTIFIER_PATTERN.test(name)) {
+    throw new Error(`${field}: got ${describe(name)}; expected an identifier matching ${POSTGRES_IDENTIFIER_PATTERN} (lower case letter or '_', then up to 62 lower case letters, digits or '_')`);
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

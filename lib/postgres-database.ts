@@ -1,0 +1,157 @@
+import { Construct } from 'constructs';
+import { ResourceSpec, SecretKeyRef } from './container';
+import { PostgresRoleAccess, renderInitScript, renderPgHba, renderPostgresqlConf } from './postgres-config';
+import { StatefulStore, StorageSpec } from './stateful-store';
+
+/** A database role created at initialization. */
+export interface PostgresRole {
+  /** Role name (SQL identifier). */
+  readonly name: string;
+  /** What the role may do: `owner` owns the schemas (migrations), `readwrite` CRUD, `readonly` SELECT, `monitor` pg_monitor. */
+  readonly access: PostgresRoleAccess;
+  /** Maximum concurrent connections (-1 = unlimited). */
+  readonly connectionLimit: number;
+  /** Where its password is. */
+  readonly password: SecretKeyRef;
+}
+
+export interface PostgresDatabaseProps {
+  readonly namespace: string;
+  /** @default 'postgres' */
+  readonly name?: string;
+  readonly partOf: string;
+  /** Official `postgres` image (Debian variant), pinned. */
+  readonly image: string;
+  /** Database created at initialization. */
+  readonly database: string;
+  /** Password of the `postgres` superuser. */
+  readonly superuserPassword: SecretKeyRef;
+  readonly schemas: readonly string[];
+  /** Extensions created in the database (pg_stat_statements is preloaded automatically). @default [] */
+  readonly extensions?: readonly string[];
+  readonly roles: readonly PostgresRole[];
+  /** postgresql.conf settings (tuning). */
+  readonly settings: Readonly<Record<string, string | number | boolean>>;
+  /** Client networks allowed by pg_hba (SCRAM-SHA-256). @default RFC 1918 ranges */
+  readonly allowedCidrs?: readonly string[];
+  readonly resources: ResourceSpec;
+  readonly storage: StorageSpec;
+  /** postgres-exporter sidecar. @default - no exporter */
+  readonly exporter?: {
+    readonly image: string;
+    /** Role (with access `monitor`) the exporter connects as. */
+    readonly role: string;
+    readonly resources: ResourceSpec;
+  };
+  readonly release?: string;
+  /** Seconds allowed for first initialization or crash recovery. @default 300 */
+  readonly startupSeconds?: number;
+  /** @default - name */
+  readonly helmPrefix?: string;
+}
+
+const PG_UID = 999; // `postgres` in the official Debian image
+
+/** Environment variable that carries a role's password to the init script. */
+export function rolePasswordEnv(role: string): string {
+  return `PG_ROLE_${role.toUpperCase()}_PASSWORD`;
+}
+
+/**
+ * PostgreSQL on the official image, non-root (uid 999) with a read-only root fs:
+ * tuned postgresql.conf, SCRAM-only pg_hba, an init script that creates schemas,
+ * extensions and least-privilege roles (passwords from Secrets, never rendered),
+ * data checksums, `pg_isready` probes and a postgres-exporter sidecar.
+ */
+export class PostgresDatabase extends StatefulStore {
+  public readonly database: string;
+  public readonly superuserPassword: SecretKeyRef;
+
+  constructor(scope: Construct, id: string, props: PostgresDatabaseProps) {
+    const name = props.name ?? 'postgres';
+    const extensions = props.extensions ?? [];
+    const roleNames = props.roles.map((r) => r.name);
+    if (new Set(roleNames).size !== roleNames.length) throw new Error(`PostgresDatabase '${name}': roles ${JSON.stringify(roleNames)} contain duplicates; expected unique role names`);
+    const exporterRole = props.exporter ? props.roles.find((r) => r.name === props.exporter!.role) : undefined;
+    if (props.exporter && exporterRole?.access !== 'monitor') {
+      throw new Error(`PostgresDatabase '${name}': exporter.role '${props.exporter.role}'; expected the name of a role with access 'monitor' (roles: ${roleNames.join(', ')})`);
+    }
+    const settings: Record<string, string | number | boolean> = { ...props.settings };
+    if (extensions.includes('pg_stat_statements')) {
+      const preload = String(settings.shared_preload_libraries ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+      if (!preload.includes('pg_stat_statements')) preload.push('pg_stat_statements');
+      settings.shared_preload_libraries = preload.join(',');
+    }
+    const port = Number(settings.port ?? 5432);
+    const pgIsReady = ['pg_isready', '--host=127.0.0.1', `--port=${port}`, '--username=postgres', `--dbname=${props.database}`];
+
+    super(scope, id, {
+      namespace: props.namespace,
+      name,
+      partOf: props.partOf,
+      component: 'database',
+      port: { name: 'postgres', number: port },
+      runAs: { user: PG_UID },
+      dataPath: '/var/lib/postgresql/data',
+      storage: props.storage,
+      shmSize: '256Mi',
+      release: props.release,
+      helmPrefix: props.helmPrefix,
+      configs: [
+        {
+          suffix: 'config',
+          mountPath: '/etc/postgresql',
+          files: {
+            'postgresql.conf': renderPostgresqlConf(settings),
+            'pg_hba.conf': renderPgHba({ allowedCidrs: [...(props.allowedCidrs ?? ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'])] }),
+          },
+        },
+        {
+          suffix: 'init',
+          mountPath: '/docker-entrypoint-initdb.d',
+          defaultMode: 0o555,
+          files: {
+            '10-init-database.sh': renderInitScript({
+              schemas: [...props.schemas],
+              extensions: [...extensions],
+              roles: props.roles.map((r) => ({ name: r.name, access: r.access, connectionLimit: r.connectionLimit, passwordEnv: rolePasswordEnv(r.name) })),
+            }),
+          },
+        },
+      ],
+      container: {
+        image: props.image,
+        runAs: { user: PG_UID },
+        resources: props.resources,
+        args: ['postgres', '-c', 'config_file=/etc/postgresql/postgresql.conf', '-c', 'hba_file=/etc/postgresql/pg_hba.conf'],
+        env: {
+          POSTGRES_USER: 'postgres',
+          POSTGRES_DB: props.database,
+          PGDATA: '/var/lib/postgresql/data/pgdata',
+          POSTGRES_INITDB_ARGS: '--data-checksums --auth-local=peer --auth-host=scram-sha-256',
+        },
+        secretEnv: {
+          POSTGRES_PASSWORD: props.superuserPassword,
+          ...Object.fromEntries(props.roles.map((r) => [rolePasswordEnv(r.name), r.password])),
+        },
+        readiness: { exec: pgIsReady, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+        liveness: { exec: pgIsReady, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 6 },
+        startupSeconds: props.startupSeconds ?? 300,
+        writablePaths: [{ path: '/var/run/postgresql', sizeLimit: '16Mi' }, { path: '/tmp', sizeLimit: '256Mi' }],
+      },
+      exporter: props.exporter && {
+        image: props.exporter.image,
+        port: 9187,
+        runAs: { user: 65534 },
+        resources: props.exporter.resources,
+        env: {
+          DATA_SOURCE_URI: `127.0.0.1:${port}/${props.database}?sslmode=disable`,
+          DATA_SOURCE_USER: props.exporter.role,
+        },
+        secretEnv: { DATA_SOURCE_PASS: exporterRole!.password },
+      },
+    });
+    this.database = props.database;
+    this.superuserPassword = props.superuserPassword;
+  }
+}

@@ -1,0 +1,141 @@
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import {
+  ExternalSecret,
+  ExternalSecretSpecDataFromSourceRefGeneratorRefKind,
+  ExternalSecretSpecRefreshPolicy,
+  ExternalSecretSpecSecretStoreRefKind,
+  ExternalSecretSpecTargetCreationPolicy,
+  ExternalSecretSpecTargetDeletionPolicy,
+  SecretStore,
+  SecretStoreSpecProviderAwsService,
+} from '../imports/external-secrets.io';
+import { Password } from '../imports/generators.external-secrets.io';
+import { SecretKeyRef } from './container';
+
+/** Where a stack's secret values come from. */
+export type SecretsProvider =
+  /** Random values generated once inside the cluster (External Secrets `Password` generator), never rotated by a re-sync. */
+  | { readonly kind: 'generated' }
+  /** AWS Secrets Manager through a namespaced SecretStore authenticated with IRSA. */
+  | {
+    readonly kind: 'aws-secrets-manager';
+    readonly region: string;
+    /** IAM role (IRSA) allowed to read `<keyPrefix>/*`. */
+    readonly roleArn: string;
+    /** Secrets Manager name prefix, e.g. `prod/wondernest`. Each Kubernetes Secret maps to `<keyPrefix>/<secret name>`, a JSON object holding its keys. */
+    readonly keyPrefix: string;
+    /** How often values are re-read. @default '1h' */
+    readonly refreshInterval?: string;
+  };
+
+export interface SecretsBackendProps {
+  readonly namespace: string;
+  readonly provider: SecretsProvider;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const STORE_NAME = 'aws-secrets-manager';
+
+/** Annotations that keep generated secrets out of reach of pruning by Argo CD and uninstall by Helm. */
+export const KEEP_ANNOTATIONS = {
+  'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
+  'helm.sh/resource-policy': 'keep',
+};
+
+/**
+ * Declares a stack's Secrets without ever rendering a value.
+ *
+ * - `generated`: one `Password` generator and one ExternalSecret per Secret with
+ *   `refreshPolicy: CreatedOnce`, so values are made once in the cluster and a re-sync
+ *   never rotates them (a rotated database password would lock the app out of its data).
+ * - `aws-secrets-manager`: a namespaced SecretStore (IRSA service account) and one
+ *   ExternalSecret per Secret reading `<keyPrefix>/<secret>`.
+ */
+export class SecretsBackend extends Construct {
+  public readonly provider: SecretsProvider;
+  private readonly namespace: string;
+  private readonly labels: Readonly<Record<string, string>>;
+  private readonly names = new Set<string>();
+
+  constructor(scope: Construct, id: string, props: SecretsBackendProps) {
+    super(scope, id);
+    this.provider = props.provider;
+    this.namespace = props.namespace;
+    this.labels = props.labels ?? {};
+    const p = props.provider;
+    if (p.kind === 'aws-secrets-manager') {
+      if (!/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/.test(p.region)) throw new Error(`SecretsBackend.provider.region: got '${p.region}'; expected an AWS region such as 'eu-west-1'`);
+      if (!/^[A-Za-z0-9/_+=.@-]+$/.test(p.keyPrefix)) throw new Error(`SecretsBackend.provider.keyPrefix: got '${p.keyPrefix}'; expected a Secrets Manager name prefix such as 'prod/wondernest'`);
+      const sa = new k8s.KubeServiceAccount(this, 'store-sa', {
+        metadata: { name: 'external-secrets-reader', namespace: this.namespace, labels: { ...this.labels }, annotations: { 'eks.amazonaws.com/role-arn': p.roleArn } },
+        automountServiceAccountToken: false,
+      });
+      new SecretStore(this, 'store', {
+        metadata: { name: STORE_NAME, namespace: this.namespace, labels: { ...this.labels } },
+        spec: {
+          provider: {
+            aws: {
+              service: SecretStoreSpecProviderAwsService.SECRETS_MANAGER,
+              region: p.region,
+              auth: { jwt: { serviceAccountRef: { name: sa.name } } },
+            },
+          },
+        },
+      });
+    }
+  }
+
+  /**
+   * Declares a Secret with the given keys and returns references to them.
+   * @param name the Kubernetes Secret name
+   * @param keys keys of the Secret (environment-variable style)
+   */
+  public secret(name: string, keys: readonly string[]): Record<string, SecretKeyRef> {
+    if (this.names.has(name)) throw new Error(`SecretsBackend: secret '${name}' is declared twice; expected unique names`);
+    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) throw new Error(`SecretsBackend: secret name '${name}'; expected a DNS-1123 label`);
+    if (keys.length === 0) throw new Error(`SecretsBackend: secret '${name}' has no keys; expected at least one`);
+    for (const k of keys) if (!KEY.test(k)) throw new Error(`SecretsBackend: secret '${name}' key '${k}'; expected a name matching ${KEY}`);
+    if (new Set(keys).size !== keys.length) throw new Error(`SecretsBackend: secret '${name}' keys ${JSON.stringify(keys)} contain duplicates`);
+    this.names.add(name);
+    const p = this.provider;
+    const metadata = { name, namespace: this.namespace, labels: { ...this.labels } };
+
+    if (p.kind === 'generated') {
+      new Password(this, `${name}-generator`, {
+        metadata,
+        spec: { length: 32, digits: 8, symbols: 0, noUpper: false, allowRepeat: true, secretKeys: [...keys] },
+      });
+      new ExternalSecret(this, `${name}-external`, {
+        metadata: { ...metadata, annotations: { ...KEEP_ANNOTATIONS } },
+        spec: {
+          refreshPolicy: ExternalSecretSpecRefreshPolicy.CREATED_ONCE,
+          target: {
+            name,
+            creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,
+            deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,
+          },
+          dataFrom: [{
+            sourceRef: { generatorRef: { apiVersion: 'generators.external-secrets.io/v1alpha1', kind: ExternalSecretSpecDataFromSourceRefGeneratorRefKind.PASSWORD, name } },
+          }],
+        },
+      });
+    } else {
+      new ExternalSecret(this, `${name}-external`, {
+        metadata: { ...metadata, annotations: { 'argocd.argoproj.io/sync-options': 'Prune=false' } },
+        spec: {
+          refreshInterval: p.refreshInterval ?? '1h',
+          secretStoreRef: { name: STORE_NAME, kind: ExternalSecretSpecSecretStoreRefKind.SECRET_STORE },
+          target: {
+            name,
+            creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,
+            deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,
+          },
+          data: keys.map((k) => ({ secretKey: k, remoteRef: { key: `${p.keyPrefix}/${name}`, property: k } })),
+        },
+      });
+    }
+    return Object.fromEntries(keys.map((k) => [k, { secret: name, key: k }]));
+  }
+}

@@ -1,0 +1,198 @@
+import { Lazy } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+
+/** A pod group inside the stack's namespace that takes part in the graph. */
+export interface GraphComponent {
+  /** Component name (unique in the graph). */
+  readonly name: string;
+  /** Labels that select exactly this component's pods. */
+  readonly podLabels: Readonly<Record<string, string>>;
+  /** Named ports the component listens on. */
+  readonly ports: Readonly<Record<string, number>>;
+  /** Names of `ports` that Prometheus scrapes. @default - none */
+  readonly metricsPorts?: readonly string[];
+}
+
+/** Pods outside the namespace, selected by namespace name and pod labels. */
+export interface ExternalPeer {
+  /** Namespace the pods run in. */
+  readonly namespace: string;
+  /** Labels of the pods. @default - every pod of the namespace */
+  readonly podLabels?: Readonly<Record<string, string>>;
+}
+
+/** One allowed connection. */
+export interface Flow {
+  /** Source component or external peer name. */
+  readonly from: string;
+  /** Destination component, external peer name, or `internet`. */
+  readonly to: string;
+  readonly port: number;
+  readonly protocol: 'TCP' | 'UDP';
+}
+
+export interface ServiceGraphProps {
+  /** Namespace of the stack. */
+  readonly namespace: string;
+  /** Where cluster DNS runs. @default kube-system pods labelled k8s-app=kube-dns */
+  readonly dns?: ExternalPeer;
+  /** External peers by name, e.g. `ingress-controller`, `prometheus`. */
+  readonly externals?: Readonly<Record<string, ExternalPeer>>;
+  /** Name of the external peer that scrapes metrics ports. @default 'prometheus' when present in `externals` */
+  readonly scraper?: string;
+  /** CIDRs that count as "inside" and are excluded from internet egress. @default RFC 1918 ranges and link-local */
+  readonly privateCidrs?: readonly string[];
+}
+
+const INTERNET = 'internet';
+
+/**
+ * The stack's service graph: which pod talks to which on what port.
+ *
+ * Renders a namespace-wide default deny (ingress and egress), DNS egress for
+ * every pod, and one NetworkPolicy per component holding exactly its declared
+ * inbound and outbound flows. Metrics ports are opened to the scraper.
+ */
+export class ServiceGraph extends Construct {
+  public readonly namespace: string;
+  private readonly components = new Map<string, GraphComponent>();
+  private readonly externals: Record<string, ExternalPeer>;
+  private readonly flowList: Flow[] = [];
+  private readonly privateCidrs: readonly string[];
+  private readonly scraper?: string;
+
+  constructor(scope: Construct, id: string, props: ServiceGraphProps) {
+    super(scope, id);
+    this.namespace = props.namespace;
+    this.externals = { ...(props.externals ?? {}) };
+    this.privateCidrs = props.privateCidrs ?? ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16'];
+    this.scraper = props.scraper ?? ('prometheus' in this.externals ? 'prometheus' : undefined);
+    if (this.scraper && !(this.scraper in this.externals)) {
+      throw new Error(`ServiceGraph.scraper: got '${this.scraper}'; expected one of the external peers: ${Object.keys(this.externals).join(', ') || '(none)'}`);
+    }
+    const dns = props.dns ?? { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } };
+
+    new k8s.KubeNetworkPolicy(this, 'default-deny', {
+      metadata: { name: 'default-deny', namespace: this.namespace },
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    });
+    new k8s.KubeNetworkPolicy(this, 'allow-dns', {
+      metadata: { name: 'allow-dns', namespace: this.namespace },
+      spec: {
+        podSelector: {},
+        policyTypes: ['Egress'],
+        egress: [{ to: [peerSelector(dns)], ports: [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) }] }],
+      },
+    });
+  }
+
+  /** Every declared flow (metrics scrapes included), sorted. */
+  public get flows(): readonly Flow[] {
+    return [...this.flowList].sort((a, b) => `${a.from}>${a.to}:${a.port}`.localeCompare(`${b.from}>${b.to}:${b.port}`));
+  }
+
+  /** Component names in the graph. */
+  public get componentNames(): readonly string[] {
+    return [...this.components.keys()];
+  }
+
+  /** Adds a component and renders its NetworkPolicy. Its metrics ports are opened to the scraper. */
+  public addComponent(component: GraphComponent): GraphComponent {
+    if (this.components.has(component.name) || component.name in this.externals || component.name === INTERNET) {
+      throw new Error(`ServiceGraph: component '${component.name}' is already in the graph; expected unique names`);
+    }
+    if (Object.keys(component.podLabels).length === 0) {
+      throw new Error(`ServiceGraph: component '${component.name}' has no podLabels; expected labels that select only its pods`);
+    }
+    this.components.set(component.name, component);
+    for (const m of component.metricsPorts ?? []) {
+      if (!this.scraper) throw new Error(`ServiceGraph: component '${component.name}' exposes metrics port '${m}' but the graph has no scraper peer; add 'prometheus' to externals`);
+      this.allow(this.scraper, component.name, m);
+    }
+
+    new k8s.KubeNetworkPolicy(this, `policy-${component.name}`, {
+      metadata: { name: component.name, namespace: this.namespace },
+      spec: {
+        podSelector: { matchLabels: { ...component.podLabels } },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: Lazy.any({ produce: () => this.ingressRules(component.name) }) as unknown as k8s.NetworkPolicyIngressRule[],
+        egress: Lazy.any({ produce: () => this.egressRules(component.name) }) as unknown as k8s.NetworkPolicyEgressRule[],
+      },
+    });
+    return component;
+  }
+
+  /**
+   * Allows `from` to open connections to `to` on a port.
+   * @param from component or external peer name
+   * @param to component or external peer name
+   * @param port a named port of `to` (components) or a port number
+   */
+  public allow(from: string | GraphComponent, to: string | GraphComponent, port: string | number, protocol: 'TCP' | 'UDP' = 'TCP'): void {
+    const src = typeof from === 'string' ? from : from.name;
+    const dst = typeof to === 'string' ? to : to.name;
+    this.assertKnown(src, 'from');
+    this.assertKnown(dst, 'to');
+    if (!this.components.has(src) && !this.components.has(dst)) {
+      throw new Error(`ServiceGraph.allow: '${src}' -> '${dst}' connects two external peers; expected at least one component of this namespace`);
+    }
+    let portNumber: number;
+    if (typeof port === 'number') {
+      portNumber = port;
+    } else {
+      const target = this.components.get(dst);
+      const found = target?.ports[port];
+      if (found === undefined) {
+        throw new Error(`ServiceGraph.allow: '${src}' -> '${dst}' port '${port}' is unknown; expected one of: ${Object.keys(target?.ports ?? {}).join(', ') || '(a port number for external peers)'}`);
+      }
+      portNumber = found;
+    }
+    if (!Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535) {
+      throw new Error(`ServiceGraph.allow: '${src}' -> '${dst}' port ${portNumber}; expected an integer between 1 and 65535`);
+    }
+    if (!this.flowList.some((f) => f.from === src && f.to === dst && f.port === portNumber && f.protocol === protocol)) {
+      this.flowList.push({ from: src, to: dst, port: portNumber, protocol });
+    }
+  }
+
+  /** Allows a component to reach addresses outside the cluster's private ranges (e.g. AWS APIs) on a port. */
+  public allowInternet(from: string | GraphComponent, port: number): void {
+    const src = typeof from === 'string' ? from : from.name;
+    if (!this.components.has(src)) throw new Error(`ServiceGraph.allowInternet: '${src}' is not a component of this graph`);
+    this.flowList.push({ from: src, to: INTERNET, port, protocol: 'TCP' });
+  }
+
+  private assertKnown(name: string, field: string): void {
+    if (!this.components.has(name) && !(name in this.externals) && name !== INTERNET) {
+      throw new Error(`ServiceGraph.allow: ${field} '${name}' is unknown; expected a component (${[...this.components.keys()].join(', ')}) or external peer (${Object.keys(this.externals).join(', ')})`);
+    }
+  }
+
+  private selectorFor(name: string): k8s.NetworkPolicyPeer {
+    const c = this.components.get(name);
+    if (c) return { podSelector: { matchLabels: { ...c.podLabels } } };
+    return peerSelector(this.externals[name]);
+  }
+
+  private ingressRules(name: string): k8s.NetworkPolicyIngressRule[] {
+    return this.flows.filter((f) => f.to === name).map((f) => ({
+      from: [this.selectorFor(f.from)],
+      ports: [{ protocol: f.protocol, port: k8s.IntOrString.fromNumber(f.port) }],
+    }));
+  }
+
+  private egressRules(name: string): k8s.NetworkPolicyEgressRule[] {
+    return this.flows.filter((f) => f.from === name && this.components.has(f.from)).map((f) => ({
+      to: [f.to === INTERNET ? { ipBlock: { cidr: '0.0.0.0/0', except: [...this.privateCidrs] } } : this.selectorFor(f.to)],
+      ports: [{ protocol: f.protocol, port: k8s.IntOrString.fromNumber(f.port) }],
+    }));
+  }
+}
+
+function peerSelector(peer: ExternalPeer): k8s.NetworkPolicyPeer {
+  return {
+    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': peer.namespace } },
+    ...(peer.podLabels ? { podSelector: { matchLabels: { ...peer.podLabels } } } : { podSelector: {} }),
+  };
+}

@@ -1,0 +1,259 @@
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { ContainerSpec, renderContainer, ResourceSpec, SecretKeyRef, WritablePath, writableVolumes } from './container';
+import { HelmValues } from './helm';
+import { componentLabels, selectorLabels } from './labels';
+import { renderPodTemplate } from './pod-template';
+import { RunAs } from './pod-security';
+import { GraphComponent } from './service-graph';
+import { MetricsScrape } from './service-monitor';
+import { bindImage, bindResources, VALUE_SCHEMAS, valueKey } from './workload-values';
+
+/** Horizontal autoscaling bounds and targets. */
+export interface AutoscalingSpec {
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** Average CPU utilization target (percent of requests). @default 70 */
+  readonly cpuUtilization?: number;
+  /** Average memory utilization target (percent of requests). @default 80 */
+  readonly memoryUtilization?: number;
+}
+
+/** A configuration file mounted read-only from a ConfigMap this construct creates. */
+export interface MountedConfig {
+  /** Directory to mount at. */
+  readonly path: string;
+  /** File name -> content. */
+  readonly files: Readonly<Record<string, string>>;
+  /** Mount each file on its own (subPath) into an existing directory of the image instead of replacing the directory. @default false */
+  readonly asFiles?: boolean;
+}
+
+/** The public, version-pinned stand-in image that answers health and metrics paths in dev. */
+export const STAND_IN_IMAGE = 'nginxinc/nginx-unprivileged:1.27.3-alpine';
+const STAND_IN_UID = 101;
+
+export interface WebServiceProps {
+  readonly namespace: string;
+  /** Component name: names the Deployment, Service, HPA, PDB and ServiceMonitor. */
+  readonly name: string;
+  /** The stack it belongs to (`app.kubernetes.io/part-of`). */
+  readonly partOf: string;
+  /** `app.kubernetes.io/component`. @default 'api' */
+  readonly component?: string;
+  /** Pinned image. */
+  readonly image: string;
+  /**
+   * Serve the component's ports with a public stand-in (nginx answering the health and
+   * metrics paths) instead of `image`, so a stack comes up before its app image exists.
+   * Only for development environments: the config refuses it in production.
+   * @default false
+   */
+  readonly standIn?: boolean;
+  /** HTTP port the app listens on. */
+  readonly port: number;
+  readonly runAs: RunAs;
+  readonly resources: ResourceSpec;
+  /** Path answering readiness checks. */
+  readonly readinessPath: string;
+  /** Path answering liveness checks. @default - readinessPath */
+  readonly livenessPath?: string;
+  /** Seconds allowed for startup before liveness applies. @default 30 */
+  readonly startupSeconds?: number;
+  /** Metrics path scraped by Prometheus on the http port. @default - not scraped */
+  readonly metricsPath?: string;
+  /** kube-prometheus-stack release label (required with metricsPath). */
+  readonly release?: string;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly secretEnv?: Readonly<Record<string, SecretKeyRef>>;
+  /** Fixed replica count, used when `autoscaling` is not set. */
+  readonly replicas: number;
+  /** Autoscale between bounds (the Deployment then carries no replica count). @default - fixed replicas */
+  readonly autoscaling?: AutoscalingSpec;
+  /** @default false */
+  readonly spreadAcrossZones?: boolean;
+  /** Writable emptyDir paths. @default - /tmp */
+  readonly writablePaths?: readonly WritablePath[];
+  /** Read-only configuration mounts. @default - none */
+  readonly configs?: readonly MountedConfig[];
+  /** Args for the container. @default - image default */
+  readonly args?: readonly string[];
+  /** Seconds given to finish in-flight requests after SIGTERM. @default 30 */
+  readonly terminationGracePeriodSeconds?: number;
+  /** Seconds the pod keeps serving after removal from endpoints (preStop). @default 5 */
+  readonly preStopSleepSeconds?: number;
+  /** Dotted prefix of this component's Helm values. @default - name */
+  readonly helmPrefix?: string;
+}
+
+/**
+ * A stateless HTTP service: Deployment (restricted, zero-downtime rolling update,
+ * graceful shutdown), Service, optional HPA (CPU and memory), PDB when more than one
+ * replica runs, and a ServiceMonitor when it exposes metrics.
+ */
+export class WebService extends Construct implements GraphComponent {
+  public readonly name: string;
+  public readonly podLabels: Readonly<Record<string, string>>;
+  public readonly ports: Readonly<Record<string, number>>;
+  public readonly metricsPorts: readonly string[];
+  public readonly deployment: k8s.KubeDeployment;
+  public readonly service: k8s.KubeService;
+  public readonly autoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
+  public readonly disruptionBudget?: k8s.KubePodDisruptionBudget;
+  /** Cluster DNS name of the Service. */
+  public readonly host: string;
+
+  constructor(scope: Construct, id: string, props: WebServiceProps) {
+    super(scope, id);
+    validateProps(props);
+    this.name = props.name;
+    const standIn = props.standIn ?? false;
+    const image = standIn ? STAND_IN_IMAGE : props.image;
+    const identity = { name: props.name, partOf: props.partOf, component: props.component ?? 'api' };
+    const labels = componentLabels(identity);
+    this.podLabels = selectorLabels(identity);
+    this.ports = { http: props.port };
+    this.metricsPorts = props.metricsPath ? ['http'] : [];
+    this.host = `${props.name}.${props.namespace}.svc.cluster.local`;
+    const prefix = props.helmPrefix ?? valueKey(props.name);
+
+    const configs = [...(props.configs ?? [])];
+    if (standIn) configs.push({ path: '/etc/nginx/conf.d', files: { 'default.conf': standInConfig(props) } });
+    const volumes: k8s.Volume[] = [];
+    const mounts: k8s.VolumeMount[] = [];
+    configs.forEach((c, i) => {
+      const cmName = `${props.name}-config${i === 0 ? '' : `-${i}`}`;
+      new k8s.KubeConfigMap(this, `config-${i}`, { metadata: { name: cmName, namespace: props.namespace, labels }, data: { ...c.files } });
+      volumes.push({ name: `config-${i}`, configMap: { name: cmName } });
+      if (c.asFiles) {
+        for (const file of Object.keys(c.files)) mounts.push({ name: `config-${i}`, mountPath: `${c.path}/${file}`, subPath: file, readOnly: true });
+      } else {
+        mounts.push({ name: `config-${i}`, mountPath: c.path, readOnly: true });
+      }
+    });
+    const rw = writableVolumes('app', props.writablePaths ?? [{ path: '/tmp' }]);
+    volumes.push(...rw.volumes);
+    mounts.push(...rw.mounts);
+
+    const container: ContainerSpec = {
+      name: props.name,
+      image,
+      runAs: standIn ? { user: STAND_IN_UID } : props.runAs,
+      resources: props.resources,
+      ports: { http: props.port },
+      env: props.env,
+      secretEnv: props.secretEnv,
+      args: standIn ? undefined : props.args,
+      readiness: { httpGet: { path: props.readinessPath, port: 'http' } },
+      liveness: { httpGet: { path: props.livenessPath ?? props.readinessPath, port: 'http' } },
+      startupSeconds: props.startupSeconds ?? 30,
+      volumeMounts: mounts,
+      preStopSleepSeconds: props.preStopSleepSeconds ?? 5,
+    };
+    const podRunAs = standIn ? { user: STAND_IN_UID } : props.runAs;
+
+    this.deployment = new k8s.KubeDeployment(this, 'deployment', {
+      metadata: { name: props.name, namespace: props.namespace, labels },
+      spec: {
+        ...(props.autoscaling ? {} : { replicas: props.replicas }),
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: { ...this.podLabels } },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
+        minReadySeconds: 5,
+        progressDeadlineSeconds: Math.max(600, (props.startupSeconds ?? 30) * 3),
+        template: renderPodTemplate({
+          labels,
+          selector: this.podLabels,
+          runAs: podRunAs,
+          containers: [renderContainer(container)],
+          volumes,
+          spreadAcrossZones: props.spreadAcrossZones,
+          terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 30,
+        }),
+      },
+    });
+    bindImage(this.deployment, '/spec/template/spec/containers/0/image', prefix);
+    bindResources(this.deployment, '/spec/template/spec/containers/0', prefix, props.resources.cpuLimit !== undefined);
+    if (!props.autoscaling) HelmValues.of(this).bind(this.deployment, '/spec/replicas', `${prefix}.replicas`, VALUE_SCHEMAS.replicas);
+
+    this.service = new k8s.KubeService(this, 'service', {
+      metadata: { name: props.name, namespace: props.namespace, labels },
+      spec: {
+        type: 'ClusterIP',
+        selector: { ...this.podLabels },
+        ports: [{ name: 'http', port: props.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+      },
+    });
+
+    if (props.autoscaling) {
+      const a = props.autoscaling;
+      this.autoscaler = new k8s.KubeHorizontalPodAutoscalerV2(this, 'hpa', {
+        metadata: { name: props.name, namespace: props.namespace, labels },
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: props.name },
+          minReplicas: a.minReplicas,
+          maxReplicas: a.maxReplicas,
+          metrics: [
+            { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: a.cpuUtilization ?? 70 } } },
+            { type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: a.memoryUtilization ?? 80 } } },
+          ],
+          behavior: {
+            scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
+            scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Percent', value: 100, periodSeconds: 30 }] },
+          },
+        },
+      });
+      const helm = HelmValues.of(this);
+      helm.bind(this.autoscaler, '/spec/minReplicas', `${prefix}.autoscaling.minReplicas`, VALUE_SCHEMAS.positiveInt);
+      helm.bind(this.autoscaler, '/spec/maxReplicas', `${prefix}.autoscaling.maxReplicas`, VALUE_SCHEMAS.positiveInt);
+    }
+
+    const minRunning = props.autoscaling ? props.autoscaling.minReplicas : props.replicas;
+    if (minRunning > 1) {
+      this.disruptionBudget = new k8s.KubePodDisruptionBudget(this, 'pdb', {
+        metadata: { name: props.name, namespace: props.namespace, labels },
+        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...this.podLabels } } },
+      });
+    }
+
+    if (props.metricsPath) {
+      new MetricsScrape(this, 'metrics', {
+        namespace: props.namespace,
+        name: props.name,
+        labels,
+        serviceSelector: this.podLabels,
+        release: props.release!,
+        endpoints: [{ port: 'http', path: props.metricsPath }],
+      });
+    }
+  }
+}
+
+function validateProps(p: WebServiceProps): void {
+  const where = `WebService '${p.name}'`;
+  if (!Number.isInteger(p.port) || p.port < 1024 || p.port > 65535) {
+    throw new Error(`${where}: port ${p.port}; expected an unprivileged port between 1024 and 65535 (the container runs as non-root)`);
+  }
+  if (!Number.isInteger(p.replicas) || p.replicas < 0) throw new Error(`${where}: replicas ${p.replicas}; expected an integer >= 0`);
+  if (p.autoscaling) {
+    const { minReplicas: min, maxReplicas: max } = p.autoscaling;
+    if (!Number.isInteger(min) || min < 1) throw new Error(`${where}: autoscaling.minReplicas ${min}; expected an integer >= 1`);
+    if (!Number.isInteger(max) || max < min) throw new Error(`${where}: autoscaling.maxReplicas ${max}; expected an integer >= minReplicas (${min})`);
+  }
+  for (const [field, path] of Object.entries({ readinessPath: p.readinessPath, livenessPath: p.livenessPath, metricsPath: p.metricsPath })) {
+    if (path !== undefined && !/^\/[A-Za-z0-9_\-./{}]*$/.test(path)) throw new Error(`${where}: ${field} '${path}'; expected an absolute URL path such as /health`);
+  }
+  if (p.metricsPath && !p.release) throw new Error(`${where}: metricsPath is set but release is missing; expected the kube-prometheus-stack release label value`);
+}
+
+/** nginx config for the stand-in: answers the component's probe and metrics paths on its port. */
+function standInConfig(p: WebServiceProps): string {
+  const paths = [...new Set([p.readinessPath, p.livenessPath ?? p.readinessPath])];
+  const health = paths.map((path) => `    location = ${path} {\n        default_type application/json;\n        return 200 '{"status":"UP","standIn":true}';\n    }\n`).join('');
+  const metrics = p.metricsPath
+    ? `    location = ${p.metricsPath} {\n        default_type text/plain;\n        return 200 '# HELP standin_up Stand-in for ${p.name}: the real image is not deployed.\\n# TYPE standin_up gauge\\nstandin_up 1\\n';\n    }\n`
+    : '';
+  return `# Stand-in for '${p.name}': serves its health${p.metricsPath ? ' and metrics' : ''} paths until the real image is configured.\n` +
+    `server {\n    listen ${p.port};\n    server_tokens off;\n${health}${metrics}` +
+    `    location / {\n        default_type application/json;\n        return 200 '{"standIn":true,"component":"${p.name}"}';\n    }\n}\n`;
+}

@@ -1,0 +1,389 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ApiObject, Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import * as YAML from 'yaml';
+import { HelmChartWriterProps, HelmValues, HelmValueSchema, writeHelmChart } from '../../lib/helm';
+import { SCHEMAS, shopStack, tempDir, TEST_ENVS, testApp } from './test-stack';
+
+const INT: HelmValueSchema = { type: 'integer', minimum: 0, description: 'count' };
+
+let root: string;
+beforeAll(() => { root = tempDir(); });
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+let counter = 0;
+/** A fresh, non-existing output folder. */
+function outdir(): string {
+  return path.join(root, `chart-${counter++}`);
+}
+
+function shopProps(overrides: Partial<HelmChartWriterProps> = {}): HelmChartWriterProps {
+  return {
+    name: 'shop',
+    version: '1.2.3',
+    appVersion: '2.4.1',
+    description: 'Shop test stack',
+    outdir: outdir(),
+    environments: [{ name: 'dev', chart: shopStack('dev') }, { name: 'prod', chart: shopStack('prod') }],
+    defaultEnvironment: 'prod',
+    ...overrides,
+  };
+}
+
+function read(dir: string, file: string): string {
+  return fs.readFileSync(path.join(dir, file), 'utf8');
+}
+
+/** A chart with one Deployment per entry of `replicas`, named d0, d1, ... */
+function deployments(replicas: number[], id = 'c'): { chart: Chart; objects: ApiObject[] } {
+  const chart = new Chart(testApp(), id, { disableResourceNameHashes: true });
+  const objects = replicas.map((r, i) => new k8s.KubeDeployment(chart, `d${i}`, {
+    metadata: { name: `d${i}` },
+    spec: {
+      replicas: r,
+      selector: { matchLabels: { app: `d${i}` } },
+      template: { metadata: { labels: { app: `d${i}` } }, spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] } },
+    },
+  }));
+  return { chart, objects };
+}
+
+function writeOne(chart: Chart, overrides: Partial<HelmChartWriterProps> = {}): string {
+  const dir = outdir();
+  writeHelmChart({
+    name: 'one', version: '0.1.0', appVersion: '1', description: 'one', outdir: dir,
+    environments: [{ name: 'dev', chart }], defaultEnvironment: 'dev', ...overrides,
+  });
+  return dir;
+}
+
+describe('writeHelmChart output', () => {
+  let props: HelmChartWriterProps;
+  let dir: string;
+  beforeAll(() => {
+    props = shopProps({ notes: 'Release {{ .Release.Name }} ({{ .Values.environment }})' });
+    dir = props.outdir;
+    writeHelmChart(props);
+  });
+
+  test('writes the chart files, one template per object', () => {
+    const files = (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
+    expect(files).toEqual([
+      '.helmignore',
+      'Chart.yaml',
+      'templates/NOTES.txt',
+      'templates/configmap-alerts.yaml',
+      'templates/configmap-api-config.yaml',
+      'templates/deployment-api.yaml',
+      'templates/deployment-mailhog.yaml',
+      'templates/service-api.yaml',
+      'values-dev.yaml',
+      'values-prod.yaml',
+      'values.schema.json',
+      'values.yaml',
+    ]);
+    expect(read(dir, 'templates/NOTES.txt')).toBe('Release {{ .Release.Name }} ({{ .Values.environment }})\n');
+  });
+
+  test('Chart.yaml', () => {
+    expect(YAML.parse(read(dir, 'Chart.yaml'))).toEqual({
+      apiVersion: 'v2',
+      name: 'shop',
+      description: 'Shop test stack',
+      type: 'application',
+      version: '1.2.3',
+      appVersion: '2.4.1',
+      kubeVersion: '>=1.27.0-0',
+    });
+  });
+
+  test('values-dev.yaml holds the complete dev values, environment first, keys sorted', () => {
+    const text = read(dir, 'values-dev.yaml');
+    expect(text).toMatch(/^# Values of the shop chart for the 'dev' environment/);
+    expect(text).toContain('tag: "1.10"'); // would be the number 1.1 unquoted
+    const values = YAML.parse(text, { version: '1.1' });
+    expect(values).toStrictEqual({
+      environment: 'dev',
+      api: {
+        automountServiceAccountToken: false,
+        image: { repository: 'registry.example.com:5000/shop/api', tag: '1.10' },
+        logLevel: 'debug',
+        replicas: 1,
+        resources: { memoryLimit: '256Mi' },
+      },
+      database: { host: 'postgres.shop-dev.svc', port: 5432 },
+      mailhog: { replicas: 1 },
+    });
+    expect(Object.keys(values)).toEqual(['environment', 'api', 'database', 'mailhog']);
+    expect(Object.keys(values.api)).toEqual(['automountServiceAccountToken', 'image', 'logLevel', 'replicas', 'resources']);
+  });
+
+  test('values-prod.yaml holds the prod values (no dev-only mailhog)', () => {
+    expect(YAML.parse(read(dir, 'values-prod.yaml'), { version: '1.1' })).toStrictEqual({
+      environment: 'prod',
+      api: {
+        automountServiceAccountToken: false,
+        image: { repository: 'registry.example.com:5000/shop/api', tag: TEST_ENVS.prod.tag },
+        logLevel: 'info',
+        replicas: TEST_ENVS.prod.replicas,
+        resources: { memoryLimit: TEST_ENVS.prod.memoryLimit },
+      },
+      database: { host: TEST_ENVS.prod.dbHost, port: TEST_ENVS.prod.dbPort },
+    });
+  });
+
+  test('values.yaml is the default environment with a header comment', () => {
+    const text = read(dir, 'values.yaml');
+    expect(text).toMatch(/^# Default values of the shop chart: the 'prod' environment\./);
+    expect(YAML.parse(text)).toEqual(YAML.parse(read(dir, 'values-prod.yaml')));
+  });
+
+  test('values.schema.json: closed nested objects, leaf constraints, environment enum, required = keys of every env', () => {
+    const schema = JSON.parse(read(dir, 'values.schema.json'));
+    expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
+    expect(schema).toMatchObject({ type: 'object', additionalProperties: false, required: ['environment', 'api', 'database'] });
+    expect(schema.properties.environment).toMatchObject({ type: 'string', enum: ['dev', 'prod'] });
+    expect(Object.keys(schema.properties)).toEqual(['environment', 'api', 'database', 'mailhog']);
+
+    const api = schema.properties.api;
+    expect(api).toMatchObject({
+      type: 'object',
+      additionalProperties: false,
+      required: ['automountServiceAccountToken', 'image', 'logLevel', 'replicas', 'resources'],
+    });
+    expect(api.properties.replicas).toEqual({ type: 'integer', description: 'Replica count', minimum: 0, maximum: 50 });
+    expect(api.properties.logLevel).toEqual({ type: 'string', description: 'Log level', enum: ['debug', 'info', 'warn'] });
+    expect(api.properties.automountServiceAccountToken).toEqual({ type: 'boolean', description: 'Mount the service account token' });
+    expect(api.properties.image).toEqual({
+      type: 'object',
+      additionalProperties: false,
+      required: ['repository', 'tag'],
+      properties: {
+        repository: { type: 'string', description: SCHEMAS.repository.description, pattern: SCHEMAS.repository.pattern },
+        tag: { type: 'string', description: SCHEMAS.tag.description, pattern: SCHEMAS.tag.pattern },
+      },
+    });
+    expect(schema.properties.database.properties.port).toEqual({ type: 'integer', description: 'Database port', minimum: 1, maximum: 65535 });
+    // Only in dev: present, closed, but not required.
+    expect(schema.properties.mailhog).toEqual({
+      type: 'object',
+      additionalProperties: false,
+      properties: { replicas: { type: 'integer', description: 'Replica count', minimum: 0, maximum: 50 } },
+    });
+  });
+
+  test('bound fields become toJson expressions; identical objects are unconditional', () => {
+    const text = read(dir, 'templates/deployment-api.yaml');
+    expect(text).not.toContain('{{- if');
+    expect(text).toContain('replicas: {{ .Values.api.replicas | toJson }}');
+    expect(text).toContain('memory: {{ .Values.api.resources.memoryLimit | toJson }}');
+    expect(text).toContain('automountServiceAccountToken: {{ .Values.api.automountServiceAccountToken | toJson }}');
+    expect(text).toContain('image: {{ printf "%s:%s" (toString .Values.api.image.repository) (toString .Values.api.image.tag) | toJson }}');
+    expect(read(dir, 'templates/configmap-api-config.yaml'))
+      .toContain('DATABASE_ADDR: {{ printf "%s:%s" (toString .Values.database.host) (toString (int64 .Values.database.port)) | toJson }}');
+  });
+
+  test('objects only in some environments, or differing, are wrapped in environment conditionals', () => {
+    const mailhog = read(dir, 'templates/deployment-mailhog.yaml');
+    expect(mailhog).toMatch(/^\{\{- if eq \.Values\.environment "dev" \}\}\napiVersion: apps\/v1\n/);
+    expect(mailhog).toMatch(/\n\{\{- end \}\}\n$/);
+    expect(mailhog).not.toContain('else');
+
+    const service = read(dir, 'templates/service-api.yaml');
+    const markers = service.split('\n').filter((l) => l.startsWith('{{'));
+    expect(markers).toEqual(['{{- if eq .Values.environment "dev" }}', '{{- else if eq .Values.environment "prod" }}', '{{- end }}']);
+    expect(service).toContain('type: LoadBalancer');
+    expect(service).toContain('type: ClusterIP');
+  });
+
+  test('literal {{ in manifests is escaped', () => {
+    const text = read(dir, 'templates/configmap-alerts.yaml');
+    expect(text).toContain('Instance {{ "{{" }} $labels.instance }}');
+    expect(text).not.toMatch(/\{\{ \$labels/);
+  });
+
+  test('is deterministic', () => {
+    const again = shopProps({ notes: props.notes });
+    writeHelmChart(again);
+    for (const f of ['values.yaml', 'values-dev.yaml', 'values.schema.json', 'templates/service-api.yaml', 'templates/deployment-api.yaml']) {
+      expect(read(again.outdir, f)).toBe(read(dir, f));
+    }
+  });
+});
+
+describe('writeHelmChart outdir handling', () => {
+  test('deletes stale files from a previous run', () => {
+    const props = shopProps();
+    writeHelmChart(props);
+    fs.writeFileSync(path.join(props.outdir, 'templates', 'stale-object.yaml'), 'kind: Stale\n');
+    writeHelmChart({ ...props, environments: [{ name: 'dev', chart: shopStack('dev') }, { name: 'prod', chart: shopStack('prod') }] });
+    expect(fs.existsSync(path.join(props.outdir, 'templates', 'stale-object.yaml'))).toBe(false);
+    expect(fs.existsSync(path.join(props.outdir, 'templates', 'deployment-api.yaml'))).toBe(true);
+  });
+
+  test('refuses to delete a non-empty folder that is not a chart', () => {
+    const dir = outdir();
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'precious.txt'), 'keep me');
+    expect(() => writeHelmChart(shopProps({ outdir: dir }))).toThrow(/refusing to delete outdir .* holds no Chart\.yaml/);
+    expect(fs.readFileSync(path.join(dir, 'precious.txt'), 'utf8')).toBe('keep me');
+  });
+
+  test('does not touch outdir when validation fails', () => {
+    const props = shopProps();
+    writeHelmChart(props);
+    const { chart, objects } = deployments([1]);
+    HelmValues.of(chart).bind(objects[0], '/spec/nope', 'x.y', INT);
+    expect(() => writeHelmChart({ ...props, environments: [{ name: 'dev', chart }], defaultEnvironment: 'dev' })).toThrow();
+    expect(fs.existsSync(path.join(props.outdir, 'templates', 'deployment-api.yaml'))).toBe(true);
+  });
+});
+
+describe('writeHelmChart validation errors', () => {
+  test('unknown pointer names the object and the pointer', () => {
+    const { chart, objects } = deployments([1]);
+    HelmValues.of(chart).bind(objects[0], '/spec/template/spec/containers/3/image', 'x.image', { type: 'string', description: 'x' });
+    expect(() => writeOne(chart)).toThrow(
+      /Deployment 'd0' \(c\/d0\).*'\/spec\/template\/spec\/containers\/3\/image' in environment 'dev': pointer .* does not exist in the synthesized apps\/v1 Deployment 'd0'/);
+  });
+
+  test('one value path with different values in one environment names both places', () => {
+    const { chart, objects } = deployments([1, 2]);
+    HelmValues.of(chart).bind(objects[0], '/spec/replicas', 'web.replicas', INT);
+    HelmValues.of(chart).bind(objects[1], '/spec/replicas', 'web.replicas', INT);
+    expect(() => writeOne(chart)).toThrow(
+      /Conflicting values for 'web\.replicas' in environment 'dev': 1 at .*Deployment 'd0'.*'\/spec\/replicas', but 2 at .*Deployment 'd1'.*'\/spec\/replicas'/);
+  });
+
+  test('one value path with the same value in two places is fine', () => {
+    const { chart, objects } = deployments([2, 2]);
+    HelmValues.of(chart).bind(objects[0], '/spec/replicas', 'web.replicas', INT);
+    HelmValues.of(chart).bind(objects[1], '/spec/replicas', 'web.replicas', INT);
+    const dir = writeOne(chart);
+    expect(YAML.parse(read(dir, 'values.yaml')).web).toEqual({ replicas: 2 });
+    expect(read(dir, 'templates/deployment-d1.yaml')).toContain('replicas: {{ .Values.web.replicas | toJson }}');
+  });
+
+  test('one value path with different schemas throws', () => {
+    const { chart, objects } = deployments([2, 2]);
+    HelmValues.of(chart).bind(objects[0], '/spec/replicas', 'web.replicas', INT);
+    HelmValues.of(chart).bind(objects[1], '/spec/replicas', 'web.replicas', { ...INT, maximum: 3 });
+    expect(() => writeOne(chart)).toThrow(/Conflicting schemas for 'web\.replicas'/);
+  });
+
+  test('different schemas for one path across environments throw', () => {
+    const a = deployments([1], 'a');
+    const b = deployments([1], 'b');
+    HelmValues.of(a.chart).bind(a.objects[0], '/spec/replicas', 'web.replicas', INT);
+    HelmValues.of(b.chart).bind(b.objects[0], '/spec/replicas', 'web.replicas', { ...INT, description: 'other' });
+    expect(() => writeOne(a.chart, { environments: [{ name: 'dev', chart: a.chart }, { name: 'prod', chart: b.chart }] }))
+      .toThrow(/Conflicting schemas for 'web\.replicas'.*environment 'dev'.*environment 'prod'/);
+  });
+
+  test('a path that is both a value and a parent throws', () => {
+    const { chart, objects } = deployments([1, 1]);
+    HelmValues.of(chart).bind(objects[0], '/spec/replicas', 'web', INT);
+    HelmValues.of(chart).bind(objects[1], '/spec/replicas', 'web.replicas', INT);
+    expect(() => writeOne(chart)).toThrow(/Value path 'web' is bound as a value .* but 'web\.replicas' .* cannot be both/);
+  });
+
+  test('template not matching the synthesized string', () => {
+    const { chart, objects } = deployments([1]);
+    HelmValues.of(chart).bindTemplate(objects[0], '/spec/template/spec/containers/0/image', '{repository}@{digest}', {
+      repository: { path: 'web.image.repository', schema: { type: 'string', description: 'r' } },
+      digest: { path: 'web.image.digest', schema: { type: 'string', description: 'd' } },
+    });
+    expect(() => writeOne(chart)).toThrow(
+      /Deployment 'd0'.*'\/spec\/template\/spec\/containers\/0\/image' in environment 'dev': synthesized value "nginx:1\.27" does not match template "\{repository\}@\{digest\}"/);
+  });
+
+  test('template on a non-string field', () => {
+    const { chart, objects } = deployments([1]);
+    HelmValues.of(chart).bindTemplate(objects[0], '/spec/replicas', '{a}-{b}', {
+      a: { path: 'x.a', schema: { type: 'string', description: 'a' } },
+      b: { path: 'x.b', schema: { type: 'string', description: 'b' } },
+    });
+    expect(() => writeOne(chart)).toThrow(/needs a string field, but the synthesized value is 1/);
+  });
+
+  test('integer template part that is not a canonical integer', () => {
+    const chart = new Chart(testApp(), 'c');
+    const cm = new k8s.KubeConfigMap(chart, 'cm', { metadata: { name: 'cm' }, data: { ADDR: 'db:05432' } });
+    HelmValues.of(chart).bindTemplate(cm, '/data/ADDR', '{host}:{port}', {
+      host: { path: 'db.host', schema: { type: 'string', description: 'h' } },
+      port: { path: 'db.port', schema: { type: 'integer', description: 'p' } },
+    });
+    expect(() => writeOne(chart)).toThrow(/part 'port' of "db:05432".* is "05432", which is not an integer written in canonical form/);
+  });
+
+  test.each<[string, unknown, HelmValueSchema, RegExp]>([
+    ['string schema on a number', '/spec/replicas', { type: 'string', description: 'x' }, /value 'x\.v' = 1 is not a string/],
+    ['integer schema on a string', '/spec/template/spec/containers/0/image', INT, /value 'x\.v' = "nginx:1\.27" is not an integer/],
+    ['boolean schema on a number', '/spec/replicas', { type: 'boolean', description: 'x' }, /1 is not a boolean/],
+    ['maximum', '/spec/replicas', { type: 'integer', maximum: 0, description: 'x' }, /1 is greater than the maximum 0/],
+    ['pattern', '/spec/template/spec/containers/0/image', { type: 'string', pattern: '^[a-z]+$', description: 'x' },
+      /"nginx:1\.27" does not match the pattern \^\[a-z\]\+\$/],
+    ['enum', '/spec/template/spec/containers/0/image', { type: 'string', enum: ['a', 'b'], description: 'x' }, /is not one of "a", "b"/],
+  ])('synthesized value contradicting its schema: %s', (_name, pointer, schema, message) => {
+    const { chart, objects } = deployments([1]);
+    HelmValues.of(chart).bind(objects[0], pointer as string, 'x.v', schema);
+    expect(() => writeOne(chart)).toThrow(message);
+  });
+
+  test.each<[string, Partial<HelmChartWriterProps>, RegExp]>([
+    ['name', { name: 'My_Chart' }, /invalid name "My_Chart"; expected a DNS-1123 label/],
+    ['version', { version: '1.0' }, /invalid version "1\.0"; expected a SemVer 2 version/],
+    ['defaultEnvironment', { defaultEnvironment: 'staging' }, /invalid defaultEnvironment "staging"; expected one of the environments: 'dev'/],
+    ['environments', { environments: [] }, /invalid environments \[\]; expected at least one/],
+    ['environment name', { environments: [{ name: 'Dev', chart: new Chart(testApp(), 'x') }] }, /invalid environment name "Dev"/],
+    ['description', { description: '' }, /invalid description ""/],
+  ])('rejects a bad %s', (_name, overrides, message) => {
+    const chart = new Chart(testApp(), 'c');
+    expect(() => writeOne(chart, overrides)).toThrow(message);
+  });
+
+  test('rejects duplicate environment names', () => {
+    const chart = new Chart(testApp(), 'c');
+    expect(() => writeOne(chart, { environments: [{ name: 'dev', chart }, { name: 'dev', chart }] }))
+      .toThrow(/invalid environment name "dev"; environment names must be unique/);
+  });
+});
+
+describe('writeHelmChart template layout', () => {
+  test('same kind and name in two namespaces get distinct, stable file names', () => {
+    const chart = new Chart(testApp(), 'c');
+    new k8s.KubeConfigMap(chart, 'a', { metadata: { name: 'cfg', namespace: 'team-a' }, data: { x: '1' } });
+    new k8s.KubeConfigMap(chart, 'b', { metadata: { name: 'cfg', namespace: 'team-b' }, data: { x: '2' } });
+    new k8s.KubeConfigMap(chart, 'c', { metadata: { name: 'cfg-team-a' }, data: { x: '3' } });
+    const dir = writeOne(chart);
+    expect(fs.readdirSync(path.join(dir, 'templates')).sort()).toEqual([
+      'configmap-cfg-team-a-2.yaml', 'configmap-cfg-team-a.yaml', 'configmap-cfg-team-b.yaml',
+    ]);
+    // An object keeps its natural <kind>-<name>; the namespaced fallback of another one yields to it.
+    expect(read(dir, 'templates/configmap-cfg-team-a.yaml')).toContain('name: cfg-team-a');
+    expect(read(dir, 'templates/configmap-cfg-team-a-2.yaml')).toContain('namespace: team-a');
+    expect(read(dir, 'templates/configmap-cfg-team-b.yaml')).toContain('namespace: team-b');
+  });
+
+  test('environments sharing a variant share one branch', () => {
+    const make = (type: string) => {
+      const chart = new Chart(testApp(), 'c');
+      new k8s.KubeService(chart, 's', { metadata: { name: 's' }, spec: { type, ports: [{ port: 80 }] } });
+      return chart;
+    };
+    const dir = writeOne(make('ClusterIP'), {
+      environments: [
+        { name: 'dev', chart: make('ClusterIP') },
+        { name: 'staging', chart: make('LoadBalancer') },
+        { name: 'prod', chart: make('LoadBalancer') },
+      ],
+    });
+    const markers = read(dir, 'templates/service-s.yaml').split('\n').filter((l) => l.startsWith('{{'));
+    expect(markers).toEqual([
+      '{{- if eq .Values.environment "dev" }}',
+      '{{- else if or (eq .Values.environment "staging") (eq .Values.environment "prod") }}',
+      '{{- end }}',
+    ]);
+  });
+});
