@@ -263,8 +263,8 @@ export class WonderNestChart extends Chart {
         ...httpServicePanels({ job: 'api', errorMetric: 'http_requests_total', statusLabel: 'status' }),
         ...postgresPanels({ job: 'postgres' }),
         ...redisPanels({ job: 'redis' }),
-        ...backupPanels({ cronJob: 'postgres-backup' }),
-        ...backupPanels({ cronJob: 'redis-backup' }),
+        ...backupPanels({ cronJob: 'postgres-backup', titlePrefix: 'Postgres: ' }),
+        ...backupPanels({ cronJob: 'redis-backup', titlePrefix: 'Redis: ' }),
       ],
     });
   }

@@ -174,29 +174,36 @@ export function redisPanels(props: RedisPanelsProps): DashboardPanel[] {
 export interface BackupPanelsProps {
   /** Name of the backup CronJob. */
   readonly cronJob: string;
+  /**
+   * Prepended to every panel title; set it (e.g. `'Postgres: '`) when a dashboard shows several backups.
+   * @default ''
+   */
+  readonly titlePrefix?: string;
 }
 
 /** kube-state-metrics: age of the last successful backup and failed backup Jobs. */
 export function backupPanels(props: BackupPanelsProps): DashboardPanel[] {
   const cronJob = checkObjectName('backupPanels', 'cronJob', props.cronJob, 52);
+  const prefix = props.titlePrefix ?? '';
+  if (typeof prefix !== 'string') fail('backupPanels', 'titlePrefix', prefix, 'a string');
   const cron = selector([['namespace', '=', NS], ['cronjob', '=', cronJob]]);
   const ns = selector([['namespace', '=', NS]]);
   const owner = selector([['namespace', '=', NS], ['owner_kind', '=', 'CronJob'], ['owner_name', '=', cronJob]]);
   const failedByJob = `max by (job_name) (${METRICS.jobFailed}${ns} * on (namespace, job_name) group_left () ${METRICS.jobOwner}${owner})`;
   return [
     {
-      title: 'Since last successful backup',
+      title: `${prefix}Since last successful backup`,
       type: 'stat',
       unit: 's',
       exprs: [{ expr: `time() - max(${METRICS.cronJobLastSuccess}${cron})` }],
     },
     {
-      title: 'Failed backup jobs',
+      title: `${prefix}Failed backup jobs`,
       type: 'stat',
       exprs: [{ expr: `count(${failedByJob} > 0) or vector(0)` }],
     },
     {
-      title: 'Failed pods per backup job',
+      title: `${prefix}Failed pods per backup job`,
       type: 'timeseries',
       exprs: [{ expr: failedByJob, legend: '{{job_name}}' }],
     },

@@ -17,10 +17,15 @@ import * as YAML from 'yaml';
 import {
   AlertRule,
   AlertRuleGroup,
+  backupPanels,
   backupRules,
+  httpServicePanels,
   httpServiceRules,
+  jvmHttpPanels,
   jvmHttpRules,
+  postgresPanels,
   postgresRules,
+  redisPanels,
   redisRules,
 } from '../../lib/monitoring';
 import { findTool } from '../support/tools';
@@ -706,5 +711,27 @@ describe('AlertRuleGroup manifest', () => {
     const { status, output } = run(['check', 'rules', file]);
     expect(status).not.toBe(0);
     expect(output).toMatch(/parse error|unexpected/i);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// dashboard queries must be valid PromQL too
+// ---------------------------------------------------------------------------
+
+describe('dashboard panel queries', () => {
+  test('every query of every panel set parses (checked as recording rules)', () => {
+    const exprs = [
+      ...httpServicePanels({ job: 'api', latencyBucketMetric: 'http_request_duration_seconds_bucket' }),
+      ...jvmHttpPanels({ job: 'orders' }),
+      ...postgresPanels({ job: 'pg-exporter' }),
+      ...redisPanels({ job: 'redis-exporter' }),
+      ...backupPanels({ cronJob: 'pg-backup' }),
+    ].flatMap(p => p.exprs.map(e => e.expr));
+    // `$namespace` only ever appears inside label-value strings, so the queries parse as-is.
+    const file = writeYaml('dashboard-queries', {
+      groups: [{ name: 'dashboard-queries', rules: exprs.map((expr, i) => ({ record: `dashboard:query_${i}`, expr })) }],
+    });
+    const out = expectPromtoolOk(['check', 'rules', file], 'dashboard queries');
+    expect(out).toContain(`SUCCESS: ${exprs.length} rules found`);
   });
 });

@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+/*
+ * npm run bench: times a full synth (every stack, both environments, plain manifests
+ * and Helm charts) through the project's path (precompiled JS, what cdk8s.yaml runs)
+ * against the stock cdk8s TypeScript path (`npx ts-node main.ts`) on the same code,
+ * in one run, and prints both and the ratio.
+ *
+ *   BENCH_RUNS=5 npm run bench
+ */
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { execFileSync, spawnSync } = require('child_process');
+
+const root = path.resolve(__dirname, '..');
+const runs = Number(process.env.BENCH_RUNS || 5);
+
+function time(label, cmd, args) {
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(cmd, args, { cwd: root, env: { ...process.env, CDK8S_OUTDIR: out, CDK8S_CHECK_UPGRADE: 'false' }, encoding: 'utf8' });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (r.status !== 0) throw new Error(`${label} failed:\n${r.stderr}`);
+    if (!fs.existsSync(path.join(out, 'helm'))) throw new Error(`${label} wrote no Helm charts into ${out}`);
+    fs.rmSync(out, { recursive: true, force: true });
+    samples.push(ms);
+  }
+  samples.sort((a, b) => a - b);
+  const median = samples[Math.floor(samples.length / 2)];
+  console.log(`${label.padEnd(34)} min ${fmt(samples[0])}  median ${fmt(median)}  max ${fmt(samples[samples.length - 1])}  (${runs} runs)`);
+  return median;
+}
+const fmt = (ms) => `${(ms / 1000).toFixed(2)} s`;
+
+// Make sure the precompiled build is current, so the project path is measured warm (as after any edit + first synth).
+execFileSync(process.execPath, [path.join(root, 'scripts', 'synth.js')], { cwd: root, env: { ...process.env, CDK8S_OUTDIR: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-warm-')) } });
+
+console.log(`synth of all stacks x environments, plain + Helm, on ${os.cpus().length} cores`);
+const ours = time('node scripts/synth.js (cdk8s.yaml)', process.execPath, [path.join(root, 'scripts', 'synth.js')]);
+const stock = time('npx ts-node main.ts (stock)', 'npx', ['ts-node', 'main.ts']);
+const ratio = stock / ours;
+console.log(`ratio: ${ratio.toFixed(1)}x faster (target >= 2x, and under 2 s: ${ours < 2000 ? 'met' : 'NOT met'})`);
+if (process.env.BENCH_ENFORCE === '1' && (ratio < 2 || ours >= 2000)) process.exit(1);

@@ -1,0 +1,137 @@
+import { ConfigError, isValidCron, validate, s } from '../lib/config-schema';
+import { loadEnvironment, loadEnvironments } from '../config';
+import { envConfig } from './support/synth';
+
+/** Validates and returns the error message (fails the test when the config is accepted). */
+function problems(cfg: unknown): string {
+  try {
+    loadEnvironment(cfg, 'test');
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error('config was accepted');
+}
+
+describe('environment config', () => {
+  test('dev and prod are valid', () => {
+    expect(loadEnvironments().map((e) => e.name)).toEqual(['dev', 'prod']);
+  });
+
+  test('unknown key names the key and the allowed keys', () => {
+    const cfg = envConfig('dev');
+    cfg.stacks.wondernest.api.replica = 2;
+    expect(problems(cfg)).toMatch(/stacks\.wondernest\.api\.replica: got 2; expected no such key; allowed keys here: image, standIn, replicas/);
+  });
+
+  test('wrong type', () => {
+    const cfg = envConfig('dev');
+    cfg.stacks.wondernest.api.replicas = '2';
+    expect(problems(cfg)).toContain('stacks.wondernest.api.replicas: got "2"; expected an integer >= 0');
+  });
+
+  test('negative replicas', () => {
+    const cfg = envConfig('prod');
+    cfg.stacks.wondernest.api.replicas = -1;
+    expect(problems(cfg)).toContain('stacks.wondernest.api.replicas: got -1; expected an integer >= 0');
+  });
+
+  test('HPA min > max', () => {
+    const cfg = envConfig('prod');
+    cfg.stacks.wondernest.api.autoscaling = { minReplicas: 5, maxReplicas: 3 };
+    expect(problems(cfg)).toContain('stacks.wondernest.api.autoscaling.minReplicas: got 5; expected an integer <= maxReplicas (3)');
+  });
+
+  test('malformed host', () => {
+    const cfg = envConfig('dev');
+    cfg.stacks.wondernest.host = 'https://api.example.com/';
+    expect(problems(cfg)).toMatch(/stacks\.wondernest\.host: got "https:\/\/api\.example\.com\/"; expected a fully qualified DNS host name/);
+  });
+
+  test('invalid cron', () => {
+    const cfg = envConfig('dev');
+    cfg.stacks.wondernest.backups.postgresSchedule = '0 25 * * *';
+    expect(problems(cfg)).toMatch(/stacks\.wondernest\.backups\.postgresSchedule: got "0 25 \* \* \*"; expected a five-field cron expression/);
+  });
+
+  test("memory like 'lots'", () => {
+    const cfg = envConfig('dev');
+    cfg.stacks.wondernest.postgres.resources.memoryLimit = 'lots';
+    expect(problems(cfg)).toMatch(/stacks\.wondernest\.postgres\.resources\.memoryLimit: got "lots"; expected a memory quantity such as '256Mi'/);
+  });
+
+  test('memory limit below request', () => {
+    const cfg = envConfig('dev');
+    cfg.stacks.wondernest.redis.resources.memoryLimit = '64Mi';
+    expect(problems(cfg)).toContain('stacks.wondernest.redis.resources.memoryLimit: got "64Mi"; expected a memory quantity >= memoryRequest (128Mi)');
+  });
+
+  test('a dev-only tool enabled in prod', () => {
+    const cfg = envConfig('prod');
+    cfg.stacks.wondernest.pgadmin.enabled = true;
+    expect(problems(cfg)).toContain('stacks.wondernest.pgadmin.enabled: got true; expected false: pgadmin is a development tool and is not allowed in a prod profile');
+  });
+
+  test('a stand-in image in prod', () => {
+    const cfg = envConfig('prod');
+    cfg.stacks.wondernest.api.standIn = true;
+    expect(problems(cfg)).toContain('stacks.wondernest.api.standIn: got true; expected false: a stand-in image is only allowed in a dev profile');
+  });
+
+  test('unpinned images are refused', () => {
+    const cfg = envConfig('dev');
+    cfg.stacks.wondernest.api.image = 'ghcr.io/wondernest/api:latest';
+    cfg.stacks.wondernest.redis.image = 'redis';
+    const msg = problems(cfg);
+    expect(msg).toContain('stacks.wondernest.api.image: got "ghcr.io/wondernest/api:latest"; expected an image reference pinned to a version');
+    expect(msg).toContain('stacks.wondernest.redis.image: got "redis"; expected an image reference pinned to a version');
+  });
+
+  test('prod needs S3 backups and AWS secrets', () => {
+    const cfg = envConfig('prod');
+    cfg.secrets.provider = 'generated';
+    cfg.stacks.wondernest.backups.target = 'localstack';
+    const msg = problems(cfg);
+    expect(msg).toContain("secrets.provider: got \"generated\"; expected 'aws-secrets-manager' in a prod profile");
+    expect(msg).toContain("stacks.wondernest.backups.target: got \"localstack\"; expected 's3' in a prod profile");
+  });
+
+  test('shared_buffers larger than half the memory limit', () => {
+    const cfg = envConfig('dev');
+    cfg.stacks.wondernest.postgres.settings.shared_buffers = '400MB';
+    expect(problems(cfg)).toContain('stacks.wondernest.postgres.settings.shared_buffers: got "400MB"; expected at most half of resources.memoryLimit (512Mi)');
+  });
+
+  test('letsencrypt needs an e-mail', () => {
+    const cfg = envConfig('prod');
+    delete cfg.tls.acmeEmail;
+    expect(problems(cfg)).toContain('tls.acmeEmail: got nothing; expected an e-mail address for the ACME account');
+  });
+
+  test('missing required values are named', () => {
+    const cfg = envConfig('prod');
+    delete cfg.stacks.wondernest.backups.bucket;
+    expect(problems(cfg)).toContain('stacks.wondernest.backups.bucket: got nothing; expected a required value: an S3 bucket name');
+  });
+
+  test('every problem is reported at once', () => {
+    const cfg = envConfig('dev');
+    cfg.stacks.wondernest.api.replicas = -1;
+    cfg.stacks.wondernest.host = 'nope';
+    expect(problems(cfg)).toMatch(/^Invalid configuration 'test' \(2 problems\)/);
+  });
+});
+
+describe('schema primitives', () => {
+  test.each(['0 2 * * *', '*/15 * * * *', '0 0 1,15 * mon-fri', '30 2 * jan,jul sun'])('cron %s is valid', (c) => expect(isValidCron(c)).toBe(true));
+  test.each(['0 2 * *', '60 * * * *', '* * * * * *', '0 2 * * 8', '*/0 * * * *', '5-1 * * * *', 'x * * * *'])('cron %s is invalid', (c) => expect(isValidCron(c)).toBe(false));
+
+  test.each([
+    ['postgres:15.13', true], ['quay.io/org/app:v1.2.3', true], ['localhost:5000/app:1', true],
+    ['app@sha256:' + 'a'.repeat(64), true], ['app:latest', false], ['app', false], ['App:1', false],
+  ])('image %s pinned=%s', (image, ok) => {
+    const run = () => validate(s.object({ image: s.image() }), { image }, 'x');
+    if (ok) expect(run).not.toThrow();
+    else expect(run).toThrow(/image: got/);
+  });
+});

@@ -1,0 +1,75 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { STACKS } from '../charts';
+import { helmLint, helmTemplate, helmTemplateRaw, objectKey, parseManifests, sortObjects } from './support/helm';
+import { listFiles, synthToTemp } from './support/synth';
+
+const root = path.resolve(__dirname, '..');
+const dist = path.join(root, 'dist');
+const fresh = synthToTemp();
+
+describe('committed dist/', () => {
+  test('is exactly what main.ts synthesizes (run `npm run synth` and commit when this fails)', () => {
+    const committed = listFiles(dist);
+    expect(committed).toEqual(listFiles(fresh));
+    for (const f of committed) {
+      expect([f, fs.readFileSync(path.join(dist, f), 'utf8')]).toEqual([f, fs.readFileSync(path.join(fresh, f), 'utf8')]);
+    }
+  });
+});
+
+describe.each(STACKS.map((s) => s.name))('Helm chart %s', (stack) => {
+  const chart = path.join(fresh, 'helm', stack);
+
+  test.each(['dev', 'prod'])('helm template -f values-%s.yaml equals the plain manifests', (env) => {
+    const rendered = sortObjects(helmTemplate(chart, { releaseName: stack, valuesFiles: [`values-${env}.yaml`] }));
+    const plain = sortObjects(parseManifests(fs.readFileSync(path.join(fresh, env, `${stack}.k8s.yaml`), 'utf8')));
+    expect(rendered.map(objectKey)).toEqual(plain.map(objectKey));
+    expect(rendered).toEqual(plain);
+  });
+
+  test.each(['dev', 'prod'])('helm lint --strict passes with values-%s.yaml', (env) => {
+    const r = helmLint(chart, { valuesFiles: [`values-${env}.yaml`], strict: true });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+  });
+});
+
+describe('wondernest Helm values', () => {
+  const chart = path.join(fresh, 'helm', 'wondernest');
+  const base = helmTemplate(chart, { releaseName: 'wondernest', valuesFiles: ['values-prod.yaml'] });
+
+  test('--set api.image.tag=X changes exactly that field', () => {
+    const changed = helmTemplate(chart, { releaseName: 'wondernest', valuesFiles: ['values-prod.yaml'], setString: { 'api.image.tag': '2.0.1' } });
+    const diffs: string[] = [];
+    const walk = (a: any, b: any, p: string): void => {
+      if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) {
+        if (a !== b) diffs.push(`${p}: ${a} -> ${b}`);
+        return;
+      }
+      for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) walk(a[k], b[k], `${p}/${k}`);
+    };
+    const before = new Map(base.map((o) => [objectKey(o), o]));
+    for (const o of changed) walk(before.get(objectKey(o)), o, objectKey(o));
+    expect(diffs).toEqual([expect.stringMatching(/Deployment.*\/api\/spec\/template\/spec\/containers\/0\/image: ghcr.io\/wondernest\/api:0.1.0 -> ghcr.io\/wondernest\/api:2.0.1$/)]);
+  });
+
+  test.each([
+    ['api.autoscaling.minReplicas=-1', { 'api.autoscaling.minReplicas': -1 }],
+    ['postgres.resources.memoryLimit=lots', { 'postgres.resources.memoryLimit': 'lots' }],
+    ['ingress.host=not a host', { 'ingress.host': 'not a host' }],
+    ['environment=staging', { environment: 'staging' }],
+    ['api.bogus=1', { 'api.bogus': 1 }],
+  ])('schema rejects %s', (_, set) => {
+    const r = helmTemplateRaw(chart, { releaseName: 'wondernest', valuesFiles: ['values-prod.yaml'], set });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/values don't meet the specifications of the schema/);
+  });
+
+  test('values cover images, replicas/HPA, resources, ingress, storage and backups', () => {
+    const values = fs.readFileSync(path.join(chart, 'values-prod.yaml'), 'utf8');
+    for (const key of ['api:', 'autoscaling:', 'minReplicas:', 'maxReplicas:', 'repository:', 'tag:', 'memoryLimit:', 'cpuRequest:', 'host:', 'className:', 'clusterIssuer:', 'storage:', 'size:', 'schedule:', 'retentionDays:']) {
+      expect(values).toContain(key);
+    }
+    expect(fs.readFileSync(path.join(chart, 'values-dev.yaml'), 'utf8')).toMatch(/replicas: 1/);
+  });
+});

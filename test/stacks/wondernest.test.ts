@@ -1,0 +1,203 @@
+import { loadEnvironment } from '../../config';
+import { envConfig, find, podSpecs, synthStack } from '../support/synth';
+
+const dev = synthStack('wondernest', loadEnvironment(envConfig('dev')));
+const prod = synthStack('wondernest', loadEnvironment(envConfig('prod')));
+const envOf = (c: any) => Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
+
+describe.each([['dev', dev], ['prod', prod]])('wondernest %s', (name, objects) => {
+  test('snapshot', () => {
+    expect(objects).toMatchSnapshot();
+  });
+
+  test('namespace enforces Pod Security restricted', () => {
+    const ns = find(objects, 'Namespace', 'wondernest');
+    expect(ns.metadata.labels).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'pod-security.kubernetes.io/audit': 'restricted',
+      'pod-security.kubernetes.io/warn': 'restricted',
+    });
+  });
+
+  test('every pod is restricted, pinned, resourced and tokenless', () => {
+    const pods = podSpecs(objects);
+    expect(pods.length).toBeGreaterThanOrEqual(5);
+    for (const { owner, spec } of pods) {
+      expect([owner, spec.automountServiceAccountToken]).toEqual([owner, false]);
+      expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+        const where = `${owner}/${c.name}`;
+        expect([where, c.securityContext]).toEqual([where, expect.objectContaining({
+          allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] },
+        })]);
+        expect(c.securityContext.runAsUser).toBeGreaterThan(0);
+        expect(c.image).toMatch(/:[A-Za-z0-9][A-Za-z0-9._-]*$/);
+        expect(c.image).not.toMatch(/:latest$/);
+        expect([where, Object.keys(c.resources.requests).sort(), Object.keys(c.resources.limits)]).toEqual([where, ['cpu', 'memory'], expect.arrayContaining(['memory'])]);
+      }
+    }
+  });
+
+  test('long-running containers have readiness and liveness probes', () => {
+    for (const { owner, spec } of podSpecs(objects.filter((o) => o.kind !== 'CronJob'))) {
+      for (const c of spec.containers) {
+        expect([`${owner}/${c.name}`, !!c.readinessProbe, !!c.livenessProbe]).toEqual([`${owner}/${c.name}`, true, true]);
+      }
+    }
+  });
+
+  test('no secret value is rendered', () => {
+    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+    for (const { owner, spec } of podSpecs(objects)) {
+      for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+        for (const e of c.env ?? []) {
+          if (/PASSWORD|SECRET|TOKEN|_KEY/.test(e.name)) expect([owner, e.name, e.value]).toEqual([owner, e.name, undefined]);
+        }
+      }
+    }
+  });
+
+  test('api is wired to postgres, redis and its secrets', () => {
+    const api = find(objects, 'Deployment', 'api').spec.template.spec.containers[0];
+    const env = envOf(api);
+    expect(env).toMatchObject({
+      DB_HOST: 'postgres.wondernest.svc.cluster.local',
+      DB_PORT: '5432',
+      DB_NAME: 'wondernest_prod',
+      DB_USERNAME: 'wondernest_app',
+      REDIS_HOST: 'redis.wondernest.svc.cluster.local',
+      DB_PASSWORD: { secretKeyRef: { name: 'postgres-credentials', key: 'APP_PASSWORD' } },
+      REDIS_PASSWORD: { secretKeyRef: { name: 'redis-credentials', key: 'REDIS_PASSWORD' } },
+      JWT_SECRET: { secretKeyRef: { name: 'api-secrets', key: 'JWT_SECRET' } },
+      SENDGRID_API_KEY: { secretKeyRef: { name: 'api-secrets', key: 'SENDGRID_API_KEY' } },
+    });
+    expect(env.CORS_ALLOWED_ORIGINS).toMatch(/^https?:\/\//);
+    expect(api.readinessProbe.httpGet.path).toBe('/health');
+    expect(api.livenessProbe.httpGet.path).toBe('/health');
+    expect(api.startupProbe.failureThreshold * api.startupProbe.periodSeconds).toBeGreaterThanOrEqual(60);
+    expect(api.lifecycle.preStop.exec.command).toEqual(['sleep', '5']);
+    const deploy = find(objects, 'Deployment', 'api');
+    expect(deploy.spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 0, maxSurge: 1 });
+  });
+
+  test('postgres: retained PVC, tuned config, SCRAM, init script, exporter', () => {
+    const sts = find(objects, 'StatefulSet', 'postgres');
+    expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
+    expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toMatch(/Gi$/);
+    const [pg, exporter] = sts.spec.template.spec.containers;
+    expect(pg.securityContext.runAsUser).toBe(999);
+    expect(pg.readinessProbe.exec.command[0]).toBe('pg_isready');
+    expect(exporter.ports[0]).toMatchObject({ name: 'metrics', containerPort: 9187 });
+    const conf = find(objects, 'ConfigMap', 'postgres-config').data;
+    expect(conf['postgresql.conf']).toMatch(/shared_preload_libraries = 'pg_stat_statements'/);
+    expect(conf['postgresql.conf']).toMatch(/password_encryption = 'scram-sha-256'/);
+    expect(conf['pg_hba.conf']).not.toMatch(/\btrust\b|\bmd5\b/);
+    const init = find(objects, 'ConfigMap', 'postgres-init').data['10-init-database.sh'];
+    for (const schema of ['core', 'family', 'subscription', 'content', 'audio', 'analytics', 'ml', 'safety', 'audit']) expect(init).toContain(schema);
+    expect(init).toMatch(/wondernest_app/);
+    expect(init).toMatch(/CONNECTION LIMIT 50/);
+    expect(init).toMatch(/CONNECTION LIMIT 10/);
+  });
+
+  test('redis: AOF + RDB, maxmemory LRU, password not in the config, authenticated probe', () => {
+    const conf = find(objects, 'ConfigMap', 'redis-config').data['redis.conf'];
+    expect(conf).toMatch(/^appendonly yes$/m);
+    expect(conf).toMatch(/^save( \d+ \d+)+$/m);
+    expect(conf).toMatch(/^maxmemory-policy allkeys-lru$/m);
+    expect(conf).not.toMatch(/^requirepass/m);
+    const redis = find(objects, 'StatefulSet', 'redis').spec.template.spec.containers[0];
+    expect(redis.readinessProbe.exec.command.join(' ')).toContain('REDISCLI_AUTH');
+  });
+
+  test('default-deny plus DNS, and one policy per component', () => {
+    const deny = find(objects, 'NetworkPolicy', 'default-deny');
+    expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    const dns = find(objects, 'NetworkPolicy', 'allow-dns');
+    expect(dns.spec.egress[0].ports).toEqual([{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }]);
+    const api = find(objects, 'NetworkPolicy', 'api');
+    expect(api.spec.ingress.map((r: any) => r.from[0].namespaceSelector?.matchLabels['kubernetes.io/metadata.name'])).toEqual(expect.arrayContaining(['traefik', 'monitoring']));
+    const pg = find(objects, 'NetworkPolicy', 'postgres');
+    const sources = pg.spec.ingress.map((r: any) => r.from[0].podSelector?.matchLabels?.['app.kubernetes.io/name']);
+    expect(sources).toEqual(expect.arrayContaining(['api', 'postgres-backup', 'postgres-restore']));
+    expect(sources).not.toContain('redis');
+  });
+
+  test('ingress: TLS via cert-manager, websecure only, security headers', () => {
+    const ing = find(objects, 'Ingress', 'api');
+    expect(ing.spec.tls[0]).toEqual({ hosts: [ing.spec.rules[0].host], secretName: 'api-tls' });
+    expect(ing.metadata.annotations['traefik.ingress.kubernetes.io/router.entrypoints']).toBe('websecure');
+    expect(ing.metadata.annotations['traefik.ingress.kubernetes.io/router.middlewares']).toBe('wondernest-api-security-headers@kubernetescrd');
+    const headers = find(objects, 'Middleware', 'api-security-headers').spec.headers;
+    expect(headers).toMatchObject({ frameDeny: true, contentTypeNosniff: true, browserXssFilter: true, stsSeconds: 31536000, stsIncludeSubdomains: true, contentSecurityPolicy: "default-src 'self'" });
+  });
+
+  test('backups: Forbid, deadlines, history limits, retention; restore is suspended', () => {
+    for (const n of ['postgres-backup', 'redis-backup']) {
+      const cj = find(objects, 'CronJob', n);
+      expect(cj.spec).toMatchObject({ concurrencyPolicy: 'Forbid', startingDeadlineSeconds: 600, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3, suspend: false });
+      expect(cj.spec.jobTemplate.spec.activeDeadlineSeconds).toBe(3600);
+      const upload = cj.spec.jobTemplate.spec.template.spec.containers[0];
+      expect(envOf(upload).RETENTION_DAYS).toBe(name === 'prod' ? '30' : '7');
+    }
+    expect(find(objects, 'CronJob', 'postgres-restore').spec.suspend).toBe(true);
+  });
+
+  test('ServiceMonitors and rules carry the release label', () => {
+    const monitors = objects.filter((o) => o.kind === 'ServiceMonitor');
+    expect(monitors.map((m) => m.metadata.name).sort()).toEqual(['api', 'postgres', 'redis']);
+    for (const m of [...monitors, find(objects, 'PrometheusRule', 'wondernest')]) expect(m.metadata.labels.release).toBe('kube-prometheus-stack');
+    const alerts = find(objects, 'PrometheusRule', 'wondernest').spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.alert));
+    expect(alerts).toEqual(expect.arrayContaining(['HighErrorRate', 'DatabaseConnectionsHigh']));
+    expect(find(objects, 'ConfigMap', 'wondernest').metadata.labels.grafana_dashboard).toBe('1');
+  });
+});
+
+describe('dev vs prod', () => {
+  test('dev tools and the stand-in exist only in dev', () => {
+    expect(dev.some((o) => o.kind === 'Deployment' && o.metadata.name === 'pgadmin')).toBe(true);
+    expect(dev.some((o) => o.kind === 'Deployment' && o.metadata.name === 'localstack')).toBe(true);
+    expect(prod.some((o) => ['pgadmin', 'localstack'].includes(o.metadata.name))).toBe(false);
+    expect(find(dev, 'Deployment', 'api').spec.template.spec.containers[0].image).toMatch(/^nginxinc\/nginx-unprivileged:/);
+    expect(find(prod, 'Deployment', 'api').spec.template.spec.containers[0].image).toBe('ghcr.io/wondernest/api:0.1.0');
+  });
+
+  test('prod: HPA (CPU + memory) owns replicas, PDB, zone spread', () => {
+    const deploy = find(prod, 'Deployment', 'api');
+    expect(deploy.spec.replicas).toBeUndefined();
+    const hpa = find(prod, 'HorizontalPodAutoscaler', 'api');
+    expect(hpa.spec).toMatchObject({ minReplicas: 3, maxReplicas: 10 });
+    expect(hpa.spec.metrics.map((m: any) => m.resource.name)).toEqual(['cpu', 'memory']);
+    expect(find(prod, 'PodDisruptionBudget', 'api').spec.maxUnavailable).toBe(1);
+    expect(deploy.spec.template.spec.topologySpreadConstraints[0]).toMatchObject({ topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' });
+    expect(dev.some((o) => o.kind === 'HorizontalPodAutoscaler' || o.kind === 'PodDisruptionBudget')).toBe(false);
+    expect(find(dev, 'Deployment', 'api').spec.replicas).toBe(1);
+  });
+
+  test('secrets: generated once in dev, AWS Secrets Manager in prod', () => {
+    const devEs = find(dev, 'ExternalSecret', 'postgres-credentials');
+    expect(devEs.spec.refreshPolicy).toBe('CreatedOnce');
+    expect(devEs.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
+    expect(find(dev, 'Password', 'postgres-credentials').spec.secretKeys).toEqual(['POSTGRES_PASSWORD', 'APP_PASSWORD', 'ANALYTICS_PASSWORD', 'EXPORTER_PASSWORD']);
+    const prodEs = find(prod, 'ExternalSecret', 'postgres-credentials');
+    expect(prodEs.spec.secretStoreRef).toEqual({ name: 'aws-secrets-manager', kind: 'SecretStore' });
+    expect(prodEs.spec.data[0].remoteRef).toEqual({ key: 'prod/wondernest/postgres-credentials', property: 'POSTGRES_PASSWORD' });
+    expect(find(prod, 'ServiceAccount', 'external-secrets-reader').metadata.annotations['eks.amazonaws.com/role-arn']).toMatch(/^arn:aws:iam::/);
+    expect(prod.some((o) => o.kind === 'Password')).toBe(false);
+  });
+
+  test('backups go to LocalStack in dev and to S3 via IRSA in prod', () => {
+    const devUpload = envOf(find(dev, 'CronJob', 'postgres-backup').spec.jobTemplate.spec.template.spec.containers[0]);
+    expect(devUpload.S3_ENDPOINT_URL).toBe('http://localstack.wondernest.svc.cluster.local:4566');
+    const prodUpload = envOf(find(prod, 'CronJob', 'postgres-backup').spec.jobTemplate.spec.template.spec.containers[0]);
+    expect(prodUpload.S3_ENDPOINT_URL).toBeUndefined();
+    expect(prodUpload.AWS_ACCESS_KEY_ID).toBeUndefined();
+    expect(find(prod, 'ServiceAccount', 'postgres-backup').metadata.annotations['eks.amazonaws.com/role-arn']).toBe('arn:aws:iam::123456789012:role/wondernest-prod-backup');
+    const egress = find(prod, 'NetworkPolicy', 'postgres-backup').spec.egress;
+    expect(egress).toEqual(expect.arrayContaining([expect.objectContaining({ to: [{ ipBlock: expect.objectContaining({ cidr: '0.0.0.0/0' }) }], ports: [{ protocol: 'TCP', port: 443 }] })]));
+  });
+
+  test('storage classes come from config', () => {
+    expect(find(dev, 'StatefulSet', 'postgres').spec.volumeClaimTemplates[0].spec.storageClassName).toBe('standard');
+    expect(find(prod, 'StatefulSet', 'postgres').spec.volumeClaimTemplates[0].spec.storageClassName).toBe('gp3-encrypted');
+  });
+});
