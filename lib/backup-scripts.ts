@@ -83,7 +83,7 @@ check_backup_name() {
 
 # check_writable_dir DIR
 check_writable_dir() {
-  [ -d "$1" ] && [ -w "$1" ] || die "BACKUP_DIR '$1' is not a writable directory"
+  if [ ! -d "$1" ] || [ ! -w "$1" ]; then die "BACKUP_DIR '$1' is not a writable directory"; fi
 }
 
 # read_name_file FILE: sets BACKUP_NAME to the first line of FILE.
@@ -368,10 +368,10 @@ log "upload complete: $key; pruned $deleted object(s)"
 
 /**
  * Download from S3 (amazon/aws-cli image, bash). Env: BACKUP_DIR, S3_BUCKET, S3_PREFIX,
- * BACKUP_KEY, optional S3_ENDPOINT_URL, AWS_REGION, BACKUP_NAME_PREFIX (with `latest`: only
+ * BACKUP_OBJECT, optional S3_ENDPOINT_URL, AWS_REGION, BACKUP_NAME_PREFIX (with `latest`: only
  * that prefix's backups).
  *
- * BACKUP_KEY is `latest` (the backup under the prefix with the newest embedded timestamp that
+ * BACKUP_OBJECT is `latest` (the backup under the prefix with the newest embedded timestamp that
  * has a `.sha256`), a file name under the prefix, or a full key. Downloads the dump and its
  * `.sha256` into BACKUP_DIR, verifies the checksum and writes the file name to
  * `$BACKUP_DIR/restore-name`.
@@ -379,20 +379,20 @@ log "upload complete: $key; pruned $deleted object(s)"
 export const s3DownloadScript = `${BASH_HEADER('s3-download', 'download a backup from S3 into $BACKUP_DIR and verify its checksum')}
 ${COMMON_SH}
 ${S3_SH}
-require_env BACKUP_DIR S3_BUCKET S3_PREFIX BACKUP_KEY
+require_env BACKUP_DIR S3_BUCKET S3_PREFIX BACKUP_OBJECT
 normalise_prefix
 check_writable_dir "$BACKUP_DIR"
 if [ -n "\${BACKUP_NAME_PREFIX:-}" ]; then check_name_prefix "$BACKUP_NAME_PREFIX"; fi
 
-if [ "$BACKUP_KEY" = latest ]; then
+if [ "$BACKUP_OBJECT" = latest ]; then
   list_keys "$PREFIX"
   key=$(printf '%s\\n' "$KEYS" | select_latest_key "$PREFIX" "\${BACKUP_NAME_PREFIX:-}")
   [ -n "$key" ] || die "no backup\${BACKUP_NAME_PREFIX:+ of $BACKUP_NAME_PREFIX} with a .sha256 found under s3://$S3_BUCKET/$PREFIX/"
   log "latest backup is $key"
 else
-  case $BACKUP_KEY in
-    */*) key=$BACKUP_KEY ;;
-    *) key="$PREFIX/$BACKUP_KEY" ;;
+  case $BACKUP_OBJECT in
+    */*) key=$BACKUP_OBJECT ;;
+    *) key="$PREFIX/$BACKUP_OBJECT" ;;
   esac
 fi
 name=\${key##*/}
@@ -416,26 +416,31 @@ incopy { n++ }`;
 
 /**
  * PostgreSQL restore (postgres image, bash). Env: PGHOST, PGPORT (default 5432), PGUSER (a
- * superuser or the owner of every object in the dump), PGPASSWORD, PGDATABASE, BACKUP_DIR.
+ * superuser or the owner of every object in the dump), PGPASSWORD, PGDATABASE, BACKUP_DIR,
+ * optional RESTORE_DROP_SCHEMAS (`yes`, the default, or `no`).
  *
  * Restores the file named in `$BACKUP_DIR/restore-name`:
  * 1. verifies it (checksum, `gzip -t`, completion marker) BEFORE connecting to the database,
  *    and reads the schemas and per-table row counts it contains;
  * 2. takes a safety dump of the current database (`pre-restore-<ts>.sql.gz` + `.sha256`);
  * 3. in ONE transaction (`psql -v ON_ERROR_STOP=1 --single-transaction`): terminates the other
- *    connections to the database, then runs the dump (a failure rolls everything back);
+ *    connections to the database, drops the schemas the dump creates (`CASCADE`, unless
+ *    RESTORE_DROP_SCHEMAS=no) so objects created after the backup cannot block the dump's own
+ *    `DROP SCHEMA`, then runs the dump (a failure rolls everything back);
  * 4. verifies: every schema of the dump exists and every table has the dump's row count
  *    (prints the row-count summary), then ANALYZE.
  *
  * The roles the dump references must exist (run the init script first on a fresh instance).
- * Objects created after the backup in the dumped schemas make `DROP SCHEMA` fail (the restore
- * rolls back): drop them first. Stop the applications first for a clean cut-over.
+ * Objects outside the dumped schemas that the dump does not know (e.g. tables created in `public`
+ * after the backup) are kept. Stop the applications first for a clean cut-over.
  */
 export const postgresRestoreScript = `${BASH_HEADER('postgres-restore', 'verify a dump, take a safety dump, restore in one transaction, verify')}
 ${COMMON_SH}
 ${POSTGRES_SH}
 require_env PGHOST PGUSER PGPASSWORD PGDATABASE BACKUP_DIR
 export PGPORT="\${PGPORT:-5432}"
+RESTORE_DROP_SCHEMAS="\${RESTORE_DROP_SCHEMAS:-yes}"
+case $RESTORE_DROP_SCHEMAS in yes|no) ;; *) die "RESTORE_DROP_SCHEMAS must be yes or no, got '$RESTORE_DROP_SCHEMAS'" ;; esac
 check_writable_dir "$BACKUP_DIR"
 read_name_file "$BACKUP_DIR/${RESTORE_NAME_FILE}"
 name=$BACKUP_NAME
@@ -453,10 +458,17 @@ safety="pre-restore-$(utc_ts).sql.gz"
 log "taking a safety dump of the current database '$PGDATABASE' first"
 pg_dump_to "$BACKUP_DIR" "$safety"
 
+# One transaction: terminate the other sessions, drop the dump's schemas (so objects created after the
+# backup cannot make the dump's DROP SCHEMA fail), run the dump. Any error rolls all of it back.
+restore_sql=(-c 'SELECT count(pg_terminate_backend(pid)) AS terminated FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid();')
+if [ "$RESTORE_DROP_SCHEMAS" = yes ] && [ -n "$schemas" ]; then
+  drop_list=$(printf '%s\\n' "$schemas" | paste -sd, -)
+  log "the restore drops schema(s) $drop_list CASCADE first (RESTORE_DROP_SCHEMAS=yes)"
+  restore_sql+=(-c "DROP SCHEMA IF EXISTS $drop_list CASCADE;")
+fi
 log "terminating other connections to '$PGDATABASE' and restoring $name in a single transaction"
 if ! gzip -dc "$dump" | psql -X --no-password --quiet -v ON_ERROR_STOP=1 -v VERBOSITY=terse --single-transaction \\
-    -c 'SELECT count(pg_terminate_backend(pid)) AS terminated FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid();' \\
-    -f - > /dev/null; then
+    "\${restore_sql[@]}" -f - > /dev/null; then
   die "restore of $name failed and was rolled back: the database is unchanged (safety dump: $BACKUP_DIR/$safety)"
 fi
 log "restore transaction committed; verifying"
@@ -531,7 +543,7 @@ if ! check_out=$(redis-check-rdb "$BACKUP_DIR/$name" 2>&1); then
 fi
 log "redis-check-rdb: $(printf '%s\\n' "$check_out" | grep -E 'RDB looks OK|keys read' | tr '\\n' ' ')"
 
-[ -d "$REDIS_DATA_DIR" ] && [ -w "$REDIS_DATA_DIR" ] || die "REDIS_DATA_DIR '$REDIS_DATA_DIR' is not a writable directory"
+if [ ! -d "$REDIS_DATA_DIR" ] || [ ! -w "$REDIS_DATA_DIR" ]; then die "REDIS_DATA_DIR '$REDIS_DATA_DIR' is not a writable directory"; fi
 ts=$(utc_ts)
 for old in appendonlydir dump.rdb; do
   if [ -e "$REDIS_DATA_DIR/$old" ]; then

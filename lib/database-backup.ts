@@ -195,7 +195,7 @@ export class DatabaseBackup extends Construct {
     if (restore) {
       const restoreName = props.name.replace(/-backup$/, '') + '-restore';
       this.restoreCronJob = cron('restore', restoreName, '0 0 31 2 *', true,
-        jobPod(restoreName, uploader('download', 'download.sh', { BACKUP_KEY: 'latest' }), dbContainer('restore', 'restore.sh')));
+        jobPod(restoreName, uploader('download', 'download.sh', { BACKUP_OBJECT: 'latest' }), dbContainer('restore', 'restore.sh')));
       this.restoreComponent = { name: restoreName, podLabels: selectorLabels({ ...identity, name: restoreName }), ports: {} };
     }
   }

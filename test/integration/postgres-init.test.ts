@@ -3,6 +3,7 @@
  * the way the postgres image's docker-entrypoint.sh does (bash, as OS user postgres, over the
  * unix socket, env POSTGRES_USER / POSTGRES_DB / the role password variables).
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { PostgresInitSpec, renderInitScript, renderPgHba, renderPostgresqlConf } from '../../lib/postgres-config';
@@ -72,7 +73,6 @@ describe('rendered postgresql.conf and pg_hba.conf', () => {
   });
 
   test('pg_hba: the socket uses peer auth (OS root cannot log in as postgres), TCP needs the SCRAM password', () => {
-    const { spawnSync } = require('child_process') as typeof import('child_process');
     const asRoot = spawnSync(pg.tools.psql, ['-X', '-h', pg.socketDir, '-p', String(pg.port), '-U', 'postgres', '-d', DB, '-c', 'select 1'], {
       encoding: 'utf8',
       env: { ...process.env, PGPASSWORD: pg.superuserPassword },

@@ -62,8 +62,11 @@ export function requirePostgresTools(): PostgresTools {
   if (version.status !== 0 || !/\(PostgreSQL\) 15\./.test(version.stdout)) {
     throw new Error(`${tools.postgres} --version said ${JSON.stringify((version.stdout || version.stderr || '').trim())}; PostgreSQL 15 is needed. ${POSTGRES_INSTALL_HINT}`);
   }
-  if (isRoot() && spawnSync('id', ['-u', POSTGRES_OS_USER]).status !== 0) {
-    throw new Error(`OS user ${POSTGRES_OS_USER} does not exist. ${POSTGRES_INSTALL_HINT} (the package creates it)`);
+  if (isRoot()) {
+    const id = spawnSync('id', ['-u', POSTGRES_OS_USER], { encoding: 'utf8' });
+    if (id.error) throw new Error(`cannot run id to look up OS user ${POSTGRES_OS_USER}: ${id.error.message}`);
+    if (id.status !== 0) throw new Error(`OS user ${POSTGRES_OS_USER} does not exist. ${POSTGRES_INSTALL_HINT} (the package creates it)`);
+    if (!findExecutable('runuser')) throw new Error('runuser (util-linux) is needed to run PostgreSQL as OS user postgres when tests run as root');
   }
   return tools;
 }
