@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config';
 import { AcmeIssuer, LocalCaIssuer } from '../lib/cluster-issuers';
+import { stackLabels } from '../lib/labels';
 
 /**
  * Cluster-scoped objects every stack relies on: the TLS ClusterIssuer and, on EKS,
@@ -11,7 +12,7 @@ import { AcmeIssuer, LocalCaIssuer } from '../lib/cluster-issuers';
  */
 export class PlatformChart extends Chart {
   constructor(scope: Construct, id: string, props: { readonly env: EnvironmentConfig }) {
-    super(scope, id, { disableResourceNameHashes: true });
+    super(scope, id, { disableResourceNameHashes: true, labels: stackLabels('platform') });
     const { env } = props;
     if (env.tls.issuer === 'local-ca') {
       new LocalCaIssuer(this, 'local-ca', { name: env.tls.clusterIssuer });

@@ -2,6 +2,7 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config';
 import { AppNamespace } from '../lib/app-namespace';
+import { stackLabels } from '../lib/labels';
 import { DatabaseBackup } from '../lib/database-backup';
 import { AlertRuleGroup, backupPanels, backupRules, GrafanaDashboard, httpServicePanels, httpServiceRules, postgresPanels, postgresRules, redisPanels, redisRules } from '../lib/monitoring';
 import { PostgresDatabase } from '../lib/postgres-database';
@@ -27,7 +28,7 @@ export class WonderNestChart extends Chart {
     const { env } = props;
     const cfg = env.stacks.wondernest;
     const ns = cfg.namespace;
-    super(scope, id, { namespace: ns, disableResourceNameHashes: true });
+    super(scope, id, { namespace: ns, disableResourceNameHashes: true, labels: stackLabels('wondernest') });
     const partOf = 'wondernest';
     const release = env.monitoring.release;
 

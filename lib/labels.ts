@@ -33,3 +33,11 @@ export function sanitizeLabelValue(v: string): string {
   const cleaned = v.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 63);
   return cleaned.replace(/^[^A-Za-z0-9]+/, '').replace(/[^A-Za-z0-9]+$/, '');
 }
+
+/**
+ * Labels for every object of a stack (pass as the Chart's `labels`): the application it is part
+ * of and the tool that manages it. Component constructs add name/instance/component on top.
+ */
+export function stackLabels(partOf: string): Record<string, string> {
+  return { 'app.kubernetes.io/part-of': partOf, 'app.kubernetes.io/managed-by': 'cdk8s' };
+}
