@@ -36,6 +36,7 @@ const GROUPS = {
   'external-secrets.io': [
     'external-secrets/external-secrets.io_externalsecrets.yaml',
     'external-secrets/external-secrets.io_secretstores.yaml',
+    'external-secrets/external-secrets.io_clustersecretstores.yaml',
   ],
   'generators.external-secrets.io': ['external-secrets/generators.external-secrets.io_passwords.yaml'],
   'argoproj.io': ['argo-cd/application-crd.yaml', 'argo-cd/appproject-crd.yaml'],
@@ -46,6 +47,9 @@ if (!fs.existsSync(crdDir)) {
   process.exit(2);
 }
 
+// `cdk8s import` records every imported file in cdk8s.yaml; those temp paths must not land in the project.
+const cdk8sYaml = path.join(root, 'cdk8s.yaml');
+const cdk8sYamlBefore = fs.readFileSync(cdk8sYaml, 'utf8');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'crds-'));
 const cli = path.join(root, 'node_modules', '.bin', 'cdk8s');
 for (const [group, files] of Object.entries(GROUPS)) {
@@ -60,3 +64,28 @@ for (const [group, files] of Object.entries(GROUPS)) {
   });
 }
 fs.rmSync(tmp, { recursive: true, force: true });
+fs.writeFileSync(cdk8sYaml, cdk8sYamlBefore);
+
+// Structural schemas of the same CRDs for the manifest checks (lib/checks): served versions only,
+// descriptions dropped. Generated data, like the bindings; the checks never read ../shared.
+const YAML = require('yaml');
+const schemas = {};
+for (const files of Object.values(GROUPS)) {
+  for (const f of files) {
+    for (const doc of YAML.parseAllDocuments(fs.readFileSync(path.join(crdDir, f), 'utf8'))) {
+      const crd = doc.toJS();
+      if (!crd || crd.kind !== 'CustomResourceDefinition') continue;
+      for (const v of crd.spec.versions) {
+        if (!v.served || !v.schema) continue;
+        schemas[`${crd.spec.group}/${v.name}/${crd.spec.names.kind}`] = {
+          scope: crd.spec.scope,
+          schema: JSON.parse(JSON.stringify(v.schema.openAPIV3Schema, (k, val) => (k === 'description' ? undefined : val))),
+        };
+      }
+    }
+  }
+}
+const out = path.join(root, 'imports', 'schemas', 'crds.json');
+fs.mkdirSync(path.dirname(out), { recursive: true });
+fs.writeFileSync(out, JSON.stringify({ generatedBy: 'scripts/import-crds.js', kinds: schemas }) + '\n');
+console.log(`wrote ${path.relative(root, out)} (${Object.keys(schemas).length} kinds)`);
