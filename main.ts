@@ -5,20 +5,45 @@ import { loadEnvironments } from './config';
 import { STACKS } from './charts';
 import { PlatformChart } from './charts/platform';
 import { writeHelmChart } from './lib/helm';
+import { collectAppFacts } from './lib/checks/facts';
+import { CONSTRUCT_METADATA_FILE, ConstructMetadata, EnvironmentFacts } from './lib/checks';
+
+/** Options of {@link synthesizeAll}. */
+export interface SynthesizeOptions {
+  /**
+   * Write `<outdir>/construct-metadata.json` (construct paths and declared service graphs) for the
+   * manifest checks. The cdk8s CLI asks for it when validations are configured.
+   * @default - when CDK8S_RECORD_CONSTRUCT_METADATA is 'true'
+   */
+  readonly recordMetadata?: boolean;
+}
 
 /** Synthesizes every environment x stack into `<outdir>/<env>/`, and one Helm chart per stack into `<outdir>/helm/<stack>/`. */
-export function synthesizeAll(outdir: string): void {
+export function synthesizeAll(outdir: string, options: SynthesizeOptions = {}): void {
+  const record = options.recordMetadata ?? process.env.CDK8S_RECORD_CONSTRUCT_METADATA === 'true';
+  const resources: Record<string, { path: string }> = {};
+  const environments: Record<string, EnvironmentFacts> = {};
   const version = (JSON.parse(fs.readFileSync(path.join(__dirname, fs.existsSync(path.join(__dirname, 'package.json')) ? '' : '..', 'package.json'), 'utf8')) as { version: string }).version;
   const envs = loadEnvironments();
   const byStack = new Map<string, Array<{ name: string; chart: Chart }>>();
   for (const env of envs) {
-    const app = new App({ outdir: path.join(outdir, env.name), yamlOutputType: YamlOutputType.FILE_PER_CHART });
+    // recordConstructMetadata off: cdk8s would write it into dist/<env>/, where Argo CD reads manifests.
+    const app = new App({ outdir: path.join(outdir, env.name), yamlOutputType: YamlOutputType.FILE_PER_CHART, recordConstructMetadata: false });
     new PlatformChart(app, 'platform', { env });
     for (const stack of STACKS) {
       const chart = stack.create(app, stack.name, env);
       byStack.set(stack.name, [...(byStack.get(stack.name) ?? []), { name: env.name, chart }]);
     }
     app.synth();
+    if (record) {
+      const facts = collectAppFacts(app, env.name);
+      Object.assign(resources, facts.resources);
+      environments[env.name] = { monitoringRelease: env.monitoring.release, graphs: facts.graphs };
+    }
+  }
+  if (record) {
+    const metadata: ConstructMetadata = { version: '1.0.0', resources, environments };
+    fs.writeFileSync(path.join(outdir, CONSTRUCT_METADATA_FILE), JSON.stringify(metadata, null, 1));
   }
   for (const stack of STACKS) {
     writeHelmChart({

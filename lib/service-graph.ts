@@ -1,6 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { DeclaredGraph } from './checks/types';
 
 /** A pod group inside the stack's namespace that takes part in the graph. */
 export interface GraphComponent {
@@ -61,6 +62,7 @@ export class ServiceGraph extends Construct {
   private readonly flowList: Flow[] = [];
   private readonly privateCidrs: readonly string[];
   private readonly scraper?: string;
+  private readonly dns: ExternalPeer;
 
   constructor(scope: Construct, id: string, props: ServiceGraphProps) {
     super(scope, id);
@@ -71,7 +73,7 @@ export class ServiceGraph extends Construct {
     if (this.scraper && !(this.scraper in this.externals)) {
       throw new Error(`ServiceGraph.scraper: got '${this.scraper}'; expected one of the external peers: ${Object.keys(this.externals).join(', ') || '(none)'}`);
     }
-    const dns = props.dns ?? { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } };
+    const dns = this.dns = props.dns ?? { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } };
 
     new k8s.KubeNetworkPolicy(this, 'default-deny', {
       metadata: { name: 'default-deny', namespace: this.namespace },
@@ -90,6 +92,16 @@ export class ServiceGraph extends Construct {
   /** Every declared flow (metrics scrapes included), sorted. */
   public get flows(): readonly Flow[] {
     return [...this.flowList].sort((a, b) => `${a.from}>${a.to}:${a.port}`.localeCompare(`${b.from}>${b.to}:${b.port}`));
+  }
+
+  /**
+   * The graph as data: components, external peers, DNS and flows. The manifest checks
+   * (lib/checks) compare it with what the rendered NetworkPolicies really allow.
+   */
+  public toDeclaration(): DeclaredGraph {
+    const components: Record<string, { podLabels: Record<string, string>; ports: Record<string, number> }> = {};
+    for (const [name, c] of this.components) components[name] = { podLabels: { ...c.podLabels }, ports: { ...c.ports } };
+    return { namespace: this.namespace, components, externals: JSON.parse(JSON.stringify(this.externals)), dns: JSON.parse(JSON.stringify(this.dns)), flows: this.flows.map((f) => ({ ...f })) };
   }
 
   /** Component names in the graph. */

@@ -1,0 +1,65 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { allRules, runChecks } from './index';
+import { CONSTRUCT_METADATA_FILE, loadConstructMetadata, loadManifests } from './load';
+import { formatReport } from './report';
+import { objectKey } from './types';
+
+/* Structural copies of the cdk8s-cli plugin types (cdk8s-cli is a dev tool; the plugin must not import it). */
+interface ValidationViolation {
+  readonly ruleName: string;
+  readonly recommendation: string;
+  readonly fix: string;
+  readonly violatingResources: ReadonlyArray<{ readonly resourceName: string; readonly locations: readonly string[]; readonly manifestPath: string }>;
+}
+interface ValidationContext {
+  readonly manifests: readonly string[];
+  readonly report: { addViolation(v: ValidationViolation): void; submit(status: 'success' | 'failure', metadata?: Record<string, string>): void };
+  readonly logger: { log(message: string): void };
+}
+
+/**
+ * cdk8s validation plugin (cdk8s.yaml `validations`): runs the schema, pod security, best-practice,
+ * secrets and reachability checks over the synthesized manifests. A violation fails `cdk8s synth`
+ * and the CLI's report names the construct path of the offending object.
+ */
+export class ManifestChecks {
+  constructor(private readonly props: { readonly outdir?: string } = {}) {}
+
+  public async validate(context: ValidationContext): Promise<void> {
+    const outdir = path.resolve(this.props.outdir ?? inferOutdir(context.manifests));
+    const metadata = loadConstructMetadata(outdir);
+    if (!metadata) {
+      context.report.addViolation({
+        ruleName: 'net/graph',
+        recommendation: `${path.join(outdir, CONSTRUCT_METADATA_FILE)} is missing, so the declared service graphs are unknown`,
+        fix: 'run synth through the cdk8s CLI (it sets CDK8S_RECORD_CONSTRUCT_METADATA=true) or `npm run check`',
+        violatingResources: [],
+      });
+      context.report.submit('failure');
+      return;
+    }
+    const objects = loadManifests(outdir, context.manifests.map((m) => path.resolve(m)).filter((m) => fs.existsSync(m)))
+      .map((m) => ({ ...m, constructPath: metadata.resources[objectKey(m.env, m.object)]?.path }));
+    const input = { objects, environments: metadata.environments };
+    const result = runChecks(input);
+    const rules = new Map(allRules().map((r) => [r.id, r]));
+    for (const v of result.violations) {
+      context.report.addViolation({
+        ruleName: v.rule,
+        recommendation: v.message,
+        fix: rules.get(v.rule)?.description ?? v.rule,
+        violatingResources: v.object ? [{ resourceName: objectKey(v.object.env, v.object.object), locations: [v.field ?? '(object)'], manifestPath: path.join(outdir, v.object.file) }] : [],
+      });
+    }
+    context.logger.log(formatReport(input, result, { matrices: false }));
+    context.report.submit(result.violations.length === 0 ? 'success' : 'failure', { objects: String(objects.length), rules: String(result.rules.length) });
+  }
+}
+
+/** `<outdir>/<env>/<file>.yaml` -> `<outdir>`. */
+function inferOutdir(manifests: readonly string[]): string {
+  const first = manifests.find((m) => !m.split(path.sep).includes('helm'));
+  if (!first) throw new Error('ManifestChecks: no manifests to validate; expected <outdir>/<env>/*.yaml from cdk8s synth');
+  return path.dirname(path.dirname(path.resolve(first)));
+}

@@ -1,0 +1,82 @@
+import { ManifestObject } from './types';
+
+/** A pod template found in a workload. */
+export interface PodTemplateRef {
+  readonly owner: ManifestObject;
+  /** The pod spec. */
+  readonly spec: any;
+  /** Labels of the pods it creates. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Annotations of the pods it creates. */
+  readonly annotations: Readonly<Record<string, string>>;
+  /** JSON path of the pod spec inside the owner, e.g. `spec.template.spec`. */
+  readonly path: string;
+  /** Pods that are meant to keep running (Deployments, StatefulSets, DaemonSets, ReplicaSets, bare Pods). */
+  readonly longRunning: boolean;
+}
+
+/** A container of a pod template, with its path. */
+export interface ContainerRef {
+  readonly container: any;
+  readonly path: string;
+  /** `containers`, `initContainers` or `ephemeralContainers`. */
+  readonly list: 'containers' | 'initContainers' | 'ephemeralContainers';
+}
+
+const TEMPLATE_PATHS: Readonly<Record<string, { path: string[]; longRunning: boolean }>> = {
+  Deployment: { path: ['spec', 'template'], longRunning: true },
+  StatefulSet: { path: ['spec', 'template'], longRunning: true },
+  DaemonSet: { path: ['spec', 'template'], longRunning: true },
+  ReplicaSet: { path: ['spec', 'template'], longRunning: true },
+  Job: { path: ['spec', 'template'], longRunning: false },
+  CronJob: { path: ['spec', 'jobTemplate', 'spec', 'template'], longRunning: false },
+};
+
+/** The pod template of a workload object, or undefined for other kinds. */
+export function podTemplateOf(m: ManifestObject): PodTemplateRef | undefined {
+  const o = m.object;
+  if (o?.kind === 'Pod') return { owner: m, spec: o.spec ?? {}, labels: o.metadata?.labels ?? {}, annotations: o.metadata?.annotations ?? {}, path: 'spec', longRunning: true };
+  const t = TEMPLATE_PATHS[o?.kind];
+  if (!t) return undefined;
+  let template: any = o;
+  for (const p of t.path) template = template?.[p];
+  if (!template) return undefined;
+  return { owner: m, spec: template.spec ?? {}, labels: template.metadata?.labels ?? {}, annotations: template.metadata?.annotations ?? {}, path: `${t.path.join('.')}.spec`, longRunning: t.longRunning };
+}
+
+/** Every pod template of a set of objects. */
+export function podTemplates(objects: readonly ManifestObject[]): PodTemplateRef[] {
+  return objects.map(podTemplateOf).filter((t): t is PodTemplateRef => t !== undefined);
+}
+
+/** Every container (regular, init, ephemeral) of a pod template. */
+export function containersOf(t: PodTemplateRef): ContainerRef[] {
+  const out: ContainerRef[] = [];
+  for (const list of ['initContainers', 'containers', 'ephemeralContainers'] as const) {
+    (t.spec[list] ?? []).forEach((c: any, i: number) => out.push({ container: c, path: `${t.path}.${list}[${i}]`, list }));
+  }
+  return out;
+}
+
+/** True when every label of `selector` is present with the same value in `labels`. */
+export function matchesLabels(selector: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>>): boolean {
+  return Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
+}
+
+/** Evaluates a Kubernetes LabelSelector (matchLabels and matchExpressions) against labels. */
+export function matchesSelector(selector: any, labels: Readonly<Record<string, string>>): boolean {
+  if (!selector) return false;
+  if (!matchesLabels(selector.matchLabels, labels)) return false;
+  for (const e of selector.matchExpressions ?? []) {
+    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
+    const v = labels[e.key];
+    switch (e.operator) {
+      case 'In': if (!has || !(e.values ?? []).includes(v)) return false; break;
+      case 'NotIn': if (has && (e.values ?? []).includes(v)) return false; break;
+      case 'Exists': if (!has) return false; break;
+      case 'DoesNotExist': if (has) return false; break;
+      default: return false;
+    }
+  }
+  return true;
+}

@@ -1,0 +1,153 @@
+/*
+ * The checks over everything the project synthesizes: every stack, every environment, the plain
+ * manifests and the Helm charts rendered with each environment's values. No per-stack code: a new
+ * stack in charts/index.ts is covered automatically.
+ */
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { CheckInput, loadConstructMetadata, loadManifests, ManifestObject, objectKey, runChecks } from '../../lib/checks';
+import { ManifestChecks } from '../../lib/checks/plugin';
+import { formatReport, formatViolation } from '../../lib/checks/report';
+import { STACKS } from '../../charts';
+import { ENVIRONMENTS } from '../../config';
+import { synthesizeAll } from '../../main';
+import { helmBinary } from '../support/helm';
+
+const root = path.resolve(__dirname, '..', '..');
+const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'checks-'));
+synthesizeAll(outdir, { recordMetadata: true });
+const metadata = loadConstructMetadata(outdir)!;
+const objects: ManifestObject[] = loadManifests(outdir).map((m) => ({ ...m, constructPath: metadata.resources[objectKey(m.env, m.object)]?.path }));
+const input: CheckInput = { objects, environments: metadata.environments };
+
+afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
+
+describe('every synthesized object passes every check', () => {
+  test('all environments and stacks are present', () => {
+    expect([...new Set(objects.map((o) => o.env))].sort()).toEqual(Object.keys(ENVIRONMENTS).sort());
+    for (const env of Object.keys(ENVIRONMENTS)) {
+      for (const stack of STACKS) expect(objects.some((o) => o.file === `${env}/${stack.name}.k8s.yaml`)).toBe(true);
+    }
+  });
+
+  test('no violations (schema, pod security, best practices, secrets, reachability)', () => {
+    const result = runChecks(input);
+    expect(result.violations.map(formatViolation)).toEqual([]);
+    expect(result.families).toEqual(['schema', 'pod-security', 'best-practices', 'secrets', 'reachability']);
+  });
+
+  test('every object is traced to the construct that made it', () => {
+    expect(objects.filter((o) => !o.constructPath).map((o) => `${o.env}/${o.object.kind}/${o.object.metadata?.name}`)).toEqual([]);
+  });
+
+  test('every stack namespace declares a service graph in every environment', () => {
+    for (const [env, facts] of Object.entries(metadata.environments)) {
+      const namespaces = new Set(objects.filter((o) => o.env === env && o.object.kind === 'Namespace').map((o) => o.object.metadata.name));
+      expect(Object.keys(facts.graphs).sort()).toEqual([...namespaces].sort());
+    }
+  });
+
+  test('the Helm charts rendered with each environment values pass too', () => {
+    const helm = helmBinary();
+    for (const stack of STACKS) {
+      for (const env of Object.keys(ENVIRONMENTS)) {
+        const chart = path.join(outdir, 'helm', stack.name);
+        const rendered = execFileSync(helm, ['template', stack.name, chart, '-f', path.join(chart, `values-${env}.yaml`)], { encoding: 'utf8' });
+        const docs = parseAllDocuments(rendered).map((d) => d.toJS()).filter(Boolean);
+        expect(docs.length).toBeGreaterThan(0);
+        const platform = objects.filter((o) => o.env === env && o.file === `${env}/platform.k8s.yaml`);
+        const helmObjects = [...platform, ...docs.map((object, index) => ({ env, file: `helm/${stack.name}`, index, object }))];
+        const result = runChecks({ objects: helmObjects, environments: { [env]: { ...metadata.environments[env], graphs: pick(metadata.environments[env].graphs, docs) } } });
+        expect(result.violations.map(formatViolation)).toEqual([]);
+      }
+    }
+  });
+
+  test('the report shows kinds, rules and one matrix per stack and environment', () => {
+    const report = formatReport(input, runChecks(input));
+    const rules = runChecks(input).rules.length;
+    expect(report).toContain(`Rules: ${rules}/${rules} passed`);
+    expect(report).toMatch(/by kind: .*Deployment \d+/);
+    for (const env of Object.keys(ENVIRONMENTS)) {
+      for (const ns of Object.keys(metadata.environments[env].graphs)) expect(report).toContain(`  ${env}/${ns}\n    from\\to`);
+    }
+    expect(report).toContain('Violations: none');
+    expect(report.split('\n').length).toBeLessThan(80);
+  });
+});
+
+/** Graphs of the namespaces present in a set of rendered objects. */
+function pick(graphs: Record<string, any>, docs: any[]): Record<string, any> {
+  const namespaces = new Set(docs.map((d) => d.metadata?.namespace).filter(Boolean));
+  return Object.fromEntries(Object.entries(graphs).filter(([ns]) => namespaces.has(ns)));
+}
+
+describe('the cdk8s validation plugin', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { ValidationContext } = require(path.join(root, 'node_modules', 'cdk8s-cli', 'lib', 'plugins', 'validation.js'));
+  const manifestsOf = (dir: string) => loadManifestsPaths(dir);
+
+  test('passes on the project output', async () => {
+    const ctx = new ValidationContext(manifestsOf(outdir), 'manifest-checks', '1.0.0', metadata.resources, false);
+    ctx.logger.log = () => undefined;
+    await new ManifestChecks().validate(ctx);
+    expect(ctx.report.success).toBe(true);
+  });
+
+  test('fails on a bad object and names its construct path, field and rule', async () => {
+    const broken = fs.mkdtempSync(path.join(os.tmpdir(), 'checks-broken-'));
+    fs.cpSync(outdir, broken, { recursive: true });
+    const file = path.join(broken, 'dev', 'wondernest.k8s.yaml');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/(kind: Deployment\nmetadata:\n(?:  .*\n)*?  name: api\n(?:  .*\n)*?spec:\n)/, '$1  selectr: {}\n'));
+    const ctx = new ValidationContext(manifestsOf(broken), 'manifest-checks', '1.0.0', metadata.resources, false);
+    ctx.logger.log = () => undefined;
+    await new ManifestChecks().validate(ctx);
+    expect(ctx.report.success).toBe(false);
+    const json = ctx.report.toJson();
+    expect(json.violations).toEqual([expect.objectContaining({
+      ruleName: 'schema/unknown-field',
+      violatingConstructs: [expect.objectContaining({ constructPath: 'wondernest/api/deployment', locations: ['spec.selectr'] })],
+    })]);
+    fs.rmSync(broken, { recursive: true, force: true });
+  });
+
+  test('fails clearly when the construct metadata is missing', async () => {
+    const bare = fs.mkdtempSync(path.join(os.tmpdir(), 'checks-bare-'));
+    fs.cpSync(path.join(outdir, 'dev'), path.join(bare, 'dev'), { recursive: true });
+    const ctx = new ValidationContext(manifestsOf(bare), 'manifest-checks', '1.0.0', {}, false);
+    await new ManifestChecks().validate(ctx);
+    expect(ctx.report.success).toBe(false);
+    expect(ctx.report.toJson().violations[0].recommendation).toContain('construct-metadata.json is missing');
+    fs.rmSync(bare, { recursive: true, force: true });
+  });
+
+  test('is wired into cdk8s.yaml: `cdk8s synth` stops on a broken app and prints the construct path', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'checks-cli-'));
+    const r = spawnSync(path.join(root, 'node_modules', '.bin', 'cdk8s'), ['synth', '--no-check-upgrade', '--app', 'node test/checks/fixtures/broken-app.js', '--output', out], {
+      cwd: root, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
+    });
+    const output = `${r.stdout}\n${r.stderr}`;
+    expect(r.status).toBe(2);
+    expect(output).toContain('Validation failed');
+    expect(output).toContain('pss/host-namespaces');
+    expect(output).toContain('bp/image-pinned');
+    expect(output).toContain('wondernest/api/deployment');
+    fs.rmSync(out, { recursive: true, force: true });
+  }, 120000);
+});
+
+function loadManifestsPaths(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.yaml')) out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
