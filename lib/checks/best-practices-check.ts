@@ -10,12 +10,12 @@ export const BEST_PRACTICE_RULES: readonly RuleInfo[] = [
   { id: 'bp/hpa', family: 'best-practices', description: 'HPA targets exist and carry no fixed replica count' },
   { id: 'bp/labels', family: 'best-practices', description: 'app.kubernetes.io/part-of and managed-by on every object; name and instance on workloads and pod templates' },
   { id: 'bp/cronjob', family: 'best-practices', description: 'CronJobs: concurrency Forbid, starting and active deadlines, history limits' },
-  { id: 'bp/release-label', family: 'best-practices', description: 'ServiceMonitors, PodMonitors and PrometheusRules carry the configured release label' },
+  { id: 'bp/release-label', family: 'best-practices', description: 'ServiceMonitors, PodMonitors, PrometheusRules and AlertmanagerConfigs carry the configured release label' },
 ];
 
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob']);
 const SCALABLE = new Set(['Deployment', 'StatefulSet', 'ReplicaSet']);
-const MONITORING_KINDS = new Set(['ServiceMonitor', 'PodMonitor', 'PrometheusRule']);
+const MONITORING_KINDS = new Set(['ServiceMonitor', 'PodMonitor', 'PrometheusRule', 'AlertmanagerConfig']);
 const OBJECT_LABELS = ['app.kubernetes.io/part-of', 'app.kubernetes.io/managed-by'];
 const WORKLOAD_LABELS = ['app.kubernetes.io/name', 'app.kubernetes.io/instance'];
 

@@ -2,3 +2,4 @@ export * from './alert-rules';
 export * from './alert-rule-group';
 export * from './grafana-dashboard';
 export { promString } from './validation';
+export * from './alert-routing';
