@@ -1,0 +1,49 @@
+/** Label selectors (`spec.selector` of workloads): matching labels, and the query-string form. */
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | string;
+  values?: string[];
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+/** True when `labels` satisfy `selector`. An empty selector matches everything; an absent one, nothing. */
+export function matchesSelector(labels: Record<string, string> | undefined, selector: LabelSelector | undefined): boolean {
+  if (!selector) return false;
+  const l = labels ?? {};
+  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) {
+    if (l[k] !== v) return false;
+  }
+  for (const req of selector.matchExpressions ?? []) {
+    const has = Object.prototype.hasOwnProperty.call(l, req.key);
+    const values = req.values ?? [];
+    switch (req.operator) {
+      case 'In': if (!has || !values.includes(l[req.key])) return false; break;
+      case 'NotIn': if (has && values.includes(l[req.key])) return false; break;
+      case 'Exists': if (!has) return false; break;
+      case 'DoesNotExist': if (has) return false; break;
+      default: throw new Error(`unsupported label selector operator '${req.operator}' (allowed: In, NotIn, Exists, DoesNotExist)`);
+    }
+  }
+  return true;
+}
+
+/** The `labelSelector=` query form: `app=api,tier in (web,api),!legacy`. */
+export function selectorToString(selector: LabelSelector): string {
+  const parts = Object.entries(selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const req of selector.matchExpressions ?? []) {
+    const values = (req.values ?? []).join(',');
+    switch (req.operator) {
+      case 'In': parts.push(`${req.key} in (${values})`); break;
+      case 'NotIn': parts.push(`${req.key} notin (${values})`); break;
+      case 'Exists': parts.push(req.key); break;
+      case 'DoesNotExist': parts.push(`!${req.key}`); break;
+      default: throw new Error(`unsupported label selector operator '${req.operator}' (allowed: In, NotIn, Exists, DoesNotExist)`);
+    }
+  }
+  return parts.join(',');
+}
