@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config';
+import { PagoDirectoChart } from './pagodirecto';
 import { WonderNestChart } from './wondernest';
 
 /** A deployable stack: one Chart per environment, one Helm chart in dist/helm/<name>. */
@@ -26,6 +27,26 @@ export const STACKS: readonly StackDefinition[] = [
       'Secrets:    generated in-cluster (dev) or read from AWS Secrets Manager (prod); none are in this chart.',
       'Backups:    kubectl -n wondernest get cronjobs',
       'Restore:    kubectl -n wondernest create job --from=cronjob/postgres-restore postgres-restore-$(date +%s)',
+      '',
+    ].join('\n'),
+  },
+  {
+    name: 'pagodirecto',
+    description: 'PagoDirecto CRM: Spring Boot backend, React frontend, PostgreSQL 16 with row-level security, edge policies, backups and monitoring',
+    create: (scope, id, env) => new PagoDirectoChart(scope, id, { env }),
+    notes: [
+      'PagoDirecto CRM {{ .Values.environment }} is deployed to namespace pagodirecto.',
+      '',
+      'Frontend:   https://{{ .Values.ingress.host }}/',
+      'API:        https://{{ .Values.ingress.host }}/api (auth endpoints have a stricter rate limit)',
+      'Health:     kubectl -n pagodirecto get pods; the backend answers /actuator/health/readiness',
+      'Secrets:    generated in-cluster (dev) or read from AWS Secrets Manager (prod); none are in this chart.',
+      'Backups:    kubectl -n pagodirecto get cronjobs',
+      'Restore:    kubectl -n pagodirecto create job --from=cronjob/postgres-restore postgres-restore-$(date +%s)',
+      '            (verifies the dump, uploads a safety dump, rebuilds the database in a new one, swaps it in, verifies)',
+      '{{- if eq .Values.environment "dev" }}',
+      'Adminer:    kubectl -n pagodirecto port-forward svc/adminer 8081:8080, then http://localhost:8081',
+      '{{- end }}',
       '',
     ].join('\n'),
   },

@@ -1,15 +1,23 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config';
 import { Infer } from '../lib/config-schema';
-import { SecretKeyRef } from '../lib/container';
-import { BackupTarget } from '../lib/database-backup';
-import { SecretsProvider } from '../lib/secrets-backend';
-import { ExternalPeer } from '../lib/service-graph';
-import { awsStackSchema, backupSchema } from '../config/schema';
+import { AppNamespace } from '../lib/app-namespace';
+import { ResourceSpec, SecretKeyRef } from '../lib/container';
+import { BackupTarget, DatabaseBackup, DatabaseBackupProps } from '../lib/database-backup';
+import { LocalStack, LocalStackProps } from '../lib/localstack';
+import { PostgresDatabase, PostgresDatabaseProps, PostgresRole } from '../lib/postgres-database';
+import { SecretsBackend, SecretsProvider } from '../lib/secrets-backend';
+import { ExternalPeer, GraphComponent, ServiceGraph } from '../lib/service-graph';
+import { awsStackSchema, postgresSchema } from '../config/schema';
 
 /**
- * Environment-to-library wiring shared by every stack chart: the platform peers of
- * the service graph, the secrets provider and the backup target.
+ * Environment-to-library wiring shared by every stack chart: the namespace, service graph and
+ * secrets of a stack, its platform peers, the dev LocalStack, PostgreSQL and its backups from
+ * config, and the backup target.
  */
+
+type AwsConfig = Infer<typeof awsStackSchema>;
 
 /** The ingress controller and Prometheus as graph peers. */
 export function standardExternals(env: EnvironmentConfig): Record<string, ExternalPeer> {
@@ -20,30 +28,147 @@ export function standardExternals(env: EnvironmentConfig): Record<string, Extern
 }
 
 /** The stack's secrets provider from the environment. */
-export function secretsProvider(env: EnvironmentConfig, aws: Infer<typeof awsStackSchema> | undefined): SecretsProvider {
+export function secretsProvider(env: EnvironmentConfig, aws: AwsConfig | undefined): SecretsProvider {
   if (env.secrets.provider === 'generated') return { kind: 'generated' };
   if (!aws || !env.secrets.awsRegion) throw new Error('secrets.provider aws-secrets-manager needs secrets.awsRegion and the stack\'s aws settings');
   return { kind: 'aws-secrets-manager', region: env.secrets.awsRegion, roleArn: aws.secretsRoleArn, keyPrefix: aws.secretsKeyPrefix };
 }
 
-/** Where a stack's backups go: the in-namespace LocalStack (dev) or Amazon S3 with IRSA (prod). */
-export function backupTarget(
-  backups: Infer<typeof backupSchema>,
-  prefix: string,
-  aws: Infer<typeof awsStackSchema> | undefined,
-  localstackHost: string | undefined,
-  credentials: Record<string, SecretKeyRef> | undefined,
-): BackupTarget {
-  if (backups.target === 'localstack') {
-    if (!localstackHost || !credentials) throw new Error('backups.target localstack needs LocalStack enabled in the stack');
-    return {
-      bucket: backups.bucket,
-      prefix,
-      region: backups.region,
-      endpointUrl: `http://${localstackHost}:4566`,
-      credentials: { accessKeyId: credentials.AWS_ACCESS_KEY_ID, secretAccessKey: credentials.AWS_SECRET_ACCESS_KEY },
-    };
+/** What every stack chart starts with. */
+export interface StackFoundation {
+  readonly graph: ServiceGraph;
+  readonly secrets: SecretsBackend;
+}
+
+/** The stack's namespace (Pod Security `restricted`), service graph (default deny) and secrets backend. */
+export function stackFoundation(chart: Chart, env: EnvironmentConfig, stack: { namespace: string; partOf: string; aws?: AwsConfig }): StackFoundation {
+  const labels = { 'app.kubernetes.io/part-of': stack.partOf };
+  new AppNamespace(chart, 'namespace', { name: stack.namespace, labels });
+  const graph = new ServiceGraph(chart, 'graph', { namespace: stack.namespace, externals: standardExternals(env) });
+  const secrets = new SecretsBackend(chart, 'secrets', { namespace: stack.namespace, provider: secretsProvider(env, stack.aws), labels });
+  return { graph, secrets };
+}
+
+/** LocalStack in the stack's namespace when enabled (dev), in the graph; its host, or undefined. */
+export function devLocalStack(scope: Construct, graph: ServiceGraph, cfg: { enabled: boolean; image: string; resources: ResourceSpec },
+  props: Omit<LocalStackProps, 'image' | 'resources'>): string | undefined {
+  if (!cfg.enabled) return undefined;
+  const localstack = new LocalStack(scope, 'localstack', { ...props, image: cfg.image, resources: cfg.resources });
+  graph.addComponent(localstack);
+  return localstack.host;
+}
+
+/** PostgreSQL (with exporter) from a stack's `postgres` config section, in the graph. */
+export function postgresFromConfig(scope: Construct, graph: ServiceGraph, pg: Infer<typeof postgresSchema>, props: {
+  readonly namespace: string;
+  readonly partOf: string;
+  readonly release: string;
+  readonly superuserPassword: SecretKeyRef;
+  /** The stack's login roles; the exporter's `postgres_exporter` (monitor, 3 connections) is added after them. */
+  readonly roles: readonly PostgresRole[];
+  /** Password of the exporter's role. */
+  readonly exporterPassword: SecretKeyRef;
+  readonly rowLevelSecurity?: PostgresDatabaseProps['rowLevelSecurity'];
+}): PostgresDatabase {
+  const postgres = new PostgresDatabase(scope, 'postgres', {
+    namespace: props.namespace,
+    partOf: props.partOf,
+    image: pg.image,
+    database: pg.database,
+    superuserPassword: props.superuserPassword,
+    schemas: pg.schemas,
+    extensions: pg.extensions,
+    roles: [...props.roles, { name: 'postgres_exporter', access: 'monitor', connectionLimit: 3, password: props.exporterPassword }],
+    ...(props.rowLevelSecurity ? { rowLevelSecurity: props.rowLevelSecurity } : {}),
+    settings: pg.settings,
+    allowedCidrs: pg.allowedCidrs,
+    resources: pg.resources,
+    storage: pg.storage,
+    exporter: { image: pg.exporterImage, role: 'postgres_exporter', resources: pg.exporterResources },
+    release: props.release,
+  });
+  graph.addComponent(postgres);
+  return postgres;
+}
+
+/** A daily pg_dump of `postgres` as its superuser (the postgres image's uid 999), with its restore CronJob (Helm values `backups.postgres`). */
+export function postgresBackup(scope: Construct, postgres: PostgresDatabase, props: {
+  readonly namespace: string;
+  readonly partOf: string;
+  /** The database's image (its client tools dump and restore). */
+  readonly image: string;
+  readonly schedule: string;
+  /** The stack's `backups` config: retention, uploader image, resources. */
+  readonly backups: { readonly retentionDays: number; readonly uploaderImage: string; readonly resources: ResourceSpec };
+  readonly target: BackupTarget;
+  readonly restoreMode?: DatabaseBackupProps['restoreMode'];
+}): DatabaseBackup {
+  return new DatabaseBackup(scope, 'postgres-backup', {
+    namespace: props.namespace,
+    partOf: props.partOf,
+    name: 'postgres-backup',
+    helmPrefix: 'backups.postgres',
+    engine: 'postgres',
+    source: {
+      image: props.image,
+      runAsUser: 999,
+      env: { PGHOST: postgres.host, PGPORT: String(postgres.port), PGUSER: 'postgres', PGDATABASE: postgres.database },
+      secretEnv: { PGPASSWORD: postgres.superuserPassword },
+    },
+    schedule: props.schedule,
+    retentionDays: props.backups.retentionDays,
+    target: props.target,
+    uploaderImage: props.backups.uploaderImage,
+    resources: props.backups.resources,
+    ...(props.restoreMode ? { restoreMode: props.restoreMode } : {}),
+  });
+}
+
+/**
+ * Where a stack's backups go: the in-namespace LocalStack (dev; its generated key pair is declared
+ * once, LocalStack accepts any) or Amazon S3 with IRSA (prod).
+ */
+export class BackupTargets {
+  private readonly credentials?: Record<string, SecretKeyRef>;
+
+  constructor(secrets: SecretsBackend, private readonly backups: { target: string; bucket: string; region: string },
+    private readonly partOf: string, private readonly aws: AwsConfig | undefined, private readonly localstackHost: string | undefined) {
+    // Generated keys keep literal credentials out of the manifests.
+    this.credentials = localstackHost ? secrets.secret('backup-s3-credentials', ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) : undefined;
   }
-  if (!aws) throw new Error('backups.target s3 needs the stack\'s aws.backupRoleArn');
-  return { bucket: backups.bucket, prefix, region: backups.region, roleArn: aws.backupRoleArn };
+
+  /** The target of one store's backups, under `<partOf>/<engine>`. */
+  public for(engine: string): BackupTarget {
+    const prefix = `${this.partOf}/${engine}`;
+    if (this.backups.target === 'localstack') {
+      if (!this.localstackHost || !this.credentials) throw new Error('backups.target localstack needs LocalStack enabled in the stack');
+      return {
+        bucket: this.backups.bucket,
+        prefix,
+        region: this.backups.region,
+        endpointUrl: `http://${this.localstackHost}:4566`,
+        credentials: { accessKeyId: this.credentials.AWS_ACCESS_KEY_ID, secretAccessKey: this.credentials.AWS_SECRET_ACCESS_KEY },
+      };
+    }
+    if (!this.aws) throw new Error('backups.target s3 needs the stack\'s aws.backupRoleArn');
+    return { bucket: this.backups.bucket, prefix, region: this.backups.region, roleArn: this.aws.backupRoleArn };
+  }
+}
+
+/** Backup and restore pods in the graph: each reaches its store, and S3 (LocalStack in dev, HTTPS to AWS in prod). */
+export function wireBackupJobs(graph: ServiceGraph, jobs: ReadonlyArray<{ component: GraphComponent; store: GraphComponent; port: string }>, localstackHost: string | undefined): void {
+  for (const j of jobs) {
+    graph.addComponent(j.component);
+    graph.allow(j.component, j.store, j.port);
+    if (localstackHost) graph.allow(j.component, 'localstack', 'http');
+    else graph.allowInternet(j.component, 443);
+  }
+}
+
+/** The graph components of a backup: its CronJob's pods and, if rendered, its restore pods. */
+export function backupJobs(backup: DatabaseBackup, store: GraphComponent, port: string): Array<{ component: GraphComponent; store: GraphComponent; port: string }> {
+  return [
+    { component: backup.component, store, port },
+    ...(backup.restoreComponent ? [{ component: backup.restoreComponent, store, port }] : []),
+  ];
 }

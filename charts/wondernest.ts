@@ -1,17 +1,14 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config';
-import { AppNamespace } from '../lib/app-namespace';
 import { stackLabels } from '../lib/labels';
 import { DatabaseBackup } from '../lib/database-backup';
 import { AlertRuleGroup, backupPanels, backupRules, GrafanaDashboard, httpServicePanels, httpServiceRules, postgresPanels, postgresRules, redisPanels, redisRules } from '../lib/monitoring';
-import { PostgresDatabase } from '../lib/postgres-database';
 import { RedisCache } from '../lib/redis-cache';
-import { SecretsBackend } from '../lib/secrets-backend';
 import { ServiceGraph } from '../lib/service-graph';
 import { TlsIngress } from '../lib/tls-ingress';
 import { WebService } from '../lib/web-service';
-import { standardExternals, backupTarget, secretsProvider } from './stack-wiring';
+import { BackupTargets, devLocalStack, postgresBackup, postgresFromConfig, stackFoundation, wireBackupJobs } from './stack-wiring';
 
 export interface WonderNestChartProps {
   readonly env: EnvironmentConfig;
@@ -32,36 +29,25 @@ export class WonderNestChart extends Chart {
     const partOf = 'wondernest';
     const release = env.monitoring.release;
 
-    new AppNamespace(this, 'namespace', { name: ns, labels: { 'app.kubernetes.io/part-of': partOf } });
-    const graph = this.graph = new ServiceGraph(this, 'graph', { namespace: ns, externals: standardExternals(env) });
-    const secrets = new SecretsBackend(this, 'secrets', { namespace: ns, provider: secretsProvider(env, cfg.aws), labels: { 'app.kubernetes.io/part-of': partOf } });
+    const { graph, secrets } = stackFoundation(this, env, { namespace: ns, partOf, aws: cfg.aws });
+    this.graph = graph;
 
     const pgSecret = secrets.secret('postgres-credentials', ['POSTGRES_PASSWORD', 'APP_PASSWORD', 'ANALYTICS_PASSWORD', 'EXPORTER_PASSWORD']);
     const redisSecret = secrets.secret('redis-credentials', ['REDIS_PASSWORD']);
     const apiSecret = secrets.secret('api-secrets', ['JWT_SECRET', 'SENDGRID_API_KEY']);
 
     // --- data stores ---------------------------------------------------------------------
-    const postgres = new PostgresDatabase(this, 'postgres', {
+    const postgres = postgresFromConfig(this, graph, cfg.postgres, {
       namespace: ns,
       partOf,
-      image: cfg.postgres.image,
-      database: cfg.postgres.database,
+      release,
       superuserPassword: pgSecret.POSTGRES_PASSWORD,
-      schemas: cfg.postgres.schemas,
-      extensions: cfg.postgres.extensions,
       roles: [
         { name: 'wondernest_app', access: 'owner', connectionLimit: cfg.appConnectionLimit, password: pgSecret.APP_PASSWORD },
         { name: 'wondernest_analytics', access: 'readonly', connectionLimit: cfg.analyticsConnectionLimit, password: pgSecret.ANALYTICS_PASSWORD },
-        { name: 'postgres_exporter', access: 'monitor', connectionLimit: 3, password: pgSecret.EXPORTER_PASSWORD },
       ],
-      settings: cfg.postgres.settings,
-      allowedCidrs: cfg.postgres.allowedCidrs,
-      resources: cfg.postgres.resources,
-      storage: cfg.postgres.storage,
-      exporter: { image: cfg.postgres.exporterImage, role: 'postgres_exporter', resources: cfg.postgres.exporterResources },
-      release,
+      exporterPassword: pgSecret.EXPORTER_PASSWORD,
     });
-    graph.addComponent(postgres);
 
     const redis = new RedisCache(this, 'redis', {
       namespace: ns,
@@ -78,27 +64,7 @@ export class WonderNestChart extends Chart {
     graph.addComponent(redis);
 
     // --- dev tools -----------------------------------------------------------------------
-    let localstackHost: string | undefined;
-    if (cfg.localstack.enabled) {
-      const localstack = new WebService(this, 'localstack', {
-        namespace: ns,
-        name: 'localstack',
-        partOf,
-        component: 'dev-tool',
-        image: cfg.localstack.image,
-        port: 4566,
-        runAs: { user: 1000 },
-        resources: cfg.localstack.resources,
-        readinessPath: '/_localstack/health',
-        startupSeconds: 120,
-        replicas: 1,
-        env: { SERVICES: 's3,ses,sns,sqs', EAGER_SERVICE_LOADING: '1', DISABLE_EVENTS: '1', LOCALSTACK_HOST: 'localstack' },
-        configs: [{ path: '/etc/localstack/init/ready.d', files: { '10-buckets.sh': `#!/bin/sh\nset -eu\nawslocal s3 mb s3://${cfg.backups.bucket} || true\nawslocal s3api put-bucket-versioning --bucket ${cfg.backups.bucket} --versioning-configuration Status=Enabled\n` } }],
-        writablePaths: [{ path: '/var/lib/localstack', sizeLimit: '2Gi' }, { path: '/tmp', sizeLimit: '512Mi' }],
-      });
-      graph.addComponent(localstack);
-      localstackHost = localstack.host;
-    }
+    const localstackHost = devLocalStack(this, graph, cfg.localstack, { namespace: ns, partOf, services: ['s3', 'ses', 'sns', 'sqs'], buckets: [cfg.backups.bucket] });
 
     // --- api -----------------------------------------------------------------------------
     const api = new WebService(this, 'api', {
@@ -190,26 +156,14 @@ export class WonderNestChart extends Chart {
     }
 
     // --- backups -------------------------------------------------------------------------
-    // LocalStack accepts any key pair; generated ones keep literal credentials out of the manifests.
-    const s3Credentials = localstackHost ? secrets.secret('backup-s3-credentials', ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) : undefined;
-    const target = (engine: string) => backupTarget(cfg.backups, `${partOf}/${engine}`, cfg.aws, localstackHost, s3Credentials);
-    const pgBackup = new DatabaseBackup(this, 'postgres-backup', {
+    const targets = new BackupTargets(secrets, cfg.backups, partOf, cfg.aws, localstackHost);
+    const pgBackup = postgresBackup(this, postgres, {
       namespace: ns,
       partOf,
-      name: 'postgres-backup',
-      helmPrefix: 'backups.postgres',
-      engine: 'postgres',
-      source: {
-        image: cfg.postgres.image,
-        runAsUser: 999,
-        env: { PGHOST: postgres.host, PGPORT: String(postgres.port), PGUSER: 'postgres', PGDATABASE: postgres.database },
-        secretEnv: { PGPASSWORD: pgSecret.POSTGRES_PASSWORD },
-      },
+      image: cfg.postgres.image,
       schedule: cfg.backups.postgresSchedule,
-      retentionDays: cfg.backups.retentionDays,
-      target: target('postgres'),
-      uploaderImage: cfg.backups.uploaderImage,
-      resources: cfg.backups.resources,
+      backups: cfg.backups,
+      target: targets.for('postgres'),
     });
     const redisBackup = new DatabaseBackup(this, 'redis-backup', {
       namespace: ns,
@@ -225,21 +179,15 @@ export class WonderNestChart extends Chart {
       },
       schedule: cfg.backups.redisSchedule,
       retentionDays: cfg.backups.retentionDays,
-      target: target('redis'),
+      target: targets.for('redis'),
       uploaderImage: cfg.backups.uploaderImage,
       resources: cfg.backups.resources,
     });
-    const jobs = [
-      { c: pgBackup.component, store: postgres, port: 'postgres' },
-      { c: redisBackup.component, store: redis, port: 'redis' },
-      ...(pgBackup.restoreComponent ? [{ c: pgBackup.restoreComponent, store: postgres, port: 'postgres' }] : []),
-    ];
-    for (const j of jobs) {
-      graph.addComponent(j.c);
-      graph.allow(j.c, j.store, j.port);
-      if (localstackHost) graph.allow(j.c, 'localstack', 'http');
-      else graph.allowInternet(j.c, 443);
-    }
+    wireBackupJobs(graph, [
+      { component: pgBackup.component, store: postgres, port: 'postgres' },
+      { component: redisBackup.component, store: redis, port: 'redis' },
+      ...(pgBackup.restoreComponent ? [{ component: pgBackup.restoreComponent, store: postgres, port: 'postgres' }] : []),
+    ], localstackHost);
 
     // --- monitoring ----------------------------------------------------------------------
     new AlertRuleGroup(this, 'alerts', {

@@ -3,7 +3,7 @@ import { dev } from './dev';
 import { prod } from './prod';
 import { EnvironmentConfig, environmentSchema } from './schema';
 
-export { EnvironmentConfig, WonderNestConfig, environmentSchema } from './schema';
+export { EnvironmentConfig, PagoDirectoConfig, WonderNestConfig, environmentSchema } from './schema';
 
 /** Every environment the project synthesizes, validated. */
 export const ENVIRONMENTS: Readonly<Record<string, EnvironmentConfig>> = { dev, prod };

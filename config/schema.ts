@@ -1,4 +1,5 @@
 import { memoryBytes, s, SchemaIssue, Infer } from '../lib/config-schema';
+import { POSTGRES_TENANT_TYPES } from '../lib/postgres-config';
 
 /**
  * The shape of an environment's configuration. `config/<env>.ts` files are the one
@@ -57,6 +58,18 @@ export const postgresSchema = s.object({
   allowedCidrs: s.array(s.cidr(), { minItems: 1 }),
 });
 
+/** postgresql.conf `shared_buffers` may take at most half of the container's memory limit. */
+function sharedBuffersWithinLimit(p: { readonly settings: Readonly<Record<string, string | number | boolean>>; readonly resources: { readonly memoryLimit: string } }, path: string): SchemaIssue[] {
+  const sb = p.settings.shared_buffers;
+  if (typeof sb === 'string' && /^[0-9]+(kB|MB|GB)$/.test(sb)) {
+    const bytes = Number(sb.replace(/[a-zA-Z]+$/, '')) * ({ kB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 } as Record<string, number>)[sb.replace(/^[0-9]+/, '')];
+    if (bytes > memoryBytes(p.resources.memoryLimit) / 2) {
+      return [{ path: `${path}.settings.shared_buffers`, value: sb, expected: `at most half of resources.memoryLimit (${p.resources.memoryLimit})` }];
+    }
+  }
+  return [];
+}
+
 export const redisSchema = s.object({
   ...storeBase,
   maxmemory: s.string({ pattern: /^[1-9][0-9]*(kb|mb|gb)$/, description: "a Redis size such as '256mb'" }),
@@ -77,6 +90,20 @@ export const backupSchema = s.object({
   resources,
 });
 
+/** Backups of a stack with one PostgreSQL database. */
+export const postgresBackupSchema = s.object({
+  /** `localstack` (dev, the in-namespace LocalStack) or `s3` (Amazon S3 via IRSA). */
+  target: s.enum(['localstack', 's3']),
+  bucket: backupSchema.shape.bucket,
+  region: s.awsRegion(),
+  schedule: s.cron(),
+  retentionDays: s.int({ min: 1, max: 3650 }),
+  /** Alert when the newest successful backup is older than this. */
+  maxAgeHours: s.int({ min: 1 }),
+  uploaderImage: s.image(),
+  resources,
+});
+
 /** AWS wiring of a stack (EKS): IRSA roles and Secrets Manager names. */
 export const awsStackSchema = s.object({
   backupRoleArn: s.iamRoleArn(),
@@ -89,22 +116,74 @@ export const wondernestSchema = s.object({
   host: s.hostname(),
   corsAllowedOrigins: s.array(s.origin(), { minItems: 1 }),
   api: appSchema,
-  postgres: postgresSchema.refine((p, path): SchemaIssue[] => {
-    const sb = p.settings.shared_buffers;
-    if (typeof sb === 'string' && /^[0-9]+(kB|MB|GB)$/.test(sb)) {
-      const bytes = Number(sb.replace(/[a-zA-Z]+$/, '')) * ({ kB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 } as Record<string, number>)[sb.replace(/^[0-9]+/, '')];
-      if (bytes > memoryBytes(p.resources.memoryLimit) / 2) {
-        return [{ path: `${path}.settings.shared_buffers`, value: sb, expected: `at most half of resources.memoryLimit (${p.resources.memoryLimit})` }];
-      }
-    }
-    return [];
-  }),
+  postgres: postgresSchema.refine(sharedBuffersWithinLimit),
   redis: redisSchema,
   /** Connection limits of the seed's roles. */
   appConnectionLimit: s.int({ min: 1 }),
   analyticsConnectionLimit: s.int({ min: 1 }),
   backups: backupSchema,
   pgadmin: s.object({ enabled: s.boolean(), image: s.image(), email: s.email(), resources }),
+  localstack: s.object({ enabled: s.boolean(), image: s.image(), resources }),
+  aws: awsStackSchema.optional(),
+});
+
+/** An edge rate limit: `average` requests per `period` per client, `burst` on top. */
+const rateLimitSchema = s.object({
+  average: s.int({ min: 1 }),
+  burst: s.int({ min: 1 }),
+  period: s.string({ pattern: /^[1-9][0-9]*(s|m|h)$/, description: "a period such as '1s', '1m' or '1h'" }),
+});
+
+/** Requests per second a rate limit allows on average. */
+function perSecond(r: Infer<typeof rateLimitSchema>): number {
+  const unit = { s: 1, m: 60, h: 3600 }[r.period.slice(-1) as 's' | 'm' | 'h'];
+  return r.average / (Number(r.period.slice(0, -1)) * unit);
+}
+
+const identifier = s.string({ pattern: /^[a-z_][a-z0-9_]{0,62}$/, description: 'a PostgreSQL identifier (lowercase letters, digits, _)' });
+
+export const pagodirectoSchema = s.object({
+  namespace: s.dnsLabel(),
+  host: s.hostname(),
+  corsAllowedOrigins: s.array(s.origin(), { minItems: 1 }),
+  /** Spring Boot (Java 17) API. */
+  backend: s.object({
+    ...appSchema.shape,
+    /** HikariCP maximum pool size per pod. */
+    connectionPoolSize: s.int({ min: 1, max: 500 }),
+    /** Maximum heap, percent of the container memory limit. */
+    jvmMaxRamPercentage: s.int({ min: 10, max: 90 }),
+  }),
+  /** React build served by unprivileged nginx. */
+  frontend: appSchema,
+  postgres: s.object({
+    ...postgresSchema.shape,
+    rowLevelSecurity: s.object({
+      /** Custom setting holding the current tenant, e.g. 'app.tenant_id'. */
+      tenantSetting: s.string({ pattern: /^(?!pg_)[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/, description: "a custom setting '<prefix>.<name>' such as 'app.tenant_id'" }),
+      tenantColumn: identifier,
+      tenantType: s.enum(POSTGRES_TENANT_TYPES),
+    }),
+  }).refine(sharedBuffersWithinLimit),
+  /** Login roles: names and connection limits (owner runs migrations, app serves requests, readonly reports). */
+  roles: s.object({
+    owner: s.object({ name: identifier, connectionLimit: s.int({ min: 1 }) }),
+    app: s.object({ name: identifier, connectionLimit: s.int({ min: 1 }) }),
+    readonly: s.object({ name: identifier, connectionLimit: s.int({ min: 1 }) }),
+  }),
+  /** Edge policies at the ingress controller. */
+  edge: s.object({
+    /** Rate limit of /api. */
+    apiRateLimit: rateLimitSchema,
+    /** Stricter rate limit of the authentication endpoints. */
+    authRateLimit: rateLimitSchema,
+    /** Path prefix of the authentication endpoints (under /api/). */
+    authPath: s.string({ pattern: /^\/api\/[A-Za-z0-9._~\/-]*[A-Za-z0-9._~-]$/, description: "a path under /api/ such as '/api/v1/auth' (no trailing '/')" }),
+    maxRequestBodyBytes: s.int({ min: 1024, max: 1073741824 }),
+    contentSecurityPolicy: s.string({ minLength: 1, pattern: /^[^\n"]+$/, description: "a Content-Security-Policy such as \"default-src 'self'\"" }),
+  }),
+  backups: postgresBackupSchema,
+  adminer: s.object({ enabled: s.boolean(), image: s.image(), resources }),
   localstack: s.object({ enabled: s.boolean(), image: s.image(), resources }),
   aws: awsStackSchema.optional(),
 });
@@ -148,30 +227,94 @@ export const environmentSchema = s.object({
   spreadAcrossZones: s.boolean(),
   stacks: s.object({
     wondernest: wondernestSchema,
+    pagodirecto: pagodirectoSchema,
   }),
 }).refine((env, path) => environmentRules(env, path));
 
 export type EnvironmentConfig = Infer<typeof environmentSchema>;
 export type WonderNestConfig = Infer<typeof wondernestSchema>;
+export type PagoDirectoConfig = Infer<typeof pagodirectoSchema>;
+
+/** What the per-stack rules need to know about a stack. */
+interface StackRuleFacts {
+  /** Development tools by config key. */
+  readonly tools: Readonly<Record<string, { readonly enabled: boolean }>>;
+  /** Applications that may run a stand-in, by config key. */
+  readonly apps: Readonly<Record<string, { readonly standIn: boolean }>>;
+  readonly backups: { readonly target: string };
+  readonly localstack: { readonly enabled: boolean };
+  readonly aws?: unknown;
+}
+
+/** Rules every stack follows: dev tools, stand-ins and LocalStack only in dev, S3 and AWS wiring in prod. */
+function stackRules(env: Infer<typeof environmentSchema>, at: (p: string) => string, key: string, st: StackRuleFacts): SchemaIssue[] {
+  const issues: SchemaIssue[] = [];
+  if (env.profile === 'prod') {
+    for (const [tool, cfg] of Object.entries(st.tools)) {
+      if (cfg.enabled) issues.push({ path: at(`stacks.${key}.${tool}.enabled`), value: true, expected: `false: ${tool} is a development tool and is not allowed in a prod profile` });
+    }
+    for (const [app, cfg] of Object.entries(st.apps)) {
+      if (cfg.standIn) issues.push({ path: at(`stacks.${key}.${app}.standIn`), value: true, expected: `false: a stand-in image is only allowed in a dev profile; set ${app}.image to the real, pinned application image` });
+    }
+    if (st.backups.target !== 's3') issues.push({ path: at(`stacks.${key}.backups.target`), value: st.backups.target, expected: "'s3' in a prod profile" });
+  }
+  if (st.backups.target === 'localstack' && !st.localstack.enabled) {
+    issues.push({ path: at(`stacks.${key}.backups.target`), value: 'localstack', expected: `'s3', or enable stacks.${key}.localstack` });
+  }
+  if ((st.backups.target === 's3' || env.secrets.provider === 'aws-secrets-manager') && !st.aws) {
+    issues.push({ path: at(`stacks.${key}.aws`), value: undefined, expected: 'IRSA role ARNs and a Secrets Manager prefix (needed by backups.target s3 / secrets.provider aws-secrets-manager)' });
+  }
+  return issues;
+}
+
+/** PagoDirecto: connection budgets, a stricter auth limit, distinct role names. */
+function pagodirectoRules(p: PagoDirectoConfig, at: (p: string) => string): SchemaIssue[] {
+  const issues: SchemaIssue[] = [];
+  const key = 'stacks.pagodirecto';
+  const pods = p.backend.autoscaling?.maxReplicas ?? p.backend.replicas;
+  if (p.backend.connectionPoolSize * pods > p.roles.app.connectionLimit) {
+    issues.push({
+      path: at(`${key}.backend.connectionPoolSize`), value: p.backend.connectionPoolSize,
+      expected: `at most roles.app.connectionLimit (${p.roles.app.connectionLimit}) / ${pods} backend pod(s) at most = ${Math.floor(p.roles.app.connectionLimit / pods)}`,
+    });
+  }
+  const maxConnections = p.postgres.settings.max_connections;
+  const reserved = typeof p.postgres.settings.superuser_reserved_connections === 'number' ? p.postgres.settings.superuser_reserved_connections : 3;
+  // owner + app + readonly + postgres-exporter (3) must fit next to the superuser's reserved slots.
+  const budget = p.roles.owner.connectionLimit + p.roles.app.connectionLimit + p.roles.readonly.connectionLimit + 3;
+  if (typeof maxConnections !== 'number') {
+    issues.push({ path: at(`${key}.postgres.settings.max_connections`), value: maxConnections, expected: `a number (the role connection limits add up to ${budget})` });
+  } else if (budget > maxConnections - reserved) {
+    issues.push({
+      path: at(`${key}.postgres.settings.max_connections`), value: maxConnections,
+      expected: `at least ${budget + reserved}: the role connection limits plus the exporter add up to ${budget}, and ${reserved} are reserved for the superuser`,
+    });
+  }
+  if (perSecond(p.edge.authRateLimit) >= perSecond(p.edge.apiRateLimit)) {
+    issues.push({
+      path: at(`${key}.edge.authRateLimit`), value: p.edge.authRateLimit,
+      expected: `a stricter limit than edge.apiRateLimit (${p.edge.apiRateLimit.average} per ${p.edge.apiRateLimit.period})`,
+    });
+  }
+  const names = [p.roles.owner.name, p.roles.app.name, p.roles.readonly.name];
+  if (new Set(names).size !== names.length) issues.push({ path: at(`${key}.roles`), value: names, expected: 'three different role names' });
+  if (names.includes('postgres') || names.includes('postgres_exporter')) {
+    issues.push({ path: at(`${key}.roles`), value: names, expected: "role names other than 'postgres' and 'postgres_exporter' (used by the superuser and the exporter)" });
+  }
+  return issues;
+}
 
 /** Cross-field rules that need the whole environment. */
 function environmentRules(env: Infer<typeof environmentSchema>, path: string): SchemaIssue[] {
   const issues: SchemaIssue[] = [];
   const at = (p: string): string => (path ? `${path}.${p}` : p);
   const w = env.stacks.wondernest;
-  if (env.profile === 'prod') {
-    for (const [tool, cfg] of Object.entries({ pgadmin: w.pgadmin, localstack: w.localstack })) {
-      if (cfg.enabled) issues.push({ path: at(`stacks.wondernest.${tool}.enabled`), value: true, expected: `false: ${tool} is a development tool and is not allowed in a prod profile` });
-    }
-    if (w.api.standIn) issues.push({ path: at('stacks.wondernest.api.standIn'), value: true, expected: 'false: a stand-in image is only allowed in a dev profile; set api.image to the real, pinned application image' });
-    if (w.backups.target !== 's3') issues.push({ path: at('stacks.wondernest.backups.target'), value: w.backups.target, expected: "'s3' in a prod profile" });
-    if (env.secrets.provider !== 'aws-secrets-manager') issues.push({ path: at('secrets.provider'), value: env.secrets.provider, expected: "'aws-secrets-manager' in a prod profile (generated secrets are for dev)" });
-  }
-  if (w.backups.target === 'localstack' && !w.localstack.enabled) {
-    issues.push({ path: at('stacks.wondernest.backups.target'), value: 'localstack', expected: "'s3', or enable stacks.wondernest.localstack" });
-  }
-  if ((w.backups.target === 's3' || env.secrets.provider === 'aws-secrets-manager') && !w.aws) {
-    issues.push({ path: at('stacks.wondernest.aws'), value: undefined, expected: 'IRSA role ARNs and a Secrets Manager prefix (needed by backups.target s3 / secrets.provider aws-secrets-manager)' });
+  const p = env.stacks.pagodirecto;
+  issues.push(...stackRules(env, at, 'wondernest', { tools: { pgadmin: w.pgadmin, localstack: w.localstack }, apps: { api: w.api }, backups: w.backups, localstack: w.localstack, aws: w.aws }));
+  issues.push(...stackRules(env, at, 'pagodirecto', { tools: { adminer: p.adminer, localstack: p.localstack }, apps: { backend: p.backend, frontend: p.frontend }, backups: p.backups, localstack: p.localstack, aws: p.aws }));
+  issues.push(...pagodirectoRules(p, at));
+  if (env.profile === 'prod' && env.secrets.provider !== 'aws-secrets-manager') {
+    issues.push({ path: at('secrets.provider'), value: env.secrets.provider, expected: "'aws-secrets-manager' in a prod profile (generated secrets are for dev)" });
   }
   if (env.secrets.provider === 'aws-secrets-manager' && !env.secrets.awsRegion) {
     issues.push({ path: at('secrets.awsRegion'), value: undefined, expected: 'an AWS region when secrets.provider is aws-secrets-manager' });

@@ -30,6 +30,12 @@ export const LATEST_NAME_FILE = 'latest-name';
 /** Name of the file in `$BACKUP_DIR` holding the name of the dump to restore. */
 export const RESTORE_NAME_FILE = 'restore-name';
 
+/** Name of the file in `$BACKUP_DIR` naming the safety dump taken by {@link postgresSafetyDumpScript}. */
+export const SAFETY_NAME_FILE = 'safety-name';
+
+/** Suffixes of the databases {@link postgresRecreateRestoreScript} creates next to `$PGDATABASE`. */
+export const RECREATE_DATABASE_SUFFIXES = { staging: '_restoring', previous: '_pre_restore' } as const;
+
 /** The marker `pg_dump` writes at the end of a complete plain-format dump. */
 export const PG_DUMP_COMPLETE_MARKER = '-- PostgreSQL database dump complete';
 
@@ -414,66 +420,29 @@ const AWK_COPY_ROW_COUNTS = `/^COPY .* FROM stdin;$/ { t = $0; sub(/^COPY /, "",
 incopy && $0 == "\\\\." { print t "\\t" n; incopy = 0; next }
 incopy { n++ }`;
 
-/**
- * PostgreSQL restore (postgres image, bash). Env: PGHOST, PGPORT (default 5432), PGUSER (a
- * superuser or the owner of every object in the dump), PGPASSWORD, PGDATABASE, BACKUP_DIR,
- * optional RESTORE_DROP_SCHEMAS (`yes`, the default, or `no`).
- *
- * Restores the file named in `$BACKUP_DIR/restore-name`:
- * 1. verifies it (checksum, `gzip -t`, completion marker) BEFORE connecting to the database,
- *    and reads the schemas and per-table row counts it contains;
- * 2. takes a safety dump of the current database (`pre-restore-<ts>.sql.gz` + `.sha256`);
- * 3. in ONE transaction (`psql -v ON_ERROR_STOP=1 --single-transaction`): terminates the other
- *    connections to the database, drops the schemas the dump creates (`CASCADE`, unless
- *    RESTORE_DROP_SCHEMAS=no) so objects created after the backup cannot block the dump's own
- *    `DROP SCHEMA`, then runs the dump (a failure rolls everything back);
- * 4. verifies: every schema of the dump exists and every table has the dump's row count
- *    (prints the row-count summary), then ANALYZE.
- *
- * The roles the dump references must exist (run the init script first on a fresh instance).
- * Objects outside the dumped schemas that the dump does not know (e.g. tables created in `public`
- * after the backup) are kept. Stop the applications first for a clean cut-over.
- */
-export const postgresRestoreScript = `${BASH_HEADER('postgres-restore', 'verify a dump, take a safety dump, restore in one transaction, verify')}
-${COMMON_SH}
-${POSTGRES_SH}
-require_env PGHOST PGUSER PGPASSWORD PGDATABASE BACKUP_DIR
-export PGPORT="\${PGPORT:-5432}"
-RESTORE_DROP_SCHEMAS="\${RESTORE_DROP_SCHEMAS:-yes}"
-case $RESTORE_DROP_SCHEMAS in yes|no) ;; *) die "RESTORE_DROP_SCHEMAS must be yes or no, got '$RESTORE_DROP_SCHEMAS'" ;; esac
-check_writable_dir "$BACKUP_DIR"
+/** Restore: reads `$BACKUP_DIR/restore-name` into `name` and `dump` (a `.sql.gz`). */
+const RESTORE_READ_SH = `check_writable_dir "$BACKUP_DIR"
 read_name_file "$BACKUP_DIR/${RESTORE_NAME_FILE}"
 name=$BACKUP_NAME
 check_backup_name "$name" sql.gz
-dump="$BACKUP_DIR/$name"
+dump="$BACKUP_DIR/$name"`;
 
-log "verifying $name before touching the database"
+/**
+ * Restore: verifies the dump BEFORE touching the database (checksum, gzip, completion marker) and
+ * reads the schemas (`schemas`) and per-table row counts (`expected_rows`) it contains.
+ */
+const RESTORE_VERIFY_DUMP_SH = `log "verifying $name before touching the database"
 verify_checksum "$BACKUP_DIR" "$name"
 check_sql_gz "$dump" "$name"
 schemas=$(gzip -dc "$dump" | sed -n 's/^CREATE SCHEMA \\(.*\\);$/\\1/p') || die "could not read the schemas of $name"
 expected_rows=$(gzip -dc "$dump" | awk '${AWK_COPY_ROW_COUNTS}') || die "could not read the tables of $name"
-log "$name lists $(printf '%s' "$schemas" | grep -c . || true) schema(s) [$(printf '%s' "$schemas" | tr '\\n' ' ')] and $(printf '%s' "$expected_rows" | grep -c . || true) table(s) with data"
+log "$name lists $(printf '%s' "$schemas" | grep -c . || true) schema(s) [$(printf '%s' "$schemas" | tr '\\n' ' ')] and $(printf '%s' "$expected_rows" | grep -c . || true) table(s) with data"`;
 
-safety="pre-restore-$(utc_ts).sql.gz"
-log "taking a safety dump of the current database '$PGDATABASE' first"
-pg_dump_to "$BACKUP_DIR" "$safety"
-
-# One transaction: terminate the other sessions, drop the dump's schemas (so objects created after the
-# backup cannot make the dump's DROP SCHEMA fail), run the dump. Any error rolls all of it back.
-restore_sql=(-c 'SELECT count(pg_terminate_backend(pid)) AS terminated FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid();')
-if [ "$RESTORE_DROP_SCHEMAS" = yes ] && [ -n "$schemas" ]; then
-  drop_list=$(printf '%s\\n' "$schemas" | paste -sd, -)
-  log "the restore drops schema(s) $drop_list CASCADE first (RESTORE_DROP_SCHEMAS=yes)"
-  restore_sql+=(-c "DROP SCHEMA IF EXISTS $drop_list CASCADE;")
-fi
-log "terminating other connections to '$PGDATABASE' and restoring $name in a single transaction"
-if ! gzip -dc "$dump" | psql -X --no-password --quiet -v ON_ERROR_STOP=1 -v VERBOSITY=terse --single-transaction \\
-    "\${restore_sql[@]}" -f - > /dev/null; then
-  die "restore of $name failed and was rolled back: the database is unchanged (safety dump: $BACKUP_DIR/$safety)"
-fi
-log "restore transaction committed; verifying"
-
-problems=0
+/**
+ * Restore: checks that every schema of the dump exists in `$PGDATABASE` and every table has the
+ * dump's row count (prints the summary; dies on a difference), then ANALYZE.
+ */
+const RESTORE_VERIFY_DB_SH = `problems=0
 while IFS= read -r schema; do
   [ -n "$schema" ] || continue
   found=$(psql -X --no-password -At -v ON_ERROR_STOP=1 -v schema="$schema" <<'SQL'
@@ -504,7 +473,252 @@ if [ -n "$expected_rows" ]; then
   done <<< "$counts"
 fi
 [ "$problems" -eq 0 ] || die "verification found $problems problem(s) after restoring $name (safety dump: $BACKUP_DIR/$safety)"
-psql -X --no-password --quiet -v ON_ERROR_STOP=1 -c 'ANALYZE;' > /dev/null || die "ANALYZE after the restore failed"
+psql -X --no-password --quiet -v ON_ERROR_STOP=1 -c 'ANALYZE;' > /dev/null || die "ANALYZE after the restore failed"`;
+
+/**
+ * PostgreSQL restore (postgres image, bash). Env: PGHOST, PGPORT (default 5432), PGUSER (a
+ * superuser or the owner of every object in the dump), PGPASSWORD, PGDATABASE, BACKUP_DIR,
+ * optional RESTORE_DROP_SCHEMAS (`yes`, the default, or `no`).
+ *
+ * Restores the file named in `$BACKUP_DIR/restore-name`:
+ * 1. verifies it (checksum, `gzip -t`, completion marker) BEFORE connecting to the database,
+ *    and reads the schemas and per-table row counts it contains;
+ * 2. takes a safety dump of the current database (`pre-restore-<ts>.sql.gz` + `.sha256`);
+ * 3. in ONE transaction (`psql -v ON_ERROR_STOP=1 --single-transaction`): terminates the other
+ *    connections to the database, drops the schemas the dump creates (`CASCADE`, unless
+ *    RESTORE_DROP_SCHEMAS=no) so objects created after the backup cannot block the dump's own
+ *    `DROP SCHEMA`, then runs the dump (a failure rolls everything back);
+ * 4. verifies: every schema of the dump exists and every table has the dump's row count
+ *    (prints the row-count summary), then ANALYZE.
+ *
+ * The roles the dump references must exist (run the init script first on a fresh instance).
+ * Objects outside the dumped schemas that the dump does not know (e.g. tables created in `public`
+ * after the backup) are kept. Stop the applications first for a clean cut-over.
+ */
+export const postgresRestoreScript = `${BASH_HEADER('postgres-restore', 'verify a dump, take a safety dump, restore in one transaction, verify')}
+${COMMON_SH}
+${POSTGRES_SH}
+require_env PGHOST PGUSER PGPASSWORD PGDATABASE BACKUP_DIR
+export PGPORT="\${PGPORT:-5432}"
+RESTORE_DROP_SCHEMAS="\${RESTORE_DROP_SCHEMAS:-yes}"
+case $RESTORE_DROP_SCHEMAS in yes|no) ;; *) die "RESTORE_DROP_SCHEMAS must be yes or no, got '$RESTORE_DROP_SCHEMAS'" ;; esac
+${RESTORE_READ_SH}
+
+${RESTORE_VERIFY_DUMP_SH}
+
+safety="pre-restore-$(utc_ts).sql.gz"
+log "taking a safety dump of the current database '$PGDATABASE' first"
+pg_dump_to "$BACKUP_DIR" "$safety"
+
+# One transaction: terminate the other sessions, drop the dump's schemas (so objects created after the
+# backup cannot make the dump's DROP SCHEMA fail), run the dump. Any error rolls all of it back.
+restore_sql=(-c 'SELECT count(pg_terminate_backend(pid)) AS terminated FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid();')
+if [ "$RESTORE_DROP_SCHEMAS" = yes ] && [ -n "$schemas" ]; then
+  drop_list=$(printf '%s\\n' "$schemas" | paste -sd, -)
+  log "the restore drops schema(s) $drop_list CASCADE first (RESTORE_DROP_SCHEMAS=yes)"
+  restore_sql+=(-c "DROP SCHEMA IF EXISTS $drop_list CASCADE;")
+fi
+log "terminating other connections to '$PGDATABASE' and restoring $name in a single transaction"
+if ! gzip -dc "$dump" | psql -X --no-password --quiet -v ON_ERROR_STOP=1 -v VERBOSITY=terse --single-transaction \\
+    "\${restore_sql[@]}" -f - > /dev/null; then
+  die "restore of $name failed and was rolled back: the database is unchanged (safety dump: $BACKUP_DIR/$safety)"
+fi
+log "restore transaction committed; verifying"
+
+${RESTORE_VERIFY_DB_SH}
+log "restore of $name complete and verified (safety dump: $BACKUP_DIR/$safety)"
+`;
+
+/**
+ * Safety dump before a restore (postgres image, bash), for a restore Job that uploads it before the
+ * restore touches the database. Env as {@link postgresRestoreScript}.
+ *
+ * Verifies the dump named in `$BACKUP_DIR/restore-name` (checksum, `gzip -t`, completion marker)
+ * first, so nothing is done for a corrupt backup, then dumps the current database into
+ * `pre-restore-<ts>.sql.gz` + `.sha256` and names it in `$BACKUP_DIR/latest-name` (for
+ * {@link s3UploadScript}) and `$BACKUP_DIR/safety-name` (for the restore script).
+ */
+export const postgresSafetyDumpScript = `${BASH_HEADER('postgres-safety-dump', 'verify the dump to restore, then dump the current database before the restore')}
+${COMMON_SH}
+${POSTGRES_SH}
+require_env PGHOST PGUSER PGPASSWORD PGDATABASE BACKUP_DIR
+export PGPORT="\${PGPORT:-5432}"
+${RESTORE_READ_SH}
+
+${RESTORE_VERIFY_DUMP_SH}
+
+safety="pre-restore-$(utc_ts).sql.gz"
+log "taking a safety dump of the current database '$PGDATABASE' before the restore"
+pg_dump_to "$BACKUP_DIR" "$safety"
+write_name_file "$BACKUP_DIR/${LATEST_NAME_FILE}" "$safety"
+write_name_file "$BACKUP_DIR/${SAFETY_NAME_FILE}" "$safety"
+log "safety dump complete: $safety"
+`;
+
+/**
+ * PostgreSQL restore by recreating the database (postgres image, bash): the seed's restore steps
+ * (safety dump, terminate connections, recreate, verify), ordered so that the live database is
+ * only replaced by a restore that was already verified. Env: PGHOST, PGPORT (default 5432),
+ * PGUSER (a superuser: it creates, renames and drops databases), PGPASSWORD, PGDATABASE (a lower
+ * case identifier of at most 50 characters), BACKUP_DIR, optional PGMAINTENANCE_DB (default
+ * `postgres`), RESTORE_KEEP_PREVIOUS (`no`, the default, or `yes`), RESTORE_DRAIN_SECONDS
+ * (default 30).
+ *
+ * Restores the file named in `$BACKUP_DIR/restore-name`:
+ * 1. verifies it (checksum, `gzip -t`, completion marker) BEFORE touching anything;
+ * 2. safety dump of the current database, unless `$BACKUP_DIR/safety-name` names one an earlier
+ *    step took (and uploaded) — its checksum is verified then;
+ * 3. creates `<db>_restoring` like the live database (owner, encoding, locale), restores the dump
+ *    into it in ONE transaction, verifies it (schemas, per-table row counts) and copies the live
+ *    database's grants and settings (`ALTER DATABASE/ROLE ... SET`, e.g. a tenant setting);
+ * 4. blocks new connections to the live database, terminates its sessions, waits for them to end,
+ *    and in one transaction renames it to `<db>_pre_restore` and `<db>_restoring` to `<db>`;
+ * 5. verifies the live database again, then drops `<db>_pre_restore` (kept, closed to
+ *    connections, with RESTORE_KEEP_PREVIOUS=yes).
+ * A failure before step 4 drops `<db>_restoring` and leaves the live database untouched; a failure
+ * during step 4 reopens it. The roles the dump references must exist.
+ */
+export const postgresRecreateRestoreScript = `${BASH_HEADER('postgres-recreate-restore', 'verify a dump, safety dump, restore into a new database, verify, swap it in, verify')}
+${COMMON_SH}
+${POSTGRES_SH}
+require_env PGHOST PGUSER PGPASSWORD PGDATABASE BACKUP_DIR
+export PGPORT="\${PGPORT:-5432}"
+PGMAINTENANCE_DB="\${PGMAINTENANCE_DB:-postgres}"
+RESTORE_KEEP_PREVIOUS="\${RESTORE_KEEP_PREVIOUS:-no}"
+RESTORE_DRAIN_SECONDS="\${RESTORE_DRAIN_SECONDS:-30}"
+case $RESTORE_KEEP_PREVIOUS in yes|no) ;; *) die "RESTORE_KEEP_PREVIOUS must be yes or no, got '$RESTORE_KEEP_PREVIOUS'" ;; esac
+case $RESTORE_DRAIN_SECONDS in ''|*[!0-9]*) die "RESTORE_DRAIN_SECONDS must be a number of seconds, got '$RESTORE_DRAIN_SECONDS'" ;; esac
+live=$PGDATABASE
+case $live in ''|[!a-z_]*|*[!a-z0-9_]*) die "PGDATABASE '$live' must be a lower case identifier (letters, digits, '_')" ;; esac
+[ \${#live} -le 50 ] || die "PGDATABASE '$live' is longer than 50 characters; the restore needs room for the ${RECREATE_DATABASE_SUFFIXES.staging} and ${RECREATE_DATABASE_SUFFIXES.previous} names"
+staging="\${live}${RECREATE_DATABASE_SUFFIXES.staging}"
+previous="\${live}${RECREATE_DATABASE_SUFFIXES.previous}"
+[ "$PGMAINTENANCE_DB" != "$live" ] || die "PGMAINTENANCE_DB must be another database than PGDATABASE '$live'"
+
+# msql: SQL on stdin against the maintenance database, with :'live', :'staging', :'previous'.
+msql() {
+  psql -X --no-password -At -v ON_ERROR_STOP=1 -v VERBOSITY=terse -d "$PGMAINTENANCE_DB" \\
+    -v live="$live" -v staging="$staging" -v previous="$previous" "$@"
+}
+
+STAGE=none
+on_exit() {
+  rc=$?
+  [ -z "\${PARTIAL:-}" ] || rm -f "$PARTIAL"
+  [ "$rc" -ne 0 ] || return 0
+  if [ "$STAGE" = blocked ]; then
+    log "reopening '$live' to connections after the failure"
+    msql <<'SQL' > /dev/null || log "ERROR: could not reopen '$live'; run ALTER DATABASE ... WITH ALLOW_CONNECTIONS true"
+ALTER DATABASE :"live" WITH ALLOW_CONNECTIONS true;
+SQL
+  fi
+  if [ "$STAGE" = staging ] || [ "$STAGE" = blocked ]; then
+    log "dropping '$staging' after the failure; '$live' is unchanged"
+    msql <<'SQL' > /dev/null || log "ERROR: could not drop '$staging'"
+DROP DATABASE IF EXISTS :"staging";
+SQL
+  fi
+}
+trap on_exit EXIT
+
+${RESTORE_READ_SH}
+
+${RESTORE_VERIFY_DUMP_SH}
+
+state=$(msql <<'SQL'
+SELECT (SELECT count(*) FROM pg_database WHERE datname = :'live') || ' ' || (SELECT count(*) FROM pg_database WHERE datname = :'previous');
+SQL
+) || die "cannot query the maintenance database '$PGMAINTENANCE_DB'"
+[ "\${state% *}" = 1 ] || die "database '$live' does not exist; run the init script first"
+[ "\${state#* }" = 0 ] || die "database '$previous' exists (kept by an earlier restore); drop or rename it first"
+
+if [ -f "$BACKUP_DIR/${SAFETY_NAME_FILE}" ]; then
+  read_name_file "$BACKUP_DIR/${SAFETY_NAME_FILE}"
+  safety=$BACKUP_NAME
+  check_backup_name "$safety" sql.gz
+  verify_checksum "$BACKUP_DIR" "$safety"
+  log "safety dump $safety was taken before this step"
+else
+  safety="pre-restore-$(utc_ts).sql.gz"
+  log "taking a safety dump of the current database '$live' first"
+  pg_dump_to "$BACKUP_DIR" "$safety"
+fi
+
+log "creating '$staging' like '$live' (owner, encoding, locale)"
+STAGE=staging
+msql <<'SQL' > /dev/null || die "creating database '$staging' failed"
+DROP DATABASE IF EXISTS :"staging";
+SELECT format('CREATE DATABASE %I WITH TEMPLATE template0 OWNER %I ENCODING %L LC_COLLATE %L LC_CTYPE %L%s',
+    :'staging', pg_get_userbyid(d.datdba), pg_encoding_to_char(d.encoding), d.datcollate, d.datctype,
+    CASE WHEN to_jsonb(d) ->> 'datlocprovider' = 'i'
+      THEN format(' LOCALE_PROVIDER icu ICU_LOCALE %L', coalesce(to_jsonb(d) ->> 'daticulocale', to_jsonb(d) ->> 'datlocale'))
+      ELSE '' END)
+  FROM pg_database d WHERE d.datname = :'live' \\gexec
+SQL
+log "restoring $name into '$staging' in a single transaction"
+if ! gzip -dc "$dump" | psql -X --no-password --quiet -v ON_ERROR_STOP=1 -v VERBOSITY=terse --single-transaction -d "$staging" -f - > /dev/null; then
+  die "restore of $name into '$staging' failed; '$live' is unchanged (safety dump: $BACKUP_DIR/$safety)"
+fi
+log "verifying '$staging'"
+export PGDATABASE="$staging"
+${RESTORE_VERIFY_DB_SH}
+
+log "copying the grants and settings of '$live' to '$staging'"
+msql <<'SQL' > /dev/null || die "copying the grants and settings of '$live' failed"
+SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'staging') FROM pg_database WHERE datname = :'live' AND datacl IS NOT NULL \\gexec
+SELECT format('GRANT %s ON DATABASE %I TO %s%s', a.privilege_type, :'staging',
+    CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END,
+    CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)
+  FROM pg_database d, aclexplode(d.datacl) a WHERE d.datname = :'live' \\gexec
+SELECT format('ALTER %s SET %I = %s',
+    CASE WHEN s.setrole = 0 THEN format('DATABASE %I', :'staging') ELSE format('ROLE %I IN DATABASE %I', pg_get_userbyid(s.setrole), :'staging') END,
+    split_part(c.cfg, '=', 1),
+    CASE WHEN split_part(c.cfg, '=', 1) IN ('search_path', 'temp_tablespaces', 'local_preload_libraries', 'session_preload_libraries')
+      THEN substr(c.cfg, strpos(c.cfg, '=') + 1) ELSE quote_literal(substr(c.cfg, strpos(c.cfg, '=') + 1)) END)
+  FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase, unnest(s.setconfig) AS c(cfg)
+  WHERE d.datname = :'live' \\gexec
+SQL
+
+log "blocking new connections to '$live' and terminating its sessions"
+STAGE=blocked
+terminated=$(msql <<'SQL'
+ALTER DATABASE :"live" WITH ALLOW_CONNECTIONS false;
+SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = :'live' AND pid <> pg_backend_pid();
+SQL
+) || die "blocking '$live' failed"
+log "terminated \${terminated##*$'\\n'} session(s)"
+waited=0
+while :; do
+  sessions=$(msql <<'SQL'
+SELECT count(*) FROM pg_stat_activity WHERE datname = :'live';
+SQL
+) || die "counting the sessions of '$live' failed"
+  [ "$sessions" != 0 ] || break
+  [ "$waited" -lt "$RESTORE_DRAIN_SECONDS" ] || die "'$live' still has $sessions session(s) after $RESTORE_DRAIN_SECONDS s"
+  sleep 1
+  waited=$((waited + 1))
+done
+log "swapping: '$live' -> '$previous', '$staging' -> '$live' (one transaction)"
+msql --single-transaction <<'SQL' > /dev/null || die "swapping the databases failed; '$live' is unchanged"
+ALTER DATABASE :"live" RENAME TO :"previous";
+ALTER DATABASE :"staging" RENAME TO :"live";
+SQL
+STAGE=swapped
+msql <<'SQL' > /dev/null || die "opening the restored '$live' to connections failed"
+ALTER DATABASE :"live" WITH ALLOW_CONNECTIONS true;
+SQL
+log "verifying the restored '$live'"
+export PGDATABASE="$live"
+${RESTORE_VERIFY_DB_SH}
+
+if [ "$RESTORE_KEEP_PREVIOUS" = yes ]; then
+  log "kept the replaced database as '$previous' (closed to connections; drop it when done)"
+else
+  msql <<'SQL' > /dev/null || die "dropping the replaced database '$previous' failed (the restore itself succeeded)"
+DROP DATABASE :"previous";
+SQL
+  log "dropped the replaced database '$previous' (safety dump: $safety)"
+fi
 log "restore of $name complete and verified (safety dump: $BACKUP_DIR/$safety)"
 `;
 

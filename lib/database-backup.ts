@@ -55,6 +55,18 @@ export interface DatabaseBackupProps {
   readonly activeDeadlineSeconds?: number;
   /** Also render a restore CronJob (suspended; run on demand). Postgres only. @default - true for postgres */
   readonly restore?: boolean;
+  /**
+   * How the restore Job replaces the data (postgres only).
+   * - `in-place`: one container verifies the dump, takes a safety dump into the pod's scratch space,
+   *   and restores in one transaction after dropping the dump's schemas ({@link scripts.postgresRestoreScript}).
+   * - `recreate`: the seed's steps with a durable safety net: init containers verify the dump, take
+   *   a safety dump and upload it to `<prefix>/pre-restore/` BEFORE anything changes; the restore
+   *   then builds a new database from the dump, verifies it, terminates the sessions of the live
+   *   database and swaps the new one in, and verifies again ({@link scripts.postgresRecreateRestoreScript}).
+   *   `source.env.PGUSER` must be a superuser.
+   * @default 'in-place'
+   */
+  readonly restoreMode?: 'in-place' | 'recreate';
   /** @default - name */
   readonly helmPrefix?: string;
 }
@@ -88,15 +100,24 @@ export class DatabaseBackup extends Construct {
     if (props.target.credentials && !props.target.endpointUrl) throw new Error(`${where}: target.credentials are only for an S3-compatible endpoint; on AWS use target.roleArn (IRSA)`);
     const restore = props.restore ?? props.engine === 'postgres';
     if (restore && props.engine !== 'postgres') throw new Error(`${where}: restore is only rendered for postgres; got engine '${props.engine}'`);
+    const restoreMode = props.restoreMode ?? 'in-place';
+    if (!['in-place', 'recreate'].includes(restoreMode)) throw new Error(`${where}: restoreMode '${restoreMode}'; expected 'in-place' or 'recreate'`);
+    if (props.restoreMode !== undefined && !restore) throw new Error(`${where}: restoreMode '${props.restoreMode}' is set but no restore is rendered; expected restore true (postgres)`);
+    const recreate = restore && restoreMode === 'recreate';
 
     const identity = { name: props.name, partOf: props.partOf, component: 'backup' };
     const labels = componentLabels(identity);
 
     new k8s.KubeConfigMap(this, 'scripts', {
       metadata: { name: `${props.name}-scripts`, namespace: props.namespace, labels },
-      data: props.engine === 'postgres'
-        ? { 'dump.sh': scripts.postgresDumpScript, 'upload.sh': scripts.s3UploadScript, 'download.sh': scripts.s3DownloadScript, 'restore.sh': scripts.postgresRestoreScript }
-        : { 'dump.sh': scripts.redisDumpScript, 'upload.sh': scripts.s3UploadScript },
+      data: props.engine !== 'postgres'
+        ? { 'dump.sh': scripts.redisDumpScript, 'upload.sh': scripts.s3UploadScript }
+        : recreate
+          ? {
+            'dump.sh': scripts.postgresDumpScript, 'upload.sh': scripts.s3UploadScript, 'download.sh': scripts.s3DownloadScript,
+            'safety-dump.sh': scripts.postgresSafetyDumpScript, 'restore.sh': scripts.postgresRecreateRestoreScript,
+          }
+          : { 'dump.sh': scripts.postgresDumpScript, 'upload.sh': scripts.s3UploadScript, 'download.sh': scripts.s3DownloadScript, 'restore.sh': scripts.postgresRestoreScript },
     });
     const sa = new k8s.KubeServiceAccount(this, 'sa', {
       metadata: {
@@ -132,12 +153,12 @@ export class DatabaseBackup extends Construct {
       { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
     ];
 
-    const jobPod = (component: string, init: k8s.Container, main: k8s.Container): k8s.PodTemplateSpec => renderPodTemplate({
+    const jobPod = (component: string, init: k8s.Container | k8s.Container[], main: k8s.Container): k8s.PodTemplateSpec => renderPodTemplate({
       labels: componentLabels({ ...identity, name: component }),
       selector: selectorLabels({ ...identity, name: component }),
       runAs: { user: props.source.runAsUser },
       serviceAccountName: sa.name,
-      initContainers: [init],
+      initContainers: Array.isArray(init) ? init : [init],
       containers: [main],
       volumes,
       restartPolicy: 'Never',
@@ -169,13 +190,13 @@ export class DatabaseBackup extends Construct {
       secretEnv: s3SecretEnv,
       volumeMounts: mounts,
     });
-    const dbContainer = (name: string, script: string): k8s.Container => renderContainer({
+    const dbContainer = (name: string, script: string, extraEnv: Record<string, string> = {}): k8s.Container => renderContainer({
       name,
       image: props.source.image,
       runAs: { user: props.source.runAsUser },
       resources: props.resources,
       command: ['bash', `${SCRIPTS_DIR}/${script}`],
-      env: dbEnv,
+      env: { ...dbEnv, ...extraEnv },
       secretEnv: props.source.secretEnv,
       volumeMounts: mounts,
     });
@@ -194,8 +215,15 @@ export class DatabaseBackup extends Construct {
 
     if (restore) {
       const restoreName = props.name.replace(/-backup$/, '') + '-restore';
-      this.restoreCronJob = cron('restore', restoreName, '0 0 31 2 *', true,
-        jobPod(restoreName, uploader('download', 'download.sh', { BACKUP_OBJECT: 'latest' }), dbContainer('restore', 'restore.sh')));
+      const download = uploader('download', 'download.sh', { BACKUP_OBJECT: 'latest' });
+      const pod = recreate
+        ? jobPod(restoreName, [
+          download,
+          dbContainer('safety-dump', 'safety-dump.sh'),
+          uploader('safety-upload', 'upload.sh', { S3_PREFIX: `${props.target.prefix.replace(/\/+$/, '')}/pre-restore`, RETENTION_DAYS: String(props.retentionDays) }),
+        ], dbContainer('restore', 'restore.sh', { RESTORE_KEEP_PREVIOUS: 'no' }))
+        : jobPod(restoreName, download, dbContainer('restore', 'restore.sh'));
+      this.restoreCronJob = cron('restore', restoreName, '0 0 31 2 *', true, pod);
       this.restoreComponent = { name: restoreName, podLabels: selectorLabels({ ...identity, name: restoreName }), ports: {} };
     }
   }

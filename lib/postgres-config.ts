@@ -246,7 +246,46 @@ export interface PostgresInitSpec {
   readonly extensions: string[];
   /** Login roles to create or update. */
   readonly roles: PostgresRoleSpec[];
+  /** Row-level security scaffolding for multi-tenant tables. @default - none */
+  readonly rowLevelSecurity?: PostgresRowLevelSecuritySpec;
 }
+
+/** SQL types a tenant column (and the tenant setting) may have. */
+export const POSTGRES_TENANT_TYPES = ['uuid', 'bigint', 'integer', 'text'] as const;
+
+/** SQL type of a tenant column. */
+export type PostgresTenantType = (typeof POSTGRES_TENANT_TYPES)[number];
+
+/**
+ * Row-level security scaffolding: tenant isolation driven by a session setting.
+ *
+ * The init script renders, owned by the superuser (so no login role can change them):
+ * - `ALTER DATABASE ... SET <tenantSetting> = ''`: the setting exists and is empty (no tenant) by default;
+ * - `public.current_tenant_id()`: the setting as `tenantType`, NULL when empty or unset;
+ * - `public.enable_tenant_isolation(regclass)`: creates policy `tenant_isolation`
+ *   (`FOR ALL TO PUBLIC USING (<col> = current_tenant_id()) WITH CHECK (...)`) and turns on
+ *   `ENABLE` + `FORCE ROW LEVEL SECURITY` (so even the table owner is filtered);
+ * - an event trigger `tenant_isolation` that calls it for every table created or altered in
+ *   `schemas` that has the tenant column, so migrations cannot forget it, and a pass over the
+ *   tables that already exist.
+ *
+ * The application sets the tenant per transaction (`SET LOCAL app.tenant_id = '...'` or
+ * `set_config('app.tenant_id', $1, true)`); without it, queries see no rows and inserts fail.
+ * Every login role is `NOBYPASSRLS`; only the owner role may call `enable_tenant_isolation`.
+ */
+export interface PostgresRowLevelSecuritySpec {
+  /** Custom setting holding the current tenant, `<prefix>.<name>` such as `app.tenant_id`. */
+  readonly tenantSetting: string;
+  /** Column holding a row's tenant. @default 'tenant_id' */
+  readonly tenantColumn?: string;
+  /** SQL type of the tenant column. @default 'uuid' */
+  readonly tenantType?: PostgresTenantType;
+  /** Schemas whose tables are isolated by tenant. @default - every schema of the spec */
+  readonly schemas?: string[];
+}
+
+/** Allowed tenant settings: a custom `prefix.name` parameter (not `pg_*`, which PostgreSQL reserves). */
+export const POSTGRES_TENANT_SETTING_PATTERN = /^(?!pg_)[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/;
 
 /** Allowed schema and role names: lower case, at most 63 bytes (PostgreSQL's NAMEDATALEN - 1). */
 export const POSTGRES_IDENTIFIER_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -325,6 +364,33 @@ export function validatePostgresInitSpec(spec: PostgresInitSpec): void {
       );
     }
   });
+  validateRowLevelSecurity(spec);
+}
+
+/**
+ * Validates `spec.rowLevelSecurity` (if any) against the spec.
+ * @throws Error naming the field (e.g. `rowLevelSecurity.schemas[1]`), the bad value and what is allowed.
+ */
+function validateRowLevelSecurity(spec: PostgresInitSpec): void {
+  const rls = spec.rowLevelSecurity;
+  if (rls === undefined) return;
+  if (!rls || typeof rls !== 'object') throw new Error(`rowLevelSecurity: got ${describe(rls)}; expected { tenantSetting, tenantColumn?, tenantType?, schemas? }`);
+  if (typeof rls.tenantSetting !== 'string' || !POSTGRES_TENANT_SETTING_PATTERN.test(rls.tenantSetting)) {
+    throw new Error(`rowLevelSecurity.tenantSetting: got ${describe(rls.tenantSetting)}; expected a custom setting '<prefix>.<name>' such as "app.tenant_id" (lower case identifiers, prefix not "pg_")`);
+  }
+  if (rls.tenantColumn !== undefined) checkIdentifier(rls.tenantColumn, 'rowLevelSecurity.tenantColumn');
+  if (rls.tenantType !== undefined && !POSTGRES_TENANT_TYPES.includes(rls.tenantType)) {
+    throw new Error(`rowLevelSecurity.tenantType: got ${describe(rls.tenantType)}; expected one of ${POSTGRES_TENANT_TYPES.map((t) => `"${t}"`).join(', ')}`);
+  }
+  if (rls.schemas !== undefined) {
+    if (!Array.isArray(rls.schemas) || rls.schemas.length === 0) throw new Error(`rowLevelSecurity.schemas: got ${describe(rls.schemas)}; expected a non-empty array of the spec's schemas`);
+    rls.schemas.forEach((schema, i) => {
+      if (!spec.schemas.includes(schema)) {
+        throw new Error(`rowLevelSecurity.schemas[${i}]: got ${describe(schema)}; expected one of the spec's schemas (${spec.schemas.join(', ')})`);
+      }
+    });
+  }
+  if ((rls.schemas ?? spec.schemas).length === 0) throw new Error('rowLevelSecurity: the spec has no schemas; expected at least one schema to isolate by tenant');
 }
 
 /** The owner role of a spec, if any. */
@@ -454,6 +520,8 @@ export function renderInitSql(spec: PostgresInitSpec): string {
     }
   }
 
+  if (spec.rowLevelSecurity) sql.push(...renderRowLevelSecuritySql(spec, owner));
+
   if (spec.schemas.length > 0) {
     const dataRoles = spec.roles.filter((r) => r.access !== 'monitor');
     if (dataRoles.length > 0) {
@@ -465,6 +533,95 @@ export function renderInitSql(spec: PostgresInitSpec): string {
 
   sql.push('', 'COMMIT;');
   return sql.join('\n') + '\n';
+}
+
+/**
+ * SQL of the row-level security scaffolding ({@link PostgresRowLevelSecuritySpec}), for the
+ * transaction of {@link renderInitSql}. Idempotent: functions are replaced, the event trigger is
+ * recreated, existing tables with the tenant column are brought under isolation.
+ */
+function renderRowLevelSecuritySql(spec: PostgresInitSpec, owner: PostgresRoleSpec | undefined): string[] {
+  const rls = spec.rowLevelSecurity!;
+  const column = rls.tenantColumn ?? 'tenant_id';
+  const type = rls.tenantType ?? 'uuid';
+  const schemas = rls.schemas ?? spec.schemas;
+  const schemaArray = `ARRAY[${schemas.map(quoteLiteral).join(', ')}]::text[]`;
+  const setting = quoteLiteral(rls.tenantSetting);
+  const col = quoteLiteral(column);
+  const cast = type === 'text' ? '' : `::${type}`;
+  return [
+    '',
+    `-- Row-level security: rows of tables with column ${column} in ${schemas.join(', ')} are visible only to the tenant in ${rls.tenantSetting}.`,
+    `-- The functions and the event trigger belong to the superuser: no login role can change them.`,
+    `ALTER DATABASE :"dbname" SET ${rls.tenantSetting} = '';`,
+    `CREATE OR REPLACE FUNCTION public.current_tenant_id() RETURNS ${type}`,
+    '  LANGUAGE sql STABLE PARALLEL SAFE',
+    `  AS $fn$ SELECT NULLIF(current_setting(${setting}, true), '')${cast} $fn$;`,
+    `COMMENT ON FUNCTION public.current_tenant_id() IS ${quoteLiteral(`The tenant of the current transaction (setting ${rls.tenantSetting}); NULL when unset, so policies match no row.`)};`,
+    'CREATE OR REPLACE FUNCTION public.enable_tenant_isolation(target regclass) RETURNS void',
+    '  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp',
+    'AS $fn$',
+    'DECLARE',
+    '  col_type text;',
+    '  schema_name text;',
+    'BEGIN',
+    '  SELECT n.nspname INTO schema_name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = target;',
+    `  IF schema_name IS NULL OR NOT (schema_name = ANY (${schemaArray})) THEN`,
+    `    RAISE EXCEPTION 'enable_tenant_isolation: table % is not in a tenant schema (${schemas.join(', ')})', target;`,
+    '  END IF;',
+    '  SELECT format_type(a.atttypid, a.atttypmod) INTO col_type FROM pg_attribute a',
+    `    WHERE a.attrelid = target AND a.attname = ${col} AND a.attnum > 0 AND NOT a.attisdropped;`,
+    '  IF col_type IS NULL THEN',
+    `    RAISE EXCEPTION 'enable_tenant_isolation: table % has no column ${column}', target;`,
+    '  END IF;',
+    `  IF col_type <> ${quoteLiteral(type === 'text' ? 'text' : type)} THEN`,
+    `    RAISE EXCEPTION 'table %: column ${column} is %, expected ${type} (the type of ${rls.tenantSetting})', target, col_type;`,
+    '  END IF;',
+    "  IF NOT EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = target AND polname = 'tenant_isolation') THEN",
+    "    EXECUTE format('CREATE POLICY tenant_isolation ON %s AS PERMISSIVE FOR ALL TO PUBLIC USING (%I = public.current_tenant_id()) WITH CHECK (%I = public.current_tenant_id())',",
+    `      target, ${col}, ${col});`,
+    '  END IF;',
+    "  EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', target);",
+    'END',
+    '$fn$;',
+    'REVOKE ALL ON FUNCTION public.enable_tenant_isolation(regclass) FROM PUBLIC;',
+    ...(owner ? [`GRANT EXECUTE ON FUNCTION public.enable_tenant_isolation(regclass) TO ${quoteIdent(owner.name)};`] : []),
+    'CREATE OR REPLACE FUNCTION public.tenant_isolation_on_ddl() RETURNS event_trigger',
+    '  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp',
+    'AS $fn$',
+    'DECLARE',
+    '  rel regclass;',
+    'BEGIN',
+    '  FOR rel IN',
+    '    SELECT DISTINCT c.oid::regclass FROM pg_event_trigger_ddl_commands() d',
+    "      JOIN pg_class c ON d.classid = 'pg_class'::regclass AND c.oid = d.objid",
+    '      JOIN pg_namespace n ON n.oid = c.relnamespace',
+    `    WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY (${schemaArray})`,
+    `      AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = ${col} AND a.attnum > 0 AND NOT a.attisdropped)`,
+    "      AND NOT (c.relrowsecurity AND c.relforcerowsecurity AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'tenant_isolation'))",
+    '  LOOP',
+    '    PERFORM public.enable_tenant_isolation(rel);',
+    '  END LOOP;',
+    'END',
+    '$fn$;',
+    'REVOKE ALL ON FUNCTION public.tenant_isolation_on_ddl() FROM PUBLIC;',
+    'DROP EVENT TRIGGER IF EXISTS tenant_isolation;',
+    "CREATE EVENT TRIGGER tenant_isolation ON ddl_command_end WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'ALTER TABLE')",
+    '  EXECUTE FUNCTION public.tenant_isolation_on_ddl();',
+    'DO $rls$',
+    'DECLARE',
+    '  rel regclass;',
+    'BEGIN',
+    '  FOR rel IN',
+    '    SELECT c.oid::regclass FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace',
+    `    WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY (${schemaArray})`,
+    `      AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = ${col} AND a.attnum > 0 AND NOT a.attisdropped)`,
+    '  LOOP',
+    '    PERFORM public.enable_tenant_isolation(rel);',
+    '  END LOOP;',
+    'END',
+    '$rls$;',
+  ];
 }
 
 /**
@@ -493,7 +650,8 @@ export function renderInitScript(spec: PostgresInitSpec): string {
   ];
   const summary =
     `${spec.schemas.length} schema(s) [${spec.schemas.join(' ')}], ${spec.extensions.length} extension(s) [${spec.extensions.join(' ')}], ` +
-    `${spec.roles.length} role(s) [${spec.roles.map((r) => `${r.name}:${r.access}`).join(' ')}]`;
+    `${spec.roles.length} role(s) [${spec.roles.map((r) => `${r.name}:${r.access}`).join(' ')}]` +
+    (spec.rowLevelSecurity ? `, row-level security by ${spec.rowLevelSecurity.tenantSetting}` : '');
   return [
     '#!/usr/bin/env bash',
     '# Rendered by lib/postgres-config.ts (renderInitScript); do not edit by hand.',

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { ResourceSpec, SecretKeyRef } from './container';
-import { PostgresRoleAccess, renderInitScript, renderPgHba, renderPostgresqlConf } from './postgres-config';
+import { PostgresRoleAccess, PostgresRowLevelSecuritySpec, renderInitScript, renderPgHba, renderPostgresqlConf } from './postgres-config';
 import { StatefulStore, StorageSpec } from './stateful-store';
 
 /** A database role created at initialization. */
@@ -30,6 +30,13 @@ export interface PostgresDatabaseProps {
   /** Extensions created in the database (pg_stat_statements is preloaded automatically). @default [] */
   readonly extensions?: readonly string[];
   readonly roles: readonly PostgresRole[];
+  /**
+   * Row-level security scaffolding: a tenant setting, `public.current_tenant_id()` and an event
+   * trigger that puts every table with the tenant column under a FORCEd `tenant_isolation` policy
+   * (see {@link PostgresRowLevelSecuritySpec}).
+   * @default - no row-level security scaffolding
+   */
+  readonly rowLevelSecurity?: PostgresRowLevelSecuritySpec;
   /** postgresql.conf settings (tuning). */
   readonly settings: Readonly<Record<string, string | number | boolean>>;
   /** Client networks allowed by pg_hba (SCRAM-SHA-256). @default RFC 1918 ranges */
@@ -83,6 +90,17 @@ export class PostgresDatabase extends StatefulStore {
       settings.shared_preload_libraries = preload.join(',');
     }
     const port = Number(settings.port ?? 5432);
+    let initScript: string;
+    try {
+      initScript = renderInitScript({
+        schemas: [...props.schemas],
+        extensions: [...extensions],
+        roles: props.roles.map((r) => ({ name: r.name, access: r.access, connectionLimit: r.connectionLimit, passwordEnv: rolePasswordEnv(r.name) })),
+        ...(props.rowLevelSecurity ? { rowLevelSecurity: { ...props.rowLevelSecurity, ...(props.rowLevelSecurity.schemas ? { schemas: [...props.rowLevelSecurity.schemas] } : {}) } } : {}),
+      });
+    } catch (e) {
+      throw new Error(`PostgresDatabase '${name}': ${(e as Error).message}`);
+    }
     const pgIsReady = ['pg_isready', '--host=127.0.0.1', `--port=${port}`, '--username=postgres', `--dbname=${props.database}`];
 
     super(scope, id, {
@@ -111,11 +129,7 @@ export class PostgresDatabase extends StatefulStore {
           mountPath: '/docker-entrypoint-initdb.d',
           defaultMode: 0o555,
           files: {
-            '10-init-database.sh': renderInitScript({
-              schemas: [...props.schemas],
-              extensions: [...extensions],
-              roles: props.roles.map((r) => ({ name: r.name, access: r.access, connectionLimit: r.connectionLimit, passwordEnv: rolePasswordEnv(r.name) })),
-            }),
+            '10-init-database.sh': initScript,
           },
         },
       ],

@@ -46,6 +46,17 @@ export interface IngressRoute {
   readonly path?: string;
   readonly serviceName: string;
   readonly servicePort: number;
+  /**
+   * This path's own rate limit instead of `edge.rateLimit` (`'none'`: no limit), e.g. a stricter
+   * limit on authentication endpoints. Traefik applies middlewares per Ingress object, so such a
+   * route is rendered as its own Ingress `<ingress name>-<route name>` for the same host and
+   * certificate, with the ingress-wide middlewares and its own rate limit; Traefik matches the
+   * longest path first, so `/api/auth` wins over `/api` and `/`.
+   * @default - edge.rateLimit
+   */
+  readonly rateLimit?: RateLimit | 'none';
+  /** Names the route's own Ingress and rate-limit middleware (DNS label); required with `rateLimit`. @default - none */
+  readonly name?: string;
 }
 
 export interface TlsIngressProps {
@@ -66,16 +77,23 @@ export interface TlsIngressProps {
 /**
  * A `networking.k8s.io/v1` Ingress served over HTTPS only (Traefik `websecure`
  * entrypoint), with a cert-manager certificate and Traefik middlewares for
- * security headers, CORS, rate limiting, body size and compression.
+ * security headers, CORS, rate limiting, body size and compression. Routes with
+ * their own rate limit get their own Ingress for the same host and certificate.
  */
 export class TlsIngress extends Construct {
+  /** The Ingress of the routes using the ingress-wide edge settings; it requests the certificate. */
   public readonly ingress: k8s.KubeIngress;
-  /** Names of the middlewares applied, in order. */
+  /** Every Ingress rendered: {@link ingress} first, then one per route with its own rate limit. */
+  public readonly ingresses: readonly k8s.KubeIngress[];
+  /** Names of the middlewares applied to {@link ingress}, in order. */
   public readonly middlewares: readonly string[];
+  /** Route name -> names of the middlewares of that route's own Ingress, in order. */
+  public readonly routeMiddlewares: Readonly<Record<string, readonly string[]>>;
 
   constructor(scope: Construct, id: string, props: TlsIngressProps) {
     super(scope, id);
     if (props.routes.length === 0) throw new Error(`TlsIngress '${props.name}': routes is empty; expected at least one route`);
+    validateRoutes(props);
     const edge = props.edge ?? {};
     const specs: Array<[string, MiddlewareSpec]> = [];
     const h = edge.securityHeaders ?? {};
@@ -110,56 +128,111 @@ export class TlsIngress extends Construct {
         },
       }]);
     }
-    if (edge.rateLimit) {
-      const r = edge.rateLimit;
-      if (!Number.isInteger(r.average) || r.average < 1) throw new Error(`TlsIngress '${props.name}': rateLimit.average ${r.average}; expected an integer >= 1`);
-      if (!Number.isInteger(r.burst) || r.burst < 1) throw new Error(`TlsIngress '${props.name}': rateLimit.burst ${r.burst}; expected an integer >= 1`);
-      specs.push(['rate-limit', { rateLimit: { average: r.average, burst: r.burst, period: MiddlewareSpecRateLimitPeriod.fromString(r.period ?? '1s') } }]);
-    }
+    // Placeholder position of the rate limit in the chain; each Ingress fills in its own.
+    const RATE_LIMIT_SLOT = specs.length;
+    if (edge.rateLimit) specs.push(['rate-limit', rateLimitSpec(props.name, 'rateLimit', edge.rateLimit)]);
     if (edge.maxRequestBodyBytes !== undefined) {
       if (!Number.isInteger(edge.maxRequestBodyBytes) || edge.maxRequestBodyBytes < 1) throw new Error(`TlsIngress '${props.name}': maxRequestBodyBytes ${edge.maxRequestBodyBytes}; expected an integer >= 1`);
       specs.push(['body-limit', { buffering: { maxRequestBodyBytes: edge.maxRequestBodyBytes } }]);
     }
     if (edge.compress) specs.push(['compress', { compress: {} }]);
 
-    this.middlewares = specs.map(([suffix]) => `${props.name}-${suffix}`);
+    const common = specs.filter(([suffix]) => suffix !== 'rate-limit');
     specs.forEach(([suffix, spec]) => new Middleware(this, suffix, {
       metadata: { name: `${props.name}-${suffix}`, namespace: props.namespace, labels: { ...props.labels } },
       spec,
     }));
+    const chain = (rateLimitName: string | undefined): string[] => {
+      const names = common.map(([suffix]) => `${props.name}-${suffix}`);
+      if (rateLimitName) names.splice(RATE_LIMIT_SLOT, 0, rateLimitName);
+      return names;
+    };
+    this.middlewares = chain(edge.rateLimit ? `${props.name}-rate-limit` : undefined);
 
-    this.ingress = new k8s.KubeIngress(this, 'ingress', {
-      metadata: {
-        name: props.name,
-        namespace: props.namespace,
-        labels: { ...props.labels },
-        annotations: {
-          'cert-manager.io/cluster-issuer': props.clusterIssuer,
-          'traefik.ingress.kubernetes.io/router.entrypoints': 'websecure',
-          'traefik.ingress.kubernetes.io/router.tls': 'true',
-          'traefik.ingress.kubernetes.io/router.middlewares': this.middlewares.map((m) => `${props.namespace}-${m}@kubernetescrd`).join(','),
-        },
-      },
-      spec: {
-        ingressClassName: props.className,
-        tls: [{ hosts: [props.host], secretName: `${props.name}-tls` }],
-        rules: [{
-          host: props.host,
-          http: {
-            paths: props.routes.map((r) => ({
-              path: r.path ?? '/',
-              pathType: 'Prefix',
-              backend: { service: { name: r.serviceName, port: { number: r.servicePort } } },
-            })),
+    const own = props.routes.filter((r) => r.rateLimit !== undefined);
+    const shared = props.routes.filter((r) => r.rateLimit === undefined);
+    const routeMiddlewares: Record<string, readonly string[]> = {};
+    for (const r of own) {
+      const ingressName = `${props.name}-${r.name}`;
+      if (r.rateLimit !== 'none') {
+        new Middleware(this, `${r.name}-rate-limit`, {
+          metadata: { name: `${ingressName}-rate-limit`, namespace: props.namespace, labels: { ...props.labels } },
+          spec: rateLimitSpec(props.name, `routes[${props.routes.indexOf(r)}].rateLimit`, r.rateLimit!),
+        });
+      }
+      routeMiddlewares[r.name!] = chain(r.rateLimit === 'none' ? undefined : `${ingressName}-rate-limit`);
+    }
+    this.routeMiddlewares = routeMiddlewares;
+
+    const render = (cid: string, name: string, routes: readonly IngressRoute[], middlewares: readonly string[], certificate: boolean): k8s.KubeIngress => {
+      const ingress = new k8s.KubeIngress(this, cid, {
+        metadata: {
+          name,
+          namespace: props.namespace,
+          labels: { ...props.labels },
+          annotations: {
+            ...(certificate ? { 'cert-manager.io/cluster-issuer': props.clusterIssuer } : {}),
+            'traefik.ingress.kubernetes.io/router.entrypoints': 'websecure',
+            'traefik.ingress.kubernetes.io/router.tls': 'true',
+            'traefik.ingress.kubernetes.io/router.middlewares': middlewares.map((m) => `${props.namespace}-${m}@kubernetescrd`).join(','),
           },
-        }],
-      },
-    });
-    const prefix = props.helmPrefix ?? 'ingress';
-    const helm = HelmValues.of(this);
-    helm.bind(this.ingress, '/spec/rules/0/host', `${prefix}.host`, VALUE_SCHEMAS.hostname);
-    helm.bind(this.ingress, '/spec/tls/0/hosts/0', `${prefix}.host`, VALUE_SCHEMAS.hostname);
-    helm.bind(this.ingress, '/spec/ingressClassName', `${prefix}.className`, VALUE_SCHEMAS.dnsName);
-    helm.bind(this.ingress, '/metadata/annotations/cert-manager.io~1cluster-issuer', `${prefix}.clusterIssuer`, VALUE_SCHEMAS.dnsName);
+        },
+        spec: {
+          ingressClassName: props.className,
+          // Every Ingress of the host serves the one certificate the first requests from cert-manager.
+          tls: [{ hosts: [props.host], secretName: `${props.name}-tls` }],
+          rules: [{
+            host: props.host,
+            http: {
+              paths: routes.map((r) => ({
+                path: r.path ?? '/',
+                pathType: 'Prefix',
+                backend: { service: { name: r.serviceName, port: { number: r.servicePort } } },
+              })),
+            },
+          }],
+        },
+      });
+      const prefix = props.helmPrefix ?? 'ingress';
+      const helm = HelmValues.of(this);
+      helm.bind(ingress, '/spec/rules/0/host', `${prefix}.host`, VALUE_SCHEMAS.hostname);
+      helm.bind(ingress, '/spec/tls/0/hosts/0', `${prefix}.host`, VALUE_SCHEMAS.hostname);
+      helm.bind(ingress, '/spec/ingressClassName', `${prefix}.className`, VALUE_SCHEMAS.dnsName);
+      if (certificate) helm.bind(ingress, '/metadata/annotations/cert-manager.io~1cluster-issuer', `${prefix}.clusterIssuer`, VALUE_SCHEMAS.dnsName);
+      return ingress;
+    };
+    this.ingress = render('ingress', props.name, shared, this.middlewares, true);
+    this.ingresses = [this.ingress, ...own.map((r) => render(`ingress-${r.name}`, `${props.name}-${r.name}`, [r], routeMiddlewares[r.name!], false))];
+  }
+}
+
+function rateLimitSpec(ingress: string, field: string, r: RateLimit): MiddlewareSpec {
+  if (!Number.isInteger(r.average) || r.average < 1) throw new Error(`TlsIngress '${ingress}': ${field}.average ${r.average}; expected an integer >= 1`);
+  if (!Number.isInteger(r.burst) || r.burst < 1) throw new Error(`TlsIngress '${ingress}': ${field}.burst ${r.burst}; expected an integer >= 1`);
+  if (r.period !== undefined && !/^[1-9][0-9]*(s|m|h)$/.test(r.period)) throw new Error(`TlsIngress '${ingress}': ${field}.period '${r.period}'; expected a duration such as '1s', '1m' or '1h'`);
+  return { rateLimit: { average: r.average, burst: r.burst, period: MiddlewareSpecRateLimitPeriod.fromString(r.period ?? '1s') } };
+}
+
+
+function validateRoutes(props: TlsIngressProps): void {
+  const where = `TlsIngress '${props.name}'`;
+  const names = new Set<string>();
+  const paths = new Set<string>();
+  props.routes.forEach((r, i) => {
+    const path = r.path ?? '/';
+    if (!/^\/[A-Za-z0-9._~\/-]*$/.test(path)) throw new Error(`${where}: routes[${i}].path '${path}'; expected an absolute URL path prefix such as /api`);
+    if (paths.has(path)) throw new Error(`${where}: routes[${i}].path '${path}' is routed twice; expected each path once`);
+    paths.add(path);
+    if (r.name !== undefined) {
+      if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(r.name)) throw new Error(`${where}: routes[${i}].name '${r.name}'; expected a DNS-1123 label`);
+      if (names.has(r.name)) throw new Error(`${where}: routes[${i}].name '${r.name}' is used twice; expected unique route names`);
+      names.add(r.name);
+    }
+    if (r.rateLimit !== undefined && r.name === undefined) {
+      throw new Error(`${where}: routes[${i}] (${path}) has its own rateLimit but no name; expected a name for its own Ingress and middleware`);
+    }
+  });
+  if (props.routes.every((r) => r.rateLimit !== undefined)) {
+    throw new Error(`${where}: every route has its own rateLimit; expected at least one route with the ingress-wide edge settings (its Ingress requests the certificate)`);
   }
 }

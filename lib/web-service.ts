@@ -1,12 +1,15 @@
+import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ContainerSpec, renderContainer, ResourceSpec, SecretKeyRef, WritablePath, writableVolumes } from './container';
 import { HelmValues } from './helm';
+import { JvmOptions, jvmToolOptions } from './jvm-options';
 import { componentLabels, selectorLabels } from './labels';
 import { renderPodTemplate } from './pod-template';
 import { RunAs } from './pod-security';
 import { GraphComponent } from './service-graph';
 import { MetricsScrape } from './service-monitor';
+import { renderStaticSiteConfig, StaticSiteOptions } from './static-site-config';
 import { bindImage, bindResources, VALUE_SCHEMAS, valueKey } from './workload-values';
 
 /** Horizontal autoscaling bounds and targets. */
@@ -84,7 +87,26 @@ export interface WebServiceProps {
   readonly preStopSleepSeconds?: number;
   /** Dotted prefix of this component's Helm values. @default - name */
   readonly helmPrefix?: string;
+  /**
+   * Serve a static single-page application with the image's nginx (an nginx-unprivileged based
+   * image holding the build): a complete nginx.conf from {@link renderStaticSiteConfig} (on
+   * `port`, health on `readinessPath`) is mounted from a ConfigMap over `/etc/nginx/nginx.conf`,
+   * with pid and temp files on the writable `/tmp`. The pods roll when the config changes. With
+   * `standIn`, the public nginx-unprivileged image serves the same config (its default page
+   * stands in for the build).
+   * @default - not a static site
+   */
+  readonly staticSite?: Omit<StaticSiteOptions, 'port' | 'healthPath' | 'tempDir'>;
+  /**
+   * Run a JVM: sets `JAVA_TOOL_OPTIONS` ({@link jvmToolOptions}: G1 by default, heap a percentage
+   * of `resources.memoryLimit`, exit on OutOfMemoryError).
+   * @default - not a JVM service
+   */
+  readonly jvm?: JvmOptions;
 }
+
+/** Where {@link WebServiceProps.staticSite} mounts its nginx.conf. */
+export const STATIC_SITE_CONFIG_DIR = '/etc/nginx';
 
 /**
  * A stateless HTTP service: Deployment (restricted, zero-downtime rolling update,
@@ -118,7 +140,12 @@ export class WebService extends Construct implements GraphComponent {
     const prefix = props.helmPrefix ?? valueKey(props.name);
 
     const configs = [...(props.configs ?? [])];
-    if (standIn) configs.push({ path: '/etc/nginx/conf.d', files: { 'default.conf': standInConfig(props) } });
+    if (props.staticSite) {
+      const conf = named(props.name, () => renderStaticSiteConfig({ ...props.staticSite!, port: props.port, healthPath: props.readinessPath, tempDir: '/tmp' }));
+      configs.push({ path: STATIC_SITE_CONFIG_DIR, asFiles: true, files: { 'nginx.conf': conf } });
+    } else if (standIn) {
+      configs.push({ path: '/etc/nginx/conf.d', files: { 'default.conf': standInConfig(props) } });
+    }
     const volumes: k8s.Volume[] = [];
     const mounts: k8s.VolumeMount[] = [];
     configs.forEach((c, i) => {
@@ -141,7 +168,7 @@ export class WebService extends Construct implements GraphComponent {
       runAs: standIn ? { user: STAND_IN_UID } : props.runAs,
       resources: props.resources,
       ports: { http: props.port },
-      env: props.env,
+      env: props.jvm ? { ...props.env, JAVA_TOOL_OPTIONS: named(props.name, () => jvmToolOptions(props.jvm!, props.resources.memoryLimit)) } : props.env,
       secretEnv: props.secretEnv,
       args: standIn ? undefined : props.args,
       readiness: { httpGet: { path: props.readinessPath, port: 'http' } },
@@ -169,6 +196,7 @@ export class WebService extends Construct implements GraphComponent {
           volumes,
           spreadAcrossZones: props.spreadAcrossZones,
           terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 30,
+          ...(props.staticSite ? { annotations: { 'checksum/config': createHash('sha256').update(JSON.stringify(configs)).digest('hex') } } : {}),
         }),
       },
     });
@@ -229,6 +257,15 @@ export class WebService extends Construct implements GraphComponent {
   }
 }
 
+/** Runs a renderer, prefixing its error with the WebService's name. */
+function named<T>(name: string, render: () => T): T {
+  try {
+    return render();
+  } catch (e) {
+    throw new Error(`WebService '${name}': ${(e as Error).message}`);
+  }
+}
+
 function validateProps(p: WebServiceProps): void {
   const where = `WebService '${p.name}'`;
   if (!Number.isInteger(p.port) || p.port < 1024 || p.port > 65535) {
@@ -244,6 +281,14 @@ function validateProps(p: WebServiceProps): void {
     if (path !== undefined && !/^\/[A-Za-z0-9_\-./{}]*$/.test(path)) throw new Error(`${where}: ${field} '${path}'; expected an absolute URL path such as /health`);
   }
   if (p.metricsPath && !p.release) throw new Error(`${where}: metricsPath is set but release is missing; expected the kube-prometheus-stack release label value`);
+  if (p.staticSite && p.metricsPath) throw new Error(`${where}: metricsPath '${p.metricsPath}' is set with staticSite; expected no metricsPath (the static site's nginx serves no metrics)`);
+  if (p.staticSite && p.livenessPath !== undefined && p.livenessPath !== p.readinessPath) {
+    throw new Error(`${where}: livenessPath '${p.livenessPath}' differs from readinessPath '${p.readinessPath}' with staticSite; expected one health path (the static site answers only readinessPath)`);
+  }
+  if (p.staticSite && p.configs?.some((c) => c.path === STATIC_SITE_CONFIG_DIR || c.path.startsWith(`${STATIC_SITE_CONFIG_DIR}/`))) {
+    throw new Error(`${where}: configs mount under ${STATIC_SITE_CONFIG_DIR} with staticSite; expected other paths (staticSite owns ${STATIC_SITE_CONFIG_DIR}/nginx.conf)`);
+  }
+  if (p.jvm && p.env && 'JAVA_TOOL_OPTIONS' in p.env) throw new Error(`${where}: env.JAVA_TOOL_OPTIONS is set together with jvm; expected one of them (jvm renders JAVA_TOOL_OPTIONS)`);
 }
 
 /** nginx config for the stand-in: answers the component's probe and metrics paths on its port. */
