@@ -9,7 +9,8 @@ import { LocalStack, LocalStackProps } from '../lib/localstack';
 import { PostgresDatabase, PostgresDatabaseProps, PostgresRole } from '../lib/postgres-database';
 import { SecretsBackend, SecretsProvider } from '../lib/secrets-backend';
 import { ExternalPeer, GraphComponent, ServiceGraph } from '../lib/service-graph';
-import { awsStackSchema, postgresSchema } from '../config/schema';
+import { alertReceiverSchema, awsStackSchema, postgresSchema } from '../config/schema';
+import { AlertReceiver, AlertRouting, SecretKey } from '../lib/monitoring';
 
 /**
  * Environment-to-library wiring shared by every stack chart: the namespace, service graph and
@@ -40,13 +41,39 @@ export interface StackFoundation {
   readonly secrets: SecretsBackend;
 }
 
-/** The stack's namespace (Pod Security `restricted`), service graph (default deny) and secrets backend. */
+/**
+ * The stack's namespace (Pod Security `restricted`), service graph (default deny), secrets
+ * backend, and alert routing (receivers from `monitoring.alerting`, credentials from the
+ * `alertmanager-receivers` Secret).
+ */
 export function stackFoundation(chart: Chart, env: EnvironmentConfig, stack: { namespace: string; partOf: string; aws?: AwsConfig }): StackFoundation {
   const labels = { 'app.kubernetes.io/part-of': stack.partOf };
   new AppNamespace(chart, 'namespace', { name: stack.namespace, labels });
   const graph = new ServiceGraph(chart, 'graph', { namespace: stack.namespace, externals: standardExternals(env) });
   const secrets = new SecretsBackend(chart, 'secrets', { namespace: stack.namespace, provider: secretsProvider(env, stack.aws), labels });
+  alertRouting(chart, env, stack.namespace, secrets);
   return { graph, secrets };
+}
+
+type ReceiverConfig = Infer<typeof alertReceiverSchema>;
+
+/** The AlertmanagerConfig of a stack namespace, and the Secret its receivers read. */
+function alertRouting(chart: Chart, env: EnvironmentConfig, namespace: string, secrets: SecretsBackend): AlertRouting {
+  const cfg = env.monitoring.alerting;
+  const keyOf = (severity: string, r: ReceiverConfig): string | undefined =>
+    r.slack ? `${severity.toUpperCase()}_SLACK_WEBHOOK_URL` : r.webhook ? `${severity.toUpperCase()}_WEBHOOK_URL` : r.email?.authUsername ? `${severity.toUpperCase()}_SMTP_PASSWORD` : undefined;
+  const keys = (['warning', 'critical'] as const).flatMap((sev) => (cfg[sev] ? [keyOf(sev, cfg[sev]!)] : [])).filter((k): k is string => k !== undefined);
+  const refs = keys.length ? secrets.secret('alertmanager-receivers', keys) : {};
+  const receiver = (severity: 'warning' | 'critical'): AlertReceiver | undefined => {
+    const r = cfg[severity];
+    if (!r) return undefined;
+    const ref = (): SecretKey => ({ name: refs[keyOf(severity, r)!].secret, key: refs[keyOf(severity, r)!].key });
+    if (r.slack) return { slack: { channel: r.slack.channel, webhookUrl: ref() } };
+    if (r.webhook) return { webhook: { url: ref() } };
+    const e = r.email!;
+    return { email: { to: e.to, from: e.from, smarthost: e.smarthost, ...(e.authUsername ? { authUsername: e.authUsername, authPassword: ref() } : {}) } };
+  };
+  return new AlertRouting(chart, 'alert-routing', { namespace, release: env.monitoring.release, warning: receiver('warning'), critical: receiver('critical') });
 }
 
 /** LocalStack in the stack's namespace when enabled (dev), in the graph; its host, or undefined. */

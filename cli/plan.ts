@@ -82,7 +82,8 @@ place('apps', 0, 'apps/Deployment', 'apps/DaemonSet', 'apps/ReplicaSet', '/Repli
 place('apps', 1, 'autoscaling/HorizontalPodAutoscaler', 'policy/PodDisruptionBudget');
 place('apps', 2, 'networking.k8s.io/Ingress', 'traefik.io/IngressRoute', 'traefik.io/IngressRouteTCP', 'traefik.io/IngressRouteUDP',
   'traefik.containo.us/IngressRoute');
-place('apps', 3, 'monitoring.coreos.com/ServiceMonitor', 'monitoring.coreos.com/PodMonitor', 'monitoring.coreos.com/PrometheusRule', 'monitoring.coreos.com/Probe');
+place('apps', 3, 'monitoring.coreos.com/ServiceMonitor', 'monitoring.coreos.com/PodMonitor', 'monitoring.coreos.com/PrometheusRule', 'monitoring.coreos.com/Probe',
+  'monitoring.coreos.com/AlertmanagerConfig');
 // Webhooks and aggregated APIs point at a workload: register them once it runs.
 place('apps', 5, 'admissionregistration.k8s.io/ValidatingWebhookConfiguration', 'admissionregistration.k8s.io/MutatingWebhookConfiguration',
   'apiregistration.k8s.io/APIService');

@@ -11,7 +11,13 @@ export const dev: EnvironmentConfig = {
   ingress: { className: 'traefik', controllerNamespace: 'traefik', controllerPodLabels: { 'app.kubernetes.io/name': 'traefik' } },
   tls: { clusterIssuer: 'local-ca', issuer: 'local-ca' },
   storage: {},
-  monitoring: { release: 'kube-prometheus-stack', namespace: 'monitoring', prometheusPodLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+  monitoring: {
+    release: 'kube-prometheus-stack',
+    namespace: 'monitoring',
+    prometheusPodLabels: { 'app.kubernetes.io/name': 'prometheus' },
+    // No receivers on kind: alerts are visible in Alertmanager's UI (kubectl -n monitoring port-forward svc/kube-prometheus-stack-alertmanager 9093).
+    alerting: {},
+  },
   secrets: { provider: 'generated' },
   spreadAcrossZones: false,
   stacks: {

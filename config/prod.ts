@@ -11,7 +11,13 @@ export const prod: EnvironmentConfig = {
   ingress: { className: 'traefik', controllerNamespace: 'traefik', controllerPodLabels: { 'app.kubernetes.io/name': 'traefik' } },
   tls: { clusterIssuer: 'letsencrypt-prod', issuer: 'letsencrypt', acmeEmail: 'platform@wondernest.example' },
   storage: { gp3StorageClass: 'gp3-encrypted' },
-  monitoring: { release: 'kube-prometheus-stack', namespace: 'monitoring', prometheusPodLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+  monitoring: {
+    release: 'kube-prometheus-stack',
+    namespace: 'monitoring',
+    prometheusPodLabels: { 'app.kubernetes.io/name': 'prometheus' },
+    // Webhook URLs: <stack prefix>/alertmanager-receivers in AWS Secrets Manager (WARNING_/CRITICAL_SLACK_WEBHOOK_URL).
+    alerting: { warning: { slack: { channel: '#backend-alerts' } }, critical: { slack: { channel: '#backend-oncall' } } },
+  },
   secrets: { provider: 'aws-secrets-manager', awsRegion: 'eu-west-1' },
   spreadAcrossZones: true,
   stacks: {

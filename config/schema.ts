@@ -188,6 +188,26 @@ export const pagodirectoSchema = s.object({
   aws: awsStackSchema.optional(),
 });
 
+/**
+ * Where one severity of alerts goes (exactly one kind). Credentials are never in config: the
+ * stack's Secret `alertmanager-receivers` holds them (keys `<SEVERITY>_SLACK_WEBHOOK_URL`,
+ * `<SEVERITY>_WEBHOOK_URL`, `<SEVERITY>_SMTP_PASSWORD`), read from AWS Secrets Manager.
+ */
+export const alertReceiverSchema = s.object({
+  slack: s.object({ channel: s.string({ pattern: /^[#@][^\s]+$/, description: "a Slack channel such as '#alerts' or '@oncall'" }) }).optional(),
+  webhook: s.object({}).optional(),
+  email: s.object({
+    to: s.email(),
+    from: s.email(),
+    smarthost: s.string({ pattern: /^[A-Za-z0-9.-]+:\d{1,5}$/, description: "host:port of the SMTP relay, e.g. 'smtp.example.com:587'" }),
+    /** SMTP user; its password is `<SEVERITY>_SMTP_PASSWORD` in the receivers Secret. @default - no authentication */
+    authUsername: s.string().optional(),
+  }).optional(),
+}).refine((r, path) => {
+  const kinds = (['slack', 'webhook', 'email'] as const).filter((k) => r[k] !== undefined);
+  return kinds.length === 1 ? [] : [{ path, value: kinds.length ? kinds.join('+') : '{}', expected: 'exactly one of slack, webhook, email' }];
+});
+
 export const environmentSchema = s.object({
   name: s.dnsLabel(),
   /** dev = kind on a laptop, prod = EKS. Decides which tools and images are allowed. */
@@ -218,6 +238,11 @@ export const environmentSchema = s.object({
     release: s.dnsLabel(),
     namespace: s.dnsLabel(),
     prometheusPodLabels: s.record(s.string({ pattern: /^[a-z0-9./-]+$/ }), s.string({ pattern: /^[A-Za-z0-9._-]{0,63}$/ })),
+    /**
+     * Alert routing of every stack (an AlertmanagerConfig per namespace): receivers per severity.
+     * Without receivers alerts stay visible in Alertmanager's UI only. Critical defaults to warning's receiver.
+     */
+    alerting: s.object({ warning: alertReceiverSchema.optional(), critical: alertReceiverSchema.optional() }),
   }),
   secrets: s.object({
     provider: s.enum(['generated', 'aws-secrets-manager']),
@@ -321,6 +346,11 @@ function environmentRules(env: Infer<typeof environmentSchema>, path: string): S
   }
   if (env.tls.issuer === 'letsencrypt' && !env.tls.acmeEmail) {
     issues.push({ path: at('tls.acmeEmail'), value: undefined, expected: 'an e-mail address for the ACME account when tls.issuer is letsencrypt' });
+  }
+  for (const severity of ['warning', 'critical'] as const) {
+    if (env.monitoring.alerting[severity] && env.secrets.provider !== 'aws-secrets-manager') {
+      issues.push({ path: at(`monitoring.alerting.${severity}`), value: env.monitoring.alerting[severity], expected: "no receiver, or secrets.provider 'aws-secrets-manager' (receiver URLs and passwords are read from AWS Secrets Manager, never generated)" });
+    }
   }
   if (env.cluster.kind === 'kind' && env.storage.gp3StorageClass) {
     issues.push({ path: at('storage.gp3StorageClass'), value: env.storage.gp3StorageClass, expected: 'unset on kind (gp3 needs the EBS CSI driver on EKS)' });

@@ -10,6 +10,8 @@ import * as path from 'path';
 import { Testing } from 'cdk8s';
 import * as YAML from 'yaml';
 import { AlertRouting, AlertRoutingProps } from '../../lib/monitoring';
+import { STACKS } from '../../charts';
+import { ENVIRONMENTS, loadEnvironment } from '../../config';
 import { findTool } from '../support/tools';
 
 let amtool: string;
@@ -22,7 +24,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The operator inlines secret values into the generated config; tests use placeholder URLs and passwords. */
-const secrets = (ref: { name: string; key: string }) => (ref.key.includes('url') ? `https://hooks.example.com/${ref.name}` : 'placeholder-password');
+const secrets = (ref: { name: string; key: string }) => (/url/i.test(ref.key) ? `https://hooks.example.com/${ref.name}` : 'placeholder-password');
 
 function configFile(props: Partial<AlertRoutingProps>, edit?: (file: any) => void): string {
   const routing = new AlertRouting(Testing.chart(), 'routing', { namespace: 'shop', release: 'kube-prometheus-stack', ...props });
@@ -63,5 +65,19 @@ describe('amtool check-config on AlertRouting output', () => {
   test('a malformed matcher is refused', () => {
     const r = check(configFile({}, (f) => { f.inhibit_rules[0].source_matchers = ['severity=~"(critical"']; }));
     expect(r.status).not.toBe(0);
+  });
+});
+
+describe('amtool check-config on every stack and environment the project synthesizes', () => {
+  const cases = Object.keys(ENVIRONMENTS).flatMap((env) => STACKS.map((stack) => [env, stack.name] as const));
+  test.each(cases)('%s/%s', (env, stackName) => {
+    const chart = STACKS.find((x) => x.name === stackName)!.create(Testing.app(), stackName, loadEnvironment(ENVIRONMENTS[env], env));
+    const routings = chart.node.findAll().filter((c): c is AlertRouting => c instanceof AlertRouting);
+    expect(routings.length).toBe(1);
+    const p = path.join(dir, `${env}-${stackName}.yml`);
+    writeFileSync(p, YAML.stringify(routings[0].toAlertmanagerYaml(secrets)));
+    const r = check(p);
+    expect(r.output).toContain('SUCCESS');
+    expect(r.status).toBe(0);
   });
 });

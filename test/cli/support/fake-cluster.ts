@@ -40,6 +40,7 @@ export const OPERATOR_RESOURCES: FakeResource[] = [
   r('external-secrets.io/v1', 'ClusterSecretStore', 'clustersecretstores', false),
   r('generators.external-secrets.io/v1alpha1', 'Password', 'passwords'),
   r('monitoring.coreos.com/v1', 'ServiceMonitor', 'servicemonitors'), r('monitoring.coreos.com/v1', 'PrometheusRule', 'prometheusrules'),
+  r('monitoring.coreos.com/v1alpha1', 'AlertmanagerConfig', 'alertmanagerconfigs'),
   r('traefik.io/v1alpha1', 'Middleware', 'middlewares'), r('traefik.io/v1alpha1', 'IngressRoute', 'ingressroutes'),
 ];
 
