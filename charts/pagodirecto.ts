@@ -2,12 +2,12 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config';
 import { stackLabels } from '../lib/labels';
-import { AlertRuleGroup, backupPanels, backupRules, GrafanaDashboard, jvmHttpPanels, jvmHttpRules, postgresPanels, postgresRules } from '../lib/monitoring';
+import { jvmHttpPanels, jvmHttpRules, postgresPanels, postgresRules } from '../lib/monitoring';
 import { ServiceGraph } from '../lib/service-graph';
 import { SPRING_BOOT_PATHS, SPRING_BOOT_SECRET_ENV, springBootEnv } from '../lib/spring-boot';
 import { TlsIngress } from '../lib/tls-ingress';
 import { WebService } from '../lib/web-service';
-import { BackupTargets, backupJobs, devLocalStack, postgresBackup, postgresFromConfig, stackFoundation, wireBackupJobs } from './stack-wiring';
+import { BackupTargets, backupJobs, devLocalStack, postgresBackup, postgresFromConfig, stackFoundation, stackMonitoring, wireBackupJobs } from './stack-wiring';
 
 export interface PagoDirectoChartProps {
   readonly env: EnvironmentConfig;
@@ -173,27 +173,18 @@ export class PagoDirectoChart extends Chart {
 
     // --- monitoring: the seed's SLOs ------------------------------------------------------------
     const maxConnections = Number(cfg.postgres.settings.max_connections);
-    new AlertRuleGroup(this, 'alerts', {
+    stackMonitoring(this, {
       namespace: ns,
       name: 'pagodirecto',
+      title: 'PagoDirecto CRM',
       release,
       rules: [
         // p95 above 200 ms, 5xx ratio, HikariCP (hikaricp_connections_active) near its maximum.
         ...jvmHttpRules({ namespace: ns, job: backend.name, alertPrefix: 'Backend', latencyP95Seconds: 0.2, errorRatioThreshold: 0.05, connectionPoolRatio: 0.9 }),
         ...postgresRules({ namespace: ns, job: postgres.name, alertPrefix: '', connectionsThreshold: Math.floor(maxConnections * 0.8) }),
-        ...backupRules({ namespace: ns, cronJob: 'postgres-backup', alertPrefix: 'Postgres', maxAgeHours: cfg.backups.maxAgeHours }),
       ],
-    });
-    new GrafanaDashboard(this, 'dashboard', {
-      namespace: ns,
-      name: 'pagodirecto',
-      title: 'PagoDirecto CRM',
-      release,
-      panels: [
-        ...jvmHttpPanels({ job: backend.name }),
-        ...postgresPanels({ job: postgres.name }),
-        ...backupPanels({ cronJob: 'postgres-backup', titlePrefix: 'Postgres: ' }),
-      ],
+      panels: [...jvmHttpPanels({ job: backend.name }), ...postgresPanels({ job: postgres.name })],
+      backups: { cronJobs: [{ cronJob: 'postgres-backup', label: 'Postgres' }], maxAgeHours: cfg.backups.maxAgeHours },
     });
   }
 }

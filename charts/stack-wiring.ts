@@ -10,7 +10,7 @@ import { PostgresDatabase, PostgresDatabaseProps, PostgresRole } from '../lib/po
 import { SecretsBackend, SecretsProvider } from '../lib/secrets-backend';
 import { ExternalPeer, GraphComponent, ServiceGraph } from '../lib/service-graph';
 import { alertReceiverSchema, awsStackSchema, postgresSchema } from '../config/schema';
-import { AlertReceiver, AlertRouting, SecretKey } from '../lib/monitoring';
+import { AlertReceiver, AlertRouting, AlertRule, AlertRuleGroup, backupPanels, backupRules, DashboardPanel, GrafanaDashboard, SecretKey } from '../lib/monitoring';
 
 /**
  * Environment-to-library wiring shared by every stack chart: the namespace, service graph and
@@ -198,4 +198,32 @@ export function backupJobs(backup: DatabaseBackup, store: GraphComponent, port: 
     { component: backup.component, store, port },
     ...(backup.restoreComponent ? [{ component: backup.restoreComponent, store, port }] : []),
   ];
+}
+
+/** A stack's alert rules and Grafana dashboard, with the backup alerts and panels of its backup CronJobs appended. */
+export function stackMonitoring(chart: Chart, props: {
+  readonly namespace: string;
+  /** Name of the PrometheusRule and the dashboard ConfigMap. */
+  readonly name: string;
+  readonly title: string;
+  readonly release: string;
+  readonly rules: readonly AlertRule[];
+  readonly panels: readonly DashboardPanel[];
+  /** Backup CronJobs (name and display label, e.g. `postgres-backup`, `Postgres`) and the age after which a backup counts as missing. */
+  readonly backups: { readonly cronJobs: ReadonlyArray<{ readonly cronJob: string; readonly label: string }>; readonly maxAgeHours: number };
+}): void {
+  const { namespace, name, release, backups } = props;
+  new AlertRuleGroup(chart, 'alerts', {
+    namespace,
+    name,
+    release,
+    rules: [...props.rules, ...backups.cronJobs.flatMap((b) => backupRules({ namespace, cronJob: b.cronJob, alertPrefix: b.label, maxAgeHours: backups.maxAgeHours }))],
+  });
+  new GrafanaDashboard(chart, 'dashboard', {
+    namespace,
+    name,
+    title: props.title,
+    release,
+    panels: [...props.panels, ...backups.cronJobs.flatMap((b) => backupPanels({ cronJob: b.cronJob, titlePrefix: `${b.label}: ` }))],
+  });
 }

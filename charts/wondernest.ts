@@ -3,12 +3,12 @@ import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config';
 import { stackLabels } from '../lib/labels';
 import { DatabaseBackup } from '../lib/database-backup';
-import { AlertRuleGroup, backupPanels, backupRules, GrafanaDashboard, httpServicePanels, httpServiceRules, postgresPanels, postgresRules, redisPanels, redisRules } from '../lib/monitoring';
+import { httpServicePanels, httpServiceRules, postgresPanels, postgresRules, redisPanels, redisRules } from '../lib/monitoring';
 import { RedisCache } from '../lib/redis-cache';
 import { ServiceGraph } from '../lib/service-graph';
 import { TlsIngress } from '../lib/tls-ingress';
 import { WebService } from '../lib/web-service';
-import { BackupTargets, devLocalStack, postgresBackup, postgresFromConfig, stackFoundation, wireBackupJobs } from './stack-wiring';
+import { BackupTargets, devLocalStack, postgresBackup, postgresFromConfig, stackFoundation, stackMonitoring, wireBackupJobs } from './stack-wiring';
 
 export interface WonderNestChartProps {
   readonly env: EnvironmentConfig;
@@ -190,31 +190,23 @@ export class WonderNestChart extends Chart {
     ], localstackHost);
 
     // --- monitoring ----------------------------------------------------------------------
-    new AlertRuleGroup(this, 'alerts', {
+    stackMonitoring(this, {
       namespace: ns,
       name: 'wondernest',
+      title: 'WonderNest',
       release,
       rules: [
         // The seed's HighErrorRate keeps its name; the other alerts are prefixed per component.
         ...httpServiceRules({ namespace: ns, job: 'api', alertPrefix: '', errorMetric: 'http_requests_total', statusLabel: 'status', errorRateThreshold: 0.1 }),
         ...postgresRules({ namespace: ns, job: 'postgres', alertPrefix: '', connectionsThreshold: 80 }),
         ...redisRules({ namespace: ns, job: 'redis', alertPrefix: '', memoryRatio: 0.9 }),
-        ...backupRules({ namespace: ns, cronJob: 'postgres-backup', alertPrefix: 'Postgres', maxAgeHours: cfg.backups.maxAgeHours }),
-        ...backupRules({ namespace: ns, cronJob: 'redis-backup', alertPrefix: 'Redis', maxAgeHours: cfg.backups.maxAgeHours }),
       ],
-    });
-    new GrafanaDashboard(this, 'dashboard', {
-      namespace: ns,
-      name: 'wondernest',
-      title: 'WonderNest',
-      release,
       panels: [
         ...httpServicePanels({ job: 'api', errorMetric: 'http_requests_total', statusLabel: 'status' }),
         ...postgresPanels({ job: 'postgres' }),
         ...redisPanels({ job: 'redis' }),
-        ...backupPanels({ cronJob: 'postgres-backup', titlePrefix: 'Postgres: ' }),
-        ...backupPanels({ cronJob: 'redis-backup', titlePrefix: 'Redis: ' }),
       ],
+      backups: { cronJobs: [{ cronJob: 'postgres-backup', label: 'Postgres' }, { cronJob: 'redis-backup', label: 'Redis' }], maxAgeHours: cfg.backups.maxAgeHours },
     });
   }
 }
