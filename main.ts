@@ -7,6 +7,8 @@ import { PlatformChart } from './charts/platform';
 import { writeHelmChart } from './lib/helm';
 import { collectAppFacts } from './lib/checks/facts';
 import { CONSTRUCT_METADATA_FILE, ConstructMetadata, EnvironmentFacts } from './lib/checks';
+import { synthesizeArgoCd } from './lib/argocd';
+import { platformReleasesFor } from './config/platform-charts';
 
 /** Options of {@link synthesizeAll}. */
 export interface SynthesizeOptions {
@@ -41,6 +43,12 @@ export function synthesizeAll(outdir: string, options: SynthesizeOptions = {}): 
       environments[env.name] = { monitoringRelease: env.monitoring.release, graphs: facts.graphs };
     }
   }
+  // Argo CD App of Apps per environment: dist/argocd/<env>/ (its objects are checked like the rest).
+  synthesizeArgoCd(outdir, envs, STACKS, (env) => env.gitops, {
+    platformReleases: platformReleasesFor,
+    clusterConfig: { name: 'platform', create: (scope, id, env) => new PlatformChart(scope, id, { env }) },
+    onSynth: record ? (app) => Object.assign(resources, collectAppFacts(app, 'argocd').resources) : undefined,
+  });
   if (record) {
     const metadata: ConstructMetadata = { version: '1.0.0', resources, environments };
     fs.writeFileSync(path.join(outdir, CONSTRUCT_METADATA_FILE), JSON.stringify(metadata, null, 1));

@@ -1,5 +1,6 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { applyDataProtection, applySyncWaves } from '../lib/argocd';
 import { EnvironmentConfig } from '../config';
 import { PagoDirectoChart } from './pagodirecto';
 import { WonderNestChart } from './wondernest';
@@ -14,12 +15,22 @@ export interface StackDefinition {
   readonly notes: string;
 }
 
+/**
+ * Argo CD metadata on every object of a stack: its sync wave (namespace, identities, secrets,
+ * config, services, stores, apps) and `Prune=false,Delete=false` on what holds data.
+ */
+export function forGitOps<T extends Chart>(chart: T): T {
+  applySyncWaves(chart);
+  applyDataProtection(chart);
+  return chart;
+}
+
 /** Every stack the project deploys. Add a stack here (and its config in config/). */
 export const STACKS: readonly StackDefinition[] = [
   {
     name: 'wondernest',
     description: 'WonderNest: Ktor API, PostgreSQL 15, Redis 7.2, backups and monitoring',
-    create: (scope, id, env) => new WonderNestChart(scope, id, { env }),
+    create: (scope, id, env) => forGitOps(new WonderNestChart(scope, id, { env })),
     notes: [
       'WonderNest {{ .Values.environment }} is deployed to namespace wondernest.',
       '',
@@ -33,7 +44,7 @@ export const STACKS: readonly StackDefinition[] = [
   {
     name: 'pagodirecto',
     description: 'PagoDirecto CRM: Spring Boot backend, React frontend, PostgreSQL 16 with row-level security, edge policies, backups and monitoring',
-    create: (scope, id, env) => new PagoDirectoChart(scope, id, { env }),
+    create: (scope, id, env) => forGitOps(new PagoDirectoChart(scope, id, { env })),
     notes: [
       'PagoDirecto CRM {{ .Values.environment }} is deployed to namespace pagodirecto.',
       '',

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config';
 import { AcmeIssuer, LocalCaIssuer } from '../lib/cluster-issuers';
 import { stackLabels } from '../lib/labels';
+import { applySyncWaves } from '../lib/argocd';
 
 /**
  * Cluster-scoped objects every stack relies on: the TLS ClusterIssuer and, on EKS,
@@ -30,5 +31,6 @@ export class PlatformChart extends Chart {
         allowVolumeExpansion: true,
       });
     }
+    applySyncWaves(this);
   }
 }

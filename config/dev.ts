@@ -19,6 +19,8 @@ export const dev: EnvironmentConfig = {
     alerting: {},
   },
   secrets: { provider: 'generated' },
+  // Argo CD syncs dist/argocd/dev from here: set repoUrl to your clone of this repository.
+  gitops: { repoUrl: 'https://github.com/backends-on-k8s/backends-on-k8s.git', targetRevision: 'main' },
   spreadAcrossZones: false,
   stacks: {
     wondernest: {

@@ -19,6 +19,8 @@ export const prod: EnvironmentConfig = {
     alerting: { warning: { slack: { channel: '#backend-alerts' } }, critical: { slack: { channel: '#backend-oncall' } } },
   },
   secrets: { provider: 'aws-secrets-manager', awsRegion: 'eu-west-1' },
+  // Argo CD syncs dist/argocd/prod from here: set repoUrl to your clone of this repository.
+  gitops: { repoUrl: 'https://github.com/backends-on-k8s/backends-on-k8s.git', targetRevision: 'main' },
   spreadAcrossZones: true,
   stacks: {
     wondernest: {

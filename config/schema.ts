@@ -1,3 +1,4 @@
+import { gitopsSchema } from './gitops-schema';
 import { memoryBytes, s, SchemaIssue, Infer } from '../lib/config-schema';
 import { POSTGRES_TENANT_TYPES } from '../lib/postgres-config';
 
@@ -250,6 +251,8 @@ export const environmentSchema = s.object({
   }),
   /** Spread replicas across availability zones. */
   spreadAcrossZones: s.boolean(),
+  /** Where Argo CD reads this repository from (dist/argocd/<env>/). */
+  gitops: gitopsSchema,
   stacks: s.object({
     wondernest: wondernestSchema,
     pagodirecto: pagodirectoSchema,

@@ -67,7 +67,7 @@ fs.rmSync(tmp, { recursive: true, force: true });
 fs.writeFileSync(cdk8sYaml, cdk8sYamlBefore);
 
 // Structural schemas of the same CRDs for the manifest checks (lib/checks): served versions only,
-// descriptions dropped. Generated data, like the bindings; the checks never read ../shared.
+// description texts dropped. Generated data, like the bindings; the checks never read ../shared.
 const YAML = require('yaml');
 const schemas = {};
 for (const files of Object.values(GROUPS)) {
@@ -79,7 +79,7 @@ for (const files of Object.values(GROUPS)) {
         if (!v.served || !v.schema) continue;
         schemas[`${crd.spec.group}/${v.name}/${crd.spec.names.kind}`] = {
           scope: crd.spec.scope,
-          schema: JSON.parse(JSON.stringify(v.schema.openAPIV3Schema, (k, val) => (k === 'description' ? undefined : val))),
+          schema: JSON.parse(JSON.stringify(v.schema.openAPIV3Schema, (k, val) => (k === 'description' && typeof val === 'string' ? undefined : val))),
         };
       }
     }

@@ -57,9 +57,15 @@ export class ManifestChecks {
   }
 }
 
-/** `<outdir>/<env>/<file>.yaml` -> `<outdir>`. */
-function inferOutdir(manifests: readonly string[]): string {
-  const first = manifests.find((m) => !m.split(path.sep).includes('helm'));
-  if (!first) throw new Error('ManifestChecks: no manifests to validate; expected <outdir>/<env>/*.yaml from cdk8s synth');
-  return path.dirname(path.dirname(path.resolve(first)));
+/**
+ * The output folder of the manifests the CLI passes: the folder above them that holds
+ * construct-metadata.json, else the shallowest `<outdir>` of `<outdir>/<env>/<file>.yaml`.
+ */
+export function inferOutdir(manifests: readonly string[]): string {
+  const plain = manifests.map((m) => path.resolve(m)).filter((m) => !m.split(path.sep).includes('helm'));
+  if (plain.length === 0) throw new Error('ManifestChecks: no manifests to validate; expected <outdir>/<env>/*.yaml from cdk8s synth');
+  for (let dir = path.dirname(plain[0]); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, CONSTRUCT_METADATA_FILE))) return dir;
+  }
+  return plain.map((m) => path.dirname(path.dirname(m))).sort((a, b) => a.length - b.length)[0];
 }

@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { CheckInput, loadConstructMetadata, loadManifests, ManifestObject, objectKey, runChecks } from '../../lib/checks';
-import { ManifestChecks } from '../../lib/checks/plugin';
+import { inferOutdir, ManifestChecks } from '../../lib/checks/plugin';
 import { formatReport, formatViolation } from '../../lib/checks/report';
 import { STACKS } from '../../charts';
 import { ENVIRONMENTS } from '../../config';
@@ -27,9 +27,11 @@ afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
 describe('every synthesized object passes every check', () => {
   test('all environments and stacks are present', () => {
-    expect([...new Set(objects.map((o) => o.env))].sort()).toEqual(Object.keys(ENVIRONMENTS).sort());
+    // environment folders, plus dist/argocd/<env>/ (the Argo CD App of Apps), checked as one more group
+    expect([...new Set(objects.map((o) => o.env))].sort()).toEqual(['argocd', ...Object.keys(ENVIRONMENTS)].sort());
     for (const env of Object.keys(ENVIRONMENTS)) {
       for (const stack of STACKS) expect(objects.some((o) => o.file === `${env}/${stack.name}.k8s.yaml`)).toBe(true);
+      expect(objects.filter((o) => o.file.startsWith(`argocd/${env}/`)).map((o) => o.object.kind)).toEqual(expect.arrayContaining(['AppProject', 'Application']));
     }
   });
 
@@ -112,6 +114,13 @@ describe('the cdk8s validation plugin', () => {
       violatingConstructs: [expect.objectContaining({ constructPath: 'wondernest/api/deployment', locations: ['spec.selectr'] })],
     })]);
     fs.rmSync(broken, { recursive: true, force: true });
+  });
+
+  test('finds the output folder above environment and argocd folders', () => {
+    expect(inferOutdir([path.join(outdir, 'argocd', 'dev', 'a.yaml'), path.join(outdir, 'dev', 'b.yaml')])).toBe(outdir);
+    const bare = fs.mkdtempSync(path.join(os.tmpdir(), 'checks-infer-'));
+    expect(inferOutdir([path.join(bare, 'argocd', 'dev', 'a.yaml'), path.join(bare, 'dev', 'b.yaml'), path.join(bare, 'helm', 'x', 'templates', 'c.yaml')])).toBe(bare);
+    fs.rmSync(bare, { recursive: true, force: true });
   });
 
   test('fails clearly when the construct metadata is missing', async () => {

@@ -101,6 +101,12 @@ describe('schema check', () => {
     ]);
   });
 
+  test('a CRD field that is itself named `description` is known (AppProject spec.description)', () => {
+    const project = { apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'p', namespace: 'argocd' }, spec: { description: 'stacks', sourceRepos: ['https://example.com/r.git'] } };
+    expect(run(project)).toEqual([]);
+    expect(run(mutate(project, (p) => { p.spec.descripton = 'typo'; }))[0]).toMatchObject({ rule: 'schema/unknown-field', field: 'spec.descripton' });
+  });
+
   test('a document that is not an object is refused', () => {
     expect(run('just a string')[0]).toMatchObject({ rule: 'schema/known-kind' });
   });

@@ -1,0 +1,453 @@
+/**
+ * The ONE place the upstream platform charts are pinned: repository, chart, exact version,
+ * namespace, sync wave, environments, server-side apply and typed Helm values per environment.
+ *
+ * Read by the Argo CD App of Apps (lib/argocd, dist/argocd/<env>/) and by the kind bootstrap
+ * (`npm run kind:up`, through build/config/platform-charts.js), so a laptop and a GitOps-managed
+ * cluster run exactly the same charts with the same values.
+ *
+ * Chart versions were chosen to ship the operator versions whose CRDs the project's bindings are
+ * generated from (../shared/crds/README.md: Prometheus Operator v0.93.0, cert-manager v1.21.1,
+ * Traefik v3.7.9, External Secrets v2.9.0, Argo CD v3.5.1). The mapping of each chart version to
+ * its app version is noted next to it with where it was checked.
+ */
+import {
+  APP_WAVES,
+  ClusterResourceKind,
+  isExactSemver,
+  isHttpsRepoUrl,
+  PlatformPodSecurity,
+  PlatformRelease,
+  validatePlatformReleases,
+} from '../lib/argocd';
+import { EnvironmentConfig } from './schema';
+
+/** Environment profile a chart is installed in. */
+export type PlatformProfile = EnvironmentConfig['profile'];
+
+/** A pinned upstream chart with its per-environment values of type `V`. */
+export interface PlatformChartSpec<V extends object> {
+  /** Component name: Argo CD Application `<env>-<name>`. DNS-1123 label. */
+  readonly name: string;
+  /** Helm repository (https). */
+  readonly repoUrl: string;
+  readonly chart: string;
+  /** Exact chart version. */
+  readonly version: string;
+  /** Version of the software the chart version ships (documentation; checked in tests against the CRD versions). */
+  readonly appVersion: string;
+  /** Namespace of the release (may come from the environment, e.g. `ingress.controllerNamespace`). */
+  readonly namespace: (env: EnvironmentConfig) => string;
+  /** Helm release name. @default - the name */
+  readonly releaseName?: (env: EnvironmentConfig) => string;
+  /** Create the namespace (false for kube-system). */
+  readonly createNamespace: boolean;
+  /** Pod Security level of the namespace it creates. */
+  readonly podSecurity?: PlatformPodSecurity;
+  /** Why the chart's pods need a level weaker than `restricted`. */
+  readonly podSecurityReason?: string;
+  /** Sync wave (-10 first .. -5 last): CRD providers before their users. */
+  readonly syncWave: number;
+  /** Apply server-side: a CRD of the chart is over the 256 KiB last-applied annotation limit. */
+  readonly serverSideApply: boolean;
+  /** Profiles (dev = kind, prod = EKS) the chart is installed in. */
+  readonly profiles: readonly PlatformProfile[];
+  /** Cluster-scoped kinds the chart creates (the AppProject allows exactly these, plus ours). */
+  readonly clusterResources: readonly ClusterResourceKind[];
+  /** Helm values for an environment. */
+  readonly values: (env: EnvironmentConfig) => V;
+}
+
+// ---------------------------------------------------------------------------------------------
+// kind wiring (must match kind-config.yaml; test/delivery checks it)
+// ---------------------------------------------------------------------------------------------
+
+/** How the kind cluster exposes the ingress controller: node label plus NodePorts mapped to host ports 80/443. */
+export const KIND_INGRESS = {
+  nodeLabel: { key: 'ingress-ready', value: 'true' },
+  httpNodePort: 30080,
+  httpsNodePort: 30443,
+  hostHttpPort: 80,
+  hostHttpsPort: 443,
+} as const;
+
+/** Argo CD itself, installed once per cluster before the root Application (not an Application of its own). */
+export const ARGOCD_INSTALL = {
+  version: 'v3.5.1',
+  /** Upstream install manifest of that release (apply server-side: its CRDs exceed 256 KiB). */
+  manifestUrl: 'https://raw.githubusercontent.com/argoproj/argo-cd/v3.5.1/manifests/install.yaml',
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Typed values
+// ---------------------------------------------------------------------------------------------
+
+/** A pod toleration. */
+export interface Toleration {
+  readonly key: string;
+  readonly operator: 'Exists' | 'Equal';
+  readonly value?: string;
+  readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
+/** The Traefik chart values we set (chart 41.x; `values.schema.json` refuses unknown keys). */
+export interface TraefikValues {
+  readonly deployment: { readonly replicas: number };
+  readonly podDisruptionBudget?: { readonly enabled: boolean; readonly minAvailable: number };
+  readonly ingressClass: { readonly enabled: boolean; readonly isDefaultClass: boolean; readonly name: string };
+  readonly providers: {
+    readonly kubernetesCRD: { readonly enabled: boolean };
+    readonly kubernetesIngress: { readonly enabled: boolean; readonly publishedService?: { readonly enabled: boolean } };
+  };
+  readonly ports: {
+    readonly web: { readonly nodePort?: number; readonly redirections: { readonly entryPoint: { readonly to: 'websecure'; readonly scheme: 'https'; readonly permanent: boolean } } };
+    readonly websecure: { readonly nodePort?: number };
+  };
+  readonly service: { readonly type: 'NodePort' | 'LoadBalancer'; readonly annotations?: Readonly<Record<string, string>> };
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  readonly tolerations?: readonly Toleration[];
+}
+
+/** The cert-manager chart values we set. */
+export interface CertManagerValues {
+  /** Install the CRDs with the chart and keep them when the release is removed. */
+  readonly crds: { readonly enabled: boolean; readonly keep: boolean };
+  readonly replicaCount: number;
+  readonly podDisruptionBudget: { readonly enabled: boolean };
+  readonly webhook: { readonly replicaCount: number; readonly podDisruptionBudget: { readonly enabled: boolean } };
+  readonly cainjector: { readonly replicaCount: number; readonly podDisruptionBudget: { readonly enabled: boolean } };
+}
+
+/** `matchLabels` selector. */
+export interface LabelSelector {
+  readonly matchLabels: Readonly<Record<string, string>>;
+}
+
+/** The kube-prometheus-stack chart values we set. */
+export interface KubePrometheusStackValues {
+  readonly prometheus: {
+    readonly prometheusSpec: {
+      readonly retention: string;
+      readonly serviceMonitorSelectorNilUsesHelmValues: false;
+      readonly serviceMonitorSelector: LabelSelector;
+      readonly serviceMonitorNamespaceSelector: Readonly<Record<string, never>>;
+      readonly podMonitorSelectorNilUsesHelmValues: false;
+      readonly podMonitorSelector: LabelSelector;
+      readonly podMonitorNamespaceSelector: Readonly<Record<string, never>>;
+      readonly ruleSelectorNilUsesHelmValues: false;
+      readonly ruleSelector: LabelSelector;
+      readonly ruleNamespaceSelector: Readonly<Record<string, never>>;
+      readonly probeSelectorNilUsesHelmValues: false;
+      readonly probeSelector: LabelSelector;
+      readonly probeNamespaceSelector: Readonly<Record<string, never>>;
+    };
+  };
+  readonly alertmanager: {
+    readonly alertmanagerSpec: {
+      readonly alertmanagerConfigSelector: LabelSelector;
+      readonly alertmanagerConfigNamespaceSelector: Readonly<Record<string, never>>;
+    };
+  };
+  readonly grafana: {
+    readonly sidecar: { readonly dashboards: { readonly enabled: boolean; readonly label: string; readonly labelValue: string; readonly searchNamespace: 'ALL' } };
+  };
+  readonly kubeControllerManager: { readonly enabled: boolean };
+  readonly kubeScheduler: { readonly enabled: boolean };
+  readonly kubeEtcd: { readonly enabled: boolean };
+  readonly kubeProxy: { readonly enabled: boolean };
+  readonly 'prometheus-node-exporter'?: { readonly hostRootFsMount: { readonly enabled: boolean } };
+}
+
+/** The metrics-server chart values we set. */
+export interface MetricsServerValues {
+  readonly args: readonly string[];
+  readonly replicas: number;
+  readonly podDisruptionBudget: { readonly enabled: boolean; readonly minAvailable?: number };
+}
+
+/** The external-secrets chart values we set. */
+export interface ExternalSecretsValues {
+  readonly installCRDs: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cluster-scoped kinds the charts create
+// ---------------------------------------------------------------------------------------------
+
+const CRD: ClusterResourceKind = { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' };
+const CLUSTER_ROLE: ClusterResourceKind = { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' };
+const CLUSTER_ROLE_BINDING: ClusterResourceKind = { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' };
+const VALIDATING_WEBHOOK: ClusterResourceKind = { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' };
+const MUTATING_WEBHOOK: ClusterResourceKind = { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' };
+const INGRESS_CLASS: ClusterResourceKind = { group: 'networking.k8s.io', kind: 'IngressClass' };
+const API_SERVICE: ClusterResourceKind = { group: 'apiregistration.k8s.io', kind: 'APIService' };
+
+// ---------------------------------------------------------------------------------------------
+// The charts
+// ---------------------------------------------------------------------------------------------
+
+const isKind = (env: EnvironmentConfig): boolean => env.cluster.kind === 'kind';
+
+/**
+ * cert-manager: TLS certificates (local CA on kind, Let's Encrypt on EKS). Chart versions equal
+ * the release tag (v1.21.1 = cert-manager v1.21.1, the CRDs in ../shared/crds/cert-manager).
+ * Server-side apply: issuers/clusterissuers CRDs are ~330 KB, challenges ~270 KB (> 256 KiB).
+ */
+export const CERT_MANAGER: PlatformChartSpec<CertManagerValues> = {
+  name: 'cert-manager',
+  repoUrl: 'https://charts.jetstack.io',
+  chart: 'cert-manager',
+  version: 'v1.21.1',
+  appVersion: 'v1.21.1',
+  namespace: () => 'cert-manager',
+  createNamespace: true,
+  podSecurity: 'baseline',
+  podSecurityReason: 'upstream chart pods are not verified against restricted offline; they need no host access',
+  syncWave: -10,
+  serverSideApply: true,
+  profiles: ['dev', 'prod'],
+  clusterResources: [CRD, CLUSTER_ROLE, CLUSTER_ROLE_BINDING, VALIDATING_WEBHOOK, MUTATING_WEBHOOK],
+  values: (env) => {
+    const ha = !isKind(env);
+    const replicas = ha ? 2 : 1;
+    return {
+      crds: { enabled: true, keep: true },
+      replicaCount: replicas,
+      podDisruptionBudget: { enabled: ha },
+      webhook: { replicaCount: replicas, podDisruptionBudget: { enabled: ha } },
+      cainjector: { replicaCount: replicas, podDisruptionBudget: { enabled: ha } },
+    };
+  },
+};
+
+/**
+ * External Secrets Operator: dev secrets come from its `Password` generator
+ * (lib/secrets-backend.ts), prod secrets from AWS Secrets Manager, so every environment needs it.
+ * Chart version equals the app version (2.9.0 = v2.9.0, the CRDs in ../shared/crds/external-secrets;
+ * `helm ... external-secrets/external-secrets --version 2.9.0` in public install guides).
+ * Server-side apply: secretstores/clustersecretstores CRDs are ~690 KB.
+ */
+export const EXTERNAL_SECRETS: PlatformChartSpec<ExternalSecretsValues> = {
+  name: 'external-secrets',
+  repoUrl: 'https://charts.external-secrets.io',
+  chart: 'external-secrets',
+  version: '2.9.0',
+  appVersion: 'v2.9.0',
+  namespace: () => 'external-secrets',
+  createNamespace: true,
+  podSecurity: 'baseline',
+  podSecurityReason: 'upstream chart pods are not verified against restricted offline; they need no host access',
+  syncWave: -9,
+  serverSideApply: true,
+  profiles: ['dev', 'prod'],
+  clusterResources: [CRD, CLUSTER_ROLE, CLUSTER_ROLE_BINDING, VALIDATING_WEBHOOK],
+  values: () => ({ installCRDs: true }),
+};
+
+/**
+ * kube-prometheus-stack: Prometheus Operator, Prometheus, Alertmanager, Grafana, node-exporter,
+ * kube-state-metrics. Chart 88.2.0 ships `appVersion: v0.93.0` (Prometheus Operator v0.93.0, the
+ * CRDs in ../shared/crds/prometheus-operator), as shown by `helm show chart ... --version 88.2.0`
+ * output quoted in public deployment notes (stored code search, Aug 2026).
+ * Server-side apply: the prometheuses CRD alone is ~830 KB.
+ *
+ * The release is named after `monitoring.release` and Prometheus/Alertmanager select
+ * ServiceMonitors, PodMonitors, Probes, PrometheusRules and AlertmanagerConfigs by
+ * `release: <monitoring.release>` in every namespace: exactly the label lib/service-monitor.ts,
+ * lib/monitoring (rules, routing) put on them. Grafana loads dashboards from ConfigMaps labelled
+ * `grafana_dashboard: "1"` in every namespace. Control-plane scrapes are off: kind binds them to
+ * 127.0.0.1 and EKS does not expose them.
+ */
+export const KUBE_PROMETHEUS_STACK: PlatformChartSpec<KubePrometheusStackValues> = {
+  name: 'kube-prometheus-stack',
+  repoUrl: 'https://prometheus-community.github.io/helm-charts',
+  chart: 'kube-prometheus-stack',
+  version: '88.2.0',
+  appVersion: 'v0.93.0',
+  namespace: (env) => env.monitoring.namespace,
+  releaseName: (env) => env.monitoring.release,
+  createNamespace: true,
+  podSecurity: 'privileged',
+  podSecurityReason: 'node-exporter reads the host: hostNetwork, hostPID and hostPath mounts',
+  syncWave: -8,
+  serverSideApply: true,
+  profiles: ['dev', 'prod'],
+  clusterResources: [CRD, CLUSTER_ROLE, CLUSTER_ROLE_BINDING, VALIDATING_WEBHOOK, MUTATING_WEBHOOK],
+  values: (env) => {
+    const release: LabelSelector = { matchLabels: { release: env.monitoring.release } };
+    return {
+      prometheus: {
+        prometheusSpec: {
+          retention: isKind(env) ? '1d' : '15d',
+          serviceMonitorSelectorNilUsesHelmValues: false,
+          serviceMonitorSelector: release,
+          serviceMonitorNamespaceSelector: {},
+          podMonitorSelectorNilUsesHelmValues: false,
+          podMonitorSelector: release,
+          podMonitorNamespaceSelector: {},
+          ruleSelectorNilUsesHelmValues: false,
+          ruleSelector: release,
+          ruleNamespaceSelector: {},
+          probeSelectorNilUsesHelmValues: false,
+          probeSelector: release,
+          probeNamespaceSelector: {},
+        },
+      },
+      alertmanager: { alertmanagerSpec: { alertmanagerConfigSelector: release, alertmanagerConfigNamespaceSelector: {} } },
+      grafana: { sidecar: { dashboards: { enabled: true, label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' } } },
+      kubeControllerManager: { enabled: false },
+      kubeScheduler: { enabled: false },
+      kubeEtcd: { enabled: false },
+      kubeProxy: { enabled: false },
+      // kind nodes are containers whose root is not a shared mount: node-exporter cannot mount it.
+      ...(isKind(env) ? { 'prometheus-node-exporter': { hostRootFsMount: { enabled: false } } } : {}),
+    };
+  },
+};
+
+/**
+ * metrics-server: the resource metrics API HPAs scale on. kind has none, and EKS does not install
+ * it by default, so both environments get it. Chart 3.13.0 ships metrics-server v0.8.0.
+ * On kind the kubelets serve self-signed certificates, hence `--kubelet-insecure-tls` there only.
+ */
+export const METRICS_SERVER: PlatformChartSpec<MetricsServerValues> = {
+  name: 'metrics-server',
+  repoUrl: 'https://kubernetes-sigs.github.io/metrics-server',
+  chart: 'metrics-server',
+  version: '3.13.0',
+  appVersion: 'v0.8.0',
+  namespace: () => 'kube-system',
+  createNamespace: false,
+  syncWave: -7,
+  serverSideApply: false,
+  profiles: ['dev', 'prod'],
+  clusterResources: [CLUSTER_ROLE, CLUSTER_ROLE_BINDING, API_SERVICE],
+  values: (env) => isKind(env)
+    ? { args: ['--kubelet-insecure-tls'], replicas: 1, podDisruptionBudget: { enabled: false } }
+    : { args: [], replicas: 2, podDisruptionBudget: { enabled: true, minAvailable: 1 } },
+};
+
+/**
+ * Traefik: the ingress controller. Chart 41.1.0 ships `appVersion: v3.7.9` (Traefik v3.7.9, the
+ * CRDs in ../shared/crds/traefik), per the chart's Chart.yaml quoted in public chart notes
+ * (`traefik.io/proxy-max-version: v3.7.9`, "Chart 41.1.0 (2026-07-30) ships appVersion v3.7.9").
+ *
+ * kind: a NodePort service on 30080/30443 (mapped to the host's 80/443 by kind-config.yaml) on
+ * the node labelled `ingress-ready=true`, the control plane, whose taint it tolerates.
+ * EKS: a LoadBalancer service as an internet-facing NLB with IP targets (AWS Load Balancer
+ * Controller), two replicas with a PDB, and the Ingress status published for external-dns.
+ * Both: HTTP redirects to HTTPS; the IngressClass is the environment's `ingress.className`.
+ */
+export const TRAEFIK: PlatformChartSpec<TraefikValues> = {
+  name: 'traefik',
+  repoUrl: 'https://traefik.github.io/charts',
+  chart: 'traefik',
+  version: '41.1.0',
+  appVersion: 'v3.7.9',
+  namespace: (env) => env.ingress.controllerNamespace,
+  createNamespace: true,
+  podSecurity: 'baseline',
+  podSecurityReason: 'upstream chart pods are not verified against restricted offline; they need no host access',
+  syncWave: -6,
+  serverSideApply: false,
+  profiles: ['dev', 'prod'],
+  clusterResources: [CRD, CLUSTER_ROLE, CLUSTER_ROLE_BINDING, INGRESS_CLASS],
+  values: (env) => {
+    const common = {
+      ingressClass: { enabled: true, isDefaultClass: true, name: env.ingress.className },
+      redirect: { entryPoint: { to: 'websecure', scheme: 'https', permanent: true } } as const,
+    };
+    if (isKind(env)) {
+      return {
+        deployment: { replicas: 1 },
+        ingressClass: common.ingressClass,
+        providers: { kubernetesCRD: { enabled: true }, kubernetesIngress: { enabled: true } },
+        ports: { web: { nodePort: KIND_INGRESS.httpNodePort, redirections: common.redirect }, websecure: { nodePort: KIND_INGRESS.httpsNodePort } },
+        service: { type: 'NodePort' },
+        nodeSelector: { [KIND_INGRESS.nodeLabel.key]: KIND_INGRESS.nodeLabel.value },
+        tolerations: [
+          { key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' },
+        ],
+      };
+    }
+    return {
+      deployment: { replicas: 2 },
+      podDisruptionBudget: { enabled: true, minAvailable: 1 },
+      ingressClass: common.ingressClass,
+      providers: { kubernetesCRD: { enabled: true }, kubernetesIngress: { enabled: true, publishedService: { enabled: true } } },
+      ports: { web: { redirections: common.redirect }, websecure: {} },
+      service: {
+        type: 'LoadBalancer',
+        annotations: {
+          'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
+          'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+          'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
+        },
+      },
+    };
+  },
+};
+
+/** Every pinned platform chart, in sync order. */
+export const PLATFORM_CHARTS: readonly PlatformChartSpec<object>[] = [CERT_MANAGER, EXTERNAL_SECRETS, KUBE_PROMETHEUS_STACK, METRICS_SERVER, TRAEFIK];
+
+const PROFILES: readonly PlatformProfile[] = ['dev', 'prod'];
+
+/**
+ * Checks the static fields of chart entries (name, repository, chart, version, wave, profiles),
+ * naming the field, the value and what is allowed.
+ * @throws listing every problem
+ */
+export function validatePlatformCharts(specs: readonly PlatformChartSpec<object>[]): void {
+  const problems: string[] = [];
+  specs.forEach((c, i) => {
+    const where = `PLATFORM_CHARTS[${i}] '${String(c.name)}'`;
+    const bad = (field: string, value: unknown, expected: string) => problems.push(`${where}.${field}: got ${JSON.stringify(value)}; expected ${expected}`);
+    if (!(typeof c.name === 'string' && /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(c.name))) bad('name', c.name, 'a DNS-1123 label');
+    if (!isHttpsRepoUrl(c.repoUrl)) bad('repoUrl', c.repoUrl, "an https Helm repository URL without credentials, such as 'https://charts.jetstack.io'");
+    if (!(typeof c.chart === 'string' && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(c.chart))) bad('chart', c.chart, 'a chart name (lowercase letters, digits and \'-\')');
+    if (!isExactSemver(c.version)) bad('version', c.version, "an exact semantic version such as '41.1.0' or 'v1.21.1' (no ranges, no 'latest')");
+    if (!isExactSemver(c.appVersion)) bad('appVersion', c.appVersion, "the exact version of the software the chart ships, such as 'v3.7.9'");
+    if (!(Number.isInteger(c.syncWave) && c.syncWave >= APP_WAVES.operatorsFirst && c.syncWave <= APP_WAVES.operatorsLast)) {
+      bad('syncWave', c.syncWave, `an integer from ${APP_WAVES.operatorsFirst} to ${APP_WAVES.operatorsLast}`);
+    }
+    if (!Array.isArray(c.profiles) || c.profiles.length === 0 || c.profiles.some((p) => !PROFILES.includes(p)) || new Set(c.profiles).size !== c.profiles.length) {
+      bad('profiles', c.profiles, `a non-empty list of distinct profiles from ${PROFILES.map((p) => `'${p}'`).join(', ')}`);
+    }
+  });
+  const names = specs.map((c) => c.name);
+  names.forEach((n, i) => {
+    if (names.indexOf(n) !== i) problems.push(`PLATFORM_CHARTS[${i}].name: got '${n}'; expected a unique name (also used by entry ${names.indexOf(n)})`);
+  });
+  if (problems.length > 0) throw new Error(`Invalid platform charts in config/platform-charts.ts (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  - ${problems.join('\n  - ')}`);
+}
+
+/**
+ * The platform charts of an environment, resolved (namespace, release name, values) and
+ * validated, in sync order.
+ * @param specs @default PLATFORM_CHARTS
+ */
+export function platformReleasesFor(env: EnvironmentConfig, specs: readonly PlatformChartSpec<object>[] = PLATFORM_CHARTS): PlatformRelease[] {
+  validatePlatformCharts(specs);
+  const releases = specs
+    .filter((c) => c.profiles.includes(env.profile))
+    .map((c): PlatformRelease => ({
+      name: c.name,
+      releaseName: c.releaseName ? c.releaseName(env) : c.name,
+      repoUrl: c.repoUrl,
+      chart: c.chart,
+      version: c.version,
+      namespace: c.namespace(env),
+      createNamespace: c.createNamespace,
+      ...(c.podSecurity ? { podSecurity: c.podSecurity, podSecurityReason: c.podSecurityReason } : {}),
+      syncWave: c.syncWave,
+      serverSideApply: c.serverSideApply,
+      values: JSON.parse(JSON.stringify(c.values(env))) as Record<string, unknown>,
+      clusterResources: [...c.clusterResources],
+    }))
+    .sort((a, b) => a.syncWave - b.syncWave || a.name.localeCompare(b.name));
+  validatePlatformReleases(releases, `platform charts of environment '${env.name}'`);
+  return releases;
+}
+
+validatePlatformCharts(PLATFORM_CHARTS);

@@ -1,0 +1,135 @@
+import { ENVIRONMENTS } from '../../config';
+import {
+  ARGOCD_INSTALL, CERT_MANAGER, EXTERNAL_SECRETS, KIND_INGRESS, KUBE_PROMETHEUS_STACK, METRICS_SERVER, PLATFORM_CHARTS,
+  platformReleasesFor, TRAEFIK, validatePlatformCharts,
+} from '../../config/platform-charts';
+import { APP_WAVES } from '../../lib/argocd';
+
+const dev = ENVIRONMENTS.dev;
+const prod = ENVIRONMENTS.prod;
+const release = (env: typeof dev, name: string) => {
+  const r = platformReleasesFor(env).find((x) => x.name === name);
+  if (!r) throw new Error(`${name} is not installed in ${env.name}`);
+  return r;
+};
+
+describe('pinned platform charts', () => {
+  test('ship the operator versions the CRD bindings are generated from (../shared/crds/README.md)', () => {
+    expect(Object.fromEntries(PLATFORM_CHARTS.map((c) => [c.name, `${c.chart}@${c.version} -> ${c.appVersion}`]))).toEqual({
+      'cert-manager': 'cert-manager@v1.21.1 -> v1.21.1',
+      'external-secrets': 'external-secrets@2.9.0 -> v2.9.0',
+      'kube-prometheus-stack': 'kube-prometheus-stack@88.2.0 -> v0.93.0',
+      'metrics-server': 'metrics-server@3.13.0 -> v0.8.0',
+      'traefik': 'traefik@41.1.0 -> v3.7.9',
+    });
+    expect(ARGOCD_INSTALL.version).toBe('v3.5.1');
+    expect(ARGOCD_INSTALL.manifestUrl).toContain(`/${ARGOCD_INSTALL.version}/manifests/install.yaml`);
+  });
+
+  test('every environment gets every chart, in wave order within the operator waves', () => {
+    for (const env of [dev, prod]) {
+      const releases = platformReleasesFor(env);
+      expect(releases.map((r) => r.name)).toEqual(['cert-manager', 'external-secrets', 'kube-prometheus-stack', 'metrics-server', 'traefik']);
+      for (const r of releases) {
+        expect(r.syncWave).toBeGreaterThanOrEqual(APP_WAVES.operatorsFirst);
+        expect(r.syncWave).toBeLessThanOrEqual(APP_WAVES.operatorsLast);
+      }
+    }
+  });
+
+  test('CRD providers come before their users: cert-manager and External Secrets before the stacks, Prometheus Operator before ServiceMonitors, Traefik CRDs before Middlewares', () => {
+    expect(CERT_MANAGER.syncWave).toBeLessThan(EXTERNAL_SECRETS.syncWave);
+    expect(EXTERNAL_SECRETS.syncWave).toBeLessThan(APP_WAVES.clusterConfig);
+    expect(KUBE_PROMETHEUS_STACK.syncWave).toBeLessThan(APP_WAVES.stacks);
+    expect(TRAEFIK.syncWave).toBeLessThan(APP_WAVES.stacks);
+  });
+
+  test('server-side apply where a CRD exceeds the 256 KiB last-applied annotation', () => {
+    expect(PLATFORM_CHARTS.filter((c) => c.serverSideApply).map((c) => c.name).sort()).toEqual(['cert-manager', 'external-secrets', 'kube-prometheus-stack']);
+  });
+
+  test('Traefik on kind: NodePort 30080/30443 on the ingress-ready node, tolerating the control plane, matching kind-config.yaml', () => {
+    const v = release(dev, 'traefik').values as any;
+    expect(v.service).toEqual({ type: 'NodePort' });
+    expect(v.ports.web.nodePort).toBe(KIND_INGRESS.httpNodePort);
+    expect(v.ports.websecure.nodePort).toBe(KIND_INGRESS.httpsNodePort);
+    expect(v.nodeSelector).toEqual({ 'ingress-ready': 'true' });
+    expect(v.tolerations).toEqual([{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }]);
+    expect(v.ingressClass).toEqual({ enabled: true, isDefaultClass: true, name: dev.ingress.className });
+    expect(v.ports.web.redirections.entryPoint).toEqual({ to: 'websecure', scheme: 'https', permanent: true });
+    expect(release(dev, 'traefik').namespace).toBe(dev.ingress.controllerNamespace);
+  });
+
+  test('Traefik on EKS: an internet-facing NLB with IP targets, two replicas and a PDB', () => {
+    const v = release(prod, 'traefik').values as any;
+    expect(v.service).toEqual({
+      type: 'LoadBalancer',
+      annotations: {
+        'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
+        'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+        'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
+      },
+    });
+    expect(v.deployment.replicas).toBe(2);
+    expect(v.podDisruptionBudget).toEqual({ enabled: true, minAvailable: 1 });
+    expect(v.nodeSelector).toBeUndefined();
+    expect(v.ports.web.nodePort).toBeUndefined();
+  });
+
+  test('kube-prometheus-stack selects what the stacks label with monitoring.release, in every namespace', () => {
+    for (const env of [dev, { ...prod, monitoring: { ...prod.monitoring, release: 'kps-prod' } }]) {
+      const r = release(env, 'kube-prometheus-stack');
+      const spec = (r.values as any).prometheus.prometheusSpec;
+      const selector = { matchLabels: { release: env.monitoring.release } };
+      expect(r.releaseName).toBe(env.monitoring.release);
+      expect(r.namespace).toBe(env.monitoring.namespace);
+      for (const k of ['serviceMonitor', 'podMonitor', 'rule', 'probe']) {
+        expect(spec[`${k}Selector`]).toEqual(selector);
+        expect(spec[`${k}SelectorNilUsesHelmValues`]).toBe(false);
+        expect(spec[`${k}NamespaceSelector`]).toEqual({});
+      }
+      expect((r.values as any).alertmanager.alertmanagerSpec.alertmanagerConfigSelector).toEqual(selector);
+      expect((r.values as any).grafana.sidecar.dashboards).toMatchObject({ label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' });
+      expect(r.podSecurity).toBe('privileged');
+    }
+  });
+
+  test('cert-manager installs and keeps its CRDs; HA only on EKS', () => {
+    expect((release(dev, 'cert-manager').values as any).crds).toEqual({ enabled: true, keep: true });
+    expect((release(dev, 'cert-manager').values as any).replicaCount).toBe(1);
+    expect((release(prod, 'cert-manager').values as any).replicaCount).toBe(2);
+  });
+
+  test('metrics-server: insecure kubelet TLS only on kind; lives in kube-system, which it does not create or label', () => {
+    expect((release(dev, 'metrics-server').values as any).args).toEqual(['--kubelet-insecure-tls']);
+    expect((release(prod, 'metrics-server').values as any).args).toEqual([]);
+    const r = release(dev, 'metrics-server');
+    expect([r.namespace, r.createNamespace, r.podSecurity]).toEqual(['kube-system', false, undefined]);
+    expect(METRICS_SERVER.profiles).toEqual(['dev', 'prod']);
+  });
+
+  test('External Secrets in dev too: the dev secrets come from its Password generator', () => {
+    expect(EXTERNAL_SECRETS.profiles).toEqual(['dev', 'prod']);
+    expect(release(dev, 'external-secrets').values).toEqual({ installCRDs: true });
+  });
+
+  test.each([
+    ['a version range', { version: '~41.1' }, /PLATFORM_CHARTS\[0\] 'traefik'.version: got "~41.1"; expected an exact semantic version such as '41.1.0' or 'v1.21.1' \(no ranges, no 'latest'\)/],
+    ['latest', { version: 'latest' }, /version: got "latest"; expected an exact semantic version/],
+    ['an http repository', { repoUrl: 'http://traefik.github.io/charts' }, /repoUrl: got "http:\/\/traefik.github.io\/charts"; expected an https Helm repository URL without credentials/],
+    ['credentials in the repository URL', { repoUrl: 'https://user:pw@charts.example.com' }, /repoUrl: got "https:\/\/user:pw@charts.example.com"; expected an https Helm repository URL without credentials/],
+    ['a wave among the stacks', { syncWave: 0 }, /syncWave: got 0; expected an integer from -10 to -5/],
+    ['an unknown profile', { profiles: ['staging'] }, /profiles: got \["staging"\]; expected a non-empty list of distinct profiles from 'dev', 'prod'/],
+  ])('rejects %s', (_, over, message) => {
+    expect(() => validatePlatformCharts([{ ...TRAEFIK, ...over } as any])).toThrow(message);
+  });
+
+  test('rejects duplicate names', () => {
+    expect(() => validatePlatformCharts([TRAEFIK, TRAEFIK] as any)).toThrow(/PLATFORM_CHARTS\[1\].name: got 'traefik'; expected a unique name \(also used by entry 0\)/);
+  });
+
+  test('a resolved release that breaks a rule (weaker Pod Security without a reason) stops resolution', () => {
+    expect(() => platformReleasesFor(dev, [{ ...TRAEFIK, podSecurityReason: undefined }] as any))
+      .toThrow(/platform chart 'traefik'.podSecurityReason: got undefined; expected a written reason why the pods need 'baseline' instead of 'restricted'/);
+  });
+});
