@@ -57,6 +57,22 @@ export interface PostgresDatabaseProps {
   readonly helmPrefix?: string;
 }
 
+/**
+ * What a {@link PostgresDatabase} declares, as given (read-only; for tests and tooling that check
+ * a running database against its construct). The rendered manifests are derived from the same props.
+ */
+export interface PostgresDatabaseDeclaration {
+  /** Database created at initialization. */
+  readonly database: string;
+  readonly schemas: readonly string[];
+  /** Extensions created by the init script (as declared; pg_stat_statements is also preloaded). */
+  readonly extensions: readonly string[];
+  /** Login roles with their access level, connection limit and password Secret. */
+  readonly roles: readonly PostgresRole[];
+  /** Row-level security scaffolding, when declared. */
+  readonly rowLevelSecurity?: PostgresRowLevelSecuritySpec;
+}
+
 const PG_UID = 999; // `postgres` in the official Debian image
 
 /** Environment variable that carries a role's password to the init script. */
@@ -73,6 +89,8 @@ export function rolePasswordEnv(role: string): string {
 export class PostgresDatabase extends StatefulStore {
   public readonly database: string;
   public readonly superuserPassword: SecretKeyRef;
+  /** What this database declares (schemas, extensions, roles, row-level security); does not affect the output. */
+  public readonly declaration: PostgresDatabaseDeclaration;
 
   constructor(scope: Construct, id: string, props: PostgresDatabaseProps) {
     const name = props.name ?? 'postgres';
@@ -167,5 +185,12 @@ export class PostgresDatabase extends StatefulStore {
     });
     this.database = props.database;
     this.superuserPassword = props.superuserPassword;
+    this.declaration = Object.freeze({
+      database: props.database,
+      schemas: Object.freeze([...props.schemas]),
+      extensions: Object.freeze([...extensions]),
+      roles: Object.freeze(props.roles.map((r) => Object.freeze({ ...r }))),
+      ...(props.rowLevelSecurity ? { rowLevelSecurity: Object.freeze({ ...props.rowLevelSecurity }) } : {}),
+    });
   }
 }

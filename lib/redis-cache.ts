@@ -24,6 +24,16 @@ export interface RedisCacheProps {
   readonly helmPrefix?: string;
 }
 
+/**
+ * What a {@link RedisCache} declares (read-only; for tests and tooling that check a running
+ * Redis against its construct). The rendered manifests are derived from the same props.
+ */
+export interface RedisCacheDeclaration {
+  /** maxmemory as given, e.g. `256mb`. */
+  readonly maxmemory: string;
+  readonly maxmemoryPolicy: string;
+}
+
 const REDIS_UID = 999; // `redis` in the official image
 const CONFIG = '/etc/redis/redis.conf';
 const AUTH_INCLUDE = '/run/redis/auth.conf';
@@ -36,6 +46,8 @@ const AUTH_INCLUDE = '/run/redis/auth.conf';
  */
 export class RedisCache extends StatefulStore {
   public readonly password: SecretKeyRef;
+  /** What this cache declares (memory limit and eviction policy); does not affect the output. */
+  public readonly declaration: RedisCacheDeclaration;
 
   constructor(scope: Construct, id: string, props: RedisCacheProps) {
     const ping = ['sh', '-c', 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG'];
@@ -81,5 +93,6 @@ export class RedisCache extends StatefulStore {
       },
     });
     this.password = props.password;
+    this.declaration = Object.freeze({ maxmemory: props.maxmemory, maxmemoryPolicy: props.maxmemoryPolicy ?? 'allkeys-lru' });
   }
 }

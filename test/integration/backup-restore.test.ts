@@ -3,7 +3,7 @@
  * Redis (dump, restore into a fresh data dir), and the S3 scripts against a local
  * S3-compatible server (s3rver on 127.0.0.1) with the real aws CLI.
  */
-import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from 'child_process';
+import { spawnSync, SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -19,10 +19,7 @@ import {
 import { PostgresInitSpec, renderInitScript, renderPgHba, renderPostgresqlConf } from '../../lib/postgres-config';
 import { findExecutable, PostgresServer, runAsPostgres, startPostgres } from '../support/postgres-server';
 import { RedisServer, startRedis } from '../support/redis-server';
-
-const AWS_INSTALL_HINT =
-  'the aws CLI is required for the S3 script tests: apt-get update && apt-get install -y awscli (Debian; a pyenv shim on PATH does not count, /usr/bin/aws is preferred)';
-const S3RVER_INSTALL_HINT = 'the npm package s3rver is required for the S3 script tests: npm install --no-save s3rver (or add it to devDependencies)';
+import { awsClientEnv, LocalS3, requireAwsCli, startS3rver } from '../support/s3-server';
 
 const DB = 'appdb';
 const SPEC: PostgresInitSpec = {
@@ -40,7 +37,7 @@ const BUCKET = 'backups';
 
 let workDir: string;
 let pathWithTools: string;
-let s3: { port: number; stop: () => Promise<void> };
+let s3: LocalS3;
 let awsEnv: NodeJS.ProcessEnv;
 const servers: PostgresServer[] = [];
 const redises: RedisServer[] = [];
@@ -108,61 +105,6 @@ function putObject(key: string, content: string): void {
   putObjects([key], content);
 }
 
-/** Finds a working aws CLI, preferring /usr/bin/aws (a pyenv shim on PATH may not work). */
-function requireAwsCli(): string {
-  const candidates = ['/usr/bin/aws', findExecutable('aws')].filter((c): c is string => !!c);
-  for (const c of candidates) {
-    const r = spawnSync(c, ['--version'], { encoding: 'utf8' });
-    if (r.status === 0 && /aws-cli\/\d/.test(r.stdout + r.stderr)) return c;
-  }
-  throw new Error(`no working aws CLI (tried ${candidates.join(', ') || 'nothing on PATH'}). ${AWS_INSTALL_HINT}`);
-}
-
-/** Starts s3rver (a local S3) in a child process, so the synchronous aws calls do not block it. */
-async function startS3rver(dir: string): Promise<{ port: number; stop: () => Promise<void> }> {
-  let modulePath: string;
-  try {
-    modulePath = require.resolve('s3rver');
-  } catch {
-    throw new Error(S3RVER_INSTALL_HINT);
-  }
-  const program = `
-    const S3rver = require(${JSON.stringify(modulePath)});
-    new S3rver({ port: 0, address: '127.0.0.1', directory: ${JSON.stringify(dir)}, silent: true, configureBuckets: [{ name: ${JSON.stringify(BUCKET)} }] })
-      .run()
-      .then((address) => process.stdout.write(JSON.stringify({ port: address.port }) + '\\n'))
-      .catch((e) => { console.error(e); process.exit(1); });`;
-  const child: ChildProcess = spawn(process.execPath, ['-e', program], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`s3rver did not start: ${stderr}`)), 20_000);
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const line = out.split('\n')[0];
-      if (out.includes('\n')) {
-        clearTimeout(timer);
-        resolve(JSON.parse(line).port);
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`s3rver exited ${code}: ${stderr}`));
-    });
-  });
-  return {
-    port,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        await exited;
-      }
-    },
-  };
-}
-
 /** A fresh PostgreSQL with the rendered config, database `appdb` and (unless `init` is false) the init script run. */
 async function freshPostgres(init = true): Promise<PostgresServer> {
   const pg = await startPostgres({
@@ -219,18 +161,10 @@ beforeAll(async () => {
   pathWithTools = [binDir, path.dirname(pgTools.pg_dump), path.dirname(pgTools.psql), ...(redisCli ? [path.dirname(redisCli)] : []), '/usr/sbin', '/usr/bin', '/sbin', '/bin'].join(
     ':',
   );
-  s3 = await startS3rver(mkdir('s3'));
+  s3 = await startS3rver(mkdir('s3'), [BUCKET]);
   awsEnv = {
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_REGION: 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_CONFIG_FILE: path.join(workDir, 'no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(workDir, 'no-aws-credentials'),
-    // Newer CLIs add checksums s3rver does not understand; 2.9 ignores these.
-    AWS_REQUEST_CHECKSUM_CALCULATION: 'when_required',
-    AWS_RESPONSE_CHECKSUM_VALIDATION: 'when_required',
-    S3_ENDPOINT_URL: `http://localhost:${s3.port}`,
+    ...awsClientEnv(workDir),
+    S3_ENDPOINT_URL: s3.endpoint,
     S3_BUCKET: BUCKET,
   };
 });

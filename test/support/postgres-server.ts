@@ -143,6 +143,11 @@ export interface StartPostgresOptions {
   readonly pgHba?: string;
   /** Password set for the superuser `postgres` (for TCP/SCRAM connections). @default random */
   readonly superuserPassword?: string;
+  /**
+   * Extra initdb arguments, after the helper's own (e.g. a StatefulSet's POSTGRES_INITDB_ARGS,
+   * `--data-checksums`), as the postgres image appends `$POSTGRES_INITDB_ARGS`. @default none
+   */
+  readonly initdbArgs?: readonly string[];
 }
 
 /** A running throwaway server. */
@@ -210,7 +215,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
     for (const p of [baseDir, socketDir, etcDir, configFile, hbaFile]) fs.chownSync(p, owner.uid, owner.gid);
 
     check(
-      runAsPostgres(tools.initdb, ['-D', dataDir, '-U', POSTGRES_OS_USER, '--auth-local=peer', '--auth-host=scram-sha-256', '--encoding=UTF8', '--locale=C.UTF-8']),
+      runAsPostgres(tools.initdb, ['-D', dataDir, '-U', POSTGRES_OS_USER, '--auth-local=peer', '--auth-host=scram-sha-256', '--encoding=UTF8', '--locale=C.UTF-8', ...(opts.initdbArgs ?? [])]),
       'initdb',
     );
     let lastError: unknown;

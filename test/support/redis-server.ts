@@ -74,7 +74,7 @@ export interface RedisServer {
 
 /** Starts a Redis the way the container does and waits until it answers PING. */
 export async function startRedis(opts: StartRedisOptions): Promise<RedisServer> {
-  const tools = requireRedisTools();
+  requireRedisTools();
   const baseDir = opts.baseDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'redistest-'));
   const dataDir = path.join(baseDir, 'data');
   const runDir = path.join(baseDir, 'run');
@@ -85,12 +85,41 @@ export async function startRedis(opts: StartRedisOptions): Promise<RedisServer> 
   const port = await freePort();
   fs.writeFileSync(configFile, renderRedisConf({ maxmemory: '64mb', ...opts.conf, port, dir: dataDir, authInclude }));
   fs.writeFileSync(startScript, redisStartScript({ configPath: configFile, authInclude }), { mode: 0o755 });
+  return launchRedis({ baseDir, dataDir, configFile, authInclude, startScript, port, password: opts.password });
+}
+
+/** Where a Redis started by {@link launchRedis} has its files, and how it is started. */
+export interface RedisLaunchOptions {
+  /** Temp dir of this server (output logs go here; destroy() removes it). */
+  readonly baseDir: string;
+  readonly dataDir: string;
+  /** redis.conf the start script execs redis-server with. */
+  readonly configFile: string;
+  /** The auth include the start script writes. */
+  readonly authInclude: string;
+  /** A start script run as the container runs it: `sh <startScript> <args...>`. */
+  readonly startScript: string;
+  /** The port the config makes Redis listen on. */
+  readonly port: number;
+  /** The password the start script writes (REDIS_PASSWORD, unless `env` sets it). */
+  readonly password: string;
+  /** Arguments after the script (passed on to redis-server). @default ['--bind', '127.0.0.1'] */
+  readonly args?: readonly string[];
+  /** Environment of the start script, over process.env and REDIS_PASSWORD. @default none */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Runs a start script that execs redis-server (as the container does) and waits until it answers PING. */
+export async function launchRedis(opts: RedisLaunchOptions): Promise<RedisServer> {
+  const tools = requireRedisTools();
+  const { baseDir, dataDir, configFile, authInclude, startScript, port } = opts;
+  fs.mkdirSync(dataDir, { recursive: true });
 
   // Output goes to a file (not a pipe) so it is complete whatever the event loop is doing.
   const outputFile = path.join(baseDir, `output-${Date.now()}.log`);
   const outputFd = fs.openSync(outputFile, 'a');
-  const child: ChildProcess = spawn('sh', [startScript, '--bind', '127.0.0.1'], {
-    env: { ...process.env, REDIS_PASSWORD: opts.password },
+  const child: ChildProcess = spawn('sh', [startScript, ...(opts.args ?? ['--bind', '127.0.0.1'])], {
+    env: { ...process.env, REDIS_PASSWORD: opts.password, ...opts.env },
     stdio: ['ignore', outputFd, outputFd],
   });
   fs.closeSync(outputFd);
