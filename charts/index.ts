@@ -38,6 +38,7 @@ export const STACKS: readonly StackDefinition[] = [
       'Secrets:    generated in-cluster (dev) or read from AWS Secrets Manager (prod); none are in this chart.',
       'Backups:    kubectl -n wondernest get cronjobs',
       'Restore:    kubectl -n wondernest create job --from=cronjob/postgres-restore postgres-restore-$(date +%s)',
+      '            Redis: scale statefulset/redis to 0, create a job from cronjob/redis-restore, wait, scale back to 1',
       '',
     ].join('\n'),
   },

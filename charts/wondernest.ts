@@ -8,7 +8,7 @@ import { RedisCache } from '../lib/redis-cache';
 import { ServiceGraph } from '../lib/service-graph';
 import { TlsIngress } from '../lib/tls-ingress';
 import { WebService } from '../lib/web-service';
-import { BackupTargets, devLocalStack, postgresBackup, postgresFromConfig, stackFoundation, stackMonitoring, wireBackupJobs } from './stack-wiring';
+import { BackupTargets, backupJobs, devLocalStack, postgresBackup, postgresFromConfig, stackFoundation, stackMonitoring, wireBackupJobs } from './stack-wiring';
 
 export interface WonderNestChartProps {
   readonly env: EnvironmentConfig;
@@ -171,6 +171,8 @@ export class WonderNestChart extends Chart {
       name: 'redis-backup',
       helmPrefix: 'backups.redis',
       engine: 'redis',
+      // Restore onto the StatefulSet's PVC: scale redis to 0, run the Job, scale back (README).
+      restoreData: { claimName: redis.dataClaimName, statefulSet: redis.name },
       source: {
         image: cfg.redis.image,
         runAsUser: 999,
@@ -185,7 +187,7 @@ export class WonderNestChart extends Chart {
     });
     wireBackupJobs(graph, [
       { component: pgBackup.component, store: postgres, port: 'postgres' },
-      { component: redisBackup.component, store: redis, port: 'redis' },
+      ...backupJobs(redisBackup, redis, 'redis'),
       ...(pgBackup.restoreComponent ? [{ component: pgBackup.restoreComponent, store: postgres, port: 'postgres' }] : []),
     ], localstackHost);
 

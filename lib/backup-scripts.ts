@@ -808,3 +808,22 @@ if [ "$REDIS_APPENDONLY" = yes ]; then
 fi
 log "restore of $name complete; start Redis normally"
 `;
+
+/**
+ * Guard of the Redis restore (redis image, sh). Env: REDIS_HOST, REDIS_PORT (default 6379), STORE_NAME
+ * (the StatefulSet, for the message).
+ *
+ * Refuses to continue while a Redis answers at REDIS_HOST: the restore replaces the files of the
+ * data volume, which a running server would overwrite (and the volume is ReadWriteOnce). Scale
+ * the StatefulSet to 0 first. Any answer counts (PONG, NOAUTH...): only "cannot connect" passes.
+ */
+export const redisEnsureStoppedScript = `${SH_HEADER('redis-ensure-stopped', 'refuse to restore while Redis is running')}
+${COMMON_SH}
+require_env REDIS_HOST
+REDIS_PORT="\${REDIS_PORT:-6379}"
+answer=$(redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" --no-auth-warning ping 2>&1 || true)
+case $answer in
+  ''|*'Could not connect'*) log "no Redis answers at $REDIS_HOST:$REDIS_PORT: safe to replace its data" ;;
+  *) die "Redis at $REDIS_HOST:$REDIS_PORT is running (it answered: $answer); scale it to 0 first: kubectl scale statefulset/\${STORE_NAME:-redis} --replicas=0" ;;
+esac
+`;

@@ -53,8 +53,25 @@ export interface DatabaseBackupProps {
   readonly scratchSize?: string;
   /** Hard time limit of one run, seconds. @default 3600 */
   readonly activeDeadlineSeconds?: number;
-  /** Also render a restore CronJob (suspended; run on demand). Postgres only. @default - true for postgres */
+  /**
+   * Also render a restore CronJob (suspended; run on demand).
+   * @default - true for postgres; for redis, true when `restoreData` is given
+   */
   readonly restore?: boolean;
+  /**
+   * The store's data volume, for engines whose restore replaces files (redis): the restore Job
+   * mounts this PVC, refuses to run while the store answers, and installs the dump there.
+   * Required for a redis restore.
+   * @default - none
+   */
+  readonly restoreData?: {
+    /** PVC of the store's data, e.g. `data-redis-0`. */
+    readonly claimName: string;
+    /** Where the store keeps its data inside that volume's mount. @default '/data' */
+    readonly mountPath?: string;
+    /** The StatefulSet to scale to 0 before a restore (named in the refusal message). */
+    readonly statefulSet: string;
+  };
   /**
    * How the restore Job replaces the data (postgres only).
    * - `in-place`: one container verifies the dump, takes a safety dump into the pod's scratch space,
@@ -79,9 +96,9 @@ const UPLOADER_UID = 1000;
  * A scheduled, verified backup of one store to S3: an init container dumps with the
  * database's own tools and checks the dump's integrity, then an AWS CLI container
  * uploads it with its checksum and prunes backups older than the retention.
- * Concurrency Forbid, deadlines and history limits keep runs bounded. For PostgreSQL
- * a suspended restore CronJob is rendered too (run it with
- * `kubectl create job --from=cronjob/<name>-restore ...`).
+ * Concurrency Forbid, deadlines and history limits keep runs bounded. A suspended restore
+ * CronJob is rendered for PostgreSQL, and for Redis when `restoreData` names its PVC (run it
+ * with `kubectl create job --from=cronjob/<store>-restore ...`).
  */
 export class DatabaseBackup extends Construct {
   public readonly cronJob: k8s.KubeCronJob;
@@ -98,11 +115,17 @@ export class DatabaseBackup extends Construct {
     if (!Number.isInteger(props.retentionDays) || props.retentionDays < 1) throw new Error(`${where}: retentionDays ${props.retentionDays}; expected an integer >= 1`);
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(props.target.bucket)) throw new Error(`${where}: target.bucket '${props.target.bucket}'; expected an S3 bucket name (3-63 lowercase letters, digits, '.', '-')`);
     if (props.target.credentials && !props.target.endpointUrl) throw new Error(`${where}: target.credentials are only for an S3-compatible endpoint; on AWS use target.roleArn (IRSA)`);
-    const restore = props.restore ?? props.engine === 'postgres';
-    if (restore && props.engine !== 'postgres') throw new Error(`${where}: restore is only rendered for postgres; got engine '${props.engine}'`);
+    const restore = props.restore ?? (props.engine === 'postgres' || props.restoreData !== undefined);
+    if (restore && props.engine === 'redis' && !props.restoreData) {
+      throw new Error(`${where}: a redis restore needs restoreData (the PVC holding the store's data); got none. Set restoreData or restore: false`);
+    }
+    if (props.restoreData && props.engine !== 'redis') throw new Error(`${where}: restoreData is for engines that restore files (redis); got engine '${props.engine}'`);
+    if (props.restoreData && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.restoreData.claimName)) {
+      throw new Error(`${where}: restoreData.claimName '${props.restoreData.claimName}'; expected a PVC name (DNS-1123 subdomain)`);
+    }
     const restoreMode = props.restoreMode ?? 'in-place';
     if (!['in-place', 'recreate'].includes(restoreMode)) throw new Error(`${where}: restoreMode '${restoreMode}'; expected 'in-place' or 'recreate'`);
-    if (props.restoreMode !== undefined && !restore) throw new Error(`${where}: restoreMode '${props.restoreMode}' is set but no restore is rendered; expected restore true (postgres)`);
+    if (props.restoreMode !== undefined && !(restore && props.engine === 'postgres')) throw new Error(`${where}: restoreMode '${props.restoreMode}' is set but no postgres restore is rendered; expected engine postgres with restore true`);
     const recreate = restore && restoreMode === 'recreate';
 
     const identity = { name: props.name, partOf: props.partOf, component: 'backup' };
@@ -111,7 +134,10 @@ export class DatabaseBackup extends Construct {
     new k8s.KubeConfigMap(this, 'scripts', {
       metadata: { name: `${props.name}-scripts`, namespace: props.namespace, labels },
       data: props.engine !== 'postgres'
-        ? { 'dump.sh': scripts.redisDumpScript, 'upload.sh': scripts.s3UploadScript }
+        ? {
+          'dump.sh': scripts.redisDumpScript, 'upload.sh': scripts.s3UploadScript,
+          ...(restore ? { 'download.sh': scripts.s3DownloadScript, 'ensure-stopped.sh': scripts.redisEnsureStoppedScript, 'restore.sh': scripts.redisRestoreScript } : {}),
+        }
         : recreate
           ? {
             'dump.sh': scripts.postgresDumpScript, 'upload.sh': scripts.s3UploadScript, 'download.sh': scripts.s3DownloadScript,
@@ -153,14 +179,14 @@ export class DatabaseBackup extends Construct {
       { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
     ];
 
-    const jobPod = (component: string, init: k8s.Container | k8s.Container[], main: k8s.Container): k8s.PodTemplateSpec => renderPodTemplate({
+    const jobPod = (component: string, init: k8s.Container | k8s.Container[], main: k8s.Container, extraVolumes: k8s.Volume[] = []): k8s.PodTemplateSpec => renderPodTemplate({
       labels: componentLabels({ ...identity, name: component }),
       selector: selectorLabels({ ...identity, name: component }),
       runAs: { user: props.source.runAsUser },
       serviceAccountName: sa.name,
       initContainers: Array.isArray(init) ? init : [init],
       containers: [main],
-      volumes,
+      volumes: [...volumes, ...extraVolumes],
       restartPolicy: 'Never',
     });
     const cron = (cid: string, name: string, schedule: string, suspend: boolean, template: k8s.PodTemplateSpec): k8s.KubeCronJob => new k8s.KubeCronJob(this, cid, {
@@ -190,7 +216,7 @@ export class DatabaseBackup extends Construct {
       secretEnv: s3SecretEnv,
       volumeMounts: mounts,
     });
-    const dbContainer = (name: string, script: string, extraEnv: Record<string, string> = {}): k8s.Container => renderContainer({
+    const dbContainer = (name: string, script: string, extraEnv: Record<string, string> = {}, extraMounts: k8s.VolumeMount[] = []): k8s.Container => renderContainer({
       name,
       image: props.source.image,
       runAs: { user: props.source.runAsUser },
@@ -198,7 +224,7 @@ export class DatabaseBackup extends Construct {
       command: ['bash', `${SCRIPTS_DIR}/${script}`],
       env: { ...dbEnv, ...extraEnv },
       secretEnv: props.source.secretEnv,
-      volumeMounts: mounts,
+      volumeMounts: [...mounts, ...extraMounts],
     });
 
     const upload = uploader('upload', 'upload.sh', { RETENTION_DAYS: String(props.retentionDays) });
@@ -216,7 +242,14 @@ export class DatabaseBackup extends Construct {
     if (restore) {
       const restoreName = props.name.replace(/-backup$/, '') + '-restore';
       const download = uploader('download', 'download.sh', { BACKUP_OBJECT: 'latest' });
-      const pod = recreate
+      const data = props.restoreData;
+      const dataPath = data?.mountPath ?? '/data';
+      const pod = data
+        // redis: refuse while the store answers, then verify the .rdb and install it (rebuilding the AOF) on its PVC
+        ? jobPod(restoreName, [download, dbContainer('ensure-stopped', 'ensure-stopped.sh', { STORE_NAME: data.statefulSet })],
+          dbContainer('restore', 'restore.sh', { REDIS_DATA_DIR: dataPath }, [{ name: 'data', mountPath: dataPath }]),
+          [{ name: 'data', persistentVolumeClaim: { claimName: data.claimName } }])
+        : recreate
         ? jobPod(restoreName, [
           download,
           dbContainer('safety-dump', 'safety-dump.sh'),

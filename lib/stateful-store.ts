@@ -79,6 +79,8 @@ export class StatefulStore extends Construct implements GraphComponent {
   public readonly ports: Readonly<Record<string, number>>;
   public readonly metricsPorts: readonly string[];
   public readonly statefulSet: k8s.KubeStatefulSet;
+  /** PVC of the first replica's data volume (from volumeClaimTemplates), e.g. `data-redis-0`. */
+  public readonly dataClaimName: string;
   public readonly service: k8s.KubeService;
   /** Cluster DNS name of the store. */
   public readonly host: string;
@@ -138,6 +140,7 @@ export class StatefulStore extends Construct implements GraphComponent {
       },
     });
 
+    this.dataClaimName = `data-${this.name}-0`;
     this.statefulSet = new k8s.KubeStatefulSet(this, 'statefulset', {
       metadata: { name: props.name, namespace: props.namespace, labels },
       spec: {

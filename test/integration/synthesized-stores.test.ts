@@ -1244,10 +1244,12 @@ function startPostgresDrill(unit: PostgresUnit, drill: Drill): DrillRun<Postgres
 const redisSeeded = new Map<RedisUnit, string[]>();
 
 /** The whole drill of a Redis backup: backup pod, (refusal of a corrupt dump), restore into a fresh data dir and a Redis started on it. */
-function startRedisDrill(unit: RedisUnit, drill: Drill): DrillRun<RedisRestoreStep> & { expected: () => string[] } {
+function startRedisDrill(unit: RedisUnit, drill: Drill): DrillRun<RedisRestoreStep> & { expected: () => string[]; whileRunning: Promise<{ run: PodRun; after: string }> } {
   const source = REDIS_SOURCES.get(unit);
   const s3 = localS3.get(drill.env);
   const net = (): LocalNetwork => ({ stores: new Map([[unit.cache.host, { port: unit.cache.port, localPort: source!().server.port }]]), s3 });
+  /** The documented procedure scales the store to 0 before a restore: its host then answers nothing. */
+  const stoppedNet = async (): Promise<LocalNetwork> => ({ stores: new Map([[unit.cache.host, { port: unit.cache.port, localPort: await freePort() }]]), s3 });
   const restore = restoreOf(drill, 'redis');
   /** The restore pod's data volume: the one mounted where REDIS_DATA_DIR points. */
   const dataVolume = (): string => {
@@ -1275,7 +1277,7 @@ function startRedisDrill(unit: RedisUnit, drill: Drill): DrillRun<RedisRestoreSt
       fs.writeFileSync(path.join(dataDir, 'dump.rdb'), 'existing');
       const before = `${fs.readdirSync(dataDir).join(',')} ${fs.readFileSync(path.join(dataDir, 'dump.rdb'), 'utf8')}`;
       const bad = await uploadTruncatedCopy(s3!, drill.cronJob, dumpDirOf(b.run));
-      const run = await runPod(restore.objects, restore.pod, net(), { name: 'restore-corrupt', overrides: { [dataVolume()]: dataDir }, envFor: backupObject(bad) });
+      const run = await runPod(restore.objects, restore.pod, await stoppedNet(), { name: 'restore-corrupt', overrides: { [dataVolume()]: dataDir }, envFor: backupObject(bad) });
       return { run, before, after: `${fs.readdirSync(dataDir).join(',')} ${fs.readFileSync(path.join(dataDir, 'dump.rdb'), 'utf8')}` };
     }))
     : undefined;
@@ -1284,10 +1286,17 @@ function startRedisDrill(unit: RedisUnit, drill: Drill): DrillRun<RedisRestoreSt
     const root = scratch(`redis-restored-${unit.cache.name}`);
     const dataDir = redisDataDir(unit, root);
     fs.mkdirSync(dataDir, { recursive: true });
-    const run = await runPod(restore.objects, restore.pod, net(), { name: 'restore', overrides: { [dataVolume()]: dataDir } });
+    const run = await runPod(restore.objects, restore.pod, await stoppedNet(), { name: 'restore', overrides: { [dataVolume()]: dataDir } });
     return { run, restored: run.ok ? await bootRedis(unit, root) : undefined };
   }));
-  return { backup, refusal, restore: restored, expected: () => redisSeeded.get(unit)! };
+  // While the store still answers, the restore must refuse before touching its data volume.
+  const whileRunning = background(restored.catch(() => undefined).then(async () => {
+    const dataDir = scratch('redis-live');
+    fs.writeFileSync(path.join(dataDir, 'dump.rdb'), 'live');
+    const run = await runPod(restore.objects, restore.pod, net(), { name: 'restore-live', overrides: { [dataVolume()]: dataDir } });
+    return { run, after: `${fs.readdirSync(dataDir).join(',')} ${fs.readFileSync(path.join(dataDir, 'dump.rdb'), 'utf8')}` };
+  }));
+  return { backup, refusal, restore: restored, whileRunning, expected: () => redisSeeded.get(unit)! };
 }
 
 describe('backup drills: every DatabaseBackup, from its synthesized CronJobs, against a seeded store and a local S3', () => {
@@ -1302,7 +1311,7 @@ describe('backup drills: every DatabaseBackup, from its synthesized CronJobs, ag
 
   afterAll(async () => {
     // Nothing may still be running when the servers are stopped (e.g. steps of tests filtered out).
-    await Promise.allSettled([...pgRuns.values(), ...redisRuns.values()].flatMap((r) => [r.backup, r.restore, ...(r.refusal ? [r.refusal] : [])]));
+    await Promise.allSettled([...pgRuns.values(), ...redisRuns.values()].flatMap((r) => [r.backup, r.restore, ...(r.refusal ? [r.refusal] : []), ...('whileRunning' in r ? [r.whileRunning] : [])]));
   });
 
   const backupTest = (drill: Drill, step: () => Promise<BackupStep>, what: string) =>
@@ -1369,6 +1378,14 @@ describe('backup drills: every DatabaseBackup, from its synthesized CronJobs, ag
           const expected = redisRuns.get(drill)!.expected();
           expect(expected.filter((k) => k.startsWith('drill:'))).toHaveLength(REDIS_SEEDED_KEYS);
           expect(fingerprint(restored!.server)).toEqual(expected);
+        });
+
+        test('the restore refuses while the store still answers (scale it to 0 first), before touching the data volume', async () => {
+          const { run, after } = await redisRuns.get(drill)!.whileRunning;
+          expect(run.ok).toBe(false);
+          expect(run.failed?.name).toBe('ensure-stopped');
+          expect(run.failed?.output).toContain('is running');
+          expect(after).toBe('dump.rdb live');
         });
       });
     }

@@ -119,7 +119,7 @@ describe('DatabaseBackup', () => {
     ['zero retention', { retentionDays: 0 }, /retentionDays 0; expected an integer >= 1/],
     ['bad bucket', { target: { ...base.target, bucket: 'My_Bucket' } }, /target.bucket 'My_Bucket'; expected an S3 bucket name/],
     ['static keys on AWS', { target: { ...base.target, credentials: { accessKeyId: { secret: 's', key: 'a' }, secretAccessKey: { secret: 's', key: 'b' } } } }, /credentials are only for an S3-compatible endpoint/],
-    ['redis restore', { engine: 'redis', restore: true }, /restore is only rendered for postgres/],
+    ['redis restore without its data volume', { engine: 'redis', restore: true }, /a redis restore needs restoreData/],
   ])('rejects %s', (_, over, message) => {
     expect(() => new DatabaseBackup(Testing.chart(), 'b', { ...base, ...over } as DatabaseBackupProps)).toThrow(message);
   });

@@ -187,7 +187,7 @@ describe('DatabaseBackup restoreMode', () => {
   });
   test.each([
     ['an unknown mode', { restoreMode: 'swap' }, /restoreMode 'swap'; expected 'in-place' or 'recreate'/],
-    ['a mode without a restore', { restore: false, restoreMode: 'recreate' }, /restoreMode 'recreate' is set but no restore is rendered/],
+    ['a mode without a restore', { restore: false, restoreMode: 'recreate' }, /restoreMode 'recreate' is set but no postgres restore is rendered/],
   ])('rejects %s', (_, over, message) => {
     expect(() => new DatabaseBackup(Testing.chart(), 'b', { ...base, ...over } as DatabaseBackupProps)).toThrow(message);
   });

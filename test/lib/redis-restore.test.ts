@@ -1,0 +1,54 @@
+import { Testing } from 'cdk8s';
+import { DatabaseBackup, DatabaseBackupProps } from '../../lib/database-backup';
+
+const base: DatabaseBackupProps = {
+  namespace: 'shop',
+  partOf: 'shop',
+  name: 'redis-backup',
+  engine: 'redis',
+  source: { image: 'redis:7.2.8-bookworm', runAsUser: 999, env: { REDIS_HOST: 'redis', REDIS_PORT: '6379' }, secretEnv: { REDISCLI_AUTH: { secret: 'redis-credentials', key: 'REDIS_PASSWORD' } } },
+  schedule: '0 3 * * *',
+  retentionDays: 7,
+  target: { bucket: 'shop-backups', prefix: 'shop/redis', region: 'eu-west-1', roleArn: 'arn:aws:iam::123456789012:role/backup' },
+  uploaderImage: 'amazon/aws-cli:2.22.35',
+  resources: { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
+};
+
+function synth(props: Partial<DatabaseBackupProps>) {
+  const chart = Testing.chart();
+  const backup = new DatabaseBackup(chart, 'b', { ...base, ...props });
+  return { backup, objects: Testing.synth(chart) };
+}
+
+describe('DatabaseBackup: redis restore', () => {
+  test('without restoreData, redis gets a backup only', () => {
+    const { backup, objects } = synth({});
+    expect(backup.restoreCronJob).toBeUndefined();
+    expect(objects.filter((o) => o.kind === 'CronJob').map((o) => o.metadata.name)).toEqual(['redis-backup']);
+  });
+
+  test('with restoreData: a suspended restore that downloads, refuses while Redis answers, and installs the dump on the PVC', () => {
+    const { backup, objects } = synth({ restoreData: { claimName: 'data-redis-0', statefulSet: 'redis' } });
+    const restore = objects.find((o) => o.kind === 'CronJob' && o.metadata.name === 'redis-restore');
+    expect(restore.spec.suspend).toBe(true);
+    const pod = restore.spec.jobTemplate.spec.template.spec;
+    expect(pod.initContainers.map((c: any) => c.name)).toEqual(['download', 'ensure-stopped']);
+    expect(pod.containers.map((c: any) => c.name)).toEqual(['restore']);
+    expect(pod.volumes).toEqual(expect.arrayContaining([{ name: 'data', persistentVolumeClaim: { claimName: 'data-redis-0' } }]));
+    expect(pod.containers[0].volumeMounts).toEqual(expect.arrayContaining([{ name: 'data', mountPath: '/data' }]));
+    expect(pod.containers[0].env).toEqual(expect.arrayContaining([{ name: 'REDIS_DATA_DIR', value: '/data' }]));
+    expect(pod.initContainers[1].env).toEqual(expect.arrayContaining([{ name: 'STORE_NAME', value: 'redis' }]));
+    const scripts = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'redis-backup-scripts');
+    expect(Object.keys(scripts.data).sort()).toEqual(['download.sh', 'dump.sh', 'ensure-stopped.sh', 'restore.sh', 'upload.sh']);
+    expect(backup.restoreComponent?.name).toBe('redis-restore');
+  });
+
+  test.each([
+    ['a redis restore without its volume', { restore: true }, 'a redis restore needs restoreData'],
+    ['restoreData on postgres', { engine: 'postgres' as const, restoreData: { claimName: 'data-postgres-0', statefulSet: 'postgres' } }, "restoreData is for engines that restore files (redis); got engine 'postgres'"],
+    ['a bad claim name', { restoreData: { claimName: 'Data_Redis', statefulSet: 'redis' } }, "restoreData.claimName 'Data_Redis'; expected a PVC name"],
+    ['restoreMode on redis', { restoreMode: 'recreate' as const, restoreData: { claimName: 'data-redis-0', statefulSet: 'redis' } }, "restoreMode 'recreate' is set but no postgres restore is rendered"],
+  ])('rejects %s', (_what, props, message) => {
+    expect(() => synth(props as Partial<DatabaseBackupProps>)).toThrow(message);
+  });
+});
