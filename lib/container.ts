@@ -75,6 +75,16 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Checks a resource spec; throws naming the field, the value and what is allowed. */
 export function validateResources(where: string, r: ResourceSpec): void {
+  const MEMORY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
+  const CPU = /^([0-9]+m|[0-9]+(\.[0-9]+)?)$/;
+  for (const [field, value, pattern, example] of [
+    ['memoryRequest', r.memoryRequest, MEMORY, "'256Mi'"], ['memoryLimit', r.memoryLimit, MEMORY, "'512Mi'"],
+    ['cpuRequest', r.cpuRequest, CPU, "'250m' or '1'"], ...(r.cpuLimit !== undefined ? [['cpuLimit', r.cpuLimit, CPU, "'500m' or '2'"] as const] : []),
+  ] as const) {
+    if (typeof value !== 'string' || !pattern.test(value)) {
+      throw new Error(`${where}.${field}: got ${JSON.stringify(value)}; expected a Kubernetes ${field.startsWith('memory') ? 'memory' : 'CPU'} quantity such as ${example}`);
+    }
+  }
   if (memoryBytes(r.memoryLimit) < memoryBytes(r.memoryRequest)) {
     throw new Error(`${where}.memoryLimit: got '${r.memoryLimit}'; expected a value >= memoryRequest '${r.memoryRequest}'`);
   }

@@ -52,3 +52,13 @@ describe('DatabaseBackup: redis restore', () => {
     expect(() => synth(props as Partial<DatabaseBackupProps>)).toThrow(message);
   });
 });
+
+describe('resource specs name the bad field', () => {
+  test.each([
+    ['a missing memory request', { cpuRequest: '50m', memoryLimit: '256Mi' }, 'upload.resources.memoryRequest: got undefined; expected a Kubernetes memory quantity'],
+    ['a memory like lots', { cpuRequest: '50m', memoryRequest: 'lots', memoryLimit: '256Mi' }, 'upload.resources.memoryRequest: got "lots"'],
+    ['a bad CPU', { cpuRequest: 'fast', memoryRequest: '64Mi', memoryLimit: '256Mi' }, 'upload.resources.cpuRequest: got "fast"; expected a Kubernetes CPU quantity'],
+  ])('%s', (_what, resources, message) => {
+    expect(() => synth({ resources: resources as any })).toThrow(message);
+  });
+});
