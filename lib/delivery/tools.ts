@@ -1,4 +1,4 @@
-import * as fs from 'fs';
+import { isExecutable } from '../helm/helm-binary';
 import * as path from 'path';
 import { CommandRunner, DeliveryError } from './command-runner';
 
@@ -33,7 +33,7 @@ export interface ToolLookup {
 export function locateTool(name: ToolName, lookup: ToolLookup): string | undefined {
   const override = lookup.env[name.toUpperCase()];
   if (override !== undefined && override.trim() !== '') return override;
-  const isExec = lookup.isExecutable ?? defaultIsExecutable;
+  const isExec = lookup.isExecutable ?? isExecutable;
   const exe = (lookup.platform ?? process.platform) === 'win32' ? `${name}.exe` : name;
   const tools = path.join(lookup.projectRoot, '.tools', 'bin', exe);
   if (isExec(tools)) return tools;
@@ -78,12 +78,3 @@ export function checkDockerDaemon(runner: CommandRunner, docker: string): void {
   }
 }
 
-function defaultIsExecutable(file: string): boolean {
-  try {
-    if (!fs.statSync(file).isFile()) return false;
-    fs.accessSync(file, fs.constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -40,7 +40,8 @@ function findProjectRoot(): string | undefined {
   }
 }
 
-function isExecutable(file: string): boolean {
+/** True for an existing regular file this process may execute. */
+export function isExecutable(file: string): boolean {
   try {
     if (!fs.statSync(file).isFile()) return false;
     fs.accessSync(file, fs.constants.X_OK);

@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
-import { EnvironmentConfig, ENVIRONMENTS } from '../../config';
+import { EnvironmentConfig, ENVIRONMENTS, loadEnvironment } from '../../config';
+import { ConfigError } from '../../lib/config-schema';
 import { STACKS } from '../../charts';
 import { synthesizeAll } from '../../main';
 
@@ -48,4 +49,15 @@ export function podSpecs(objects: any[]): Array<{ owner: string; spec: any }> {
       : ['Deployment', 'StatefulSet', 'Job', 'DaemonSet'].includes(o.kind) ? o.spec.template.spec : undefined;
     return spec ? [{ owner: `${o.kind}/${o.metadata.name}`, spec }] : [];
   });
+}
+
+/** Validates a config and returns the error message; throws when the config is accepted or fails otherwise. */
+export function configProblems(cfg: unknown): string {
+  try {
+    loadEnvironment(cfg, 'test');
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    return e.message;
+  }
+  throw new Error('config was accepted');
 }
