@@ -1,5 +1,5 @@
-import { ConfigError, isValidCron, validate, s } from '../lib/config-schema';
-import { loadEnvironment, loadEnvironments } from '../config';
+import { isValidCron, validate, s } from '../lib/config-schema';
+import { loadEnvironments } from '../config';
 import { configProblems, envConfig } from './support/synth';
 
 const problems = configProblems;
