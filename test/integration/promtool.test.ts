@@ -29,6 +29,8 @@ import {
   redisRules,
 } from '../../lib/monitoring';
 import { findTool } from '../support/tools';
+import { STACKS } from '../../charts';
+import { ENVIRONMENTS, loadEnvironment } from '../../config';
 
 const INSTALL_HINT = 'Install it with `scripts/install-prom-tools.sh` (puts promtool and amtool into .tools/bin), or set PROMTOOL=/path/to/promtool.';
 
@@ -733,5 +735,28 @@ describe('dashboard panel queries', () => {
     });
     const out = expectPromtoolOk(['check', 'rules', file], 'dashboard queries');
     expect(out).toContain(`SUCCESS: ${exprs.length} rules found`);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// every PrometheusRule the project synthesizes (all stacks, all environments)
+// ---------------------------------------------------------------------------
+
+describe('every synthesized PrometheusRule', () => {
+  const cases = Object.keys(ENVIRONMENTS).flatMap((env) => STACKS.map((stack) => [env, stack.name] as const));
+  test.each(cases)('%s/%s passes promtool check rules; every alert has a severity, a summary and a for', (env, stackName) => {
+    const chart = STACKS.find((x) => x.name === stackName)!.create(Testing.app(), stackName, loadEnvironment(ENVIRONMENTS[env], env));
+    const rules = Testing.synth(chart).filter((o: any) => o.kind === 'PrometheusRule');
+    expect(rules.length).toBeGreaterThan(0);
+    for (const r of rules) {
+      const file = writeYaml(`${env}-${stackName}-${r.metadata.name}`, r.spec);
+      const alerts = r.spec.groups.flatMap((g: any) => g.rules);
+      expect(expectPromtoolOk(['check', 'rules', file], `${env}/${stackName} ${r.metadata.name}`)).toContain(`SUCCESS: ${alerts.length} rules found`);
+      for (const a of alerts) {
+        expect([a.alert, ['critical', 'warning'].includes(a.labels?.severity)]).toEqual([a.alert, true]);
+        expect([a.alert, typeof a.annotations?.summary === 'string' && a.annotations.summary.length > 0]).toEqual([a.alert, true]);
+        expect([a.alert, typeof a.for === 'string']).toEqual([a.alert, true]);
+      }
+    }
   });
 });
