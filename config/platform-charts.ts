@@ -123,6 +123,22 @@ export interface LabelSelector {
   readonly matchLabels: Readonly<Record<string, string>>;
 }
 
+/** A Prometheus Operator `storage` spec: one PVC per replica from a template. */
+export interface StorageSpecValues {
+  readonly volumeClaimTemplate: {
+    readonly spec: {
+      readonly storageClassName: string;
+      readonly accessModes: readonly ['ReadWriteOnce'];
+      readonly resources: { readonly requests: { readonly storage: string } };
+    };
+  };
+}
+
+/** A PVC template on a StorageClass. */
+function claim(storageClassName: string, size: string): StorageSpecValues {
+  return { volumeClaimTemplate: { spec: { storageClassName, accessModes: ['ReadWriteOnce'], resources: { requests: { storage: size } } } } };
+}
+
 /** The kube-prometheus-stack chart values we set. */
 export interface KubePrometheusStackValues {
   readonly prometheus: {
@@ -140,12 +156,16 @@ export interface KubePrometheusStackValues {
       readonly probeSelectorNilUsesHelmValues: false;
       readonly probeSelector: LabelSelector;
       readonly probeNamespaceSelector: Readonly<Record<string, never>>;
+      /** Persistent TSDB (EKS: on the gp3 class). @default - emptyDir */
+      readonly storageSpec?: StorageSpecValues;
     };
   };
   readonly alertmanager: {
     readonly alertmanagerSpec: {
       readonly alertmanagerConfigSelector: LabelSelector;
       readonly alertmanagerConfigNamespaceSelector: Readonly<Record<string, never>>;
+      /** Persistent silences and notification log. @default - emptyDir */
+      readonly storage?: StorageSpecValues;
     };
   };
   readonly grafana: {
@@ -269,7 +289,7 @@ export const KUBE_PROMETHEUS_STACK: PlatformChartSpec<KubePrometheusStackValues>
   createNamespace: true,
   podSecurity: 'privileged',
   podSecurityReason: 'node-exporter reads the host: hostNetwork, hostPID and hostPath mounts',
-  syncWave: -8,
+  syncWave: -7,
   serverSideApply: true,
   profiles: ['dev', 'prod'],
   clusterResources: [CRD, CLUSTER_ROLE, CLUSTER_ROLE_BINDING, VALIDATING_WEBHOOK, MUTATING_WEBHOOK],
@@ -291,9 +311,17 @@ export const KUBE_PROMETHEUS_STACK: PlatformChartSpec<KubePrometheusStackValues>
           probeSelectorNilUsesHelmValues: false,
           probeSelector: release,
           probeNamespaceSelector: {},
+          // On EKS the gp3 class comes from the cluster configuration, synced before this chart.
+          ...(env.storage.gp3StorageClass ? { storageSpec: claim(env.storage.gp3StorageClass, '50Gi') } : {}),
         },
       },
-      alertmanager: { alertmanagerSpec: { alertmanagerConfigSelector: release, alertmanagerConfigNamespaceSelector: {} } },
+      alertmanager: {
+        alertmanagerSpec: {
+          alertmanagerConfigSelector: release,
+          alertmanagerConfigNamespaceSelector: {},
+          ...(env.storage.gp3StorageClass ? { storage: claim(env.storage.gp3StorageClass, '2Gi') } : {}),
+        },
+      },
       grafana: { sidecar: { dashboards: { enabled: true, label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' } } },
       kubeControllerManager: { enabled: false },
       kubeScheduler: { enabled: false },
@@ -318,7 +346,7 @@ export const METRICS_SERVER: PlatformChartSpec<MetricsServerValues> = {
   appVersion: 'v0.8.0',
   namespace: () => 'kube-system',
   createNamespace: false,
-  syncWave: -7,
+  syncWave: -6,
   serverSideApply: false,
   profiles: ['dev', 'prod'],
   clusterResources: [CLUSTER_ROLE, CLUSTER_ROLE_BINDING, API_SERVICE],
@@ -348,7 +376,7 @@ export const TRAEFIK: PlatformChartSpec<TraefikValues> = {
   createNamespace: true,
   podSecurity: 'baseline',
   podSecurityReason: 'upstream chart pods are not verified against restricted offline; they need no host access',
-  syncWave: -6,
+  syncWave: -5,
   serverSideApply: false,
   profiles: ['dev', 'prod'],
   clusterResources: [CRD, CLUSTER_ROLE, CLUSTER_ROLE_BINDING, INGRESS_CLASS],

@@ -61,7 +61,7 @@ const CORE_NAMESPACE: ClusterResourceKind = { group: '', kind: 'Namespace' };
  *   namespaces the environment's Applications use, and the cluster-scoped kinds they create;
  * - a root Application `<env>-root` syncing `<argocd>/<env>/` (every object below, itself included);
  * - one Application per platform chart (waves -10..-5), one for the cluster configuration
- *   (wave -4), one per stack (wave 0) with `values-<env>.yaml`.
+ *   (wave -8, after cert-manager and before charts that claim storage), one per stack (wave 0) with `values-<env>.yaml`.
  *
  * Every child Application is checked against the project before anything is written.
  */

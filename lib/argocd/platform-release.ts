@@ -84,8 +84,8 @@ export function platformReleaseProblems(r: PlatformRelease, where = `platform ch
   if (r.podSecurity !== undefined && !['restricted', 'baseline', 'privileged'].includes(r.podSecurity)) bad('podSecurity', r.podSecurity, "one of 'restricted', 'baseline', 'privileged'");
   if (r.podSecurity !== undefined && r.podSecurity !== 'restricted' && !r.podSecurityReason?.trim()) bad('podSecurityReason', r.podSecurityReason, `a written reason why the pods need '${r.podSecurity}' instead of 'restricted'`);
   if (r.podSecurity !== undefined && !r.createNamespace) bad('podSecurity', r.podSecurity, 'unset when createNamespace is false (the namespace is not ours to label)');
-  if (!(Number.isInteger(r.syncWave) && r.syncWave >= APP_WAVES.operatorsFirst && r.syncWave <= APP_WAVES.operatorsLast)) {
-    bad('syncWave', r.syncWave, `an integer from ${APP_WAVES.operatorsFirst} to ${APP_WAVES.operatorsLast} (platform operators sync before cluster configuration at ${APP_WAVES.clusterConfig} and the stacks at ${APP_WAVES.stacks})`);
+  if (!(Number.isInteger(r.syncWave) && r.syncWave >= APP_WAVES.operatorsFirst && r.syncWave <= APP_WAVES.operatorsLast && r.syncWave !== APP_WAVES.clusterConfig)) {
+    bad('syncWave', r.syncWave, `an integer from ${APP_WAVES.operatorsFirst} to ${APP_WAVES.operatorsLast} other than ${APP_WAVES.clusterConfig} (cluster configuration syncs at ${APP_WAVES.clusterConfig}: charts that need a ClusterIssuer or StorageClass go after it; the stacks follow at ${APP_WAVES.stacks})`);
   }
   if (typeof r.serverSideApply !== 'boolean') bad('serverSideApply', r.serverSideApply, 'true or false');
   if (typeof r.values !== 'object' || r.values === null || Array.isArray(r.values)) bad('values', r.values, 'an object of Helm values');

@@ -6,7 +6,8 @@ import { IConstruct } from 'constructs';
  * is healthy before starting the next one, so waves encode dependency order:
  *
  * - in the App of Apps (one Application per wave): CRDs and operators (-10..-5), cluster
- *   configuration such as ClusterIssuers (-4), stacks (0);
+ *   configuration such as ClusterIssuers and StorageClasses (-8, between the operators that
+ *   provide CRDs and those that claim storage), stacks (0);
  * - inside a stack's chart ({@link syncWaveForKind}): namespace, then identities and policies,
  *   then secret sources, then secrets and configuration, then services, then data stores, then
  *   the applications and their jobs.
@@ -21,8 +22,12 @@ export const APP_WAVES = {
   operatorsFirst: -10,
   /** Last wave of platform operators. */
   operatorsLast: -5,
-  /** Cluster configuration that needs the operators' CRDs (ClusterIssuers, StorageClasses). */
-  clusterConfig: -4,
+  /**
+   * Cluster configuration (ClusterIssuers, StorageClasses): right after cert-manager and
+   * external-secrets, so that charts which claim storage (kube-prometheus-stack) find their
+   * StorageClass. No platform chart may use this wave.
+   */
+  clusterConfig: -8,
   /** The stacks. */
   stacks: 0,
 } as const;

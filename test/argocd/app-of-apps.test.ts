@@ -37,12 +37,14 @@ describe('AppOfApps', () => {
     expect(objects.every((o) => o.metadata.namespace === 'argocd')).toBe(true);
   });
 
-  test('sync waves: project, then operators (-10..-5), then cluster configuration, then stacks', () => {
+  test('sync waves: project, then CRD operators, then cluster configuration, then operators that need it, then stacks', () => {
     const { objects } = render();
     const byName = Object.fromEntries(objects.map((o) => [o.metadata.name, wave(o)]));
     expect(byName).toEqual({ 'dev': APP_WAVES.project, 'dev-root': 0, 'dev-operator': -10, 'dev-ingress': -6, 'dev-platform': APP_WAVES.clusterConfig, 'dev-shop': APP_WAVES.stacks });
-    const order = objects.filter((o) => o.metadata.name !== 'dev-root').map(wave);
-    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(byName.dev).toBeLessThan(byName['dev-operator']);
+    expect(byName['dev-operator']).toBeLessThan(byName['dev-platform']);
+    expect(byName['dev-platform']).toBeLessThan(byName['dev-ingress']);
+    expect(byName['dev-ingress']).toBeLessThan(byName['dev-shop']);
   });
 
   test('the root syncs dist/argocd/<env> of this repository; each stack its chart with values-<env>.yaml', () => {

@@ -40,6 +40,8 @@ describe('pinned platform charts', () => {
   test('CRD providers come before their users: cert-manager and External Secrets before the stacks, Prometheus Operator before ServiceMonitors, Traefik CRDs before Middlewares', () => {
     expect(CERT_MANAGER.syncWave).toBeLessThan(EXTERNAL_SECRETS.syncWave);
     expect(EXTERNAL_SECRETS.syncWave).toBeLessThan(APP_WAVES.clusterConfig);
+    // the gp3 StorageClass (cluster configuration) exists before Prometheus claims it
+    expect(KUBE_PROMETHEUS_STACK.syncWave).toBeGreaterThan(APP_WAVES.clusterConfig);
     expect(KUBE_PROMETHEUS_STACK.syncWave).toBeLessThan(APP_WAVES.stacks);
     expect(TRAEFIK.syncWave).toBeLessThan(APP_WAVES.stacks);
   });
@@ -92,6 +94,20 @@ describe('pinned platform charts', () => {
       expect((r.values as any).grafana.sidecar.dashboards).toMatchObject({ label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' });
       expect(r.podSecurity).toBe('privileged');
     }
+  });
+
+  test('Prometheus and Alertmanager persist on the gp3 class on EKS; kind keeps them ephemeral', () => {
+    const values = (env: typeof dev) => release(env, 'kube-prometheus-stack').values as any;
+    const claimOf = (storage: any) => storage.volumeClaimTemplate.spec;
+    expect(claimOf(values(prod).prometheus.prometheusSpec.storageSpec)).toEqual({ storageClassName: prod.storage.gp3StorageClass, accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '50Gi' } } });
+    expect(claimOf(values(prod).alertmanager.alertmanagerSpec.storage).storageClassName).toBe(prod.storage.gp3StorageClass);
+    expect(values(dev).prometheus.prometheusSpec.storageSpec).toBeUndefined();
+    expect(values(dev).alertmanager.alertmanagerSpec.storage).toBeUndefined();
+  });
+
+  test('a platform chart may not take the cluster configuration wave', () => {
+    expect(() => platformReleasesFor(prod, [{ ...KUBE_PROMETHEUS_STACK, syncWave: APP_WAVES.clusterConfig }] as any))
+      .toThrow(`syncWave: got ${APP_WAVES.clusterConfig}; expected an integer from -10 to -5 other than ${APP_WAVES.clusterConfig}`);
   });
 
   test('cert-manager installs and keeps its CRDs; HA only on EKS', () => {
