@@ -32,7 +32,7 @@ export function standardExternals(env: EnvironmentConfig): Record<string, Extern
 export function secretsProvider(env: EnvironmentConfig, aws: AwsConfig | undefined): SecretsProvider {
   if (env.secrets.provider === 'generated') return { kind: 'generated' };
   if (!aws || !env.secrets.awsRegion) throw new Error('secrets.provider aws-secrets-manager needs secrets.awsRegion and the stack\'s aws settings');
-  return { kind: 'aws-secrets-manager', region: env.secrets.awsRegion, roleArn: aws.secretsRoleArn, keyPrefix: aws.secretsKeyPrefix };
+  return { kind: 'aws-secrets-manager', region: env.secrets.awsRegion, roleArn: aws.secretsRoleArn, keyPrefix: aws.secretsKeyPrefix, storeScope: env.secrets.storeScope };
 }
 
 /** What every stack chart starts with. */

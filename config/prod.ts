@@ -18,7 +18,8 @@ export const prod: EnvironmentConfig = {
     // Webhook URLs: <stack prefix>/alertmanager-receivers in AWS Secrets Manager (WARNING_/CRITICAL_SLACK_WEBHOOK_URL).
     alerting: { warning: { slack: { channel: '#backend-alerts' } }, critical: { slack: { channel: '#backend-oncall' } } },
   },
-  secrets: { provider: 'aws-secrets-manager', awsRegion: 'eu-west-1' },
+  // One ClusterSecretStore per stack, usable only from its namespace, reading with the stack's IRSA role.
+  secrets: { provider: 'aws-secrets-manager', awsRegion: 'eu-west-1', storeScope: 'cluster' },
   // Argo CD syncs dist/argocd/prod from here: set repoUrl to your clone of this repository.
   gitops: { repoUrl: 'https://github.com/backends-on-k8s/backends-on-k8s.git', targetRevision: 'main' },
   spreadAcrossZones: true,

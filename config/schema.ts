@@ -248,6 +248,11 @@ export const environmentSchema = s.object({
   secrets: s.object({
     provider: s.enum(['generated', 'aws-secrets-manager']),
     awsRegion: s.awsRegion().optional(),
+    /**
+     * aws-secrets-manager: a SecretStore per stack namespace, or a ClusterSecretStore per stack
+     * (usable only from that namespace, same IRSA role). @default 'namespace'
+     */
+    storeScope: s.enum(['namespace', 'cluster']).optional(),
   }),
   /** Spread replicas across availability zones. */
   spreadAcrossZones: s.boolean(),
@@ -343,6 +348,9 @@ function environmentRules(env: Infer<typeof environmentSchema>, path: string): S
   issues.push(...pagodirectoRules(p, at));
   if (env.profile === 'prod' && env.secrets.provider !== 'aws-secrets-manager') {
     issues.push({ path: at('secrets.provider'), value: env.secrets.provider, expected: "'aws-secrets-manager' in a prod profile (generated secrets are for dev)" });
+  }
+  if (env.secrets.storeScope !== undefined && env.secrets.provider !== 'aws-secrets-manager') {
+    issues.push({ path: at('secrets.storeScope'), value: env.secrets.storeScope, expected: "unset unless secrets.provider is 'aws-secrets-manager'" });
   }
   if (env.secrets.provider === 'aws-secrets-manager' && !env.secrets.awsRegion) {
     issues.push({ path: at('secrets.awsRegion'), value: undefined, expected: 'an AWS region when secrets.provider is aws-secrets-manager' });

@@ -1,3 +1,4 @@
+import { Chart, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import {
@@ -7,6 +8,8 @@ import {
   ExternalSecretSpecSecretStoreRefKind,
   ExternalSecretSpecTargetCreationPolicy,
   ExternalSecretSpecTargetDeletionPolicy,
+  ClusterSecretStore,
+  ClusterSecretStoreSpecProviderAwsService,
   SecretStore,
   SecretStoreSpecProviderAwsService,
 } from '../imports/external-secrets.io';
@@ -17,7 +20,7 @@ import { SecretKeyRef } from './container';
 export type SecretsProvider =
   /** Random values generated once inside the cluster (External Secrets `Password` generator), never rotated by a re-sync. */
   | { readonly kind: 'generated' }
-  /** AWS Secrets Manager through a namespaced SecretStore authenticated with IRSA. */
+  /** AWS Secrets Manager through a SecretStore (or a namespace-bound ClusterSecretStore) authenticated with IRSA. */
   | {
     readonly kind: 'aws-secrets-manager';
     readonly region: string;
@@ -27,6 +30,15 @@ export type SecretsProvider =
     readonly keyPrefix: string;
     /** How often values are re-read. @default '1h' */
     readonly refreshInterval?: string;
+    /**
+     * Where the store lives. `namespace`: a SecretStore in the stack's namespace. `cluster`: a
+     * ClusterSecretStore `<namespace>-aws-secrets-manager` that only this namespace may use
+     * (conditions) and that authenticates as this namespace's IRSA service account: the same
+     * least privilege, but the store itself is cluster-scoped, so namespace admins cannot
+     * repoint it at another role or prefix.
+     * @default 'namespace'
+     */
+    readonly storeScope?: 'namespace' | 'cluster';
   };
 
 export interface SecretsBackendProps {
@@ -58,6 +70,8 @@ export class SecretsBackend extends Construct {
   private readonly namespace: string;
   private readonly labels: Readonly<Record<string, string>>;
   private readonly names = new Set<string>();
+  /** The store ExternalSecrets read from (aws-secrets-manager provider). */
+  private readonly storeRef?: { readonly name: string; readonly kind: ExternalSecretSpecSecretStoreRefKind };
 
   constructor(scope: Construct, id: string, props: SecretsBackendProps) {
     super(scope, id);
@@ -72,26 +86,45 @@ export class SecretsBackend extends Construct {
         metadata: { name: 'external-secrets-reader', namespace: this.namespace, labels: { ...this.labels }, annotations: { 'eks.amazonaws.com/role-arn': p.roleArn } },
         automountServiceAccountToken: false,
       });
-      new SecretStore(this, 'store', {
-        metadata: { name: STORE_NAME, namespace: this.namespace, labels: { ...this.labels } },
-        spec: {
-          provider: {
-            aws: {
-              service: SecretStoreSpecProviderAwsService.SECRETS_MANAGER,
-              region: p.region,
-              auth: { jwt: { serviceAccountRef: { name: sa.name } } },
+      if (p.storeScope !== undefined && !['namespace', 'cluster'].includes(p.storeScope)) {
+        throw new Error(`SecretsBackend.provider.storeScope: got '${p.storeScope}'; expected 'namespace' or 'cluster'`);
+      }
+      if (p.storeScope === 'cluster') {
+        const name = `${this.namespace}-${STORE_NAME}`;
+        const store = new ClusterSecretStore(this, 'store', {
+          metadata: { name, labels: { ...this.labels } },
+          spec: {
+            conditions: [{ namespaces: [this.namespace] }],
+            provider: {
+              aws: {
+                service: ClusterSecretStoreSpecProviderAwsService.SECRETS_MANAGER,
+                region: p.region,
+                auth: { jwt: { serviceAccountRef: { name: sa.name, namespace: this.namespace } } },
+              },
             },
           },
-        },
-      });
+        });
+        // Cluster-scoped: drop the namespace a namespaced Chart puts on every object.
+        if (Chart.of(this).namespace) store.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+        this.storeRef = { name, kind: ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE };
+      } else {
+        new SecretStore(this, 'store', {
+          metadata: { name: STORE_NAME, namespace: this.namespace, labels: { ...this.labels } },
+          spec: {
+            provider: {
+              aws: {
+                service: SecretStoreSpecProviderAwsService.SECRETS_MANAGER,
+                region: p.region,
+                auth: { jwt: { serviceAccountRef: { name: sa.name } } },
+              },
+            },
+          },
+        });
+        this.storeRef = { name: STORE_NAME, kind: ExternalSecretSpecSecretStoreRefKind.SECRET_STORE };
+      }
     }
   }
 
-  /**
-   * Declares a Secret with the given keys and returns references to them.
-   * @param name the Kubernetes Secret name
-   * @param keys keys of the Secret (environment-variable style)
-   */
   public secret(name: string, keys: readonly string[]): Record<string, SecretKeyRef> {
     if (this.names.has(name)) throw new Error(`SecretsBackend: secret '${name}' is declared twice; expected unique names`);
     if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) throw new Error(`SecretsBackend: secret name '${name}'; expected a DNS-1123 label`);
@@ -126,7 +159,7 @@ export class SecretsBackend extends Construct {
         metadata: { ...metadata, annotations: { 'argocd.argoproj.io/sync-options': 'Prune=false' } },
         spec: {
           refreshInterval: p.refreshInterval ?? '1h',
-          secretStoreRef: { name: STORE_NAME, kind: ExternalSecretSpecSecretStoreRefKind.SECRET_STORE },
+          secretStoreRef: { ...this.storeRef! },
           target: {
             name,
             creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,

@@ -15,7 +15,8 @@ export function collectAppFacts(app: App, env: string): AppFacts {
   const resources: Record<string, { path: string }> = {};
   const graphs: Record<string, DeclaredGraph> = {};
   for (const c of app.node.findAll()) {
-    if (c instanceof ApiObject) resources[objectKey(env, { kind: c.kind, metadata: { namespace: c.metadata.namespace, name: c.name } })] = { path: c.node.path };
+    // the key comes from the rendered object: JSON patches may change it (e.g. a cluster-scoped kind drops the chart's namespace)
+    if (c instanceof ApiObject) resources[objectKey(env, c.toJson())] = { path: c.node.path };
     if (c instanceof ServiceGraph) graphs[c.namespace] = c.toDeclaration();
   }
   return { resources, graphs };

@@ -179,7 +179,8 @@ describe('dev vs prod', () => {
     expect(devEs.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
     expect(find(dev, 'Password', 'postgres-credentials').spec.secretKeys).toEqual(['POSTGRES_PASSWORD', 'APP_PASSWORD', 'ANALYTICS_PASSWORD', 'EXPORTER_PASSWORD']);
     const prodEs = find(prod, 'ExternalSecret', 'postgres-credentials');
-    expect(prodEs.spec.secretStoreRef).toEqual({ name: 'aws-secrets-manager', kind: 'SecretStore' });
+    expect(prodEs.spec.secretStoreRef).toEqual({ name: 'wondernest-aws-secrets-manager', kind: 'ClusterSecretStore' });
+    expect(find(prod, 'ClusterSecretStore', 'wondernest-aws-secrets-manager').spec.conditions).toEqual([{ namespaces: ['wondernest'] }]);
     expect(prodEs.spec.data[0].remoteRef).toEqual({ key: 'prod/wondernest/postgres-credentials', property: 'POSTGRES_PASSWORD' });
     expect(find(prod, 'ServiceAccount', 'external-secrets-reader').metadata.annotations['eks.amazonaws.com/role-arn']).toMatch(/^arn:aws:iam::/);
     expect(prod.some((o) => o.kind === 'Password')).toBe(false);
