@@ -549,6 +549,23 @@ function renderRowLevelSecuritySql(spec: PostgresInitSpec, owner: PostgresRoleSp
   const setting = quoteLiteral(rls.tenantSetting);
   const col = quoteLiteral(column);
   const cast = type === 'text' ? '' : `::${type}`;
+  /** WHERE clause: tables and partitioned tables of the tenant schemas that have the tenant column. */
+  const tenantTables = [
+    `    WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY (${schemaArray})`,
+    `      AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = ${col} AND a.attnum > 0 AND NOT a.attisdropped)`,
+  ];
+  /** A plpgsql body that puts every table the query returns under the isolation policy. */
+  const isolateEach = (query: readonly string[]): string[] => [
+    'DECLARE',
+    '  rel regclass;',
+    'BEGIN',
+    '  FOR rel IN',
+    ...query,
+    '  LOOP',
+    '    PERFORM public.enable_tenant_isolation(rel);',
+    '  END LOOP;',
+    'END',
+  ];
   return [
     '',
     `-- Row-level security: rows of tables with column ${column} in ${schemas.join(', ')} are visible only to the tenant in ${rls.tenantSetting}.`,
@@ -589,37 +606,20 @@ function renderRowLevelSecuritySql(spec: PostgresInitSpec, owner: PostgresRoleSp
     'CREATE OR REPLACE FUNCTION public.tenant_isolation_on_ddl() RETURNS event_trigger',
     '  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp',
     'AS $fn$',
-    'DECLARE',
-    '  rel regclass;',
-    'BEGIN',
-    '  FOR rel IN',
-    '    SELECT DISTINCT c.oid::regclass FROM pg_event_trigger_ddl_commands() d',
-    "      JOIN pg_class c ON d.classid = 'pg_class'::regclass AND c.oid = d.objid",
-    '      JOIN pg_namespace n ON n.oid = c.relnamespace',
-    `    WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY (${schemaArray})`,
-    `      AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = ${col} AND a.attnum > 0 AND NOT a.attisdropped)`,
-    "      AND NOT (c.relrowsecurity AND c.relforcerowsecurity AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'tenant_isolation'))",
-    '  LOOP',
-    '    PERFORM public.enable_tenant_isolation(rel);',
-    '  END LOOP;',
-    'END',
+    ...isolateEach([
+      '    SELECT DISTINCT c.oid::regclass FROM pg_event_trigger_ddl_commands() d',
+      "      JOIN pg_class c ON d.classid = 'pg_class'::regclass AND c.oid = d.objid",
+      '      JOIN pg_namespace n ON n.oid = c.relnamespace',
+      ...tenantTables,
+      "      AND NOT (c.relrowsecurity AND c.relforcerowsecurity AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'tenant_isolation'))",
+    ]),
     '$fn$;',
     'REVOKE ALL ON FUNCTION public.tenant_isolation_on_ddl() FROM PUBLIC;',
     'DROP EVENT TRIGGER IF EXISTS tenant_isolation;',
     "CREATE EVENT TRIGGER tenant_isolation ON ddl_command_end WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'ALTER TABLE')",
     '  EXECUTE FUNCTION public.tenant_isolation_on_ddl();',
     'DO $rls$',
-    'DECLARE',
-    '  rel regclass;',
-    'BEGIN',
-    '  FOR rel IN',
-    '    SELECT c.oid::regclass FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace',
-    `    WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY (${schemaArray})`,
-    `      AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = ${col} AND a.attnum > 0 AND NOT a.attisdropped)`,
-    '  LOOP',
-    '    PERFORM public.enable_tenant_isolation(rel);',
-    '  END LOOP;',
-    'END',
+    ...isolateEach(['    SELECT c.oid::regclass FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace', ...tenantTables]),
     '$rls$;',
   ];
 }
