@@ -7,6 +7,7 @@ import { ResourceSpec, SecretKeyRef } from '../lib/container';
 import { BackupTarget, DatabaseBackup, DatabaseBackupProps } from '../lib/database-backup';
 import { LocalStack, LocalStackProps } from '../lib/localstack';
 import { PostgresDatabase, PostgresDatabaseProps, PostgresRole } from '../lib/postgres-database';
+import { RedisCache } from '../lib/redis-cache';
 import { SecretsBackend, SecretsProvider } from '../lib/secrets-backend';
 import { ExternalPeer, GraphComponent, ServiceGraph } from '../lib/service-graph';
 import { alertReceiverSchema, awsStackSchema, postgresSchema } from '../config/schema';
@@ -148,6 +149,41 @@ export function postgresBackup(scope: Construct, postgres: PostgresDatabase, pro
     uploaderImage: props.backups.uploaderImage,
     resources: props.backups.resources,
     ...(props.restoreMode ? { restoreMode: props.restoreMode } : {}),
+  });
+}
+
+/**
+ * Redis backup (RDB snapshot) from the cache, with a restore onto the StatefulSet's PVC (scale
+ * redis to 0, run the Job, scale back; the Job refuses while Redis answers).
+ */
+export function redisBackup(scope: Construct, redis: RedisCache, props: {
+  readonly namespace: string;
+  readonly partOf: string;
+  /** The cache's image (redis-cli dumps, redis-check-rdb verifies, redis-server rebuilds the AOF). */
+  readonly image: string;
+  readonly schedule: string;
+  /** The stack's `backups` config: retention, uploader image, resources. */
+  readonly backups: { readonly retentionDays: number; readonly uploaderImage: string; readonly resources: ResourceSpec };
+  readonly target: BackupTarget;
+}): DatabaseBackup {
+  return new DatabaseBackup(scope, 'redis-backup', {
+    namespace: props.namespace,
+    partOf: props.partOf,
+    name: 'redis-backup',
+    helmPrefix: 'backups.redis',
+    engine: 'redis',
+    restoreData: { claimName: redis.dataClaimName, statefulSet: redis.name },
+    source: {
+      image: props.image,
+      runAsUser: 999,
+      env: { REDIS_HOST: redis.host, REDIS_PORT: String(redis.port) },
+      secretEnv: { REDISCLI_AUTH: redis.password },
+    },
+    schedule: props.schedule,
+    retentionDays: props.backups.retentionDays,
+    target: props.target,
+    uploaderImage: props.backups.uploaderImage,
+    resources: props.backups.resources,
   });
 }
 

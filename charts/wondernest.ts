@@ -2,13 +2,12 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config';
 import { stackLabels } from '../lib/labels';
-import { DatabaseBackup } from '../lib/database-backup';
 import { httpServicePanels, httpServiceRules, postgresPanels, postgresRules, redisPanels, redisRules } from '../lib/monitoring';
 import { RedisCache } from '../lib/redis-cache';
 import { ServiceGraph } from '../lib/service-graph';
 import { TlsIngress } from '../lib/tls-ingress';
 import { WebService } from '../lib/web-service';
-import { BackupTargets, backupJobs, devLocalStack, postgresBackup, postgresFromConfig, stackFoundation, stackMonitoring, wireBackupJobs } from './stack-wiring';
+import { BackupTargets, backupJobs, devLocalStack, postgresBackup, postgresFromConfig, redisBackup, stackFoundation, stackMonitoring, wireBackupJobs } from './stack-wiring';
 
 export interface WonderNestChartProps {
   readonly env: EnvironmentConfig;
@@ -165,31 +164,15 @@ export class WonderNestChart extends Chart {
       backups: cfg.backups,
       target: targets.for('postgres'),
     });
-    const redisBackup = new DatabaseBackup(this, 'redis-backup', {
+    const redisJobs = redisBackup(this, redis, {
       namespace: ns,
       partOf,
-      name: 'redis-backup',
-      helmPrefix: 'backups.redis',
-      engine: 'redis',
-      // Restore onto the StatefulSet's PVC: scale redis to 0, run the Job, scale back (README).
-      restoreData: { claimName: redis.dataClaimName, statefulSet: redis.name },
-      source: {
-        image: cfg.redis.image,
-        runAsUser: 999,
-        env: { REDIS_HOST: redis.host, REDIS_PORT: String(redis.port) },
-        secretEnv: { REDISCLI_AUTH: redisSecret.REDIS_PASSWORD },
-      },
+      image: cfg.redis.image,
       schedule: cfg.backups.redisSchedule,
-      retentionDays: cfg.backups.retentionDays,
+      backups: cfg.backups,
       target: targets.for('redis'),
-      uploaderImage: cfg.backups.uploaderImage,
-      resources: cfg.backups.resources,
     });
-    wireBackupJobs(graph, [
-      { component: pgBackup.component, store: postgres, port: 'postgres' },
-      ...backupJobs(redisBackup, redis, 'redis'),
-      ...(pgBackup.restoreComponent ? [{ component: pgBackup.restoreComponent, store: postgres, port: 'postgres' }] : []),
-    ], localstackHost);
+    wireBackupJobs(graph, [...backupJobs(pgBackup, postgres, 'postgres'), ...backupJobs(redisJobs, redis, 'redis')], localstackHost);
 
     // --- monitoring ----------------------------------------------------------------------
     stackMonitoring(this, {
