@@ -4,10 +4,10 @@ import { App, Chart, YamlOutputType } from 'cdk8s';
 import { loadEnvironments } from './config';
 import { STACKS } from './charts';
 import { PlatformChart } from './charts/platform';
-import { writeHelmChart } from './lib/helm';
+import { writeHelmChart } from './lib/output/helm';
 import { collectAppFacts } from './lib/checks/facts';
 import { CONSTRUCT_METADATA_FILE, ConstructMetadata, EnvironmentFacts } from './lib/checks';
-import { synthesizeArgoCd } from './lib/argocd';
+import { synthesizeArgoCd } from './lib/output/argocd';
 import { platformReleasesFor } from './config/platform-charts';
 
 /** Options of {@link synthesizeAll}. */

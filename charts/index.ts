@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { applyDataProtection, applySyncWaves } from '../lib/argocd';
+import { applyDataProtection, applySyncWaves } from '../lib/output/argocd';
 import { EnvironmentConfig } from '../config';
 import { PagoDirectoChart } from './pagodirecto';
 import { WonderNestChart } from './wondernest';

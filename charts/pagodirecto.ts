@@ -1,12 +1,12 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config';
-import { stackLabels } from '../lib/labels';
-import { jvmHttpPanels, jvmHttpRules, postgresPanels, postgresRules } from '../lib/monitoring';
-import { ServiceGraph } from '../lib/service-graph';
-import { SPRING_BOOT_PATHS, SPRING_BOOT_SECRET_ENV, springBootEnv } from '../lib/spring-boot';
-import { TlsIngress } from '../lib/tls-ingress';
-import { WebService } from '../lib/web-service';
+import { stackLabels } from '../lib/core/labels';
+import { jvmHttpPanels, jvmHttpRules, postgresPanels, postgresRules } from '../lib/constructs/monitoring';
+import { ServiceGraph } from '../lib/constructs/network/service-graph';
+import { SPRING_BOOT_PATHS, SPRING_BOOT_SECRET_ENV, springBootEnv } from '../lib/constructs/workloads/spring-boot';
+import { TlsIngress } from '../lib/constructs/network/tls-ingress';
+import { WebService } from '../lib/constructs/workloads/web-service';
 import { BackupTargets, backupJobs, devLocalStack, postgresBackup, postgresFromConfig, stackFoundation, stackMonitoring, wireBackupJobs } from './stack-wiring';
 
 export interface PagoDirectoChartProps {

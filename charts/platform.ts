@@ -2,9 +2,9 @@ import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config';
-import { AcmeIssuer, LocalCaIssuer } from '../lib/cluster-issuers';
-import { stackLabels } from '../lib/labels';
-import { applySyncWaves } from '../lib/argocd';
+import { AcmeIssuer, LocalCaIssuer } from '../lib/constructs/platform/cluster-issuers';
+import { stackLabels } from '../lib/core/labels';
+import { applySyncWaves } from '../lib/output/argocd';
 
 /**
  * Cluster-scoped objects every stack relies on: the TLS ClusterIssuer and, on EKS,

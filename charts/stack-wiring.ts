@@ -2,16 +2,16 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config';
 import { Infer } from '../lib/config-schema';
-import { AppNamespace } from '../lib/app-namespace';
-import { ResourceSpec, SecretKeyRef } from '../lib/container';
-import { BackupTarget, DatabaseBackup, DatabaseBackupProps } from '../lib/database-backup';
-import { LocalStack, LocalStackProps } from '../lib/localstack';
-import { PostgresDatabase, PostgresDatabaseProps, PostgresRole } from '../lib/postgres-database';
-import { RedisCache } from '../lib/redis-cache';
-import { SecretsBackend, SecretsProvider } from '../lib/secrets-backend';
-import { ExternalPeer, GraphComponent, ServiceGraph } from '../lib/service-graph';
+import { AppNamespace } from '../lib/constructs/platform/app-namespace';
+import { ResourceSpec, SecretKeyRef } from '../lib/constructs/workloads/container';
+import { BackupTarget, DatabaseBackup, DatabaseBackupProps } from '../lib/constructs/backup/database-backup';
+import { LocalStack, LocalStackProps } from '../lib/constructs/data/localstack';
+import { PostgresDatabase, PostgresDatabaseProps, PostgresRole } from '../lib/constructs/data/postgres-database';
+import { RedisCache } from '../lib/constructs/data/redis-cache';
+import { SecretsBackend, SecretsProvider } from '../lib/constructs/platform/secrets-backend';
+import { ExternalPeer, GraphComponent, ServiceGraph } from '../lib/constructs/network/service-graph';
 import { alertReceiverSchema, awsStackSchema, postgresSchema } from '../config/schema';
-import { AlertReceiver, AlertRouting, AlertRule, AlertRuleGroup, backupPanels, backupRules, DashboardPanel, GrafanaDashboard, SecretKey } from '../lib/monitoring';
+import { AlertReceiver, AlertRouting, AlertRule, AlertRuleGroup, backupPanels, backupRules, DashboardPanel, GrafanaDashboard, SecretKey } from '../lib/constructs/monitoring';
 
 /**
  * Environment-to-library wiring shared by every stack chart: the namespace, service graph and

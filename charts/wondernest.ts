@@ -1,12 +1,12 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../config';
-import { stackLabels } from '../lib/labels';
-import { httpServicePanels, httpServiceRules, postgresPanels, postgresRules, redisPanels, redisRules } from '../lib/monitoring';
-import { RedisCache } from '../lib/redis-cache';
-import { ServiceGraph } from '../lib/service-graph';
-import { TlsIngress } from '../lib/tls-ingress';
-import { WebService } from '../lib/web-service';
+import { stackLabels } from '../lib/core/labels';
+import { httpServicePanels, httpServiceRules, postgresPanels, postgresRules, redisPanels, redisRules } from '../lib/constructs/monitoring';
+import { RedisCache } from '../lib/constructs/data/redis-cache';
+import { ServiceGraph } from '../lib/constructs/network/service-graph';
+import { TlsIngress } from '../lib/constructs/network/tls-ingress';
+import { WebService } from '../lib/constructs/workloads/web-service';
 import { BackupTargets, backupJobs, devLocalStack, postgresBackup, postgresFromConfig, redisBackup, stackFoundation, stackMonitoring, wireBackupJobs } from './stack-wiring';
 
 export interface WonderNestChartProps {

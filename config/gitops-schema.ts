@@ -1,5 +1,5 @@
 import { s, Schema, SchemaIssue } from '../lib/config-schema';
-import { GIT_REPO_URL_EXPECTED, GIT_REVISION_EXPECTED, isGitRepoUrl, isGitRevision } from '../lib/argocd/gitops-config';
+import { GIT_REPO_URL_EXPECTED, GIT_REVISION_EXPECTED, isGitRepoUrl, isGitRevision } from '../lib/output/argocd/gitops-config';
 
 /** A string schema backed by a predicate (config-schema's own predicate class is private). */
 class GitStringSchema extends Schema<string> {

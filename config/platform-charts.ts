@@ -19,7 +19,7 @@ import {
   PlatformPodSecurity,
   PlatformRelease,
   validatePlatformReleases,
-} from '../lib/argocd';
+} from '../lib/output/argocd';
 import { EnvironmentConfig } from './schema';
 
 /** Environment profile a chart is installed in. */

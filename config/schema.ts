@@ -1,6 +1,6 @@
 import { gitopsSchema } from './gitops-schema';
 import { memoryBytes, s, SchemaIssue, Infer } from '../lib/config-schema';
-import { POSTGRES_TENANT_TYPES } from '../lib/postgres-config';
+import { POSTGRES_TENANT_TYPES } from '../lib/constructs/data/postgres-config';
 
 /**
  * The shape of an environment's configuration. `config/<env>.ts` files are the one

@@ -2,7 +2,7 @@ import { spawnSync, SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { postgresRecreateRestoreScript, postgresSafetyDumpScript, s3KeySelectionFunctions } from '../lib/backup-scripts';
+import { postgresRecreateRestoreScript, postgresSafetyDumpScript, s3KeySelectionFunctions } from '../lib/constructs/backup/backup-scripts';
 
 const SCRIPTS = { postgresSafetyDumpScript, postgresRecreateRestoreScript };
 let tmp: string;

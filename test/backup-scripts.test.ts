@@ -13,7 +13,7 @@ import {
   s3DownloadScript,
   s3KeySelectionFunctions,
   s3UploadScript,
-} from '../lib/backup-scripts';
+} from '../lib/constructs/backup/backup-scripts';
 
 const BASH_SCRIPTS = { postgresDumpScript, postgresRestoreScript, s3UploadScript, s3DownloadScript };
 const SH_SCRIPTS = { redisDumpScript, redisRestoreScript };

@@ -8,7 +8,7 @@ import {
   renderPgHba,
   renderPostgresqlConf,
   validateCidr,
-} from '../lib/postgres-config';
+} from '../lib/constructs/data/postgres-config';
 
 const confLines = (text: string) => text.split('\n').filter((l) => l && !l.startsWith('#'));
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { REDIS_MAXMEMORY_POLICIES, redisStartScript, renderRedisConf } from '../lib/redis-config';
+import { REDIS_MAXMEMORY_POLICIES, redisStartScript, renderRedisConf } from '../lib/constructs/data/redis-config';
 
 /** Directive -> arguments, for the non-comment lines. */
 function directives(conf: string): Map<string, string> {

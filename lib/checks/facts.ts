@@ -1,5 +1,5 @@
 import { ApiObject, App } from 'cdk8s';
-import { ServiceGraph } from '../service-graph';
+import { ServiceGraph } from '../constructs/network/service-graph';
 import { DeclaredGraph, objectKey } from './types';
 
 /** What a synthesized App knows that its YAML does not: construct paths and declared graphs. */

@@ -5,7 +5,7 @@
  * so it is tested without Docker.
  */
 import { parseManifestFile } from '../checks/load';
-import { RenderedObject } from '../argocd';
+import { RenderedObject } from '../output/argocd';
 import { ManifestFile } from './manifest-plan';
 
 export * from './command-runner';

@@ -1,4 +1,4 @@
-import { PlatformRelease } from '../argocd';
+import { PlatformRelease } from '../output/argocd';
 import { CommandResult, CommandRunner, DeliveryError, formatCommand, RunOptions } from './command-runner';
 import { findLocalCa, IngressUrl, ingressUrls, LocalCa, trustCaInstructions } from './local-access';
 import { ApplyBatch, ManifestFile, planManifestBatches, WaitStep } from './manifest-plan';

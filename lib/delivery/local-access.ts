@@ -1,4 +1,4 @@
-import { RenderedObject } from '../argocd';
+import { RenderedObject } from '../output/argocd';
 
 /** A host served by the ingress controller. */
 export interface IngressUrl {

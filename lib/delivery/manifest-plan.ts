@@ -1,4 +1,4 @@
-import { groupOf, isClusterScoped, RenderedObject, SYNC_WAVE_ANNOTATION, syncWaveForKind } from '../argocd';
+import { groupOf, isClusterScoped, RenderedObject, SYNC_WAVE_ANNOTATION, syncWaveForKind } from '../output/argocd';
 
 /** One manifest file of an environment, parsed. */
 export interface ManifestFile {

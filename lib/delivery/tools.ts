@@ -1,4 +1,4 @@
-import { isExecutable } from '../helm/helm-binary';
+import { isExecutable } from '../output/helm/helm-binary';
 import * as path from 'path';
 import { CommandRunner, DeliveryError } from './command-runner';
 

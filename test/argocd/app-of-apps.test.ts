@@ -1,5 +1,5 @@
 import { Testing } from 'cdk8s';
-import { AppOfApps, AppOfAppsProps, APP_WAVES } from '../../lib/argocd';
+import { AppOfApps, AppOfAppsProps, APP_WAVES } from '../../lib/output/argocd';
 import { SchemaCheck } from '../../lib/checks/schema-check';
 import { BestPracticesCheck } from '../../lib/checks/best-practices-check';
 import { GITOPS, platformReleases, shopObjects } from './fixtures';

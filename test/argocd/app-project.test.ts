@@ -1,5 +1,5 @@
 import { Testing } from 'cdk8s';
-import { GitOpsProject, GitOpsProjectProps } from '../../lib/argocd';
+import { GitOpsProject, GitOpsProjectProps } from '../../lib/output/argocd';
 import { GITOPS } from './fixtures';
 
 const props = (over: Partial<GitOpsProjectProps> = {}): GitOpsProjectProps => ({

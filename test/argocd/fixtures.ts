@@ -1,7 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { PlatformRelease } from '../../lib/argocd';
+import { PlatformRelease } from '../../lib/output/argocd';
 
 export const GITOPS = { repoUrl: 'https://git.example.com/platform/backends.git', targetRevision: 'main' } as const;
 

@@ -1,5 +1,5 @@
 import { Testing } from 'cdk8s';
-import { GitOpsApplication, GitOpsApplicationProps, hpaManagedWorkloads } from '../../lib/argocd';
+import { GitOpsApplication, GitOpsApplicationProps, hpaManagedWorkloads } from '../../lib/output/argocd';
 import { GITOPS, shopObjects } from './fixtures';
 
 const gitHelm = { type: 'git-helm' as const, repoUrl: GITOPS.repoUrl, targetRevision: 'main', path: 'dist/helm/shop', valueFiles: ['values-dev.yaml'] };

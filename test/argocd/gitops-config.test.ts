@@ -1,5 +1,5 @@
 import { gitopsSchema } from '../../config/gitops-schema';
-import { isGitRepoUrl, isGitRevision, resolveGitOpsConfig } from '../../lib/argocd';
+import { isGitRepoUrl, isGitRevision, resolveGitOpsConfig } from '../../lib/output/argocd';
 import { validate } from '../../lib/config-schema';
 
 describe('Git repository URLs', () => {

@@ -3,7 +3,7 @@ import {
   ARGOCD_INSTALL, CERT_MANAGER, EXTERNAL_SECRETS, KIND_INGRESS, KUBE_PROMETHEUS_STACK, METRICS_SERVER, PLATFORM_CHARTS,
   platformReleasesFor, TRAEFIK, validatePlatformCharts,
 } from '../../config/platform-charts';
-import { APP_WAVES } from '../../lib/argocd';
+import { APP_WAVES } from '../../lib/output/argocd';
 
 const dev = ENVIRONMENTS.dev;
 const prod = ENVIRONMENTS.prod;

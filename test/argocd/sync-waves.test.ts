@@ -10,7 +10,7 @@ import {
   SYNC_OPTIONS_ANNOTATION,
   SYNC_WAVE_ANNOTATION,
   syncWaveForKind,
-} from '../../lib/argocd';
+} from '../../lib/output/argocd';
 import { ExternalSecret } from '../../imports/external-secrets.io';
 import { ShopChart } from './fixtures';
 

@@ -5,7 +5,7 @@ import { loadEnvironments } from '../../config';
 import { platformReleasesFor } from '../../config/platform-charts';
 import { STACKS } from '../../charts';
 import { PlatformChart } from '../../charts/platform';
-import { hpaManagedWorkloads, namespacesOf, renderObjects, synthesizeArgoCd } from '../../lib/argocd';
+import { hpaManagedWorkloads, namespacesOf, renderObjects, synthesizeArgoCd } from '../../lib/output/argocd';
 import { loadManifests, runChecks } from '../../lib/checks';
 import { BestPracticesCheck } from '../../lib/checks/best-practices-check';
 import { SchemaCheck } from '../../lib/checks/schema-check';

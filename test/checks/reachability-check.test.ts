@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import { analyzeReachability, formatMatrix } from '../../lib/checks';
-import { ServiceGraph } from '../../lib/service-graph';
+import { ServiceGraph } from '../../lib/constructs/network/service-graph';
 import { goodDeployment, manifests, mutate, namespace, rulesOf } from './helpers';
 
 /** A small stack: ingress -> web -> db, web -> internet:443, Prometheus -> web metrics, plus its NetworkPolicies. */

@@ -1,6 +1,6 @@
 import { ENVIRONMENTS } from '../../config';
 import { platformReleasesFor } from '../../config/platform-charts';
-import { PlatformRelease } from '../../lib/argocd';
+import { PlatformRelease } from '../../lib/output/argocd';
 import { DeliveryError, kindDown, KindUpDeps, KindUpOptions, kindUp, ManifestFile } from '../../lib/delivery';
 import { shopObjects } from '../argocd/fixtures';
 import { Call, FakeRunner } from './fake-runner';

@@ -1,7 +1,7 @@
 import { ENVIRONMENTS } from '../../config';
 import { STACKS } from '../../charts';
 import { PlatformChart } from '../../charts/platform';
-import { renderObjects } from '../../lib/argocd';
+import { renderObjects } from '../../lib/output/argocd';
 import { findLocalCa, ingressUrls, resolvesToLoopback, trustCaInstructions } from '../../lib/delivery';
 
 describe('hosts that resolve to 127.0.0.1 without /etc/hosts', () => {

@@ -1,4 +1,4 @@
-import { SYNC_WAVE_ANNOTATION } from '../../lib/argocd';
+import { SYNC_WAVE_ANNOTATION } from '../../lib/output/argocd';
 import { planManifestBatches, waveOf } from '../../lib/delivery';
 import { shopObjects } from '../argocd/fixtures';
 

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { findHelm } from '../../lib/helm';
+import { findHelm } from '../../lib/output/helm';
 
 // The CommonJS module object itself (the `import * as` namespace has non-configurable getters).
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { ApiObject, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import * as YAML from 'yaml';
-import { HelmChartWriterProps, HelmValues, HelmValueSchema, writeHelmChart } from '../../lib/helm';
+import { HelmChartWriterProps, HelmValues, HelmValueSchema, writeHelmChart } from '../../lib/output/helm';
 import { SCHEMAS, shopStack, tempDir, TEST_ENVS, testApp } from './test-stack';
 
 const INT: HelmValueSchema = { type: 'integer', minimum: 0, description: 'count' };

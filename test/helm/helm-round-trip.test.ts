@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
-import { HelmValues, writeHelmChart } from '../../lib/helm';
+import { HelmValues, writeHelmChart } from '../../lib/output/helm';
 import { helmBinary, helmLint, helmTemplate, helmTemplateRaw, objectKey, sortObjects } from '../support/helm';
 import { shopStack, ShopStack, tempDir, testApp, TestEnvName } from './test-stack';
 

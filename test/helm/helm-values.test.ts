@@ -1,7 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { HelmValues, HelmValueSchema } from '../../lib/helm';
+import { HelmValues, HelmValueSchema } from '../../lib/output/helm';
 import { testApp, testChart } from './test-stack';
 
 const INT: HelmValueSchema = { type: 'integer', minimum: 0, description: 'count' };

@@ -13,7 +13,7 @@ import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { HelmValues, HelmValueSchema } from '../../lib/helm';
+import { HelmValues, HelmValueSchema } from '../../lib/output/helm';
 
 export type TestEnvName = 'dev' | 'prod';
 

@@ -1,4 +1,4 @@
-import { parseJsonPointer, resolveJsonPointer, ValueTemplate } from '../../lib/helm';
+import { parseJsonPointer, resolveJsonPointer, ValueTemplate } from '../../lib/output/helm';
 
 describe('ValueTemplate', () => {
   const image = ValueTemplate.parse('{repository}:{tag}', ['repository', 'tag']);

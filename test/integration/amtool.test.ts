@@ -9,7 +9,7 @@ import { tmpdir } from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
 import * as YAML from 'yaml';
-import { AlertRouting, AlertRoutingProps } from '../../lib/monitoring';
+import { AlertRouting, AlertRoutingProps } from '../../lib/constructs/monitoring';
 import { STACKS } from '../../charts';
 import { ENVIRONMENTS, loadEnvironment } from '../../config';
 import { findTool } from '../support/tools';

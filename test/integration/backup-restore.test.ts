@@ -15,8 +15,8 @@ import {
   redisRestoreScript,
   s3DownloadScript,
   s3UploadScript,
-} from '../../lib/backup-scripts';
-import { PostgresInitSpec, renderInitScript, renderPgHba, renderPostgresqlConf } from '../../lib/postgres-config';
+} from '../../lib/constructs/backup/backup-scripts';
+import { PostgresInitSpec, renderInitScript, renderPgHba, renderPostgresqlConf } from '../../lib/constructs/data/postgres-config';
 import { findExecutable, PostgresServer, runAsPostgres, startPostgres } from '../support/postgres-server';
 import { RedisServer, startRedis } from '../support/redis-server';
 import { awsClientEnv, LocalS3, requireAwsCli, startS3rver } from '../support/s3-server';

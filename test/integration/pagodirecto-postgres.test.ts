@@ -13,8 +13,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { loadEnvironment } from '../../config';
-import { postgresDumpScript, postgresRecreateRestoreScript, postgresSafetyDumpScript, RESTORE_NAME_FILE, SAFETY_NAME_FILE } from '../../lib/backup-scripts';
-import { rolePasswordEnv } from '../../lib/postgres-database';
+import { postgresDumpScript, postgresRecreateRestoreScript, postgresSafetyDumpScript, RESTORE_NAME_FILE, SAFETY_NAME_FILE } from '../../lib/constructs/backup/backup-scripts';
+import { rolePasswordEnv } from '../../lib/constructs/data/postgres-database';
 import { PostgresServer, requirePostgresTools, runAsPostgres, startPostgres } from '../support/postgres-server';
 import { envConfig, find, synthStack } from '../support/synth';
 

@@ -6,7 +6,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { PostgresInitSpec, renderInitScript, renderPgHba, renderPostgresqlConf } from '../../lib/postgres-config';
+import { PostgresInitSpec, renderInitScript, renderPgHba, renderPostgresqlConf } from '../../lib/constructs/data/postgres-config';
 import { PostgresServer, runAsPostgres, startPostgres } from '../support/postgres-server';
 
 const DB = 'appdb';

@@ -27,7 +27,7 @@ import {
   postgresRules,
   redisPanels,
   redisRules,
-} from '../../lib/monitoring';
+} from '../../lib/constructs/monitoring';
 import { findTool } from '../support/tools';
 import { STACKS } from '../../charts';
 import { ENVIRONMENTS, loadEnvironment } from '../../config';

@@ -9,7 +9,7 @@ import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { loadEnvironment } from '../../config';
-import { renderStaticSiteConfig } from '../../lib/static-site-config';
+import { renderStaticSiteConfig } from '../../lib/constructs/workloads/static-site-config';
 import { freePort } from '../support/postgres-server';
 import { envConfig, find, synthStack } from '../support/synth';
 import { findTool } from '../support/tools';

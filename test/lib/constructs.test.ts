@@ -1,11 +1,11 @@
 import { Testing } from 'cdk8s';
-import { AppNamespace } from '../../lib/app-namespace';
-import { DatabaseBackup, DatabaseBackupProps } from '../../lib/database-backup';
-import { restrictedPodSecurityContext } from '../../lib/pod-security';
-import { SecretsBackend } from '../../lib/secrets-backend';
-import { ServiceGraph } from '../../lib/service-graph';
-import { TlsIngress } from '../../lib/tls-ingress';
-import { WebService, WebServiceProps } from '../../lib/web-service';
+import { AppNamespace } from '../../lib/constructs/platform/app-namespace';
+import { DatabaseBackup, DatabaseBackupProps } from '../../lib/constructs/backup/database-backup';
+import { restrictedPodSecurityContext } from '../../lib/constructs/workloads/pod-security';
+import { SecretsBackend } from '../../lib/constructs/platform/secrets-backend';
+import { ServiceGraph } from '../../lib/constructs/network/service-graph';
+import { TlsIngress } from '../../lib/constructs/network/tls-ingress';
+import { WebService, WebServiceProps } from '../../lib/constructs/workloads/web-service';
 
 const resources = { cpuRequest: '100m', memoryRequest: '128Mi', memoryLimit: '256Mi' };
 const web = (over: Partial<WebServiceProps> = {}): WebServiceProps => ({

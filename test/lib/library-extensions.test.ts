@@ -4,15 +4,15 @@
  * LocalStack.
  */
 import { Testing } from 'cdk8s';
-import { DatabaseBackup, DatabaseBackupProps } from '../../lib/database-backup';
-import { jvmToolOptions } from '../../lib/jvm-options';
-import { LocalStack, LocalStackProps } from '../../lib/localstack';
-import { PostgresInitSpec, renderInitSql } from '../../lib/postgres-config';
-import { PostgresDatabase, PostgresDatabaseProps } from '../../lib/postgres-database';
-import { springBootEnv } from '../../lib/spring-boot';
-import { renderStaticSiteConfig } from '../../lib/static-site-config';
-import { TlsIngress, TlsIngressProps } from '../../lib/tls-ingress';
-import { WebService, WebServiceProps } from '../../lib/web-service';
+import { DatabaseBackup, DatabaseBackupProps } from '../../lib/constructs/backup/database-backup';
+import { jvmToolOptions } from '../../lib/constructs/workloads/jvm-options';
+import { LocalStack, LocalStackProps } from '../../lib/constructs/data/localstack';
+import { PostgresInitSpec, renderInitSql } from '../../lib/constructs/data/postgres-config';
+import { PostgresDatabase, PostgresDatabaseProps } from '../../lib/constructs/data/postgres-database';
+import { springBootEnv } from '../../lib/constructs/workloads/spring-boot';
+import { renderStaticSiteConfig } from '../../lib/constructs/workloads/static-site-config';
+import { TlsIngress, TlsIngressProps } from '../../lib/constructs/network/tls-ingress';
+import { WebService, WebServiceProps } from '../../lib/constructs/workloads/web-service';
 
 const resources = { cpuRequest: '100m', memoryRequest: '128Mi', memoryLimit: '256Mi' };
 const web = (over: Partial<WebServiceProps> = {}): WebServiceProps => ({

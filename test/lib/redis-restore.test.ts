@@ -1,5 +1,5 @@
 import { Testing } from 'cdk8s';
-import { DatabaseBackup, DatabaseBackupProps } from '../../lib/database-backup';
+import { DatabaseBackup, DatabaseBackupProps } from '../../lib/constructs/backup/database-backup';
 
 const base: DatabaseBackupProps = {
   namespace: 'shop',

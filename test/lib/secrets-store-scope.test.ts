@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { SecretsBackend, SecretsProvider } from '../../lib/secrets-backend';
+import { SecretsBackend, SecretsProvider } from '../../lib/constructs/platform/secrets-backend';
 import { SchemaCheck } from '../../lib/checks/schema-check';
 import { configProblems, envConfig } from '../support/synth';
 

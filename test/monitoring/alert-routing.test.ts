@@ -1,5 +1,5 @@
 import { Testing } from 'cdk8s';
-import { AlertRouting, AlertRoutingProps } from '../../lib/monitoring';
+import { AlertRouting, AlertRoutingProps } from '../../lib/constructs/monitoring';
 import { SchemaCheck } from '../../lib/checks/schema-check';
 
 function render(props: Partial<AlertRoutingProps> = {}) {

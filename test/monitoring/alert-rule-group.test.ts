@@ -7,7 +7,7 @@ import {
   httpServiceRules,
   postgresRules,
   redisRules,
-} from '../../lib/monitoring';
+} from '../../lib/constructs/monitoring';
 
 const NS = 'wondernest';
 

@@ -6,7 +6,7 @@ import {
   METRICS,
   postgresRules,
   redisRules,
-} from '../../lib/monitoring';
+} from '../../lib/constructs/monitoring';
 import { byName, unscopedMetrics, vectorSelectors } from './helpers';
 
 const NS = 'wondernest';

@@ -15,7 +15,7 @@ import {
   postgresRules,
   redisPanels,
   redisRules,
-} from '../../lib/monitoring';
+} from '../../lib/constructs/monitoring';
 import { unscopedMetrics, vectorSelectors } from './helpers';
 
 const NS = 'wondernest';

@@ -1,4 +1,4 @@
-import { AlertRule, METRICS } from '../../lib/monitoring';
+import { AlertRule, METRICS } from '../../lib/constructs/monitoring';
 
 /** Every `metric{...}` vector selector in a PromQL expression, with its matcher text. */
 export function vectorSelectors(expr: string): Array<{ metric: string; matchers: string }> {

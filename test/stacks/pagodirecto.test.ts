@@ -1,5 +1,5 @@
 import { loadEnvironment } from '../../config';
-import { postgresRecreateRestoreScript, postgresSafetyDumpScript } from '../../lib/backup-scripts';
+import { postgresRecreateRestoreScript, postgresSafetyDumpScript } from '../../lib/constructs/backup/backup-scripts';
 import { memoryBytes } from '../../lib/config-schema';
 import {
   envOf, expectNoSecretValues, expectProbes, expectRestrictedNamespace, expectRestrictedPods, policyDestinations, policySources, resourceTotals,

@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { findHelm } from '../../lib/helm/helm-binary';
+import { findHelm } from '../../lib/output/helm/helm-binary';
 
 /** Outcome of one helm invocation. */
 export interface HelmRunResult {

@@ -9,7 +9,7 @@ import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from 'child_process'
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { redisStartScript, renderRedisConf, RedisConfProps } from '../../lib/redis-config';
+import { redisStartScript, renderRedisConf, RedisConfProps } from '../../lib/constructs/data/redis-config';
 import { findExecutable, freePort } from './postgres-server';
 
 /** Printed when a Redis tool is missing. */

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { ResourceSpec, SecretKeyRef } from './container';
+import { ResourceSpec, SecretKeyRef } from '../workloads/container';
 import { PostgresRoleAccess, PostgresRowLevelSecuritySpec, renderInitScript, renderPgHba, renderPostgresqlConf } from './postgres-config';
 import { StatefulStore, StorageSpec } from './stateful-store';
 

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/monitoring.coreos.com';
+import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../../imports/monitoring.coreos.com';
 import { AlertRule } from './alert-rules';
 import {
   ALERT_NAME_PATTERN,

@@ -12,9 +12,9 @@ import {
   ClusterSecretStoreSpecProviderAwsService,
   SecretStore,
   SecretStoreSpecProviderAwsService,
-} from '../imports/external-secrets.io';
-import { Password } from '../imports/generators.external-secrets.io';
-import { SecretKeyRef } from './container';
+} from '../../../imports/external-secrets.io';
+import { Password } from '../../../imports/generators.external-secrets.io';
+import { SecretKeyRef } from '../workloads/container';
 
 /** Where a stack's secret values come from. */
 export type SecretsProvider =

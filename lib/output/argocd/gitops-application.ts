@@ -3,7 +3,7 @@ import {
   Application,
   ApplicationSpecIgnoreDifferences,
   ApplicationSpecSource,
-} from '../../imports/argoproj.io';
+} from '../../../imports/argoproj.io';
 import { DEFAULT_ARGOCD_NAMESPACE, GIT_REPO_URL_EXPECTED, GIT_REVISION_EXPECTED, isGitRepoUrl, isGitRevision, isNamespaceName } from './gitops-config';
 import { hpaManagedWorkloads, RenderedObject } from './manifest-facts';
 import { isExactSemver, isHttpsRepoUrl } from './platform-release';

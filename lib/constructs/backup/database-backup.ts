@@ -1,12 +1,12 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { isValidCron } from './config-schema';
-import { renderContainer, ResourceSpec, SecretKeyRef } from './container';
-import { HelmValues } from './helm';
-import { componentLabels, selectorLabels } from './labels';
-import { renderPodTemplate } from './pod-template';
-import { GraphComponent } from './service-graph';
-import { bindImage, VALUE_SCHEMAS, valueKey } from './workload-values';
+import { isValidCron } from '../../config-schema';
+import { renderContainer, ResourceSpec, SecretKeyRef } from '../workloads/container';
+import { HelmValues } from '../../output/helm';
+import { componentLabels, selectorLabels } from '../../core/labels';
+import { renderPodTemplate } from '../workloads/pod-template';
+import { GraphComponent } from '../network/service-graph';
+import { bindImage, VALUE_SCHEMAS, valueKey } from '../workloads/workload-values';
 import * as scripts from './backup-scripts';
 
 /** Where backups are stored. */

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Certificate, CertificateSpecPrivateKeyAlgorithm, ClusterIssuer } from '../imports/cert-manager.io';
+import { Certificate, CertificateSpecPrivateKeyAlgorithm, ClusterIssuer } from '../../../imports/cert-manager.io';
 
 export interface LocalCaIssuerProps {
   /** Name of the CA ClusterIssuer that signs workload certificates. */

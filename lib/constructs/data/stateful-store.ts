@@ -1,14 +1,14 @@
 import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ContainerSpec, renderContainer, WritablePath, writableVolumes } from './container';
-import { HelmValues } from './helm';
-import { componentLabels, selectorLabels } from './labels';
-import { renderPodTemplate } from './pod-template';
-import { RunAs } from './pod-security';
-import { GraphComponent } from './service-graph';
-import { MetricsScrape } from './service-monitor';
-import { bindImage, bindResources, VALUE_SCHEMAS, valueKey } from './workload-values';
+import { ContainerSpec, renderContainer, WritablePath, writableVolumes } from '../workloads/container';
+import { HelmValues } from '../../output/helm';
+import { componentLabels, selectorLabels } from '../../core/labels';
+import { renderPodTemplate } from '../workloads/pod-template';
+import { RunAs } from '../workloads/pod-security';
+import { GraphComponent } from '../network/service-graph';
+import { MetricsScrape } from '../monitoring/service-monitor';
+import { bindImage, bindResources, VALUE_SCHEMAS, valueKey } from '../workloads/workload-values';
 
 /** Persistent storage of a store. */
 export interface StorageSpec {

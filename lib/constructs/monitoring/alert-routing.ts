@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { AlertmanagerConfig, AlertmanagerConfigSpecReceivers, AlertmanagerConfigSpecRouteMatchersMatchType } from '../../imports/monitoring.coreos.com';
+import { AlertmanagerConfig, AlertmanagerConfigSpecReceivers, AlertmanagerConfigSpecRouteMatchersMatchType } from '../../../imports/monitoring.coreos.com';
 import { checkLabelValue, checkNamespace, checkObjectName, fail } from './validation';
 
 /** A key of a Secret in the same namespace (e.g. a Slack webhook URL). */

@@ -2,13 +2,13 @@ import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ContainerSpec, renderContainer, ResourceSpec, SecretKeyRef, WritablePath, writableVolumes } from './container';
-import { HelmValues } from './helm';
+import { HelmValues } from '../../output/helm';
 import { JvmOptions, jvmToolOptions } from './jvm-options';
-import { componentLabels, selectorLabels } from './labels';
+import { componentLabels, selectorLabels } from '../../core/labels';
 import { renderPodTemplate } from './pod-template';
 import { RunAs } from './pod-security';
-import { GraphComponent } from './service-graph';
-import { MetricsScrape } from './service-monitor';
+import { GraphComponent } from '../network/service-graph';
+import { MetricsScrape } from '../monitoring/service-monitor';
 import { renderStaticSiteConfig, StaticSiteOptions } from './static-site-config';
 import { bindImage, bindResources, VALUE_SCHEMAS, valueKey } from './workload-values';
 

@@ -1,8 +1,8 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { Middleware, MiddlewareSpec, MiddlewareSpecRateLimitPeriod } from '../imports/traefik.io';
-import { HelmValues } from './helm';
-import { VALUE_SCHEMAS } from './workload-values';
+import { Middleware, MiddlewareSpec, MiddlewareSpecRateLimitPeriod } from '../../../imports/traefik.io';
+import { HelmValues } from '../../output/helm';
+import { VALUE_SCHEMAS } from '../workloads/workload-values';
 
 /** Security response headers (the seeds' Nginx `add_header` set). */
 export interface SecurityHeaders {

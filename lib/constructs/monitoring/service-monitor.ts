@@ -1,4 +1,4 @@
-import { ServiceMonitor } from '../imports/monitoring.coreos.com';
+import { ServiceMonitor } from '../../../imports/monitoring.coreos.com';
 import { Construct } from 'constructs';
 
 /** One scraped port of a Service. */

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { AppProject } from '../../imports/argoproj.io';
+import { AppProject } from '../../../imports/argoproj.io';
 import { DEFAULT_ARGOCD_NAMESPACE, isGitRepoUrl, isNamespaceName } from './gitops-config';
 import { sortKinds } from './manifest-facts';
 import { ClusterResourceKind, isHttpsRepoUrl } from './platform-release';

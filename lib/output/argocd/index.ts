@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart, YamlOutputType } from 'cdk8s';
 import { Construct } from 'constructs';
-import { stackLabels } from '../labels';
+import { stackLabels } from '../../core/labels';
 import { AppOfApps, AppOfAppsPaths } from './app-of-apps';
 import { GitOpsConfig } from './gitops-config';
 import { RenderedObject } from './manifest-facts';

@@ -1,5 +1,5 @@
 import { ApiObject } from 'cdk8s';
-import { HelmValues, HelmValueSchema } from './helm';
+import { HelmValues, HelmValueSchema } from '../../output/helm';
 
 /**
  * Helm value bindings shared by the workload constructs, so every stack's chart

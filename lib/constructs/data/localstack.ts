@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
-import { ResourceSpec } from './container';
-import { WebService } from './web-service';
+import { ResourceSpec } from '../workloads/container';
+import { WebService } from '../workloads/web-service';
 
 /** AWS services LocalStack may emulate here. */
 export const LOCALSTACK_SERVICES = ['s3', 'ses', 'sns', 'sqs', 'secretsmanager'] as const;

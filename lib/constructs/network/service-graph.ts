@@ -1,7 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { DeclaredGraph } from './checks/types';
+import { DeclaredGraph } from '../../checks/types';
 
 /** A pod group inside the stack's namespace that takes part in the graph. */
 export interface GraphComponent {
