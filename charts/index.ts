@@ -1,16 +1,17 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { Environment } from '../lib/config/environment';
+import { StackModule } from '../lib/config/stack-module';
 import { applyDataProtection, applySyncWaves } from '../lib/output/argocd';
-import { EnvironmentConfig } from '../config';
-import { PagoDirectoChart } from './pagodirecto';
-import { WonderNestChart } from './wondernest';
+import * as registered from './stacks';
 
-/** A deployable stack: one Chart per environment, one Helm chart in dist/helm/<name>. */
+/** A deployable stack as the writers see it: one Chart per environment, one Helm chart in dist/helm/<name>. */
 export interface StackDefinition {
   /** Stack name: names the output file, the Helm chart and the Argo CD application. */
   readonly name: string;
   readonly description: string;
-  readonly create: (scope: Construct, id: string, env: EnvironmentConfig) => Chart;
+  /** The stack's chart for an environment, with Argo CD sync waves and data protection applied. */
+  readonly create: (scope: Construct, id: string, env: Environment) => Chart;
   /** NOTES.txt shown after `helm install`. */
   readonly notes: string;
 }
@@ -25,41 +26,22 @@ export function forGitOps<T extends Chart>(chart: T): T {
   return chart;
 }
 
-/** Every stack the project deploys. Add a stack here (and its config in config/). */
-export const STACKS: readonly StackDefinition[] = [
-  {
-    name: 'wondernest',
-    description: 'WonderNest: Ktor API, PostgreSQL 15, Redis 7.2, backups and monitoring',
-    create: (scope, id, env) => forGitOps(new WonderNestChart(scope, id, { env })),
-    notes: [
-      'WonderNest {{ .Values.environment }} is deployed to namespace wondernest.',
-      '',
-      'API:        https://{{ .Values.ingress.host }}/health',
-      'Secrets:    generated in-cluster (dev) or read from AWS Secrets Manager (prod); none are in this chart.',
-      'Backups:    kubectl -n wondernest get cronjobs',
-      'Restore:    kubectl -n wondernest create job --from=cronjob/postgres-restore postgres-restore-$(date +%s)',
-      '            Redis: scale statefulset/redis to 0, create a job from cronjob/redis-restore, wait, scale back to 1',
-      '',
-    ].join('\n'),
-  },
-  {
-    name: 'pagodirecto',
-    description: 'PagoDirecto CRM: Spring Boot backend, React frontend, PostgreSQL 16 with row-level security, edge policies, backups and monitoring',
-    create: (scope, id, env) => forGitOps(new PagoDirectoChart(scope, id, { env })),
-    notes: [
-      'PagoDirecto CRM {{ .Values.environment }} is deployed to namespace pagodirecto.',
-      '',
-      'Frontend:   https://{{ .Values.ingress.host }}/',
-      'API:        https://{{ .Values.ingress.host }}/api (auth endpoints have a stricter rate limit)',
-      'Health:     kubectl -n pagodirecto get pods; the backend answers /actuator/health/readiness',
-      'Secrets:    generated in-cluster (dev) or read from AWS Secrets Manager (prod); none are in this chart.',
-      'Backups:    kubectl -n pagodirecto get cronjobs',
-      'Restore:    kubectl -n pagodirecto create job --from=cronjob/postgres-restore postgres-restore-$(date +%s)',
-      '            (verifies the dump, uploads a safety dump, rebuilds the database in a new one, swaps it in, verifies)',
-      '{{- if eq .Values.environment "dev" }}',
-      'Adminer:    kubectl -n pagodirecto port-forward svc/adminer 8081:8080, then http://localhost:8081',
-      '{{- end }}',
-      '',
-    ].join('\n'),
-  },
-];
+/** The modules of every registered stack (charts/stacks.ts), in registry order. */
+export const STACK_MODULES: readonly StackModule[] = Object.values(registered) as readonly StackModule[];
+
+/** A stack module as a {@link StackDefinition}: its chart gets its own block of config and the platform settings. */
+export function stackDefinition(module: StackModule): StackDefinition {
+  return {
+    name: module.name,
+    description: module.description,
+    notes: module.notes,
+    create: (scope, id, env) => {
+      const config = env.stacks[module.name];
+      if (config === undefined) throw new Error(`environment '${env.name}' has no block for stack '${module.name}'`);
+      return forGitOps(module.create(scope, id, { config, platform: env }));
+    },
+  };
+}
+
+/** Every stack the project deploys. Add a stack with one line in charts/stacks.ts. */
+export const STACKS: readonly StackDefinition[] = STACK_MODULES.map(stackDefinition);

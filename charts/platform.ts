@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { EnvironmentConfig } from '../config';
+import { PlatformConfig } from '../lib/config/platform-schema';
 import { AcmeIssuer, LocalCaIssuer } from '../lib/constructs/platform/cluster-issuers';
 import { stackLabels } from '../lib/core/labels';
 import { applySyncWaves } from '../lib/output/argocd';
@@ -12,7 +12,7 @@ import { applySyncWaves } from '../lib/output/argocd';
  * kube-prometheus-stack, External Secrets) are installed from their upstream charts.
  */
 export class PlatformChart extends Chart {
-  constructor(scope: Construct, id: string, props: { readonly env: EnvironmentConfig }) {
+  constructor(scope: Construct, id: string, props: { readonly env: PlatformConfig }) {
     super(scope, id, { disableResourceNameHashes: true, labels: stackLabels('platform') });
     const { env } = props;
     if (env.tls.issuer === 'local-ca') {

@@ -20,7 +20,7 @@ import {
   PlatformRelease,
   validatePlatformReleases,
 } from '../lib/output/argocd';
-import { EnvironmentConfig } from './schema';
+import { PlatformConfig as EnvironmentConfig } from '../lib/config/platform-schema';
 
 /** Environment profile a chart is installed in. */
 export type PlatformProfile = EnvironmentConfig['profile'];

@@ -6,7 +6,9 @@
  */
 'use strict';
 const path = require('path');
-const { ensureBuild, root } = require('./ensure-build');
+const { ensureBuild, root, runReportingUserErrors } = require('./ensure-build');
 
-const build = ensureBuild();
-require(path.join(build, 'main.js')).synthesizeAll(process.env.CDK8S_OUTDIR || path.join(root, 'dist'));
+runReportingUserErrors(() => {
+  const build = ensureBuild();
+  require(path.join(build, 'main.js')).synthesizeAll(process.env.CDK8S_OUTDIR || path.join(root, 'dist'));
+});

@@ -1,4 +1,6 @@
 import { loadEnvironment } from '../config';
+import { stack as pagodirecto } from '../charts/pagodirecto';
+import { stackConfig } from '../lib/config/environment';
 import { configProblems, envConfig } from './support/synth';
 
 const problems = configProblems;
@@ -8,7 +10,7 @@ const P = 'stacks.pagodirecto';
 describe('pagodirecto config', () => {
   test('dev and prod carry the seed facts', () => {
     for (const name of ['dev', 'prod'] as const) {
-      const p = loadEnvironment(envConfig(name)).stacks.pagodirecto;
+      const p = stackConfig(loadEnvironment(envConfig(name)), pagodirecto);
       expect(p.postgres.database).toBe('pagodirecto_crm');
       expect(p.postgres.schemas).toHaveLength(8);
       expect(p.postgres.extensions).toEqual(['uuid-ossp', 'pgcrypto', 'pg_stat_statements', 'pg_trgm']);
@@ -38,7 +40,7 @@ describe('pagodirecto config', () => {
   test('LocalStack backups need LocalStack', () => {
     const cfg = envConfig('dev');
     cfg.stacks.pagodirecto.localstack.enabled = false;
-    expect(problems(cfg)).toContain(`${P}.backups.target: got "localstack"; expected 's3', or enable stacks.pagodirecto.localstack`);
+    expect(problems(cfg)).toContain(`${P}.backups.target: got "localstack"; expected 's3', or set localstack.enabled in this stack`);
   });
 
   test('the Hikari pools of all backend pods must fit the app role connection limit', () => {

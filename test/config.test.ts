@@ -1,4 +1,6 @@
-import { isValidCron, validate, s } from '../lib/config-schema';
+import { isValidCron } from '../lib/core/formats';
+import { parseConfig } from '../lib/config/config-error';
+import * as f from '../lib/config/fields';
 import { loadEnvironments } from '../config';
 import { configProblems, envConfig } from './support/synth';
 
@@ -121,7 +123,7 @@ describe('schema primitives', () => {
     ['postgres:15.13', true], ['quay.io/org/app:v1.2.3', true], ['localhost:5000/app:1', true],
     ['app@sha256:' + 'a'.repeat(64), true], ['app:latest', false], ['app', false], ['App:1', false],
   ])('image %s pinned=%s', (image, ok) => {
-    const run = () => validate(s.object({ image: s.image() }), { image }, 'x');
+    const run = (): unknown => parseConfig(f.object({ image: f.image() }), { image }, 'x');
     if (ok) expect(run).not.toThrow();
     else expect(run).toThrow(/image: got/);
   });

@@ -1,6 +1,6 @@
-import { gitopsSchema } from '../../config/gitops-schema';
+import { parseConfig } from '../../lib/config/config-error';
+import { gitopsSchema } from '../../lib/config/platform-schema';
 import { isGitRepoUrl, isGitRevision, resolveGitOpsConfig } from '../../lib/output/argocd';
-import { validate } from '../../lib/config-schema';
 
 describe('Git repository URLs', () => {
   test.each([
@@ -52,13 +52,17 @@ describe('resolveGitOpsConfig', () => {
   });
 });
 
-describe('gitopsSchema (config-schema style)', () => {
+describe('gitopsSchema (the platform config schema)', () => {
   test('accepts a valid config', () => {
-    expect(validate(gitopsSchema, { repoUrl: 'git@github.com:org/repo.git', targetRevision: 'v1.0.0' }, 'config/dev.ts')).toEqual({ repoUrl: 'git@github.com:org/repo.git', targetRevision: 'v1.0.0' });
+    expect(parseConfig(gitopsSchema, { repoUrl: 'git@github.com:org/repo.git', targetRevision: 'v1.0.0' }, 'config/dev.ts')).toEqual({ repoUrl: 'git@github.com:org/repo.git', targetRevision: 'v1.0.0' });
   });
 
   test('reports bad values the way the environment schema does', () => {
-    expect(() => validate(gitopsSchema, { repoUrl: 'http://github.com/org/repo.git', targetRevision: '', argocdNamespace: 'ArgoCD', extra: 1 }, 'config/dev.ts'))
-      .toThrow(/Invalid configuration 'config\/dev.ts' \(4 problems\):\n {2}- extra: got 1; expected no such key; allowed keys here: repoUrl, targetRevision, argocdNamespace\n {2}- repoUrl: got "http:\/\/github.com\/org\/repo.git"; expected an https or ssh Git URL without credentials[^\n]*\n {2}- targetRevision: got ""; expected a branch, tag or commit SHA[^\n]*\n {2}- argocdNamespace: got "ArgoCD"; expected a DNS-1123 label/);
+    const run = (): unknown => parseConfig(gitopsSchema, { repoUrl: 'http://github.com/org/repo.git', targetRevision: '', argocdNamespace: 'ArgoCD', extra: 1 }, 'config/dev.ts');
+    expect(run).toThrow(/^Invalid configuration 'config\/dev.ts' \(4 problems\):\n/);
+    expect(run).toThrow(/\n {2}- extra: got 1; expected no such key; allowed keys here: repoUrl, targetRevision, argocdNamespace(\n|$)/);
+    expect(run).toThrow(/\n {2}- repoUrl: got "http:\/\/github.com\/org\/repo.git"; expected an https or ssh Git URL without credentials/);
+    expect(run).toThrow(/\n {2}- targetRevision: got ""; expected a branch, tag or commit SHA/);
+    expect(run).toThrow(/\n {2}- argocdNamespace: got "ArgoCD"; expected a DNS-1123 label/);
   });
 });

@@ -1,6 +1,6 @@
 import { loadEnvironment } from '../../config';
 import { postgresRecreateRestoreScript, postgresSafetyDumpScript } from '../../lib/constructs/backup/backup-scripts';
-import { memoryBytes } from '../../lib/config-schema';
+import { memoryBytes } from '../../lib/core/formats';
 import {
   envOf, expectNoSecretValues, expectProbes, expectRestrictedNamespace, expectRestrictedPods, policyDestinations, policySources, resourceTotals,
 } from '../support/stack-assertions';

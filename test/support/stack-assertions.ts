@@ -2,7 +2,7 @@
  * Assertions every stack's synthesized objects must pass (Pod Security `restricted`, pinned images,
  * resources, probes, no secret values), and small helpers to read objects in stack tests.
  */
-import { cpuMillis, memoryBytes } from '../../lib/config-schema';
+import { cpuMillis, memoryBytes } from '../../lib/core/formats';
 import { find, podSpecs } from './synth';
 
 /** `{ NAME: value | valueFrom }` of a container's env. */

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { EnvironmentConfig, ENVIRONMENTS, loadEnvironment } from '../../config';
-import { ConfigError } from '../../lib/config-schema';
+import { ConfigError } from '../../lib/config/config-error';
 import { STACKS } from '../../charts';
 import { synthesizeAll } from '../../main';
 

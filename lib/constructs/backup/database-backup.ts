@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { isValidCron } from '../../config-schema';
+import { isValidCron } from '../../core/formats';
 import { renderContainer, ResourceSpec, SecretKeyRef } from '../workloads/container';
 import { HelmValues } from '../../output/helm';
 import { componentLabels, selectorLabels } from '../../core/labels';

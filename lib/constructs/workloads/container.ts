@@ -1,5 +1,5 @@
 import { k8s } from 'cdk8s-plus-27';
-import { cpuMillis, memoryBytes } from '../../config-schema';
+import { cpuMillis, memoryBytes } from '../../core/formats';
 import { restrictedContainerSecurityContext, RunAs } from './pod-security';
 
 /** CPU and memory for one container. Memory request and limit and a CPU request are required. */

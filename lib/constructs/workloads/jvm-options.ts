@@ -7,7 +7,7 @@
  * buffers. An OutOfMemoryError exits the JVM so Kubernetes restarts the pod instead of leaving a
  * half-dead process.
  */
-import { memoryBytes } from '../../config-schema';
+import { memoryBytes } from '../../core/formats';
 
 /** Garbage collectors that can be selected. */
 export const JVM_GARBAGE_COLLECTORS = ['G1', 'Parallel', 'Serial', 'Z'] as const;

@@ -1,4 +1,4 @@
-import { IMAGES } from './images';
+import { IMAGES } from '../../config/images';
 
 /**
  * PagoDirecto CRM facts from its seed that hold in every environment (database, bounded-context

@@ -1,17 +1,16 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { EnvironmentConfig } from '../config';
-import { Infer } from '../lib/config-schema';
-import { AppNamespace } from '../lib/constructs/platform/app-namespace';
-import { ResourceSpec, SecretKeyRef } from '../lib/constructs/workloads/container';
-import { BackupTarget, DatabaseBackup, DatabaseBackupProps } from '../lib/constructs/backup/database-backup';
-import { LocalStack, LocalStackProps } from '../lib/constructs/data/localstack';
-import { PostgresDatabase, PostgresDatabaseProps, PostgresRole } from '../lib/constructs/data/postgres-database';
-import { RedisCache } from '../lib/constructs/data/redis-cache';
-import { SecretsBackend, SecretsProvider } from '../lib/constructs/platform/secrets-backend';
-import { ExternalPeer, GraphComponent, ServiceGraph } from '../lib/constructs/network/service-graph';
-import { alertReceiverSchema, awsStackSchema, postgresSchema } from '../config/schema';
-import { AlertReceiver, AlertRouting, AlertRule, AlertRuleGroup, backupPanels, backupRules, DashboardPanel, GrafanaDashboard, SecretKey } from '../lib/constructs/monitoring';
+import { AlertReceiverConfig, PlatformConfig } from '../config/platform-schema';
+import { AwsStackConfig, PostgresConfig } from '../config/stack-schemas';
+import { AppNamespace } from '../constructs/platform/app-namespace';
+import { ResourceSpec, SecretKeyRef } from '../constructs/workloads/container';
+import { BackupTarget, DatabaseBackup, DatabaseBackupProps } from '../constructs/backup/database-backup';
+import { LocalStack, LocalStackProps } from '../constructs/data/localstack';
+import { PostgresDatabase, PostgresDatabaseProps, PostgresRole } from '../constructs/data/postgres-database';
+import { RedisCache } from '../constructs/data/redis-cache';
+import { SecretsBackend, SecretsProvider } from '../constructs/platform/secrets-backend';
+import { ExternalPeer, GraphComponent, ServiceGraph } from '../constructs/network/service-graph';
+import { AlertReceiver, AlertRouting, AlertRule, AlertRuleGroup, backupPanels, backupRules, DashboardPanel, GrafanaDashboard, SecretKey } from '../constructs/monitoring';
 
 /**
  * Environment-to-library wiring shared by every stack chart: the namespace, service graph and
@@ -19,10 +18,8 @@ import { AlertReceiver, AlertRouting, AlertRule, AlertRuleGroup, backupPanels, b
  * config, and the backup target.
  */
 
-type AwsConfig = Infer<typeof awsStackSchema>;
-
 /** The ingress controller and Prometheus as graph peers. */
-export function standardExternals(env: EnvironmentConfig): Record<string, ExternalPeer> {
+export function standardExternals(env: PlatformConfig): Record<string, ExternalPeer> {
   return {
     'ingress-controller': { namespace: env.ingress.controllerNamespace, podLabels: env.ingress.controllerPodLabels },
     prometheus: { namespace: env.monitoring.namespace, podLabels: env.monitoring.prometheusPodLabels },
@@ -30,7 +27,7 @@ export function standardExternals(env: EnvironmentConfig): Record<string, Extern
 }
 
 /** The stack's secrets provider from the environment. */
-export function secretsProvider(env: EnvironmentConfig, aws: AwsConfig | undefined): SecretsProvider {
+export function secretsProvider(env: PlatformConfig, aws: AwsStackConfig | undefined): SecretsProvider {
   if (env.secrets.provider === 'generated') return { kind: 'generated' };
   if (!aws || !env.secrets.awsRegion) throw new Error('secrets.provider aws-secrets-manager needs secrets.awsRegion and the stack\'s aws settings');
   return { kind: 'aws-secrets-manager', region: env.secrets.awsRegion, roleArn: aws.secretsRoleArn, keyPrefix: aws.secretsKeyPrefix, storeScope: env.secrets.storeScope };
@@ -47,7 +44,7 @@ export interface StackFoundation {
  * backend, and alert routing (receivers from `monitoring.alerting`, credentials from the
  * `alertmanager-receivers` Secret).
  */
-export function stackFoundation(chart: Chart, env: EnvironmentConfig, stack: { namespace: string; partOf: string; aws?: AwsConfig }): StackFoundation {
+export function stackFoundation(chart: Chart, env: PlatformConfig, stack: { namespace: string; partOf: string; aws?: AwsStackConfig }): StackFoundation {
   const labels = { 'app.kubernetes.io/part-of': stack.partOf };
   new AppNamespace(chart, 'namespace', { name: stack.namespace, labels });
   const graph = new ServiceGraph(chart, 'graph', { namespace: stack.namespace, externals: standardExternals(env) });
@@ -56,12 +53,10 @@ export function stackFoundation(chart: Chart, env: EnvironmentConfig, stack: { n
   return { graph, secrets };
 }
 
-type ReceiverConfig = Infer<typeof alertReceiverSchema>;
-
 /** The AlertmanagerConfig of a stack namespace, and the Secret its receivers read. */
-function alertRouting(chart: Chart, env: EnvironmentConfig, namespace: string, secrets: SecretsBackend): AlertRouting {
+function alertRouting(chart: Chart, env: PlatformConfig, namespace: string, secrets: SecretsBackend): AlertRouting {
   const cfg = env.monitoring.alerting;
-  const keyOf = (severity: string, r: ReceiverConfig): string | undefined =>
+  const keyOf = (severity: string, r: AlertReceiverConfig): string | undefined =>
     r.slack ? `${severity.toUpperCase()}_SLACK_WEBHOOK_URL` : r.webhook ? `${severity.toUpperCase()}_WEBHOOK_URL` : r.email?.authUsername ? `${severity.toUpperCase()}_SMTP_PASSWORD` : undefined;
   const keys = (['warning', 'critical'] as const).flatMap((sev) => (cfg[sev] ? [keyOf(sev, cfg[sev]!)] : [])).filter((k): k is string => k !== undefined);
   const refs = keys.length ? secrets.secret('alertmanager-receivers', keys) : {};
@@ -87,7 +82,7 @@ export function devLocalStack(scope: Construct, graph: ServiceGraph, cfg: { enab
 }
 
 /** PostgreSQL (with exporter) from a stack's `postgres` config section, in the graph. */
-export function postgresFromConfig(scope: Construct, graph: ServiceGraph, pg: Infer<typeof postgresSchema>, props: {
+export function postgresFromConfig(scope: Construct, graph: ServiceGraph, pg: PostgresConfig, props: {
   readonly namespace: string;
   readonly partOf: string;
   readonly release: string;
@@ -195,7 +190,7 @@ export class BackupTargets {
   private readonly credentials?: Record<string, SecretKeyRef>;
 
   constructor(secrets: SecretsBackend, private readonly backups: { target: string; bucket: string; region: string },
-    private readonly partOf: string, private readonly aws: AwsConfig | undefined, private readonly localstackHost: string | undefined) {
+    private readonly partOf: string, private readonly aws: AwsStackConfig | undefined, private readonly localstackHost: string | undefined) {
     // Generated keys keep literal credentials out of the manifests.
     this.credentials = localstackHost ? secrets.secret('backup-s3-credentials', ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) : undefined;
   }

@@ -1,0 +1,63 @@
+import { IMAGES } from '../../config/images';
+import { PAGODIRECTO_BASE, PAGODIRECTO_POSTGRES_MAINTENANCE } from './base';
+import { PagoDirectoConfigInput } from './schema';
+
+/** dev (kind): one replica, small sizes, Adminer and LocalStack on. */
+export const dev: PagoDirectoConfigInput = {
+  namespace: PAGODIRECTO_BASE.namespace,
+  host: 'crm.pagodirecto.localtest.me',
+  corsAllowedOrigins: ['http://localhost:3000', 'https://crm.pagodirecto.localtest.me'],
+  backend: {
+    image: 'ghcr.io/pagodirecto/backend:1.0.0',
+    standIn: true,
+    replicas: 1,
+    connectionPoolSize: 10,
+    jvmMaxRamPercentage: 75,
+    resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '384Mi', memoryLimit: '768Mi' },
+  },
+  frontend: {
+    image: 'ghcr.io/pagodirecto/frontend:1.0.0',
+    standIn: true,
+    replicas: 1,
+    resources: { cpuRequest: '25m', memoryRequest: '32Mi', memoryLimit: '64Mi' },
+  },
+  postgres: {
+    ...PAGODIRECTO_BASE.postgres,
+    schemas: [...PAGODIRECTO_BASE.postgres.schemas],
+    extensions: [...PAGODIRECTO_BASE.postgres.extensions],
+    rowLevelSecurity: { ...PAGODIRECTO_BASE.postgres.rowLevelSecurity },
+    allowedCidrs: [...PAGODIRECTO_BASE.postgres.allowedCidrs],
+    resources: { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' },
+    storage: { size: '2Gi', storageClassName: 'standard' },
+    // The seed's tuning scaled to a 512Mi container.
+    settings: {
+      ...PAGODIRECTO_POSTGRES_MAINTENANCE,
+      max_connections: 50,
+      shared_buffers: '128MB',
+      effective_cache_size: '384MB',
+      work_mem: '4MB',
+      maintenance_work_mem: '64MB',
+      effective_io_concurrency: 100,
+      autovacuum_naptime: '1min',
+      log_min_duration_statement: 500,
+    },
+  },
+  roles: {
+    owner: { name: PAGODIRECTO_BASE.roleNames.owner, connectionLimit: 5 },
+    app: { name: PAGODIRECTO_BASE.roleNames.app, connectionLimit: 20 },
+    readonly: { name: PAGODIRECTO_BASE.roleNames.readonly, connectionLimit: 5 },
+  },
+  edge: { ...PAGODIRECTO_BASE.edge, apiRateLimit: { ...PAGODIRECTO_BASE.edge.apiRateLimit }, authRateLimit: { ...PAGODIRECTO_BASE.edge.authRateLimit } },
+  backups: {
+    target: 'localstack',
+    bucket: 'pagodirecto-backups',
+    region: 'us-east-1',
+    schedule: '0 3 * * *',
+    retentionDays: 30,
+    maxAgeHours: 26,
+    uploaderImage: IMAGES.awsCli,
+    resources: { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
+  },
+  adminer: { enabled: true, image: IMAGES.adminer, resources: { cpuRequest: '25m', memoryRequest: '64Mi', memoryLimit: '128Mi' } },
+  localstack: { enabled: true, image: IMAGES.localstack, resources: { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' } },
+};

@@ -1,0 +1,81 @@
+import { IMAGES } from '../../config/images';
+import { PAGODIRECTO_BASE, PAGODIRECTO_POSTGRES_MAINTENANCE } from './base';
+import { PagoDirectoConfigInput } from './schema';
+
+/** prod (EKS): the seed's HA layout, production sizes, S3 backups via IRSA, no dev tools. */
+export const prod: PagoDirectoConfigInput = {
+  namespace: PAGODIRECTO_BASE.namespace,
+  host: 'crm.pagodirecto.example',
+  corsAllowedOrigins: ['https://crm.pagodirecto.example'],
+  backend: {
+    image: 'ghcr.io/pagodirecto/backend:1.0.0',
+    standIn: false,
+    replicas: 2,
+    // The seed's HA layout runs two backends; the HPA grows to four under load (4 x 20 pool = the app role's 80).
+    autoscaling: { minReplicas: 2, maxReplicas: 4, cpuUtilization: 70, memoryUtilization: 90 },
+    connectionPoolSize: 20,
+    jvmMaxRamPercentage: 75,
+    // Seed: 1.5 GB RAM, 2 CPU.
+    resources: { cpuRequest: '1', cpuLimit: '2', memoryRequest: '1536Mi', memoryLimit: '1536Mi' },
+  },
+  frontend: {
+    image: 'ghcr.io/pagodirecto/frontend:1.0.0',
+    standIn: false,
+    replicas: 2,
+    autoscaling: { minReplicas: 2, maxReplicas: 4, cpuUtilization: 70, memoryUtilization: 80 },
+    // Seed: 512 MB RAM, 1 CPU.
+    resources: { cpuRequest: '100m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit: '512Mi' },
+  },
+  postgres: {
+    ...PAGODIRECTO_BASE.postgres,
+    schemas: [...PAGODIRECTO_BASE.postgres.schemas],
+    extensions: [...PAGODIRECTO_BASE.postgres.extensions],
+    rowLevelSecurity: { ...PAGODIRECTO_BASE.postgres.rowLevelSecurity },
+    allowedCidrs: [...PAGODIRECTO_BASE.postgres.allowedCidrs],
+    // Seed: 2 GB RAM, 2 CPU.
+    resources: { cpuRequest: '1', cpuLimit: '2', memoryRequest: '2Gi', memoryLimit: '2Gi' },
+    storage: { size: '50Gi', storageClassName: 'gp3-encrypted' },
+    // The seed's postgresql.conf for OLTP on SSD.
+    settings: {
+      ...PAGODIRECTO_POSTGRES_MAINTENANCE,
+      max_connections: 150,
+      shared_buffers: '512MB',
+      effective_cache_size: '1536MB',
+      work_mem: '16MB',
+      maintenance_work_mem: '128MB',
+      effective_io_concurrency: 200,
+      checkpoint_completion_target: 0.9,
+      wal_buffers: '16MB',
+      min_wal_size: '1GB',
+      max_wal_size: '4GB',
+      autovacuum_naptime: '30s',
+      log_min_duration_statement: 200,
+      log_connections: true,
+      log_disconnections: true,
+      idle_in_transaction_session_timeout: '5min',
+    },
+  },
+  roles: {
+    owner: { name: PAGODIRECTO_BASE.roleNames.owner, connectionLimit: 5 },
+    app: { name: PAGODIRECTO_BASE.roleNames.app, connectionLimit: 80 },
+    readonly: { name: PAGODIRECTO_BASE.roleNames.readonly, connectionLimit: 10 },
+  },
+  edge: { ...PAGODIRECTO_BASE.edge, apiRateLimit: { ...PAGODIRECTO_BASE.edge.apiRateLimit }, authRateLimit: { ...PAGODIRECTO_BASE.edge.authRateLimit } },
+  backups: {
+    target: 's3',
+    bucket: 'pagodirecto-prod-backups',
+    region: 'eu-west-1',
+    schedule: '0 3 * * *',
+    retentionDays: 30,
+    maxAgeHours: 26,
+    uploaderImage: IMAGES.awsCli,
+    resources: { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' },
+  },
+  adminer: { enabled: false, image: IMAGES.adminer, resources: { cpuRequest: '25m', memoryRequest: '64Mi', memoryLimit: '128Mi' } },
+  localstack: { enabled: false, image: IMAGES.localstack, resources: { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' } },
+  aws: {
+    backupRoleArn: 'arn:aws:iam::123456789012:role/pagodirecto-prod-backup',
+    secretsRoleArn: 'arn:aws:iam::123456789012:role/pagodirecto-prod-secrets',
+    secretsKeyPrefix: 'prod/pagodirecto',
+  },
+};

@@ -1,0 +1,237 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { PlatformConfig } from '../../lib/config/platform-schema';
+import { StackProps } from '../../lib/config/stack-module';
+import { stackLabels } from '../../lib/core/labels';
+import { httpServicePanels, httpServiceRules, postgresPanels, postgresRules, redisPanels, redisRules } from '../../lib/constructs/monitoring';
+import { PostgresDatabase } from '../../lib/constructs/data/postgres-database';
+import { RedisCache } from '../../lib/constructs/data/redis-cache';
+import { ServiceGraph } from '../../lib/constructs/network/service-graph';
+import { TlsIngress } from '../../lib/constructs/network/tls-ingress';
+import { WebService } from '../../lib/constructs/workloads/web-service';
+import { SecretsBackend } from '../../lib/constructs/platform/secrets-backend';
+import { BackupTargets, backupJobs, devLocalStack, postgresBackup, postgresFromConfig, redisBackup, stackFoundation, stackMonitoring, wireBackupJobs } from '../../lib/stack/stack-wiring';
+
+import { WonderNestConfig } from './schema';
+
+type SecretRefs = ReturnType<SecretsBackend['secret']>;
+
+/** The stack's Secrets (generated in dev, from AWS Secrets Manager in prod). */
+interface WonderNestCredentials {
+  readonly pgSecret: SecretRefs;
+  readonly redisSecret: SecretRefs;
+  readonly apiSecret: SecretRefs;
+}
+
+/** The stores the api and the backups connect to. */
+interface WonderNestStores {
+  readonly postgres: PostgresDatabase;
+  readonly redis: RedisCache;
+}
+
+/**
+ * WonderNest (seed 000): Ktor API, PostgreSQL 15, Redis 7.2, backups, monitoring,
+ * and in dev pgAdmin and LocalStack. Composes library constructs only.
+ */
+export class WonderNestChart extends Chart {
+  public readonly graph: ServiceGraph;
+  private readonly cfg: WonderNestConfig;
+  private readonly platform: PlatformConfig;
+  private readonly secrets: SecretsBackend;
+  private readonly stack: { readonly namespace: string; readonly partOf: string; readonly release: string };
+
+  constructor(scope: Construct, id: string, props: StackProps<WonderNestConfig>) {
+    const { config: cfg, platform } = props;
+    super(scope, id, { namespace: cfg.namespace, disableResourceNameHashes: true, labels: stackLabels('wondernest') });
+    this.cfg = cfg;
+    this.platform = platform;
+    this.stack = { namespace: cfg.namespace, partOf: 'wondernest', release: platform.monitoring.release };
+    const { graph, secrets } = stackFoundation(this, platform, { namespace: cfg.namespace, partOf: this.stack.partOf, aws: cfg.aws });
+    this.graph = graph;
+    this.secrets = secrets;
+
+    const credentials = this.credentials();
+    const stores = this.dataStores(credentials);
+    const localstackHost = devLocalStack(this, graph, cfg.localstack, { namespace: cfg.namespace, partOf: this.stack.partOf, services: ['s3', 'ses', 'sns', 'sqs'], buckets: [cfg.backups.bucket] });
+    this.api(stores, credentials, localstackHost);
+    if (cfg.pgadmin.enabled) this.pgadmin(stores.postgres);
+    this.backups(stores, localstackHost);
+    this.monitoring();
+  }
+
+  /** The stack's Secrets, declared before anything reads them. */
+  private credentials(): WonderNestCredentials {
+    return {
+      pgSecret: this.secrets.secret('postgres-credentials', ['POSTGRES_PASSWORD', 'APP_PASSWORD', 'ANALYTICS_PASSWORD', 'EXPORTER_PASSWORD']),
+      redisSecret: this.secrets.secret('redis-credentials', ['REDIS_PASSWORD']),
+      apiSecret: this.secrets.secret('api-secrets', ['JWT_SECRET', 'SENDGRID_API_KEY']),
+    };
+  }
+
+  /** PostgreSQL (the seed's roles) and Redis. */
+  private dataStores({ pgSecret, redisSecret }: WonderNestCredentials): WonderNestStores {
+    const { cfg, stack } = this;
+    const postgres = postgresFromConfig(this, this.graph, cfg.postgres, {
+      ...stack,
+      superuserPassword: pgSecret.POSTGRES_PASSWORD,
+      roles: [
+        { name: 'wondernest_app', access: 'owner', connectionLimit: cfg.appConnectionLimit, password: pgSecret.APP_PASSWORD },
+        { name: 'wondernest_analytics', access: 'readonly', connectionLimit: cfg.analyticsConnectionLimit, password: pgSecret.ANALYTICS_PASSWORD },
+      ],
+      exporterPassword: pgSecret.EXPORTER_PASSWORD,
+    });
+    const redis = new RedisCache(this, 'redis', {
+      namespace: stack.namespace,
+      partOf: stack.partOf,
+      image: cfg.redis.image,
+      password: redisSecret.REDIS_PASSWORD,
+      maxmemory: cfg.redis.maxmemory,
+      maxmemoryPolicy: cfg.redis.maxmemoryPolicy,
+      resources: cfg.redis.resources,
+      storage: cfg.redis.storage,
+      exporter: { image: cfg.redis.exporterImage, resources: cfg.redis.exporterResources },
+      release: stack.release,
+    });
+    this.graph.addComponent(redis);
+    return { postgres, redis };
+  }
+
+  /** The Ktor API behind the TLS ingress with the seed's security headers. */
+  private api({ postgres, redis }: WonderNestStores, { pgSecret, redisSecret, apiSecret }: WonderNestCredentials, localstackHost: string | undefined): void {
+    const { cfg, platform, stack, graph } = this;
+    const api = new WebService(this, 'api', {
+      namespace: stack.namespace,
+      name: 'api',
+      partOf: stack.partOf,
+      image: cfg.api.image,
+      standIn: cfg.api.standIn,
+      port: 8080,
+      runAs: { user: 1001 },
+      resources: cfg.api.resources,
+      readinessPath: '/health',
+      startupSeconds: 60,
+      metricsPath: '/metrics',
+      release: stack.release,
+      replicas: cfg.api.replicas,
+      autoscaling: cfg.api.autoscaling,
+      spreadAcrossZones: platform.spreadAcrossZones,
+      env: {
+        DB_HOST: postgres.host,
+        DB_PORT: String(postgres.port),
+        DB_NAME: postgres.database,
+        DB_USERNAME: 'wondernest_app',
+        REDIS_HOST: redis.host,
+        REDIS_PORT: String(redis.port),
+        CORS_ALLOWED_ORIGINS: cfg.corsAllowedOrigins.join(','),
+        JAVA_TOOL_OPTIONS: '-XX:MaxRAMPercentage=75.0 -XX:+ExitOnOutOfMemoryError',
+        ...(localstackHost ? { AWS_ENDPOINT_URL: `http://${localstackHost}:4566` } : {}),
+      },
+      secretEnv: {
+        DB_PASSWORD: pgSecret.APP_PASSWORD,
+        REDIS_PASSWORD: redisSecret.REDIS_PASSWORD,
+        JWT_SECRET: apiSecret.JWT_SECRET,
+        SENDGRID_API_KEY: apiSecret.SENDGRID_API_KEY,
+      },
+    });
+    graph.addComponent(api);
+    graph.allow('ingress-controller', api, 'http');
+    graph.allow(api, postgres, 'postgres');
+    graph.allow(api, redis, 'redis');
+    if (localstackHost) graph.allow(api, 'localstack', 'http');
+    else graph.allowInternet(api, 443); // SendGrid and AWS APIs
+
+    new TlsIngress(this, 'ingress', {
+      namespace: stack.namespace,
+      name: 'api',
+      labels: { 'app.kubernetes.io/part-of': stack.partOf },
+      host: cfg.host,
+      className: platform.ingress.className,
+      clusterIssuer: platform.tls.clusterIssuer,
+      routes: [{ serviceName: 'api', servicePort: 8080 }],
+      edge: { securityHeaders: { contentSecurityPolicy: "default-src 'self'", hstsSeconds: 31536000, frameOptions: 'DENY' } },
+    });
+  }
+
+  /** pgAdmin (dev only), preconfigured with the database; reachable by port-forward. */
+  private pgadmin(postgres: PostgresDatabase): void {
+    const { cfg, stack } = this;
+    const pgadminSecret = this.secrets.secret('pgadmin-credentials', ['PGADMIN_DEFAULT_PASSWORD']);
+    const pgadmin = new WebService(this, 'pgadmin', {
+      namespace: stack.namespace,
+      name: 'pgadmin',
+      partOf: stack.partOf,
+      component: 'dev-tool',
+      image: cfg.pgadmin.image,
+      port: 5050,
+      runAs: { user: 5050 },
+      resources: cfg.pgadmin.resources,
+      readinessPath: '/misc/ping',
+      startupSeconds: 120,
+      replicas: 1,
+      env: {
+        PGADMIN_DEFAULT_EMAIL: cfg.pgadmin.email,
+        PGADMIN_LISTEN_PORT: '5050',
+        PGADMIN_SERVER_JSON_FILE: '/pgadmin4/servers.json',
+        PGADMIN_DISABLE_POSTFIX: 'true',
+      },
+      secretEnv: { PGADMIN_DEFAULT_PASSWORD: pgadminSecret.PGADMIN_DEFAULT_PASSWORD },
+      configs: [
+        {
+          path: '/pgadmin4',
+          asFiles: true,
+          files: {
+            'servers.json': JSON.stringify(
+              { Servers: { 1: { Name: 'WonderNest', Group: 'Servers', Host: postgres.host, Port: postgres.port, MaintenanceDB: postgres.database, Username: 'wondernest_app', SSLMode: 'prefer' } } },
+              null,
+              2,
+            ),
+            // A non-empty config_distro.py stops the entrypoint from writing into the read-only image.
+            'config_distro.py': "CA_FILE = '/etc/ssl/certs/ca-certificates.crt'\nLOG_FILE = '/dev/null'\nHELP_PATH = '../../docs'\nUPGRADE_CHECK_ENABLED = False\n",
+          },
+        },
+      ],
+      writablePaths: [{ path: '/var/lib/pgadmin', sizeLimit: '256Mi' }, { path: '/tmp', sizeLimit: '128Mi' }],
+    });
+    this.graph.addComponent(pgadmin);
+    this.graph.allow(pgadmin, postgres, 'postgres');
+  }
+
+  /** Daily verified pg_dump and Redis RDB snapshot to S3 (LocalStack in dev), with restores. */
+  private backups({ postgres, redis }: WonderNestStores, localstackHost: string | undefined): void {
+    const { cfg, stack } = this;
+    const targets = new BackupTargets(this.secrets, cfg.backups, stack.partOf, cfg.aws, localstackHost);
+    const common = { namespace: stack.namespace, partOf: stack.partOf, backups: cfg.backups };
+    const pgBackup = postgresBackup(this, postgres, { ...common, image: cfg.postgres.image, schedule: cfg.backups.postgresSchedule, target: targets.for('postgres') });
+    const redisJobs = redisBackup(this, redis, { ...common, image: cfg.redis.image, schedule: cfg.backups.redisSchedule, target: targets.for('redis') });
+    wireBackupJobs(this.graph, [...backupJobs(pgBackup, postgres, 'postgres'), ...backupJobs(redisJobs, redis, 'redis')], localstackHost);
+  }
+
+  /** The seed's alerts and the System Health dashboard, plus backup alerts and panels. */
+  private monitoring(): void {
+    const { namespace: ns, release } = this.stack;
+    stackMonitoring(this, {
+      namespace: ns,
+      name: 'wondernest',
+      title: 'WonderNest',
+      release,
+      rules: [
+        // The seed's HighErrorRate keeps its name; the other alerts are prefixed per component.
+        ...httpServiceRules({ namespace: ns, job: 'api', alertPrefix: '', errorMetric: 'http_requests_total', statusLabel: 'status', errorRateThreshold: 0.1 }),
+        ...postgresRules({ namespace: ns, job: 'postgres', alertPrefix: '', connectionsThreshold: 80 }),
+        ...redisRules({ namespace: ns, job: 'redis', alertPrefix: '', memoryRatio: 0.9 }),
+      ],
+      panels: [
+        ...httpServicePanels({ job: 'api', errorMetric: 'http_requests_total', statusLabel: 'status' }),
+        ...postgresPanels({ job: 'postgres' }),
+        ...redisPanels({ job: 'redis' }),
+      ],
+      backups: {
+        cronJobs: [
+          { cronJob: 'postgres-backup', label: 'Postgres' },
+          { cronJob: 'redis-backup', label: 'Redis' },
+        ],
+        maxAgeHours: this.cfg.backups.maxAgeHours,
+      },
+    });
+  }
+}

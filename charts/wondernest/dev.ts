@@ -1,0 +1,55 @@
+import { IMAGES } from '../../config/images';
+import { WONDERNEST_BASE } from './base';
+import { WonderNestConfigInput } from './schema';
+
+/** dev (kind): one replica, small sizes, dev tools on, backups to the in-namespace LocalStack. */
+export const dev: WonderNestConfigInput = {
+  ...WONDERNEST_BASE,
+  // *.localtest.me resolves to 127.0.0.1 without editing /etc/hosts.
+  host: 'api.wondernest.localtest.me',
+  corsAllowedOrigins: ['http://localhost:3000', 'https://app.wondernest.localtest.me'],
+  api: {
+    image: 'ghcr.io/wondernest/api:0.1.0',
+    standIn: true,
+    replicas: 1,
+    resources: { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' },
+  },
+  postgres: {
+    ...WONDERNEST_BASE.postgres,
+    schemas: [...WONDERNEST_BASE.postgres.schemas],
+    extensions: [...WONDERNEST_BASE.postgres.extensions],
+    allowedCidrs: [...WONDERNEST_BASE.postgres.allowedCidrs],
+    resources: { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' },
+    storage: { size: '2Gi', storageClassName: 'standard' },
+    // The seed's postgresql.conf scaled to a 512Mi container.
+    settings: {
+      max_connections: 100,
+      shared_buffers: '128MB',
+      effective_cache_size: '384MB',
+      work_mem: '4MB',
+      maintenance_work_mem: '64MB',
+      random_page_cost: 1.1,
+      effective_io_concurrency: 100,
+      log_min_duration_statement: 500,
+    },
+  },
+  redis: {
+    ...WONDERNEST_BASE.redis,
+    maxmemory: '128mb',
+    resources: { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
+    storage: { size: '1Gi', storageClassName: 'standard' },
+  },
+  backups: {
+    target: 'localstack',
+    bucket: 'wondernest-backups',
+    region: 'us-east-1',
+    postgresSchedule: '0 2 * * *',
+    redisSchedule: '30 2 * * *',
+    retentionDays: 7,
+    maxAgeHours: 26,
+    uploaderImage: IMAGES.awsCli,
+    resources: { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
+  },
+  pgadmin: { enabled: true, image: IMAGES.pgadmin, email: 'admin@wondernest.localtest.me', resources: { cpuRequest: '50m', memoryRequest: '192Mi', memoryLimit: '384Mi' } },
+  localstack: { enabled: true, image: IMAGES.localstack, resources: { cpuRequest: '100m', memoryRequest: '384Mi', memoryLimit: '768Mi' } },
+};

@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { GIT_REPO_URL_EXPECTED, GIT_REVISION_EXPECTED, isGitRepoUrl, isGitRevision } from '../output/argocd/gitops-config';
+import * as f from './fields';
+
+/**
+ * The platform settings of one environment (`config/<env>.ts`): cluster, ingress, TLS, storage,
+ * monitoring, secrets, GitOps. Stacks read them; each stack's own block has its own schema in
+ * `charts/<stack>/`.
+ */
+
+const podLabels = (): z.ZodRecord<z.ZodString, z.ZodString> => f.record(f.labelKey(), f.labelValue());
+
+/** Where Argo CD reads this repository from (`gitops`). */
+export const gitopsSchema = f.object({
+  /** Git URL of this repository: https or ssh, never with credentials. */
+  repoUrl: z.string({ error: GIT_REPO_URL_EXPECTED }).refine(isGitRepoUrl, { error: GIT_REPO_URL_EXPECTED }),
+  /** Branch, tag or commit SHA Argo CD follows. */
+  targetRevision: z.string({ error: GIT_REVISION_EXPECTED }).refine(isGitRevision, { error: GIT_REVISION_EXPECTED }),
+  /** Namespace Argo CD runs in. @default 'argocd' */
+  argocdNamespace: f.dnsLabel().optional(),
+});
+
+/**
+ * Where one severity of alerts goes (exactly one kind). Credentials are never in config: the
+ * stack's Secret `alertmanager-receivers` holds them (keys `<SEVERITY>_SLACK_WEBHOOK_URL`,
+ * `<SEVERITY>_WEBHOOK_URL`, `<SEVERITY>_SMTP_PASSWORD`), read from AWS Secrets Manager.
+ */
+export const alertReceiverSchema = f
+  .object({
+    slack: f.object({ channel: f.pattern(/^[#@][^\s]+$/, "a Slack channel such as '#alerts' or '@oncall'") }).optional(),
+    webhook: f.object({}).optional(),
+    email: f
+      .object({
+        to: f.email(),
+        from: f.email(),
+        smarthost: f.pattern(/^[A-Za-z0-9.-]+:\d{1,5}$/, "host:port of the SMTP relay, e.g. 'smtp.example.com:587'"),
+        /** SMTP user; its password is `<SEVERITY>_SMTP_PASSWORD` in the receivers Secret. @default - no authentication */
+        authUsername: z.string().optional(),
+      })
+      .optional(),
+  })
+  .superRefine((r, ctx) => {
+    const kinds = (['slack', 'webhook', 'email'] as const).filter((k) => r[k] !== undefined);
+    if (kinds.length !== 1) ctx.addIssue({ code: 'custom', message: 'exactly one of slack, webhook, email', input: kinds.length ? kinds.join('+') : '{}' });
+  });
+
+export type AlertReceiverConfig = z.output<typeof alertReceiverSchema>;
+
+export const platformSchema = f
+  .object({
+    name: f.dnsLabel(),
+    /** dev = kind on a laptop, prod = EKS. Decides which tools and images are allowed. */
+    profile: f.oneOf(['dev', 'prod']),
+    cluster: f.object({
+      kind: f.oneOf(['kind', 'eks']),
+      /** Expected cluster (kube context) name, checked by the deploy tooling. */
+      name: f.dnsLabel(),
+    }),
+    ingress: f.object({
+      className: f.dnsLabel(),
+      controllerNamespace: f.dnsLabel(),
+      controllerPodLabels: podLabels(),
+    }),
+    tls: f.object({
+      clusterIssuer: f.dnsLabel(),
+      /** `local-ca` (self-signed CA inside the cluster) or `letsencrypt` (ACME HTTP-01). */
+      issuer: f.oneOf(['local-ca', 'letsencrypt']),
+      acmeEmail: f.email().optional(),
+      acmeServer: f.url().optional(),
+    }),
+    storage: f.object({
+      /** Render an encrypted gp3 StorageClass (EBS CSI) with this name. @default - use an existing class */
+      gp3StorageClass: f.dnsLabel().optional(),
+    }),
+    monitoring: f.object({
+      /** `release` label kube-prometheus-stack selects ServiceMonitors and rules by. */
+      release: f.dnsLabel(),
+      namespace: f.dnsLabel(),
+      prometheusPodLabels: podLabels(),
+      /**
+       * Alert routing of every stack (an AlertmanagerConfig per namespace): receivers per severity.
+       * Without receivers alerts stay visible in Alertmanager's UI only. Critical defaults to warning's receiver.
+       */
+      alerting: f.object({ warning: alertReceiverSchema.optional(), critical: alertReceiverSchema.optional() }),
+    }),
+    secrets: f.object({
+      provider: f.oneOf(['generated', 'aws-secrets-manager']),
+      awsRegion: f.awsRegion().optional(),
+      /**
+       * aws-secrets-manager: a SecretStore per stack namespace, or a ClusterSecretStore per stack
+       * (usable only from that namespace, same IRSA role). @default 'namespace'
+       */
+      storeScope: f.oneOf(['namespace', 'cluster']).optional(),
+    }),
+    /** Spread replicas across availability zones. */
+    spreadAcrossZones: f.boolean(),
+    /** Where Argo CD reads this repository from (dist/argocd/<env>/). */
+    gitops: gitopsSchema,
+  })
+  .superRefine((env, ctx) => {
+    const issue = (path: string[], input: unknown, message: string): void => ctx.addIssue({ code: 'custom', path, input, message });
+    if (env.profile === 'prod' && env.secrets.provider !== 'aws-secrets-manager') {
+      issue(['secrets', 'provider'], env.secrets.provider, "'aws-secrets-manager' in a prod profile (generated secrets are for dev)");
+    }
+    if (env.secrets.storeScope !== undefined && env.secrets.provider !== 'aws-secrets-manager') {
+      issue(['secrets', 'storeScope'], env.secrets.storeScope, "unset unless secrets.provider is 'aws-secrets-manager'");
+    }
+    if (env.secrets.provider === 'aws-secrets-manager' && !env.secrets.awsRegion) {
+      issue(['secrets', 'awsRegion'], undefined, 'an AWS region when secrets.provider is aws-secrets-manager');
+    }
+    if (env.tls.issuer === 'letsencrypt' && !env.tls.acmeEmail) {
+      issue(['tls', 'acmeEmail'], undefined, 'an e-mail address for the ACME account when tls.issuer is letsencrypt');
+    }
+    for (const severity of ['warning', 'critical'] as const) {
+      if (env.monitoring.alerting[severity] && env.secrets.provider !== 'aws-secrets-manager') {
+        issue(
+          ['monitoring', 'alerting', severity],
+          env.monitoring.alerting[severity],
+          "no receiver, or secrets.provider 'aws-secrets-manager' (receiver URLs and passwords are read from AWS Secrets Manager, never generated)",
+        );
+      }
+    }
+    if (env.cluster.kind === 'kind' && env.storage.gp3StorageClass) {
+      issue(['storage', 'gp3StorageClass'], env.storage.gp3StorageClass, 'unset on kind (gp3 needs the EBS CSI driver on EKS)');
+    }
+  });
+
+/** The platform settings of one environment, as the stacks receive them. */
+export type PlatformConfig = z.output<typeof platformSchema>;
+/** The platform settings as written in `config/<env>.ts`. */
+export type PlatformConfigInput = z.input<typeof platformSchema>;

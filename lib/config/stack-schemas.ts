@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { memoryBytes } from '../core/formats';
+import * as f from './fields';
+
+/**
+ * Building blocks of stack config schemas (`charts/<stack>/schema.ts`): workloads, stores,
+ * backups and AWS wiring, each validated the same way in every stack.
+ */
+
+/** Requests and limits of one container; the memory limit may not be below the request. */
+export const resourcesSchema = f
+  .object({
+    cpuRequest: f.cpu(),
+    cpuLimit: f.cpu().optional(),
+    memoryRequest: f.memory(),
+    memoryLimit: f.memory(),
+  })
+  .superRefine((r, ctx) => {
+    if (memoryBytes(r.memoryLimit) < memoryBytes(r.memoryRequest)) {
+      ctx.addIssue({ code: 'custom', path: ['memoryLimit'], input: r.memoryLimit, message: `a memory quantity >= memoryRequest (${r.memoryRequest})` });
+    }
+  });
+
+/** HorizontalPodAutoscaler bounds and targets. */
+export const autoscalingSchema = f
+  .object({
+    minReplicas: f.int({ min: 1 }),
+    maxReplicas: f.int({ min: 1 }),
+    cpuUtilization: f.int({ min: 1, max: 100 }).optional(),
+    memoryUtilization: f.int({ min: 1, max: 100 }).optional(),
+  })
+  .superRefine((a, ctx) => {
+    if (a.minReplicas > a.maxReplicas) {
+      ctx.addIssue({ code: 'custom', path: ['minReplicas'], input: a.minReplicas, message: `an integer <= maxReplicas (${a.maxReplicas})` });
+    }
+  });
+
+/** An application workload built from the user's own image. */
+export const appSchema = f.object({
+  image: f.image(),
+  /** Serve the ports with a public stand-in until the real image exists (dev only). */
+  standIn: f.boolean(),
+  replicas: f.int({ min: 0 }),
+  autoscaling: autoscalingSchema.optional(),
+  resources: resourcesSchema,
+});
+
+/** A development tool (pgAdmin, Adminer, LocalStack...): allowed in dev profiles only. */
+export const devToolSchema = f.object({ enabled: f.boolean(), image: f.image(), resources: resourcesSchema });
+
+export const storageSchema = f.object({
+  size: f.memory(),
+  storageClassName: f.dnsSubdomain(),
+});
+
+const storeBase = {
+  image: f.image(),
+  exporterImage: f.image(),
+  resources: resourcesSchema,
+  exporterResources: resourcesSchema,
+  storage: storageSchema,
+};
+
+export const POSTGRES_EXTENSIONS = ['uuid-ossp', 'pgcrypto', 'pg_stat_statements', 'pg_trgm', 'citext', 'hstore', 'btree_gin', 'btree_gist'] as const;
+
+/** A PostgreSQL instance: image, exporter, sizes, database, schemas, extensions, settings, client CIDRs. */
+export const postgresSchema = f.object({
+  ...storeBase,
+  database: f.pgIdentifier(),
+  schemas: f.list(f.pgIdentifier(), { minItems: 1, unique: true }),
+  extensions: f.list(f.oneOf(POSTGRES_EXTENSIONS), { unique: true }),
+  /** postgresql.conf tuning. */
+  settings: f.record(f.pattern(/^[a-z][a-z0-9_.]*$/, 'a postgresql.conf setting name'), f.scalar()),
+  allowedCidrs: f.list(f.cidr(), { minItems: 1 }),
+});
+
+/** postgresql.conf `shared_buffers` may take at most half of the container's memory limit. */
+export function sharedBuffersWithinLimit(
+  p: { readonly settings: Readonly<Record<string, string | number | boolean>>; readonly resources: { readonly memoryLimit: string } },
+  ctx: z.RefinementCtx,
+): void {
+  const sb = p.settings.shared_buffers;
+  if (typeof sb === 'string' && /^[0-9]+(kB|MB|GB)$/.test(sb)) {
+    const bytes = Number(sb.replace(/[a-zA-Z]+$/, '')) * ({ kB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 } as Record<string, number>)[sb.replace(/^[0-9]+/, '')];
+    if (bytes > memoryBytes(p.resources.memoryLimit) / 2) {
+      ctx.addIssue({ code: 'custom', path: ['settings', 'shared_buffers'], input: sb, message: `at most half of resources.memoryLimit (${p.resources.memoryLimit})` });
+    }
+  }
+}
+
+export const REDIS_EVICTION_POLICIES = ['allkeys-lru', 'allkeys-lfu', 'volatile-lru', 'volatile-lfu', 'allkeys-random', 'volatile-random', 'volatile-ttl', 'noeviction'] as const;
+
+/** A Redis instance. */
+export const redisSchema = f.object({
+  ...storeBase,
+  maxmemory: f.pattern(/^[1-9][0-9]*(kb|mb|gb)$/, "a Redis size such as '256mb'"),
+  maxmemoryPolicy: f.oneOf(REDIS_EVICTION_POLICIES),
+});
+
+/** Where backups go and how long they are kept (shared part of every stack's `backups`). */
+export const backupCommonShape = {
+  /** `localstack` (dev, the in-namespace LocalStack) or `s3` (Amazon S3 via IRSA). */
+  target: f.oneOf(['localstack', 's3']),
+  bucket: f.s3Bucket(),
+  region: f.awsRegion(),
+  retentionDays: f.int({ min: 1, max: 3650 }),
+  /** Alert when the newest successful backup is older than this. */
+  maxAgeHours: f.int({ min: 1 }),
+  uploaderImage: f.image(),
+  resources: resourcesSchema,
+};
+
+/** AWS wiring of a stack (EKS): IRSA roles and Secrets Manager names. */
+export const awsStackSchema = f.object({
+  backupRoleArn: f.iamRoleArn(),
+  secretsRoleArn: f.iamRoleArn(),
+  secretsKeyPrefix: f.pattern(/^[A-Za-z0-9/_+=.@-]+$/, "a Secrets Manager name prefix such as 'prod/shop'"),
+});
+
+export type AwsStackConfig = z.output<typeof awsStackSchema>;
+export type PostgresConfig = z.output<typeof postgresSchema>;
+export type RedisConfig = z.output<typeof redisSchema>;
+export type AppConfig = z.output<typeof appSchema>;
+export type DevToolConfig = z.output<typeof devToolSchema>;
+
+/** An edge rate limit: `average` requests per `period` per client, `burst` on top. */
+export const rateLimitSchema = f.object({
+  average: f.int({ min: 1 }),
+  burst: f.int({ min: 1 }),
+  period: f.pattern(/^[1-9][0-9]*(s|m|h)$/, "a period such as '1s', '1m' or '1h'"),
+});
+
+/** Requests per second a rate limit allows on average. */
+export function perSecond(r: z.output<typeof rateLimitSchema>): number {
+  const unit = { s: 1, m: 60, h: 3600 }[r.period.slice(-1) as 's' | 'm' | 'h'];
+  return r.average / (Number(r.period.slice(0, -1)) * unit);
+}
