@@ -213,3 +213,23 @@ export const iamRoleArn = regexFormat(/^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[\w+
 
 /** An unquoted PostgreSQL identifier as the project writes them (lowercase). */
 export const pgIdentifier = regexFormat(/^[a-z_][a-z0-9_]{0,62}$/, 'a PostgreSQL identifier (lowercase letters, digits, _)');
+
+/** A Secrets Manager name prefix such as `prod/shop`. */
+export const secretsManagerPrefix = regexFormat(/^[A-Za-z0-9/_+=.@-]+$/, "a Secrets Manager name prefix such as 'prod/shop'");
+
+// --- processes and protocols --------------------------------------------------------------------
+
+/** An environment variable / Secret key name usable as one (`DB_PASSWORD`). */
+export const envVarName = regexFormat(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a name of letters, digits and _ not starting with a digit (usable as an environment variable)');
+/** `host:port`, e.g. an SMTP relay. */
+export const hostPort = regexFormat(/^[A-Za-z0-9.-]+:\d{1,5}$/, "host:port, e.g. 'smtp.example.com:587'");
+/** A Prometheus metric name. */
+export const PROMETHEUS_METRIC_NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+/** A Prometheus label name (also what alert names follow here). */
+export const PROMETHEUS_LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+export const prometheusMetricName = regexFormat(PROMETHEUS_METRIC_NAME_RE, 'a Prometheus metric name');
+export const prometheusLabelName = regexFormat(PROMETHEUS_LABEL_NAME_RE, 'a Prometheus label name');
+/** A Prometheus duration for `for`/`interval`: `30s`, `5m`, `1h`. */
+export const PROMETHEUS_DURATION_RE = /^\d+[smh]$/;
+/** An Alertmanager duration (`group_wait` etc.): one or more `<n><unit>` with ms, s, m, h, d, w, y. */
+export const ALERTMANAGER_DURATION_RE = /^(\d+(ms|s|m|h|d|w|y))+$/;

@@ -70,7 +70,7 @@ describe('SecretsBackend', () => {
   });
   test.each([
     ['duplicate secret', (b: SecretsBackend) => { b.secret('x', ['A']); b.secret('x', ['B']); }, /secret 'x' is declared twice/],
-    ['bad key', (b: SecretsBackend) => b.secret('x', ['bad-key']), /key 'bad-key'; expected a name matching/],
+    ['bad key', (b: SecretsBackend) => b.secret('x', ['bad-key']), /key 'bad-key'; expected a name of letters, digits and _ not starting with a digit/],
     ['no keys', (b: SecretsBackend) => b.secret('x', []), /has no keys/],
     ['bad name', (b: SecretsBackend) => b.secret('X_Y', ['A']), /secret name 'X_Y'; expected a DNS-1123 label/],
   ])('rejects %s', (_, act, message) => {

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { AlertmanagerConfig, AlertmanagerConfigSpecReceivers, AlertmanagerConfigSpecRouteMatchersMatchType } from '../../../imports/monitoring.coreos.com';
 import { checkLabelValue, checkNamespace, checkObjectName, fail } from './validation';
+import { ALERTMANAGER_DURATION_RE, email, hostPort, PROMETHEUS_LABEL_NAME_RE } from '../../core/formats';
 
 /** A key of a Secret in the same namespace (e.g. a Slack webhook URL). */
 export interface SecretKey {
@@ -61,10 +62,8 @@ export interface AlertRoutingProps {
   readonly warningRepeatInterval?: string;
 }
 
-const DURATION = /^(\d+(ms|s|m|h|d|w|y))+$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+const DURATION = ALERTMANAGER_DURATION_RE;
+const LABEL_NAME = PROMETHEUS_LABEL_NAME_RE;
 const NULL_RECEIVER = 'blackhole';
 const EQ = AlertmanagerConfigSpecRouteMatchersMatchType.VALUE_EQUALS;
 
@@ -177,9 +176,9 @@ function receiver(where: string, name: 'warning' | 'critical', r: AlertReceiver)
   }
   if (r.webhook) return { name, webhookConfigs: [{ urlSecret: ref('webhook.url', r.webhook.url), sendResolved: true }] };
   const e = r.email!;
-  if (!EMAIL.test(e.to ?? '')) fail(where, `${name}.email.to`, e.to, 'an e-mail address');
-  if (!EMAIL.test(e.from ?? '')) fail(where, `${name}.email.from`, e.from, 'an e-mail address');
-  if (!HOST_PORT.test(e.smarthost ?? '')) fail(where, `${name}.email.smarthost`, e.smarthost, "host:port, e.g. 'smtp.example.com:587'");
+  if (!email.test(e.to ?? '')) fail(where, `${name}.email.to`, e.to, 'an e-mail address');
+  if (!email.test(e.from ?? '')) fail(where, `${name}.email.from`, e.from, 'an e-mail address');
+  if (!hostPort.test(e.smarthost ?? '')) fail(where, `${name}.email.smarthost`, e.smarthost, "host:port, e.g. 'smtp.example.com:587'");
   if ((e.authUsername === undefined) !== (e.authPassword === undefined)) fail(where, `${name}.email.authPassword`, e.authPassword, 'set together with authUsername (or neither)');
   return {
     name,

@@ -10,6 +10,7 @@ import {
   checkObjectName,
   fail,
 } from './validation';
+import { PROMETHEUS_DURATION_RE, PROMETHEUS_LABEL_NAME_RE } from '../../core/formats';
 
 const SEVERITIES = ['critical', 'warning'];
 
@@ -142,7 +143,7 @@ export class AlertRuleGroup extends Construct {
 }
 
 function checkInterval(where: string, interval: unknown): void {
-  if (typeof interval !== 'string' || !/^\d+[smh]$/.test(interval) || /^0+[smh]$/.test(interval)) {
+  if (typeof interval !== 'string' || !PROMETHEUS_DURATION_RE.test(interval) || /^0+[smh]$/.test(interval)) {
     fail(where, 'interval', interval, 'a positive duration like "30s", "1m" or "1h"');
   }
 }
@@ -172,7 +173,7 @@ function validateRules(where: string, rules: readonly AlertRule[]): void {
       fail(where, `${at}.labels.severity (${rule.alert})`, rule.labels?.severity, `one of ${SEVERITIES.map(s => JSON.stringify(s)).join(', ')}`);
     }
     for (const [key, value] of Object.entries(rule.labels)) {
-      if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(key)) fail(where, `${at}.labels key (${rule.alert})`, key, 'a Prometheus label name');
+      if (!PROMETHEUS_LABEL_NAME_RE.test(key)) fail(where, `${at}.labels key (${rule.alert})`, key, 'a Prometheus label name');
       if (typeof value !== 'string') fail(where, `${at}.labels.${key} (${rule.alert})`, value, 'a string');
     }
     if (typeof rule.annotations !== 'object' || rule.annotations === null) {

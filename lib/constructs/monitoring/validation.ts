@@ -1,3 +1,5 @@
+import { DNS_LABEL_RE, DNS_SUBDOMAIN_RE, LABEL_VALUE_RE, PROMETHEUS_DURATION_RE, PROMETHEUS_LABEL_NAME_RE, PROMETHEUS_METRIC_NAME_RE } from '../../core/formats';
+
 /**
  * Validation and PromQL quoting helpers shared by the monitoring constructs.
  *
@@ -6,23 +8,19 @@
  * `postgresRules: connectionsThreshold must be a finite number > 0, got -1`.
  */
 
-/** RFC 1123 label, as used by Kubernetes for namespace names (max 63 chars). */
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-/** RFC 1123 subdomain, as used by Kubernetes for most object names (max 253 chars). */
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-/** Kubernetes label value (max 63 chars, may be empty). */
-const K8S_LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-/** Prometheus metric name. */
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const DNS1123_LABEL = DNS_LABEL_RE;
+const DNS1123_SUBDOMAIN = DNS_SUBDOMAIN_RE;
+const K8S_LABEL_VALUE = LABEL_VALUE_RE;
+const METRIC_NAME = PROMETHEUS_METRIC_NAME_RE;
 /** Prometheus label name (also the alert-name rule used by these constructs). */
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const LABEL_NAME = PROMETHEUS_LABEL_NAME_RE;
 /** Optional alert-name prefix: empty, or a valid identifier start. */
 const ALERT_PREFIX = /^([A-Za-z_][A-Za-z0-9_]*)?$/;
 
 /** Alert names accepted by {@link AlertRuleGroup}. */
-export const ALERT_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const ALERT_NAME_PATTERN = PROMETHEUS_LABEL_NAME_RE;
 /** `for` durations accepted by {@link AlertRuleGroup}. */
-export const FOR_DURATION_PATTERN = /^\d+[smh]$/;
+export const FOR_DURATION_PATTERN = PROMETHEUS_DURATION_RE;
 
 function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);

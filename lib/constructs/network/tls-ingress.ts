@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { Middleware, MiddlewareSpec, MiddlewareSpecRateLimitPeriod } from '../../../imports/traefik.io';
 import { HelmValues } from '../../output/helm';
 import { VALUE_SCHEMAS } from '../workloads/workload-values';
+import { dnsLabel, origin } from '../../core/formats';
 
 /** Security response headers (the seeds' Nginx `add_header` set). */
 export interface SecurityHeaders {
@@ -115,7 +116,7 @@ export class TlsIngress extends Construct {
     }]);
     if (edge.corsAllowedOrigins?.length) {
       for (const o of edge.corsAllowedOrigins) {
-        if (!/^https?:\/\/[a-z0-9.-]+(:[0-9]+)?$/.test(o)) throw new Error(`TlsIngress '${props.name}': corsAllowedOrigins entry '${o}'; expected an origin such as https://app.example.com (scheme, host, optional port, no path)`);
+        if (!origin.test(o)) throw new Error(`TlsIngress '${props.name}': corsAllowedOrigins entry '${o}'; expected an origin such as https://app.example.com (scheme, host, optional port, no path)`);
       }
       specs.push(['cors', {
         headers: {
@@ -224,7 +225,7 @@ function validateRoutes(props: TlsIngressProps): void {
     if (paths.has(path)) throw new Error(`${where}: routes[${i}].path '${path}' is routed twice; expected each path once`);
     paths.add(path);
     if (r.name !== undefined) {
-      if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(r.name)) throw new Error(`${where}: routes[${i}].name '${r.name}'; expected a DNS-1123 label`);
+      if (!dnsLabel.test(r.name)) throw new Error(`${where}: routes[${i}].name '${r.name}'; expected a DNS-1123 label`);
       if (names.has(r.name)) throw new Error(`${where}: routes[${i}].name '${r.name}' is used twice; expected unique route names`);
       names.add(r.name);
     }

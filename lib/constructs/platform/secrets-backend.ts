@@ -15,6 +15,7 @@ import {
 } from '../../../imports/external-secrets.io';
 import { Password } from '../../../imports/generators.external-secrets.io';
 import { SecretKeyRef } from '../workloads/container';
+import { awsRegion, dnsLabel, envVarName, secretsManagerPrefix } from '../../core/formats';
 
 /** Where a stack's secret values come from. */
 export type SecretsProvider =
@@ -47,7 +48,6 @@ export interface SecretsBackendProps {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
-const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const STORE_NAME = 'aws-secrets-manager';
 
 /** Annotations that keep generated secrets out of reach of pruning by Argo CD and uninstall by Helm. */
@@ -80,8 +80,8 @@ export class SecretsBackend extends Construct {
     this.labels = props.labels ?? {};
     const p = props.provider;
     if (p.kind === 'aws-secrets-manager') {
-      if (!/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/.test(p.region)) throw new Error(`SecretsBackend.provider.region: got '${p.region}'; expected an AWS region such as 'eu-west-1'`);
-      if (!/^[A-Za-z0-9/_+=.@-]+$/.test(p.keyPrefix)) throw new Error(`SecretsBackend.provider.keyPrefix: got '${p.keyPrefix}'; expected a Secrets Manager name prefix such as 'prod/wondernest'`);
+      if (!awsRegion.test(p.region)) throw new Error(`SecretsBackend.provider.region: got '${p.region}'; expected an AWS region such as 'eu-west-1'`);
+      if (!secretsManagerPrefix.test(p.keyPrefix)) throw new Error(`SecretsBackend.provider.keyPrefix: got '${p.keyPrefix}'; expected a Secrets Manager name prefix such as 'prod/wondernest'`);
       const sa = new k8s.KubeServiceAccount(this, 'store-sa', {
         metadata: { name: 'external-secrets-reader', namespace: this.namespace, labels: { ...this.labels }, annotations: { 'eks.amazonaws.com/role-arn': p.roleArn } },
         automountServiceAccountToken: false,
@@ -127,9 +127,9 @@ export class SecretsBackend extends Construct {
 
   public secret(name: string, keys: readonly string[]): Record<string, SecretKeyRef> {
     if (this.names.has(name)) throw new Error(`SecretsBackend: secret '${name}' is declared twice; expected unique names`);
-    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) throw new Error(`SecretsBackend: secret name '${name}'; expected a DNS-1123 label`);
+    if (!dnsLabel.test(name)) throw new Error(`SecretsBackend: secret name '${name}'; expected a DNS-1123 label`);
     if (keys.length === 0) throw new Error(`SecretsBackend: secret '${name}' has no keys; expected at least one`);
-    for (const k of keys) if (!KEY.test(k)) throw new Error(`SecretsBackend: secret '${name}' key '${k}'; expected a name matching ${KEY}`);
+    for (const k of keys) if (!envVarName.test(k)) throw new Error(`SecretsBackend: secret '${name}' key '${k}'; expected ${envVarName.expected}`);
     if (new Set(keys).size !== keys.length) throw new Error(`SecretsBackend: secret '${name}' keys ${JSON.stringify(keys)} contain duplicates`);
     this.names.add(name);
     const p = this.provider;
