@@ -7,9 +7,13 @@ import tseslint from 'typescript-eslint';
 
 /** The Node.js globals the plain-JavaScript files use (the `globals` package is not a dependency). */
 const NODE_GLOBALS = Object.fromEntries(
-  ['require', 'module', 'exports', '__dirname', '__filename', 'process', 'console', 'Buffer', 'URL', 'AbortController', 'fetch'].map((g) => [g, 'readonly']),
+  ['require', 'module', 'exports', '__dirname', '__filename', 'process', 'console', 'Buffer', 'URL', 'AbortController', 'fetch'].map(
+    (g) => [g, 'readonly'],
+  ),
 );
-const NODE_TIMERS = Object.fromEntries(['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate'].map((g) => [g, 'readonly']));
+const NODE_TIMERS = Object.fromEntries(
+  ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate'].map((g) => [g, 'readonly']),
+);
 
 export default defineConfig(
   // Generated or produced files: the CRD bindings (~93k lines), synth output, the tsc build, downloaded tools.

@@ -62,7 +62,12 @@ export class ApiError extends Error {
 export function apiErrorFromResponse(status: number, body: unknown, fallback: string): ApiError {
   const b = (body && typeof body === 'object' ? body : {}) as Record<string, any>;
   if (b.kind === 'Status') {
-    return new ApiError(status, String(b.reason ?? ''), String(b.message ?? fallback), Array.isArray(b.details?.causes) ? b.details.causes : []);
+    return new ApiError(
+      status,
+      String(b.reason ?? ''),
+      String(b.message ?? fallback),
+      Array.isArray(b.details?.causes) ? b.details.causes : [],
+    );
   }
   const text = typeof body === 'string' && body.trim() ? body.trim().slice(0, 500) : fallback;
   return new ApiError(status, status === 404 ? 'NotFound' : '', text);

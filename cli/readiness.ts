@@ -36,7 +36,13 @@ const READY_CONDITION_KINDS: ReadonlySet<string> = new Set([
 ]);
 
 /** Kinds `status` lists: the workloads. */
-export const WORKLOAD_KINDS: ReadonlySet<string> = new Set(['apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet', 'batch/Job', 'batch/CronJob']);
+export const WORKLOAD_KINDS: ReadonlySet<string> = new Set([
+  'apps/Deployment',
+  'apps/StatefulSet',
+  'apps/DaemonSet',
+  'batch/Job',
+  'batch/CronJob',
+]);
 
 export function isWorkload(obj: { apiVersion: string; kind: string }): boolean {
   return WORKLOAD_KINDS.has(`${groupOf(obj.apiVersion)}/${obj.kind}`);
@@ -110,7 +116,9 @@ function replicaSet(obj: KubeObject): Verdict {
   if (!observed(obj)) return progressing('waiting for the controller to observe the new spec');
   const desired = num(obj.spec?.replicas, 1);
   const readyReplicas = num(obj.status?.readyReplicas);
-  return readyReplicas < desired ? progressing(`${readyReplicas} of ${desired} pods ready`) : ready(`${readyReplicas} of ${desired} pods ready`);
+  return readyReplicas < desired
+    ? progressing(`${readyReplicas} of ${desired} pods ready`)
+    : ready(`${readyReplicas} of ${desired} pods ready`);
 }
 
 function job(obj: KubeObject): Verdict {
@@ -125,11 +133,14 @@ function job(obj: KubeObject): Verdict {
   const completions = num(obj.spec?.completions, 1);
   const succeeded = num(obj.status?.succeeded);
   if (conditionOf(obj, 'Complete')?.status === 'True') return ready(`complete (${succeeded} of ${completions} succeeded)`);
-  if (conditionOf(obj, 'SuccessCriteriaMet')?.status === 'True') return progressing(`success criteria met, finishing (${succeeded} of ${completions} succeeded)`);
+  if (conditionOf(obj, 'SuccessCriteriaMet')?.status === 'True')
+    return progressing(`success criteria met, finishing (${succeeded} of ${completions} succeeded)`);
   if (obj.spec?.suspend === true) return ready('suspended');
   const active = num(obj.status?.active);
   const failures = num(obj.status?.failed);
-  return progressing(`${succeeded} of ${completions} completions, ${active} running${failures > 0 ? `, ${plural(failures, 'failed attempt')}` : ''}`);
+  return progressing(
+    `${succeeded} of ${completions} completions, ${active} running${failures > 0 ? `, ${plural(failures, 'failed attempt')}` : ''}`,
+  );
 }
 
 function cronJob(obj: KubeObject): Verdict {
@@ -162,7 +173,8 @@ function namespace(obj: KubeObject): Verdict {
 function pod(obj: KubeObject): Verdict {
   const phase = obj.status?.phase;
   if (phase === 'Succeeded') return ready('succeeded');
-  if (phase === 'Failed') return failed(`pod failed${obj.status?.reason ? `: ${obj.status.reason}` : ''}${obj.status?.message ? `: ${obj.status.message}` : ''}`);
+  if (phase === 'Failed')
+    return failed(`pod failed${obj.status?.reason ? `: ${obj.status.reason}` : ''}${obj.status?.message ? `: ${obj.status.message}` : ''}`);
   if (phase === 'Running' && conditionOf(obj, 'Ready')?.status === 'True') return ready('running and ready');
   return progressing(`${phase ?? 'Pending'}, not ready`);
 }
@@ -171,9 +183,7 @@ function pod(obj: KubeObject): Verdict {
 function readyCondition(obj: KubeObject, required: boolean): Verdict {
   const condition = conditionOf(obj, 'Ready');
   if (!condition) {
-    return required
-      ? progressing('waiting for its controller to report Ready (is the operator running?)')
-      : ready('applied');
+    return required ? progressing('waiting for its controller to report Ready (is the operator running?)') : ready('applied');
   }
   const generation = obj.metadata.generation;
   const stale = generation !== undefined && condition.observedGeneration !== undefined && condition.observedGeneration < generation;
@@ -186,20 +196,32 @@ function readyCondition(obj: KubeObject, required: boolean): Verdict {
 export function evaluateReadiness(obj: KubeObject, ctx: ReadinessContext = {}): Verdict {
   const key = `${groupOf(obj.apiVersion)}/${obj.kind}`;
   switch (key) {
-    case 'apps/Deployment': return deployment(obj);
-    case 'apps/StatefulSet': return statefulSet(obj);
-    case 'apps/DaemonSet': return daemonSet(obj);
-    case 'apps/ReplicaSet': return replicaSet(obj);
-    case 'batch/Job': return job(obj);
-    case 'batch/CronJob': return cronJob(obj);
-    case '/PersistentVolumeClaim': return pvc(obj, ctx);
-    case 'apiextensions.k8s.io/CustomResourceDefinition': return crd(obj);
-    case '/Namespace': return namespace(obj);
-    case '/Pod': return pod(obj);
-    default: break;
+    case 'apps/Deployment':
+      return deployment(obj);
+    case 'apps/StatefulSet':
+      return statefulSet(obj);
+    case 'apps/DaemonSet':
+      return daemonSet(obj);
+    case 'apps/ReplicaSet':
+      return replicaSet(obj);
+    case 'batch/Job':
+      return job(obj);
+    case 'batch/CronJob':
+      return cronJob(obj);
+    case '/PersistentVolumeClaim':
+      return pvc(obj, ctx);
+    case 'apiextensions.k8s.io/CustomResourceDefinition':
+      return crd(obj);
+    case '/Namespace':
+      return namespace(obj);
+    case '/Pod':
+      return pod(obj);
+    default:
+      break;
   }
   // Custom kinds: only when their controller publishes status.observedGeneration.
-  if (typeof obj.status?.observedGeneration === 'number' && !observed(obj)) return progressing('waiting for its controller to observe the new spec');
+  if (typeof obj.status?.observedGeneration === 'number' && !observed(obj))
+    return progressing('waiting for its controller to observe the new spec');
   return readyCondition(obj, READY_CONDITION_KINDS.has(key));
 }
 

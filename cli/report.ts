@@ -56,15 +56,30 @@ function containerProblems(pod: string, statuses: any[] | undefined, init: boole
       continue;
     }
     if (terminated && terminated.exitCode !== 0 && terminated.exitCode !== undefined) {
-      out.push({ reason: terminated.reason === 'OOMKilled' ? 'OOMKilled' : 'Failed', message: `terminated with ${terminationText(terminated)}`, subjects: [subject], count: 1 });
+      out.push({
+        reason: terminated.reason === 'OOMKilled' ? 'OOMKilled' : 'Failed',
+        message: `terminated with ${terminationText(terminated)}`,
+        subjects: [subject],
+        count: 1,
+      });
       continue;
     }
     if (cs.state?.running && last?.reason === 'OOMKilled') {
-      out.push({ reason: 'OOMKilled', message: `restarted ${restarts} time${restarts === 1 ? '' : 's'}; last killed for exceeding its memory limit`, subjects: [subject], count: 1 });
+      out.push({
+        reason: 'OOMKilled',
+        message: `restarted ${restarts} time${restarts === 1 ? '' : 's'}; last killed for exceeding its memory limit`,
+        subjects: [subject],
+        count: 1,
+      });
       continue;
     }
     if (!init && cs.state?.running && cs.ready === false && podPhase === 'Running') {
-      out.push({ reason: 'NotReady', message: `running${restarts > 0 ? ` (restarted ${restarts} time${restarts === 1 ? '' : 's'})` : ''} but not ready: its readiness probe does not pass`, subjects: [subject], count: 1 });
+      out.push({
+        reason: 'NotReady',
+        message: `running${restarts > 0 ? ` (restarted ${restarts} time${restarts === 1 ? '' : 's'})` : ''} but not ready: its readiness probe does not pass`,
+        subjects: [subject],
+        count: 1,
+      });
     }
   }
   return out;
@@ -77,11 +92,21 @@ export function podProblems(pod: KubeObject): Problem[] {
   const status = pod.status ?? {};
   const out: Problem[] = [];
   if (status.phase === 'Failed') {
-    out.push({ reason: status.reason ?? 'Failed', message: squash(status.message ?? 'the pod failed'), subjects: [`pod ${name}`], count: 1 });
+    out.push({
+      reason: status.reason ?? 'Failed',
+      message: squash(status.message ?? 'the pod failed'),
+      subjects: [`pod ${name}`],
+      count: 1,
+    });
   }
   const scheduled = conditionOf(pod, 'PodScheduled');
   if (scheduled?.status === 'False') {
-    out.push({ reason: scheduled.reason ?? 'Unschedulable', message: squash(scheduled.message ?? 'no node can run the pod'), subjects: [`pod ${name}`], count: 1 });
+    out.push({
+      reason: scheduled.reason ?? 'Unschedulable',
+      message: squash(scheduled.message ?? 'no node can run the pod'),
+      subjects: [`pod ${name}`],
+      count: 1,
+    });
   }
   out.push(...containerProblems(name, status.initContainerStatuses, true, status.phase));
   out.push(...containerProblems(name, status.containerStatuses, false, status.phase));
@@ -99,7 +124,11 @@ export function podsOf(workload: KubeObject, pods: readonly KubeObject[]): KubeO
 /** Jobs a CronJob created (owner reference), newest first. */
 export function jobsOf(cronJob: KubeObject, jobs: readonly KubeObject[]): KubeObject[] {
   return jobs
-    .filter((j) => j.metadata.namespace === namespaceOf(cronJob) && (j.metadata.ownerReferences ?? []).some((o) => o.kind === 'CronJob' && o.name === cronJob.metadata.name))
+    .filter(
+      (j) =>
+        j.metadata.namespace === namespaceOf(cronJob) &&
+        (j.metadata.ownerReferences ?? []).some((o) => o.kind === 'CronJob' && o.name === cronJob.metadata.name),
+    )
     .sort((a, b) => String(b.metadata.creationTimestamp ?? '').localeCompare(String(a.metadata.creationTimestamp ?? '')));
 }
 
@@ -129,7 +158,9 @@ function escape(text: string): string {
 
 function eventTime(e: KubeObject): string {
   const anyE = e as any;
-  return String(anyE.lastTimestamp ?? anyE.series?.lastObservedTime ?? anyE.eventTime ?? anyE.firstTimestamp ?? e.metadata.creationTimestamp ?? '');
+  return String(
+    anyE.lastTimestamp ?? anyE.series?.lastObservedTime ?? anyE.eventTime ?? anyE.firstTimestamp ?? e.metadata.creationTimestamp ?? '',
+  );
 }
 
 function eventCount(e: KubeObject): number {
@@ -143,13 +174,29 @@ function eventCount(e: KubeObject): number {
  * Events that only repeat what a pod's status already says (BackOff on a crash-looping container,
  * FailedScheduling on an unschedulable pod) are left out.
  */
-export function eventProblems(workload: KubeObject, pods: readonly KubeObject[], events: readonly KubeObject[], alreadyReported: readonly Problem[] = []): Problem[] {
+export function eventProblems(
+  workload: KubeObject,
+  pods: readonly KubeObject[],
+  events: readonly KubeObject[],
+  alreadyReported: readonly Problem[] = [],
+): Problem[] {
   const podNames = new Set(pods.map((p) => p.metadata.name));
   const ns = namespaceOf(workload);
-  const podsWith = (reasons: string[]): Set<string> => new Set(alreadyReported
-    .filter((p) => reasons.includes(p.reason))
-    .flatMap((p) => p.subjects.map((s) => /^pod (\S+)/.exec(s)?.[1]).filter((x): x is string => !!x)));
-  const crashing = podsWith(['CrashLoopBackOff', 'ImagePullBackOff', 'ErrImagePull', 'CreateContainerConfigError', 'CreateContainerError', 'InvalidImageName', 'RunContainerError']);
+  const podsWith = (reasons: string[]): Set<string> =>
+    new Set(
+      alreadyReported
+        .filter((p) => reasons.includes(p.reason))
+        .flatMap((p) => p.subjects.map((s) => /^pod (\S+)/.exec(s)?.[1]).filter((x): x is string => !!x)),
+    );
+  const crashing = podsWith([
+    'CrashLoopBackOff',
+    'ImagePullBackOff',
+    'ErrImagePull',
+    'CreateContainerConfigError',
+    'CreateContainerError',
+    'InvalidImageName',
+    'RunContainerError',
+  ]);
   const unschedulable = podsWith(['Unschedulable']);
 
   const merged = new Map<string, Problem & { time: string }>();
@@ -214,7 +261,12 @@ export function diagnose(workload: KubeObject, input: DiagnosisInput): Problem[]
     pods = lastJob ? podsOf(lastJob, allPods) : [];
     const failedCondition = lastJob ? conditionOf(lastJob, 'Failed') : undefined;
     if (lastJob && failedCondition?.status === 'True') {
-      problems.push({ reason: failedCondition.reason ?? 'JobFailed', message: `last run failed${failedCondition.message ? `: ${squash(failedCondition.message)}` : ''}`, subjects: [`Job ${lastJob.metadata.name}`], count: 1 });
+      problems.push({
+        reason: failedCondition.reason ?? 'JobFailed',
+        message: `last run failed${failedCondition.message ? `: ${squash(failedCondition.message)}` : ''}`,
+        subjects: [`Job ${lastJob.metadata.name}`],
+        count: 1,
+      });
     }
   } else if (workload.kind === 'Pod' && groupOf(workload.apiVersion) === '') {
     pods = [workload];

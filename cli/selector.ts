@@ -22,11 +22,20 @@ export function matchesSelector(labels: Record<string, string> | undefined, sele
     const has = Object.prototype.hasOwnProperty.call(l, req.key);
     const values = req.values ?? [];
     switch (req.operator) {
-      case 'In': if (!has || !values.includes(l[req.key])) return false; break;
-      case 'NotIn': if (has && values.includes(l[req.key])) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
-      default: throw new Error(`unsupported label selector operator '${req.operator}' (allowed: In, NotIn, Exists, DoesNotExist)`);
+      case 'In':
+        if (!has || !values.includes(l[req.key])) return false;
+        break;
+      case 'NotIn':
+        if (has && values.includes(l[req.key])) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        throw new Error(`unsupported label selector operator '${req.operator}' (allowed: In, NotIn, Exists, DoesNotExist)`);
     }
   }
   return true;
@@ -38,11 +47,20 @@ export function selectorToString(selector: LabelSelector): string {
   for (const req of selector.matchExpressions ?? []) {
     const values = (req.values ?? []).join(',');
     switch (req.operator) {
-      case 'In': parts.push(`${req.key} in (${values})`); break;
-      case 'NotIn': parts.push(`${req.key} notin (${values})`); break;
-      case 'Exists': parts.push(req.key); break;
-      case 'DoesNotExist': parts.push(`!${req.key}`); break;
-      default: throw new Error(`unsupported label selector operator '${req.operator}' (allowed: In, NotIn, Exists, DoesNotExist)`);
+      case 'In':
+        parts.push(`${req.key} in (${values})`);
+        break;
+      case 'NotIn':
+        parts.push(`${req.key} notin (${values})`);
+        break;
+      case 'Exists':
+        parts.push(req.key);
+        break;
+      case 'DoesNotExist':
+        parts.push(`!${req.key}`);
+        break;
+      default:
+        throw new Error(`unsupported label selector operator '${req.operator}' (allowed: In, NotIn, Exists, DoesNotExist)`);
     }
   }
   return parts.join(',');

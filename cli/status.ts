@@ -103,7 +103,11 @@ export function formatStatusTable(rows: readonly StatusRow[], maxProblems = 5): 
   const header = ['STACK', 'KIND', 'NAMESPACE/NAME', 'READY', 'STATUS', 'DETAILS'];
   const cells = rows.map((r) => [r.stack, r.kind, `${r.namespace ? `${r.namespace}/` : ''}${r.name}`, r.ready, r.state, r.detail]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const line = (c: string[]): string => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (c: string[]): string =>
+    c
+      .map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   const out = [line(header)];
   rows.forEach((r, i) => {
     out.push(line(cells[i]));

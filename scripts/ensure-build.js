@@ -32,7 +32,10 @@ function sourcesNewerThanBuild() {
 /** Makes build/ current; returns the build folder. */
 function ensureBuild() {
   if (sourcesNewerThanBuild()) {
-    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
+    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], {
+      cwd: root,
+      stdio: 'inherit',
+    });
     fs.writeFileSync(stamp, new Date().toISOString() + '\n');
   }
   return path.join(root, 'build');

@@ -79,7 +79,9 @@ for (const files of Object.values(GROUPS)) {
         if (!v.served || !v.schema) continue;
         schemas[`${crd.spec.group}/${v.name}/${crd.spec.names.kind}`] = {
           scope: crd.spec.scope,
-          schema: JSON.parse(JSON.stringify(v.schema.openAPIV3Schema, (k, val) => (k === 'description' && typeof val === 'string' ? undefined : val))),
+          schema: JSON.parse(
+            JSON.stringify(v.schema.openAPIV3Schema, (k, val) => (k === 'description' && typeof val === 'string' ? undefined : val)),
+          ),
         };
       }
     }

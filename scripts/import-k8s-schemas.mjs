@@ -15,7 +15,19 @@ const pkg = JSON.parse(fs.readFileSync(path.join(root, 'node_modules/@kubernetes
 
 /** The built-in kinds the checks accept (apiVersion -> kinds). Extend when a stack emits a new one. */
 const KINDS = {
-  v1: ['Namespace', 'ConfigMap', 'Secret', 'Service', 'ServiceAccount', 'PersistentVolumeClaim', 'PersistentVolume', 'Pod', 'Endpoints', 'LimitRange', 'ResourceQuota'],
+  v1: [
+    'Namespace',
+    'ConfigMap',
+    'Secret',
+    'Service',
+    'ServiceAccount',
+    'PersistentVolumeClaim',
+    'PersistentVolume',
+    'Pod',
+    'Endpoints',
+    'LimitRange',
+    'ResourceQuota',
+  ],
   'apps/v1': ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'],
   'batch/v1': ['Job', 'CronJob'],
   'autoscaling/v2': ['HorizontalPodAutoscaler'],
@@ -52,5 +64,8 @@ for (const [apiVersion, list] of Object.entries(KINDS)) {
 }
 const out = path.join(root, 'imports', 'schemas', 'kubernetes.json');
 fs.mkdirSync(path.dirname(out), { recursive: true });
-fs.writeFileSync(out, JSON.stringify({ generatedBy: `scripts/import-k8s-schemas.mjs from @kubernetes/client-node ${pkg.version}`, kinds, types }) + '\n');
+fs.writeFileSync(
+  out,
+  JSON.stringify({ generatedBy: `scripts/import-k8s-schemas.mjs from @kubernetes/client-node ${pkg.version}`, kinds, types }) + '\n',
+);
 console.log(`wrote ${path.relative(root, out)} (${Object.keys(kinds).length} kinds, ${Object.keys(types).length} types)`);

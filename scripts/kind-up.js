@@ -33,17 +33,25 @@ function main(argv) {
   const { platformReleasesFor, KIND_INGRESS } = require(path.join(build, 'config', 'platform-charts'));
   const { STACKS } = require(path.join(build, 'charts'));
   const raw = config.ENVIRONMENTS[args.env];
-  if (!raw) throw new delivery.UsageError(`--env: no environment '${args.env}' (known: ${Object.keys(config.ENVIRONMENTS).join(', ')})`, delivery.KIND_UP_USAGE);
+  if (!raw)
+    throw new delivery.UsageError(
+      `--env: no environment '${args.env}' (known: ${Object.keys(config.ENVIRONMENTS).join(', ')})`,
+      delivery.KIND_UP_USAGE,
+    );
   const env = config.loadEnvironment(raw, `config/${args.env}.ts`);
   if (env.cluster.kind !== 'kind') {
-    throw new delivery.DeliveryError(`environment '${env.name}' runs on ${env.cluster.kind}; kind:up only brings up environments whose cluster.kind is 'kind'`);
+    throw new delivery.DeliveryError(
+      `environment '${env.name}' runs on ${env.cluster.kind}; kind:up only brings up environments whose cluster.kind is 'kind'`,
+    );
   }
 
   const kindConfigPath = path.join(root, 'kind-config.yaml');
   const kindConfig = delivery.parseKindConfig(fs.readFileSync(kindConfigPath, 'utf8'), 'kind-config.yaml');
   const problems = delivery.kindConfigProblems(kindConfig, { clusterName: env.cluster.name, ingress: KIND_INGRESS });
   if (problems.length > 0) {
-    throw new delivery.DeliveryError(`kind-config.yaml does not match config/${env.name}.ts and config/platform-charts.ts:\n  - ${problems.join('\n  - ')}`);
+    throw new delivery.DeliveryError(
+      `kind-config.yaml does not match config/${env.name}.ts and config/platform-charts.ts:\n  - ${problems.join('\n  - ')}`,
+    );
   }
 
   const distDir = path.join(root, 'dist', env.name);
@@ -55,26 +63,29 @@ function main(argv) {
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kind-up-'));
   try {
-    const report = delivery.kindUp({
-      clusterName: env.cluster.name,
-      kindConfigPath,
-      tools,
-      releases: platformReleasesFor(env),
-      manifests,
-      timeout: args.timeout,
-      dryRun: args.dryRun,
-      forceConflicts: args.forceConflicts,
-    }, {
-      runner: delivery.spawnRunner({ cwd: root }),
-      log: (line) => console.log(line),
-      writeTempFile: (name, content) => {
-        const file = path.join(tmp, name);
-        fs.writeFileSync(file, content, { mode: 0o600 });
-        return file;
+    const report = delivery.kindUp(
+      {
+        clusterName: env.cluster.name,
+        kindConfigPath,
+        tools,
+        releases: platformReleasesFor(env),
+        manifests,
+        timeout: args.timeout,
+        dryRun: args.dryRun,
+        forceConflicts: args.forceConflicts,
       },
-      removeFile: (file) => fs.rmSync(file, { force: true }),
-      sleep: (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms),
-    });
+      {
+        runner: delivery.spawnRunner({ cwd: root }),
+        log: (line) => console.log(line),
+        writeTempFile: (name, content) => {
+          const file = path.join(tmp, name);
+          fs.writeFileSync(file, content, { mode: 0o600 });
+          return file;
+        },
+        removeFile: (file) => fs.rmSync(file, { force: true }),
+        sleep: (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms),
+      },
+    );
     for (const line of report.summary) console.log(line);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -26,7 +26,9 @@ describe('monitoring.alerting config', () => {
   test('receivers need AWS Secrets Manager: generated secrets cannot hold a webhook URL', () => {
     const cfg = envConfig('dev');
     cfg.monitoring.alerting.warning = { slack: { channel: '#alerts' } };
-    expect(problems(cfg)).toContain("monitoring.alerting.warning: got {\"slack\":{\"channel\":\"#alerts\"}}; expected no receiver, or secrets.provider 'aws-secrets-manager'");
+    expect(problems(cfg)).toContain(
+      'monitoring.alerting.warning: got {"slack":{"channel":"#alerts"}}; expected no receiver, or secrets.provider \'aws-secrets-manager\'',
+    );
   });
 });
 
@@ -53,8 +55,13 @@ describe('every stack routes its alerts', () => {
 
   test('an e-mail receiver with authentication reads its SMTP password from the Secret', () => {
     const cfg = envConfig('prod');
-    cfg.monitoring.alerting.critical = { email: { to: 'oncall@example.com', from: 'am@example.com', smarthost: 'smtp.example.com:587', authUsername: 'am' } };
+    cfg.monitoring.alerting.critical = {
+      email: { to: 'oncall@example.com', from: 'am@example.com', smarthost: 'smtp.example.com:587', authUsername: 'am' },
+    };
     const routing = find(synthStack('wondernest', loadEnvironment(cfg)), 'AlertmanagerConfig', 'alert-routing');
-    expect(routing.spec.receivers[2].emailConfigs[0].authPassword).toEqual({ name: 'alertmanager-receivers', key: 'CRITICAL_SMTP_PASSWORD' });
+    expect(routing.spec.receivers[2].emailConfigs[0].authPassword).toEqual({
+      name: 'alertmanager-receivers',
+      key: 'CRITICAL_SMTP_PASSWORD',
+    });
   });
 });

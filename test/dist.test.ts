@@ -40,7 +40,11 @@ describe('wondernest Helm values', () => {
   const base = helmTemplate(chart, { releaseName: 'wondernest', valuesFiles: ['values-prod.yaml'] });
 
   test('--set api.image.tag=X changes exactly that field', () => {
-    const changed = helmTemplate(chart, { releaseName: 'wondernest', valuesFiles: ['values-prod.yaml'], setString: { 'api.image.tag': '2.0.1' } });
+    const changed = helmTemplate(chart, {
+      releaseName: 'wondernest',
+      valuesFiles: ['values-prod.yaml'],
+      setString: { 'api.image.tag': '2.0.1' },
+    });
     const diffs: string[] = [];
     const walk = (a: any, b: any, p: string): void => {
       if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) {
@@ -51,7 +55,11 @@ describe('wondernest Helm values', () => {
     };
     const before = new Map(base.map((o) => [objectKey(o), o]));
     for (const o of changed) walk(before.get(objectKey(o)), o, objectKey(o));
-    expect(diffs).toEqual([expect.stringMatching(/Deployment.*\/api\/spec\/template\/spec\/containers\/0\/image: ghcr.io\/wondernest\/api:0.1.0 -> ghcr.io\/wondernest\/api:2.0.1$/)]);
+    expect(diffs).toEqual([
+      expect.stringMatching(
+        /Deployment.*\/api\/spec\/template\/spec\/containers\/0\/image: ghcr.io\/wondernest\/api:0.1.0 -> ghcr.io\/wondernest\/api:2.0.1$/,
+      ),
+    ]);
   });
 
   test.each([
@@ -68,7 +76,23 @@ describe('wondernest Helm values', () => {
 
   test('values cover images, replicas/HPA, resources, ingress, storage and backups', () => {
     const values = fs.readFileSync(path.join(chart, 'values-prod.yaml'), 'utf8');
-    for (const key of ['api:', 'autoscaling:', 'minReplicas:', 'maxReplicas:', 'repository:', 'tag:', 'memoryLimit:', 'cpuRequest:', 'host:', 'className:', 'clusterIssuer:', 'storage:', 'size:', 'schedule:', 'retentionDays:']) {
+    for (const key of [
+      'api:',
+      'autoscaling:',
+      'minReplicas:',
+      'maxReplicas:',
+      'repository:',
+      'tag:',
+      'memoryLimit:',
+      'cpuRequest:',
+      'host:',
+      'className:',
+      'clusterIssuer:',
+      'storage:',
+      'size:',
+      'schedule:',
+      'retentionDays:',
+    ]) {
       expect(values).toContain(key);
     }
     expect(fs.readFileSync(path.join(chart, 'values-dev.yaml'), 'utf8')).toMatch(/replicas: 1/);

@@ -35,13 +35,28 @@ const TEMPLATE_PATHS: Readonly<Record<string, { path: string[]; longRunning: boo
 /** The pod template of a workload object, or undefined for other kinds. */
 export function podTemplateOf(m: ManifestObject): PodTemplateRef | undefined {
   const o = m.object;
-  if (o?.kind === 'Pod') return { owner: m, spec: o.spec ?? {}, labels: o.metadata?.labels ?? {}, annotations: o.metadata?.annotations ?? {}, path: 'spec', longRunning: true };
+  if (o?.kind === 'Pod')
+    return {
+      owner: m,
+      spec: o.spec ?? {},
+      labels: o.metadata?.labels ?? {},
+      annotations: o.metadata?.annotations ?? {},
+      path: 'spec',
+      longRunning: true,
+    };
   const t = TEMPLATE_PATHS[o?.kind];
   if (!t) return undefined;
   let template: any = o;
   for (const p of t.path) template = template?.[p];
   if (!template) return undefined;
-  return { owner: m, spec: template.spec ?? {}, labels: template.metadata?.labels ?? {}, annotations: template.metadata?.annotations ?? {}, path: `${t.path.join('.')}.spec`, longRunning: t.longRunning };
+  return {
+    owner: m,
+    spec: template.spec ?? {},
+    labels: template.metadata?.labels ?? {},
+    annotations: template.metadata?.annotations ?? {},
+    path: `${t.path.join('.')}.spec`,
+    longRunning: t.longRunning,
+  };
 }
 
 /** Every pod template of a set of objects. */
@@ -71,11 +86,20 @@ export function matchesSelector(selector: any, labels: Readonly<Record<string, s
     const has = Object.prototype.hasOwnProperty.call(labels, e.key);
     const v = labels[e.key];
     switch (e.operator) {
-      case 'In': if (!has || !(e.values ?? []).includes(v)) return false; break;
-      case 'NotIn': if (has && (e.values ?? []).includes(v)) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
-      default: return false;
+      case 'In':
+        if (!has || !(e.values ?? []).includes(v)) return false;
+        break;
+      case 'NotIn':
+        if (has && (e.values ?? []).includes(v)) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return false;
     }
   }
   return true;

@@ -8,17 +8,26 @@ function schemaFile(name: string): any {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, 'imports', 'schemas', name);
     if (fs.existsSync(candidate)) return JSON.parse(fs.readFileSync(candidate, 'utf8'));
-    if (path.dirname(dir) === dir) throw new Error(`imports/schemas/${name} not found above ${__dirname}; regenerate it with \`npm run import\``);
+    if (path.dirname(dir) === dir)
+      throw new Error(`imports/schemas/${name} not found above ${__dirname}; regenerate it with \`npm run import\``);
   }
 }
 const K8S: { kinds: Record<string, string>; types: Record<string, Record<string, string>> } = schemaFile('kubernetes.json');
 const CRDS: { kinds: Record<string, { scope: string; schema: any }> } = schemaFile('crds.json');
 
 export const SCHEMA_RULES: readonly RuleInfo[] = [
-  { id: 'schema/known-kind', family: 'schema', description: 'apiVersion/kind is a built-in kind or an imported CRD version that is served' },
+  {
+    id: 'schema/known-kind',
+    family: 'schema',
+    description: 'apiVersion/kind is a built-in kind or an imported CRD version that is served',
+  },
   { id: 'schema/unknown-field', family: 'schema', description: 'no field the schema does not declare (a typo such as `selectr` fails)' },
   { id: 'schema/type', family: 'schema', description: 'types, required fields, enums, formats and ranges of the OpenAPI schema' },
-  { id: 'schema/name', family: 'schema', description: 'names and namespaces are valid DNS-1123 (Services and Namespaces: labels), port names valid IANA service names' },
+  {
+    id: 'schema/name',
+    family: 'schema',
+    description: 'names and namespaces are valid DNS-1123 (Services and Namespaces: labels), port names valid IANA service names',
+  },
   { id: 'schema/port-range', family: 'schema', description: 'every port number is an integer in 1-65535' },
   { id: 'schema/label', family: 'schema', description: 'label keys and values, selector labels and annotation keys are legal' },
 ];
@@ -47,7 +56,8 @@ export class SchemaCheck implements Check {
   public checkObject(m: ManifestObject): Violation[] {
     const o = m.object;
     const out: Violation[] = [];
-    const push = (rule: string, field: string | undefined, message: string) => out.push({ rule, object: m, field: field || undefined, message });
+    const push = (rule: string, field: string | undefined, message: string) =>
+      out.push({ rule, object: m, field: field || undefined, message });
     if (!o || typeof o !== 'object' || Array.isArray(o)) {
       push('schema/known-kind', undefined, `document ${m.index} of ${m.file} is ${JSON.stringify(o)}; expected a Kubernetes object`);
       return out;
@@ -56,7 +66,11 @@ export class SchemaCheck implements Check {
     const coreModel = K8S.kinds[key];
     const crd = CRDS.kinds[key];
     if (!coreModel && !crd) {
-      push('schema/known-kind', 'kind', `${key} has no schema; expected a built-in kind (${summarize(Object.keys(K8S.kinds))}) or an imported CRD (${summarize(Object.keys(CRDS.kinds))}); import new CRDs with \`npm run import\``);
+      push(
+        'schema/known-kind',
+        'kind',
+        `${key} has no schema; expected a built-in kind (${summarize(Object.keys(K8S.kinds))}) or an imported CRD (${summarize(Object.keys(CRDS.kinds))}); import new CRDs with \`npm run import\``,
+      );
       return out;
     }
     const errors: SchemaError[] = [];
@@ -69,7 +83,13 @@ export class SchemaCheck implements Check {
       else walkCore(o.metadata, 'V1ObjectMeta', 'metadata', errors);
       const namespaced = crd.scope === 'Namespaced';
       if (namespaced !== (o.metadata?.namespace !== undefined) && o.metadata) {
-        errors.push({ path: 'metadata.namespace', keyword: 'required', message: namespaced ? `${o.kind} is namespaced; expected metadata.namespace` : `${o.kind} is cluster-scoped; expected no metadata.namespace` });
+        errors.push({
+          path: 'metadata.namespace',
+          keyword: 'required',
+          message: namespaced
+            ? `${o.kind} is namespaced; expected metadata.namespace`
+            : `${o.kind} is cluster-scoped; expected no metadata.namespace`,
+        });
       }
     }
     for (const e of dedupe(errors)) push(e.keyword === 'unknown-field' ? 'schema/unknown-field' : 'schema/type', e.path, e.message);
@@ -100,13 +120,19 @@ function walkCore(value: unknown, type: string, path: string, errors: SchemaErro
   const [t] = type.split('|');
   const array = /^Array<(.+)>$/.exec(t);
   if (array) {
-    if (!Array.isArray(value)) { errors.push({ path, keyword: 'type', message: `got ${JSON.stringify(value)}; expected a list` }); return; }
+    if (!Array.isArray(value)) {
+      errors.push({ path, keyword: 'type', message: `got ${JSON.stringify(value)}; expected a list` });
+      return;
+    }
     value.forEach((v, i) => walkCore(v, array[1], joinPath(path, i), errors));
     return;
   }
   const map = /^\{ \[key: string\]: (.+); \}$/.exec(t);
   if (map) {
-    if (typeof value !== 'object' || Array.isArray(value)) { errors.push({ path, keyword: 'type', message: `got ${JSON.stringify(value)}; expected a map` }); return; }
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      errors.push({ path, keyword: 'type', message: `got ${JSON.stringify(value)}; expected a map` });
+      return;
+    }
     for (const [k, v] of Object.entries(value as object)) walkCore(v, map[1], joinPath(path, k), errors);
     return;
   }
@@ -119,7 +145,11 @@ function walkCore(value: unknown, type: string, path: string, errors: SchemaErro
   for (const [k, v] of Object.entries(value as object)) {
     const ft = fields[k];
     if (ft === undefined) {
-      errors.push({ path: joinPath(path, k), keyword: 'unknown-field', message: `unknown field '${k}' in ${t.replace(/^V\d\w*?(?=[A-Z][a-z])/, '')}; expected one of: ${Object.keys(fields).join(', ')}` });
+      errors.push({
+        path: joinPath(path, k),
+        keyword: 'unknown-field',
+        message: `unknown field '${k}' in ${t.replace(/^V\d\w*?(?=[A-Z][a-z])/, '')}; expected one of: ${Object.keys(fields).join(', ')}`,
+      });
       continue;
     }
     walkCore(v, ft, joinPath(path, k), errors);
@@ -146,23 +176,29 @@ function kubernetesModelsErrors(o: any): SchemaError[] {
     return [];
   } catch (e: any) {
     const errs: any[] = e?.errors ?? [];
-    return errs
-      // 'oneOf' summaries repeat the branch errors reported next to them; unknown fields are ours to report
-      .filter((x) => x.keyword !== 'oneOf' && x.keyword !== 'additionalProperties')
-      .map((x) => ({
-        path: pointerToPath(x.instancePath),
-        keyword: x.keyword === 'required' ? 'required' as const : x.keyword === 'enum' ? 'enum' as const : 'type' as const,
-        message: ajvMessage(x),
-      }));
+    return (
+      errs
+        // 'oneOf' summaries repeat the branch errors reported next to them; unknown fields are ours to report
+        .filter((x) => x.keyword !== 'oneOf' && x.keyword !== 'additionalProperties')
+        .map((x) => ({
+          path: pointerToPath(x.instancePath),
+          keyword: x.keyword === 'required' ? ('required' as const) : x.keyword === 'enum' ? ('enum' as const) : ('type' as const),
+          message: ajvMessage(x),
+        }))
+    );
   }
 }
 
 function ajvMessage(x: any): string {
   switch (x.keyword) {
-    case 'required': return `missing required field '${x.params.missingProperty}'`;
-    case 'enum': return `${x.message}: ${(x.params.allowedValues ?? []).join(', ')}`;
-    case 'format': return `must be a valid ${x.params.format}`;
-    default: return x.message ?? x.keyword;
+    case 'required':
+      return `missing required field '${x.params.missingProperty}'`;
+    case 'enum':
+      return `${x.message}: ${(x.params.allowedValues ?? []).join(', ')}`;
+    case 'format':
+      return `must be a valid ${x.params.format}`;
+    default:
+      return x.message ?? x.keyword;
   }
 }
 
@@ -180,11 +216,17 @@ function nameProblems(o: any): Array<[string, string]> {
   const name = o.metadata?.name;
   if (typeof name === 'string') {
     if (o.kind === 'Service' && !(DNS1035_LABEL.test(name) && name.length <= 63)) {
-      out.push(['metadata.name', `got '${name}'; expected a DNS-1035 label (lowercase letters, digits and '-', starting with a letter, at most 63 characters)`]);
+      out.push([
+        'metadata.name',
+        `got '${name}'; expected a DNS-1035 label (lowercase letters, digits and '-', starting with a letter, at most 63 characters)`,
+      ]);
     } else if (LABEL_NAMED_KINDS.has(o.kind) && !(DNS1123_LABEL.test(name) && name.length <= 63)) {
       out.push(['metadata.name', `got '${name}'; expected a DNS-1123 label (lowercase alphanumerics and '-', at most 63 characters)`]);
     } else if (!(DNS1123_SUBDOMAIN.test(name) && name.length <= 253)) {
-      out.push(['metadata.name', `got '${name}'; expected a DNS-1123 subdomain (lowercase alphanumerics, '-' and '.', at most 253 characters)`]);
+      out.push([
+        'metadata.name',
+        `got '${name}'; expected a DNS-1123 subdomain (lowercase alphanumerics, '-' and '.', at most 253 characters)`,
+      ]);
     }
   } else if (!o.metadata?.generateName) {
     out.push(['metadata.name', `got ${JSON.stringify(name)}; expected a name`]);
@@ -195,12 +237,25 @@ function nameProblems(o: any): Array<[string, string]> {
   }
   // container and port names inside pod templates and Services
   walk(o, '', (v, path, key, parentKey) => {
-    if (key === 'name' && typeof v === 'string' && /(^|\.)((init|ephemeral)?[cC]ontainers)\[\d+\]\.name$/.test(path) && !(DNS1123_LABEL.test(v) && v.length <= 63)) {
+    if (
+      key === 'name' &&
+      typeof v === 'string' &&
+      /(^|\.)((init|ephemeral)?[cC]ontainers)\[\d+\]\.name$/.test(path) &&
+      !(DNS1123_LABEL.test(v) && v.length <= 63)
+    ) {
       out.push([path, `got '${v}'; expected a DNS-1123 label for a container name`]);
     }
-    if (key === 'name' && typeof v === 'string' && parentKey === 'ports' && (o.kind !== 'Service' ? /[cC]ontainers\[\d+\]\.ports\[\d+\]\.name$/.test(path) : /^spec\.ports\[\d+\]\.name$/.test(path))) {
+    if (
+      key === 'name' &&
+      typeof v === 'string' &&
+      parentKey === 'ports' &&
+      (o.kind !== 'Service' ? /[cC]ontainers\[\d+\]\.ports\[\d+\]\.name$/.test(path) : /^spec\.ports\[\d+\]\.name$/.test(path))
+    ) {
       if (o.kind === 'Service' ? !(DNS1123_LABEL.test(v) && v.length <= 63) : !(IANA_SVC_NAME.test(v) && v.length <= 15)) {
-        out.push([path, `got '${v}'; expected ${o.kind === 'Service' ? 'a DNS-1123 label' : 'an IANA service name (at most 15 lowercase alphanumerics or single dashes, with a letter)'}`]);
+        out.push([
+          path,
+          `got '${v}'; expected ${o.kind === 'Service' ? 'a DNS-1123 label' : 'an IANA service name (at most 15 lowercase alphanumerics or single dashes, with a letter)'}`,
+        ]);
       }
     }
   });
@@ -226,7 +281,11 @@ function labelProblems(o: any, _path: string): Array<[string, string]> {
       if (problem) out.push([joinPath(path, k), `key '${k}' ${problem}`]);
       if (values) {
         if (typeof v !== 'string') out.push([joinPath(path, k), `value ${JSON.stringify(v)} is not a string; label values are strings`]);
-        else if (v !== '' && !(LABEL_NAME.test(v) && v.length <= 63)) out.push([joinPath(path, k), `value '${v}'; expected at most 63 alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric`]);
+        else if (v !== '' && !(LABEL_NAME.test(v) && v.length <= 63))
+          out.push([
+            joinPath(path, k),
+            `value '${v}'; expected at most 63 alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric`,
+          ]);
       }
     }
   };
@@ -243,13 +302,21 @@ function qualifiedNameProblem(k: string): string | undefined {
   const parts = k.split('/');
   if (parts.length > 2) return "has more than one '/'; expected [prefix/]name";
   const [prefix, name] = parts.length === 2 ? parts : [undefined, parts[0]];
-  if (prefix !== undefined && !(DNS1123_SUBDOMAIN.test(prefix) && prefix.length <= 253)) return `has prefix '${prefix}'; expected a DNS-1123 subdomain`;
-  if (!(LABEL_NAME.test(name) && name.length <= 63)) return `has name '${name}'; expected at most 63 alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric`;
+  if (prefix !== undefined && !(DNS1123_SUBDOMAIN.test(prefix) && prefix.length <= 253))
+    return `has prefix '${prefix}'; expected a DNS-1123 subdomain`;
+  if (!(LABEL_NAME.test(name) && name.length <= 63))
+    return `has name '${name}'; expected at most 63 alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric`;
   return undefined;
 }
 
 /** Visits every value of an object tree with its path, key and the key of its parent. */
-export function walk(value: unknown, path: string, visit: (v: unknown, path: string, key: string | undefined, parentKey: string | undefined) => void, key?: string, parentKey?: string): void {
+export function walk(
+  value: unknown,
+  path: string,
+  visit: (v: unknown, path: string, key: string | undefined, parentKey: string | undefined) => void,
+  key?: string,
+  parentKey?: string,
+): void {
   visit(value, path, key, parentKey);
   if (Array.isArray(value)) value.forEach((v, i) => walk(v, joinPath(path, i), visit, key, parentKey));
   else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, joinPath(path, k), visit, k, key);

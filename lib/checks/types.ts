@@ -39,7 +39,9 @@ export interface Violation {
 /** A stack's declared service graph, as recorded at synth. */
 export interface DeclaredGraph {
   readonly namespace: string;
-  readonly components: Readonly<Record<string, { readonly podLabels: Readonly<Record<string, string>>; readonly ports: Readonly<Record<string, number>> }>>;
+  readonly components: Readonly<
+    Record<string, { readonly podLabels: Readonly<Record<string, string>>; readonly ports: Readonly<Record<string, number>> }>
+  >;
   readonly externals: Readonly<Record<string, { readonly namespace: string; readonly podLabels?: Readonly<Record<string, string>> }>>;
   readonly dns: { readonly namespace: string; readonly podLabels?: Readonly<Record<string, string>> };
   readonly flows: ReadonlyArray<{ readonly from: string; readonly to: string; readonly port: number; readonly protocol: 'TCP' | 'UDP' }>;

@@ -59,16 +59,27 @@ export function parseKindUpArgs(argv: readonly string[]): KindUpArgs {
       return v;
     };
     switch (flag) {
-      case '--env': env = checkEnv(value(), KIND_UP_USAGE); break;
+      case '--env':
+        env = checkEnv(value(), KIND_UP_USAGE);
+        break;
       case '--timeout': {
         timeout = value();
-        if (!DURATION.test(timeout)) throw new UsageError(`--timeout: got '${timeout}'; expected a duration such as '90s', '10m' or '1h'`, KIND_UP_USAGE);
+        if (!DURATION.test(timeout))
+          throw new UsageError(`--timeout: got '${timeout}'; expected a duration such as '90s', '10m' or '1h'`, KIND_UP_USAGE);
         break;
       }
-      case '--dry-run': dryRun = noValue(flag, inline, KIND_UP_USAGE); break;
-      case '--force-conflicts': forceConflicts = noValue(flag, inline, KIND_UP_USAGE); break;
-      case '-h': case '--help': help = true; break;
-      default: throw new UsageError(`unknown argument '${argv[i]}'`, KIND_UP_USAGE);
+      case '--dry-run':
+        dryRun = noValue(flag, inline, KIND_UP_USAGE);
+        break;
+      case '--force-conflicts':
+        forceConflicts = noValue(flag, inline, KIND_UP_USAGE);
+        break;
+      case '-h':
+      case '--help':
+        help = true;
+        break;
+      default:
+        throw new UsageError(`unknown argument '${argv[i]}'`, KIND_UP_USAGE);
     }
   }
   return { env, timeout, dryRun, forceConflicts, help };
@@ -88,9 +99,15 @@ export function parseKindDownArgs(argv: readonly string[]): KindDownArgs {
         env = checkEnv(v, KIND_DOWN_USAGE);
         break;
       }
-      case '--dry-run': dryRun = noValue(flag, inline, KIND_DOWN_USAGE); break;
-      case '-h': case '--help': help = true; break;
-      default: throw new UsageError(`unknown argument '${argv[i]}'`, KIND_DOWN_USAGE);
+      case '--dry-run':
+        dryRun = noValue(flag, inline, KIND_DOWN_USAGE);
+        break;
+      case '-h':
+      case '--help':
+        help = true;
+        break;
+      default:
+        throw new UsageError(`unknown argument '${argv[i]}'`, KIND_DOWN_USAGE);
     }
   }
   return { env, dryRun, help };

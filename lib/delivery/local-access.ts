@@ -27,8 +27,13 @@ export interface LocalCa {
  */
 export function resolvesToLoopback(host: string): boolean {
   const h = host.toLowerCase();
-  return h === 'localhost' || h.endsWith('.localhost')
-    || ['localtest.me', '127.0.0.1.nip.io', '127-0-0-1.nip.io', '127.0.0.1.sslip.io', '127-0-0-1.sslip.io'].some((d) => h === d || h.endsWith(`.${d}`));
+  return (
+    h === 'localhost' ||
+    h.endsWith('.localhost') ||
+    ['localtest.me', '127.0.0.1.nip.io', '127-0-0-1.nip.io', '127.0.0.1.sslip.io', '127-0-0-1.sslip.io'].some(
+      (d) => h === d || h.endsWith(`.${d}`),
+    )
+  );
 }
 
 /** The hosts the Ingresses among `objects` serve, sorted by host. */
@@ -46,13 +51,15 @@ export function ingressUrls(objects: readonly RenderedObject[]): IngressUrl[] {
       byHost.set(rule.host, entry);
     }
   }
-  return [...byHost.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([host, e]) => ({
-    host,
-    url: `${e.tls ? 'https' : 'http'}://${host}/`,
-    paths: [...e.paths].sort(),
-    ingresses: [...e.ingresses].sort(),
-    resolvesToLoopback: resolvesToLoopback(host),
-  }));
+  return [...byHost.entries()]
+    .sort((a, b) => a[0].localeCompare(b[0]))
+    .map(([host, e]) => ({
+      host,
+      url: `${e.tls ? 'https' : 'http'}://${host}/`,
+      paths: [...e.paths].sort(),
+      ingresses: [...e.ingresses].sort(),
+      resolvesToLoopback: resolvesToLoopback(host),
+    }));
 }
 
 /** The local CA: the Certificate with `isCA: true` among the objects (lib/cluster-issuers LocalCaIssuer). */

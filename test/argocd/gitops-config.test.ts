@@ -27,38 +27,69 @@ describe('Git repository URLs', () => {
 });
 
 describe('Git revisions', () => {
-  test.each(['main', 'HEAD', 'release/1.4', 'v1.4.0', 'refs/heads/main', 'a'.repeat(40), 'feature_x-1'])('accepts %s', (rev) => expect(isGitRevision(rev)).toBe(true));
+  test.each(['main', 'HEAD', 'release/1.4', 'v1.4.0', 'refs/heads/main', 'a'.repeat(40), 'feature_x-1'])('accepts %s', (rev) =>
+    expect(isGitRevision(rev)).toBe(true),
+  );
   test.each([
-    ['a space', 'main branch'], ['..', 'main..dev'], ['a leading dash', '-main'], ['a trailing slash', 'release/'],
-    ['a trailing .lock', 'main.lock'], ['a glob', 'v1.*'], ['a caret', 'main^'], ['a colon', 'a:b'], ['@{', 'main@{1}'],
-    ['a component starting with .', 'release/.hidden'], ['empty', ''], ['a double slash', 'a//b'],
+    ['a space', 'main branch'],
+    ['..', 'main..dev'],
+    ['a leading dash', '-main'],
+    ['a trailing slash', 'release/'],
+    ['a trailing .lock', 'main.lock'],
+    ['a glob', 'v1.*'],
+    ['a caret', 'main^'],
+    ['a colon', 'a:b'],
+    ['@{', 'main@{1}'],
+    ['a component starting with .', 'release/.hidden'],
+    ['empty', ''],
+    ['a double slash', 'a//b'],
   ])('rejects %s', (_, rev) => expect(isGitRevision(rev)).toBe(false));
 });
 
 describe('resolveGitOpsConfig', () => {
   test('fills in the Argo CD namespace', () => {
-    expect(resolveGitOpsConfig({ repoUrl: 'https://github.com/org/repo.git', targetRevision: 'main' }))
-      .toEqual({ repoUrl: 'https://github.com/org/repo.git', targetRevision: 'main', argocdNamespace: 'argocd' });
+    expect(resolveGitOpsConfig({ repoUrl: 'https://github.com/org/repo.git', targetRevision: 'main' })).toEqual({
+      repoUrl: 'https://github.com/org/repo.git',
+      targetRevision: 'main',
+      argocdNamespace: 'argocd',
+    });
   });
 
   test('lists every problem with the field, the value and what is allowed', () => {
-    expect(() => resolveGitOpsConfig({ repoUrl: 'https://bot:token@github.com/org/repo.git', targetRevision: 'main branch', argocdNamespace: 'Argo_CD' }, 'config/prod.ts gitops'))
-      .toThrow(/Invalid GitOps configuration \(3 problems\):\n {2}- config\/prod.ts gitops.repoUrl: got "https:\/\/bot:token@github.com\/org\/repo.git"; expected an https or ssh Git URL without credentials[^\n]*\n {2}- config\/prod.ts gitops.targetRevision: got "main branch"; expected a branch, tag or commit SHA[^\n]*\n {2}- config\/prod.ts gitops.argocdNamespace: got "Argo_CD"; expected a namespace name/);
+    expect(() =>
+      resolveGitOpsConfig(
+        { repoUrl: 'https://bot:token@github.com/org/repo.git', targetRevision: 'main branch', argocdNamespace: 'Argo_CD' },
+        'config/prod.ts gitops',
+      ),
+    ).toThrow(
+      /Invalid GitOps configuration \(3 problems\):\n {2}- config\/prod.ts gitops.repoUrl: got "https:\/\/bot:token@github.com\/org\/repo.git"; expected an https or ssh Git URL without credentials[^\n]*\n {2}- config\/prod.ts gitops.targetRevision: got "main branch"; expected a branch, tag or commit SHA[^\n]*\n {2}- config\/prod.ts gitops.argocdNamespace: got "Argo_CD"; expected a namespace name/,
+    );
   });
 
   test('rejects unknown keys (a typo never silently does nothing)', () => {
-    expect(() => resolveGitOpsConfig({ repoUrl: 'https://github.com/org/repo.git', targetRevision: 'main', revision: 'x' } as any))
-      .toThrow(/gitops.revision: got "x"; expected no such key \(allowed: repoUrl, targetRevision, argocdNamespace\)/);
+    expect(() => resolveGitOpsConfig({ repoUrl: 'https://github.com/org/repo.git', targetRevision: 'main', revision: 'x' } as any)).toThrow(
+      /gitops.revision: got "x"; expected no such key \(allowed: repoUrl, targetRevision, argocdNamespace\)/,
+    );
   });
 });
 
 describe('gitopsSchema (config-schema style)', () => {
   test('accepts a valid config', () => {
-    expect(validate(gitopsSchema, { repoUrl: 'git@github.com:org/repo.git', targetRevision: 'v1.0.0' }, 'config/dev.ts')).toEqual({ repoUrl: 'git@github.com:org/repo.git', targetRevision: 'v1.0.0' });
+    expect(validate(gitopsSchema, { repoUrl: 'git@github.com:org/repo.git', targetRevision: 'v1.0.0' }, 'config/dev.ts')).toEqual({
+      repoUrl: 'git@github.com:org/repo.git',
+      targetRevision: 'v1.0.0',
+    });
   });
 
   test('reports bad values the way the environment schema does', () => {
-    expect(() => validate(gitopsSchema, { repoUrl: 'http://github.com/org/repo.git', targetRevision: '', argocdNamespace: 'ArgoCD', extra: 1 }, 'config/dev.ts'))
-      .toThrow(/Invalid configuration 'config\/dev.ts' \(4 problems\):\n {2}- extra: got 1; expected no such key; allowed keys here: repoUrl, targetRevision, argocdNamespace\n {2}- repoUrl: got "http:\/\/github.com\/org\/repo.git"; expected an https or ssh Git URL without credentials[^\n]*\n {2}- targetRevision: got ""; expected a branch, tag or commit SHA[^\n]*\n {2}- argocdNamespace: got "ArgoCD"; expected a DNS-1123 label/);
+    expect(() =>
+      validate(
+        gitopsSchema,
+        { repoUrl: 'http://github.com/org/repo.git', targetRevision: '', argocdNamespace: 'ArgoCD', extra: 1 },
+        'config/dev.ts',
+      ),
+    ).toThrow(
+      /Invalid configuration 'config\/dev.ts' \(4 problems\):\n {2}- extra: got 1; expected no such key; allowed keys here: repoUrl, targetRevision, argocdNamespace\n {2}- repoUrl: got "http:\/\/github.com\/org\/repo.git"; expected an https or ssh Git URL without credentials[^\n]*\n {2}- targetRevision: got ""; expected a branch, tag or commit SHA[^\n]*\n {2}- argocdNamespace: got "ArgoCD"; expected a DNS-1123 label/,
+    );
   });
 });

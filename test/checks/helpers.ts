@@ -8,19 +8,30 @@ export function manifests(objects: any[], env = 'dev'): ManifestObject[] {
 /** A Namespace labelled for Pod Security. */
 export function namespace(name = 'shop', level = 'restricted', annotations?: Record<string, string>): any {
   return {
-    apiVersion: 'v1', kind: 'Namespace',
-    metadata: { name, labels: { 'app.kubernetes.io/part-of': name, 'app.kubernetes.io/managed-by': 'cdk8s', 'pod-security.kubernetes.io/enforce': level }, ...(annotations ? { annotations } : {}) },
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name,
+      labels: { 'app.kubernetes.io/part-of': name, 'app.kubernetes.io/managed-by': 'cdk8s', 'pod-security.kubernetes.io/enforce': level },
+      ...(annotations ? { annotations } : {}),
+    },
   };
 }
 
-const labels = { 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/instance': 'shop', 'app.kubernetes.io/part-of': 'shop', 'app.kubernetes.io/managed-by': 'cdk8s' };
+const labels = {
+  'app.kubernetes.io/name': 'web',
+  'app.kubernetes.io/instance': 'shop',
+  'app.kubernetes.io/part-of': 'shop',
+  'app.kubernetes.io/managed-by': 'cdk8s',
+};
 
 /** A Deployment that passes every rule (restricted, pinned, resources, probes, labels, no token). */
 export function goodDeployment(overrides: { name?: string; namespace?: string; replicas?: number } = {}): any {
   const name = overrides.name ?? 'web';
   const l = { ...labels, 'app.kubernetes.io/name': name };
   return {
-    apiVersion: 'apps/v1', kind: 'Deployment',
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
     metadata: { name, namespace: overrides.namespace ?? 'shop', labels: l },
     spec: {
       replicas: overrides.replicas ?? 1,
@@ -30,14 +41,17 @@ export function goodDeployment(overrides: { name?: string; namespace?: string; r
         spec: {
           automountServiceAccountToken: false,
           securityContext: { runAsNonRoot: true, runAsUser: 1001, seccompProfile: { type: 'RuntimeDefault' } },
-          containers: [{
-            name: 'app', image: 'nginxinc/nginx-unprivileged:1.27.3',
-            ports: [{ name: 'http', containerPort: 8080 }],
-            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-            resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
-            readinessProbe: { httpGet: { path: '/health', port: 'http' } },
-            livenessProbe: { httpGet: { path: '/health', port: 'http' } },
-          }],
+          containers: [
+            {
+              name: 'app',
+              image: 'nginxinc/nginx-unprivileged:1.27.3',
+              ports: [{ name: 'http', containerPort: 8080 }],
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
+              readinessProbe: { httpGet: { path: '/health', port: 'http' } },
+              livenessProbe: { httpGet: { path: '/health', port: 'http' } },
+            },
+          ],
         },
       },
     },

@@ -5,7 +5,8 @@ const check = new SchemaCheck();
 const run = (...objects: any[]) => check.run({ objects: manifests(objects), environments: {} });
 
 const serviceMonitor = {
-  apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor',
+  apiVersion: 'monitoring.coreos.com/v1',
+  kind: 'ServiceMonitor',
   metadata: { name: 'web', namespace: 'shop', labels: { release: 'kps' } },
   spec: { selector: { matchLabels: { app: 'web' } }, endpoints: [{ port: 'http', path: '/metrics', interval: '30s' }] },
 };
@@ -16,76 +17,164 @@ describe('schema check', () => {
   });
 
   test('a misspelled field in a built-in kind is an unknown-field error naming the allowed fields', () => {
-    const bad = mutate(goodDeployment(), (d) => { d.spec.selectr = d.spec.selector; delete d.spec.selector; });
+    const bad = mutate(goodDeployment(), (d) => {
+      d.spec.selectr = d.spec.selector;
+      delete d.spec.selector;
+    });
     const v = run(bad);
-    expect(v).toEqual(expect.arrayContaining([
-      expect.objectContaining({ rule: 'schema/unknown-field', field: 'spec.selectr', message: expect.stringContaining('expected one of: minReadySeconds, paused, progressDeadlineSeconds, replicas, revisionHistoryLimit, selector, strategy') }),
-      expect.objectContaining({ rule: 'schema/type', field: 'spec', message: "missing required field 'selector'" }),
-    ]));
+    expect(v).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          rule: 'schema/unknown-field',
+          field: 'spec.selectr',
+          message: expect.stringContaining(
+            'expected one of: minReadySeconds, paused, progressDeadlineSeconds, replicas, revisionHistoryLimit, selector, strategy',
+          ),
+        }),
+        expect.objectContaining({ rule: 'schema/type', field: 'spec', message: "missing required field 'selector'" }),
+      ]),
+    );
   });
 
   test('unknown fields deep inside pod templates are found', () => {
-    const v = run(mutate(goodDeployment(), (d) => { d.spec.template.spec.containers[0].securityContext.bogusField = true; }));
-    expect(v).toEqual([expect.objectContaining({ rule: 'schema/unknown-field', field: 'spec.template.spec.containers[0].securityContext.bogusField' })]);
+    const v = run(
+      mutate(goodDeployment(), (d) => {
+        d.spec.template.spec.containers[0].securityContext.bogusField = true;
+      }),
+    );
+    expect(v).toEqual([
+      expect.objectContaining({ rule: 'schema/unknown-field', field: 'spec.template.spec.containers[0].securityContext.bogusField' }),
+    ]);
   });
 
   test('unknown fields in custom resources are errors', () => {
-    const v = run(mutate(serviceMonitor, (s) => { s.spec.bogusField = 1; }));
-    expect(v).toEqual([expect.objectContaining({ rule: 'schema/unknown-field', field: 'spec.bogusField', message: expect.stringContaining('endpoints') })]);
+    const v = run(
+      mutate(serviceMonitor, (s) => {
+        s.spec.bogusField = 1;
+      }),
+    );
+    expect(v).toEqual([
+      expect.objectContaining({ rule: 'schema/unknown-field', field: 'spec.bogusField', message: expect.stringContaining('endpoints') }),
+    ]);
   });
 
   test('types, enums and quantities are validated for built-in kinds', () => {
-    const v = run(mutate(goodDeployment(), (d) => {
-      const c = d.spec.template.spec.containers[0];
-      c.imagePullPolicy = 'Sometimes';
-      c.ports[0].containerPort = '8080';
-      c.resources.limits.memory = 'lots';
-    }));
+    const v = run(
+      mutate(goodDeployment(), (d) => {
+        const c = d.spec.template.spec.containers[0];
+        c.imagePullPolicy = 'Sometimes';
+        c.ports[0].containerPort = '8080';
+        c.resources.limits.memory = 'lots';
+      }),
+    );
     const fields = v.map((x) => x.field);
-    expect(fields).toEqual(expect.arrayContaining([
-      'spec.template.spec.containers[0].imagePullPolicy',
-      'spec.template.spec.containers[0].ports[0].containerPort',
-      'spec.template.spec.containers[0].resources.limits.memory',
-    ]));
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'spec.template.spec.containers[0].imagePullPolicy',
+        'spec.template.spec.containers[0].ports[0].containerPort',
+        'spec.template.spec.containers[0].resources.limits.memory',
+      ]),
+    );
     expect(v.find((x) => x.field?.endsWith('imagePullPolicy'))!.message).toContain('Always, IfNotPresent, Never');
   });
 
   test('types, enums and required fields are validated for custom resources', () => {
-    const v = run(mutate(serviceMonitor, (s) => { s.spec.endpoints[0].interval = 30; s.spec.endpoints[0].scheme = 'gopher'; delete s.spec.selector; }));
-    expect(v.map((x) => [x.rule, x.field])).toEqual(expect.arrayContaining([
-      ['schema/type', 'spec.endpoints[0].interval'],
-      ['schema/type', 'spec.endpoints[0].scheme'],
-      ['schema/type', 'spec.selector'],
-    ]));
+    const v = run(
+      mutate(serviceMonitor, (s) => {
+        s.spec.endpoints[0].interval = 30;
+        s.spec.endpoints[0].scheme = 'gopher';
+        delete s.spec.selector;
+      }),
+    );
+    expect(v.map((x) => [x.rule, x.field])).toEqual(
+      expect.arrayContaining([
+        ['schema/type', 'spec.endpoints[0].interval'],
+        ['schema/type', 'spec.endpoints[0].scheme'],
+        ['schema/type', 'spec.selector'],
+      ]),
+    );
   });
 
   test('namespaced custom resources need a namespace; cluster-scoped ones must not have one', () => {
-    expect(run(mutate(serviceMonitor, (s) => { delete s.metadata.namespace; }))).toEqual([expect.objectContaining({ field: 'metadata.namespace', message: expect.stringContaining('is namespaced') })]);
-    const issuer = { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'ca', namespace: 'x' }, spec: { selfSigned: {} } };
-    expect(run(issuer)).toEqual([expect.objectContaining({ field: 'metadata.namespace', message: expect.stringContaining('cluster-scoped') })]);
+    expect(
+      run(
+        mutate(serviceMonitor, (s) => {
+          delete s.metadata.namespace;
+        }),
+      ),
+    ).toEqual([expect.objectContaining({ field: 'metadata.namespace', message: expect.stringContaining('is namespaced') })]);
+    const issuer = {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'ClusterIssuer',
+      metadata: { name: 'ca', namespace: 'x' },
+      spec: { selfSigned: {} },
+    };
+    expect(run(issuer)).toEqual([
+      expect.objectContaining({ field: 'metadata.namespace', message: expect.stringContaining('cluster-scoped') }),
+    ]);
   });
 
   test('kinds without a schema are refused with the import hint', () => {
     const v = run({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } });
     expect(v).toEqual([expect.objectContaining({ rule: 'schema/known-kind', message: expect.stringContaining('npm run import') })]);
     // a served CRD version only: external-secrets v1beta1 is not imported
-    expect(run({ apiVersion: 'external-secrets.io/v1beta1', kind: 'ExternalSecret', metadata: { name: 'x', namespace: 'shop' }, spec: {} })[0].rule).toBe('schema/known-kind');
+    expect(
+      run({ apiVersion: 'external-secrets.io/v1beta1', kind: 'ExternalSecret', metadata: { name: 'x', namespace: 'shop' }, spec: {} })[0]
+        .rule,
+    ).toBe('schema/known-kind');
   });
 
   test('names must be DNS-1123 (Services DNS-1035 labels), container and port names valid', () => {
-    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: '9web', namespace: 'shop' }, spec: { ports: [{ name: 'HTTP', port: 80 }] } };
-    expect(run(svc).map((x) => [x.rule, x.field])).toEqual([['schema/name', 'metadata.name'], ['schema/name', 'spec.ports[0].name']]);
-    const d = mutate(goodDeployment(), (x) => { x.metadata.name = 'Web_App'; x.spec.template.spec.containers[0].name = 'App'; x.spec.template.spec.containers[0].ports[0].name = 'way-too-long-port-name'; });
-    expect(run(d).filter((x) => x.rule === 'schema/name').map((x) => x.field)).toEqual([
-      'metadata.name', 'spec.template.spec.containers[0].name', 'spec.template.spec.containers[0].ports[0].name',
+    const svc = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: '9web', namespace: 'shop' },
+      spec: { ports: [{ name: 'HTTP', port: 80 }] },
+    };
+    expect(run(svc).map((x) => [x.rule, x.field])).toEqual([
+      ['schema/name', 'metadata.name'],
+      ['schema/name', 'spec.ports[0].name'],
     ]);
-    expect(run(mutate(namespace(), (n) => { n.metadata.name = 'a'.repeat(64); }))[0]).toMatchObject({ rule: 'schema/name', message: expect.stringContaining('DNS-1123 label') });
+    const d = mutate(goodDeployment(), (x) => {
+      x.metadata.name = 'Web_App';
+      x.spec.template.spec.containers[0].name = 'App';
+      x.spec.template.spec.containers[0].ports[0].name = 'way-too-long-port-name';
+    });
+    expect(
+      run(d)
+        .filter((x) => x.rule === 'schema/name')
+        .map((x) => x.field),
+    ).toEqual(['metadata.name', 'spec.template.spec.containers[0].name', 'spec.template.spec.containers[0].ports[0].name']);
+    expect(
+      run(
+        mutate(namespace(), (n) => {
+          n.metadata.name = 'a'.repeat(64);
+        }),
+      )[0],
+    ).toMatchObject({ rule: 'schema/name', message: expect.stringContaining('DNS-1123 label') });
   });
 
   test('ports must be within 1-65535', () => {
-    const v = run(mutate(goodDeployment(), (d) => { d.spec.template.spec.containers[0].ports[0].containerPort = 70000; }));
-    expect(v).toEqual(expect.arrayContaining([expect.objectContaining({ rule: 'schema/port-range', field: 'spec.template.spec.containers[0].ports[0].containerPort', message: 'got 70000; expected an integer port between 1 and 65535' })]));
-    const np = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'x', namespace: 'shop' }, spec: { podSelector: {}, ingress: [{ ports: [{ port: 0 }] }] } };
+    const v = run(
+      mutate(goodDeployment(), (d) => {
+        d.spec.template.spec.containers[0].ports[0].containerPort = 70000;
+      }),
+    );
+    expect(v).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          rule: 'schema/port-range',
+          field: 'spec.template.spec.containers[0].ports[0].containerPort',
+          message: 'got 70000; expected an integer port between 1 and 65535',
+        }),
+      ]),
+    );
+    const np = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'x', namespace: 'shop' },
+      spec: { podSelector: {}, ingress: [{ ports: [{ port: 0 }] }] },
+    };
     expect(run(np)).toEqual([expect.objectContaining({ rule: 'schema/port-range', field: 'spec.ingress[0].ports[0].port' })]);
   });
 
@@ -96,15 +185,33 @@ describe('schema check', () => {
       x.metadata.annotations = { 'bad key!': 'anything goes in values' };
       x.spec.selector.matchLabels.tier = '-front';
     });
-    expect(run(d).filter((x) => x.rule === 'schema/label').map((x) => x.field)).toEqual([
-      'metadata.labels["a/b/c"]', 'metadata.labels.version', 'metadata.annotations["bad key!"]', 'spec.selector.matchLabels.tier',
+    expect(
+      run(d)
+        .filter((x) => x.rule === 'schema/label')
+        .map((x) => x.field),
+    ).toEqual([
+      'metadata.labels["a/b/c"]',
+      'metadata.labels.version',
+      'metadata.annotations["bad key!"]',
+      'spec.selector.matchLabels.tier',
     ]);
   });
 
   test('a CRD field that is itself named `description` is known (AppProject spec.description)', () => {
-    const project = { apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'p', namespace: 'argocd' }, spec: { description: 'stacks', sourceRepos: ['https://example.com/r.git'] } };
+    const project = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'AppProject',
+      metadata: { name: 'p', namespace: 'argocd' },
+      spec: { description: 'stacks', sourceRepos: ['https://example.com/r.git'] },
+    };
     expect(run(project)).toEqual([]);
-    expect(run(mutate(project, (p) => { p.spec.descripton = 'typo'; }))[0]).toMatchObject({ rule: 'schema/unknown-field', field: 'spec.descripton' });
+    expect(
+      run(
+        mutate(project, (p) => {
+          p.spec.descripton = 'typo';
+        }),
+      )[0],
+    ).toMatchObject({ rule: 'schema/unknown-field', field: 'spec.descripton' });
   });
 
   test('a document that is not an object is refused', () => {

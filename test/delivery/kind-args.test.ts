@@ -6,7 +6,13 @@ describe('kind:up arguments', () => {
   });
 
   test('every flag, with separate or inline values', () => {
-    expect(parseKindUpArgs(['--env', 'local', '--timeout=90s', '--dry-run', '--force-conflicts'])).toEqual({ env: 'local', timeout: '90s', dryRun: true, forceConflicts: true, help: false });
+    expect(parseKindUpArgs(['--env', 'local', '--timeout=90s', '--dry-run', '--force-conflicts'])).toEqual({
+      env: 'local',
+      timeout: '90s',
+      dryRun: true,
+      forceConflicts: true,
+      help: false,
+    });
     expect(parseKindUpArgs(['-h']).help).toBe(true);
   });
 

@@ -30,24 +30,40 @@ describe('kind-config.yaml', () => {
   });
 
   test('problems name the field, the value and what is expected', () => {
-    const broken = parseKindConfig(text
-      .replace('name: backends-dev', 'name: other')
-      .replace('containerPort: 30443', 'containerPort: 31443')
-      .replace('topology.kubernetes.io/zone: kind-b', 'topology.kubernetes.io/zone: kind-a'));
+    const broken = parseKindConfig(
+      text
+        .replace('name: backends-dev', 'name: other')
+        .replace('containerPort: 30443', 'containerPort: 31443')
+        .replace('topology.kubernetes.io/zone: kind-b', 'topology.kubernetes.io/zone: kind-a'),
+    );
     expect(kindConfigProblems(broken, expected)).toEqual([
       "kind-config.yaml: name: got 'other'; expected 'backends-dev' (cluster.name of the environment)",
       'kind-config.yaml: extraPortMappings of the ingress-ready=true node: got ["80->30080/TCP","443->31443/TCP"]; expected host port 443 -> containerPort 30443/TCP (the Traefik NodePort)',
       'kind-config.yaml: workers: got 2 in zones ["kind-a"]; expected at least 2 workers labelled topology.kubernetes.io/zone with 2 different zones (PDBs and spreading)',
     ]);
-    const unlabelled = parseKindConfig(text.replace('ingress-ready: "true"', 'ingress-ready: "false"'));
-    expect(kindConfigProblems(unlabelled, expected)).toEqual(['kind-config.yaml: nodes labelled ingress-ready=true: got 0; expected exactly one (the ingress controller is pinned to it)']);
+    const unlabelled = parseKindConfig(text.replace(/ingress-ready: (["'])true\1/, 'ingress-ready: "false"'));
+    expect(kindConfigProblems(unlabelled, expected)).toEqual([
+      'kind-config.yaml: nodes labelled ingress-ready=true: got 0; expected exactly one (the ingress controller is pinned to it)',
+    ]);
   });
 
   test.each([
-    ['not a kind Cluster', 'kind: Pod\napiVersion: v1\n', /got kind "Pod" apiVersion "v1"; expected kind: Cluster, apiVersion: kind.x-k8s.io\/v1alpha4/],
-    ['no name', 'kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes: [{role: control-plane}]\n', /name: got undefined; expected the cluster name/],
+    [
+      'not a kind Cluster',
+      'kind: Pod\napiVersion: v1\n',
+      /got kind "Pod" apiVersion "v1"; expected kind: Cluster, apiVersion: kind.x-k8s.io\/v1alpha4/,
+    ],
+    [
+      'no name',
+      'kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes: [{role: control-plane}]\n',
+      /name: got undefined; expected the cluster name/,
+    ],
     ['no nodes', 'kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nname: x\n', /nodes: got undefined; expected at least one node/],
-    ['a bad role', 'kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nname: x\nnodes: [{role: master}]\n', /nodes\[0\].role: got "master"; expected 'control-plane' or 'worker'/],
+    [
+      'a bad role',
+      'kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nname: x\nnodes: [{role: master}]\n',
+      /nodes\[0\].role: got "master"; expected 'control-plane' or 'worker'/,
+    ],
     ['broken YAML', 'kind: [', /kind-config.yaml: not valid YAML/],
   ])('rejects %s', (_, yamlText, message) => {
     expect(() => parseKindConfig(yamlText)).toThrow(message);

@@ -30,10 +30,14 @@ describe('findHelm', () => {
     const realStat = fsModule.statSync;
     const realAccess = fsModule.accessSync;
     // Pretend .tools/bin/helm is installed (whether or not it is here).
-    jest.spyOn(fsModule, 'statSync').mockImplementation(((p: fs.PathLike, ...rest: any[]) =>
-      (realStat as any)(path.resolve(String(p)) === tools ? process.execPath : p, ...rest)) as any);
-    jest.spyOn(fsModule, 'accessSync').mockImplementation(((p: fs.PathLike, mode?: number) =>
-      (path.resolve(String(p)) === tools ? undefined : realAccess(p, mode))) as any);
+    jest
+      .spyOn(fsModule, 'statSync')
+      .mockImplementation(((p: fs.PathLike, ...rest: any[]) =>
+        (realStat as any)(path.resolve(String(p)) === tools ? process.execPath : p, ...rest)) as any);
+    jest
+      .spyOn(fsModule, 'accessSync')
+      .mockImplementation(((p: fs.PathLike, mode?: number) =>
+        path.resolve(String(p)) === tools ? undefined : realAccess(p, mode)) as any);
     expect(findHelm()).toBe(tools);
   });
 
@@ -58,7 +62,9 @@ describe('findHelm', () => {
   test('throws with install instructions when helm is nowhere', () => {
     delete process.env.HELM;
     process.env.PATH = '';
-    jest.spyOn(fsModule, 'statSync').mockImplementation((() => { throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' }); }) as any);
+    jest.spyOn(fsModule, 'statSync').mockImplementation((() => {
+      throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+    }) as any);
     expect(() => findHelm()).toThrow(/Helm binary not found.*Run `npm run helm:install`/);
   });
 });

@@ -45,12 +45,17 @@ describe('helm round trip', () => {
       appVersion: '2.4.1',
       description: 'Shop test stack',
       outdir: dir,
-      environments: [{ name: 'dev', chart: stacks.dev }, { name: 'prod', chart: stacks.prod }],
+      environments: [
+        { name: 'dev', chart: stacks.dev },
+        { name: 'prod', chart: stacks.prod },
+      ],
       defaultEnvironment: 'prod',
       notes: 'Release {{ .Release.Name }} deployed to {{ .Values.environment }}.\n',
     });
   });
-  afterAll(() => { if (dir) fs.rmSync(dir, { recursive: true, force: true }); });
+  afterAll(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   test.each<TestEnvName>(['dev', 'prod'])('helm template -f values-%s.yaml renders exactly the plain manifests', (env) => {
     const rendered = helmTemplate(dir, { valuesFiles: [`values-${env}.yaml`] });
@@ -80,10 +85,12 @@ describe('helm round trip', () => {
   });
 
   test('--set of whole-field and integer template values keeps their types', () => {
-    const rendered = byKey(helmTemplate(dir, {
-      valuesFiles: ['values-prod.yaml'],
-      set: { 'api.replicas': 7, 'database.port': 15432, 'api.automountServiceAccountToken': true },
-    }));
+    const rendered = byKey(
+      helmTemplate(dir, {
+        valuesFiles: ['values-prod.yaml'],
+        set: { 'api.replicas': 7, 'database.port': 15432, 'api.automountServiceAccountToken': true },
+      }),
+    );
     const expected = byKey(stacks.prod.toJson());
     expect(differences(rendered, expected).sort()).toEqual([
       '/apps~1v1 Deployment shop~1api/spec/replicas',
@@ -99,7 +106,12 @@ describe('helm round trip', () => {
   test.each<[string, Record<string, string | number>, Record<string, string>, RegExp]>([
     ['a negative replica count', { 'api.replicas': -1 }, {}, /api\.replicas: Must be greater than or equal to 0/],
     ['a string for an integer', { 'api.replicas': 'many' }, {}, /api\.replicas: Invalid type\. Expected: integer, given: string/],
-    ['a number for a string', { 'api.resources.memoryLimit': 512 }, {}, /api\.resources\.memoryLimit: Invalid type\. Expected: string, given: integer/],
+    [
+      'a number for a string',
+      { 'api.resources.memoryLimit': 512 },
+      {},
+      /api\.resources\.memoryLimit: Invalid type\. Expected: string, given: integer/,
+    ],
     ['an unknown environment', { environment: 'staging' }, {}, /environment/],
     ['an unknown value', { 'api.replicaz': 2 }, {}, /Additional property replicaz is not allowed/],
     ['a tag violating its pattern', {}, { 'api.image.tag': 'bad tag!' }, /api\.image\.tag: Does not match pattern/],
@@ -137,8 +149,11 @@ describe('helm round trip with three environments', () => {
       },
     });
     HelmValues.of(chart).bind(deploy, '/spec/replicas', 'web.replicas', { type: 'integer', minimum: 1, description: 'Replicas' });
-    HelmValues.of(chart).bind(deploy, '/spec/progressDeadlineSeconds', 'web.progressDeadlineSeconds',
-      { type: 'integer', minimum: 1, description: 'Progress deadline' });
+    HelmValues.of(chart).bind(deploy, '/spec/progressDeadlineSeconds', 'web.progressDeadlineSeconds', {
+      type: 'integer',
+      minimum: 1,
+      description: 'Progress deadline',
+    });
     const cache = new k8s.KubeConfigMap(chart, 'cache', { metadata: { name: 'cache' }, data: { size: `lru-${12_000_000 * replicas}` } });
     HelmValues.of(chart).bindTemplate(cache, '/data/size', '{policy}-{bytes}', {
       policy: { path: 'cache.policy', schema: { type: 'string', description: 'Eviction policy' } },
@@ -166,11 +181,18 @@ describe('helm round trip with three environments', () => {
     dir = tempDir('helm-three-envs-');
     for (const env of envs) charts[env] = stack(env);
     writeHelmChart({
-      name: 'web', version: '1.0.0', appVersion: '1.27', description: 'web', outdir: dir,
-      environments: envs.map((name) => ({ name, chart: charts[name] })), defaultEnvironment: 'dev',
+      name: 'web',
+      version: '1.0.0',
+      appVersion: '1.27',
+      description: 'web',
+      outdir: dir,
+      environments: envs.map((name) => ({ name, chart: charts[name] })),
+      defaultEnvironment: 'dev',
     });
   });
-  afterAll(() => { if (dir) fs.rmSync(dir, { recursive: true, force: true }); });
+  afterAll(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   test.each(envs)('renders %s exactly', (env) => {
     expect(sortObjects(helmTemplate(dir, { valuesFiles: [`values-${env}.yaml`] }))).toStrictEqual(sortObjects(charts[env].toJson()));

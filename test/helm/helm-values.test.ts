@@ -65,8 +65,9 @@ describe('HelmValues.bind validation', () => {
   });
 
   test('names the object, pointer and the allowed syntax for a bad value path', () => {
-    expect(() => values.bind(obj, '/spec/replicas', 'api..replicas', INT))
-      .toThrow(/Deployment 'web'.*'\/spec\/replicas'.*invalid value path "api\.\.replicas".*dot-separated identifiers/);
+    expect(() => values.bind(obj, '/spec/replicas', 'api..replicas', INT)).toThrow(
+      /Deployment 'web'.*'\/spec\/replicas'.*invalid value path "api\.\.replicas".*dot-separated identifiers/,
+    );
   });
 
   test('accepts nested identifiers with digits and capitals', () => {
@@ -125,9 +126,18 @@ describe('HelmValues.bindTemplate validation', () => {
     ['bad placeholder name', '{repo-x}:{tag}', parts, /placeholder \{repo-x\} must match/],
     ['placeholder without part', '{repository}:{tag}@{digest}', parts, /placeholder \{digest\} has no entry in parts/],
     ['unused part', '{repository}', parts, /part 'tag' is not used/],
-    ['bad part path', '{repository}:{tag}', { ...parts, tag: { path: 'web..tag', schema: STR } }, /part 'tag'.*invalid value path "web\.\.tag"/],
-    ['boolean part', '{repository}:{tag}', { ...parts, tag: { path: 'web.tag', schema: { type: 'boolean', description: 'x' } } },
-      /schema type 'boolean' is not supported in a template; use 'string' or 'integer'/],
+    [
+      'bad part path',
+      '{repository}:{tag}',
+      { ...parts, tag: { path: 'web..tag', schema: STR } },
+      /part 'tag'.*invalid value path "web\.\.tag"/,
+    ],
+    [
+      'boolean part',
+      '{repository}:{tag}',
+      { ...parts, tag: { path: 'web.tag', schema: { type: 'boolean', description: 'x' } } },
+      /schema type 'boolean' is not supported in a template; use 'string' or 'integer'/,
+    ],
   ])('rejects %s', (_name, template, p, message) => {
     expect(() => values.bindTemplate(obj, image, template, p)).toThrow(message);
   });

@@ -70,8 +70,9 @@ export function helmBinary(): string {
   const helm = findHelm();
   const r = spawnSync(helm, ['version', '--short'], { encoding: 'utf8', env: helmEnv() });
   if (r.error || r.status !== 0) {
-    throw new Error(`helm at '${helm}' does not run (${r.error?.message ?? r.stderr.trim()}); `
-      + 'run `npm run helm:install` or set HELM=/path/to/helm');
+    throw new Error(
+      `helm at '${helm}' does not run (${r.error?.message ?? r.stderr.trim()}); ` + 'run `npm run helm:install` or set HELM=/path/to/helm',
+    );
   }
   cachedHelm = helm;
   return helm;
@@ -98,7 +99,7 @@ export function helmTemplateRaw(chartDir: string, options: HelmTemplateOptions =
   for (const [k, v] of Object.entries(options.set ?? {})) args.push('--set', `${k}=${v}`);
   for (const [k, v] of Object.entries(options.setString ?? {})) args.push('--set-string', `${k}=${v}`);
   if (options.namespace) args.push('--namespace', options.namespace);
-  args.push(...options.extraArgs ?? []);
+  args.push(...(options.extraArgs ?? []));
   return runHelm(args);
 }
 

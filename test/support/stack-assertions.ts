@@ -28,14 +28,25 @@ export function expectRestrictedPods(objects: any[], minPods: number): void {
     expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
       const where = `${owner}/${c.name}`;
-      expect([where, c.securityContext]).toEqual([where, expect.objectContaining({
-        allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] },
-        seccompProfile: { type: 'RuntimeDefault' },
-      })]);
+      expect([where, c.securityContext]).toEqual([
+        where,
+        expect.objectContaining({
+          allowPrivilegeEscalation: false,
+          privileged: false,
+          readOnlyRootFilesystem: true,
+          runAsNonRoot: true,
+          capabilities: { drop: ['ALL'] },
+          seccompProfile: { type: 'RuntimeDefault' },
+        }),
+      ]);
       expect(c.securityContext.runAsUser).toBeGreaterThan(0);
       expect([where, c.image]).toEqual([where, expect.stringMatching(/:[A-Za-z0-9][A-Za-z0-9._-]*$/)]);
       expect(c.image).not.toMatch(/:latest$/);
-      expect([where, Object.keys(c.resources.requests).sort(), Object.keys(c.resources.limits)]).toEqual([where, ['cpu', 'memory'], expect.arrayContaining(['memory'])]);
+      expect([where, Object.keys(c.resources.requests).sort(), Object.keys(c.resources.limits)]).toEqual([
+        where,
+        ['cpu', 'memory'],
+        expect.arrayContaining(['memory']),
+      ]);
     }
   }
 }
@@ -63,19 +74,27 @@ export function expectNoSecretValues(objects: any[]): void {
 
 /** Sources (`app.kubernetes.io/name` of pods, or namespace names) allowed into a component's NetworkPolicy. */
 export function policySources(objects: any[], component: string): string[] {
-  return find(objects, 'NetworkPolicy', component).spec.ingress.map((r: any) => {
-    const peer = r.from[0];
-    return peer.namespaceSelector ? `ns:${peer.namespaceSelector.matchLabels['kubernetes.io/metadata.name']}` : peer.podSelector.matchLabels['app.kubernetes.io/name'];
-  }).sort();
+  return find(objects, 'NetworkPolicy', component)
+    .spec.ingress.map((r: any) => {
+      const peer = r.from[0];
+      return peer.namespaceSelector
+        ? `ns:${peer.namespaceSelector.matchLabels['kubernetes.io/metadata.name']}`
+        : peer.podSelector.matchLabels['app.kubernetes.io/name'];
+    })
+    .sort();
 }
 
 /** Destinations of a component's NetworkPolicy egress (`app.kubernetes.io/name`, `ns:<name>` or the internet CIDR). */
 export function policyDestinations(objects: any[], component: string): string[] {
-  return find(objects, 'NetworkPolicy', component).spec.egress.map((r: any) => {
-    const peer = r.to[0];
-    if (peer.ipBlock) return `${peer.ipBlock.cidr}:${r.ports[0].port}`;
-    return peer.namespaceSelector ? `ns:${peer.namespaceSelector.matchLabels['kubernetes.io/metadata.name']}` : `${peer.podSelector.matchLabels['app.kubernetes.io/name']}:${r.ports[0].port}`;
-  }).sort();
+  return find(objects, 'NetworkPolicy', component)
+    .spec.egress.map((r: any) => {
+      const peer = r.to[0];
+      if (peer.ipBlock) return `${peer.ipBlock.cidr}:${r.ports[0].port}`;
+      return peer.namespaceSelector
+        ? `ns:${peer.namespaceSelector.matchLabels['kubernetes.io/metadata.name']}`
+        : `${peer.podSelector.matchLabels['app.kubernetes.io/name']}:${r.ports[0].port}`;
+    })
+    .sort();
 }
 
 /** Sum of requests and limits of the long-running pods (replicas, or the HPA minimum) and of one run of each CronJob. */
@@ -113,7 +132,10 @@ export function resourceTotals(objects: any[]): { steady: ResourceTotals; jobs: 
       const init = (spec.initContainers ?? []).map((c: any) => phase([c]));
       const main = phase(spec.containers);
       const biggest = [main, ...init].reduce((a, b) => (b.memoryLimitBytes > a.memoryLimitBytes ? b : a));
-      jobs = { ...jobs, ...Object.fromEntries(Object.keys(zero).map((k) => [k, (jobs as any)[k] + (biggest as any)[k]])) } as ResourceTotals;
+      jobs = {
+        ...jobs,
+        ...Object.fromEntries(Object.keys(zero).map((k) => [k, (jobs as any)[k] + (biggest as any)[k]])),
+      } as ResourceTotals;
     }
   }
   return { steady, jobs };

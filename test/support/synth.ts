@@ -29,10 +29,13 @@ export function synthToTemp(): string {
 
 /** Every file under a folder, relative, sorted. */
 export function listFiles(dir: string, base = dir): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    return e.isDirectory() ? listFiles(p, base) : [path.relative(base, p)];
-  }).sort();
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => {
+      const p = path.join(dir, e.name);
+      return e.isDirectory() ? listFiles(p, base) : [path.relative(base, p)];
+    })
+    .sort();
 }
 
 /** Finds one object by kind and name. */
@@ -45,8 +48,12 @@ export function find(objects: any[], kind: string, name: string): any {
 /** Pod specs of every workload (Deployment, StatefulSet, CronJob, Job, DaemonSet). */
 export function podSpecs(objects: any[]): Array<{ owner: string; spec: any }> {
   return objects.flatMap((o) => {
-    const spec = o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template.spec
-      : ['Deployment', 'StatefulSet', 'Job', 'DaemonSet'].includes(o.kind) ? o.spec.template.spec : undefined;
+    const spec =
+      o.kind === 'CronJob'
+        ? o.spec.jobTemplate.spec.template.spec
+        : ['Deployment', 'StatefulSet', 'Job', 'DaemonSet'].includes(o.kind)
+          ? o.spec.template.spec
+          : undefined;
     return spec ? [{ owner: `${o.kind}/${o.metadata.name}`, spec }] : [];
   });
 }

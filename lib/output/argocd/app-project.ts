@@ -53,19 +53,24 @@ export class GitOpsProject extends Construct {
     if (!(typeof props.name === 'string' && DNS_LABEL.test(props.name))) fail('name', props.name, 'a DNS-1123 label');
     const namespace = props.namespace ?? DEFAULT_ARGOCD_NAMESPACE;
     if (!isNamespaceName(namespace)) fail('namespace', namespace, 'a namespace name (DNS-1123 label)');
-    if (!Array.isArray(props.sourceRepos) || props.sourceRepos.length === 0) fail('sourceRepos', props.sourceRepos, 'at least one repository URL');
+    if (!Array.isArray(props.sourceRepos) || props.sourceRepos.length === 0)
+      fail('sourceRepos', props.sourceRepos, 'at least one repository URL');
     props.sourceRepos.forEach((r, i) => {
-      if (!(isGitRepoUrl(r) || isHttpsRepoUrl(r))) fail(`sourceRepos[${i}]`, r, 'an exact https/ssh Git URL or https Helm repository URL without credentials (no wildcards)');
+      if (!(isGitRepoUrl(r) || isHttpsRepoUrl(r)))
+        fail(`sourceRepos[${i}]`, r, 'an exact https/ssh Git URL or https Helm repository URL without credentials (no wildcards)');
     });
-    if (!Array.isArray(props.destinationNamespaces) || props.destinationNamespaces.length === 0) fail('destinationNamespaces', props.destinationNamespaces, 'at least one namespace');
+    if (!Array.isArray(props.destinationNamespaces) || props.destinationNamespaces.length === 0)
+      fail('destinationNamespaces', props.destinationNamespaces, 'at least one namespace');
     props.destinationNamespaces.forEach((n, i) => {
       if (!isNamespaceName(n)) fail(`destinationNamespaces[${i}]`, n, 'an exact namespace name (DNS-1123 label, no wildcards)');
     });
     const server = props.destinationServer ?? IN_CLUSTER_SERVER;
     if (!isHttpsRepoUrl(server)) fail('destinationServer', server, `an https API server URL such as '${IN_CLUSTER_SERVER}'`);
     props.clusterResources.forEach((c, i) => {
-      if (!(typeof c.group === 'string' && (c.group === '' || DNS_SUBDOMAIN.test(c.group)))) fail(`clusterResources[${i}].group`, c.group, "an API group, or '' for the core group");
-      if (!(typeof c.kind === 'string' && /^[A-Z][A-Za-z0-9]*$/.test(c.kind))) fail(`clusterResources[${i}].kind`, c.kind, "a kind such as 'ClusterRole' (PascalCase, no wildcards)");
+      if (!(typeof c.group === 'string' && (c.group === '' || DNS_SUBDOMAIN.test(c.group))))
+        fail(`clusterResources[${i}].group`, c.group, "an API group, or '' for the core group");
+      if (!(typeof c.kind === 'string' && /^[A-Z][A-Za-z0-9]*$/.test(c.kind)))
+        fail(`clusterResources[${i}].kind`, c.kind, "a kind such as 'ClusterRole' (PascalCase, no wildcards)");
     });
     const syncWave = props.syncWave ?? APP_WAVES.project;
     if (!Number.isInteger(syncWave)) fail('syncWave', syncWave, 'an integer');

@@ -30,7 +30,10 @@ export const PROTECTED_KINDS: readonly string[] = ['Namespace', 'ExternalSecret'
  * other options and replacing a `Prune=`/`Delete=` already there.
  */
 export function mergeProtectedSyncOptions(existing: string | undefined): string {
-  const kept = (existing ?? '').split(',').map((o) => o.trim()).filter((o) => o !== '' && !/^(Prune|Delete)=/.test(o));
+  const kept = (existing ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '' && !/^(Prune|Delete)=/.test(o));
   return [...kept, 'Prune=false', 'Delete=false'].join(',');
 }
 

@@ -31,12 +31,14 @@ export interface ResolvedGitOpsConfig {
 }
 
 /** What {@link isGitRepoUrl} accepts, for messages. */
-export const GIT_REPO_URL_EXPECTED = "an https or ssh Git URL without credentials, such as 'https://github.com/org/repo.git', "
-  + "'ssh://git@github.com/org/repo.git' or 'git@github.com:org/repo.git' (register credentials in Argo CD, never in the URL)";
+export const GIT_REPO_URL_EXPECTED =
+  "an https or ssh Git URL without credentials, such as 'https://github.com/org/repo.git', " +
+  "'ssh://git@github.com/org/repo.git' or 'git@github.com:org/repo.git' (register credentials in Argo CD, never in the URL)";
 
 /** What {@link isGitRevision} accepts, for messages. */
-export const GIT_REVISION_EXPECTED = "a branch, tag or commit SHA such as 'main', 'release/1.4', 'v1.4.0' or a 40-hex SHA "
-  + "(Git ref-name rules: no spaces or any of ~^:?*[\\, no '..' or '@{', no leading '-' or '/', no trailing '/', '.' or '.lock')";
+export const GIT_REVISION_EXPECTED =
+  "a branch, tag or commit SHA such as 'main', 'release/1.4', 'v1.4.0' or a 40-hex SHA " +
+  "(Git ref-name rules: no spaces or any of ~^:?*[\\, no '..' or '@{', no leading '-' or '/', no trailing '/', '.' or '.lock')";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const HOST = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
@@ -93,14 +95,26 @@ export function resolveGitOpsConfig(config: GitOpsConfig, where = 'gitops'): Res
   const c = (config ?? {}) as unknown as Record<string, unknown>;
   for (const key of Object.keys(c)) {
     if (!['repoUrl', 'targetRevision', 'argocdNamespace'].includes(key)) {
-      problems.push(`${where}.${key}: got ${JSON.stringify(c[key])}; expected no such key (allowed: repoUrl, targetRevision, argocdNamespace)`);
+      problems.push(
+        `${where}.${key}: got ${JSON.stringify(c[key])}; expected no such key (allowed: repoUrl, targetRevision, argocdNamespace)`,
+      );
     }
   }
   if (!isGitRepoUrl(c.repoUrl)) problems.push(`${where}.repoUrl: got ${JSON.stringify(c.repoUrl)}; expected ${GIT_REPO_URL_EXPECTED}`);
-  if (!isGitRevision(c.targetRevision)) problems.push(`${where}.targetRevision: got ${JSON.stringify(c.targetRevision)}; expected ${GIT_REVISION_EXPECTED}`);
+  if (!isGitRevision(c.targetRevision))
+    problems.push(`${where}.targetRevision: got ${JSON.stringify(c.targetRevision)}; expected ${GIT_REVISION_EXPECTED}`);
   if (c.argocdNamespace !== undefined && !isNamespaceName(c.argocdNamespace)) {
-    problems.push(`${where}.argocdNamespace: got ${JSON.stringify(c.argocdNamespace)}; expected a namespace name (DNS-1123 label), default '${DEFAULT_ARGOCD_NAMESPACE}'`);
+    problems.push(
+      `${where}.argocdNamespace: got ${JSON.stringify(c.argocdNamespace)}; expected a namespace name (DNS-1123 label), default '${DEFAULT_ARGOCD_NAMESPACE}'`,
+    );
   }
-  if (problems.length > 0) throw new Error(`Invalid GitOps configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  - ${problems.join('\n  - ')}`);
-  return { repoUrl: config.repoUrl, targetRevision: config.targetRevision, argocdNamespace: config.argocdNamespace ?? DEFAULT_ARGOCD_NAMESPACE };
+  if (problems.length > 0)
+    throw new Error(
+      `Invalid GitOps configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  - ${problems.join('\n  - ')}`,
+    );
+  return {
+    repoUrl: config.repoUrl,
+    targetRevision: config.targetRevision,
+    argocdNamespace: config.argocdNamespace ?? DEFAULT_ARGOCD_NAMESPACE,
+  };
 }

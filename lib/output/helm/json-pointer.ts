@@ -14,12 +14,15 @@ export function parseJsonPointer(pointer: string): string[] {
   if (typeof pointer !== 'string' || !pointer.startsWith('/')) {
     throw new Error(`Invalid JSON pointer ${JSON.stringify(pointer)}: must start with '/' (RFC 6901), e.g. '/spec/replicas'`);
   }
-  return pointer.substring(1).split('/').map((token) => {
-    if (/~[^01]|~$/.test(token)) {
-      throw new Error(`Invalid JSON pointer ${JSON.stringify(pointer)}: '~' must be escaped as '~0' ('/' as '~1') (RFC 6901)`);
-    }
-    return token.replace(/~1/g, '/').replace(/~0/g, '~');
-  });
+  return pointer
+    .substring(1)
+    .split('/')
+    .map((token) => {
+      if (/~[^01]|~$/.test(token)) {
+        throw new Error(`Invalid JSON pointer ${JSON.stringify(pointer)}: '~' must be escaped as '~0' ('/' as '~1') (RFC 6901)`);
+      }
+      return token.replace(/~1/g, '/').replace(/~0/g, '~');
+    });
 }
 
 /** Result of {@link resolveJsonPointer}: the parent container and the key of the field in it. */
