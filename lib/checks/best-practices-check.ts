@@ -1,3 +1,4 @@
+import { isPinnedImage, pinnedImage } from '../core/formats';
 import { containersOf, matchesSelector, podTemplateOf } from './pod-specs';
 import { Check, CheckInput, ManifestObject, RuleInfo, Violation } from './types';
 
@@ -111,9 +112,7 @@ export class BestPracticesCheck implements Check {
         for (const { container: c, path, list } of containersOf(t)) {
           const name = `container '${c.name}'`;
           const img = String(c.image ?? '');
-          const pinned = img.includes('@sha256:') || /:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(img.slice(img.lastIndexOf('/') + 1));
-          if (!pinned || /:latest$/.test(img))
-            add('bp/image-pinned', m, `${path}.image`, `${name}: got '${img}'; expected a pinned version tag or digest (not latest)`);
+          if (!isPinnedImage(img)) add('bp/image-pinned', m, `${path}.image`, `${name}: got '${img}'; expected ${pinnedImage.expected}`);
           const r = c.resources ?? {};
           if (!r.requests?.memory) add('bp/resources', m, `${path}.resources.requests.memory`, `${name}: no memory request`);
           if (!r.requests?.cpu) add('bp/resources', m, `${path}.resources.requests.cpu`, `${name}: no CPU request`);

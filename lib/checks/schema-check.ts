@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { dns1035Label, dnsLabel, dnsSubdomain, ianaServiceName, LABEL_NAME_RE, labelValue } from '../core/formats';
 import { joinPath, SchemaError, validateOpenApi } from './openapi-schema';
 import { Check, CheckInput, ManifestObject, RuleInfo, Violation } from './types';
 
@@ -32,11 +33,6 @@ export const SCHEMA_RULES: readonly RuleInfo[] = [
   { id: 'schema/label', family: 'schema', description: 'label keys and values, selector labels and annotation keys are legal' },
 ];
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const IANA_SVC_NAME = /^(?=.*[a-z])[a-z0-9]([a-z0-9]|-(?!-))*[a-z0-9]$|^[a-z]$/;
 const PORT_FIELDS = new Set(['port', 'containerPort', 'targetPort', 'hostPort', 'nodePort', 'endPort']);
 /** Kinds whose names must be DNS-1123 labels (<= 63 chars) rather than subdomains. */
 const LABEL_NAMED_KINDS = new Set(['Namespace', 'Service']);
@@ -215,35 +211,24 @@ function nameProblems(o: any): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   const name = o.metadata?.name;
   if (typeof name === 'string') {
-    if (o.kind === 'Service' && !(DNS1035_LABEL.test(name) && name.length <= 63)) {
-      out.push([
-        'metadata.name',
-        `got '${name}'; expected a DNS-1035 label (lowercase letters, digits and '-', starting with a letter, at most 63 characters)`,
-      ]);
-    } else if (LABEL_NAMED_KINDS.has(o.kind) && !(DNS1123_LABEL.test(name) && name.length <= 63)) {
-      out.push(['metadata.name', `got '${name}'; expected a DNS-1123 label (lowercase alphanumerics and '-', at most 63 characters)`]);
-    } else if (!(DNS1123_SUBDOMAIN.test(name) && name.length <= 253)) {
-      out.push([
-        'metadata.name',
-        `got '${name}'; expected a DNS-1123 subdomain (lowercase alphanumerics, '-' and '.', at most 253 characters)`,
-      ]);
+    if (o.kind === 'Service' && !dns1035Label.test(name)) {
+      out.push(['metadata.name', `got '${name}'; expected ${dns1035Label.expected}`]);
+    } else if (LABEL_NAMED_KINDS.has(o.kind) && !dnsLabel.test(name)) {
+      out.push(['metadata.name', `got '${name}'; expected ${dnsLabel.expected}`]);
+    } else if (!dnsSubdomain.test(name)) {
+      out.push(['metadata.name', `got '${name}'; expected ${dnsSubdomain.expected}`]);
     }
   } else if (!o.metadata?.generateName) {
     out.push(['metadata.name', `got ${JSON.stringify(name)}; expected a name`]);
   }
   const ns = o.metadata?.namespace;
-  if (ns !== undefined && !(typeof ns === 'string' && DNS1123_LABEL.test(ns) && ns.length <= 63)) {
-    out.push(['metadata.namespace', `got ${JSON.stringify(ns)}; expected a DNS-1123 label`]);
+  if (ns !== undefined && !dnsLabel.test(ns)) {
+    out.push(['metadata.namespace', `got ${JSON.stringify(ns)}; expected ${dnsLabel.expected}`]);
   }
   // container and port names inside pod templates and Services
   walk(o, '', (v, path, key, parentKey) => {
-    if (
-      key === 'name' &&
-      typeof v === 'string' &&
-      /(^|\.)((init|ephemeral)?[cC]ontainers)\[\d+\]\.name$/.test(path) &&
-      !(DNS1123_LABEL.test(v) && v.length <= 63)
-    ) {
-      out.push([path, `got '${v}'; expected a DNS-1123 label for a container name`]);
+    if (key === 'name' && typeof v === 'string' && /(^|\.)((init|ephemeral)?[cC]ontainers)\[\d+\]\.name$/.test(path) && !dnsLabel.test(v)) {
+      out.push([path, `got '${v}'; expected a container name: ${dnsLabel.expected}`]);
     }
     if (
       key === 'name' &&
@@ -251,12 +236,9 @@ function nameProblems(o: any): Array<[string, string]> {
       parentKey === 'ports' &&
       (o.kind !== 'Service' ? /[cC]ontainers\[\d+\]\.ports\[\d+\]\.name$/.test(path) : /^spec\.ports\[\d+\]\.name$/.test(path))
     ) {
-      if (o.kind === 'Service' ? !(DNS1123_LABEL.test(v) && v.length <= 63) : !(IANA_SVC_NAME.test(v) && v.length <= 15)) {
-        out.push([
-          path,
-          `got '${v}'; expected ${o.kind === 'Service' ? 'a DNS-1123 label' : 'an IANA service name (at most 15 lowercase alphanumerics or single dashes, with a letter)'}`,
-        ]);
-      }
+      // Service port names are DNS-1123 labels; container port names are IANA service names.
+      const format = o.kind === 'Service' ? dnsLabel : ianaServiceName;
+      if (!format.test(v)) out.push([path, `got '${v}'; expected ${format.expected}`]);
     }
   });
   return out;
@@ -281,11 +263,7 @@ function labelProblems(o: any, _path: string): Array<[string, string]> {
       if (problem) out.push([joinPath(path, k), `key '${k}' ${problem}`]);
       if (values) {
         if (typeof v !== 'string') out.push([joinPath(path, k), `value ${JSON.stringify(v)} is not a string; label values are strings`]);
-        else if (v !== '' && !(LABEL_NAME.test(v) && v.length <= 63))
-          out.push([
-            joinPath(path, k),
-            `value '${v}'; expected at most 63 alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric`,
-          ]);
+        else if (!labelValue.test(v)) out.push([joinPath(path, k), `value '${v}'; expected ${labelValue.expected}`]);
       }
     }
   };
@@ -302,9 +280,8 @@ function qualifiedNameProblem(k: string): string | undefined {
   const parts = k.split('/');
   if (parts.length > 2) return "has more than one '/'; expected [prefix/]name";
   const [prefix, name] = parts.length === 2 ? parts : [undefined, parts[0]];
-  if (prefix !== undefined && !(DNS1123_SUBDOMAIN.test(prefix) && prefix.length <= 253))
-    return `has prefix '${prefix}'; expected a DNS-1123 subdomain`;
-  if (!(LABEL_NAME.test(name) && name.length <= 63))
+  if (prefix !== undefined && !dnsSubdomain.test(prefix)) return `has prefix '${prefix}'; expected ${dnsSubdomain.expected}`;
+  if (!LABEL_NAME_RE.test(name))
     return `has name '${name}'; expected at most 63 alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric`;
   return undefined;
 }

@@ -1,3 +1,4 @@
+import { dnsLabel, duration } from '../core/formats';
 import { UsageError } from './command-runner';
 
 /** Arguments of `npm run kind:up`. */
@@ -41,8 +42,8 @@ Deletes the local kind cluster named in kind-config.yaml (its nodes, volumes and
   --dry-run      print the command, change nothing
   -h, --help     show this help`;
 
-const DURATION = /^[1-9][0-9]*(s|m|h)$/;
-const ENV = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** A {@link duration} helm and kubectl can parse (Go's time.ParseDuration: no day unit). */
+const isGoDuration = (v: string): boolean => duration.test(v) && !v.endsWith('d');
 
 /** Parses `kind:up` arguments. @throws UsageError naming the bad argument */
 export function parseKindUpArgs(argv: readonly string[]): KindUpArgs {
@@ -64,7 +65,7 @@ export function parseKindUpArgs(argv: readonly string[]): KindUpArgs {
         break;
       case '--timeout': {
         timeout = value();
-        if (!DURATION.test(timeout))
+        if (!isGoDuration(timeout))
           throw new UsageError(`--timeout: got '${timeout}'; expected a duration such as '90s', '10m' or '1h'`, KIND_UP_USAGE);
         break;
       }
@@ -124,6 +125,6 @@ function noValue(flag: string, inline: string | undefined, usage: string): true 
 }
 
 function checkEnv(v: string, usage: string): string {
-  if (!ENV.test(v)) throw new UsageError(`--env: got '${v}'; expected an environment name such as 'dev'`, usage);
+  if (!dnsLabel.test(v)) throw new UsageError(`--env: got '${v}'; expected an environment name such as 'dev'`, usage);
   return v;
 }

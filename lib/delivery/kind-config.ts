@@ -1,4 +1,5 @@
 import { parse } from 'yaml';
+import { dnsLabel } from '../core/formats';
 
 /** What the bootstrap needs to know about kind-config.yaml. */
 export interface KindClusterConfig {
@@ -41,8 +42,8 @@ export function parseKindConfig(text: string, file = 'kind-config.yaml'): KindCl
       `${file}: got kind ${JSON.stringify(doc?.kind)} apiVersion ${JSON.stringify(doc?.apiVersion)}; expected kind: Cluster, apiVersion: kind.x-k8s.io/v1alpha4`,
     );
   }
-  if (typeof doc.name !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(doc.name)) {
-    throw new Error(`${file}: name: got ${JSON.stringify(doc.name)}; expected the cluster name (lowercase letters, digits and '-')`);
+  if (!dnsLabel.test(doc.name)) {
+    throw new Error(`${file}: name: got ${JSON.stringify(doc.name)}; expected the cluster name, ${dnsLabel.expected}`);
   }
   const nodes = Array.isArray(doc.nodes) ? doc.nodes : [];
   if (nodes.length === 0) throw new Error(`${file}: nodes: got ${JSON.stringify(doc.nodes)}; expected at least one node`);

@@ -201,6 +201,21 @@ describe('AppOfApps', () => {
       /stack 'shop': creates namespaces 'shop', 'other'; expected at most one Namespace per Application/,
     ],
     ['a bad environment name', { environment: 'Dev' }, /AppOfApps 'Dev': environment: got "Dev"; expected a DNS-1123 label/],
+    [
+      'an environment name over 40 characters',
+      { environment: 'e'.repeat(41) },
+      /environment: got "e{41}"; expected a DNS-1123 label of at most 40 characters/,
+    ],
+    [
+      'a stack name that is not a DNS label',
+      { stacks: [{ name: 'Shop', objects: shopObjects() }] },
+      /stack name: got "Shop"; expected a DNS-1123 label/,
+    ],
+    [
+      'a stack whose Application name would pass 63 characters',
+      { stacks: [{ name: 's'.repeat(60), objects: shopObjects() }] },
+      /Application name 'dev-s{60}' is not a DNS-1123 label of at most 63 characters/,
+    ],
   ])('rejects %s', (_, over, message) => {
     expect(() => render(over as Partial<AppOfAppsProps>)).toThrow(message);
   });

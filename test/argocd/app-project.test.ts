@@ -53,6 +53,16 @@ describe('GitOpsProject', () => {
     ],
     ['a wildcard kind', { clusterResources: [{ group: '*', kind: '*' }] }, /clusterResources\[0\].group: got "\*"; expected an API group/],
     ['a bad name', { name: 'Dev' }, /GitOpsProject 'Dev': name: got "Dev"; expected a DNS-1123 label/],
+    [
+      'a kind that is not PascalCase',
+      { clusterResources: [{ group: 'rbac.authorization.k8s.io', kind: 'clusterrole' }] },
+      /clusterResources\[0\].kind: got "clusterrole"; expected a kind such as 'ClusterRole'/,
+    ],
+    [
+      'an API group with capitals',
+      { clusterResources: [{ group: 'RBAC.authorization.k8s.io', kind: 'ClusterRole' }] },
+      /clusterResources\[0\].group: got "RBAC.authorization.k8s.io"; expected an API group/,
+    ],
   ])('rejects %s', (_, over, message) => {
     expect(() => new GitOpsProject(Testing.chart(), 'p', props(over as Partial<GitOpsProjectProps>))).toThrow(message);
   });

@@ -153,6 +153,23 @@ describe('GitOpsApplication', () => {
       /retry.backoffMaxDuration: got "1m"; expected a duration >= backoffDuration \(5m\)/,
     ],
     ['fractional factor', { retry: { backoffFactor: 1.5 } }, /retry.backoffFactor: got 1.5; expected an integer >= 1/],
+    [
+      'a back-off in days (Argo CD parses Go durations: s, m, h)',
+      { retry: { backoffMaxDuration: '1d' } },
+      /retry.backoffMaxDuration: got "1d"; expected a duration such as '3m'/,
+    ],
+    ['a name over 63 characters', { name: 'a'.repeat(64) }, /name: got "a{64}"; expected a DNS-1123 label/],
+    ['a bad project', { project: 'Platform' }, /project: got "Platform"; expected an AppProject name/],
+    [
+      'a release name over 53 characters',
+      { source: { ...gitHelm, releaseName: 'r'.repeat(54) } },
+      /source.releaseName: got "r{54}"; expected a Helm release name/,
+    ],
+    [
+      'a chart name that is not a DNS label',
+      { source: { type: 'helm-repository', repoUrl: 'https://charts.example.com', chart: 'My_Chart', version: '1.2.0' } },
+      /source.chart: got "My_Chart"; expected a chart name/,
+    ],
   ])('rejects %s', (_, over, message) => {
     expect(() => render(over as Partial<GitOpsApplicationProps>)).toThrow(message);
   });

@@ -10,6 +10,10 @@ describe('Git repository URLs', () => {
     'ssh://git@github.com/org/repo.git',
     'ssh://git@git.example.com:2222/org/repo.git',
     'git@github.com:org/repo.git',
+    'git@GitHub.com:org/repo.git',
+    'https://gitea/org/repo.git',
+    'https://10.0.0.5/org/repo.git',
+    `https://${'a'.repeat(63)}.example.com/org/repo.git`,
   ])('accepts %s', (url) => expect(isGitRepoUrl(url)).toBe(true));
 
   test.each([
@@ -23,6 +27,10 @@ describe('Git repository URLs', () => {
     ['a wildcard', 'https://github.com/org/*'],
     ['surrounding spaces', ' https://github.com/org/repo.git'],
     ['empty', ''],
+    ['a wildcard host', 'git@*.example.com:org/repo.git'],
+    ['a wildcard host over https', 'https://*.example.com/org/repo.git'],
+    ['a host label over 63 characters', `https://${'a'.repeat(64)}.example.com/org/repo.git`],
+    ['an underscore in the host', 'git@git_host:org/repo.git'],
   ])('rejects %s', (_, url) => expect(isGitRepoUrl(url)).toBe(false));
 });
 

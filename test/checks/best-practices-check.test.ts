@@ -57,6 +57,8 @@ describe('best practices check', () => {
     ['untagged', 'nginx'],
     ['latest', 'nginx:latest'],
     ['registry port is not a tag', 'registry.local:5000/nginx'],
+    ['malformed digest', 'nginx@sha256:abc'],
+    ['empty tag', 'nginx:'],
   ])('bp/image-pinned fires for an %s image', (_what, image) => {
     const v = run(
       mutate(goodDeployment(), (d) => {
@@ -72,11 +74,16 @@ describe('best practices check', () => {
     ]);
   });
 
-  test('digests and version tags are pinned', () => {
+  test.each([
+    'registry.local:5000/nginx@sha256:' + 'a'.repeat(64),
+    'nginx:latest@sha256:' + 'a'.repeat(64),
+    'registry.local:5000/team/nginx:1.27.3',
+    'nginx:1.27.3-alpine',
+  ])('digests and version tags are pinned: %s', (image) => {
     expect(
       run(
         mutate(goodDeployment(), (d) => {
-          d.spec.template.spec.containers[0].image = 'registry.local:5000/nginx@sha256:' + 'a'.repeat(64);
+          d.spec.template.spec.containers[0].image = image;
         }),
       ),
     ).toEqual([]);

@@ -197,6 +197,93 @@ describe('schema check', () => {
     ]);
   });
 
+  describe('the name and label rules follow the Kubernetes formats at their limits', () => {
+    const service = (edit: (s: any) => void) =>
+      mutate(
+        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { ports: [{ name: 'http', port: 80 }] } },
+        edit,
+      );
+    const deployment = (edit: (d: any) => void) => mutate(goodDeployment(), edit);
+    const container = 'spec.template.spec.containers[0]';
+    // 253 characters: three 63-character labels and one of 61, joined by dots.
+    const subdomain253 = ['a', 'b', 'c'].map((c) => c.repeat(63)).join('.') + '.' + 'd'.repeat(61);
+    const nameAndLabelFindings = (o: unknown) =>
+      run(o)
+        .filter((v) => v.rule === 'schema/name' || v.rule === 'schema/label')
+        .map((v) => [v.rule, v.field]);
+
+    test.each([
+      ['a 253-character Deployment name', deployment((d) => (d.metadata.name = subdomain253)), []],
+      ['a 254-character Deployment name', deployment((d) => (d.metadata.name = subdomain253 + 'd')), [['schema/name', 'metadata.name']]],
+      ['a 63-character Service name', service((x) => (x.metadata.name = 'a'.repeat(63))), []],
+      ['a 64-character Service name', service((x) => (x.metadata.name = 'a'.repeat(64))), [['schema/name', 'metadata.name']]],
+      ['a Namespace-style name with a dot on a Service', service((x) => (x.metadata.name = 'web.v2')), [['schema/name', 'metadata.name']]],
+      ['a namespace with capitals', deployment((d) => (d.metadata.namespace = 'Shop')), [['schema/name', 'metadata.namespace']]],
+      ['a 64-character namespace', deployment((d) => (d.metadata.namespace = 'n'.repeat(64))), [['schema/name', 'metadata.namespace']]],
+      [
+        'a 64-character container name',
+        deployment((d) => (d.spec.template.spec.containers[0].name = 'c'.repeat(64))),
+        [['schema/name', `${container}.name`]],
+      ],
+      ['a 15-character container port name', deployment((d) => (d.spec.template.spec.containers[0].ports[0].name = 'p'.repeat(15))), []],
+      [
+        'a 16-character container port name',
+        deployment((d) => (d.spec.template.spec.containers[0].ports[0].name = 'p'.repeat(16))),
+        [['schema/name', `${container}.ports[0].name`]],
+      ],
+      [
+        'a container port name without a letter',
+        deployment((d) => (d.spec.template.spec.containers[0].ports[0].name = '8080')),
+        [['schema/name', `${container}.ports[0].name`]],
+      ],
+      [
+        "a container port name with '--'",
+        deployment((d) => (d.spec.template.spec.containers[0].ports[0].name = 'web--api')),
+        [['schema/name', `${container}.ports[0].name`]],
+      ],
+      ['a 63-character Service port name (a DNS label, not an IANA name)', service((x) => (x.spec.ports[0].name = 'p'.repeat(63))), []],
+      [
+        'a 64-character Service port name',
+        service((x) => (x.spec.ports[0].name = 'p'.repeat(64))),
+        [['schema/name', 'spec.ports[0].name']],
+      ],
+      ['a 63-character label value', deployment((d) => (d.metadata.labels.tier = 'v'.repeat(63))), []],
+      ['an empty label value', deployment((d) => (d.metadata.labels.tier = '')), []],
+      [
+        'a 64-character label value',
+        deployment((d) => (d.metadata.labels.tier = 'v'.repeat(64))),
+        [['schema/label', 'metadata.labels.tier']],
+      ],
+      ['a 63-character label name', deployment((d) => (d.metadata.labels['example.com/' + 'k'.repeat(63)] = 'x')), []],
+      [
+        'a 64-character label name',
+        deployment((d) => (d.metadata.labels['k'.repeat(64)] = 'x')),
+        [['schema/label', `metadata.labels.${'k'.repeat(64)}`]],
+      ],
+      [
+        'a label prefix with capitals',
+        deployment((d) => (d.metadata.labels['Example.com/tier'] = 'x')),
+        [['schema/label', 'metadata.labels["Example.com/tier"]']],
+      ],
+      [
+        'an annotation key prefix over 253 characters',
+        deployment((d) => (d.metadata.annotations = { [subdomain253 + 'd/key']: 'anything' })),
+        [['schema/label', `metadata.annotations["${subdomain253}d/key"]`]],
+      ],
+    ])('%s', (_, object, expected) => {
+      expect(nameAndLabelFindings(object)).toEqual(expected);
+    });
+
+    test('messages say what the format allows', () => {
+      expect(run(service((x) => (x.metadata.name = 'web.v2')))[0].message).toBe(
+        "got 'web.v2'; expected a DNS-1035 label (lowercase letters, digits and '-', 1-63 characters, starting with a letter)",
+      );
+      expect(run(deployment((d) => (d.spec.template.spec.containers[0].ports[0].name = 'p'.repeat(16))))[0].message).toBe(
+        `got '${'p'.repeat(16)}'; expected a port name (1-15 lowercase letters, digits and single '-', with at least one letter)`,
+      );
+    });
+  });
+
   test('a CRD field that is itself named `description` is known (AppProject spec.description)', () => {
     const project = {
       apiVersion: 'argoproj.io/v1alpha1',

@@ -58,6 +58,11 @@ describe('kind-config.yaml', () => {
       'kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes: [{role: control-plane}]\n',
       /name: got undefined; expected the cluster name/,
     ],
+    [
+      'a name that is not a DNS label',
+      'kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nname: Backends_Dev\nnodes: [{role: control-plane}]\n',
+      /name: got "Backends_Dev"; expected the cluster name, a DNS-1123 label/,
+    ],
     ['no nodes', 'kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nname: x\n', /nodes: got undefined; expected at least one node/],
     [
       'a bad role',

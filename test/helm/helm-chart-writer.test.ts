@@ -378,6 +378,7 @@ describe('writeHelmChart validation errors', () => {
 
   test.each<[string, Partial<HelmChartWriterProps>, RegExp]>([
     ['name', { name: 'My_Chart' }, /invalid name "My_Chart"; expected a DNS-1123 label/],
+    ['name over 53 characters', { name: 'c'.repeat(54) }, /invalid name "c{54}"; expected a DNS-1123 label of at most 53 characters/],
     ['version', { version: '1.0' }, /invalid version "1\.0"; expected a SemVer 2 version/],
     [
       'defaultEnvironment',
@@ -385,7 +386,16 @@ describe('writeHelmChart validation errors', () => {
       /invalid defaultEnvironment "staging"; expected one of the environments: 'dev'/,
     ],
     ['environments', { environments: [] }, /invalid environments \[\]; expected at least one/],
-    ['environment name', { environments: [{ name: 'Dev', chart: new Chart(testApp(), 'x') }] }, /invalid environment name "Dev"/],
+    [
+      'environment name',
+      { environments: [{ name: 'Dev', chart: new Chart(testApp(), 'x') }] },
+      /invalid environment name "Dev"; expected a DNS-1123 label/,
+    ],
+    [
+      'environment name over 63 characters',
+      { environments: [{ name: 'e'.repeat(64), chart: new Chart(testApp(), 'x') }] },
+      /invalid environment name "e{64}"; expected a DNS-1123 label/,
+    ],
     ['description', { description: '' }, /invalid description ""/],
   ])('rejects a bad %s', (_name, overrides, message) => {
     const chart = new Chart(testApp(), 'c');

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { dnsLabel } from '../../core/formats';
 import { GitOpsProject } from './app-project';
 import { GitOpsApplication } from './gitops-application';
 import { GitOpsConfig, ResolvedGitOpsConfig, resolveGitOpsConfig } from './gitops-config';
@@ -51,7 +52,6 @@ export interface AppOfAppsProps {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const CORE_NAMESPACE: ClusterResourceKind = { group: '', kind: 'Namespace' };
 
 /**
@@ -76,7 +76,7 @@ export class AppOfApps extends Construct {
     super(scope, id);
     const env = props.environment;
     const where = `AppOfApps '${env}'`;
-    if (!(typeof env === 'string' && DNS_LABEL.test(env) && env.length <= 40)) {
+    if (!(dnsLabel.test(env) && env.length <= 40)) {
       throw new Error(
         `${where}: environment: got ${JSON.stringify(env)}; expected a DNS-1123 label of at most 40 characters (it prefixes Application names)`,
       );
@@ -92,7 +92,7 @@ export class AppOfApps extends Construct {
 
     const names = new Map<string, string>();
     const claim = (name: string, what: string) => {
-      if (!DNS_LABEL.test(name))
+      if (!dnsLabel.test(name))
         throw new Error(
           `${where}: ${what}: Application name '${name}' is not a DNS-1123 label of at most 63 characters; expected shorter names`,
         );
@@ -105,7 +105,7 @@ export class AppOfApps extends Construct {
     };
     claim(`${env}-root`, 'the root Application');
     for (const s of props.stacks) {
-      if (!DNS_LABEL.test(s.name)) throw new Error(`${where}: stack name: got ${JSON.stringify(s.name)}; expected a DNS-1123 label`);
+      if (!dnsLabel.test(s.name)) throw new Error(`${where}: stack name: got ${JSON.stringify(s.name)}; expected ${dnsLabel.expected}`);
       if (s.objects.length === 0) throw new Error(`${where}: stack '${s.name}' has no objects; expected its rendered manifests`);
     }
     if (props.clusterConfig && !/^[A-Za-z0-9._-]+\.ya?ml$/.test(props.clusterConfig.file)) {

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { Application, ApplicationSpecIgnoreDifferences, ApplicationSpecSource } from '../../../imports/argoproj.io';
+import { dnsLabel, duration, durationSeconds } from '../../core/formats';
 import {
   DEFAULT_ARGOCD_NAMESPACE,
   GIT_REPO_URL_EXPECTED,
@@ -113,8 +114,8 @@ export interface GitOpsApplicationProps {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const DURATION = /^[1-9][0-9]*(s|m|h)$/;
+/** A {@link duration} Argo CD can parse (Go's time.ParseDuration: no day unit). */
+const isGoDuration = (v: string): boolean => duration.test(v) && !v.endsWith('d');
 const REPO_PATH = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
 /**
@@ -141,12 +142,10 @@ export class GitOpsApplication extends Construct {
     const fail = (field: string, value: unknown, expected: string): never => {
       throw new Error(`${where}: ${field}: got ${JSON.stringify(value)}; expected ${expected}`);
     };
-    if (!(typeof props.name === 'string' && DNS_LABEL.test(props.name)))
-      fail('name', props.name, "a DNS-1123 label (lowercase letters, digits and '-', at most 63 characters)");
+    if (!dnsLabel.test(props.name)) fail('name', props.name, dnsLabel.expected);
     const namespace = props.namespace ?? DEFAULT_ARGOCD_NAMESPACE;
     if (!isNamespaceName(namespace)) fail('namespace', namespace, 'a namespace name (DNS-1123 label)');
-    if (!(typeof props.project === 'string' && DNS_LABEL.test(props.project)))
-      fail('project', props.project, 'an AppProject name (DNS-1123 label)');
+    if (!dnsLabel.test(props.project)) fail('project', props.project, 'an AppProject name (DNS-1123 label)');
     if (!isNamespaceName(props.destinationNamespace))
       fail('destinationNamespace', props.destinationNamespace, 'a namespace name (DNS-1123 label)');
     const server = props.destinationServer ?? IN_CLUSTER_SERVER;
@@ -229,16 +228,12 @@ function resolveRetry(r: SyncRetry | undefined, fail: (field: string, value: unk
     backoffMaxDuration: r?.backoffMaxDuration ?? '3m',
   };
   if (!(Number.isInteger(out.limit) && out.limit >= 0 && out.limit <= 100)) fail('retry.limit', out.limit, 'an integer from 0 to 100');
-  if (!DURATION.test(out.backoffDuration)) fail('retry.backoffDuration', out.backoffDuration, "a duration such as '10s', '1m' or '1h'");
+  if (!isGoDuration(out.backoffDuration)) fail('retry.backoffDuration', out.backoffDuration, "a duration such as '10s', '1m' or '1h'");
   if (!(Number.isInteger(out.backoffFactor) && out.backoffFactor >= 1)) fail('retry.backoffFactor', out.backoffFactor, 'an integer >= 1');
-  if (!DURATION.test(out.backoffMaxDuration)) fail('retry.backoffMaxDuration', out.backoffMaxDuration, "a duration such as '3m'");
-  if (seconds(out.backoffMaxDuration) < seconds(out.backoffDuration))
+  if (!isGoDuration(out.backoffMaxDuration)) fail('retry.backoffMaxDuration', out.backoffMaxDuration, "a duration such as '3m'");
+  if (durationSeconds(out.backoffMaxDuration) < durationSeconds(out.backoffDuration))
     fail('retry.backoffMaxDuration', out.backoffMaxDuration, `a duration >= backoffDuration (${out.backoffDuration})`);
   return out;
-}
-
-function seconds(d: string): number {
-  return Number(d.slice(0, -1)) * ({ s: 1, m: 60, h: 3600 } as Record<string, number>)[d.slice(-1)];
 }
 
 function renderSource(
@@ -250,11 +245,10 @@ function renderSource(
     case 'helm-repository': {
       if (!isHttpsRepoUrl(s.repoUrl))
         fail('source.repoUrl', s.repoUrl, "an https Helm repository URL without credentials, such as 'https://charts.jetstack.io'");
-      if (!(typeof s.chart === 'string' && DNS_LABEL.test(s.chart)))
-        fail('source.chart', s.chart, "a chart name (lowercase letters, digits and '-')");
+      if (!dnsLabel.test(s.chart)) fail('source.chart', s.chart, "a chart name (lowercase letters, digits and '-')");
       if (!isExactSemver(s.version)) fail('source.version', s.version, "an exact semantic version such as '41.1.0' or 'v1.21.1'");
       const releaseName = s.releaseName ?? appName;
-      if (!(DNS_LABEL.test(releaseName) && releaseName.length <= 53))
+      if (!(dnsLabel.test(releaseName) && releaseName.length <= 53))
         fail('source.releaseName', releaseName, 'a Helm release name (DNS-1123 label, at most 53 characters)');
       return {
         repoUrl: s.repoUrl,
@@ -272,7 +266,7 @@ function renderSource(
         }
       });
       const releaseName = s.releaseName ?? appName;
-      if (!(DNS_LABEL.test(releaseName) && releaseName.length <= 53))
+      if (!(dnsLabel.test(releaseName) && releaseName.length <= 53))
         fail('source.releaseName', releaseName, 'a Helm release name (DNS-1123 label, at most 53 characters)');
       return {
         repoUrl: s.repoUrl,

@@ -2,6 +2,7 @@
  * Where Argo CD reads this repository from: repository URL, revision and Argo CD's namespace.
  * Validated early so a bad value stops synth with the field, the value and what is allowed.
  */
+import { dnsLabel, hostname } from '../../core/formats';
 
 /** Namespace Argo CD runs in when the config does not say. */
 export const DEFAULT_ARGOCD_NAMESPACE = 'argocd';
@@ -40,8 +41,6 @@ export const GIT_REVISION_EXPECTED =
   "a branch, tag or commit SHA such as 'main', 'release/1.4', 'v1.4.0' or a 40-hex SHA " +
   "(Git ref-name rules: no spaces or any of ~^:?*[\\, no '..' or '@{', no leading '-' or '/', no trailing '/', '.' or '.lock')";
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const HOST = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const REPO_PATH = /^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*\/?$/;
 const SCP_LIKE = /^(?<user>[A-Za-z0-9._-]+)@(?<host>[^:/\s]+):(?<path>[^\s]+)$/;
 
@@ -53,7 +52,7 @@ export function isGitRepoUrl(value: unknown): value is string {
   if (typeof value !== 'string' || value !== value.trim() || value.length === 0) return false;
   const scp = SCP_LIKE.exec(value);
   if (scp?.groups && !value.includes('://')) {
-    return HOST.test(scp.groups.host) && REPO_PATH.test(scp.groups.path.replace(/^\//, ''));
+    return isHost(scp.groups.host) && REPO_PATH.test(scp.groups.path.replace(/^\//, ''));
   }
   let url: URL;
   try {
@@ -65,9 +64,19 @@ export function isGitRepoUrl(value: unknown): value is string {
   if (url.password) return false;
   if (url.protocol === 'https:' && url.username) return false;
   if (url.search || url.hash) return false;
-  if (!HOST.test(url.hostname)) return false;
+  if (!isHost(url.hostname)) return false;
   const path = decodeURIComponent(url.pathname).replace(/^\//, '');
   return path.length > 0 && REPO_PATH.test(path);
+}
+
+/**
+ * A host name as written in a URL, case-insensitive (ssh URLs keep the case the user typed): a
+ * fully qualified name or one label (an in-cluster `gitea`); IPv4 addresses pass as names. No
+ * wildcard: `*.example.com` is a certificate pattern, not a host to clone from.
+ */
+function isHost(host: string): boolean {
+  const h = host.toLowerCase();
+  return !h.startsWith('*') && (hostname.test(h) || dnsLabel.test(h));
 }
 
 /** True for a Git branch, tag, `HEAD` or commit SHA that follows Git's ref-name rules. */
@@ -82,7 +91,7 @@ export function isGitRevision(value: unknown): value is string {
 
 /** True for a namespace name (DNS-1123 label). */
 export function isNamespaceName(value: unknown): value is string {
-  return typeof value === 'string' && DNS_LABEL.test(value);
+  return dnsLabel.test(value);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { dnsLabel, dnsSubdomain, kind as kindFormat } from '../../core/formats';
 import { APP_WAVES } from './sync-waves';
 
 /** Pod Security Standards level of a platform namespace. */
@@ -45,12 +46,9 @@ export interface PlatformRelease {
   readonly clusterResources: readonly ClusterResourceKind[];
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 // https://semver.org regular expression, with an optional leading 'v' (cert-manager tags its chart 'v1.21.1').
 const SEMVER =
   /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
-const KIND = /^[A-Z][A-Za-z0-9]*$/;
 
 /** True for an exact semantic version (no ranges), with an optional leading `v`. */
 export function isExactSemver(v: unknown): v is string {
@@ -79,15 +77,15 @@ export function platformReleaseProblems(
   const p: string[] = [];
   const bad = (field: string, value: unknown, expected: string) =>
     p.push(`${where}.${field}: got ${JSON.stringify(value)}; expected ${expected}`);
-  if (!(typeof r.name === 'string' && DNS_LABEL.test(r.name))) bad('name', r.name, "a DNS-1123 label such as 'traefik'");
-  if (!(typeof r.releaseName === 'string' && DNS_LABEL.test(r.releaseName) && r.releaseName.length <= 53))
+  if (!dnsLabel.test(r.name)) bad('name', r.name, "a DNS-1123 label such as 'traefik'");
+  if (!(dnsLabel.test(r.releaseName) && r.releaseName.length <= 53))
     bad('releaseName', r.releaseName, 'a Helm release name (DNS-1123 label, at most 53 characters)');
   if (!isHttpsRepoUrl(r.repoUrl))
     bad('repoUrl', r.repoUrl, "an https Helm repository URL without credentials, such as 'https://charts.jetstack.io'");
-  if (!(typeof r.chart === 'string' && DNS_LABEL.test(r.chart))) bad('chart', r.chart, "a chart name (lowercase letters, digits and '-')");
+  if (!dnsLabel.test(r.chart)) bad('chart', r.chart, "a chart name (lowercase letters, digits and '-')");
   if (!isExactSemver(r.version))
     bad('version', r.version, "an exact semantic version such as '41.1.0' or 'v1.21.1' (no ranges, no 'latest')");
-  if (!(typeof r.namespace === 'string' && DNS_LABEL.test(r.namespace))) bad('namespace', r.namespace, 'a namespace name (DNS-1123 label)');
+  if (!dnsLabel.test(r.namespace)) bad('namespace', r.namespace, 'a namespace name (DNS-1123 label)');
   if (typeof r.createNamespace !== 'boolean') bad('createNamespace', r.createNamespace, 'true or false');
   if (r.podSecurity !== undefined && !['restricted', 'baseline', 'privileged'].includes(r.podSecurity))
     bad('podSecurity', r.podSecurity, "one of 'restricted', 'baseline', 'privileged'");
@@ -113,10 +111,9 @@ export function platformReleaseProblems(
     bad('clusterResources', r.clusterResources, 'a list of { group, kind }');
   } else {
     r.clusterResources.forEach((c, i) => {
-      if (!(typeof c?.group === 'string' && (c.group === '' || DNS_SUBDOMAIN.test(c.group))))
+      if (!(c?.group === '' || dnsSubdomain.test(c?.group)))
         bad(`clusterResources[${i}].group`, c?.group, "an API group such as 'rbac.authorization.k8s.io', or '' for the core group");
-      if (!(typeof c?.kind === 'string' && KIND.test(c.kind)))
-        bad(`clusterResources[${i}].kind`, c?.kind, "a kind such as 'ClusterRole' (PascalCase)");
+      if (!kindFormat.test(c?.kind)) bad(`clusterResources[${i}].kind`, c?.kind, "a kind such as 'ClusterRole' (PascalCase)");
     });
   }
   return p;

@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { kind as kindFormat } from '../../core/formats';
 
 /**
  * Argo CD sync waves. Argo CD applies lower waves first and waits until every object of a wave
@@ -110,7 +111,7 @@ const GENERATOR_GROUP = 'generators.external-secrets.io';
  * @returns the wave; kinds not listed get 0 (Argo CD's default)
  */
 export function syncWaveForKind(kind: string, apiVersion?: string): number {
-  if (typeof kind !== 'string' || !/^[A-Z][A-Za-z0-9]*$/.test(kind)) {
+  if (!kindFormat.test(kind)) {
     throw new Error(`syncWaveForKind: kind: got ${JSON.stringify(kind)}; expected a Kubernetes kind such as 'Deployment' (PascalCase)`);
   }
   if (apiVersion !== undefined && apiVersion.split('/')[0] === GENERATOR_GROUP && apiVersion.includes('/'))

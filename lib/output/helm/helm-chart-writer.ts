@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, Chart } from 'cdk8s';
 import * as YAML from 'yaml';
+import { dnsLabel } from '../../core/formats';
 import {
   checkValueAgainstSchema,
   describeBindingTarget,
@@ -51,7 +52,6 @@ export interface HelmChartWriterProps {
 /** Kubernetes version range written to Chart.yaml. */
 export const HELM_CHART_KUBE_VERSION = '>=1.27.0-0';
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 // https://semver.org/#is-there-a-suggested-regular-expression-regex-to-check-a-semver-string
 const SEMVER =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
@@ -560,7 +560,7 @@ function validateProps(props: HelmChartWriterProps): void {
   const bad = (field: string, value: unknown, allowed: string) => {
     throw new Error(`writeHelmChart: invalid ${field} ${JSON.stringify(value)}; ${allowed}`);
   };
-  if (typeof props.name !== 'string' || !DNS_LABEL.test(props.name) || props.name.length > 53) {
+  if (!(dnsLabel.test(props.name) && props.name.length <= 53)) {
     bad('name', props.name, "expected a DNS-1123 label of at most 53 characters (lower-case letters, digits, '-')");
   }
   if (typeof props.version !== 'string' || !SEMVER.test(props.version)) {
@@ -577,8 +577,8 @@ function validateProps(props: HelmChartWriterProps): void {
   }
   const names: string[] = [];
   for (const env of props.environments) {
-    if (typeof env?.name !== 'string' || !DNS_LABEL.test(env.name) || env.name.length > 63) {
-      bad('environment name', env?.name, "expected a DNS-1123 label (lower-case letters, digits, '-')");
+    if (!dnsLabel.test(env?.name)) {
+      bad('environment name', env?.name, `expected ${dnsLabel.expected}`);
     }
     if (names.includes(env.name)) bad('environment name', env.name, 'environment names must be unique');
     if (!Chart.isChart(env.chart)) bad(`chart of environment '${env.name}'`, String(env.chart), 'expected a cdk8s Chart');
