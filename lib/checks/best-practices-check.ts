@@ -1,6 +1,6 @@
 import { isPinnedImage, pinnedImage } from '../core/formats';
 import { containersOf, matchesSelector, podTemplateOf } from './pod-specs';
-import { Check, CheckInput, ManifestObject, RuleInfo, Violation } from './types';
+import { Check, CheckInput, isKind, ManifestObject, objectsOf, RuleInfo, Violation } from './types';
 
 export const BEST_PRACTICE_RULES: readonly RuleInfo[] = [
   { id: 'bp/image-pinned', family: 'best-practices', description: 'images carry a version tag or digest, never latest' },
@@ -31,7 +31,6 @@ export const BEST_PRACTICE_RULES: readonly RuleInfo[] = [
 ];
 
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob']);
-const SCALABLE = new Set(['Deployment', 'StatefulSet', 'ReplicaSet']);
 const MONITORING_KINDS = new Set(['ServiceMonitor', 'PodMonitor', 'PrometheusRule', 'AlertmanagerConfig']);
 const OBJECT_LABELS = ['app.kubernetes.io/part-of', 'app.kubernetes.io/managed-by'];
 const WORKLOAD_LABELS = ['app.kubernetes.io/name', 'app.kubernetes.io/instance'];
@@ -53,23 +52,24 @@ export class BestPracticesCheck implements Check {
       const accounts = new Map<string, ManifestObject>();
       for (const m of objects) {
         const o = m.object;
-        if (o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding') {
+        if (isKind(o, 'RoleBinding') || isKind(o, 'ClusterRoleBinding')) {
           for (const s of o.subjects ?? [])
             if (s.kind === 'ServiceAccount') boundAccounts.add(`${s.namespace ?? o.metadata?.namespace}/${s.name}`);
         }
-        if (o.kind === 'ServiceAccount') accounts.set(`${o.metadata?.namespace}/${o.metadata?.name}`, m);
+        if (isKind(o, 'ServiceAccount')) accounts.set(`${o.metadata?.namespace}/${o.metadata?.name}`, m);
       }
-      const hpas = objects.filter((m) => m.object.kind === 'HorizontalPodAutoscaler');
-      const pdbs = objects.filter((m) => m.object.kind === 'PodDisruptionBudget');
+      const hpas = objectsOf(objects, 'HorizontalPodAutoscaler');
+      const pdbs = objectsOf(objects, 'PodDisruptionBudget');
 
       for (const m of objects) {
         const o = m.object;
+        const kind = o.kind ?? '';
         const labels = o.metadata?.labels ?? {};
-        for (const l of [...OBJECT_LABELS, ...(WORKLOADS.has(o.kind) ? WORKLOAD_LABELS : [])]) {
+        for (const l of [...OBJECT_LABELS, ...(WORKLOADS.has(kind) ? WORKLOAD_LABELS : [])]) {
           if (!labels[l])
             add('bp/labels', m, `metadata.labels["${l}"]`, `missing label ${l}; expected the recommended app.kubernetes.io labels`);
         }
-        if (MONITORING_KINDS.has(o.kind)) {
+        if (MONITORING_KINDS.has(kind)) {
           const want = input.environments[env]?.monitoringRelease;
           if (want !== undefined && labels.release !== want)
             add(
@@ -79,25 +79,25 @@ export class BestPracticesCheck implements Check {
               `got ${JSON.stringify(labels.release)}; expected '${want}' (monitoring.release of environment ${env}) so kube-prometheus-stack selects it`,
             );
         }
-        if (o.kind === 'CronJob') {
-          const s = o.spec ?? {};
+        if (isKind(o, 'CronJob')) {
+          const s = o.spec ?? { schedule: '', jobTemplate: {} };
           if (s.concurrencyPolicy !== 'Forbid')
             add('bp/cronjob', m, 'spec.concurrencyPolicy', `got ${JSON.stringify(s.concurrencyPolicy)}; expected 'Forbid'`);
-          if (!(s.startingDeadlineSeconds > 0))
+          if (!((s.startingDeadlineSeconds ?? 0) > 0))
             add(
               'bp/cronjob',
               m,
               'spec.startingDeadlineSeconds',
               `got ${JSON.stringify(s.startingDeadlineSeconds)}; expected a deadline in seconds`,
             );
-          if (!(s.jobTemplate?.spec?.activeDeadlineSeconds > 0))
+          if (!((s.jobTemplate?.spec?.activeDeadlineSeconds ?? 0) > 0))
             add(
               'bp/cronjob',
               m,
               'spec.jobTemplate.spec.activeDeadlineSeconds',
               `got ${JSON.stringify(s.jobTemplate?.spec?.activeDeadlineSeconds)}; expected a deadline in seconds`,
             );
-          for (const f of ['successfulJobsHistoryLimit', 'failedJobsHistoryLimit']) {
+          for (const f of ['successfulJobsHistoryLimit', 'failedJobsHistoryLimit'] as const) {
             if (typeof s[f] !== 'number')
               add('bp/cronjob', m, `spec.${f}`, `got ${JSON.stringify(s[f])}; expected an explicit history limit`);
           }
@@ -111,8 +111,8 @@ export class BestPracticesCheck implements Check {
         }
         for (const { container: c, path, list } of containersOf(t)) {
           const name = `container '${c.name}'`;
-          const img = String(c.image ?? '');
-          if (!isPinnedImage(img)) add('bp/image-pinned', m, `${path}.image`, `${name}: got '${img}'; expected ${pinnedImage.expected}`);
+          if (!isPinnedImage(c.image ?? ''))
+            add('bp/image-pinned', m, `${path}.image`, `${name}: got '${c.image ?? ''}'; expected ${pinnedImage.expected}`);
           const r = c.resources ?? {};
           if (!r.requests?.memory) add('bp/resources', m, `${path}.resources.requests.memory`, `${name}: no memory request`);
           if (!r.requests?.cpu) add('bp/resources', m, `${path}.resources.requests.cpu`, `${name}: no CPU request`);
@@ -128,7 +128,9 @@ export class BestPracticesCheck implements Check {
         const saObject = accounts.get(`${ns}/${sa}`)?.object;
         const tokenOff =
           t.spec.automountServiceAccountToken === false ||
-          (t.spec.automountServiceAccountToken === undefined && saObject?.automountServiceAccountToken === false);
+          (t.spec.automountServiceAccountToken === undefined &&
+            isKind(saObject, 'ServiceAccount') &&
+            saObject.automountServiceAccountToken === false);
         if (!tokenOff && !boundAccounts.has(`${ns}/${sa}`)) {
           add(
             'bp/automount-token',
@@ -138,21 +140,22 @@ export class BestPracticesCheck implements Check {
           );
         }
 
-        if (SCALABLE.has(o.kind)) {
+        if (isKind(o, 'Deployment') || isKind(o, 'StatefulSet') || isKind(o, 'ReplicaSet')) {
           const hpa = hpas.find(
             (h) =>
               h.object.metadata?.namespace === ns &&
               h.object.spec?.scaleTargetRef?.kind === o.kind &&
               h.object.spec?.scaleTargetRef?.name === o.metadata?.name,
           );
-          if (hpa && o.spec?.replicas !== undefined)
+          const replicas = o.spec?.replicas;
+          if (hpa && replicas !== undefined)
             add(
               'bp/hpa',
               m,
               'spec.replicas',
-              `got ${o.spec.replicas} while HorizontalPodAutoscaler ${hpa.object.metadata.name} owns the replica count; expected no spec.replicas (every apply would reset the HPA)`,
+              `got ${replicas} while HorizontalPodAutoscaler ${hpa.object.metadata?.name} owns the replica count; expected no spec.replicas (every apply would reset the HPA)`,
             );
-          const max = Math.max(o.spec?.replicas ?? 1, hpa?.object.spec?.maxReplicas ?? 0);
+          const max = Math.max(replicas ?? 1, hpa?.object.spec?.maxReplicas ?? 0);
           if (max > 1 && !pdbs.some((p) => p.object.metadata?.namespace === ns && matchesSelector(p.object.spec?.selector, t.labels))) {
             add(
               'bp/pdb',
@@ -164,11 +167,11 @@ export class BestPracticesCheck implements Check {
         }
       }
       for (const h of hpas) {
-        const ref = h.object.spec?.scaleTargetRef ?? {};
+        const ref = h.object.spec?.scaleTargetRef;
         const target = objects.find(
           (m) =>
-            m.object.kind === ref.kind &&
-            m.object.metadata?.name === ref.name &&
+            m.object.kind === ref?.kind &&
+            m.object.metadata?.name === ref?.name &&
             m.object.metadata?.namespace === h.object.metadata?.namespace,
         );
         if (!target)
@@ -176,7 +179,7 @@ export class BestPracticesCheck implements Check {
             'bp/hpa',
             h,
             'spec.scaleTargetRef',
-            `targets ${ref.kind}/${ref.name}, which is not in this output; expected an existing Deployment or StatefulSet`,
+            `targets ${ref?.kind}/${ref?.name}, which is not in this output; expected an existing Deployment or StatefulSet`,
           );
       }
     }

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { EnvironmentFacts, ManifestObject } from './types';
+import { EnvironmentFacts, KubeObject, ManifestObject } from './types';
 
 /** File written next to the environment folders at synth: construct paths and declared service graphs. */
 export const CONSTRUCT_METADATA_FILE = 'construct-metadata.json';
@@ -15,15 +15,18 @@ export interface ConstructMetadata {
   readonly environments: Readonly<Record<string, EnvironmentFacts>>;
 }
 
-/** Parses every YAML document of a manifest file. Throws naming the file on a YAML error. */
-export function parseManifestFile(file: string): any[] {
+/**
+ * Parses every YAML document of a manifest file (empty documents dropped). Throws naming the file
+ * on a YAML error. A document is taken as a {@link KubeObject}; the schema check reports one that is not.
+ */
+export function parseManifestFile(file: string): KubeObject[] {
   const docs = parseAllDocuments(fs.readFileSync(file, 'utf8'));
   return docs
-    .map((d, i) => {
+    .map((d, i): unknown => {
       if (d.errors.length) throw new Error(`${file}: document ${i}: ${d.errors[0].message}`);
-      return d.toJS();
+      return d.toJS() as unknown;
     })
-    .filter((o) => o !== null && o !== undefined);
+    .filter((o): o is KubeObject => o !== null && o !== undefined);
 }
 
 /**

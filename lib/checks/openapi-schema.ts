@@ -6,6 +6,24 @@
  * the schema says `x-kubernetes-preserve-unknown-fields` or has `additionalProperties`.
  * CEL rules (`x-kubernetes-validations`) are not evaluated.
  */
+import type { IJSONSchemaProps } from 'kubernetes-models/apiextensions.k8s.io/v1/JSONSchemaProps';
+
+/**
+ * A CRD's structural schema: kubernetes-models' JSONSchemaProps, with the fields its generator
+ * leaves untyped (JSONSchemaPropsOrBool, JSONSchemaPropsOrArray, JSON) spelled out as CRDs use them.
+ */
+export interface OpenApiSchema extends Omit<
+  IJSONSchemaProps,
+  'items' | 'additionalProperties' | 'enum' | 'properties' | 'allOf' | 'anyOf' | 'oneOf'
+> {
+  readonly items?: OpenApiSchema;
+  readonly additionalProperties?: OpenApiSchema | boolean;
+  readonly enum?: readonly unknown[];
+  readonly properties?: Readonly<Record<string, OpenApiSchema>>;
+  readonly allOf?: readonly OpenApiSchema[];
+  readonly anyOf?: readonly OpenApiSchema[];
+  readonly oneOf?: readonly OpenApiSchema[];
+}
 
 /** One schema problem at a JSON path. */
 export interface SchemaError {
@@ -40,7 +58,7 @@ function show(v: unknown): string {
  */
 export function validateOpenApi(
   value: unknown,
-  schema: any,
+  schema: OpenApiSchema | undefined,
   path: string,
   errors: SchemaError[],
   ignoreRoot: readonly string[] = [],
@@ -61,7 +79,7 @@ export function validateOpenApi(
       return;
     }
   }
-  if (schema.enum && !schema.enum.some((e: unknown) => e === value)) {
+  if (schema.enum && !schema.enum.some((e) => e === value)) {
     errors.push({ path, keyword: 'enum', message: `got ${show(value)}; expected one of ${schema.enum.map(show).join(', ')}` });
   }
   if (typeof value === 'number') {
@@ -113,8 +131,8 @@ export function validateOpenApi(
     }
   }
   for (const sub of schema.allOf ?? []) validateOpenApi(value, sub, path, errors);
-  if (schema.anyOf || schema.oneOf) {
-    const branches: any[] = schema.anyOf ?? schema.oneOf;
+  const branches = schema.anyOf ?? schema.oneOf;
+  if (branches) {
     const matching = branches.filter((b) => {
       const e: SchemaError[] = [];
       validateOpenApi(value, { ...b, 'x-kubernetes-preserve-unknown-fields': true }, path, e);

@@ -33,7 +33,13 @@ interface ValidationContext {
 export class ManifestChecks {
   constructor(private readonly props: { readonly outdir?: string } = {}) {}
 
-  public async validate(context: ValidationContext): Promise<void> {
+  /** The cdk8s CLI awaits this; the checks themselves are synchronous. */
+  public validate(context: ValidationContext): Promise<void> {
+    this.check(context);
+    return Promise.resolve();
+  }
+
+  private check(context: ValidationContext): void {
     const outdir = path.resolve(this.props.outdir ?? inferOutdir(context.manifests));
     const metadata = loadConstructMetadata(outdir);
     if (!metadata) {

@@ -1,3 +1,7 @@
+import type { IAppArmorProfile } from 'kubernetes-models/v1/AppArmorProfile';
+import type { IPodSecurityContext } from 'kubernetes-models/v1/PodSecurityContext';
+import type { ISecurityContext } from 'kubernetes-models/v1/SecurityContext';
+import type { ISELinuxOptions } from 'kubernetes-models/v1/SELinuxOptions';
 import { containersOf, podTemplates, PodTemplateRef } from './pod-specs';
 import { Check, CheckInput, ManifestObject, RuleInfo, Violation } from './types';
 
@@ -55,6 +59,8 @@ const SAFE_SYSCTLS = new Set([
   'net.ipv4.tcp_keepalive_intvl',
   'net.ipv4.tcp_keepalive_probes',
 ]);
+/** Seccomp profile types that confine the container (restricted requires one on the pod or every container). */
+const CONFINED_SECCOMP: ReadonlySet<string | undefined> = new Set(['RuntimeDefault', 'Localhost']);
 const RESTRICTED_VOLUMES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
 const SELINUX_TYPES = ['container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t'];
 const BASELINE_CAPS = new Set([
@@ -164,7 +170,7 @@ export function evaluate(t: PodTemplateRef): Finding[] {
   const p = t.path;
   const out: Finding[] = [];
   const add = (level: Finding['level'], rule: string, field: string, message: string) => out.push({ level, rule, field, message });
-  const psc = s.securityContext ?? {};
+  const psc: IPodSecurityContext = s.securityContext ?? {};
 
   for (const f of ['hostNetwork', 'hostPID', 'hostIPC'] as const) {
     if (s[f] === true) add('baseline', 'pss/host-namespaces', `${p}.${f}`, `got ${f}: true; expected unset or false`);
@@ -198,11 +204,11 @@ export function evaluate(t: PodTemplateRef): Finding[] {
     add('baseline', 'pss/seccomp', `${p}.securityContext.seccompProfile.type`, "got 'Unconfined'; expected RuntimeDefault or Localhost");
   if (psc.runAsUser === 0) add('restricted', 'pss/run-as-user', `${p}.securityContext.runAsUser`, 'got 0; expected a non-zero uid');
   if (psc.runAsNonRoot === false) add('restricted', 'pss/run-as-non-root', `${p}.securityContext.runAsNonRoot`, 'got false; expected true');
-  const podSeccomp = ['RuntimeDefault', 'Localhost'].includes(psc.seccompProfile?.type);
+  const podSeccomp = CONFINED_SECCOMP.has(psc.seccompProfile?.type);
   const podNonRoot = psc.runAsNonRoot === true;
 
   for (const { container: c, path } of containersOf(t)) {
-    const sc = c.securityContext ?? {};
+    const sc: ISecurityContext = c.securityContext ?? {};
     const name = `container '${c.name}'`;
     if (sc.privileged === true)
       add('baseline', 'pss/privileged', `${path}.securityContext.privileged`, `${name}: got privileged: true; expected false`);
@@ -212,7 +218,7 @@ export function evaluate(t: PodTemplateRef): Finding[] {
       if (port.hostPort)
         add('baseline', 'pss/host-ports', `${path}.ports[${j}].hostPort`, `${name}: got hostPort ${port.hostPort}; expected none`);
     }
-    const addCaps: string[] = sc.capabilities?.add ?? [];
+    const addCaps = sc.capabilities?.add ?? [];
     for (const cap of addCaps) {
       if (!BASELINE_CAPS.has(cap))
         add(
@@ -247,7 +253,7 @@ export function evaluate(t: PodTemplateRef): Finding[] {
         `${path}.securityContext.seccompProfile.type`,
         `${name}: got 'Unconfined'; expected RuntimeDefault or Localhost`,
       );
-    if (!podSeccomp && !['RuntimeDefault', 'Localhost'].includes(sc.seccompProfile?.type))
+    if (!podSeccomp && !CONFINED_SECCOMP.has(sc.seccompProfile?.type))
       add(
         'restricted',
         'pss/seccomp',
@@ -280,14 +286,16 @@ export function evaluate(t: PodTemplateRef): Finding[] {
   return out;
 }
 
-function seLinux(o: any, path: string, add: (level: Finding['level'], rule: string, field: string, message: string) => void): void {
+type AddFinding = (level: Finding['level'], rule: string, field: string, message: string) => void;
+
+function seLinux(o: ISELinuxOptions | undefined, path: string, add: AddFinding): void {
   if (!o) return;
   if (o.type !== undefined && o.type !== '' && !SELINUX_TYPES.includes(o.type))
     add('baseline', 'pss/selinux', `${path}.type`, `got '${o.type}'; expected one of ${SELINUX_TYPES.join(', ')}`);
-  for (const f of ['user', 'role']) if (o[f]) add('baseline', 'pss/selinux', `${path}.${f}`, `got '${o[f]}'; expected unset`);
+  for (const f of ['user', 'role'] as const) if (o[f]) add('baseline', 'pss/selinux', `${path}.${f}`, `got '${o[f]}'; expected unset`);
 }
 
-function appArmor(o: any, path: string, add: (level: Finding['level'], rule: string, field: string, message: string) => void): void {
+function appArmor(o: IAppArmorProfile | undefined, path: string, add: AddFinding): void {
   if (o && !['RuntimeDefault', 'Localhost'].includes(o.type))
     add('baseline', 'pss/apparmor', `${path}.type`, `got '${o.type}'; expected RuntimeDefault or Localhost`);
 }

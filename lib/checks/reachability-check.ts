@@ -1,5 +1,9 @@
+import type { INetworkPolicyPeer } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyPeer';
+import type { INetworkPolicyPort } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyPort';
 import { matchesSelector, podTemplates } from './pod-specs';
-import { Check, CheckInput, DeclaredGraph, ManifestObject, RuleInfo, Violation } from './types';
+import { Check, CheckInput, DeclaredGraph, isKind, ManifestObject, ManifestObjectOf, objectsOf, RuleInfo, Violation } from './types';
+
+type NetworkPolicyObject = ManifestObjectOf<'NetworkPolicy'>;
 
 export const REACHABILITY_RULES: readonly RuleInfo[] = [
   {
@@ -76,17 +80,15 @@ export function analyze(input: CheckInput): { violations: Violation[]; namespace
     const graphs = input.environments[env]?.graphs ?? {};
     const nsLabels = new Map<string, Record<string, string>>();
     for (const m of objects) {
-      if (m.object.kind === 'Namespace')
-        nsLabels.set(m.object.metadata.name, {
-          ...(m.object.metadata.labels ?? {}),
-          'kubernetes.io/metadata.name': m.object.metadata.name,
-        });
+      const name = m.object.metadata?.name;
+      if (isKind(m.object, 'Namespace') && name !== undefined)
+        nsLabels.set(name, { ...(m.object.metadata?.labels ?? {}), 'kubernetes.io/metadata.name': name });
     }
-    const policies = objects.filter((m) => m.object.kind === 'NetworkPolicy');
+    const policies = objectsOf(objects, 'NetworkPolicy');
     const templates = podTemplates(objects);
 
-    for (const ns of [...new Set(templates.map((t) => t.owner.object.metadata?.namespace as string))].sort()) {
-      if (!graphs[ns]) {
+    for (const ns of [...new Set(templates.map((t) => t.owner.object.metadata?.namespace))].sort()) {
+      if (!graphs[String(ns)]) {
         const first = templates.find((t) => t.owner.object.metadata?.namespace === ns)!;
         violations.push({
           rule: 'net/graph',
@@ -221,12 +223,12 @@ function compare(env: string, ns: string, graph: DeclaredGraph, groups: Group[],
 }
 
 /** Ports worth testing from src to dst: dst's container ports, every port any policy names, and "any". */
-function candidatePorts(src: Group, dst: Group, policies: readonly ManifestObject[]): Array<{ port: number; protocol: string }> {
+function candidatePorts(src: Group, dst: Group, policies: readonly NetworkPolicyObject[]): Array<{ port: number; protocol: string }> {
   const out = new Map<string, { port: number; protocol: string }>();
   const add = (port: number, protocol: string) => out.set(`${port}/${protocol}`, { port, protocol });
   for (const p of dst.ports) add(p.port, p.protocol);
   for (const pol of policies) {
-    for (const dir of ['ingress', 'egress']) {
+    for (const dir of ['ingress', 'egress'] as const) {
       for (const rule of pol.object.spec?.[dir] ?? []) {
         for (const p of rule.ports ?? []) {
           const n =
@@ -251,7 +253,7 @@ function allowed(
   dst: Group,
   port: number,
   protocol: string,
-  policies: readonly ManifestObject[],
+  policies: readonly NetworkPolicyObject[],
   nsLabelsOf: NsLabels,
 ): boolean {
   return (
@@ -267,29 +269,34 @@ function direction(
   peer: Group,
   port: number,
   protocol: string,
-  policies: readonly ManifestObject[],
+  policies: readonly NetworkPolicyObject[],
   nsLabelsOf: NsLabels,
 ): boolean {
   if (subject.internet || subject.external || !subject.namespace) return true; // not governed by the policies in this output
   const selecting = policies.filter((p) => {
     const o = p.object;
     if (o.metadata?.namespace !== subject.namespace) return false;
-    const types: string[] = o.spec?.policyTypes ?? (o.spec?.egress ? ['Ingress', 'Egress'] : ['Ingress']);
+    const types = o.spec?.policyTypes ?? (o.spec?.egress ? ['Ingress', 'Egress'] : ['Ingress']);
     return types.includes(type) && matchesSelector(o.spec?.podSelector ?? {}, subject.labels);
   });
   if (selecting.length === 0) return true;
   const dst = type === 'Egress' ? peer : subject;
   for (const p of selecting) {
-    for (const rule of p.object.spec?.[type === 'Egress' ? 'egress' : 'ingress'] ?? []) {
-      const peers = rule[type === 'Egress' ? 'to' : 'from'];
-      const peerOk = !peers || peers.length === 0 || peers.some((x: any) => peerMatches(x, peer, p.object.metadata.namespace, nsLabelsOf));
+    const policyNamespace = p.object.metadata?.namespace;
+    const rules =
+      type === 'Egress'
+        ? (p.object.spec?.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports }))
+        : (p.object.spec?.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports }));
+    for (const rule of rules) {
+      const peers = rule.peers;
+      const peerOk = !peers || peers.length === 0 || peers.some((x) => peerMatches(x, peer, policyNamespace, nsLabelsOf));
       if (peerOk && portMatches(rule.ports, port, protocol, dst)) return true;
     }
   }
   return false;
 }
 
-function peerMatches(peer: any, g: Group, policyNamespace: string, nsLabelsOf: NsLabels): boolean {
+function peerMatches(peer: INetworkPolicyPeer, g: Group, policyNamespace: string | undefined, nsLabelsOf: NsLabels): boolean {
   if (peer.ipBlock) return cidrMatches(peer.ipBlock, g.internet ? INTERNET_IP : POD_IP);
   if (g.internet) return false;
   if (peer.namespaceSelector) {
@@ -301,7 +308,7 @@ function peerMatches(peer: any, g: Group, policyNamespace: string, nsLabelsOf: N
   return peer.podSelector ? matchesSelector(peer.podSelector, g.labels) : true;
 }
 
-function portMatches(ports: any[] | undefined, port: number, protocol: string, dst: Group): boolean {
+function portMatches(ports: readonly INetworkPolicyPort[] | undefined, port: number, protocol: string, dst: Group): boolean {
   if (!ports || ports.length === 0) return true;
   if (port === ANY_PORT) return false;
   return ports.some((p) => {
@@ -325,7 +332,7 @@ function inCidr(ip: string, cidr: string): boolean {
   return (ipToInt(ip) & mask) >>> 0 === (ipToInt(base) & mask) >>> 0;
 }
 
-function cidrMatches(block: { cidr: string; except?: string[] }, ip: string): boolean {
+function cidrMatches(block: { readonly cidr: string; readonly except?: readonly string[] }, ip: string): boolean {
   return inCidr(ip, block.cidr) && !(block.except ?? []).some((e) => inCidr(ip, e));
 }
 

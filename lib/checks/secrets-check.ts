@@ -1,6 +1,6 @@
 import { containersOf, podTemplateOf } from './pod-specs';
 import { walk } from './schema-check';
-import { Check, CheckInput, ManifestObject, RuleInfo, Violation } from './types';
+import { Check, CheckInput, isKind, ManifestObject, RuleInfo, Violation } from './types';
 
 export const SECRET_RULES: readonly RuleInfo[] = [
   {
@@ -63,8 +63,8 @@ export class SecretsCheck implements Check {
     const out: Violation[] = [];
     const add = (rule: string, field: string | undefined, message: string) => out.push({ rule, object: m, field, message });
     const o = m.object;
-    if (o?.kind === 'Secret') {
-      for (const f of ['data', 'stringData']) {
+    if (isKind(o, 'Secret')) {
+      for (const f of ['data', 'stringData'] as const) {
         const keys = Object.keys(o[f] ?? {});
         if (keys.length)
           add(
@@ -77,7 +77,7 @@ export class SecretsCheck implements Check {
     const t = podTemplateOf(m);
     if (t) {
       for (const { container: c, path } of containersOf(t)) {
-        (c.env ?? []).forEach((e: any, i: number) => {
+        (c.env ?? []).forEach((e, i) => {
           if (typeof e.value === 'string' && SECRET_NAME.test(e.name) && !REFERENCE_SUFFIX.test(e.name) && !isReference(e.value)) {
             add(
               'secrets/env-literal',
