@@ -59,7 +59,8 @@ describe('synthesizeArgoCd over the real project', () => {
     let ignored = 0;
     for (const env of envs) {
       for (const stack of STACKS) {
-        const app = objects.find((m) => m.object.kind === 'Application' && m.object.metadata.name === `${env.name}-${stack.name}`)!.object;
+        const app = objects.find((m) => m.object.kind === 'Application' && m.object.metadata?.name === `${env.name}-${stack.name}`)!
+          .object as { spec: { ignoreDifferences?: unknown[] } };
         const expected = hpaManagedWorkloads(renderObjects(stack, env)).map((w) => ({ ...w, jsonPointers: ['/spec/replicas'] }));
         expect(app.spec.ignoreDifferences ?? []).toEqual(expected);
         ignored += expected.length;
@@ -72,8 +73,10 @@ describe('synthesizeArgoCd over the real project', () => {
   test("the project of each environment covers its stacks' namespaces and nothing of the other environment's repositories", () => {
     const objects = loadManifests(dir);
     for (const env of envs) {
-      const project = objects.find((m) => m.object.kind === 'AppProject' && m.object.metadata.name === env.name)!.object;
-      const destinations = project.spec.destinations.map((d: any) => d.namespace);
+      const project = objects.find((m) => m.object.kind === 'AppProject' && m.object.metadata?.name === env.name)!.object as {
+        spec: { destinations: Array<{ namespace: string }>; sourceRepos: string[] };
+      };
+      const destinations = project.spec.destinations.map((d) => d.namespace);
       for (const stack of STACKS) for (const ns of namespacesOf(renderObjects(stack, env))) expect(destinations).toContain(ns);
       expect(destinations).toContain('argocd');
       expect(project.spec.sourceRepos).toEqual([GITOPS.repoUrl, ...platformReleasesFor(env).map((r) => r.repoUrl)]);

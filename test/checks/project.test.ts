@@ -52,7 +52,7 @@ describe('every synthesized object passes every check', () => {
 
   test('every stack namespace declares a service graph in every environment', () => {
     for (const [env, facts] of Object.entries(metadata.environments)) {
-      const namespaces = new Set(objects.filter((o) => o.env === env && o.object.kind === 'Namespace').map((o) => o.object.metadata.name));
+      const namespaces = new Set(objects.filter((o) => o.env === env && o.object.kind === 'Namespace').map((o) => o.object.metadata?.name));
       expect(Object.keys(facts.graphs).sort()).toEqual([...namespaces].sort());
     }
   });
