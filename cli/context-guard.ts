@@ -20,7 +20,8 @@ export interface KubeContextInfo {
 }
 
 export interface ExpectedCluster {
-  kind: 'kind' | 'eks' | string;
+  /** `kind` or `eks`; any other kind never matches (the check says so). */
+  kind: string;
   name: string;
 }
 

@@ -6,7 +6,8 @@
 import { ApiError, Cluster, ResourceInfo } from './cluster';
 import { formatDuration } from './duration';
 import { ManifestObject } from './manifests';
-import { describeObject, describeWithVersion, groupOf, KubeObject, namespaceOf, refOf } from './objects';
+import type { IPersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import { asKind, describeObject, describeWithVersion, groupOf, KubeObject, namespaceOf, refOf } from './objects';
 import { kindKey, Plan, Stage } from './plan';
 import { formatStageProgress, ProgressPrinter } from './progress';
 import { evaluateReadiness, ReadinessContext, Verdict } from './readiness';
@@ -138,7 +139,7 @@ function blocker(object: KubeObject, pre: Preflight, dryRun: boolean): { status:
 /** Binding mode of the StorageClass a PVC uses (its own, or the cluster's default). */
 async function readinessContext(cluster: Cluster, obj: KubeObject, cache: Map<string, string | undefined>): Promise<ReadinessContext> {
   if (obj.kind !== 'PersistentVolumeClaim' || groupOf(obj.apiVersion) !== '') return {};
-  const name: string | undefined = obj.spec?.storageClassName;
+  const name = asKind<IPersistentVolumeClaim>(obj).spec?.storageClassName;
   const key = name ?? '<default>';
   if (!cache.has(key)) {
     let mode: string | undefined;

@@ -21,6 +21,7 @@ import { RestCluster } from './rest-client';
 type ClientNodeModule = typeof ClientNode;
 
 // `new Function` keeps `import()` as is: tsc (module commonjs) would turn a plain import() into require().
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- a constant body, the only way to import ESM from CommonJS output
 const dynamicImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
 
 let loaded: Promise<ClientNodeModule> | undefined;

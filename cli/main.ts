@@ -166,7 +166,8 @@ export async function main(argv: readonly string[], overrides: Partial<MainDeps>
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => {
+  // main() reports every error itself and resolves to the exit code.
+  void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
 }

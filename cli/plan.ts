@@ -11,7 +11,8 @@
  * by their position in the manifests.
  */
 import { ManifestObject } from './manifests';
-import { describeObject, groupOf, keyOf, namespaceOf } from './objects';
+import type { ICustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition';
+import { asKind, describeObject, groupOf, keyOf, namespaceOf } from './objects';
 
 export const STAGE_NAMES = ['crds', 'namespaces', 'config', 'stores', 'jobs', 'apps', 'cronjobs'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
@@ -139,7 +140,7 @@ export function placementOf(apiVersion: string, kind: string): Placement {
 
 /** `group/Kind` keys of the kinds a CRD object defines. */
 function crdKind(item: ManifestObject): string | undefined {
-  const spec = item.object.spec;
+  const spec = asKind<ICustomResourceDefinition>(item.object).spec;
   if (!spec?.group || !spec?.names?.kind) return undefined;
   return `${spec.group}/${spec.names.kind}`;
 }

@@ -1,15 +1,10 @@
 /** Label selectors (`spec.selector` of workloads): matching labels, and the query-string form. */
+import type { IDeploymentSpec } from 'kubernetes-models/apps/v1/DeploymentSpec';
 
-export interface LabelSelectorRequirement {
-  key: string;
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | string;
-  values?: string[];
-}
-
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: LabelSelectorRequirement[];
-}
+/** A LabelSelector (matchLabels, matchExpressions), as kubernetes-models types it. */
+export type LabelSelector = IDeploymentSpec['selector'];
+/** One `matchExpressions` entry; operator `In`, `NotIn`, `Exists` or `DoesNotExist`. */
+export type LabelSelectorRequirement = NonNullable<LabelSelector['matchExpressions']>[number];
 
 /** True when `labels` satisfy `selector`. An empty selector matches everything; an absent one, nothing. */
 export function matchesSelector(labels: Record<string, string> | undefined, selector: LabelSelector | undefined): boolean {

@@ -108,8 +108,8 @@ describe('parseArgs', () => {
       "--field-manager: got 'my manager'; expected at most 128 printable characters without spaces",
     ],
   ])('%j is refused: %s', (argv, message) => {
-    expect(() => parseArgs(argv as string[], ENVS)).toThrow(UsageError);
-    expect(() => parseArgs(argv as string[], ENVS)).toThrow(message);
+    expect(() => parseArgs(argv, ENVS)).toThrow(UsageError);
+    expect(() => parseArgs(argv, ENVS)).toThrow(message);
   });
 
   test('usage lists every command and its flags', () => {

@@ -69,7 +69,7 @@ async function run(
     planDeployment(items(objects)),
     cluster,
     { ...OPTIONS, ...options },
-    new ProgressPrinter(out.stream, clock.now),
+    new ProgressPrinter(out.stream, () => clock.now()),
     clock,
   );
   return { report, text: out.text() };

@@ -1,10 +1,16 @@
+import type { IDeploymentSpec } from 'kubernetes-models/apps/v1/DeploymentSpec';
+import type { IDeploymentStatus } from 'kubernetes-models/apps/v1/DeploymentStatus';
+import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import { diffObjects, formatChanges, withoutServerFields } from '../../cli/diff';
 import { KubeObject } from '../../cli/objects';
 
-const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v));
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+/** A Deployment whose spec and pod spec the tests edit directly. */
+type DeploymentDoc = KubeObject & { spec: IDeploymentSpec & { template: { spec: IPodSpec } }; status?: IDeploymentStatus };
 
 // A live Deployment as the API server returns it: defaults filled in, server-managed metadata, status.
-const live: KubeObject = {
+const live: DeploymentDoc = {
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: {
@@ -106,7 +112,7 @@ describe('diffObjects', () => {
   });
 
   test('lists without names are compared by index', () => {
-    const a: KubeObject = {
+    const a: KubeObject & { spec: { policyTypes: string[] } } = {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
       metadata: { name: 'p', namespace: 'n' },
@@ -122,8 +128,12 @@ describe('diffObjects', () => {
     expect(changes).toHaveLength(1);
     expect(changes[0].path).toBe('');
     expect(changes[0].type).toBe('added');
-    expect((changes[0].to as any).metadata).toEqual({ name: 'api', namespace: 'wondernest', labels: { 'app.kubernetes.io/name': 'api' } });
-    expect((changes[0].to as any).status).toBeUndefined();
+    expect((changes[0].to as KubeObject).metadata).toEqual({
+      name: 'api',
+      namespace: 'wondernest',
+      labels: { 'app.kubernetes.io/name': 'api' },
+    });
+    expect((changes[0].to as KubeObject).status).toBeUndefined();
   });
 
   test('withoutServerFields keeps user annotations and drops the server ones', () => {
@@ -133,7 +143,7 @@ describe('diffObjects', () => {
       'kubectl.kubernetes.io/last-applied-configuration': '{}',
       team: 'core',
     };
-    expect((withoutServerFields(o).metadata as any).annotations).toEqual({ team: 'core' });
+    expect((withoutServerFields(o).metadata as KubeObject['metadata']).annotations).toEqual({ team: 'core' });
   });
 });
 
@@ -151,7 +161,7 @@ describe('formatChanges', () => {
   });
 
   test('Secret values never reach the output', () => {
-    const a: KubeObject = {
+    const a: KubeObject & { data: Record<string, string> } = {
       apiVersion: 'v1',
       kind: 'Secret',
       metadata: { name: 's', namespace: 'n' },
@@ -159,8 +169,8 @@ describe('formatChanges', () => {
       data: { password: 'b2xk' },
     };
     const b = clone(a);
-    (b.data as any).password = 'bmV3';
-    (b.data as any).user = 'YWRtaW4=';
+    b.data.password = 'bmV3';
+    b.data.user = 'YWRtaW4=';
     const lines = formatChanges('Secret', diffObjects(a, b)).join('\n');
     expect(lines).toBe('    ~ data.password: "<redacted>" -> "<redacted>"\n    + data.user: "<redacted>"');
     expect(lines).not.toMatch(/b2xk|bmV3|YWRtaW4/);

@@ -1,4 +1,13 @@
-import { KubeObject } from '../../cli/objects';
+import type { IDaemonSetStatus } from 'kubernetes-models/apps/v1/DaemonSetStatus';
+import type { IDeploymentSpec } from 'kubernetes-models/apps/v1/DeploymentSpec';
+import type { IDeploymentStatus } from 'kubernetes-models/apps/v1/DeploymentStatus';
+import type { IStatefulSetSpec } from 'kubernetes-models/apps/v1/StatefulSetSpec';
+import type { IStatefulSetStatus } from 'kubernetes-models/apps/v1/StatefulSetStatus';
+import type { ICronJobSpec } from 'kubernetes-models/batch/v1/CronJobSpec';
+import type { IJobSpec } from 'kubernetes-models/batch/v1/JobSpec';
+import type { IJobStatus } from 'kubernetes-models/batch/v1/JobStatus';
+import type { IPodStatus } from 'kubernetes-models/v1/PodStatus';
+import { Condition, KubeObject } from '../../cli/objects';
 import { evaluateReadiness, isWorkload, workloadCounts } from '../../cli/readiness';
 
 const meta = (name: string, generation = 3, namespace = 'wondernest') => ({
@@ -10,7 +19,7 @@ const meta = (name: string, generation = 3, namespace = 'wondernest') => ({
 });
 
 // Shapes as `kubectl get -o json` returns them.
-function deployment(status: any, spec: any = {}, generation = 3): KubeObject {
+function deployment(status: IDeploymentStatus | undefined, spec: Partial<IDeploymentSpec> = {}, generation = 3): KubeObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -97,7 +106,7 @@ describe('Deployment', () => {
 });
 
 describe('StatefulSet', () => {
-  const sts = (status: any, spec: any = {}): KubeObject => ({
+  const sts = (status: Partial<IStatefulSetStatus> | undefined, spec: Partial<IStatefulSetSpec> = {}): KubeObject => ({
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
     metadata: meta('postgres', 2),
@@ -143,7 +152,7 @@ describe('StatefulSet', () => {
   });
 
   test('partitioned rollout: done once the pods above the partition are updated', () => {
-    const partitioned = { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 2 } }, replicas: 3 };
+    const partitioned = { updateStrategy: { type: 'RollingUpdate' as const, rollingUpdate: { partition: 2 } }, replicas: 3 };
     expect(
       evaluateReadiness(sts({ ...done, replicas: 3, readyReplicas: 3, updatedReplicas: 0, updateRevision: 'x' }, partitioned)).message,
     ).toBe('partitioned rollout: 0 of 1 new pods updated');
@@ -160,7 +169,7 @@ describe('StatefulSet', () => {
 });
 
 describe('DaemonSet', () => {
-  const ds = (status: any): KubeObject => ({
+  const ds = (status: Partial<IDaemonSetStatus>): KubeObject => ({
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
     metadata: meta('node-exporter', 1),
@@ -193,7 +202,7 @@ describe('DaemonSet', () => {
 });
 
 describe('Job', () => {
-  const job = (status: any, spec: any = {}): KubeObject => ({
+  const job = (status: IJobStatus, spec: Partial<IJobSpec> = {}): KubeObject => ({
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: meta('migrate', 1),
@@ -251,7 +260,7 @@ describe('Job', () => {
 
 describe('CronJob, PVC, CRD, Namespace, Pod', () => {
   test('CronJob: ready once applied; says when suspended', () => {
-    const cj = (spec: any): KubeObject => ({
+    const cj = (spec: Partial<ICronJobSpec>): KubeObject => ({
       apiVersion: 'batch/v1',
       kind: 'CronJob',
       metadata: meta('postgres-backup'),
@@ -284,7 +293,7 @@ describe('CronJob, PVC, CRD, Namespace, Pod', () => {
   });
 
   test('CRD: Established ready; names conflict failed', () => {
-    const crd = (conditions: any[]): KubeObject => ({
+    const crd = (conditions: Condition[]): KubeObject => ({
       apiVersion: 'apiextensions.k8s.io/v1',
       kind: 'CustomResourceDefinition',
       metadata: { name: 'widgets.example.com', generation: 1 },
@@ -328,7 +337,7 @@ describe('CronJob, PVC, CRD, Namespace, Pod', () => {
   });
 
   test('Pod: running and ready, succeeded, failed', () => {
-    const pod = (status: any): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: meta('debug'), status });
+    const pod = (status: IPodStatus): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: meta('debug'), status });
     expect(evaluateReadiness(pod({ phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] })).state).toBe('ready');
     expect(evaluateReadiness(pod({ phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }] })).state).toBe('progressing');
     expect(evaluateReadiness(pod({ phase: 'Failed', reason: 'Evicted', message: 'The node was low on resource: memory.' }))).toEqual({
@@ -339,7 +348,7 @@ describe('CronJob, PVC, CRD, Namespace, Pod', () => {
 });
 
 describe('custom resources with a Ready condition', () => {
-  const es = (status: any, generation = 1): KubeObject => ({
+  const es = (status: { conditions?: Condition[]; observedGeneration?: number } | undefined, generation = 1): KubeObject => ({
     apiVersion: 'external-secrets.io/v1',
     kind: 'ExternalSecret',
     metadata: meta('postgres-credentials', generation),

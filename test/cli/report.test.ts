@@ -1,4 +1,6 @@
-import { KubeObject } from '../../cli/objects';
+import type { IContainerStatus } from 'kubernetes-models/v1/ContainerStatus';
+import type { IPodStatus } from 'kubernetes-models/v1/PodStatus';
+import { KubeObject, ObjectMeta } from '../../cli/objects';
 import { diagnose, eventProblems, formatNotReady, formatProblem, jobsOf, mergeProblems, podProblems, podsOf } from '../../cli/report';
 
 const NS = 'wondernest';
@@ -12,7 +14,18 @@ const apiDeployment: KubeObject = {
   status: { observedGeneration: 2, replicas: 2, updatedReplicas: 2, readyReplicas: 0, availableReplicas: 0 },
 };
 
-function pod(name: string, status: any, podLabels: Record<string, string> = labels, extra: any = {}): KubeObject {
+/** A pod status whose container statuses carry only the fields a test is about. */
+type PodStatusFixture = Omit<IPodStatus, 'containerStatuses' | 'initContainerStatuses'> & {
+  containerStatuses?: Array<Partial<IContainerStatus>>;
+  initContainerStatuses?: Array<Partial<IContainerStatus>>;
+};
+
+function pod(
+  name: string,
+  status: PodStatusFixture,
+  podLabels: Record<string, string> = labels,
+  extra: Partial<ObjectMeta> = {},
+): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -22,7 +35,7 @@ function pod(name: string, status: any, podLabels: Record<string, string> = labe
   };
 }
 
-function event(involved: { kind: string; name: string }, reason: string, message: string, extra: any = {}): KubeObject {
+function event(involved: { kind: string; name: string }, reason: string, message: string, extra: Record<string, unknown> = {}): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Event',

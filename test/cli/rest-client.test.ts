@@ -64,7 +64,7 @@ describe('RestCluster', () => {
     );
     const patch = server.requests.find((r) => r.method === 'PATCH')!;
     expect(patch.path).toBe('/api/v1/namespaces/shop');
-    expect(patch.body.metadata).toEqual({ name: 'shop' });
+    expect(patch.body?.metadata).toEqual({ name: 'shop' });
   });
 
   test('discovery: served kinds, subresources ignored, unknown groups undefined, results cached', async () => {

@@ -6,6 +6,7 @@
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import { ApiError } from '../../../cli/cluster';
+import { KubeObject } from '../../../cli/objects';
 import { FakeCluster } from './fake-cluster';
 
 export interface RecordedRequest {
@@ -14,7 +15,8 @@ export interface RecordedRequest {
   query: Record<string, string>;
   contentType?: string;
   authorization?: string;
-  body?: any;
+  /** The JSON body: the object for server-side apply. */
+  body?: KubeObject;
 }
 
 export interface FakeApiServer {
@@ -127,6 +129,7 @@ async function handle(cluster: FakeCluster, req: RecordedRequest, pageSize: numb
         status(400, 'BadRequest', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch'),
       ];
     const body = req.body;
+    if (!body) return [400, status(400, 'BadRequest', 'an apply patch needs the object as its body')];
     if (body.metadata?.name !== name || (resource.namespaced && body.metadata?.namespace !== namespace)) {
       return [400, status(400, 'BadRequest', 'the name or namespace of the object does not match the URL')];
     }

@@ -6,7 +6,8 @@
  * chooses. Also served over HTTP by fake-api-server.ts.
  */
 import { ApiError, ApplyOptions, Cluster, ResourceInfo } from '../../../cli/cluster';
-import { describeObject, groupOf, KubeObject, ObjectRef } from '../../../cli/objects';
+import type { ICustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition';
+import { asKind, describeObject, fieldOf, groupOf, KubeObject, ObjectRef } from '../../../cli/objects';
 
 export interface FakeResource {
   apiVersion: string;
@@ -99,7 +100,7 @@ export interface FakeClusterOptions {
   /** `describeObject` -> ms after apply until ready. */
   readyAfterMs?: Record<string, number>;
   /** `describeObject` -> the status its controller writes (a failed Job, a Terminating namespace...). */
-  statuses?: Record<string, any>;
+  statuses?: Record<string, unknown>;
   /** `describeObject` -> error thrown by apply. */
   applyErrors?: Record<string, ApiError>;
   /** Existing namespaces (besides those applied). */
@@ -117,7 +118,7 @@ export class FakeCluster implements Cluster {
   private readonly stuck: Set<string>;
   private readonly readyAfterMs: Record<string, number>;
   private readonly applyErrors: Record<string, ApiError>;
-  private readonly statuses: Record<string, any>;
+  private readonly statuses: Record<string, unknown>;
 
   constructor(options: FakeClusterOptions = {}) {
     this.resources = [...(options.resources ?? [...BUILT_IN_RESOURCES, ...OPERATOR_RESOURCES])];
@@ -177,8 +178,8 @@ export class FakeCluster implements Cluster {
     this.objects.set(key, next);
     this.appliedAt.set(key, this.clock.now());
     if (obj.kind === 'CustomResourceDefinition') {
-      const spec = obj.spec;
-      const version = (spec.versions ?? []).find((v: { served?: boolean }) => v.served)?.name ?? 'v1';
+      const spec = asKind<ICustomResourceDefinition>(obj).spec;
+      const version = spec.versions.find((v) => v.served)?.name ?? 'v1';
       this.resources.push({
         apiVersion: `${spec.group}/${version}`,
         kind: spec.names.kind,
@@ -222,9 +223,9 @@ export class FakeCluster implements Cluster {
 }
 
 /** Status of a healthy object of each kind, as the real controllers write it. */
-export function readyStatus(obj: KubeObject): any {
+export function readyStatus(obj: KubeObject): unknown {
   const generation = obj.metadata.generation ?? 1;
-  const replicas = obj.spec?.replicas ?? 1;
+  const replicas = fieldOf(obj.spec, 'replicas') ?? 1;
   switch (obj.kind) {
     case 'Namespace':
       return { phase: 'Active' };
@@ -284,9 +285,9 @@ export function readyStatus(obj: KubeObject): any {
 }
 
 /** Status of an object whose controller has not made it ready. */
-export function notReadyStatus(obj: KubeObject): any {
+export function notReadyStatus(obj: KubeObject): unknown {
   const generation = obj.metadata.generation ?? 1;
-  const replicas = obj.spec?.replicas ?? 1;
+  const replicas = fieldOf(obj.spec, 'replicas') ?? 1;
   switch (obj.kind) {
     case 'Deployment':
       return {
