@@ -1,4 +1,4 @@
-import { dnsLabel, duration } from '../core/formats';
+import { DNS_LABEL_RE, duration } from '../core/formats';
 import { UsageError } from './command-runner';
 
 /** Arguments of `npm run kind:up`. */
@@ -125,6 +125,7 @@ function noValue(flag: string, inline: string | undefined, usage: string): true 
 }
 
 function checkEnv(v: string, usage: string): string {
-  if (!dnsLabel.test(v)) throw new UsageError(`--env: got '${v}'; expected an environment name such as 'dev'`, usage);
+  // the regex of formats.dnsLabel: its test()'s `is string` guard would make `v` never in the message
+  if (!DNS_LABEL_RE.test(v)) throw new UsageError(`--env: got '${v}'; expected an environment name such as 'dev'`, usage);
   return v;
 }

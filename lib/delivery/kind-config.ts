@@ -31,39 +31,61 @@ export interface KindIngressExpectation {
  * @throws naming the file and the field when it is not a kind `Cluster` with a name and nodes
  */
 export function parseKindConfig(text: string, file = 'kind-config.yaml'): KindClusterConfig {
-  let doc: any;
+  let parsed: unknown;
   try {
-    doc = parse(text);
+    parsed = parse(text);
   } catch (e) {
-    throw new Error(`${file}: not valid YAML: ${(e as Error).message}`);
+    throw new Error(`${file}: not valid YAML: ${(e as Error).message}`, { cause: e });
   }
-  if (doc?.kind !== 'Cluster' || !String(doc?.apiVersion ?? '').startsWith('kind.x-k8s.io/')) {
+  // kind's own config format (kind.x-k8s.io/v1alpha4 Cluster): no typed model in our dependencies, read field by field.
+  const doc = (parsed ?? {}) as RawKindConfig;
+  if (doc.kind !== 'Cluster' || !(typeof doc.apiVersion === 'string' && doc.apiVersion.startsWith('kind.x-k8s.io/'))) {
     throw new Error(
-      `${file}: got kind ${JSON.stringify(doc?.kind)} apiVersion ${JSON.stringify(doc?.apiVersion)}; expected kind: Cluster, apiVersion: kind.x-k8s.io/v1alpha4`,
+      `${file}: got kind ${JSON.stringify(doc.kind)} apiVersion ${JSON.stringify(doc.apiVersion)}; expected kind: Cluster, apiVersion: kind.x-k8s.io/v1alpha4`,
     );
   }
-  if (!dnsLabel.test(doc.name)) {
+  const name = doc.name;
+  if (!dnsLabel.test(name)) {
     throw new Error(`${file}: name: got ${JSON.stringify(doc.name)}; expected the cluster name, ${dnsLabel.expected}`);
   }
-  const nodes = Array.isArray(doc.nodes) ? doc.nodes : [];
+  const nodes: readonly RawKindNode[] = Array.isArray(doc.nodes) ? doc.nodes : [];
   if (nodes.length === 0) throw new Error(`${file}: nodes: got ${JSON.stringify(doc.nodes)}; expected at least one node`);
   return {
-    name: doc.name,
-    nodes: nodes.map((n: any, i: number) => {
-      if (n?.role !== 'control-plane' && n?.role !== 'worker')
-        throw new Error(`${file}: nodes[${i}].role: got ${JSON.stringify(n?.role)}; expected 'control-plane' or 'worker'`);
+    name,
+    nodes: nodes.map((n, i) => {
+      const role = n?.role;
+      if (role !== 'control-plane' && role !== 'worker')
+        throw new Error(`${file}: nodes[${i}].role: got ${JSON.stringify(role)}; expected 'control-plane' or 'worker'`);
       return {
-        role: n.role,
+        role,
         labels: Object.fromEntries(Object.entries(n.labels ?? {}).map(([k, v]) => [k, String(v)])),
-        portMappings: (n.extraPortMappings ?? []).map((m: any) => ({
+        portMappings: (n.extraPortMappings ?? []).map((m) => ({
           containerPort: Number(m.containerPort),
           hostPort: Number(m.hostPort),
-          protocol: String(m.protocol ?? 'TCP'),
-          ...(m.listenAddress !== undefined ? { listenAddress: String(m.listenAddress) } : {}),
+          protocol: scalarText(m.protocol ?? 'TCP'),
+          ...(m.listenAddress !== undefined ? { listenAddress: scalarText(m.listenAddress) } : {}),
         })),
       };
     }),
   };
+}
+
+/** A YAML scalar as text (`TCP`, `127.0.0.1`); anything else as JSON. */
+function scalarText(v: unknown): string {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
+}
+
+/** kind-config.yaml as parsed: every field may be missing or of the wrong type. */
+interface RawKindConfig {
+  readonly kind?: unknown;
+  readonly apiVersion?: unknown;
+  readonly name?: unknown;
+  readonly nodes?: unknown;
+}
+interface RawKindNode {
+  readonly role?: unknown;
+  readonly labels?: Readonly<Record<string, unknown>>;
+  readonly extraPortMappings?: ReadonlyArray<Readonly<Record<'containerPort' | 'hostPort' | 'protocol' | 'listenAddress', unknown>>>;
 }
 
 /**

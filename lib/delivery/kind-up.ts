@@ -1,3 +1,4 @@
+import type { INamespace } from 'kubernetes-models/v1/Namespace';
 import { PlatformRelease } from '../output/argocd';
 import { CommandResult, CommandRunner, DeliveryError, formatCommand, RunOptions } from './command-runner';
 import { findLocalCa, IngressUrl, ingressUrls, LocalCa, trustCaInstructions } from './local-access';
@@ -310,7 +311,7 @@ function ensureNamespace(
   if (live) {
     const current = session.query(kubectl, ['--context', ctx, 'get', 'namespace', r.namespace, '-o', 'json']);
     if (current.status === 0) {
-      const meta = safeJson(current.stdout)?.metadata ?? {};
+      const meta = (safeJson(current.stdout) as INamespace | undefined)?.metadata ?? {};
       const has = (want: Record<string, string>, got: Record<string, string> | undefined) =>
         Object.entries(want).every(([k, v]) => got?.[k] === v);
       if (has(labels, meta.labels) && has(annotations, meta.annotations)) return;
@@ -342,7 +343,9 @@ function helmReleaseState(session: Session, helm: string, ctx: string, r: Platfo
     `^${r.releaseName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`,
   ]);
   if (list.status !== 0) throw failure(`listing Helm releases in ${r.namespace}`, helm, ['list', '--namespace', r.namespace], list);
-  const entry = (safeJson(list.stdout) ?? []).find((e: { name?: string }) => e.name === r.releaseName);
+  // `helm list --output json`: [{ name, namespace, revision, status, chart, app_version, ... }]
+  const releases = safeJson(list.stdout) as ReadonlyArray<{ name?: string; status?: string; chart?: string }> | undefined;
+  const entry = (releases ?? []).find((e) => e.name === r.releaseName);
   if (!entry) return 'absent';
   if (entry.status !== 'deployed' || entry.chart !== `${r.chart}-${r.version}`) return 'different';
   const values = session.query(helm, [
@@ -434,7 +437,7 @@ function lastLines(r: CommandResult, n: number): string {
   return (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-n).join('\n');
 }
 
-function safeJson(text: string): any {
+function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -446,7 +449,7 @@ function safeJson(text: string): any {
 export function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   if (v && typeof v === 'object') {
-    return `{${Object.keys(v as object)
+    return `{${Object.keys(v)
       .sort()
       .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
       .join(',')}}`;

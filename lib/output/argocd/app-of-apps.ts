@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { dnsLabel } from '../../core/formats';
+import { DNS_LABEL_RE, dnsLabel } from '../../core/formats';
 import { GitOpsProject } from './app-project';
 import { GitOpsApplication } from './gitops-application';
 import { GitOpsConfig, ResolvedGitOpsConfig, resolveGitOpsConfig } from './gitops-config';
@@ -92,7 +92,8 @@ export class AppOfApps extends Construct {
 
     const names = new Map<string, string>();
     const claim = (name: string, what: string) => {
-      if (!dnsLabel.test(name))
+      // the regex, not dnsLabel.test: its `is string` guard would make `name` never in the message
+      if (!DNS_LABEL_RE.test(name))
         throw new Error(
           `${where}: ${what}: Application name '${name}' is not a DNS-1123 label of at most 63 characters; expected shorter names`,
         );

@@ -1,11 +1,12 @@
+import type { IHorizontalPodAutoscalerSpec } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscalerSpec';
 import { ClusterResourceKind } from './platform-release';
 
-/** The parts of a rendered Kubernetes object this module reads. */
+/** The parts of a rendered Kubernetes object this module reads; `spec` is read per kind. */
 export interface RenderedObject {
   readonly apiVersion?: string;
   readonly kind?: string;
   readonly metadata?: { readonly name?: string; readonly namespace?: string; readonly annotations?: Readonly<Record<string, string>> };
-  readonly spec?: any;
+  readonly spec?: unknown;
 }
 
 /** A workload whose replica count an HorizontalPodAutoscaler owns. */
@@ -113,9 +114,9 @@ export function hpaManagedWorkloads(objects: readonly RenderedObject[]): HpaMana
   const out: HpaManagedWorkload[] = [];
   for (const hpa of objects) {
     if (hpa.kind !== 'HorizontalPodAutoscaler' || groupOf(hpa.apiVersion) !== 'autoscaling') continue;
-    const ref = hpa.spec?.scaleTargetRef ?? {};
+    const ref = (hpa.spec as IHorizontalPodAutoscalerSpec | undefined)?.scaleTargetRef;
     const namespace = hpa.metadata?.namespace;
-    if ((ref.kind !== 'Deployment' && ref.kind !== 'StatefulSet') || groupOf(ref.apiVersion) !== 'apps' || !namespace) continue;
+    if (!ref || (ref.kind !== 'Deployment' && ref.kind !== 'StatefulSet') || groupOf(ref.apiVersion) !== 'apps' || !namespace) continue;
     const target = objects.find(
       (o) =>
         o.kind === ref.kind && groupOf(o.apiVersion) === 'apps' && o.metadata?.name === ref.name && o.metadata?.namespace === namespace,

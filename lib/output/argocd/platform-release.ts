@@ -110,7 +110,8 @@ export function platformReleaseProblems(
   if (!Array.isArray(r.clusterResources)) {
     bad('clusterResources', r.clusterResources, 'a list of { group, kind }');
   } else {
-    r.clusterResources.forEach((c, i) => {
+    // Array.isArray narrows a readonly array to any[]: restate the element type
+    (r.clusterResources as readonly ClusterResourceKind[]).forEach((c, i) => {
       if (!(c?.group === '' || dnsSubdomain.test(c?.group)))
         bad(`clusterResources[${i}].group`, c?.group, "an API group such as 'rbac.authorization.k8s.io', or '' for the core group");
       if (!kindFormat.test(c?.kind)) bad(`clusterResources[${i}].kind`, c?.kind, "a kind such as 'ClusterRole' (PascalCase)");

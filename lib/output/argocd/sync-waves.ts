@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import type { IPod } from 'kubernetes-models/v1/Pod';
 import { kind as kindFormat } from '../../core/formats';
 
 /**
@@ -128,7 +129,7 @@ export function applySyncWaves(scope: IConstruct): number {
   let count = 0;
   for (const c of scope.node.findAll()) {
     if (!ApiObject.isApiObject(c)) continue;
-    const existing = c.metadata.toJson().annotations?.[SYNC_WAVE_ANNOTATION];
+    const existing = (c.metadata.toJson() as IPod['metadata'])?.annotations?.[SYNC_WAVE_ANNOTATION];
     if (existing !== undefined) continue;
     c.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, String(syncWaveForKind(c.kind, c.apiVersion)));
     count++;

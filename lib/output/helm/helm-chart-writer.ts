@@ -12,7 +12,26 @@ import {
   HelmValues,
   HelmValueSchema,
 } from './helm-values';
-import { resolveJsonPointer } from './json-pointer';
+import { assignAtPointer, resolveJsonPointer } from './json-pointer';
+
+/** A synthesized manifest as the writer reads it (apiVersion and kind checked on entry). */
+interface ManifestDoc {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata?: { readonly name?: string; readonly namespace?: string };
+  readonly [field: string]: unknown;
+}
+
+/** A node of values.schema.json: a closed object of further nodes, or a leaf schema. */
+interface ObjectSchemaNode {
+  type: 'object';
+  additionalProperties: false;
+  required?: string[];
+  properties: Record<string, SchemaNode>;
+  [keyword: string]: unknown;
+}
+type SchemaNode = ObjectSchemaNode | Record<string, unknown>;
+const isObjectNode = (n: SchemaNode): n is ObjectSchemaNode => n.type === 'object';
 
 /** One environment's synthesis of the stack. */
 export interface HelmChartEnvironment {
@@ -95,7 +114,7 @@ const HELMIGNORE = `# Patterns to ignore when packaging this chart (helm package
  */
 export function writeHelmChart(props: HelmChartWriterProps): void {
   validateProps(props);
-  const synthesized = props.environments.map((env) => env.chart.toJson());
+  const synthesized = props.environments.map((env) => env.chart.toJson() as unknown[]);
   const sentinelPrefix = chooseSentinelPrefix(synthesized);
   const envs = props.environments.map((env, i) => renderEnvironment(env, synthesized[i], sentinelPrefix));
   const schemas = mergeSchemas(envs);
@@ -150,15 +169,22 @@ interface RenderedEnvironment {
   readonly values: Map<string, ValueRecord>;
 }
 
-function renderEnvironment(env: HelmChartEnvironment, docs: any[], sentinelPrefix: string): RenderedEnvironment {
-  const originals = new Map<string, any>();
-  const working = new Map<string, any>();
-  docs.forEach((doc, i) => {
-    if (doc === null || typeof doc !== 'object' || typeof doc.kind !== 'string' || typeof doc.apiVersion !== 'string') {
+function renderEnvironment(env: HelmChartEnvironment, docs: readonly unknown[], sentinelPrefix: string): RenderedEnvironment {
+  const originals = new Map<string, ManifestDoc>();
+  const working = new Map<string, ManifestDoc>();
+  docs.forEach((raw, i) => {
+    const candidate = raw as Partial<ManifestDoc> | null;
+    if (
+      candidate === null ||
+      typeof candidate !== 'object' ||
+      typeof candidate.kind !== 'string' ||
+      typeof candidate.apiVersion !== 'string'
+    ) {
       throw new Error(
         `Environment '${env.name}': document #${i} of chart '${env.chart.node.path}' is not a Kubernetes object (no apiVersion/kind)`,
       );
     }
+    const doc = candidate as ManifestDoc;
     const key = identityKey(doc);
     if (originals.has(key)) {
       throw new Error(
@@ -166,8 +192,8 @@ function renderEnvironment(env: HelmChartEnvironment, docs: any[], sentinelPrefi
           'objects must be unique by apiVersion/kind/namespace/name',
       );
     }
-    originals.set(key, JSON.parse(JSON.stringify(doc)));
-    working.set(key, JSON.parse(JSON.stringify(doc)));
+    originals.set(key, JSON.parse(JSON.stringify(doc)) as ManifestDoc);
+    working.set(key, JSON.parse(JSON.stringify(doc)) as ManifestDoc);
   });
 
   const values = new Map<string, ValueRecord>();
@@ -198,7 +224,7 @@ function renderEnvironment(env: HelmChartEnvironment, docs: any[], sentinelPrefi
     const where = describeBindingTarget(binding.object, binding.pointer);
     let key = keyOfObject.get(binding.object);
     if (key === undefined) {
-      key = identityKey(binding.object.toJson());
+      key = identityKey(binding.object.toJson() as ManifestDoc);
       keyOfObject.set(binding.object, key);
     }
     const original = originals.get(key);
@@ -215,9 +241,10 @@ function renderEnvironment(env: HelmChartEnvironment, docs: any[], sentinelPrefi
       );
     }
     const expression = bindingExpression(binding, target.value, where, env.name, record);
+    // the working copy is a clone of the original, where the pointer resolved
     const slot = resolveJsonPointer(working.get(key), binding.pointer)!;
     const sentinel = `${sentinelPrefix}${sentinels.size}x`;
-    slot.parent[slot.key] = sentinel;
+    assignAtPointer(slot, sentinel);
     sentinels.set(sentinel, expression);
   }
 
@@ -225,7 +252,7 @@ function renderEnvironment(env: HelmChartEnvironment, docs: any[], sentinelPrefi
     let text = YAML.stringify(doc, YAML_OPTIONS);
     // Literal '{{' in the manifests (e.g. alert templates) must reach the output verbatim.
     text = text.replace(/\{\{/g, '{{ "{{" }}');
-    text = text.replace(new RegExp(`(["']?)(${sentinelPrefix}\\d+x)\\1`, 'g'), (match, _quote, sentinel) => {
+    text = text.replace(new RegExp(`(["']?)(${sentinelPrefix}\\d+x)\\1`, 'g'), (match, _quote: string, sentinel: string) => {
       const expression = sentinels.get(sentinel);
       if (expression === undefined) throw new Error(`internal error: unknown Helm sentinel ${match}`);
       sentinels.delete(sentinel);
@@ -340,11 +367,12 @@ function comparePaths(a: string, b: string): number {
   return sa.length - sb.length;
 }
 
-function setPath(target: Record<string, any>, valuePath: string, value: unknown): void {
+/** Sets `a.b.c` in nested objects, creating the objects on the way (value paths never cross a leaf). */
+function setPath(target: Record<string, unknown>, valuePath: string, value: unknown): void {
   const segments = valuePath.split('.');
   let node = target;
   for (const segment of segments.slice(0, -1)) {
-    node = node[segment] ??= {};
+    node = (node[segment] ??= {}) as Record<string, unknown>;
   }
   node[segments[segments.length - 1]] = value;
 }
@@ -388,13 +416,13 @@ function valuesSchema(
   envs: RenderedEnvironment[],
   schemas: Map<string, SchemaRecord>,
 ): Record<string, unknown> {
-  const objectNode = (): Record<string, any> => ({
+  const objectNode = (): ObjectSchemaNode => ({
     type: 'object',
     additionalProperties: false,
-    required: [] as string[],
-    properties: {} as Record<string, unknown>,
+    required: [],
+    properties: {},
   });
-  const root: Record<string, any> = {
+  const root: ObjectSchemaNode = {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: `Values of the ${props.name} Helm chart`,
     ...objectNode(),
@@ -404,20 +432,22 @@ function valuesSchema(
     enum: envs.map((e) => e.name),
     description: 'Environment to render; selects the objects and object variants of that environment (set by values-<env>.yaml).',
   };
-  root.required.push(HELM_ENVIRONMENT_VALUE);
+  root.required?.push(HELM_ENVIRONMENT_VALUE);
 
   const presentEverywhere = (prefix: string) =>
     envs.every((env) => [...env.values.keys()].some((p) => p === prefix || p.startsWith(`${prefix}.`)));
   for (const valuePath of [...schemas.keys()].sort(comparePaths)) {
     const segments = valuePath.split('.');
-    let node = root;
+    let node: SchemaNode = root;
     segments.forEach((segment, i) => {
+      // value paths never continue below a leaf (checked when the values were bound)
+      const parent = node as ObjectSchemaNode;
       const prefix = segments.slice(0, i + 1).join('.');
-      if (!(segment in node.properties)) {
-        node.properties[segment] = i === segments.length - 1 ? leafSchema(schemas.get(valuePath)!.schema) : objectNode();
-        if (presentEverywhere(prefix)) node.required.push(segment);
+      if (!(segment in parent.properties)) {
+        parent.properties[segment] = i === segments.length - 1 ? leafSchema(schemas.get(valuePath)!.schema) : objectNode();
+        if (presentEverywhere(prefix)) parent.required?.push(segment);
       }
-      node = node.properties[segment];
+      node = parent.properties[segment];
     });
   }
   dropEmptyRequired(root);
@@ -425,10 +455,10 @@ function valuesSchema(
 }
 
 /** Removes `required: []` from object nodes whose keys are all optional. */
-function dropEmptyRequired(node: Record<string, any>): void {
-  if (node.type !== 'object') return;
-  if (node.required.length === 0) delete node.required;
-  for (const child of Object.values(node.properties)) dropEmptyRequired(child as Record<string, any>);
+function dropEmptyRequired(node: SchemaNode): void {
+  if (!isObjectNode(node)) return;
+  if (node.required?.length === 0) delete node.required;
+  for (const child of Object.values(node.properties)) dropEmptyRequired(child);
 }
 
 // ---------------------------------------------------------------------------
@@ -513,11 +543,11 @@ function templateFiles(envs: RenderedEnvironment[]): Map<string, string> {
 // ---------------------------------------------------------------------------
 // Helpers
 
-function identityKey(doc: any): string {
+function identityKey(doc: ManifestDoc): string {
   return JSON.stringify([doc.apiVersion, doc.kind, doc.metadata?.namespace ?? '', doc.metadata?.name ?? '']);
 }
 
-function describeDoc(doc: any): string {
+function describeDoc(doc: ManifestDoc): string {
   const ns = doc.metadata?.namespace ? `${doc.metadata.namespace}/` : '';
   return `${doc.apiVersion} ${doc.kind} '${ns}${doc.metadata?.name ?? ''}'`;
 }
@@ -526,10 +556,12 @@ function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a as object);
-  const kb = Object.keys(b as object);
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
   if (ka.length !== kb.length) return false;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual((a as any)[k], (b as any)[k]));
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(ra[k], rb[k]));
 }
 
 /** A prefix for sentinel strings that occurs nowhere in the synthesized manifests. */

@@ -184,7 +184,7 @@ export class HelmValues {
     try {
       parseJsonPointer(pointer);
     } catch (e) {
-      throw new Error(`${where}: ${(e as Error).message}`);
+      throw new Error(`${where}: ${(e as Error).message}`, { cause: e });
     }
     for (const b of this._bindings) {
       if (b.object !== obj) continue;
@@ -245,6 +245,7 @@ export function validateSchema(schema: HelmValueSchema, where: string): void {
     } catch (e) {
       throw new Error(
         `${where}: schema pattern ${JSON.stringify(schema.pattern)} is not a valid regular expression: ${(e as Error).message}`,
+        { cause: e },
       );
     }
   }

@@ -28,7 +28,7 @@ export function parseJsonPointer(pointer: string): string[] {
 /** Result of {@link resolveJsonPointer}: the parent container and the key of the field in it. */
 export interface JsonPointerTarget {
   /** The object or array holding the field. */
-  readonly parent: any;
+  readonly parent: Record<string, unknown> | unknown[];
   /** The key (object) or index (array) of the field inside `parent`. */
   readonly key: string | number;
   /** The field's current value. */
@@ -44,22 +44,30 @@ export interface JsonPointerTarget {
  */
 export function resolveJsonPointer(doc: unknown, pointer: string): JsonPointerTarget | undefined {
   const tokens = parseJsonPointer(pointer);
-  let parent: any = undefined;
+  let parent: Record<string, unknown> | unknown[] | undefined = undefined;
   let key: string | number = '';
-  let current: any = doc;
+  let current: unknown = doc;
   for (const token of tokens) {
     if (Array.isArray(current)) {
       if (!/^(0|[1-9][0-9]*)$/.test(token) || Number(token) >= current.length) return undefined;
       parent = current;
       key = Number(token);
+      current = current[key];
     } else if (current !== null && typeof current === 'object') {
       if (!Object.prototype.hasOwnProperty.call(current, token)) return undefined;
-      parent = current;
+      const record = current as Record<string, unknown>;
+      parent = record;
       key = token;
+      current = record[token];
     } else {
       return undefined;
     }
-    current = parent[key];
   }
-  return { parent, key, value: current };
+  // parseJsonPointer rejects '' (the whole document), so a parent always exists here.
+  return parent === undefined ? undefined : { parent, key, value: current };
+}
+
+/** Replaces the field a {@link resolveJsonPointer} result points at. */
+export function assignAtPointer(target: JsonPointerTarget, value: unknown): void {
+  (target.parent as Record<string | number, unknown>)[target.key] = value;
 }

@@ -108,7 +108,7 @@ export class ValueTemplate {
    */
   public split(value: string): Record<string, string> | undefined {
     const m = this.regex.exec(value);
-    return m ? ({ ...m.groups } as Record<string, string>) : undefined;
+    return m ? { ...m.groups } : undefined;
   }
 
   /**
