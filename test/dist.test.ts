@@ -3,6 +3,7 @@ import * as path from 'path';
 import { STACKS } from '../charts';
 import { helmLint, helmTemplate, helmTemplateRaw, objectKey, parseManifests, sortObjects } from './support/helm';
 import { listFiles, synthToTemp } from './support/synth';
+import { Doc } from './support/doc';
 
 const root = path.resolve(__dirname, '..');
 const dist = path.join(root, 'dist');
@@ -46,7 +47,7 @@ describe('wondernest Helm values', () => {
       setString: { 'api.image.tag': '2.0.1' },
     });
     const diffs: string[] = [];
-    const walk = (a: any, b: any, p: string): void => {
+    const walk = (a: Doc, b: Doc, p: string): void => {
       if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) {
         if (a !== b) diffs.push(`${p}: ${a} -> ${b}`);
         return;

@@ -3,6 +3,7 @@ import { AppOfApps, AppOfAppsProps, APP_WAVES } from '../../lib/output/argocd';
 import { SchemaCheck } from '../../lib/checks/schema-check';
 import { BestPracticesCheck } from '../../lib/checks/best-practices-check';
 import { GITOPS, platformReleases, shopObjects } from './fixtures';
+import { Doc } from '../support/doc';
 
 const clusterConfig = () => ({
   name: 'platform',
@@ -36,7 +37,7 @@ const render = (over: Partial<AppOfAppsProps> = {}) => {
   const aoa = new AppOfApps(chart, 'aoa', props(over));
   return { aoa, objects: Testing.synth(chart) };
 };
-const wave = (o: any) => Number(o.metadata.annotations['argocd.argoproj.io/sync-wave']);
+const wave = (o: Doc) => Number(o.metadata.annotations['argocd.argoproj.io/sync-wave']);
 
 describe('AppOfApps', () => {
   test('one project, one root, platform charts, cluster configuration and stacks', () => {
@@ -119,7 +120,7 @@ describe('AppOfApps', () => {
     const { aoa, objects } = render();
     const project = objects.find((o) => o.kind === 'AppProject');
     expect(project.spec.sourceRepos).toEqual([GITOPS.repoUrl, 'https://charts.example.com/ingress', 'https://charts.example.com/operator']);
-    expect(project.spec.destinations.map((d: any) => d.namespace)).toEqual(['argocd', 'ingress', 'operator', 'shop']);
+    expect(project.spec.destinations.map((d: Doc) => d.namespace)).toEqual(['argocd', 'ingress', 'operator', 'shop']);
     expect(project.spec.clusterResourceWhitelist).toEqual([
       { group: '', kind: 'Namespace' },
       { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },

@@ -2,6 +2,7 @@ import { Chart, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { PlatformRelease } from '../../lib/output/argocd';
+import { Doc } from '../support/doc';
 
 export const GITOPS = { repoUrl: 'https://git.example.com/platform/backends.git', targetRevision: 'main' } as const;
 
@@ -46,7 +47,7 @@ export class ShopChart extends Chart {
 }
 
 /** The objects of a {@link ShopChart}. */
-export function shopObjects(props: { readonly namespace?: string; readonly hpa?: boolean } = {}): any[] {
+export function shopObjects(props: { readonly namespace?: string; readonly hpa?: boolean } = {}): Doc[] {
   return Testing.synth(new ShopChart(Testing.app(), 'shop', props));
 }
 

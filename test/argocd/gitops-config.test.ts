@@ -1,6 +1,7 @@
 import { gitopsSchema } from '../../config/gitops-schema';
 import { isGitRepoUrl, isGitRevision, resolveGitOpsConfig } from '../../lib/output/argocd';
 import { validate } from '../../lib/config-schema';
+import { Doc } from '../support/doc';
 
 describe('Git repository URLs', () => {
   test.each([
@@ -75,7 +76,7 @@ describe('resolveGitOpsConfig', () => {
   });
 
   test('rejects unknown keys (a typo never silently does nothing)', () => {
-    expect(() => resolveGitOpsConfig({ repoUrl: 'https://github.com/org/repo.git', targetRevision: 'main', revision: 'x' } as any)).toThrow(
+    expect(() => resolveGitOpsConfig({ repoUrl: 'https://github.com/org/repo.git', targetRevision: 'main', revision: 'x' } as Doc)).toThrow(
       /gitops.revision: got "x"; expected no such key \(allowed: repoUrl, targetRevision, argocdNamespace\)/,
     );
   });

@@ -12,6 +12,7 @@ import {
   validatePlatformCharts,
 } from '../../config/platform-charts';
 import { APP_WAVES } from '../../lib/output/argocd';
+import { Doc } from '../support/doc';
 
 const dev = ENVIRONMENTS.dev;
 const prod = ENVIRONMENTS.prod;
@@ -69,7 +70,7 @@ describe('pinned platform charts', () => {
   });
 
   test('Traefik on kind: NodePort 30080/30443 on the ingress-ready node, tolerating the control plane, matching kind-config.yaml', () => {
-    const v = release(dev, 'traefik').values as any;
+    const v = release(dev, 'traefik').values as Doc;
     expect(v.service).toEqual({ type: 'NodePort' });
     expect(v.ports.web.nodePort).toBe(KIND_INGRESS.httpNodePort);
     expect(v.ports.websecure.nodePort).toBe(KIND_INGRESS.httpsNodePort);
@@ -81,7 +82,7 @@ describe('pinned platform charts', () => {
   });
 
   test('Traefik on EKS: an internet-facing NLB with IP targets, two replicas and a PDB', () => {
-    const v = release(prod, 'traefik').values as any;
+    const v = release(prod, 'traefik').values as Doc;
     expect(v.service).toEqual({
       type: 'LoadBalancer',
       annotations: {
@@ -99,7 +100,7 @@ describe('pinned platform charts', () => {
   test('kube-prometheus-stack selects what the stacks label with monitoring.release, in every namespace', () => {
     for (const env of [dev, { ...prod, monitoring: { ...prod.monitoring, release: 'kps-prod' } }]) {
       const r = release(env, 'kube-prometheus-stack');
-      const spec = (r.values as any).prometheus.prometheusSpec;
+      const spec = (r.values as Doc).prometheus.prometheusSpec;
       const selector = { matchLabels: { release: env.monitoring.release } };
       expect(r.releaseName).toBe(env.monitoring.release);
       expect(r.namespace).toBe(env.monitoring.namespace);
@@ -108,8 +109,8 @@ describe('pinned platform charts', () => {
         expect(spec[`${k}SelectorNilUsesHelmValues`]).toBe(false);
         expect(spec[`${k}NamespaceSelector`]).toEqual({});
       }
-      expect((r.values as any).alertmanager.alertmanagerSpec.alertmanagerConfigSelector).toEqual(selector);
-      expect((r.values as any).grafana.sidecar.dashboards).toMatchObject({
+      expect((r.values as Doc).alertmanager.alertmanagerSpec.alertmanagerConfigSelector).toEqual(selector);
+      expect((r.values as Doc).grafana.sidecar.dashboards).toMatchObject({
         label: 'grafana_dashboard',
         labelValue: '1',
         searchNamespace: 'ALL',
@@ -119,8 +120,8 @@ describe('pinned platform charts', () => {
   });
 
   test('Prometheus and Alertmanager persist on the gp3 class on EKS; kind keeps them ephemeral', () => {
-    const values = (env: typeof dev) => release(env, 'kube-prometheus-stack').values as any;
-    const claimOf = (storage: any) => storage.volumeClaimTemplate.spec;
+    const values = (env: typeof dev) => release(env, 'kube-prometheus-stack').values as Doc;
+    const claimOf = (storage: Doc) => storage.volumeClaimTemplate.spec;
     expect(claimOf(values(prod).prometheus.prometheusSpec.storageSpec)).toEqual({
       storageClassName: prod.storage.gp3StorageClass,
       accessModes: ['ReadWriteOnce'],
@@ -132,20 +133,20 @@ describe('pinned platform charts', () => {
   });
 
   test('a platform chart may not take the cluster configuration wave', () => {
-    expect(() => platformReleasesFor(prod, [{ ...KUBE_PROMETHEUS_STACK, syncWave: APP_WAVES.clusterConfig }] as any)).toThrow(
+    expect(() => platformReleasesFor(prod, [{ ...KUBE_PROMETHEUS_STACK, syncWave: APP_WAVES.clusterConfig }] as Doc)).toThrow(
       `syncWave: got ${APP_WAVES.clusterConfig}; expected an integer from -10 to -5 other than ${APP_WAVES.clusterConfig}`,
     );
   });
 
   test('cert-manager installs and keeps its CRDs; HA only on EKS', () => {
-    expect((release(dev, 'cert-manager').values as any).crds).toEqual({ enabled: true, keep: true });
-    expect((release(dev, 'cert-manager').values as any).replicaCount).toBe(1);
-    expect((release(prod, 'cert-manager').values as any).replicaCount).toBe(2);
+    expect((release(dev, 'cert-manager').values as Doc).crds).toEqual({ enabled: true, keep: true });
+    expect((release(dev, 'cert-manager').values as Doc).replicaCount).toBe(1);
+    expect((release(prod, 'cert-manager').values as Doc).replicaCount).toBe(2);
   });
 
   test('metrics-server: insecure kubelet TLS only on kind; lives in kube-system, which it does not create or label', () => {
-    expect((release(dev, 'metrics-server').values as any).args).toEqual(['--kubelet-insecure-tls']);
-    expect((release(prod, 'metrics-server').values as any).args).toEqual([]);
+    expect((release(dev, 'metrics-server').values as Doc).args).toEqual(['--kubelet-insecure-tls']);
+    expect((release(prod, 'metrics-server').values as Doc).args).toEqual([]);
     const r = release(dev, 'metrics-server');
     expect([r.namespace, r.createNamespace, r.podSecurity]).toEqual(['kube-system', false, undefined]);
     expect(METRICS_SERVER.profiles).toEqual(['dev', 'prod']);
@@ -180,17 +181,17 @@ describe('pinned platform charts', () => {
       /profiles: got \["staging"\]; expected a non-empty list of distinct profiles from 'dev', 'prod'/,
     ],
   ])('rejects %s', (_, over, message) => {
-    expect(() => validatePlatformCharts([{ ...TRAEFIK, ...over } as any])).toThrow(message);
+    expect(() => validatePlatformCharts([{ ...TRAEFIK, ...over } as Doc])).toThrow(message);
   });
 
   test('rejects duplicate names', () => {
-    expect(() => validatePlatformCharts([TRAEFIK, TRAEFIK] as any)).toThrow(
+    expect(() => validatePlatformCharts([TRAEFIK, TRAEFIK] as Doc)).toThrow(
       /PLATFORM_CHARTS\[1\].name: got 'traefik'; expected a unique name \(also used by entry 0\)/,
     );
   });
 
   test('a resolved release that breaks a rule (weaker Pod Security without a reason) stops resolution', () => {
-    expect(() => platformReleasesFor(dev, [{ ...TRAEFIK, podSecurityReason: undefined }] as any)).toThrow(
+    expect(() => platformReleasesFor(dev, [{ ...TRAEFIK, podSecurityReason: undefined }] as Doc)).toThrow(
       /platform chart 'traefik'.podSecurityReason: got undefined; expected a written reason why the pods need 'baseline' instead of 'restricted'/,
     );
   });

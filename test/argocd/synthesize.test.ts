@@ -10,11 +10,12 @@ import { loadManifests, runChecks } from '../../lib/checks';
 import { BestPracticesCheck } from '../../lib/checks/best-practices-check';
 import { SchemaCheck } from '../../lib/checks/schema-check';
 import { GITOPS } from './fixtures';
+import { Doc } from '../support/doc';
 
 const envs = loadEnvironments();
 const options = {
   platformReleases: platformReleasesFor,
-  clusterConfig: { name: 'platform', create: (scope: any, id: string, env: any) => new PlatformChart(scope, id, { env }) },
+  clusterConfig: { name: 'platform', create: (scope: Doc, id: string, env: Doc) => new PlatformChart(scope, id, { env }) },
 };
 
 describe('synthesizeArgoCd over the real project', () => {

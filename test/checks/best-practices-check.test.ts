@@ -1,9 +1,10 @@
 import { BestPracticesCheck } from '../../lib/checks/best-practices-check';
 import { goodDeployment, manifests, mutate, rulesOf } from './helpers';
+import { Doc } from '../support/doc';
 
 const check = new BestPracticesCheck();
 const facts = { dev: { monitoringRelease: 'kube-prometheus-stack', graphs: {} } };
-const run = (...objects: any[]) => check.run({ objects: manifests(objects), environments: facts });
+const run = (...objects: Doc[]) => check.run({ objects: manifests(objects), environments: facts });
 const meta = (name: string, extra: Record<string, string> = {}) => ({
   name,
   namespace: 'shop',
@@ -21,7 +22,7 @@ const hpa = {
   metadata: meta('web'),
   spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 2, maxReplicas: 5 },
 };
-const cronJob = (spec: any = {}) => ({
+const cronJob = (spec: Doc = {}) => ({
   apiVersion: 'batch/v1',
   kind: 'CronJob',
   metadata: meta('backup', { 'app.kubernetes.io/name': 'backup', 'app.kubernetes.io/instance': 'shop' }),

@@ -1,12 +1,14 @@
-import { ManifestObject } from '../../lib/checks';
+import { KubeObject, ManifestObject } from '../../lib/checks';
+import { Doc } from '../support/doc';
 
 /** Wraps raw objects as manifest objects of one environment. */
-export function manifests(objects: any[], env = 'dev'): ManifestObject[] {
-  return objects.map((object, index) => ({ env, file: `${env}/test.k8s.yaml`, index, object }));
+export function manifests(objects: readonly unknown[], env = 'dev'): ManifestObject[] {
+  // Fixtures may be broken on purpose (even not objects): the checks read whatever a YAML file can hold.
+  return objects.map((object, index) => ({ env, file: `${env}/test.k8s.yaml`, index, object: object as KubeObject }));
 }
 
 /** A Namespace labelled for Pod Security. */
-export function namespace(name = 'shop', level = 'restricted', annotations?: Record<string, string>): any {
+export function namespace(name = 'shop', level = 'restricted', annotations?: Record<string, string>): Doc {
   return {
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -26,7 +28,7 @@ const labels = {
 };
 
 /** A Deployment that passes every rule (restricted, pinned, resources, probes, labels, no token). */
-export function goodDeployment(overrides: { name?: string; namespace?: string; replicas?: number } = {}): any {
+export function goodDeployment(overrides: { name?: string; namespace?: string; replicas?: number } = {}): Doc {
   const name = overrides.name ?? 'web';
   const l = { ...labels, 'app.kubernetes.io/name': name };
   return {
@@ -59,8 +61,8 @@ export function goodDeployment(overrides: { name?: string; namespace?: string; r
 }
 
 /** A deep copy, changed by `edit`. */
-export function mutate<T>(o: T, edit: (copy: any) => void): T {
-  const copy = JSON.parse(JSON.stringify(o));
+export function mutate<T>(o: T, edit: (copy: Doc) => void): T {
+  const copy = JSON.parse(JSON.stringify(o)) as T;
   edit(copy);
   return copy;
 }

@@ -1,168 +1,170 @@
 import { PodSecurityCheck } from '../../lib/checks/pod-security-check';
+import { Doc } from '../support/doc';
 import { goodDeployment, manifests, mutate, namespace, rulesOf } from './helpers';
 
 const check = new PodSecurityCheck();
-const run = (...objects: any[]) => check.run({ objects: manifests(objects), environments: {} });
-const withPod = (edit: (spec: any, container: any) => void) =>
-  mutate(goodDeployment(), (d) => edit(d.spec.template.spec, d.spec.template.spec.containers[0]));
+const run = (...objects: Doc[]) => check.run({ objects: manifests(objects), environments: {} });
+/** Edits the pod spec and first container of a good Deployment. */
+type PodEdit = (spec: Doc, container: Doc) => void;
+const withPod = (edit: PodEdit) => mutate(goodDeployment(), (d) => edit(d.spec.template.spec, d.spec.template.spec.containers[0]));
 
 describe('pod security check (restricted)', () => {
   test('a restricted pod in a restricted namespace passes', () => {
     expect(run(namespace(), goodDeployment())).toEqual([]);
   });
 
-  test.each([
+  test.each<[string, string, PodEdit]>([
     [
       'pss/host-namespaces',
       'spec.template.spec.hostNetwork',
-      (s: any) => {
+      (s) => {
         s.hostNetwork = true;
       },
     ],
     [
       'pss/host-namespaces',
       'spec.template.spec.hostPID',
-      (s: any) => {
+      (s) => {
         s.hostPID = true;
       },
     ],
     [
       'pss/host-namespaces',
       'spec.template.spec.hostIPC',
-      (s: any) => {
+      (s) => {
         s.hostIPC = true;
       },
     ],
     [
       'pss/privileged',
       'spec.template.spec.containers[0].securityContext.privileged',
-      (_: any, c: any) => {
+      (_, c) => {
         c.securityContext.privileged = true;
       },
     ],
     [
       'pss/host-path',
       'spec.template.spec.volumes[0]',
-      (s: any) => {
+      (s) => {
         s.volumes = [{ name: 'root', hostPath: { path: '/' } }];
       },
     ],
     [
       'pss/host-ports',
       'spec.template.spec.containers[0].ports[0].hostPort',
-      (_: any, c: any) => {
+      (_, c) => {
         c.ports[0].hostPort = 8080;
       },
     ],
     [
       'pss/capabilities',
       'spec.template.spec.containers[0].securityContext.capabilities.add',
-      (_: any, c: any) => {
+      (_, c) => {
         c.securityContext.capabilities.add = ['SYS_ADMIN'];
       },
     ],
     [
       'pss/capabilities',
       'spec.template.spec.containers[0].securityContext.capabilities.add',
-      (_: any, c: any) => {
+      (_, c) => {
         c.securityContext.capabilities.add = ['CHOWN'];
       },
     ],
     [
       'pss/capabilities',
       'spec.template.spec.containers[0].securityContext.capabilities.drop',
-      (_: any, c: any) => {
+      (_, c) => {
         c.securityContext.capabilities.drop = ['NET_RAW'];
       },
     ],
     [
       'pss/allow-privilege-escalation',
       'spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation',
-      (_: any, c: any) => {
+      (_, c) => {
         delete c.securityContext.allowPrivilegeEscalation;
       },
     ],
     [
       'pss/allow-privilege-escalation',
       'spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation',
-      (_: any, c: any) => {
+      (_, c) => {
         c.securityContext.allowPrivilegeEscalation = true;
       },
     ],
     [
       'pss/run-as-non-root',
       'spec.template.spec.containers[0].securityContext.runAsNonRoot',
-      (s: any) => {
+      (s) => {
         delete s.securityContext.runAsNonRoot;
       },
     ],
     [
       'pss/run-as-non-root',
       'spec.template.spec.securityContext.runAsNonRoot',
-      (s: any) => {
+      (s) => {
         s.securityContext.runAsNonRoot = false;
       },
     ],
     [
       'pss/run-as-user',
       'spec.template.spec.containers[0].securityContext.runAsUser',
-      (_: any, c: any) => {
+      (_, c) => {
         c.securityContext.runAsUser = 0;
       },
     ],
     [
       'pss/seccomp',
       'spec.template.spec.containers[0].securityContext.seccompProfile',
-      (s: any) => {
+      (s) => {
         delete s.securityContext.seccompProfile;
       },
     ],
     [
       'pss/seccomp',
       'spec.template.spec.containers[0].securityContext.seccompProfile.type',
-      (_: any, c: any) => {
+      (_, c) => {
         c.securityContext.seccompProfile = { type: 'Unconfined' };
       },
     ],
     [
       'pss/volume-types',
       'spec.template.spec.volumes[0]',
-      (s: any) => {
+      (s) => {
         s.volumes = [{ name: 'share', nfs: { server: 'nas', path: '/x' } }];
       },
     ],
     [
       'pss/sysctls',
       'spec.template.spec.securityContext.sysctls[0]',
-      (s: any) => {
+      (s) => {
         s.securityContext.sysctls = [{ name: 'kernel.msgmax', value: '1' }];
       },
     ],
     [
       'pss/proc-mount',
       'spec.template.spec.containers[0].securityContext.procMount',
-      (_: any, c: any) => {
+      (_, c) => {
         c.securityContext.procMount = 'Unmasked';
       },
     ],
     [
       'pss/selinux',
       'spec.template.spec.securityContext.seLinuxOptions.user',
-      (s: any) => {
+      (s) => {
         s.securityContext.seLinuxOptions = { user: 'system_u' };
       },
     ],
     [
       'pss/apparmor',
       'spec.template.spec.containers[0].securityContext.appArmorProfile.type',
-      (_: any, c: any) => {
+      (_, c) => {
         c.securityContext.appArmorProfile = { type: 'Unconfined' };
       },
     ],
     [
       'pss/privileged',
       'spec.template.spec.securityContext.windowsOptions.hostProcess',
-      (s: any) => {
+      (s) => {
         s.securityContext.windowsOptions = { hostProcess: true };
       },
     ],

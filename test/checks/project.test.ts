@@ -15,6 +15,7 @@ import { STACKS } from '../../charts';
 import { ENVIRONMENTS } from '../../config';
 import { synthesizeAll } from '../../main';
 import { helmBinary } from '../support/helm';
+import { Doc } from '../support/doc';
 
 const root = path.resolve(__dirname, '..', '..');
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'checks-'));
@@ -94,7 +95,7 @@ describe('every synthesized object passes every check', () => {
 });
 
 /** Graphs of the namespaces present in a set of rendered objects. */
-function pick(graphs: Record<string, any>, docs: any[]): Record<string, any> {
+function pick<G>(graphs: Record<string, G>, docs: readonly Doc[]): Record<string, G> {
   const namespaces = new Set(docs.map((d) => d.metadata?.namespace).filter(Boolean));
   return Object.fromEntries(Object.entries(graphs).filter(([ns]) => namespaces.has(ns)));
 }
@@ -119,7 +120,7 @@ describe('the cdk8s validation plugin', () => {
       file,
       fs
         .readFileSync(file, 'utf8')
-        .replace(/(kind: Deployment\nmetadata:\n(?:  .*\n)*?  name: api\n(?:  .*\n)*?spec:\n)/, '$1  selectr: {}\n'),
+        .replace(/(kind: Deployment\nmetadata:\n(?: {2}.*\n)*? {2}name: api\n(?: {2}.*\n)*?spec:\n)/, '$1  selectr: {}\n'),
     );
     const ctx = new ValidationContext(manifestsOf(broken), 'manifest-checks', '1.0.0', metadata.resources, false);
     ctx.logger.log = () => undefined;

@@ -1,7 +1,8 @@
 import { Testing } from 'cdk8s';
-import { analyzeReachability, formatMatrix } from '../../lib/checks';
+import { analyzeReachability, DeclaredGraph, formatMatrix } from '../../lib/checks';
 import { ServiceGraph } from '../../lib/constructs/network/service-graph';
 import { goodDeployment, manifests, mutate, namespace, rulesOf } from './helpers';
+import { Doc } from '../support/doc';
 
 /** A small stack: ingress -> web -> db, web -> internet:443, Prometheus -> web metrics, plus its NetworkPolicies. */
 function stack() {
@@ -33,7 +34,7 @@ function stack() {
   return { objects: [namespace(), ...policies, web, db], graph: graph.toDeclaration() };
 }
 
-function run(objects: any[], graphs?: Record<string, any>) {
+function run(objects: Doc[], graphs?: Record<string, DeclaredGraph>) {
   const s = stack();
   return analyzeReachability({
     objects: manifests(objects),
@@ -41,7 +42,7 @@ function run(objects: any[], graphs?: Record<string, any>) {
   });
 }
 
-const policy = (objects: any[], name: string) => objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === name);
+const policy = (objects: Doc[], name: string): Doc => objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === name);
 
 describe('reachability check', () => {
   test('the policies of a ServiceGraph allow exactly its declared flows plus DNS', () => {
@@ -124,7 +125,7 @@ describe('reachability check', () => {
   test('internet egress honours ipBlock excepts', () => {
     const { objects } = stack();
     const privateToo = mutate(objects, (list) => {
-      delete policy(list, 'web').spec.egress.find((e: any) => e.to[0].ipBlock).to[0].ipBlock.except;
+      delete policy(list, 'web').spec.egress.find((e: Doc) => e.to[0].ipBlock).to[0].ipBlock.except;
     });
     // 0.0.0.0/0 without excepts also matches pod addresses: web may now reach pods of other namespaces on 443
     // (not db: db's own ingress policy still admits web on 5432 only)

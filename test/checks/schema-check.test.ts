@@ -1,8 +1,9 @@
 import { SchemaCheck } from '../../lib/checks/schema-check';
 import { goodDeployment, manifests, mutate, namespace } from './helpers';
+import { Doc } from '../support/doc';
 
 const check = new SchemaCheck();
-const run = (...objects: any[]) => check.run({ objects: manifests(objects), environments: {} });
+const run = (...objects: Doc[]) => check.run({ objects: manifests(objects), environments: {} });
 
 const serviceMonitor = {
   apiVersion: 'monitoring.coreos.com/v1',
@@ -198,12 +199,12 @@ describe('schema check', () => {
   });
 
   describe('the name and label rules follow the Kubernetes formats at their limits', () => {
-    const service = (edit: (s: any) => void) =>
+    const service = (edit: (s: Doc) => void) =>
       mutate(
         { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { ports: [{ name: 'http', port: 80 }] } },
         edit,
       );
-    const deployment = (edit: (d: any) => void) => mutate(goodDeployment(), edit);
+    const deployment = (edit: (d: Doc) => void) => mutate(goodDeployment(), edit);
     const container = 'spec.template.spec.containers[0]';
     // 253 characters: three 63-character labels and one of 61, joined by dots.
     const subdomain253 = ['a', 'b', 'c'].map((c) => c.repeat(63)).join('.') + '.' + 'd'.repeat(61);

@@ -1,9 +1,10 @@
 import { SecretsCheck } from '../../lib/checks/secrets-check';
 import { goodDeployment, manifests, mutate } from './helpers';
+import { Doc } from '../support/doc';
 
 const check = new SecretsCheck();
-const run = (...objects: any[]) => check.run({ objects: manifests(objects), environments: {} });
-const withEnv = (env: any[]) =>
+const run = (...objects: Doc[]) => check.run({ objects: manifests(objects), environments: {} });
+const withEnv = (env: Doc[]) =>
   mutate(goodDeployment(), (d) => {
     d.spec.template.spec.containers[0].env = env;
   });

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { ENVIRONMENTS } from '../../config';
 import { KIND_INGRESS, platformReleasesFor } from '../../config/platform-charts';
 import { kindConfigProblems, parseKindConfig } from '../../lib/delivery';
+import { Doc } from '../support/doc';
 
 const file = path.resolve(__dirname, '..', '..', 'kind-config.yaml');
 const text = fs.readFileSync(file, 'utf8');
@@ -13,7 +14,7 @@ describe('kind-config.yaml', () => {
 
   test('matches config/dev.ts and the pinned Traefik values', () => {
     expect(kindConfigProblems(config, expected)).toEqual([]);
-    const traefik = platformReleasesFor(ENVIRONMENTS.dev).find((r) => r.name === 'traefik')!.values as any;
+    const traefik = platformReleasesFor(ENVIRONMENTS.dev).find((r) => r.name === 'traefik')!.values as Doc;
     expect(traefik.ports.web.nodePort).toBe(30080);
     expect(traefik.ports.websecure.nodePort).toBe(30443);
   });

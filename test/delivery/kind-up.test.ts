@@ -4,6 +4,7 @@ import { PlatformRelease } from '../../lib/output/argocd';
 import { DeliveryError, kindDown, KindUpDeps, KindUpOptions, kindUp, ManifestFile } from '../../lib/delivery';
 import { shopObjects } from '../argocd/fixtures';
 import { Call, FakeRunner } from './fake-runner';
+import { Doc } from '../support/doc';
 
 const TOOLS = { docker: '/usr/bin/docker', kind: '/usr/local/bin/kind', kubectl: '/usr/bin/kubectl', helm: '/repo/.tools/bin/helm' };
 const RELEASES: PlatformRelease[] = platformReleasesFor(ENVIRONMENTS.dev);
@@ -164,7 +165,7 @@ function currentCluster(h: Harness, releases: readonly PlatformRelease[] = RELEA
   });
 }
 
-const batchKinds = (c: Call): string[] => [...new Set((JSON.parse(c.input!).items as any[]).map((o) => o.kind))];
+const batchKinds = (c: Call): string[] => [...new Set((JSON.parse(c.input!).items as Doc[]).map((o) => o.kind))];
 
 describe('kindUp on a machine without the cluster', () => {
   const h = harness();

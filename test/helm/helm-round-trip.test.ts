@@ -9,19 +9,22 @@ import { k8s } from 'cdk8s-plus-27';
 import { HelmValues, writeHelmChart } from '../../lib/output/helm';
 import { helmBinary, helmLint, helmTemplate, helmTemplateRaw, objectKey, sortObjects } from '../support/helm';
 import { shopStack, ShopStack, tempDir, testApp, TestEnvName } from './test-stack';
+import { Doc } from '../support/doc';
 
 /** JSON pointers at which `a` and `b` differ (leaves, or the container whose shape differs). */
 function differences(a: unknown, b: unknown, at = ''): string[] {
   if (a === b) return [];
   const bothObjects = typeof a === 'object' && typeof b === 'object' && a !== null && b !== null && Array.isArray(a) === Array.isArray(b);
   if (!bothObjects) return [at || '/'];
-  const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
-  return [...keys].flatMap((k) => differences((a as any)[k], (b as any)[k], `${at}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`));
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  const keys = new Set([...Object.keys(ra), ...Object.keys(rb)]);
+  return [...keys].flatMap((k) => differences(ra[k], rb[k], `${at}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`));
 }
 
 /** Objects keyed by 'apiVersion kind ns/name' (fails on duplicates). */
-function byKey(objects: any[]): Record<string, any> {
-  const result: Record<string, any> = {};
+function byKey(objects: Doc[]): Record<string, Doc> {
+  const result: Record<string, Doc> = {};
   for (const o of objects) {
     const key = objectKey(o);
     if (key in result) throw new Error(`duplicate object ${key}`);
@@ -32,7 +35,7 @@ function byKey(objects: any[]): Record<string, any> {
 
 describe('helm round trip', () => {
   let dir: string;
-  const stacks: Record<TestEnvName, ShopStack> = {} as any;
+  const stacks = {} as Record<TestEnvName, ShopStack>;
 
   beforeAll(() => {
     helmBinary(); // fails the suite with install instructions when helm is missing

@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { HelmValues, HelmValueSchema } from '../../lib/output/helm';
 import { testApp, testChart } from './test-stack';
+import { Doc } from '../support/doc';
 
 const INT: HelmValueSchema = { type: 'integer', minimum: 0, description: 'count' };
 const STR: HelmValueSchema = { type: 'string', description: 'text' };
@@ -95,7 +96,7 @@ describe('HelmValues.bind validation', () => {
     expect(() => values.bind(other, '/spec/replicas', 'other.replicas', INT)).toThrow(/belongs to chart .*use HelmValues\.of\(obj\)/);
   });
 
-  test.each<[string, any, RegExp]>([
+  test.each<[string, Doc, RegExp]>([
     ['unknown type', { type: 'float', description: 'x' }, /schema type "float" is not one of integer, string, boolean, number/],
     ['missing description', { type: 'integer' }, /description must be a non-empty string/],
     ['minimum on a string', { type: 'string', minimum: 1, description: 'x' }, /minimum is only allowed for integer and number/],
@@ -119,7 +120,7 @@ describe('HelmValues.bindTemplate validation', () => {
   });
   const image = '/spec/template/spec/containers/0/image';
 
-  test.each<[string, string, any, RegExp]>([
+  test.each<[string, string, Doc, RegExp]>([
     ['no placeholder', 'latest', parts, /has no \{placeholder\}/],
     ['adjacent placeholders', '{repository}{tag}', parts, /must be separated by literal text/],
     ['unbalanced brace', '{repository}:{tag', parts, /unbalanced '\{'/],

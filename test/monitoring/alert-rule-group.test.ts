@@ -8,6 +8,7 @@ import {
   postgresRules,
   redisRules,
 } from '../../lib/constructs/monitoring';
+import { Doc } from '../support/doc';
 
 const NS = 'wondernest';
 
@@ -69,7 +70,7 @@ describe('AlertRuleGroup', () => {
 
   test('rules keep the seed names, severities and for, and exprs are plain strings scoped to the namespace', () => {
     const { manifests } = synth();
-    const rules = manifests[0].spec.groups[0].rules as Array<Record<string, any>>;
+    const rules = manifests[0].spec.groups[0].rules as Array<Record<string, Doc>>;
     expect(rules.map((r) => [r.alert, r.labels.severity, r.for])).toEqual([
       ['ServiceDown', 'critical', '2m'],
       ['HighErrorRate', 'critical', '2m'],
@@ -128,7 +129,7 @@ describe('AlertRuleGroup', () => {
     });
 
     test('bad severity', () => {
-      expect(() => synth({ rules: [rule({ labels: { severity: 'info' as any } })] })).toThrow(
+      expect(() => synth({ rules: [rule({ labels: { severity: 'info' as Doc } })] })).toThrow(
         /rules\[0\]\.labels\.severity \(Something\) must be one of "critical", "warning", got "info"/,
       );
     });
@@ -137,7 +138,7 @@ describe('AlertRuleGroup', () => {
       expect(() => synth({ rules: [rule({ annotations: { summary: '', description: 'd' } })] })).toThrow(
         /annotations\.summary \(Something\) must be a non-empty string/,
       );
-      expect(() => synth({ rules: [rule({ annotations: { summary: 's' } as any })] })).toThrow(
+      expect(() => synth({ rules: [rule({ annotations: { summary: 's' } as Doc })] })).toThrow(
         /annotations\.description \(Something\) must be a non-empty string, got undefined/,
       );
       expect(() => synth({ rules: [rule({ expr: ' ' })] })).toThrow(/expr \(Something\) must be a non-empty string/);

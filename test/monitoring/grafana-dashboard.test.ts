@@ -17,6 +17,7 @@ import {
   redisRules,
 } from '../../lib/constructs/monitoring';
 import { unscopedMetrics, vectorSelectors } from './helpers';
+import { Doc } from '../support/doc';
 
 const NS = 'wondernest';
 
@@ -91,7 +92,7 @@ describe('GrafanaDashboard', () => {
     expect(cm.data['wondernest-overview.json']).not.toMatch(/DS_PROMETHEUS/);
 
     const vars = model.templating.list;
-    expect(vars.map((v: any) => [v.name, v.type])).toEqual([
+    expect(vars.map((v: Doc) => [v.name, v.type])).toEqual([
       ['datasource', 'datasource'],
       ['namespace', 'constant'],
     ]);
@@ -115,7 +116,7 @@ describe('GrafanaDashboard', () => {
 
   test('panels are laid out on the 24-column grid without overlap, ids unique, targets have refIds', () => {
     const { model } = synth();
-    const boxes = model.panels.map((p: any) => p.gridPos);
+    const boxes = model.panels.map((p: Doc) => p.gridPos);
     for (const b of boxes) {
       expect(b.x + b.w).toBeLessThanOrEqual(24);
       expect(b.x).toBeGreaterThanOrEqual(0);
@@ -127,9 +128,9 @@ describe('GrafanaDashboard', () => {
         expect({ i, j, overlap }).toEqual({ i, j, overlap: false });
       }
     }
-    expect(new Set(model.panels.map((p: any) => p.id)).size).toBe(model.panels.length);
+    expect(new Set(model.panels.map((p: Doc) => p.id)).size).toBe(model.panels.length);
     for (const p of model.panels) {
-      expect(p.targets.map((t: any) => t.refId)).toEqual(p.targets.map((_: unknown, k: number) => String.fromCharCode(65 + k)));
+      expect(p.targets.map((t: Doc) => t.refId)).toEqual(p.targets.map((_: unknown, k: number) => String.fromCharCode(65 + k)));
     }
   });
 
@@ -145,8 +146,8 @@ describe('GrafanaDashboard', () => {
         { title: 't2', type: 'timeseries', exprs: [{ expr: 'up' }] },
         { title: 'wide', type: 'timeseries', width: 24, exprs: [{ expr: 'up' }] },
       ],
-    }) as any;
-    expect(model.panels.map((p: any) => p.gridPos)).toEqual([
+    }) as Doc;
+    expect(model.panels.map((p: Doc) => p.gridPos)).toEqual([
       { x: 0, y: 0, w: 6, h: 4 },
       { x: 6, y: 0, w: 6, h: 4 },
       { x: 12, y: 0, w: 12, h: 8 },
@@ -157,7 +158,7 @@ describe('GrafanaDashboard', () => {
 
   test('panel types, units, legends and instant/range queries', () => {
     const { model } = synth();
-    const byTitle = Object.fromEntries(model.panels.map((p: any) => [p.title, p]));
+    const byTitle = Object.fromEntries(model.panels.map((p: Doc) => [p.title, p]));
     expect(byTitle['Requests by status'].type).toBe('timeseries');
     expect(byTitle['Requests by status'].fieldConfig.defaults.unit).toBe('reqps');
     expect(byTitle['Requests by status'].targets[0].legendFormat).toBe('{{status}}');
@@ -165,7 +166,7 @@ describe('GrafanaDashboard', () => {
     expect(byTitle['PostgreSQL up'].type).toBe('stat');
     expect(byTitle['PostgreSQL up'].targets[0].instant).toBe(true);
     expect(byTitle['Connections used'].fieldConfig.defaults.unit).toBe('percentunit');
-    expect(byTitle.Latency.targets.map((t: any) => t.legendFormat)).toEqual(['p50', 'p95', 'p99']);
+    expect(byTitle.Latency.targets.map((t: Doc) => t.legendFormat)).toEqual(['p50', 'p95', 'p99']);
   });
 
   describe('validation', () => {
