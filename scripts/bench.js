@@ -16,6 +16,12 @@ const { execFileSync, spawnSync } = require('child_process');
 const root = path.resolve(__dirname, '..');
 const runs = Number(process.env.BENCH_RUNS || 5);
 
+/**
+ * Runs a command `runs` times, each into a fresh output folder; prints and returns the median in ms.
+ * @param {string} label
+ * @param {string} cmd
+ * @param {readonly string[]} args
+ */
 function time(label, cmd, args) {
   const samples = [];
   for (let i = 0; i < runs; i++) {
@@ -37,7 +43,7 @@ function time(label, cmd, args) {
   console.log(`${label.padEnd(34)} min ${fmt(samples[0])}  median ${fmt(median)}  max ${fmt(samples[samples.length - 1])}  (${runs} runs)`);
   return median;
 }
-const fmt = (ms) => `${(ms / 1000).toFixed(2)} s`;
+const fmt = (/** @type {number} */ ms) => `${(ms / 1000).toFixed(2)} s`;
 
 // Make sure the precompiled build is current, so the project path is measured warm (as after any edit + first synth).
 execFileSync(process.execPath, [path.join(root, 'scripts', 'synth.js')], {

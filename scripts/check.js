@@ -28,7 +28,9 @@ if (dirIndex >= 0 && !args[dirIndex + 1]) {
 }
 
 const build = ensureBuild();
+/** @type {typeof import('../lib/checks')} */
 const checks = require(path.join(build, 'lib', 'checks'));
+/** @type {typeof import('../lib/checks/report')} */
 const { formatReport } = require(path.join(build, 'lib', 'checks', 'report.js'));
 const started = Date.now();
 let outdir = dirIndex >= 0 ? path.resolve(args[dirIndex + 1]) : undefined;

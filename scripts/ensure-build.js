@@ -11,6 +11,10 @@ const root = path.resolve(__dirname, '..');
 const stamp = path.join(root, 'build', '.stamp');
 const SOURCE_DIRS = ['config', 'lib', 'charts', 'imports', 'cli'];
 
+/**
+ * @param {string} dir
+ * @returns {number} the newest mtime (ms) of a .ts/.json file under `dir`, or `newest` when larger
+ */
 function newestSource(dir, newest = 0) {
   if (!fs.existsSync(dir)) return newest;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {

@@ -69,6 +69,7 @@ fs.writeFileSync(cdk8sYaml, cdk8sYamlBefore);
 // Structural schemas of the same CRDs for the manifest checks (lib/checks): served versions only,
 // description texts dropped. Generated data, like the bindings; the checks never read ../shared.
 const YAML = require('yaml');
+/** @type {Record<string, { scope: string; schema: unknown }>} `<group>/<version>/<kind>` -> scope and structural schema */
 const schemas = {};
 for (const files of Object.values(GROUPS)) {
   for (const f of files) {

@@ -11,8 +11,10 @@ const fs = require('fs');
 const path = require('path');
 const { ensureBuild, root } = require('./ensure-build');
 
+/** @param {readonly string[]} argv */
 function main(argv) {
   const build = ensureBuild();
+  /** @type {typeof import('../lib/delivery')} */
   const delivery = require(path.join(build, 'lib', 'delivery'));
   const args = delivery.parseKindDownArgs(argv);
   if (args.help) {
@@ -20,6 +22,7 @@ function main(argv) {
     return;
   }
   const tools = delivery.locateTools(['docker', 'kind'], { env: process.env, projectRoot: root });
+  /** @type {typeof import('../config')} */
   const config = require(path.join(build, 'config'));
   const raw = config.ENVIRONMENTS[args.env];
   if (!raw)
@@ -47,7 +50,8 @@ function main(argv) {
 
 try {
   main(process.argv.slice(2));
-} catch (err) {
+} catch (caught) {
+  const err = /** @type {Error | undefined} */ (caught);
   if (err && (err.name === 'DeliveryError' || err.name === 'UsageError')) {
     console.error(`kind:down: ${err.message}`);
     process.exitCode = err.name === 'UsageError' ? 2 : 1;

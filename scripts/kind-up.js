@@ -18,8 +18,10 @@ const os = require('os');
 const path = require('path');
 const { ensureBuild, root } = require('./ensure-build');
 
+/** @param {readonly string[]} argv */
 function main(argv) {
   const build = ensureBuild();
+  /** @type {typeof import('../lib/delivery')} */
   const delivery = require(path.join(build, 'lib', 'delivery'));
   const args = delivery.parseKindUpArgs(argv);
   if (args.help) {
@@ -29,8 +31,11 @@ function main(argv) {
   // Tools first: a missing tool is the most common problem and needs no config.
   const tools = delivery.locateTools(['docker', 'kind', 'kubectl', 'helm'], { env: process.env, projectRoot: root });
 
+  /** @type {typeof import('../config')} */
   const config = require(path.join(build, 'config'));
+  /** @type {typeof import('../config/platform-charts')} */
   const { platformReleasesFor, KIND_INGRESS } = require(path.join(build, 'config', 'platform-charts'));
+  /** @type {typeof import('../charts')} */
   const { STACKS } = require(path.join(build, 'charts'));
   const raw = config.ENVIRONMENTS[args.env];
   if (!raw)
@@ -94,7 +99,8 @@ function main(argv) {
 
 try {
   main(process.argv.slice(2));
-} catch (err) {
+} catch (caught) {
+  const err = /** @type {Error | undefined} */ (caught);
   if (err && (err.name === 'DeliveryError' || err.name === 'UsageError')) {
     console.error(`kind:up: ${err.message}`);
     process.exitCode = err.name === 'UsageError' ? 2 : 1;
