@@ -45,11 +45,16 @@ interface FlagSpec {
 }
 
 const COMMON_FLAGS: FlagSpec[] = [
-  { name: 'stack', value: 'name', repeatable: true, help: 'only this stack (repeat or comma-separate for several); the platform stack (cluster-wide prerequisites) is always included' },
-  { name: 'context', value: 'name', help: 'kube context to use (default: the kubeconfig\'s current context)' },
+  {
+    name: 'stack',
+    value: 'name',
+    repeatable: true,
+    help: 'only this stack (repeat or comma-separate for several); the platform stack (cluster-wide prerequisites) is always included',
+  },
+  { name: 'context', value: 'name', help: "kube context to use (default: the kubeconfig's current context)" },
   { name: 'kubeconfig', value: 'path', help: 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' },
-  { name: 'force', help: 'use a context that does not match the environment\'s cluster' },
-  { name: 'dist', value: 'dir', help: 'folder with <env>/<stack>.k8s.yaml (default: the project\'s dist/)' },
+  { name: 'force', help: "use a context that does not match the environment's cluster" },
+  { name: 'dist', value: 'dir', help: "folder with <env>/<stack>.k8s.yaml (default: the project's dist/)" },
 ];
 
 const FLAGS: Record<Command, FlagSpec[]> = {
@@ -63,7 +68,11 @@ const FLAGS: Record<Command, FlagSpec[]> = {
   status: [...COMMON_FLAGS],
   diff: [
     ...COMMON_FLAGS,
-    { name: 'field-manager', value: 'name', help: `server-side apply field manager the diff is computed for (default ${DEFAULT_FIELD_MANAGER})` },
+    {
+      name: 'field-manager',
+      value: 'name',
+      help: `server-side apply field manager the diff is computed for (default ${DEFAULT_FIELD_MANAGER})`,
+    },
   ],
 };
 
@@ -171,7 +180,9 @@ export function parseArgs(argv: readonly string[], environments: readonly string
 
   const dryRunValue = one('dry-run');
   if (dryRunValue !== undefined && dryRunValue !== 'server') {
-    throw new UsageError(`--dry-run: got '${dryRunValue}'; allowed: server (a client-side dry run cannot check anything against the cluster)`);
+    throw new UsageError(
+      `--dry-run: got '${dryRunValue}'; allowed: server (a client-side dry run cannot check anything against the cluster)`,
+    );
   }
 
   let timeoutMs = DEFAULT_TIMEOUT_MS;

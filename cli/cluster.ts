@@ -1,8 +1,9 @@
 /**
  * What the commands need from a cluster. The real implementation is rest-client.ts (HTTP to the
  * API server, authenticated by kube.ts through @kubernetes/client-node); tests use an in-memory
- * fake. Nothing here imports client-node.
+ * fake. Nothing here loads client-node (the Status body is typed with its V1Status, a type-only import).
  */
+import type { V1Status } from '@kubernetes/client-node';
 import { KubeObject, ObjectRef } from './objects';
 
 /** An API resource as discovery (`/api/v1`, `/apis/<group>/<version>`) describes it. */
@@ -60,9 +61,10 @@ export class ApiError extends Error {
 
 /** Builds an ApiError from an API server response body (a `Status`, or anything else). */
 export function apiErrorFromResponse(status: number, body: unknown, fallback: string): ApiError {
-  const b = (body && typeof body === 'object' ? body : {}) as Record<string, any>;
+  const b = (body && typeof body === 'object' ? body : {}) as V1Status;
   if (b.kind === 'Status') {
-    return new ApiError(status, String(b.reason ?? ''), String(b.message ?? fallback), Array.isArray(b.details?.causes) ? b.details.causes : []);
+    const causes = b.details?.causes;
+    return new ApiError(status, String(b.reason ?? ''), String(b.message ?? fallback), Array.isArray(causes) ? causes : []);
   }
   const text = typeof body === 'string' && body.trim() ? body.trim().slice(0, 500) : fallback;
   return new ApiError(status, status === 404 ? 'NotFound' : '', text);

@@ -20,7 +20,8 @@ export interface KubeContextInfo {
 }
 
 export interface ExpectedCluster {
-  kind: 'kind' | 'eks' | string;
+  /** `kind` or `eks`; any other kind never matches (the check says so). */
+  kind: string;
   name: string;
 }
 
@@ -57,10 +58,17 @@ export function checkContext(ctx: KubeContextInfo, expected: ExpectedCluster): C
   if (expected.kind === 'eks') {
     const pattern = new RegExp(`(^|[/@])${escape(expected.name)}($|\\.)`);
     const named = [ctx.name, ctx.cluster].find((n) => pattern.test(n));
-    if (!named) return { matches: false, reason: `neither context '${ctx.name}' nor its cluster '${ctx.cluster}' names EKS cluster '${expected.name}'` };
+    if (!named)
+      return {
+        matches: false,
+        reason: `neither context '${ctx.name}' nor its cluster '${ctx.cluster}' names EKS cluster '${expected.name}'`,
+      };
     const host = serverHost(ctx.server);
     if (!/\.eks\.amazonaws\.com(\.cn)?$/.test(host)) {
-      return { matches: false, reason: `'${named}' names '${expected.name}' but its API server ${ctx.server || '(none)'} is not an EKS endpoint (*.eks.amazonaws.com)` };
+      return {
+        matches: false,
+        reason: `'${named}' names '${expected.name}' but its API server ${ctx.server || '(none)'} is not an EKS endpoint (*.eks.amazonaws.com)`,
+      };
     }
     return { matches: true, reason: `'${named}' is EKS cluster ${expected.name}` };
   }
@@ -84,11 +92,14 @@ export function guardContext(
   const what = `kube context '${ctx.name}' (${ctx.server || 'no server'})`;
   if (force) return `warning: ${what} does not match environment '${env}' (${check.reason}); going on because of --force`;
   const matching = candidates.filter((c) => checkContext(c, expected).matches).map((c) => c.name);
-  const hint = matching.length > 0
-    ? `use --context ${matching[0]}${matching.length > 1 ? ` (matching contexts: ${matching.join(', ')})` : ''}`
-    : `no context of your kubeconfig matches; ${expected.kind === 'kind'
-      ? `create the cluster with 'kind create cluster --config kind-config.yaml'`
-      : `add it with 'aws eks update-kubeconfig --name ${expected.name}'`}`;
+  const hint =
+    matching.length > 0
+      ? `use --context ${matching[0]}${matching.length > 1 ? ` (matching contexts: ${matching.join(', ')})` : ''}`
+      : `no context of your kubeconfig matches; ${
+          expected.kind === 'kind'
+            ? `create the cluster with 'kind create cluster --config kind-config.yaml'`
+            : `add it with 'aws eks update-kubeconfig --name ${expected.name}'`
+        }`;
   throw new ContextRefusedError(
     `refusing to use ${what} for environment '${env}': ${check.reason}.\n  expected: ${expectedDescription(expected)}\n  ${hint}, or pass --force to use '${ctx.name}' anyway`,
   );

@@ -6,7 +6,8 @@
 import { ApiError, Cluster, ResourceInfo } from './cluster';
 import { formatDuration } from './duration';
 import { ManifestObject } from './manifests';
-import { describeObject, describeWithVersion, groupOf, KubeObject, namespaceOf, refOf } from './objects';
+import type { IPersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import { asKind, describeObject, describeWithVersion, groupOf, KubeObject, namespaceOf, refOf } from './objects';
 import { kindKey, Plan, Stage } from './plan';
 import { formatStageProgress, ProgressPrinter } from './progress';
 import { evaluateReadiness, ReadinessContext, Verdict } from './readiness';
@@ -33,9 +34,7 @@ export const systemClock: Clock = {
 };
 
 export type Outcome =
-  | { status: 'applied'; live: KubeObject; verdict?: Verdict }
-  | { status: 'skipped'; reason: string }
-  | { status: 'failed'; reason: string };
+  { status: 'applied'; live: KubeObject; verdict?: Verdict } | { status: 'skipped'; reason: string } | { status: 'failed'; reason: string };
 
 export interface DeployReport {
   ok: boolean;
@@ -140,13 +139,14 @@ function blocker(object: KubeObject, pre: Preflight, dryRun: boolean): { status:
 /** Binding mode of the StorageClass a PVC uses (its own, or the cluster's default). */
 async function readinessContext(cluster: Cluster, obj: KubeObject, cache: Map<string, string | undefined>): Promise<ReadinessContext> {
   if (obj.kind !== 'PersistentVolumeClaim' || groupOf(obj.apiVersion) !== '') return {};
-  const name: string | undefined = obj.spec?.storageClassName;
+  const name = asKind<IPersistentVolumeClaim>(obj).spec?.storageClassName;
   const key = name ?? '<default>';
   if (!cache.has(key)) {
     let mode: string | undefined;
     try {
       if (name) {
-        mode = (await cluster.get({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name }))?.volumeBindingMode as string | undefined;
+        mode = (await cluster.get({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name }))?.volumeBindingMode as
+          string | undefined;
       } else {
         const classes = await cluster.list('storage.k8s.io/v1', 'StorageClass');
         const def = classes.find((c) => c.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true');
@@ -178,7 +178,8 @@ async function explain(cluster: Cluster, entries: Array<{ live: KubeObject; verd
   return entries.map(({ live, verdict }) => {
     const data = byNamespace.get(namespaceOf(live) ?? '')!;
     const problems = diagnose(live, { pods: data.pods, events: data.events });
-    if (data.error) problems.push({ reason: 'Unknown', message: `cannot read pods/events: ${data.error}`, subjects: [describeObject(live)], count: 1 });
+    if (data.error)
+      problems.push({ reason: 'Unknown', message: `cannot read pods/events: ${data.error}`, subjects: [describeObject(live)], count: 1 });
     return { object: live, status: verdict.message, problems };
   });
 }
@@ -218,7 +219,9 @@ export class Deployer {
   async run(): Promise<DeployReport> {
     const { dryRun } = this.options;
     const total = this.plan.stages.length;
-    this.printer.line(`${dryRun ? 'Dry run (server): validating' : 'Deploying'} ${plural(this.plan.items.length, 'object')} in ${total} stages to ${this.cluster.description}`);
+    this.printer.line(
+      `${dryRun ? 'Dry run (server): validating' : 'Deploying'} ${plural(this.plan.items.length, 'object')} in ${total} stages to ${this.cluster.description}`,
+    );
     let pre: Preflight;
     try {
       pre = await preflight(this.plan, this.cluster);
@@ -230,10 +233,20 @@ export class Deployer {
       const lines = ['deploy failed before applying anything: the cluster lacks prerequisites'];
       const count = (pred: (o: KubeObject) => boolean): number => this.plan.items.filter((i) => pred(i.object)).length;
       for (const [kk, reason] of pre.missingKinds) {
-        lines.push(`  - ${plural(count((o) => kindKey(o.apiVersion, o.kind) === kk), 'object')}: ${reason}`);
+        lines.push(
+          `  - ${plural(
+            count((o) => kindKey(o.apiVersion, o.kind) === kk),
+            'object',
+          )}: ${reason}`,
+        );
       }
       for (const ns of pre.missingNamespaces) {
-        lines.push(`  - ${plural(count((o) => namespaceOf(o) === ns), 'object')} in namespace '${ns}', which does not exist and is not part of this deploy`);
+        lines.push(
+          `  - ${plural(
+            count((o) => namespaceOf(o) === ns),
+            'object',
+          )} in namespace '${ns}', which does not exist and is not part of this deploy`,
+        );
       }
       return this.report(false, lines);
     }
@@ -258,8 +271,10 @@ export class Deployer {
       const failed = values.filter((o) => o.status === 'failed').length;
       const lines = [`dry run: ${accepted} accepted by the API server, ${skipped} skipped, ${failed} failed`];
       if (skipped > 0) {
-        lines.push('note: skipped objects live in a namespace or have a CRD that this deploy creates: the API server cannot dry-run them until it exists.',
-          '      They are validated by the real deploy, stage by stage; a dry run after the first deploy covers them.');
+        lines.push(
+          'note: skipped objects live in a namespace or have a CRD that this deploy creates: the API server cannot dry-run them until it exists.',
+          '      They are validated by the real deploy, stage by stage; a dry run after the first deploy covers them.',
+        );
       }
       return this.report(failed === 0, lines);
     }
@@ -279,7 +294,11 @@ export class Deployer {
         continue;
       }
       try {
-        const live = await this.cluster.apply(item.object, { dryRun: true, fieldManager: this.options.fieldManager, force: this.options.forceConflicts });
+        const live = await this.cluster.apply(item.object, {
+          dryRun: true,
+          fieldManager: this.options.fieldManager,
+          force: this.options.forceConflicts,
+        });
         this.setOutcome(item, { status: 'applied', live });
         counts.accepted++;
         this.printer.line(`  ok       ${what}`);
@@ -290,7 +309,9 @@ export class Deployer {
         this.printer.line(`  FAILED   ${what}: ${errorText(e).replace(/\n/g, '\n           ')}`);
       }
     }
-    this.printer.line(`[${index + 1}/${total}] ${stage.name}: ${counts.accepted} accepted (dry run), ${counts.skipped} skipped, ${counts.failed} failed`);
+    this.printer.line(
+      `[${index + 1}/${total}] ${stage.name}: ${counts.accepted} accepted (dry run), ${counts.skipped} skipped, ${counts.failed} failed`,
+    );
     return { ok: counts.failed === 0, summary: [] };
   }
 
@@ -304,7 +325,16 @@ export class Deployer {
 
     const progress = (waiting: string[]): void => {
       const ready = applied.filter((a) => a.verdict.state === 'ready').length;
-      const p = { index: index + 1, total, name: stage.name, objects: stage.items.length, applied: applied.length, ready, elapsedMs: this.clock.now() - started, waiting };
+      const p = {
+        index: index + 1,
+        total,
+        name: stage.name,
+        objects: stage.items.length,
+        applied: applied.length,
+        ready,
+        elapsedMs: this.clock.now() - started,
+        waiting,
+      };
       this.printer.status(formatStageProgress(p), `${p.applied}/${p.ready}/${waiting.join('|')}`);
     };
 
@@ -316,7 +346,11 @@ export class Deployer {
         continue;
       }
       try {
-        const live = await this.cluster.apply(item.object, { dryRun: false, fieldManager: this.options.fieldManager, force: this.options.forceConflicts });
+        const live = await this.cluster.apply(item.object, {
+          dryRun: false,
+          fieldManager: this.options.fieldManager,
+          force: this.options.forceConflicts,
+        });
         const verdict = evaluateReadiness(live, await readinessContext(this.cluster, live, this.storageModes));
         applied.push({ item, live, verdict });
         this.setOutcome(item, { status: 'applied', live, verdict });
@@ -330,7 +364,10 @@ export class Deployer {
     }
     if (failures.length > 0) {
       this.printer.line(`${head}: FAILED to apply ${plural(failures.length, 'object')}`);
-      return { ok: false, summary: [`deploy failed: stage '${stage.name}': the API server refused ${plural(failures.length, 'object')}:`, ...failures] };
+      return {
+        ok: false,
+        summary: [`deploy failed: stage '${stage.name}': the API server refused ${plural(failures.length, 'object')}:`, ...failures],
+      };
     }
 
     // Wait for readiness.
@@ -346,12 +383,18 @@ export class Deployer {
           if (stage.name === 'crds') await this.afterCrds(pre);
           return { ok: true, summary: [] };
         }
-        const entries = await explain(this.cluster, (failedNow.length > 0 ? failedNow : notReady).map((a) => ({ live: a.live, verdict: a.verdict })));
+        const entries = await explain(
+          this.cluster,
+          (failedNow.length > 0 ? failedNow : notReady).map((a) => ({ live: a.live, verdict: a.verdict })),
+        );
         for (const a of notReady) this.setOutcome(a.item, { status: 'applied', live: a.live, verdict: a.verdict });
-        const title = failedNow.length > 0
-          ? `deploy failed: stage '${stage.name}': ${plural(failedNow.length, 'object')} failed (after ${formatDuration(elapsed)}):`
-          : `deploy failed: stage '${stage.name}' not ready after ${formatDuration(elapsed)} (timeout ${formatDuration(this.options.timeoutMs)}): ${notReady.length} of ${applied.length} objects not ready:`;
-        this.printer.line(`${head}: ${failedNow.length > 0 ? 'FAILED' : 'TIMED OUT'} (${applied.length - notReady.length}/${applied.length} ready)`);
+        const title =
+          failedNow.length > 0
+            ? `deploy failed: stage '${stage.name}': ${plural(failedNow.length, 'object')} failed (after ${formatDuration(elapsed)}):`
+            : `deploy failed: stage '${stage.name}' not ready after ${formatDuration(elapsed)} (timeout ${formatDuration(this.options.timeoutMs)}): ${notReady.length} of ${applied.length} objects not ready:`;
+        this.printer.line(
+          `${head}: ${failedNow.length > 0 ? 'FAILED' : 'TIMED OUT'} (${applied.length - notReady.length}/${applied.length} ready)`,
+        );
         return { ok: false, summary: [title, ...formatNotReady(entries)] };
       }
       await this.clock.sleep(Math.min(interval, Math.max(1, this.options.timeoutMs - elapsed)));
@@ -381,14 +424,23 @@ export class Deployer {
         pre.infos.set(infoKey(item.object.apiVersion, item.object.kind), info);
         pre.deferredKinds.delete(kk);
       } else {
-        pre.missingKinds.set(kk, `the CRD for ${kk} is established but the cluster does not serve ${item.object.apiVersion} (check the CRD's served versions)`);
+        pre.missingKinds.set(
+          kk,
+          `the CRD for ${kk} is established but the cluster does not serve ${item.object.apiVersion} (check the CRD's served versions)`,
+        );
       }
     }
   }
 }
 
 /** Deploys a plan; prints progress and the summary through `printer`. */
-export async function deploy(plan: Plan, cluster: Cluster, options: DeployOptions, printer: ProgressPrinter, clock: Clock = systemClock): Promise<DeployReport> {
+export async function deploy(
+  plan: Plan,
+  cluster: Cluster,
+  options: DeployOptions,
+  printer: ProgressPrinter,
+  clock: Clock = systemClock,
+): Promise<DeployReport> {
   const deployer = new Deployer(plan, cluster, options, printer, clock);
   try {
     return await deployer.run();

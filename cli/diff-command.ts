@@ -81,7 +81,9 @@ export async function diffPlan(plan: Plan, cluster: Cluster, options: DiffOption
       counts.errors++;
     }
   }
-  lines.push(`diff: ${counts.created} to create, ${counts.changed} to change, ${counts.unchanged} unchanged${counts.errors > 0 ? `, ${counts.errors} errors` : ''}`);
+  lines.push(
+    `diff: ${counts.created} to create, ${counts.changed} to change, ${counts.unchanged} unchanged${counts.errors > 0 ? `, ${counts.errors} errors` : ''}`,
+  );
   const exitCode = counts.errors > 0 ? 2 : counts.created + counts.changed > 0 ? 1 : 0;
   return { ...counts, lines, exitCode };
 }

@@ -18,7 +18,16 @@ export interface Change {
 }
 
 /** Top-level and metadata fields the server owns; they change on every write and mean nothing. */
-const IGNORED_METADATA = new Set(['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds']);
+const IGNORED_METADATA = new Set([
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'managedFields',
+  'selfLink',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+]);
 const IGNORED_ANNOTATIONS = new Set(['deployment.kubernetes.io/revision', 'kubectl.kubernetes.io/last-applied-configuration']);
 
 /** A copy without the server-managed fields. */
@@ -29,7 +38,9 @@ export function withoutServerFields(obj: KubeObject): Record<string, unknown> {
     if (!IGNORED_METADATA.has(k)) meta[k] = v;
   }
   if (meta.annotations && typeof meta.annotations === 'object') {
-    const annotations = Object.fromEntries(Object.entries(meta.annotations as Record<string, string>).filter(([k]) => !IGNORED_ANNOTATIONS.has(k)));
+    const annotations = Object.fromEntries(
+      Object.entries(meta.annotations as Record<string, string>).filter(([k]) => !IGNORED_ANNOTATIONS.has(k)),
+    );
     if (Object.keys(annotations).length > 0) meta.annotations = annotations;
     else delete meta.annotations;
   }
@@ -67,8 +78,14 @@ const join = (path: string, key: string): string => {
 
 function walk(path: string, from: unknown, to: unknown, out: Change[]): void {
   if (isEqual(from, to)) return;
-  if (from === undefined) { out.push({ path, type: 'added', to }); return; }
-  if (to === undefined) { out.push({ path, type: 'removed', from }); return; }
+  if (from === undefined) {
+    out.push({ path, type: 'added', to });
+    return;
+  }
+  if (to === undefined) {
+    out.push({ path, type: 'removed', from });
+    return;
+  }
   if (isObject(from) && isObject(to)) {
     const keys = [...new Set([...Object.keys(from), ...Object.keys(to)])].sort();
     for (const k of keys) walk(join(path, k), from[k], to[k], out);
@@ -130,9 +147,12 @@ export function formatChanges(kind: string, changes: readonly Change[], indent =
     const from = redact(kind, c.path, c.from);
     const to = redact(kind, c.path, c.to);
     switch (c.type) {
-      case 'added': return `${indent}+ ${c.path}: ${show(to)}`;
-      case 'removed': return `${indent}- ${c.path}: ${show(from)}`;
-      default: return `${indent}~ ${c.path}: ${show(from)} -> ${show(to)}`;
+      case 'added':
+        return `${indent}+ ${c.path}: ${show(to)}`;
+      case 'removed':
+        return `${indent}- ${c.path}: ${show(from)}`;
+      default:
+        return `${indent}~ ${c.path}: ${show(from)} -> ${show(to)}`;
     }
   });
 }

@@ -2,7 +2,10 @@
 
 /** Base class: a problem the user can act on. `exitCode` is what the process exits with. */
 export class CliError extends Error {
-  constructor(message: string, public readonly exitCode = 1) {
+  constructor(
+    message: string,
+    public readonly exitCode = 1,
+  ) {
     super(message);
     this.name = 'CliError';
   }

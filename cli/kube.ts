@@ -21,6 +21,7 @@ import { RestCluster } from './rest-client';
 type ClientNodeModule = typeof ClientNode;
 
 // `new Function` keeps `import()` as is: tsc (module commonjs) would turn a plain import() into require().
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- a constant body, the only way to import ESM from CommonJS output
 const dynamicImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
 
 let loaded: Promise<ClientNodeModule> | undefined;
@@ -105,8 +106,8 @@ function loadKubeConfig(k8s: ClientNodeModule, options: ConnectOptions): { kc: C
   }
   throw new CliError(
     `no kubeconfig: KUBECONFIG is not set and ${home} does not exist.\n` +
-    `  Create the dev cluster with 'kind create cluster --config kind-config.yaml' (it writes ${home}),\n` +
-    `  or point to one with --kubeconfig <file> or KUBECONFIG=<file>.`,
+      `  Create the dev cluster with 'kind create cluster --config kind-config.yaml' (it writes ${home}),\n` +
+      `  or point to one with --kubeconfig <file> or KUBECONFIG=<file>.`,
   );
 }
 
@@ -132,17 +133,21 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
   const context = contextInfo(kc, current);
   if (!context.server) throw new CliError(`context '${current}' in ${source} points to cluster '${context.cluster}', which has no server`);
   const description = `context ${current} (${context.server})`;
-  const cluster = new RestCluster({
-    server: context.server,
-    requestOptions: async () => {
-      const opts: https.RequestOptions = {};
-      try {
-        await kc.applyToHTTPSOptions(opts);
-      } catch (e) {
-        throw new CliError(`cannot authenticate with ${description}: ${(e as Error).message}`);
-      }
-      return opts;
+  const cluster = new RestCluster(
+    {
+      server: context.server,
+      requestOptions: async () => {
+        const opts: https.RequestOptions = {};
+        try {
+          await kc.applyToHTTPSOptions(opts);
+        } catch (e) {
+          throw new CliError(`cannot authenticate with ${description}: ${(e as Error).message}`);
+        }
+        return opts;
+      },
     },
-  }, description, options.requestTimeoutMs);
+    description,
+    options.requestTimeoutMs,
+  );
   return { cluster, context, contexts: names.map((n) => contextInfo(kc, n)), source };
 }

@@ -81,13 +81,18 @@ function defaultDeps(): MainDeps {
 }
 
 async function runCommand(options: CliOptions, expected: ExpectedCluster, deps: MainDeps): Promise<number> {
-  const out = (line: string): void => { deps.stdout.write(`${line}\n`); };
+  const out = (line: string): void => {
+    deps.stdout.write(`${line}\n`);
+  };
   const distDir = options.distDir ? path.resolve(deps.cwd, options.distDir) : deps.defaultDistDir;
   const stacks = selectStacks(listStacks(distDir, options.env), options.stacks);
   const items = loadManifests(distDir, options.env, stacks);
   const plan = options.command === 'status' ? undefined : planDeployment(items);
 
-  const connection = await deps.connect({ kubeconfig: options.kubeconfig ? path.resolve(deps.cwd, options.kubeconfig) : undefined, context: options.context });
+  const connection = await deps.connect({
+    kubeconfig: options.kubeconfig ? path.resolve(deps.cwd, options.kubeconfig) : undefined,
+    context: options.context,
+  });
   const warning = guardContext(connection.context, expected, options.env, options.force, connection.contexts);
   if (warning) deps.stderr.write(`${warning}\n`);
 
@@ -95,13 +100,19 @@ async function runCommand(options: CliOptions, expected: ExpectedCluster, deps: 
   switch (options.command) {
     case 'deploy': {
       const printer = new ProgressPrinter(deps.stdout, () => deps.clock.now());
-      const report = await deploy(plan!, connection.cluster, {
-        dryRun: options.dryRun,
-        timeoutMs: options.timeoutMs,
-        fieldManager: options.fieldManager,
-        forceConflicts: options.forceConflicts,
-        pollIntervalMs: deps.pollIntervalMs,
-      }, printer, deps.clock);
+      const report = await deploy(
+        plan!,
+        connection.cluster,
+        {
+          dryRun: options.dryRun,
+          timeoutMs: options.timeoutMs,
+          fieldManager: options.fieldManager,
+          forceConflicts: options.forceConflicts,
+          pollIntervalMs: deps.pollIntervalMs,
+        },
+        printer,
+        deps.clock,
+      );
       return report.ok ? 0 : 1;
     }
     case 'status': {
@@ -112,7 +123,10 @@ async function runCommand(options: CliOptions, expected: ExpectedCluster, deps: 
     }
     case 'diff': {
       out(`Diff of ${scope} (field manager ${options.fieldManager})`);
-      const result = await diffPlan(plan!, connection.cluster, { fieldManager: options.fieldManager, forceConflicts: options.forceConflicts });
+      const result = await diffPlan(plan!, connection.cluster, {
+        fieldManager: options.fieldManager,
+        forceConflicts: options.forceConflicts,
+      });
       for (const line of result.lines) out(line);
       return result.exitCode;
     }
@@ -152,7 +166,8 @@ export async function main(argv: readonly string[], overrides: Partial<MainDeps>
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => {
+  // main() reports every error itself and resolves to the exit code.
+  void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
 }

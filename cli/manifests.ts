@@ -32,7 +32,10 @@ export function listStacks(distDir: string, env: string): string[] {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     throw new CliError(`${dir} does not exist: run 'npm run synth' to synthesize the manifests of environment '${env}'`);
   }
-  const stacks = fs.readdirSync(dir).filter((f) => f.endsWith(SUFFIX)).map((f) => f.slice(0, -SUFFIX.length));
+  const stacks = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(SUFFIX))
+    .map((f) => f.slice(0, -SUFFIX.length));
   if (stacks.length === 0) throw new CliError(`${dir} holds no *${SUFFIX} file: run 'npm run synth'`);
   return sortStacks(stacks);
 }
@@ -50,7 +53,9 @@ export function selectStacks(available: readonly string[], requested: readonly s
   if (requested.length === 0) return sortStacks(available);
   const unknown = requested.filter((s) => !available.includes(s));
   if (unknown.length > 0) {
-    throw new UsageError(`unknown stack${unknown.length > 1 ? 's' : ''} ${unknown.map((s) => `'${s}'`).join(', ')}; allowed: ${available.join(', ')}`);
+    throw new UsageError(
+      `unknown stack${unknown.length > 1 ? 's' : ''} ${unknown.map((s) => `'${s}'`).join(', ')}; allowed: ${available.join(', ')}`,
+    );
   }
   const chosen = new Set(requested);
   if (available.includes(PLATFORM_STACK)) chosen.add(PLATFORM_STACK);

@@ -1,7 +1,8 @@
 /**
  * Kubernetes objects as plain JSON, and the small vocabulary the CLI uses to talk about them.
  * No dependency on @kubernetes/client-node: everything here works on what YAML.parse or the API
- * server's JSON gives.
+ * server's JSON gives. Kind-specific fields are read through kubernetes-models' interfaces
+ * (JSON-shaped: timestamps are strings), with {@link asKind}.
  */
 
 export interface ObjectMeta {
@@ -18,14 +19,30 @@ export interface ObjectMeta {
   [key: string]: unknown;
 }
 
-/** Any Kubernetes object. `spec`/`status` are left loosely typed: readers narrow them. */
+/** Any Kubernetes object. `spec`/`status` are unknown here: readers see them through {@link asKind}. */
 export interface KubeObject {
   apiVersion: string;
   kind: string;
   metadata: ObjectMeta;
-  spec?: any;
-  status?: any;
+  spec?: unknown;
+  status?: unknown;
   [key: string]: unknown;
+}
+
+/** A {@link KubeObject} with the fields of a kubernetes-models kind (`IDeployment`, `IPod`...). */
+export type KubeObjectAs<T> = KubeObject & Omit<T, 'apiVersion' | 'kind' | 'metadata'>;
+
+/**
+ * Reads an object as a kubernetes-models kind. Unchecked: call it once apiVersion/kind say what
+ * the object is (what the API server returns for a kind has that kind's shape).
+ */
+export function asKind<T>(obj: KubeObject): KubeObjectAs<T> {
+  return obj as KubeObjectAs<T>;
+}
+
+/** `value[key]` when `value` is an object, else undefined: one step into untyped JSON. */
+export function fieldOf(value: unknown, key: string): unknown {
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
 }
 
 /** What identifies one object on a cluster. */
@@ -38,19 +55,50 @@ export interface ObjectRef {
 
 /** API groups served by Kubernetes itself (anything else comes from a CRD or an aggregated API). */
 export const BUILT_IN_GROUPS: ReadonlySet<string> = new Set([
-  '', 'apps', 'batch', 'autoscaling', 'policy', 'networking.k8s.io', 'rbac.authorization.k8s.io',
-  'storage.k8s.io', 'apiextensions.k8s.io', 'scheduling.k8s.io', 'admissionregistration.k8s.io',
-  'apiregistration.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'node.k8s.io',
-  'certificates.k8s.io', 'events.k8s.io', 'flowcontrol.apiserver.k8s.io', 'resource.k8s.io',
+  '',
+  'apps',
+  'batch',
+  'autoscaling',
+  'policy',
+  'networking.k8s.io',
+  'rbac.authorization.k8s.io',
+  'storage.k8s.io',
+  'apiextensions.k8s.io',
+  'scheduling.k8s.io',
+  'admissionregistration.k8s.io',
+  'apiregistration.k8s.io',
+  'coordination.k8s.io',
+  'discovery.k8s.io',
+  'node.k8s.io',
+  'certificates.k8s.io',
+  'events.k8s.io',
+  'flowcontrol.apiserver.k8s.io',
+  'resource.k8s.io',
 ]);
 
 /** Built-in kinds that are cluster-scoped (`metadata.namespace` is meaningless on them). */
 export const CLUSTER_SCOPED_BUILT_INS: ReadonlySet<string> = new Set([
-  'Namespace', 'Node', 'PersistentVolume', 'StorageClass', 'ClusterRole', 'ClusterRoleBinding',
-  'CustomResourceDefinition', 'PriorityClass', 'IngressClass', 'RuntimeClass', 'CSIDriver', 'CSINode',
-  'VolumeAttachment', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration',
-  'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'APIService', 'CertificateSigningRequest',
-  'FlowSchema', 'PriorityLevelConfiguration',
+  'Namespace',
+  'Node',
+  'PersistentVolume',
+  'StorageClass',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+  'PriorityClass',
+  'IngressClass',
+  'RuntimeClass',
+  'CSIDriver',
+  'CSINode',
+  'VolumeAttachment',
+  'ValidatingWebhookConfiguration',
+  'MutatingWebhookConfiguration',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
+  'APIService',
+  'CertificateSigningRequest',
+  'FlowSchema',
+  'PriorityLevelConfiguration',
 ]);
 
 /** `apps/v1` -> `apps`, `v1` -> `` (the core group). */
@@ -76,7 +124,7 @@ export function isKnownClusterScoped(apiVersion: string, kind: string): boolean 
 
 /** The namespace an object lives in, or undefined when cluster-scoped (or not set). */
 export function namespaceOf(obj: KubeObject | ObjectRef): string | undefined {
-  const ns = 'metadata' in obj ? obj.metadata?.namespace : (obj as ObjectRef).namespace;
+  const ns = 'metadata' in obj ? obj.metadata?.namespace : obj.namespace;
   if (!ns) return undefined;
   return isKnownClusterScoped(obj.apiVersion, obj.kind) ? undefined : ns;
 }
@@ -88,13 +136,13 @@ export function refOf(obj: KubeObject): ObjectRef {
 
 /** Identity of an object regardless of API version: `apps/Deployment/wondernest/api`. */
 export function keyOf(obj: KubeObject | ObjectRef): string {
-  const name = 'metadata' in obj ? obj.metadata.name : (obj as ObjectRef).name;
+  const name = 'metadata' in obj ? obj.metadata.name : obj.name;
   return `${groupOf(obj.apiVersion)}/${obj.kind}/${namespaceOf(obj) ?? ''}/${name}`;
 }
 
 /** `Deployment wondernest/api`, `ClusterIssuer local-ca`. */
 export function describeObject(obj: KubeObject | ObjectRef): string {
-  const name = 'metadata' in obj ? obj.metadata.name : (obj as ObjectRef).name;
+  const name = 'metadata' in obj ? obj.metadata.name : obj.name;
   const ns = namespaceOf(obj);
   return `${obj.kind} ${ns ? `${ns}/` : ''}${name}`;
 }
@@ -107,7 +155,8 @@ export function describeWithVersion(obj: KubeObject | ObjectRef): string {
 /** A `status.conditions[]` entry. */
 export interface Condition {
   type: string;
-  status: 'True' | 'False' | 'Unknown' | string;
+  /** `True`, `False` or `Unknown`. */
+  status: string;
   reason?: string;
   message?: string;
   observedGeneration?: number;
@@ -115,7 +164,7 @@ export interface Condition {
 }
 
 export function conditionOf(obj: KubeObject | undefined, type: string): Condition | undefined {
-  const conditions: unknown = obj?.status?.conditions;
+  const conditions = fieldOf(obj?.status, 'conditions');
   if (!Array.isArray(conditions)) return undefined;
   return conditions.find((c): c is Condition => !!c && typeof c === 'object' && (c as Condition).type === type);
 }

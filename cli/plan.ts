@@ -11,7 +11,8 @@
  * by their position in the manifests.
  */
 import { ManifestObject } from './manifests';
-import { describeObject, groupOf, keyOf, namespaceOf } from './objects';
+import type { ICustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition';
+import { asKind, describeObject, groupOf, keyOf, namespaceOf } from './objects';
 
 export const STAGE_NAMES = ['crds', 'namespaces', 'config', 'stores', 'jobs', 'apps', 'cronjobs'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
@@ -56,7 +57,14 @@ function place(stage: StageName, rank: number, ...keys: string[]): void {
 place('crds', 0, 'apiextensions.k8s.io/CustomResourceDefinition');
 place('namespaces', 0, '/Namespace');
 
-place('config', 0, 'scheduling.k8s.io/PriorityClass', 'storage.k8s.io/StorageClass', 'networking.k8s.io/IngressClass', 'node.k8s.io/RuntimeClass');
+place(
+  'config',
+  0,
+  'scheduling.k8s.io/PriorityClass',
+  'storage.k8s.io/StorageClass',
+  'networking.k8s.io/IngressClass',
+  'node.k8s.io/RuntimeClass',
+);
 place('config', 1, '/ServiceAccount', 'rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/Role');
 place('config', 2, 'rbac.authorization.k8s.io/ClusterRoleBinding', 'rbac.authorization.k8s.io/RoleBinding');
 place('config', 3, '/ResourceQuota', '/LimitRange');
@@ -69,8 +77,17 @@ place('config', 8, 'cert-manager.io/ClusterIssuer', 'cert-manager.io/Issuer');
 place('config', 9, 'cert-manager.io/Certificate');
 place('config', 10, 'networking.k8s.io/NetworkPolicy');
 place('config', 11, '/Service', '/Endpoints', 'discovery.k8s.io/EndpointSlice');
-place('config', 12, 'traefik.io/Middleware', 'traefik.io/MiddlewareTCP', 'traefik.io/TLSOption', 'traefik.io/TLSStore', 'traefik.io/ServersTransport',
-  'traefik.containo.us/Middleware', 'traefik.containo.us/TLSOption');
+place(
+  'config',
+  12,
+  'traefik.io/Middleware',
+  'traefik.io/MiddlewareTCP',
+  'traefik.io/TLSOption',
+  'traefik.io/TLSStore',
+  'traefik.io/ServersTransport',
+  'traefik.containo.us/Middleware',
+  'traefik.containo.us/TLSOption',
+);
 
 place('stores', 0, '/PersistentVolume');
 place('stores', 1, '/PersistentVolumeClaim');
@@ -80,13 +97,32 @@ place('jobs', 0, 'batch/Job');
 
 place('apps', 0, 'apps/Deployment', 'apps/DaemonSet', 'apps/ReplicaSet', '/ReplicationController', '/Pod');
 place('apps', 1, 'autoscaling/HorizontalPodAutoscaler', 'policy/PodDisruptionBudget');
-place('apps', 2, 'networking.k8s.io/Ingress', 'traefik.io/IngressRoute', 'traefik.io/IngressRouteTCP', 'traefik.io/IngressRouteUDP',
-  'traefik.containo.us/IngressRoute');
-place('apps', 3, 'monitoring.coreos.com/ServiceMonitor', 'monitoring.coreos.com/PodMonitor', 'monitoring.coreos.com/PrometheusRule', 'monitoring.coreos.com/Probe',
-  'monitoring.coreos.com/AlertmanagerConfig');
+place(
+  'apps',
+  2,
+  'networking.k8s.io/Ingress',
+  'traefik.io/IngressRoute',
+  'traefik.io/IngressRouteTCP',
+  'traefik.io/IngressRouteUDP',
+  'traefik.containo.us/IngressRoute',
+);
+place(
+  'apps',
+  3,
+  'monitoring.coreos.com/ServiceMonitor',
+  'monitoring.coreos.com/PodMonitor',
+  'monitoring.coreos.com/PrometheusRule',
+  'monitoring.coreos.com/Probe',
+  'monitoring.coreos.com/AlertmanagerConfig',
+);
 // Webhooks and aggregated APIs point at a workload: register them once it runs.
-place('apps', 5, 'admissionregistration.k8s.io/ValidatingWebhookConfiguration', 'admissionregistration.k8s.io/MutatingWebhookConfiguration',
-  'apiregistration.k8s.io/APIService');
+place(
+  'apps',
+  5,
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration',
+  'apiregistration.k8s.io/APIService',
+);
 
 place('cronjobs', 0, 'batch/CronJob');
 
@@ -104,7 +140,7 @@ export function placementOf(apiVersion: string, kind: string): Placement {
 
 /** `group/Kind` keys of the kinds a CRD object defines. */
 function crdKind(item: ManifestObject): string | undefined {
-  const spec = item.object.spec;
+  const spec = asKind<ICustomResourceDefinition>(item.object).spec;
   if (!spec?.group || !spec?.names?.kind) return undefined;
   return `${spec.group}/${spec.names.kind}`;
 }
@@ -119,7 +155,9 @@ export function planDeployment(items: readonly ManifestObject[]): Plan {
     const key = keyOf(item.object);
     const previous = seen.get(key);
     if (previous) {
-      throw new Error(`${describeObject(item.object)} is defined twice: ${previous.file} (document ${previous.index + 1}) and ${item.file} (document ${item.index + 1})`);
+      throw new Error(
+        `${describeObject(item.object)} is defined twice: ${previous.file} (document ${previous.index + 1}) and ${item.file} (document ${item.index + 1})`,
+      );
     }
     seen.set(key, item);
   }
@@ -141,7 +179,9 @@ export function planDeployment(items: readonly ManifestObject[]): Plan {
       if (k) definedKinds.add(k);
     }
   }
-  const namespaces = new Set(items.filter((i) => i.object.kind === 'Namespace' && groupOf(i.object.apiVersion) === '').map((i) => i.object.metadata.name));
+  const namespaces = new Set(
+    items.filter((i) => i.object.kind === 'Namespace' && groupOf(i.object.apiVersion) === '').map((i) => i.object.metadata.name),
+  );
   return { stages, items: stages.flatMap((s) => s.items), definedKinds, namespaces };
 }
 

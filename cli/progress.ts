@@ -39,7 +39,10 @@ export class ProgressPrinter {
   private lastKey = '';
   private lastPrint = 0;
 
-  constructor(private readonly out: OutputStream, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly out: OutputStream,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** True on a terminal (updating line); false for plain output. */
   get tty(): boolean {

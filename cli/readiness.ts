@@ -3,7 +3,16 @@
  * `kubectl rollout status` for workloads and the conditions operators publish for their kinds.
  * Pure: give it the object as JSON.
  */
-import { conditionOf, groupOf, KubeObject } from './objects';
+import type { IDaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
+import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IReplicaSet } from 'kubernetes-models/apps/v1/ReplicaSet';
+import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import type { ICronJob } from 'kubernetes-models/batch/v1/CronJob';
+import type { IJob } from 'kubernetes-models/batch/v1/Job';
+import type { INamespace } from 'kubernetes-models/v1/Namespace';
+import type { IPersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import type { IPod } from 'kubernetes-models/v1/Pod';
+import { asKind, conditionOf, fieldOf, groupOf, KubeObject, KubeObjectAs } from './objects';
 
 export type ReadyState = 'ready' | 'progressing' | 'failed';
 
@@ -36,7 +45,13 @@ const READY_CONDITION_KINDS: ReadonlySet<string> = new Set([
 ]);
 
 /** Kinds `status` lists: the workloads. */
-export const WORKLOAD_KINDS: ReadonlySet<string> = new Set(['apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet', 'batch/Job', 'batch/CronJob']);
+export const WORKLOAD_KINDS: ReadonlySet<string> = new Set([
+  'apps/Deployment',
+  'apps/StatefulSet',
+  'apps/DaemonSet',
+  'batch/Job',
+  'batch/CronJob',
+]);
 
 export function isWorkload(obj: { apiVersion: string; kind: string }): boolean {
   return WORKLOAD_KINDS.has(`${groupOf(obj.apiVersion)}/${obj.kind}`);
@@ -51,12 +66,12 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' 
 /** False while the controller has not yet seen the latest spec (status describes an older generation). */
 function observed(obj: KubeObject): boolean {
   const generation = obj.metadata.generation;
-  const observedGeneration = obj.status?.observedGeneration;
+  const observedGeneration = fieldOf(obj.status, 'observedGeneration');
   if (generation === undefined) return true;
   return typeof observedGeneration === 'number' && observedGeneration >= generation;
 }
 
-function deployment(obj: KubeObject): Verdict {
+function deployment(obj: KubeObjectAs<IDeployment>): Verdict {
   if (!observed(obj)) return progressing('waiting for the deployment controller to observe the new spec');
   const s = obj.status ?? {};
   const progress = conditionOf(obj, 'Progressing');
@@ -73,8 +88,8 @@ function deployment(obj: KubeObject): Verdict {
   return ready(`${available} of ${desired} replicas available`);
 }
 
-function statefulSet(obj: KubeObject): Verdict {
-  const s = obj.status ?? {};
+function statefulSet(obj: KubeObjectAs<IStatefulSet>): Verdict {
+  const s: Partial<NonNullable<IStatefulSet['status']>> = obj.status ?? {};
   const desired = num(obj.spec?.replicas, 1);
   const readyReplicas = num(s.readyReplicas);
   const strategy = obj.spec?.updateStrategy?.type ?? 'RollingUpdate';
@@ -95,9 +110,9 @@ function statefulSet(obj: KubeObject): Verdict {
   return ready(`${readyReplicas} of ${desired} pods ready`);
 }
 
-function daemonSet(obj: KubeObject): Verdict {
+function daemonSet(obj: KubeObjectAs<IDaemonSet>): Verdict {
   if (!observed(obj)) return progressing('waiting for the daemonset controller to observe the new spec');
-  const s = obj.status ?? {};
+  const s: Partial<NonNullable<IDaemonSet['status']>> = obj.status ?? {};
   const desired = num(s.desiredNumberScheduled);
   const updated = num(s.updatedNumberScheduled);
   const available = num(s.numberAvailable);
@@ -106,14 +121,16 @@ function daemonSet(obj: KubeObject): Verdict {
   return ready(`${available} of ${desired} pods available`);
 }
 
-function replicaSet(obj: KubeObject): Verdict {
+function replicaSet(obj: KubeObjectAs<IReplicaSet>): Verdict {
   if (!observed(obj)) return progressing('waiting for the controller to observe the new spec');
   const desired = num(obj.spec?.replicas, 1);
   const readyReplicas = num(obj.status?.readyReplicas);
-  return readyReplicas < desired ? progressing(`${readyReplicas} of ${desired} pods ready`) : ready(`${readyReplicas} of ${desired} pods ready`);
+  return readyReplicas < desired
+    ? progressing(`${readyReplicas} of ${desired} pods ready`)
+    : ready(`${readyReplicas} of ${desired} pods ready`);
 }
 
-function job(obj: KubeObject): Verdict {
+function job(obj: KubeObjectAs<IJob>): Verdict {
   const failedCondition = conditionOf(obj, 'Failed');
   if (failedCondition?.status === 'True') {
     return failed(`job failed: ${failedCondition.reason ?? 'Failed'}${failedCondition.message ? `: ${failedCondition.message}` : ''}`);
@@ -125,20 +142,24 @@ function job(obj: KubeObject): Verdict {
   const completions = num(obj.spec?.completions, 1);
   const succeeded = num(obj.status?.succeeded);
   if (conditionOf(obj, 'Complete')?.status === 'True') return ready(`complete (${succeeded} of ${completions} succeeded)`);
-  if (conditionOf(obj, 'SuccessCriteriaMet')?.status === 'True') return progressing(`success criteria met, finishing (${succeeded} of ${completions} succeeded)`);
+  if (conditionOf(obj, 'SuccessCriteriaMet')?.status === 'True')
+    return progressing(`success criteria met, finishing (${succeeded} of ${completions} succeeded)`);
   if (obj.spec?.suspend === true) return ready('suspended');
   const active = num(obj.status?.active);
   const failures = num(obj.status?.failed);
-  return progressing(`${succeeded} of ${completions} completions, ${active} running${failures > 0 ? `, ${plural(failures, 'failed attempt')}` : ''}`);
+  return progressing(
+    `${succeeded} of ${completions} completions, ${active} running${failures > 0 ? `, ${plural(failures, 'failed attempt')}` : ''}`,
+  );
 }
 
-function cronJob(obj: KubeObject): Verdict {
+function cronJob(obj: KubeObjectAs<ICronJob>): Verdict {
   if (obj.spec?.suspend === true) return ready('suspended');
-  const active = Array.isArray(obj.status?.active) ? obj.status.active.length : 0;
-  return ready(`scheduled '${obj.spec?.schedule ?? '?'}'${active > 0 ? `, ${active} running` : ''}`);
+  const active = obj.status?.active;
+  const running = Array.isArray(active) ? active.length : 0;
+  return ready(`scheduled '${obj.spec?.schedule ?? '?'}'${running > 0 ? `, ${running} running` : ''}`);
 }
 
-function pvc(obj: KubeObject, ctx: ReadinessContext): Verdict {
+function pvc(obj: KubeObjectAs<IPersistentVolumeClaim>, ctx: ReadinessContext): Verdict {
   const phase = obj.status?.phase;
   if (phase === 'Bound') return ready('bound');
   if (phase === 'Lost') return failed('the bound volume was lost');
@@ -154,15 +175,16 @@ function crd(obj: KubeObject): Verdict {
   return progressing(`waiting to be established${established?.message ? `: ${established.message}` : ''}`);
 }
 
-function namespace(obj: KubeObject): Verdict {
+function namespace(obj: KubeObjectAs<INamespace>): Verdict {
   if (obj.status?.phase === 'Terminating' || obj.metadata.deletionTimestamp) return failed('the namespace is being deleted (Terminating)');
   return ready('active');
 }
 
-function pod(obj: KubeObject): Verdict {
+function pod(obj: KubeObjectAs<IPod>): Verdict {
   const phase = obj.status?.phase;
   if (phase === 'Succeeded') return ready('succeeded');
-  if (phase === 'Failed') return failed(`pod failed${obj.status?.reason ? `: ${obj.status.reason}` : ''}${obj.status?.message ? `: ${obj.status.message}` : ''}`);
+  if (phase === 'Failed')
+    return failed(`pod failed${obj.status?.reason ? `: ${obj.status.reason}` : ''}${obj.status?.message ? `: ${obj.status.message}` : ''}`);
   if (phase === 'Running' && conditionOf(obj, 'Ready')?.status === 'True') return ready('running and ready');
   return progressing(`${phase ?? 'Pending'}, not ready`);
 }
@@ -171,9 +193,7 @@ function pod(obj: KubeObject): Verdict {
 function readyCondition(obj: KubeObject, required: boolean): Verdict {
   const condition = conditionOf(obj, 'Ready');
   if (!condition) {
-    return required
-      ? progressing('waiting for its controller to report Ready (is the operator running?)')
-      : ready('applied');
+    return required ? progressing('waiting for its controller to report Ready (is the operator running?)') : ready('applied');
   }
   const generation = obj.metadata.generation;
   const stale = generation !== undefined && condition.observedGeneration !== undefined && condition.observedGeneration < generation;
@@ -186,35 +206,52 @@ function readyCondition(obj: KubeObject, required: boolean): Verdict {
 export function evaluateReadiness(obj: KubeObject, ctx: ReadinessContext = {}): Verdict {
   const key = `${groupOf(obj.apiVersion)}/${obj.kind}`;
   switch (key) {
-    case 'apps/Deployment': return deployment(obj);
-    case 'apps/StatefulSet': return statefulSet(obj);
-    case 'apps/DaemonSet': return daemonSet(obj);
-    case 'apps/ReplicaSet': return replicaSet(obj);
-    case 'batch/Job': return job(obj);
-    case 'batch/CronJob': return cronJob(obj);
-    case '/PersistentVolumeClaim': return pvc(obj, ctx);
-    case 'apiextensions.k8s.io/CustomResourceDefinition': return crd(obj);
-    case '/Namespace': return namespace(obj);
-    case '/Pod': return pod(obj);
-    default: break;
+    case 'apps/Deployment':
+      return deployment(asKind<IDeployment>(obj));
+    case 'apps/StatefulSet':
+      return statefulSet(asKind<IStatefulSet>(obj));
+    case 'apps/DaemonSet':
+      return daemonSet(asKind<IDaemonSet>(obj));
+    case 'apps/ReplicaSet':
+      return replicaSet(asKind<IReplicaSet>(obj));
+    case 'batch/Job':
+      return job(asKind<IJob>(obj));
+    case 'batch/CronJob':
+      return cronJob(asKind<ICronJob>(obj));
+    case '/PersistentVolumeClaim':
+      return pvc(asKind<IPersistentVolumeClaim>(obj), ctx);
+    case 'apiextensions.k8s.io/CustomResourceDefinition':
+      return crd(obj);
+    case '/Namespace':
+      return namespace(asKind<INamespace>(obj));
+    case '/Pod':
+      return pod(asKind<IPod>(obj));
+    default:
+      break;
   }
   // Custom kinds: only when their controller publishes status.observedGeneration.
-  if (typeof obj.status?.observedGeneration === 'number' && !observed(obj)) return progressing('waiting for its controller to observe the new spec');
+  if (typeof fieldOf(obj.status, 'observedGeneration') === 'number' && !observed(obj))
+    return progressing('waiting for its controller to observe the new spec');
   return readyCondition(obj, READY_CONDITION_KINDS.has(key));
 }
 
 /** Ready/desired counts of a workload (undefined for kinds without replicas, such as CronJob). */
 export function workloadCounts(obj: KubeObject): Counts | undefined {
-  const s = obj.status ?? {};
   switch (`${groupOf(obj.apiVersion)}/${obj.kind}`) {
     case 'apps/Deployment':
     case 'apps/StatefulSet':
-    case 'apps/ReplicaSet':
-      return { ready: num(s.readyReplicas), desired: num(obj.spec?.replicas, 1) };
-    case 'apps/DaemonSet':
-      return { ready: num(s.numberReady), desired: num(s.desiredNumberScheduled) };
-    case 'batch/Job':
-      return { ready: num(s.succeeded), desired: num(obj.spec?.completions, 1) };
+    case 'apps/ReplicaSet': {
+      const w = asKind<IDeployment | IStatefulSet | IReplicaSet>(obj);
+      return { ready: num(w.status?.readyReplicas), desired: num(w.spec?.replicas, 1) };
+    }
+    case 'apps/DaemonSet': {
+      const status = asKind<IDaemonSet>(obj).status;
+      return { ready: num(status?.numberReady), desired: num(status?.desiredNumberScheduled) };
+    }
+    case 'batch/Job': {
+      const j = asKind<IJob>(obj);
+      return { ready: num(j.status?.succeeded), desired: num(j.spec?.completions, 1) };
+    }
     default:
       return undefined;
   }

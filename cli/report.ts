@@ -4,8 +4,20 @@
  * probes, OOM kills, volume provisioning and mount failures, pods refused by admission.
  * Pure: give it pods and events as the API server returns them.
  */
-import { conditionOf, describeObject, groupOf, KubeObject, namespaceOf } from './objects';
+import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import type { IEvent as IEventsV1Event } from 'kubernetes-models/events.k8s.io/v1/Event';
+import type { IContainerStateTerminated } from 'kubernetes-models/v1/ContainerStateTerminated';
+import type { IContainerStatus } from 'kubernetes-models/v1/ContainerStatus';
+import type { IEvent as ICoreEvent } from 'kubernetes-models/v1/Event';
+import type { IObjectReference } from 'kubernetes-models/v1/ObjectReference';
+import type { IPod } from 'kubernetes-models/v1/Pod';
+import { asKind, conditionOf, describeObject, fieldOf, groupOf, KubeObject, namespaceOf } from './objects';
 import { LabelSelector, matchesSelector } from './selector';
+
+/** An event as either API serves it: core/v1 (involvedObject, message, count) or events.k8s.io/v1 (regarding, note, series). */
+type EventFields = Partial<Omit<ICoreEvent, 'apiVersion' | 'kind' | 'metadata'>> &
+  Partial<Omit<IEventsV1Event, 'apiVersion' | 'kind' | 'metadata'>>;
+const eventFields = (e: KubeObject): EventFields => e as EventFields;
 
 export interface Problem {
   /** Short machine-like cause: `CrashLoopBackOff`, `ImagePullBackOff`, `Unschedulable`, `Unhealthy`... */
@@ -26,7 +38,7 @@ const squash = (text: string): string => {
   return oneLine.length > MAX_MESSAGE ? `${oneLine.slice(0, MAX_MESSAGE - 3)}...` : oneLine;
 };
 
-function terminationText(t: any): string {
+function terminationText(t: IContainerStateTerminated): string {
   const parts = [`exit code ${t.exitCode ?? '?'}`];
   if (t.reason) parts.push(`(${t.reason})`);
   let text = parts.join(' ');
@@ -35,7 +47,12 @@ function terminationText(t: any): string {
   return text;
 }
 
-function containerProblems(pod: string, statuses: any[] | undefined, init: boolean, podPhase: string | undefined): Problem[] {
+function containerProblems(
+  pod: string,
+  statuses: readonly IContainerStatus[] | undefined,
+  init: boolean,
+  podPhase: string | undefined,
+): Problem[] {
   const out: Problem[] = [];
   for (const cs of statuses ?? []) {
     const subject = `pod ${pod} ${init ? 'init container' : 'container'} ${cs.name}`;
@@ -56,15 +73,30 @@ function containerProblems(pod: string, statuses: any[] | undefined, init: boole
       continue;
     }
     if (terminated && terminated.exitCode !== 0 && terminated.exitCode !== undefined) {
-      out.push({ reason: terminated.reason === 'OOMKilled' ? 'OOMKilled' : 'Failed', message: `terminated with ${terminationText(terminated)}`, subjects: [subject], count: 1 });
+      out.push({
+        reason: terminated.reason === 'OOMKilled' ? 'OOMKilled' : 'Failed',
+        message: `terminated with ${terminationText(terminated)}`,
+        subjects: [subject],
+        count: 1,
+      });
       continue;
     }
     if (cs.state?.running && last?.reason === 'OOMKilled') {
-      out.push({ reason: 'OOMKilled', message: `restarted ${restarts} time${restarts === 1 ? '' : 's'}; last killed for exceeding its memory limit`, subjects: [subject], count: 1 });
+      out.push({
+        reason: 'OOMKilled',
+        message: `restarted ${restarts} time${restarts === 1 ? '' : 's'}; last killed for exceeding its memory limit`,
+        subjects: [subject],
+        count: 1,
+      });
       continue;
     }
     if (!init && cs.state?.running && cs.ready === false && podPhase === 'Running') {
-      out.push({ reason: 'NotReady', message: `running${restarts > 0 ? ` (restarted ${restarts} time${restarts === 1 ? '' : 's'})` : ''} but not ready: its readiness probe does not pass`, subjects: [subject], count: 1 });
+      out.push({
+        reason: 'NotReady',
+        message: `running${restarts > 0 ? ` (restarted ${restarts} time${restarts === 1 ? '' : 's'})` : ''} but not ready: its readiness probe does not pass`,
+        subjects: [subject],
+        count: 1,
+      });
     }
   }
   return out;
@@ -74,14 +106,24 @@ function containerProblems(pod: string, statuses: any[] | undefined, init: boole
 export function podProblems(pod: KubeObject): Problem[] {
   if (pod.metadata.deletionTimestamp) return [];
   const name = pod.metadata.name;
-  const status = pod.status ?? {};
+  const status = asKind<IPod>(pod).status ?? {};
   const out: Problem[] = [];
   if (status.phase === 'Failed') {
-    out.push({ reason: status.reason ?? 'Failed', message: squash(status.message ?? 'the pod failed'), subjects: [`pod ${name}`], count: 1 });
+    out.push({
+      reason: status.reason ?? 'Failed',
+      message: squash(status.message ?? 'the pod failed'),
+      subjects: [`pod ${name}`],
+      count: 1,
+    });
   }
   const scheduled = conditionOf(pod, 'PodScheduled');
   if (scheduled?.status === 'False') {
-    out.push({ reason: scheduled.reason ?? 'Unschedulable', message: squash(scheduled.message ?? 'no node can run the pod'), subjects: [`pod ${name}`], count: 1 });
+    out.push({
+      reason: scheduled.reason ?? 'Unschedulable',
+      message: squash(scheduled.message ?? 'no node can run the pod'),
+      subjects: [`pod ${name}`],
+      count: 1,
+    });
   }
   out.push(...containerProblems(name, status.initContainerStatuses, true, status.phase));
   out.push(...containerProblems(name, status.containerStatuses, false, status.phase));
@@ -91,7 +133,8 @@ export function podProblems(pod: KubeObject): Problem[] {
 /** Pods a workload selects (same namespace, matching spec.selector). */
 export function podsOf(workload: KubeObject, pods: readonly KubeObject[]): KubeObject[] {
   const ns = namespaceOf(workload);
-  const selector: LabelSelector | undefined = workload.spec?.selector;
+  // Only asked for kinds whose spec.selector selects pods (POD_OWNERS, and a CronJob's Jobs).
+  const selector = fieldOf(workload.spec, 'selector') as LabelSelector | undefined;
   if (!selector) return [];
   return pods.filter((p) => p.metadata.namespace === ns && matchesSelector(p.metadata.labels, selector));
 }
@@ -99,15 +142,19 @@ export function podsOf(workload: KubeObject, pods: readonly KubeObject[]): KubeO
 /** Jobs a CronJob created (owner reference), newest first. */
 export function jobsOf(cronJob: KubeObject, jobs: readonly KubeObject[]): KubeObject[] {
   return jobs
-    .filter((j) => j.metadata.namespace === namespaceOf(cronJob) && (j.metadata.ownerReferences ?? []).some((o) => o.kind === 'CronJob' && o.name === cronJob.metadata.name))
+    .filter(
+      (j) =>
+        j.metadata.namespace === namespaceOf(cronJob) &&
+        (j.metadata.ownerReferences ?? []).some((o) => o.kind === 'CronJob' && o.name === cronJob.metadata.name),
+    )
     .sort((a, b) => String(b.metadata.creationTimestamp ?? '').localeCompare(String(a.metadata.creationTimestamp ?? '')));
 }
 
 /** Whether an event's involved object belongs to the workload (itself, its pods, ReplicaSets, PVCs or Jobs). */
-function eventBelongs(workload: KubeObject, podNames: ReadonlySet<string>, involved: any): boolean {
+function eventBelongs(workload: KubeObject, podNames: ReadonlySet<string>, involved: IObjectReference | undefined): boolean {
   if (!involved) return false;
-  const name: string = involved.name ?? '';
-  const kind: string = involved.kind ?? '';
+  const name = involved.name ?? '';
+  const kind = involved.kind ?? '';
   if (kind === workload.kind && name === workload.metadata.name) return true;
   if (kind === 'Pod' && podNames.has(name)) return true;
   const w = workload.metadata.name;
@@ -116,11 +163,19 @@ function eventBelongs(workload: KubeObject, podNames: ReadonlySet<string>, invol
   // Jobs a CronJob schedules are named <cronjob>-<scheduled minute>.
   if (workload.kind === 'CronJob' && kind === 'Job') return new RegExp(`^${escape(w)}-\\d+$`).test(name);
   if (workload.kind === 'StatefulSet' && kind === 'PersistentVolumeClaim') {
-    const templates: string[] = (workload.spec?.volumeClaimTemplates ?? []).map((t: any) => t?.metadata?.name).filter(Boolean);
+    const templates = (asKind<IStatefulSet>(workload).spec?.volumeClaimTemplates ?? [])
+      .map((t) => t.metadata?.name)
+      .filter((n): n is string => !!n);
     return templates.some((t) => new RegExp(`^${escape(t)}-${escape(w)}-\\d+$`).test(name));
   }
   if (workload.kind === 'PersistentVolumeClaim' && kind === 'PersistentVolumeClaim') return name === w;
   return false;
+}
+
+/** What an event is about: `involvedObject` (core/v1) or `regarding` (events.k8s.io/v1). */
+function involvedOf(e: KubeObject): IObjectReference | undefined {
+  const f = eventFields(e);
+  return f.involvedObject ?? f.regarding;
 }
 
 function escape(text: string): string {
@@ -128,13 +183,13 @@ function escape(text: string): string {
 }
 
 function eventTime(e: KubeObject): string {
-  const anyE = e as any;
-  return String(anyE.lastTimestamp ?? anyE.series?.lastObservedTime ?? anyE.eventTime ?? anyE.firstTimestamp ?? e.metadata.creationTimestamp ?? '');
+  const f = eventFields(e);
+  return String(f.lastTimestamp ?? f.series?.lastObservedTime ?? f.eventTime ?? f.firstTimestamp ?? e.metadata.creationTimestamp ?? '');
 }
 
 function eventCount(e: KubeObject): number {
-  const anyE = e as any;
-  const n = anyE.series?.count ?? anyE.count;
+  const f = eventFields(e);
+  const n = f.series?.count ?? f.count;
   return typeof n === 'number' && n > 0 ? n : 1;
 }
 
@@ -143,27 +198,46 @@ function eventCount(e: KubeObject): number {
  * Events that only repeat what a pod's status already says (BackOff on a crash-looping container,
  * FailedScheduling on an unschedulable pod) are left out.
  */
-export function eventProblems(workload: KubeObject, pods: readonly KubeObject[], events: readonly KubeObject[], alreadyReported: readonly Problem[] = []): Problem[] {
+export function eventProblems(
+  workload: KubeObject,
+  pods: readonly KubeObject[],
+  events: readonly KubeObject[],
+  alreadyReported: readonly Problem[] = [],
+): Problem[] {
   const podNames = new Set(pods.map((p) => p.metadata.name));
   const ns = namespaceOf(workload);
-  const podsWith = (reasons: string[]): Set<string> => new Set(alreadyReported
-    .filter((p) => reasons.includes(p.reason))
-    .flatMap((p) => p.subjects.map((s) => /^pod (\S+)/.exec(s)?.[1]).filter((x): x is string => !!x)));
-  const crashing = podsWith(['CrashLoopBackOff', 'ImagePullBackOff', 'ErrImagePull', 'CreateContainerConfigError', 'CreateContainerError', 'InvalidImageName', 'RunContainerError']);
+  const podsWith = (reasons: string[]): Set<string> =>
+    new Set(
+      alreadyReported
+        .filter((p) => reasons.includes(p.reason))
+        .flatMap((p) => p.subjects.map((s) => /^pod (\S+)/.exec(s)?.[1]).filter((x): x is string => !!x)),
+    );
+  const crashing = podsWith([
+    'CrashLoopBackOff',
+    'ImagePullBackOff',
+    'ErrImagePull',
+    'CreateContainerConfigError',
+    'CreateContainerError',
+    'InvalidImageName',
+    'RunContainerError',
+  ]);
   const unschedulable = podsWith(['Unschedulable']);
 
   const merged = new Map<string, Problem & { time: string }>();
   const relevant = events
-    .filter((e) => (e as any).type === 'Warning')
+    .filter((e) => eventFields(e).type === 'Warning')
     .filter((e) => !ns || (e.metadata.namespace ?? ns) === ns)
-    .filter((e) => eventBelongs(workload, podNames, (e as any).involvedObject ?? (e as any).regarding))
+    .filter((e) => eventBelongs(workload, podNames, involvedOf(e)))
     .sort((a, b) => eventTime(b).localeCompare(eventTime(a)));
   for (const e of relevant) {
-    const involved = (e as any).involvedObject ?? (e as any).regarding;
-    const reason: string = (e as any).reason ?? 'Warning';
-    const message = squash(String((e as any).message ?? (e as any).note ?? ''));
-    if (involved.kind === 'Pod' && ['BackOff', 'Failed'].includes(reason) && crashing.has(involved.name)) continue;
-    if (involved.kind === 'Pod' && reason === 'FailedScheduling' && unschedulable.has(involved.name)) continue;
+    const f = eventFields(e);
+    // eventBelongs kept only events with an involved object
+    const involved = involvedOf(e)!;
+    const reason = f.reason ?? 'Warning';
+    const message = squash(String(f.message ?? f.note ?? ''));
+    const involvedName = involved.name ?? '';
+    if (involved.kind === 'Pod' && ['BackOff', 'Failed'].includes(reason) && crashing.has(involvedName)) continue;
+    if (involved.kind === 'Pod' && reason === 'FailedScheduling' && unschedulable.has(involvedName)) continue;
     const key = `${reason}\u0000${message}`;
     const subject = involved.kind === 'Pod' ? `pod ${involved.name}` : `${involved.kind} ${involved.name}`;
     const existing = merged.get(key);
@@ -214,7 +288,12 @@ export function diagnose(workload: KubeObject, input: DiagnosisInput): Problem[]
     pods = lastJob ? podsOf(lastJob, allPods) : [];
     const failedCondition = lastJob ? conditionOf(lastJob, 'Failed') : undefined;
     if (lastJob && failedCondition?.status === 'True') {
-      problems.push({ reason: failedCondition.reason ?? 'JobFailed', message: `last run failed${failedCondition.message ? `: ${squash(failedCondition.message)}` : ''}`, subjects: [`Job ${lastJob.metadata.name}`], count: 1 });
+      problems.push({
+        reason: failedCondition.reason ?? 'JobFailed',
+        message: `last run failed${failedCondition.message ? `: ${squash(failedCondition.message)}` : ''}`,
+        subjects: [`Job ${lastJob.metadata.name}`],
+        count: 1,
+      });
     }
   } else if (workload.kind === 'Pod' && groupOf(workload.apiVersion) === '') {
     pods = [workload];

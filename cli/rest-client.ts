@@ -43,7 +43,11 @@ export class RestCluster implements Cluster {
   ) {}
 
   /** One HTTP request; JSON in and out. Transport failures become ApiError with status 0. */
-  async request(method: string, path: string, options: { query?: Record<string, string | undefined>; body?: unknown; contentType?: string } = {}): Promise<HttpResponse> {
+  async request(
+    method: string,
+    path: string,
+    options: { query?: Record<string, string | undefined>; body?: unknown; contentType?: string } = {},
+  ): Promise<HttpResponse> {
     const base = new URL(this.transport.server);
     const url = new URL(base.toString());
     url.pathname = `${base.pathname.replace(/\/+$/, '')}${path}`;
@@ -53,14 +57,18 @@ export class RestCluster implements Cluster {
     const headers: Record<string, string | string[] | number> = {
       ...(opts.headers as Record<string, string> | undefined),
       Accept: 'application/json',
-      ...(payload !== undefined ? { 'Content-Type': options.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}),
+      ...(payload !== undefined
+        ? { 'Content-Type': options.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(payload) }
+        : {}),
     };
     const lib = url.protocol === 'http:' ? http : https;
     return new Promise<HttpResponse>((resolve, reject) => {
       const req = lib.request(url, { ...opts, method, headers, timeout: this.requestTimeoutMs }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (e) => reject(new ApiError(0, 'Unreachable', `reading the answer of ${method} ${url.pathname} failed: ${e.message}`)));
+        res.on('error', (e) =>
+          reject(new ApiError(0, 'Unreachable', `reading the answer of ${method} ${url.pathname} failed: ${e.message}`)),
+        );
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           let body: unknown = text;
@@ -77,14 +85,25 @@ export class RestCluster implements Cluster {
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.requestTimeoutMs / 1000}s`)));
       req.on('error', (e: NodeJS.ErrnoException) => {
         const detail = e.code && !e.message.includes(e.code) ? `${e.code}: ${e.message}` : e.message;
-        reject(new ApiError(0, 'Unreachable', `cannot reach the API server of ${this.description}: ${detail} (is the cluster running and the kubeconfig current?)`));
+        reject(
+          new ApiError(
+            0,
+            'Unreachable',
+            `cannot reach the API server of ${this.description}: ${detail} (is the cluster running and the kubeconfig current?)`,
+          ),
+        );
       });
       if (payload !== undefined) req.write(payload);
       req.end();
     });
   }
 
-  private async expectOk(method: string, path: string, options: Parameters<RestCluster['request']>[2] = {}, what: string): Promise<unknown> {
+  private async expectOk(
+    method: string,
+    path: string,
+    options: Parameters<RestCluster['request']>[2] = {},
+    what: string,
+  ): Promise<unknown> {
     const res = await this.request(method, path, options);
     if (res.status >= 200 && res.status < 300) return res.body;
     throw apiErrorFromResponse(res.status, res.body, `${what}: HTTP ${res.status}`);
@@ -121,9 +140,19 @@ export class RestCluster implements Cluster {
   }
 
   /** URL path of an object (name undefined: its collection). */
-  private async pathOf(apiVersion: string, kind: string, namespace: string | undefined, name?: string): Promise<{ path: string; info: ResourceInfo }> {
+  private async pathOf(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    name?: string,
+  ): Promise<{ path: string; info: ResourceInfo }> {
     const info = await this.resourceInfo(apiVersion, kind);
-    if (!info) throw new ApiError(404, 'NotFound', `the cluster does not serve ${apiVersion} ${kind} (is the CustomResourceDefinition or the operator that provides it installed?)`);
+    if (!info)
+      throw new ApiError(
+        404,
+        'NotFound',
+        `the cluster does not serve ${apiVersion} ${kind} (is the CustomResourceDefinition or the operator that provides it installed?)`,
+      );
     let path = apiBasePath(apiVersion);
     if (info.namespaced && namespace) path += `/namespaces/${encodeURIComponent(namespace)}`;
     path += `/${info.name}`;
@@ -134,7 +163,11 @@ export class RestCluster implements Cluster {
   async apply(obj: KubeObject, options: ApplyOptions): Promise<KubeObject> {
     const info = await this.resourceInfo(obj.apiVersion, obj.kind);
     if (!info) {
-      throw new ApiError(404, 'NotFound', `the cluster does not serve ${obj.apiVersion} ${obj.kind} (is the CustomResourceDefinition or the operator that provides it installed?)`);
+      throw new ApiError(
+        404,
+        'NotFound',
+        `the cluster does not serve ${obj.apiVersion} ${obj.kind} (is the CustomResourceDefinition or the operator that provides it installed?)`,
+      );
     }
     const body: KubeObject = { ...obj, metadata: { ...obj.metadata } };
     if (info.namespaced && !body.metadata.namespace) {
@@ -142,11 +175,20 @@ export class RestCluster implements Cluster {
     }
     if (!info.namespaced) delete body.metadata.namespace;
     const { path } = await this.pathOf(obj.apiVersion, obj.kind, body.metadata.namespace, obj.metadata.name);
-    const result = await this.expectOk('PATCH', path, {
-      query: { fieldManager: options.fieldManager, force: options.force ? 'true' : undefined, dryRun: options.dryRun ? 'All' : undefined },
-      body,
-      contentType: APPLY_CONTENT_TYPE,
-    }, `apply ${describeWithVersion(obj)}`);
+    const result = await this.expectOk(
+      'PATCH',
+      path,
+      {
+        query: {
+          fieldManager: options.fieldManager,
+          force: options.force ? 'true' : undefined,
+          dryRun: options.dryRun ? 'All' : undefined,
+        },
+        body,
+        contentType: APPLY_CONTENT_TYPE,
+      },
+      `apply ${describeWithVersion(obj)}`,
+    );
     return result as KubeObject;
   }
 
@@ -154,7 +196,8 @@ export class RestCluster implements Cluster {
     const { path } = await this.pathOf(ref.apiVersion, ref.kind, ref.namespace, ref.name);
     const res = await this.request('GET', path);
     if (res.status === 404) return undefined;
-    if (res.status < 200 || res.status >= 300) throw apiErrorFromResponse(res.status, res.body, `get ${describeWithVersion(ref)}: HTTP ${res.status}`);
+    if (res.status < 200 || res.status >= 300)
+      throw apiErrorFromResponse(res.status, res.body, `get ${describeWithVersion(ref)}: HTTP ${res.status}`);
     return res.body as KubeObject;
   }
 
@@ -163,7 +206,12 @@ export class RestCluster implements Cluster {
     const items: KubeObject[] = [];
     let token: string | undefined;
     do {
-      const body = (await this.expectOk('GET', path, { query: { limit: '500', continue: token } }, `list ${kind}${namespace ? ` in ${namespace}` : ''}`)) as {
+      const body = (await this.expectOk(
+        'GET',
+        path,
+        { query: { limit: '500', continue: token } },
+        `list ${kind}${namespace ? ` in ${namespace}` : ''}`,
+      )) as {
         items?: KubeObject[];
         metadata?: { continue?: string };
       };

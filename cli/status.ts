@@ -5,7 +5,8 @@
 import { ApiError, Cluster } from './cluster';
 import { formatDuration } from './duration';
 import { ManifestObject } from './manifests';
-import { conditionOf, KubeObject, namespaceOf, refOf } from './objects';
+import type { ICronJob } from 'kubernetes-models/batch/v1/CronJob';
+import { asKind, conditionOf, KubeObject, namespaceOf, refOf } from './objects';
 import { evaluateReadiness, isWorkload, workloadCounts } from './readiness';
 import { diagnose, formatProblem, jobsOf, podProblems, podsOf, Problem } from './report';
 
@@ -42,11 +43,12 @@ function cronJobRow(live: KubeObject, data: NamespaceData, now: number): Pick<St
   const lastJob = jobsOf(live, data.jobs)[0];
   const problems = diagnose(live, data);
   const lastFailed = lastJob && conditionOf(lastJob, 'Failed')?.status === 'True';
-  const success = ago(live.status?.lastSuccessfulTime, now);
-  const schedule = ago(live.status?.lastScheduleTime, now);
-  const detail = `schedule '${live.spec?.schedule ?? '?'}'; ${schedule ? `last run ${schedule}` : 'never run'}${success ? `, last success ${success}` : ''}`;
+  const cronJob = asKind<ICronJob>(live);
+  const success = ago(cronJob.status?.lastSuccessfulTime, now);
+  const schedule = ago(cronJob.status?.lastScheduleTime, now);
+  const detail = `schedule '${cronJob.spec?.schedule ?? '?'}'; ${schedule ? `last run ${schedule}` : 'never run'}${success ? `, last success ${success}` : ''}`;
   if (lastFailed) return { state: 'Failed', detail: `${detail}; last job ${lastJob.metadata.name} failed`, problems };
-  return { state: live.spec?.suspend === true ? 'Suspended' : 'Scheduled', detail, problems: lastJob ? problems : [] };
+  return { state: cronJob.spec?.suspend === true ? 'Suspended' : 'Scheduled', detail, problems: lastJob ? problems : [] };
 }
 
 /** Reads every workload of `items` from the cluster. */
@@ -103,7 +105,11 @@ export function formatStatusTable(rows: readonly StatusRow[], maxProblems = 5): 
   const header = ['STACK', 'KIND', 'NAMESPACE/NAME', 'READY', 'STATUS', 'DETAILS'];
   const cells = rows.map((r) => [r.stack, r.kind, `${r.namespace ? `${r.namespace}/` : ''}${r.name}`, r.ready, r.state, r.detail]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const line = (c: string[]): string => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (c: string[]): string =>
+    c
+      .map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   const out = [line(header)];
   rows.forEach((r, i) => {
     out.push(line(cells[i]));

@@ -4,7 +4,7 @@ import { PlatformConfigInput } from '../lib/config/platform-schema';
 import { dev } from './dev';
 import { prod } from './prod';
 
-export { Environment } from '../lib/config/environment';
+export type { Environment } from '../lib/config/environment';
 /** One validated environment: platform settings and every stack's block. */
 export type EnvironmentConfig = Environment;
 

@@ -16,12 +16,22 @@ const { execFileSync, spawnSync } = require('child_process');
 const root = path.resolve(__dirname, '..');
 const runs = Number(process.env.BENCH_RUNS || 5);
 
+/**
+ * Runs a command `runs` times, each into a fresh output folder; prints and returns the median in ms.
+ * @param {string} label
+ * @param {string} cmd
+ * @param {readonly string[]} args
+ */
 function time(label, cmd, args) {
   const samples = [];
   for (let i = 0; i < runs; i++) {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
     const t0 = process.hrtime.bigint();
-    const r = spawnSync(cmd, args, { cwd: root, env: { ...process.env, CDK8S_OUTDIR: out, CDK8S_CHECK_UPGRADE: 'false' }, encoding: 'utf8' });
+    const r = spawnSync(cmd, args, {
+      cwd: root,
+      env: { ...process.env, CDK8S_OUTDIR: out, CDK8S_CHECK_UPGRADE: 'false' },
+      encoding: 'utf8',
+    });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     if (r.status !== 0) throw new Error(`${label} failed:\n${r.stderr}`);
     if (!fs.existsSync(path.join(out, 'helm'))) throw new Error(`${label} wrote no Helm charts into ${out}`);
@@ -33,10 +43,13 @@ function time(label, cmd, args) {
   console.log(`${label.padEnd(34)} min ${fmt(samples[0])}  median ${fmt(median)}  max ${fmt(samples[samples.length - 1])}  (${runs} runs)`);
   return median;
 }
-const fmt = (ms) => `${(ms / 1000).toFixed(2)} s`;
+const fmt = (/** @type {number} */ ms) => `${(ms / 1000).toFixed(2)} s`;
 
 // Make sure the precompiled build is current, so the project path is measured warm (as after any edit + first synth).
-execFileSync(process.execPath, [path.join(root, 'scripts', 'synth.js')], { cwd: root, env: { ...process.env, CDK8S_OUTDIR: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-warm-')) } });
+execFileSync(process.execPath, [path.join(root, 'scripts', 'synth.js')], {
+  cwd: root,
+  env: { ...process.env, CDK8S_OUTDIR: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-warm-')) },
+});
 
 console.log(`synth of all stacks x environments, plain + Helm, on ${os.cpus().length} cores`);
 const ours = time('node scripts/synth.js (cdk8s.yaml)', process.execPath, [path.join(root, 'scripts', 'synth.js')]);

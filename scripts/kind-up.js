@@ -18,8 +18,10 @@ const os = require('os');
 const path = require('path');
 const { ensureBuild, root } = require('./ensure-build');
 
+/** @param {readonly string[]} argv */
 function main(argv) {
   const build = ensureBuild();
+  /** @type {typeof import('../lib/delivery')} */
   const delivery = require(path.join(build, 'lib', 'delivery'));
   const args = delivery.parseKindUpArgs(argv);
   if (args.help) {
@@ -29,21 +31,32 @@ function main(argv) {
   // Tools first: a missing tool is the most common problem and needs no config.
   const tools = delivery.locateTools(['docker', 'kind', 'kubectl', 'helm'], { env: process.env, projectRoot: root });
 
+  /** @type {typeof import('../config')} */
   const config = require(path.join(build, 'config'));
+  /** @type {typeof import('../config/platform-charts')} */
   const { platformReleasesFor, KIND_INGRESS } = require(path.join(build, 'config', 'platform-charts'));
+  /** @type {typeof import('../charts')} */
   const { STACKS } = require(path.join(build, 'charts'));
   const raw = config.ENVIRONMENTS[args.env];
-  if (!raw) throw new delivery.UsageError(`--env: no environment '${args.env}' (known: ${Object.keys(config.ENVIRONMENTS).join(', ')})`, delivery.KIND_UP_USAGE);
+  if (!raw)
+    throw new delivery.UsageError(
+      `--env: no environment '${args.env}' (known: ${Object.keys(config.ENVIRONMENTS).join(', ')})`,
+      delivery.KIND_UP_USAGE,
+    );
   const env = config.loadEnvironment(raw, `config/${args.env}.ts`);
   if (env.cluster.kind !== 'kind') {
-    throw new delivery.DeliveryError(`environment '${env.name}' runs on ${env.cluster.kind}; kind:up only brings up environments whose cluster.kind is 'kind'`);
+    throw new delivery.DeliveryError(
+      `environment '${env.name}' runs on ${env.cluster.kind}; kind:up only brings up environments whose cluster.kind is 'kind'`,
+    );
   }
 
   const kindConfigPath = path.join(root, 'kind-config.yaml');
   const kindConfig = delivery.parseKindConfig(fs.readFileSync(kindConfigPath, 'utf8'), 'kind-config.yaml');
   const problems = delivery.kindConfigProblems(kindConfig, { clusterName: env.cluster.name, ingress: KIND_INGRESS });
   if (problems.length > 0) {
-    throw new delivery.DeliveryError(`kind-config.yaml does not match config/${env.name}.ts and config/platform-charts.ts:\n  - ${problems.join('\n  - ')}`);
+    throw new delivery.DeliveryError(
+      `kind-config.yaml does not match config/${env.name}.ts and config/platform-charts.ts:\n  - ${problems.join('\n  - ')}`,
+    );
   }
 
   const distDir = path.join(root, 'dist', env.name);
@@ -55,26 +68,29 @@ function main(argv) {
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kind-up-'));
   try {
-    const report = delivery.kindUp({
-      clusterName: env.cluster.name,
-      kindConfigPath,
-      tools,
-      releases: platformReleasesFor(env),
-      manifests,
-      timeout: args.timeout,
-      dryRun: args.dryRun,
-      forceConflicts: args.forceConflicts,
-    }, {
-      runner: delivery.spawnRunner({ cwd: root }),
-      log: (line) => console.log(line),
-      writeTempFile: (name, content) => {
-        const file = path.join(tmp, name);
-        fs.writeFileSync(file, content, { mode: 0o600 });
-        return file;
+    const report = delivery.kindUp(
+      {
+        clusterName: env.cluster.name,
+        kindConfigPath,
+        tools,
+        releases: platformReleasesFor(env),
+        manifests,
+        timeout: args.timeout,
+        dryRun: args.dryRun,
+        forceConflicts: args.forceConflicts,
       },
-      removeFile: (file) => fs.rmSync(file, { force: true }),
-      sleep: (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms),
-    });
+      {
+        runner: delivery.spawnRunner({ cwd: root }),
+        log: (line) => console.log(line),
+        writeTempFile: (name, content) => {
+          const file = path.join(tmp, name);
+          fs.writeFileSync(file, content, { mode: 0o600 });
+          return file;
+        },
+        removeFile: (file) => fs.rmSync(file, { force: true }),
+        sleep: (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms),
+      },
+    );
     for (const line of report.summary) console.log(line);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -83,7 +99,8 @@ function main(argv) {
 
 try {
   main(process.argv.slice(2));
-} catch (err) {
+} catch (caught) {
+  const err = /** @type {Error | undefined} */ (caught);
   if (err && (err.name === 'DeliveryError' || err.name === 'UsageError')) {
     console.error(`kind:up: ${err.message}`);
     process.exitCode = err.name === 'UsageError' ? 2 : 1;

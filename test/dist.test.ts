@@ -3,6 +3,7 @@ import * as path from 'path';
 import { STACKS } from '../charts';
 import { helmLint, helmTemplate, helmTemplateRaw, objectKey, parseManifests, sortObjects } from './support/helm';
 import { listFiles, synthToTemp } from './support/synth';
+import { Doc } from './support/doc';
 
 const root = path.resolve(__dirname, '..');
 const dist = path.join(root, 'dist');
@@ -40,9 +41,13 @@ describe('wondernest Helm values', () => {
   const base = helmTemplate(chart, { releaseName: 'wondernest', valuesFiles: ['values-prod.yaml'] });
 
   test('--set api.image.tag=X changes exactly that field', () => {
-    const changed = helmTemplate(chart, { releaseName: 'wondernest', valuesFiles: ['values-prod.yaml'], setString: { 'api.image.tag': '2.0.1' } });
+    const changed = helmTemplate(chart, {
+      releaseName: 'wondernest',
+      valuesFiles: ['values-prod.yaml'],
+      setString: { 'api.image.tag': '2.0.1' },
+    });
     const diffs: string[] = [];
-    const walk = (a: any, b: any, p: string): void => {
+    const walk = (a: Doc, b: Doc, p: string): void => {
       if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) {
         if (a !== b) diffs.push(`${p}: ${a} -> ${b}`);
         return;
@@ -51,7 +56,11 @@ describe('wondernest Helm values', () => {
     };
     const before = new Map(base.map((o) => [objectKey(o), o]));
     for (const o of changed) walk(before.get(objectKey(o)), o, objectKey(o));
-    expect(diffs).toEqual([expect.stringMatching(/Deployment.*\/api\/spec\/template\/spec\/containers\/0\/image: ghcr.io\/wondernest\/api:0.1.0 -> ghcr.io\/wondernest\/api:2.0.1$/)]);
+    expect(diffs).toEqual([
+      expect.stringMatching(
+        /Deployment.*\/api\/spec\/template\/spec\/containers\/0\/image: ghcr.io\/wondernest\/api:0.1.0 -> ghcr.io\/wondernest\/api:2.0.1$/,
+      ),
+    ]);
   });
 
   test.each([
@@ -68,7 +77,23 @@ describe('wondernest Helm values', () => {
 
   test('values cover images, replicas/HPA, resources, ingress, storage and backups', () => {
     const values = fs.readFileSync(path.join(chart, 'values-prod.yaml'), 'utf8');
-    for (const key of ['api:', 'autoscaling:', 'minReplicas:', 'maxReplicas:', 'repository:', 'tag:', 'memoryLimit:', 'cpuRequest:', 'host:', 'className:', 'clusterIssuer:', 'storage:', 'size:', 'schedule:', 'retentionDays:']) {
+    for (const key of [
+      'api:',
+      'autoscaling:',
+      'minReplicas:',
+      'maxReplicas:',
+      'repository:',
+      'tag:',
+      'memoryLimit:',
+      'cpuRequest:',
+      'host:',
+      'className:',
+      'clusterIssuer:',
+      'storage:',
+      'size:',
+      'schedule:',
+      'retentionDays:',
+    ]) {
       expect(values).toContain(key);
     }
     expect(fs.readFileSync(path.join(chart, 'values-dev.yaml'), 'utf8')).toMatch(/replicas: 1/);

@@ -5,7 +5,8 @@ import { prod } from './prod';
 import { pagodirectoSchema } from './schema';
 
 export { PagoDirectoChart } from './chart';
-export { PagoDirectoConfig, PagoDirectoConfigInput, pagodirectoSchema } from './schema';
+export type { PagoDirectoConfig, PagoDirectoConfigInput } from './schema';
+export { pagodirectoSchema } from './schema';
 
 /** The pagodirecto stack: schema, values per environment, chart. Registered in charts/stacks.ts. */
 export const stack = defineStack({

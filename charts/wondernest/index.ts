@@ -5,7 +5,8 @@ import { prod } from './prod';
 import { wondernestSchema } from './schema';
 
 export { WonderNestChart } from './chart';
-export { WonderNestConfig, WonderNestConfigInput, wondernestSchema } from './schema';
+export type { WonderNestConfig, WonderNestConfigInput } from './schema';
+export { wondernestSchema } from './schema';
 
 /** The wondernest stack: schema, values per environment, chart. Registered in charts/stacks.ts. */
 export const stack = defineStack({

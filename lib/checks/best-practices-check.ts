@@ -1,20 +1,36 @@
+import { isPinnedImage, pinnedImage } from '../core/formats';
 import { containersOf, matchesSelector, podTemplateOf } from './pod-specs';
-import { Check, CheckInput, ManifestObject, RuleInfo, Violation } from './types';
+import { Check, CheckInput, isKind, ManifestObject, objectsOf, RuleInfo, Violation } from './types';
 
 export const BEST_PRACTICE_RULES: readonly RuleInfo[] = [
   { id: 'bp/image-pinned', family: 'best-practices', description: 'images carry a version tag or digest, never latest' },
   { id: 'bp/resources', family: 'best-practices', description: 'every container requests memory and CPU and limits memory' },
   { id: 'bp/probes', family: 'best-practices', description: 'long-running containers have readiness and liveness probes' },
-  { id: 'bp/automount-token', family: 'best-practices', description: 'automountServiceAccountToken: false unless the service account is bound to a Role' },
+  {
+    id: 'bp/automount-token',
+    family: 'best-practices',
+    description: 'automountServiceAccountToken: false unless the service account is bound to a Role',
+  },
   { id: 'bp/pdb', family: 'best-practices', description: 'a PodDisruptionBudget covers every workload that can run more than one replica' },
   { id: 'bp/hpa', family: 'best-practices', description: 'HPA targets exist and carry no fixed replica count' },
-  { id: 'bp/labels', family: 'best-practices', description: 'app.kubernetes.io/part-of and managed-by on every object; name and instance on workloads and pod templates' },
-  { id: 'bp/cronjob', family: 'best-practices', description: 'CronJobs: concurrency Forbid, starting and active deadlines, history limits' },
-  { id: 'bp/release-label', family: 'best-practices', description: 'ServiceMonitors, PodMonitors, PrometheusRules and AlertmanagerConfigs carry the configured release label' },
+  {
+    id: 'bp/labels',
+    family: 'best-practices',
+    description: 'app.kubernetes.io/part-of and managed-by on every object; name and instance on workloads and pod templates',
+  },
+  {
+    id: 'bp/cronjob',
+    family: 'best-practices',
+    description: 'CronJobs: concurrency Forbid, starting and active deadlines, history limits',
+  },
+  {
+    id: 'bp/release-label',
+    family: 'best-practices',
+    description: 'ServiceMonitors, PodMonitors, PrometheusRules and AlertmanagerConfigs carry the configured release label',
+  },
 ];
 
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob']);
-const SCALABLE = new Set(['Deployment', 'StatefulSet', 'ReplicaSet']);
 const MONITORING_KINDS = new Set(['ServiceMonitor', 'PodMonitor', 'PrometheusRule', 'AlertmanagerConfig']);
 const OBJECT_LABELS = ['app.kubernetes.io/part-of', 'app.kubernetes.io/managed-by'];
 const WORKLOAD_LABELS = ['app.kubernetes.io/name', 'app.kubernetes.io/instance'];
@@ -26,7 +42,8 @@ export class BestPracticesCheck implements Check {
 
   public run(input: CheckInput): Violation[] {
     const out: Violation[] = [];
-    const add = (rule: string, object: ManifestObject, field: string | undefined, message: string) => out.push({ rule, object, field, message });
+    const add = (rule: string, object: ManifestObject, field: string | undefined, message: string) =>
+      out.push({ rule, object, field, message });
     const byEnv = new Map<string, ManifestObject[]>();
     for (const m of input.objects) byEnv.set(m.env, [...(byEnv.get(m.env) ?? []), m]);
 
@@ -35,44 +52,67 @@ export class BestPracticesCheck implements Check {
       const accounts = new Map<string, ManifestObject>();
       for (const m of objects) {
         const o = m.object;
-        if (o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding') {
-          for (const s of o.subjects ?? []) if (s.kind === 'ServiceAccount') boundAccounts.add(`${s.namespace ?? o.metadata?.namespace}/${s.name}`);
+        if (isKind(o, 'RoleBinding') || isKind(o, 'ClusterRoleBinding')) {
+          for (const s of o.subjects ?? [])
+            if (s.kind === 'ServiceAccount') boundAccounts.add(`${s.namespace ?? o.metadata?.namespace}/${s.name}`);
         }
-        if (o.kind === 'ServiceAccount') accounts.set(`${o.metadata?.namespace}/${o.metadata?.name}`, m);
+        if (isKind(o, 'ServiceAccount')) accounts.set(`${o.metadata?.namespace}/${o.metadata?.name}`, m);
       }
-      const hpas = objects.filter((m) => m.object.kind === 'HorizontalPodAutoscaler');
-      const pdbs = objects.filter((m) => m.object.kind === 'PodDisruptionBudget');
+      const hpas = objectsOf(objects, 'HorizontalPodAutoscaler');
+      const pdbs = objectsOf(objects, 'PodDisruptionBudget');
 
       for (const m of objects) {
         const o = m.object;
+        const kind = o.kind ?? '';
         const labels = o.metadata?.labels ?? {};
-        for (const l of [...OBJECT_LABELS, ...(WORKLOADS.has(o.kind) ? WORKLOAD_LABELS : [])]) {
-          if (!labels[l]) add('bp/labels', m, `metadata.labels["${l}"]`, `missing label ${l}; expected the recommended app.kubernetes.io labels`);
+        for (const l of [...OBJECT_LABELS, ...(WORKLOADS.has(kind) ? WORKLOAD_LABELS : [])]) {
+          if (!labels[l])
+            add('bp/labels', m, `metadata.labels["${l}"]`, `missing label ${l}; expected the recommended app.kubernetes.io labels`);
         }
-        if (MONITORING_KINDS.has(o.kind)) {
+        if (MONITORING_KINDS.has(kind)) {
           const want = input.environments[env]?.monitoringRelease;
-          if (want !== undefined && labels.release !== want) add('bp/release-label', m, 'metadata.labels.release', `got ${JSON.stringify(labels.release)}; expected '${want}' (monitoring.release of environment ${env}) so kube-prometheus-stack selects it`);
+          if (want !== undefined && labels.release !== want)
+            add(
+              'bp/release-label',
+              m,
+              'metadata.labels.release',
+              `got ${JSON.stringify(labels.release)}; expected '${want}' (monitoring.release of environment ${env}) so kube-prometheus-stack selects it`,
+            );
         }
-        if (o.kind === 'CronJob') {
-          const s = o.spec ?? {};
-          if (s.concurrencyPolicy !== 'Forbid') add('bp/cronjob', m, 'spec.concurrencyPolicy', `got ${JSON.stringify(s.concurrencyPolicy)}; expected 'Forbid'`);
-          if (!(s.startingDeadlineSeconds > 0)) add('bp/cronjob', m, 'spec.startingDeadlineSeconds', `got ${JSON.stringify(s.startingDeadlineSeconds)}; expected a deadline in seconds`);
-          if (!(s.jobTemplate?.spec?.activeDeadlineSeconds > 0)) add('bp/cronjob', m, 'spec.jobTemplate.spec.activeDeadlineSeconds', `got ${JSON.stringify(s.jobTemplate?.spec?.activeDeadlineSeconds)}; expected a deadline in seconds`);
-          for (const f of ['successfulJobsHistoryLimit', 'failedJobsHistoryLimit']) {
-            if (typeof s[f] !== 'number') add('bp/cronjob', m, `spec.${f}`, `got ${JSON.stringify(s[f])}; expected an explicit history limit`);
+        if (isKind(o, 'CronJob')) {
+          const s = o.spec ?? { schedule: '', jobTemplate: {} };
+          if (s.concurrencyPolicy !== 'Forbid')
+            add('bp/cronjob', m, 'spec.concurrencyPolicy', `got ${JSON.stringify(s.concurrencyPolicy)}; expected 'Forbid'`);
+          if (!((s.startingDeadlineSeconds ?? 0) > 0))
+            add(
+              'bp/cronjob',
+              m,
+              'spec.startingDeadlineSeconds',
+              `got ${JSON.stringify(s.startingDeadlineSeconds)}; expected a deadline in seconds`,
+            );
+          if (!((s.jobTemplate?.spec?.activeDeadlineSeconds ?? 0) > 0))
+            add(
+              'bp/cronjob',
+              m,
+              'spec.jobTemplate.spec.activeDeadlineSeconds',
+              `got ${JSON.stringify(s.jobTemplate?.spec?.activeDeadlineSeconds)}; expected a deadline in seconds`,
+            );
+          for (const f of ['successfulJobsHistoryLimit', 'failedJobsHistoryLimit'] as const) {
+            if (typeof s[f] !== 'number')
+              add('bp/cronjob', m, `spec.${f}`, `got ${JSON.stringify(s[f])}; expected an explicit history limit`);
           }
         }
 
         const t = podTemplateOf(m);
         if (!t) continue;
         for (const l of WORKLOAD_LABELS) {
-          if (!t.labels[l]) add('bp/labels', m, `${t.path.replace(/spec$/, 'metadata')}.labels["${l}"]`, `pod template is missing label ${l}`);
+          if (!t.labels[l])
+            add('bp/labels', m, `${t.path.replace(/spec$/, 'metadata')}.labels["${l}"]`, `pod template is missing label ${l}`);
         }
         for (const { container: c, path, list } of containersOf(t)) {
           const name = `container '${c.name}'`;
-          const img = String(c.image ?? '');
-          const pinned = img.includes('@sha256:') || /:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(img.slice(img.lastIndexOf('/') + 1));
-          if (!pinned || /:latest$/.test(img)) add('bp/image-pinned', m, `${path}.image`, `${name}: got '${img}'; expected a pinned version tag or digest (not latest)`);
+          if (!isPinnedImage(c.image ?? ''))
+            add('bp/image-pinned', m, `${path}.image`, `${name}: got '${c.image ?? ''}'; expected ${pinnedImage.expected}`);
           const r = c.resources ?? {};
           if (!r.requests?.memory) add('bp/resources', m, `${path}.resources.requests.memory`, `${name}: no memory request`);
           if (!r.requests?.cpu) add('bp/resources', m, `${path}.resources.requests.cpu`, `${name}: no CPU request`);
@@ -86,27 +126,63 @@ export class BestPracticesCheck implements Check {
         const ns = o.metadata?.namespace;
         const sa = t.spec.serviceAccountName ?? 'default';
         const saObject = accounts.get(`${ns}/${sa}`)?.object;
-        const tokenOff = t.spec.automountServiceAccountToken === false || (t.spec.automountServiceAccountToken === undefined && saObject?.automountServiceAccountToken === false);
+        const tokenOff =
+          t.spec.automountServiceAccountToken === false ||
+          (t.spec.automountServiceAccountToken === undefined &&
+            isKind(saObject, 'ServiceAccount') &&
+            saObject.automountServiceAccountToken === false);
         if (!tokenOff && !boundAccounts.has(`${ns}/${sa}`)) {
-          add('bp/automount-token', m, `${t.path}.automountServiceAccountToken`, `got ${JSON.stringify(t.spec.automountServiceAccountToken)}; expected false: service account '${sa}' is not bound to any Role, so the pod does not need an API token`);
+          add(
+            'bp/automount-token',
+            m,
+            `${t.path}.automountServiceAccountToken`,
+            `got ${JSON.stringify(t.spec.automountServiceAccountToken)}; expected false: service account '${sa}' is not bound to any Role, so the pod does not need an API token`,
+          );
         }
 
-        if (SCALABLE.has(o.kind)) {
-          const hpa = hpas.find((h) => h.object.metadata?.namespace === ns && h.object.spec?.scaleTargetRef?.kind === o.kind && h.object.spec?.scaleTargetRef?.name === o.metadata?.name);
-          if (hpa && o.spec?.replicas !== undefined) add('bp/hpa', m, 'spec.replicas', `got ${o.spec.replicas} while HorizontalPodAutoscaler ${hpa.object.metadata.name} owns the replica count; expected no spec.replicas (every apply would reset the HPA)`);
-          const max = Math.max(o.spec?.replicas ?? 1, hpa?.object.spec?.maxReplicas ?? 0);
+        if (isKind(o, 'Deployment') || isKind(o, 'StatefulSet') || isKind(o, 'ReplicaSet')) {
+          const hpa = hpas.find(
+            (h) =>
+              h.object.metadata?.namespace === ns &&
+              h.object.spec?.scaleTargetRef?.kind === o.kind &&
+              h.object.spec?.scaleTargetRef?.name === o.metadata?.name,
+          );
+          const replicas = o.spec?.replicas;
+          if (hpa && replicas !== undefined)
+            add(
+              'bp/hpa',
+              m,
+              'spec.replicas',
+              `got ${replicas} while HorizontalPodAutoscaler ${hpa.object.metadata?.name} owns the replica count; expected no spec.replicas (every apply would reset the HPA)`,
+            );
+          const max = Math.max(replicas ?? 1, hpa?.object.spec?.maxReplicas ?? 0);
           if (max > 1 && !pdbs.some((p) => p.object.metadata?.namespace === ns && matchesSelector(p.object.spec?.selector, t.labels))) {
-            add('bp/pdb', m, undefined, `can run ${max} replicas but no PodDisruptionBudget selects its pods; expected a PDB so node drains keep it available`);
+            add(
+              'bp/pdb',
+              m,
+              undefined,
+              `can run ${max} replicas but no PodDisruptionBudget selects its pods; expected a PDB so node drains keep it available`,
+            );
           }
         }
       }
       for (const h of hpas) {
-        const ref = h.object.spec?.scaleTargetRef ?? {};
-        const target = objects.find((m) => m.object.kind === ref.kind && m.object.metadata?.name === ref.name && m.object.metadata?.namespace === h.object.metadata?.namespace);
-        if (!target) add('bp/hpa', h, 'spec.scaleTargetRef', `targets ${ref.kind}/${ref.name}, which is not in this output; expected an existing Deployment or StatefulSet`);
+        const ref = h.object.spec?.scaleTargetRef;
+        const target = objects.find(
+          (m) =>
+            m.object.kind === ref?.kind &&
+            m.object.metadata?.name === ref?.name &&
+            m.object.metadata?.namespace === h.object.metadata?.namespace,
+        );
+        if (!target)
+          add(
+            'bp/hpa',
+            h,
+            'spec.scaleTargetRef',
+            `targets ${ref?.kind}/${ref?.name}, which is not in this output; expected an existing Deployment or StatefulSet`,
+          );
       }
     }
     return out;
   }
 }
-

@@ -1,6 +1,6 @@
 import { ApiObject, App } from 'cdk8s';
 import { ServiceGraph } from '../constructs/network/service-graph';
-import { DeclaredGraph, objectKey } from './types';
+import { DeclaredGraph, KubeObject, objectKey } from './types';
 
 /** What a synthesized App knows that its YAML does not: construct paths and declared graphs. */
 export interface AppFacts {
@@ -16,7 +16,7 @@ export function collectAppFacts(app: App, env: string): AppFacts {
   const graphs: Record<string, DeclaredGraph> = {};
   for (const c of app.node.findAll()) {
     // the key comes from the rendered object: JSON patches may change it (e.g. a cluster-scoped kind drops the chart's namespace)
-    if (c instanceof ApiObject) resources[objectKey(env, c.toJson())] = { path: c.node.path };
+    if (c instanceof ApiObject) resources[objectKey(env, c.toJson() as KubeObject)] = { path: c.node.path };
     if (c instanceof ServiceGraph) graphs[c.namespace] = c.toDeclaration();
   }
   return { resources, graphs };

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { EnvironmentFacts, ManifestObject } from './types';
+import { EnvironmentFacts, KubeObject, ManifestObject } from './types';
 
 /** File written next to the environment folders at synth: construct paths and declared service graphs. */
 export const CONSTRUCT_METADATA_FILE = 'construct-metadata.json';
@@ -15,13 +15,18 @@ export interface ConstructMetadata {
   readonly environments: Readonly<Record<string, EnvironmentFacts>>;
 }
 
-/** Parses every YAML document of a manifest file. Throws naming the file on a YAML error. */
-export function parseManifestFile(file: string): any[] {
+/**
+ * Parses every YAML document of a manifest file (empty documents dropped). Throws naming the file
+ * on a YAML error. A document is taken as a {@link KubeObject}; the schema check reports one that is not.
+ */
+export function parseManifestFile(file: string): KubeObject[] {
   const docs = parseAllDocuments(fs.readFileSync(file, 'utf8'));
-  return docs.map((d, i) => {
-    if (d.errors.length) throw new Error(`${file}: document ${i}: ${d.errors[0].message}`);
-    return d.toJS();
-  }).filter((o) => o !== null && o !== undefined);
+  return docs
+    .map((d, i): unknown => {
+      if (d.errors.length) throw new Error(`${file}: document ${i}: ${d.errors[0].message}`);
+      return d.toJS() as unknown;
+    })
+    .filter((o): o is KubeObject => o !== null && o !== undefined);
 }
 
 /**
@@ -46,14 +51,17 @@ export function loadManifests(outdir: string, files?: readonly string[]): Manife
 /** Reads `<outdir>/construct-metadata.json` if present. */
 export function loadConstructMetadata(outdir: string): ConstructMetadata | undefined {
   const p = path.join(outdir, CONSTRUCT_METADATA_FILE);
-  return fs.existsSync(p) ? JSON.parse(fs.readFileSync(p, 'utf8')) as ConstructMetadata : undefined;
+  return fs.existsSync(p) ? (JSON.parse(fs.readFileSync(p, 'utf8')) as ConstructMetadata) : undefined;
 }
 
 function listYaml(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name)).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) return listYaml(p);
-    return e.name.endsWith('.yaml') || e.name.endsWith('.yml') ? [p] : [];
-  });
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((e) => {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) return listYaml(p);
+      return e.name.endsWith('.yaml') || e.name.endsWith('.yml') ? [p] : [];
+    });
 }

@@ -10,11 +10,18 @@ interface ValidationViolation {
   readonly ruleName: string;
   readonly recommendation: string;
   readonly fix: string;
-  readonly violatingResources: ReadonlyArray<{ readonly resourceName: string; readonly locations: readonly string[]; readonly manifestPath: string }>;
+  readonly violatingResources: ReadonlyArray<{
+    readonly resourceName: string;
+    readonly locations: readonly string[];
+    readonly manifestPath: string;
+  }>;
 }
 interface ValidationContext {
   readonly manifests: readonly string[];
-  readonly report: { addViolation(v: ValidationViolation): void; submit(status: 'success' | 'failure', metadata?: Record<string, string>): void };
+  readonly report: {
+    addViolation(v: ValidationViolation): void;
+    submit(status: 'success' | 'failure', metadata?: Record<string, string>): void;
+  };
   readonly logger: { log(message: string): void };
 }
 
@@ -26,7 +33,13 @@ interface ValidationContext {
 export class ManifestChecks {
   constructor(private readonly props: { readonly outdir?: string } = {}) {}
 
-  public async validate(context: ValidationContext): Promise<void> {
+  /** The cdk8s CLI awaits this; the checks themselves are synchronous. */
+  public validate(context: ValidationContext): Promise<void> {
+    this.check(context);
+    return Promise.resolve();
+  }
+
+  private check(context: ValidationContext): void {
     const outdir = path.resolve(this.props.outdir ?? inferOutdir(context.manifests));
     const metadata = loadConstructMetadata(outdir);
     if (!metadata) {
@@ -39,8 +52,10 @@ export class ManifestChecks {
       context.report.submit('failure');
       return;
     }
-    const objects = loadManifests(outdir, context.manifests.map((m) => path.resolve(m)).filter((m) => fs.existsSync(m)))
-      .map((m) => ({ ...m, constructPath: metadata.resources[objectKey(m.env, m.object)]?.path }));
+    const objects = loadManifests(
+      outdir,
+      context.manifests.map((m) => path.resolve(m)).filter((m) => fs.existsSync(m)),
+    ).map((m) => ({ ...m, constructPath: metadata.resources[objectKey(m.env, m.object)]?.path }));
     const input = { objects, environments: metadata.environments };
     const result = runChecks(input);
     const rules = new Map(allRules().map((r) => [r.id, r]));
@@ -49,11 +64,22 @@ export class ManifestChecks {
         ruleName: v.rule,
         recommendation: v.message,
         fix: rules.get(v.rule)?.description ?? v.rule,
-        violatingResources: v.object ? [{ resourceName: objectKey(v.object.env, v.object.object), locations: [v.field ?? '(object)'], manifestPath: path.join(outdir, v.object.file) }] : [],
+        violatingResources: v.object
+          ? [
+              {
+                resourceName: objectKey(v.object.env, v.object.object),
+                locations: [v.field ?? '(object)'],
+                manifestPath: path.join(outdir, v.object.file),
+              },
+            ]
+          : [],
       });
     }
     context.logger.log(formatReport(input, result, { matrices: false }));
-    context.report.submit(result.violations.length === 0 ? 'success' : 'failure', { objects: String(objects.length), rules: String(result.rules.length) });
+    context.report.submit(result.violations.length === 0 ? 'success' : 'failure', {
+      objects: String(objects.length),
+      rules: String(result.rules.length),
+    });
   }
 }
 

@@ -1,10 +1,13 @@
-import { ManifestObject } from './types';
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
+import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
+import { KubeObject, LabelSelector, ManifestObject } from './types';
 
 /** A pod template found in a workload. */
 export interface PodTemplateRef {
   readonly owner: ManifestObject;
-  /** The pod spec. */
-  readonly spec: any;
+  /** The pod spec (`{}` when the template has none). */
+  readonly spec: Partial<IPodSpec>;
   /** Labels of the pods it creates. */
   readonly labels: Readonly<Record<string, string>>;
   /** Annotations of the pods it creates. */
@@ -17,7 +20,7 @@ export interface PodTemplateRef {
 
 /** A container of a pod template, with its path. */
 export interface ContainerRef {
-  readonly container: any;
+  readonly container: IContainer;
   readonly path: string;
   /** `containers`, `initContainers` or `ephemeralContainers`. */
   readonly list: 'containers' | 'initContainers' | 'ephemeralContainers';
@@ -34,14 +37,31 @@ const TEMPLATE_PATHS: Readonly<Record<string, { path: string[]; longRunning: boo
 
 /** The pod template of a workload object, or undefined for other kinds. */
 export function podTemplateOf(m: ManifestObject): PodTemplateRef | undefined {
-  const o = m.object;
-  if (o?.kind === 'Pod') return { owner: m, spec: o.spec ?? {}, labels: o.metadata?.labels ?? {}, annotations: o.metadata?.annotations ?? {}, path: 'spec', longRunning: true };
-  const t = TEMPLATE_PATHS[o?.kind];
+  const o: KubeObject | undefined = m.object;
+  if (o?.kind === 'Pod')
+    return {
+      owner: m,
+      spec: (o.spec as IPodSpec | undefined) ?? {},
+      labels: o.metadata?.labels ?? {},
+      annotations: o.metadata?.annotations ?? {},
+      path: 'spec',
+      longRunning: true,
+    };
+  const t = o?.kind === undefined ? undefined : TEMPLATE_PATHS[o.kind];
   if (!t) return undefined;
-  let template: any = o;
-  for (const p of t.path) template = template?.[p];
-  if (!template) return undefined;
-  return { owner: m, spec: template.spec ?? {}, labels: template.metadata?.labels ?? {}, annotations: template.metadata?.annotations ?? {}, path: `${t.path.join('.')}.spec`, longRunning: t.longRunning };
+  // The template sits at a kind-specific path (spec.template, or spec.jobTemplate.spec.template).
+  let node: unknown = o;
+  for (const p of t.path) node = node && typeof node === 'object' ? (node as Record<string, unknown>)[p] : undefined;
+  if (!node || typeof node !== 'object') return undefined;
+  const template = node as IPodTemplateSpec;
+  return {
+    owner: m,
+    spec: template.spec ?? {},
+    labels: template.metadata?.labels ?? {},
+    annotations: template.metadata?.annotations ?? {},
+    path: `${t.path.join('.')}.spec`,
+    longRunning: t.longRunning,
+  };
 }
 
 /** Every pod template of a set of objects. */
@@ -53,7 +73,8 @@ export function podTemplates(objects: readonly ManifestObject[]): PodTemplateRef
 export function containersOf(t: PodTemplateRef): ContainerRef[] {
   const out: ContainerRef[] = [];
   for (const list of ['initContainers', 'containers', 'ephemeralContainers'] as const) {
-    (t.spec[list] ?? []).forEach((c: any, i: number) => out.push({ container: c, path: `${t.path}.${list}[${i}]`, list }));
+    const containers: readonly IContainer[] = t.spec[list] ?? [];
+    containers.forEach((c, i) => out.push({ container: c, path: `${t.path}.${list}[${i}]`, list }));
   }
   return out;
 }
@@ -64,18 +85,27 @@ export function matchesLabels(selector: Readonly<Record<string, string>> | undef
 }
 
 /** Evaluates a Kubernetes LabelSelector (matchLabels and matchExpressions) against labels. */
-export function matchesSelector(selector: any, labels: Readonly<Record<string, string>>): boolean {
+export function matchesSelector(selector: LabelSelector | undefined, labels: Readonly<Record<string, string>>): boolean {
   if (!selector) return false;
   if (!matchesLabels(selector.matchLabels, labels)) return false;
   for (const e of selector.matchExpressions ?? []) {
     const has = Object.prototype.hasOwnProperty.call(labels, e.key);
     const v = labels[e.key];
     switch (e.operator) {
-      case 'In': if (!has || !(e.values ?? []).includes(v)) return false; break;
-      case 'NotIn': if (has && (e.values ?? []).includes(v)) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
-      default: return false;
+      case 'In':
+        if (!has || !(e.values ?? []).includes(v)) return false;
+        break;
+      case 'NotIn':
+        if (has && (e.values ?? []).includes(v)) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return false;
     }
   }
   return true;

@@ -1,9 +1,21 @@
+import type { INetworkPolicyPeer } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyPeer';
+import type { INetworkPolicyPort } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyPort';
 import { matchesSelector, podTemplates } from './pod-specs';
-import { Check, CheckInput, DeclaredGraph, ManifestObject, RuleInfo, Violation } from './types';
+import { Check, CheckInput, DeclaredGraph, isKind, ManifestObject, ManifestObjectOf, objectsOf, RuleInfo, Violation } from './types';
+
+type NetworkPolicyObject = ManifestObjectOf<'NetworkPolicy'>;
 
 export const REACHABILITY_RULES: readonly RuleInfo[] = [
-  { id: 'net/graph', family: 'reachability', description: 'every namespace with pods declares a service graph whose components select pods' },
-  { id: 'net/extra-flow', family: 'reachability', description: 'no connection the NetworkPolicies allow that the service graph does not declare' },
+  {
+    id: 'net/graph',
+    family: 'reachability',
+    description: 'every namespace with pods declares a service graph whose components select pods',
+  },
+  {
+    id: 'net/extra-flow',
+    family: 'reachability',
+    description: 'no connection the NetworkPolicies allow that the service graph does not declare',
+  },
   { id: 'net/missing-flow', family: 'reachability', description: 'every declared connection is allowed by the NetworkPolicies' },
   { id: 'net/dns', family: 'reachability', description: 'every pod may resolve names (cluster DNS on 53/UDP and 53/TCP)' },
 ];
@@ -68,15 +80,21 @@ export function analyze(input: CheckInput): { violations: Violation[]; namespace
     const graphs = input.environments[env]?.graphs ?? {};
     const nsLabels = new Map<string, Record<string, string>>();
     for (const m of objects) {
-      if (m.object.kind === 'Namespace') nsLabels.set(m.object.metadata.name, { ...(m.object.metadata.labels ?? {}), 'kubernetes.io/metadata.name': m.object.metadata.name });
+      const name = m.object.metadata?.name;
+      if (isKind(m.object, 'Namespace') && name !== undefined)
+        nsLabels.set(name, { ...(m.object.metadata?.labels ?? {}), 'kubernetes.io/metadata.name': name });
     }
-    const policies = objects.filter((m) => m.object.kind === 'NetworkPolicy');
+    const policies = objectsOf(objects, 'NetworkPolicy');
     const templates = podTemplates(objects);
 
-    for (const ns of [...new Set(templates.map((t) => t.owner.object.metadata?.namespace as string))].sort()) {
-      if (!graphs[ns]) {
+    for (const ns of [...new Set(templates.map((t) => t.owner.object.metadata?.namespace))].sort()) {
+      if (!graphs[String(ns)]) {
         const first = templates.find((t) => t.owner.object.metadata?.namespace === ns)!;
-        violations.push({ rule: 'net/graph', object: first.owner, message: `namespace ${ns} (${env}) runs pods but declares no service graph; expected a ServiceGraph (default deny + declared flows) for it` });
+        violations.push({
+          rule: 'net/graph',
+          object: first.owner,
+          message: `namespace ${ns} (${env}) runs pods but declares no service graph; expected a ServiceGraph (default deny + declared flows) for it`,
+        });
       }
     }
 
@@ -85,7 +103,11 @@ export function analyze(input: CheckInput): { violations: Violation[]; namespace
       for (const t of templates.filter((x) => x.owner.object.metadata?.namespace === ns)) {
         const matches = Object.entries(graph.components).filter(([, c]) => matchesSelector({ matchLabels: c.podLabels }, t.labels));
         if (matches.length > 1) {
-          violations.push({ rule: 'net/graph', object: t.owner, message: `pods match several components (${matches.map(([n]) => n).join(', ')}); expected component labels that select only one workload` });
+          violations.push({
+            rule: 'net/graph',
+            object: t.owner,
+            message: `pods match several components (${matches.map(([n]) => n).join(', ')}); expected component labels that select only one workload`,
+          });
         }
         const id = matches.length === 1 ? matches[0][0] : `${t.owner.object.kind}/${t.owner.object.metadata?.name}`;
         const namedPorts: Record<string, number> = {};
@@ -106,15 +128,36 @@ export function analyze(input: CheckInput): { violations: Violation[]; namespace
       }
       for (const name of Object.keys(graph.components)) {
         if (!groups.some((g) => g.id === name)) {
-          violations.push({ rule: 'net/graph', message: `[${env}] namespace ${ns}: component '${name}' selects no pod template in the output; expected its podLabels to match a workload` });
+          violations.push({
+            rule: 'net/graph',
+            message: `[${env}] namespace ${ns}: component '${name}' selects no pod template in the output; expected its podLabels to match a workload`,
+          });
         }
       }
       const peers: Group[] = [
-        ...Object.entries(graph.externals).map(([name, e]) => ({ id: name, namespace: e.namespace, labels: e.podLabels ?? {}, namedPorts: {}, ports: [], external: true })),
-        { id: 'dns', namespace: graph.dns.namespace, labels: graph.dns.podLabels ?? {}, namedPorts: {}, ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }], external: true },
+        ...Object.entries(graph.externals).map(([name, e]) => ({
+          id: name,
+          namespace: e.namespace,
+          labels: e.podLabels ?? {},
+          namedPorts: {},
+          ports: [],
+          external: true,
+        })),
+        {
+          id: 'dns',
+          namespace: graph.dns.namespace,
+          labels: graph.dns.podLabels ?? {},
+          namedPorts: {},
+          ports: [
+            { port: 53, protocol: 'UDP' },
+            { port: 53, protocol: 'TCP' },
+          ],
+          external: true,
+        },
         { id: 'internet', labels: {}, namedPorts: {}, ports: [], internet: true },
       ];
-      const nsLabelsOf = (g: Group) => (g.namespace ? nsLabels.get(g.namespace) ?? { 'kubernetes.io/metadata.name': g.namespace } : undefined);
+      const nsLabelsOf = (g: Group) =>
+        g.namespace ? (nsLabels.get(g.namespace) ?? { 'kubernetes.io/metadata.name': g.namespace }) : undefined;
       const flows: ComputedFlow[] = [];
       const all = [...groups, ...peers];
       for (const src of all) {
@@ -141,25 +184,38 @@ function unique(list: readonly string[]): string[] {
 
 function compare(env: string, ns: string, graph: DeclaredGraph, groups: Group[], flows: ComputedFlow[]): Violation[] {
   const out: Violation[] = [];
-  const key = (f: { from: string; to: string; port: number; protocol: string }) => `${f.from} -> ${f.to}:${f.port === ANY_PORT ? 'any' : f.port}/${f.protocol}`;
+  const key = (f: { from: string; to: string; port: number; protocol: string }) =>
+    `${f.from} -> ${f.to}:${f.port === ANY_PORT ? 'any' : f.port}/${f.protocol}`;
   const declared = new Set(graph.flows.map(key));
   const computed = new Set(flows.map(key));
   const owner = (name: string) => groups.find((g) => g.id === name)?.owner;
   for (const f of flows) {
     if (f.to === 'dns' && f.port === 53) continue;
     if (!declared.has(key(f))) {
-      out.push({ rule: 'net/extra-flow', object: owner(f.to) ?? owner(f.from), message: `[${env}] ${ns}: NetworkPolicies allow ${key(f)}, which the service graph does not declare; expected only declared flows` });
+      out.push({
+        rule: 'net/extra-flow',
+        object: owner(f.to) ?? owner(f.from),
+        message: `[${env}] ${ns}: NetworkPolicies allow ${key(f)}, which the service graph does not declare; expected only declared flows`,
+      });
     }
   }
   for (const f of graph.flows) {
     if (!computed.has(key(f))) {
-      out.push({ rule: 'net/missing-flow', object: owner(f.from) ?? owner(f.to), message: `[${env}] ${ns}: the service graph declares ${key(f)} but the NetworkPolicies do not allow it` });
+      out.push({
+        rule: 'net/missing-flow',
+        object: owner(f.from) ?? owner(f.to),
+        message: `[${env}] ${ns}: the service graph declares ${key(f)} but the NetworkPolicies do not allow it`,
+      });
     }
   }
   for (const g of groups) {
     for (const protocol of ['UDP', 'TCP']) {
       if (!computed.has(key({ from: g.id, to: 'dns', port: 53, protocol }))) {
-        out.push({ rule: 'net/dns', object: g.owner, message: `[${env}] ${ns}: ${g.id} cannot reach cluster DNS on 53/${protocol}; expected DNS egress for every pod` });
+        out.push({
+          rule: 'net/dns',
+          object: g.owner,
+          message: `[${env}] ${ns}: ${g.id} cannot reach cluster DNS on 53/${protocol}; expected DNS egress for every pod`,
+        });
       }
     }
   }
@@ -167,15 +223,20 @@ function compare(env: string, ns: string, graph: DeclaredGraph, groups: Group[],
 }
 
 /** Ports worth testing from src to dst: dst's container ports, every port any policy names, and "any". */
-function candidatePorts(src: Group, dst: Group, policies: readonly ManifestObject[]): Array<{ port: number; protocol: string }> {
+function candidatePorts(src: Group, dst: Group, policies: readonly NetworkPolicyObject[]): Array<{ port: number; protocol: string }> {
   const out = new Map<string, { port: number; protocol: string }>();
   const add = (port: number, protocol: string) => out.set(`${port}/${protocol}`, { port, protocol });
   for (const p of dst.ports) add(p.port, p.protocol);
   for (const pol of policies) {
-    for (const dir of ['ingress', 'egress']) {
+    for (const dir of ['ingress', 'egress'] as const) {
       for (const rule of pol.object.spec?.[dir] ?? []) {
         for (const p of rule.ports ?? []) {
-          const n = typeof p.port === 'number' ? p.port : typeof p.port === 'string' ? (dst.namedPorts[p.port] ?? src.namedPorts[p.port]) : undefined;
+          const n =
+            typeof p.port === 'number'
+              ? p.port
+              : typeof p.port === 'string'
+                ? (dst.namedPorts[p.port] ?? src.namedPorts[p.port])
+                : undefined;
           if (n !== undefined) add(n, p.protocol ?? 'TCP');
         }
       }
@@ -187,32 +248,55 @@ function candidatePorts(src: Group, dst: Group, policies: readonly ManifestObjec
 
 type NsLabels = (g: Group) => Record<string, string> | undefined;
 
-function allowed(src: Group, dst: Group, port: number, protocol: string, policies: readonly ManifestObject[], nsLabelsOf: NsLabels): boolean {
-  return direction('Egress', src, dst, port, protocol, policies, nsLabelsOf) && direction('Ingress', dst, src, port, protocol, policies, nsLabelsOf);
+function allowed(
+  src: Group,
+  dst: Group,
+  port: number,
+  protocol: string,
+  policies: readonly NetworkPolicyObject[],
+  nsLabelsOf: NsLabels,
+): boolean {
+  return (
+    direction('Egress', src, dst, port, protocol, policies, nsLabelsOf) &&
+    direction('Ingress', dst, src, port, protocol, policies, nsLabelsOf)
+  );
 }
 
 /** Whether `subject`'s policies of one direction allow the connection with `peer` (subject = source for Egress, destination for Ingress). */
-function direction(type: 'Ingress' | 'Egress', subject: Group, peer: Group, port: number, protocol: string, policies: readonly ManifestObject[], nsLabelsOf: NsLabels): boolean {
+function direction(
+  type: 'Ingress' | 'Egress',
+  subject: Group,
+  peer: Group,
+  port: number,
+  protocol: string,
+  policies: readonly NetworkPolicyObject[],
+  nsLabelsOf: NsLabels,
+): boolean {
   if (subject.internet || subject.external || !subject.namespace) return true; // not governed by the policies in this output
   const selecting = policies.filter((p) => {
     const o = p.object;
     if (o.metadata?.namespace !== subject.namespace) return false;
-    const types: string[] = o.spec?.policyTypes ?? (o.spec?.egress ? ['Ingress', 'Egress'] : ['Ingress']);
+    const types = o.spec?.policyTypes ?? (o.spec?.egress ? ['Ingress', 'Egress'] : ['Ingress']);
     return types.includes(type) && matchesSelector(o.spec?.podSelector ?? {}, subject.labels);
   });
   if (selecting.length === 0) return true;
   const dst = type === 'Egress' ? peer : subject;
   for (const p of selecting) {
-    for (const rule of p.object.spec?.[type === 'Egress' ? 'egress' : 'ingress'] ?? []) {
-      const peers = rule[type === 'Egress' ? 'to' : 'from'];
-      const peerOk = !peers || peers.length === 0 || peers.some((x: any) => peerMatches(x, peer, p.object.metadata.namespace, nsLabelsOf));
+    const policyNamespace = p.object.metadata?.namespace;
+    const rules =
+      type === 'Egress'
+        ? (p.object.spec?.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports }))
+        : (p.object.spec?.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports }));
+    for (const rule of rules) {
+      const peers = rule.peers;
+      const peerOk = !peers || peers.length === 0 || peers.some((x) => peerMatches(x, peer, policyNamespace, nsLabelsOf));
       if (peerOk && portMatches(rule.ports, port, protocol, dst)) return true;
     }
   }
   return false;
 }
 
-function peerMatches(peer: any, g: Group, policyNamespace: string, nsLabelsOf: NsLabels): boolean {
+function peerMatches(peer: INetworkPolicyPeer, g: Group, policyNamespace: string | undefined, nsLabelsOf: NsLabels): boolean {
   if (peer.ipBlock) return cidrMatches(peer.ipBlock, g.internet ? INTERNET_IP : POD_IP);
   if (g.internet) return false;
   if (peer.namespaceSelector) {
@@ -224,7 +308,7 @@ function peerMatches(peer: any, g: Group, policyNamespace: string, nsLabelsOf: N
   return peer.podSelector ? matchesSelector(peer.podSelector, g.labels) : true;
 }
 
-function portMatches(ports: any[] | undefined, port: number, protocol: string, dst: Group): boolean {
+function portMatches(ports: readonly INetworkPolicyPort[] | undefined, port: number, protocol: string, dst: Group): boolean {
   if (!ports || ports.length === 0) return true;
   if (port === ANY_PORT) return false;
   return ports.some((p) => {
@@ -245,10 +329,10 @@ function inCidr(ip: string, cidr: string): boolean {
   const n = Number(bits);
   if (!/^\d+\.\d+\.\d+\.\d+$/.test(base)) return false; // IPv6 blocks never match the IPv4 probes
   const mask = n === 0 ? 0 : (0xffffffff << (32 - n)) >>> 0;
-  return ((ipToInt(ip) & mask) >>> 0) === ((ipToInt(base) & mask) >>> 0);
+  return (ipToInt(ip) & mask) >>> 0 === (ipToInt(base) & mask) >>> 0;
 }
 
-function cidrMatches(block: { cidr: string; except?: string[] }, ip: string): boolean {
+function cidrMatches(block: { readonly cidr: string; readonly except?: readonly string[] }, ip: string): boolean {
   return inCidr(ip, block.cidr) && !(block.except ?? []).some((e) => inCidr(ip, e));
 }
 
@@ -259,11 +343,23 @@ export function formatMatrix(r: NamespaceReachability, maxWidth = 160): string {
     if (ports.length === 0) return '.';
     const byPort = new Map<number, string[]>();
     for (const f of ports) byPort.set(f.port, [...(byPort.get(f.port) ?? []), f.protocol]);
-    return [...byPort.entries()].sort((a, b) => a[0] - b[0]).map(([p, protos]) => `${p === ANY_PORT ? 'ANY' : p}${protos.includes('UDP') ? (protos.includes('TCP') ? '' : '/udp') : ''}`).join(',');
+    return [...byPort.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([p, protos]) => `${p === ANY_PORT ? 'ANY' : p}${protos.includes('UDP') ? (protos.includes('TCP') ? '' : '/udp') : ''}`)
+      .join(',');
   };
   const cols = r.destinations;
   const rowHead = Math.max(9, ...r.sources.map((s) => s.length));
   const widths = cols.map((c) => Math.max(c.length, ...r.sources.map((s) => cell(s, c).length)));
-  const line = (first: string, cells: readonly string[]) => `${first.padEnd(rowHead)}  ${cells.map((c, i) => c.padEnd(widths[i])).join('  ')}`.trimEnd().slice(0, maxWidth);
-  return [line('from\\to', cols), ...r.sources.map((s) => line(s, cols.map((c) => cell(s, c))))].join('\n');
+  const line = (first: string, cells: readonly string[]) =>
+    `${first.padEnd(rowHead)}  ${cells.map((c, i) => c.padEnd(widths[i])).join('  ')}`.trimEnd().slice(0, maxWidth);
+  return [
+    line('from\\to', cols),
+    ...r.sources.map((s) =>
+      line(
+        s,
+        cols.map((c) => cell(s, c)),
+      ),
+    ),
+  ].join('\n');
 }

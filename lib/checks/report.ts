@@ -24,13 +24,20 @@ export function formatReport(input: CheckInput, result: CheckResult, options: { 
   for (const family of result.families) {
     const rules = result.rules.filter((r) => r.family === family);
     const bad = rules.filter((r) => broken.has(r.id));
-    out.push(`  ${family.padEnd(15)} ${String(rules.length - bad.length).padStart(2)}/${rules.length}${bad.length ? `  failing: ${bad.map((r) => r.id).join(', ')}` : ''}`);
+    out.push(
+      `  ${family.padEnd(15)} ${String(rules.length - bad.length).padStart(2)}/${rules.length}${bad.length ? `  failing: ${bad.map((r) => r.id).join(', ')}` : ''}`,
+    );
   }
   if (options.matrices !== false && result.families.includes('reachability')) {
     out.push('Reachability (rows may open connections to columns; cells are ports, 53 = DNS udp+tcp):');
     for (const ns of analyze(input).namespaces) {
       out.push(`  ${ns.env}/${ns.namespace}`);
-      out.push(formatMatrix(ns).split('\n').map((l) => `    ${l}`).join('\n'));
+      out.push(
+        formatMatrix(ns)
+          .split('\n')
+          .map((l) => `    ${l}`)
+          .join('\n'),
+      );
     }
   }
   if (result.violations.length === 0) {

@@ -1,12 +1,20 @@
 import { containersOf, podTemplateOf } from './pod-specs';
 import { walk } from './schema-check';
-import { Check, CheckInput, ManifestObject, RuleInfo, Violation } from './types';
+import { Check, CheckInput, isKind, ManifestObject, RuleInfo, Violation } from './types';
 
 export const SECRET_RULES: readonly RuleInfo[] = [
-  { id: 'secrets/secret-data', family: 'secrets', description: 'no Secret with data or stringData in the output (values come from the cluster or AWS Secrets Manager)' },
+  {
+    id: 'secrets/secret-data',
+    family: 'secrets',
+    description: 'no Secret with data or stringData in the output (values come from the cluster or AWS Secrets Manager)',
+  },
   { id: 'secrets/env-literal', family: 'secrets', description: 'no literal env value under a name like PASSWORD, SECRET, TOKEN or KEY' },
   { id: 'secrets/url-credentials', family: 'secrets', description: 'no user:password@ in any URL' },
-  { id: 'secrets/config-credentials', family: 'secrets', description: 'no password/token assignments, private keys or cloud access keys in ConfigMaps or annotations' },
+  {
+    id: 'secrets/config-credentials',
+    family: 'secrets',
+    description: 'no password/token assignments, private keys or cloud access keys in ConfigMaps or annotations',
+  },
 ];
 
 /** Env var names that hold secrets. */
@@ -19,7 +27,8 @@ const URL_CREDENTIALS = /\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@'"]+:([^\s@/'"]+)@/gi;
  * `password = x`, `password: x`, `"password":"x"`; not psql's `PASSWORD :'var'` interpolation
  * (a colon counts only after a quote or before whitespace).
  */
-const ASSIGNMENT = /\b(password|passwd|secret|token|api[_-]?key|access[_-]?key|auth[_-]?token)\b(?:["']\s*:|\s*=|:\s)\s*["']?([^\s"',;}]+)/gi;
+const ASSIGNMENT =
+  /\b(password|passwd|secret|token|api[_-]?key|access[_-]?key|auth[_-]?token)\b(?:["']\s*:|\s*=|:\s)\s*["']?([^\s"',;}]+)/gi;
 /** redis.conf style: `requirepass x`, `masterauth x`. */
 const DIRECTIVE = /^\s*(requirepass|masterauth)\s+(\S+)/gim;
 const PRIVATE_KEY = /-----BEGIN (RSA |EC |OPENSSH |ENCRYPTED |DSA )?PRIVATE KEY-----/;
@@ -28,7 +37,15 @@ const AWS_ACCESS_KEY = /\b(AKIA|ASIA)[0-9A-Z]{16}\b/;
 /** True for values that reference a secret instead of holding one: $(VAR), ${VAR}, $VAR, :'var', <placeholder>, empty. */
 export function isReference(v: string): boolean {
   const s = v.trim().replace(/^["']|["']$/g, '');
-  return s === '' || /^\$\(?\{?[A-Za-z_][A-Za-z0-9_]*\}?\)?$/.test(s) || /^:['"]?[A-Za-z_][A-Za-z0-9_]*['"]?$/.test(s) || /^<[^>]+>$/.test(s) || /^\{\{.*\}\}$/.test(s) || /^\*+$/.test(s) || /^(true|false|null|none|required|optional|scram-sha-256|md5)$/i.test(s);
+  return (
+    s === '' ||
+    /^\$\(?\{?[A-Za-z_][A-Za-z0-9_]*\}?\)?$/.test(s) ||
+    /^:['"]?[A-Za-z_][A-Za-z0-9_]*['"]?$/.test(s) ||
+    /^<[^>]+>$/.test(s) ||
+    /^\{\{.*\}\}$/.test(s) ||
+    /^\*+$/.test(s) ||
+    /^(true|false|null|none|required|optional|scram-sha-256|md5)$/i.test(s)
+  );
 }
 
 /** No secret value may appear in the synthesized output. */
@@ -46,18 +63,27 @@ export class SecretsCheck implements Check {
     const out: Violation[] = [];
     const add = (rule: string, field: string | undefined, message: string) => out.push({ rule, object: m, field, message });
     const o = m.object;
-    if (o?.kind === 'Secret') {
-      for (const f of ['data', 'stringData']) {
+    if (isKind(o, 'Secret')) {
+      for (const f of ['data', 'stringData'] as const) {
         const keys = Object.keys(o[f] ?? {});
-        if (keys.length) add('secrets/secret-data', f, `Secret carries ${f} keys ${keys.join(', ')}; expected no secret values in the output (generate them in-cluster or read them with an ExternalSecret)`);
+        if (keys.length)
+          add(
+            'secrets/secret-data',
+            f,
+            `Secret carries ${f} keys ${keys.join(', ')}; expected no secret values in the output (generate them in-cluster or read them with an ExternalSecret)`,
+          );
       }
     }
     const t = podTemplateOf(m);
     if (t) {
       for (const { container: c, path } of containersOf(t)) {
-        (c.env ?? []).forEach((e: any, i: number) => {
+        (c.env ?? []).forEach((e, i) => {
           if (typeof e.value === 'string' && SECRET_NAME.test(e.name) && !REFERENCE_SUFFIX.test(e.name) && !isReference(e.value)) {
-            add('secrets/env-literal', `${path}.env[${i}].value`, `container '${c.name}': env ${e.name} has a literal value (${mask(e.value)}); expected valueFrom.secretKeyRef`);
+            add(
+              'secrets/env-literal',
+              `${path}.env[${i}].value`,
+              `container '${c.name}': env ${e.name} has a literal value (${mask(e.value)}); expected valueFrom.secretKeyRef`,
+            );
           }
         });
       }
@@ -65,14 +91,25 @@ export class SecretsCheck implements Check {
     walk(o, '', (v, path, key, parentKey) => {
       if (typeof v !== 'string') return;
       for (const match of v.matchAll(URL_CREDENTIALS)) {
-        if (!isReference(match[1])) add('secrets/url-credentials', path, `URL with an embedded password (${mask(match[0])}); expected credentials from a Secret, not in the URL`);
+        if (!isReference(match[1]))
+          add(
+            'secrets/url-credentials',
+            path,
+            `URL with an embedded password (${mask(match[0])}); expected credentials from a Secret, not in the URL`,
+          );
       }
       const scanned = (o.kind === 'ConfigMap' && (path.startsWith('data') || path.startsWith('binaryData'))) || parentKey === 'annotations';
       if (!scanned) return;
-      if (PRIVATE_KEY.test(v)) add('secrets/config-credentials', path, 'contains a PEM private key; expected it in a Secret created outside Git');
+      if (PRIVATE_KEY.test(v))
+        add('secrets/config-credentials', path, 'contains a PEM private key; expected it in a Secret created outside Git');
       if (AWS_ACCESS_KEY.test(v)) add('secrets/config-credentials', path, 'contains an AWS access key id; expected IRSA (no static keys)');
       for (const match of [...v.matchAll(ASSIGNMENT), ...v.matchAll(DIRECTIVE)]) {
-        if (!isReference(match[2])) add('secrets/config-credentials', path, `assigns ${match[1]} a literal value (${mask(match[2])}) in ${key}; expected a reference to a mounted Secret or an env var`);
+        if (!isReference(match[2]))
+          add(
+            'secrets/config-credentials',
+            path,
+            `assigns ${match[1]} a literal value (${mask(match[2])}) in ${key}; expected a reference to a mounted Secret or an env var`,
+          );
       }
     });
     return out;

@@ -1,4 +1,73 @@
 /** Shared types of the manifest checks (schema, pod security, best practices, secrets, reachability). */
+import type { ICronJob } from 'kubernetes-models/batch/v1/CronJob';
+import type { IDaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
+import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IDeploymentSpec } from 'kubernetes-models/apps/v1/DeploymentSpec';
+import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import type { IJob } from 'kubernetes-models/batch/v1/Job';
+import type { INamespace } from 'kubernetes-models/v1/Namespace';
+import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import type { IPod } from 'kubernetes-models/v1/Pod';
+import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import type { IReplicaSet } from 'kubernetes-models/apps/v1/ReplicaSet';
+import type { IClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
+import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
+import type { ISecret } from 'kubernetes-models/v1/Secret';
+import type { IService } from 'kubernetes-models/v1/Service';
+import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+
+/** Object metadata (ObjectMeta), as kubernetes-models types it. */
+export type ObjectMeta = NonNullable<IPod['metadata']>;
+/** A label selector (matchLabels, matchExpressions), as kubernetes-models types it. */
+export type LabelSelector = IDeploymentSpec['selector'];
+
+/**
+ * A document of the synthesized output. Only the envelope is typed: the checks narrow to a kind
+ * with {@link isKind}. A document that is not an object at all is the schema check's to report.
+ */
+export interface KubeObject {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata?: ObjectMeta;
+  readonly [field: string]: unknown;
+}
+
+/** The built-in kinds the checks look inside, by kind. */
+export interface KindTypes {
+  ClusterRoleBinding: IClusterRoleBinding;
+  CronJob: ICronJob;
+  DaemonSet: IDaemonSet;
+  Deployment: IDeployment;
+  HorizontalPodAutoscaler: IHorizontalPodAutoscaler;
+  Job: IJob;
+  Namespace: INamespace;
+  NetworkPolicy: INetworkPolicy;
+  Pod: IPod;
+  PodDisruptionBudget: IPodDisruptionBudget;
+  ReplicaSet: IReplicaSet;
+  RoleBinding: IRoleBinding;
+  Secret: ISecret;
+  Service: IService;
+  ServiceAccount: IServiceAccount;
+  StatefulSet: IStatefulSet;
+}
+
+/** A {@link KubeObject} of a known kind. */
+export type KubeObjectOf<K extends keyof KindTypes> = KubeObject & KindTypes[K];
+
+/** True when the object is of `kind` (any apiVersion, as the checks always matched). */
+export function isKind<K extends keyof KindTypes>(o: KubeObject | undefined, kind: K): o is KubeObjectOf<K> {
+  return o?.kind === kind;
+}
+
+/** A {@link ManifestObject} whose object is of a known kind. */
+export type ManifestObjectOf<K extends keyof KindTypes> = ManifestObject & { readonly object: KubeObjectOf<K> };
+
+/** The objects of one kind. */
+export function objectsOf<K extends keyof KindTypes>(objects: readonly ManifestObject[], kind: K): Array<ManifestObjectOf<K>> {
+  return objects.filter((m): m is ManifestObjectOf<K> => isKind(m.object, kind));
+}
 
 /** One object of the synthesized output, with where it came from. */
 export interface ManifestObject {
@@ -9,7 +78,7 @@ export interface ManifestObject {
   /** Position of the document in the file. */
   readonly index: number;
   /** The object as parsed. */
-  readonly object: any;
+  readonly object: KubeObject;
   /** Path of the construct that produced it. @default - unknown (no construct metadata) */
   readonly constructPath?: string;
 }
@@ -39,7 +108,9 @@ export interface Violation {
 /** A stack's declared service graph, as recorded at synth. */
 export interface DeclaredGraph {
   readonly namespace: string;
-  readonly components: Readonly<Record<string, { readonly podLabels: Readonly<Record<string, string>>; readonly ports: Readonly<Record<string, number>> }>>;
+  readonly components: Readonly<
+    Record<string, { readonly podLabels: Readonly<Record<string, string>>; readonly ports: Readonly<Record<string, number>> }>
+  >;
   readonly externals: Readonly<Record<string, { readonly namespace: string; readonly podLabels?: Readonly<Record<string, string>> }>>;
   readonly dns: { readonly namespace: string; readonly podLabels?: Readonly<Record<string, string>> };
   readonly flows: ReadonlyArray<{ readonly from: string; readonly to: string; readonly port: number; readonly protocol: 'TCP' | 'UDP' }>;
@@ -68,12 +139,12 @@ export interface Check {
 }
 
 /** `kind namespace/name` of an object, for messages. */
-export function describeObject(o: any): string {
+export function describeObject(o: KubeObject | undefined): string {
   const ns = o?.metadata?.namespace ? `${o.metadata.namespace}/` : '';
   return `${o?.kind ?? '<no kind>'} ${ns}${o?.metadata?.name ?? '<no name>'}`;
 }
 
 /** Stable key of an object inside an environment: `<env>/<kind>/<namespace or _>/<name>`. */
-export function objectKey(env: string, o: any): string {
+export function objectKey(env: string, o: KubeObject | undefined): string {
   return `${env}/${o?.kind}/${o?.metadata?.namespace ?? '_'}/${o?.metadata?.name}`;
 }

@@ -5,7 +5,6 @@
  * so it is tested without Docker.
  */
 import { parseManifestFile } from '../checks/load';
-import { RenderedObject } from '../output/argocd';
 import { ManifestFile } from './manifest-plan';
 
 export * from './command-runner';
@@ -23,5 +22,5 @@ export * from './tools';
  * @param shownPath path shown in messages
  */
 export function readManifestFile(label: string, file: string, shownPath = file): ManifestFile {
-  return { name: label, path: shownPath, objects: parseManifestFile(file) as RenderedObject[] };
+  return { name: label, path: shownPath, objects: parseManifestFile(file) };
 }

@@ -1,3 +1,4 @@
+import { DNS_LABEL_RE, duration } from '../core/formats';
 import { UsageError } from './command-runner';
 
 /** Arguments of `npm run kind:up`. */
@@ -41,8 +42,8 @@ Deletes the local kind cluster named in kind-config.yaml (its nodes, volumes and
   --dry-run      print the command, change nothing
   -h, --help     show this help`;
 
-const DURATION = /^[1-9][0-9]*(s|m|h)$/;
-const ENV = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** A {@link duration} helm and kubectl can parse (Go's time.ParseDuration: no day unit). */
+const isGoDuration = (v: string): boolean => duration.test(v) && !v.endsWith('d');
 
 /** Parses `kind:up` arguments. @throws UsageError naming the bad argument */
 export function parseKindUpArgs(argv: readonly string[]): KindUpArgs {
@@ -59,16 +60,27 @@ export function parseKindUpArgs(argv: readonly string[]): KindUpArgs {
       return v;
     };
     switch (flag) {
-      case '--env': env = checkEnv(value(), KIND_UP_USAGE); break;
+      case '--env':
+        env = checkEnv(value(), KIND_UP_USAGE);
+        break;
       case '--timeout': {
         timeout = value();
-        if (!DURATION.test(timeout)) throw new UsageError(`--timeout: got '${timeout}'; expected a duration such as '90s', '10m' or '1h'`, KIND_UP_USAGE);
+        if (!isGoDuration(timeout))
+          throw new UsageError(`--timeout: got '${timeout}'; expected a duration such as '90s', '10m' or '1h'`, KIND_UP_USAGE);
         break;
       }
-      case '--dry-run': dryRun = noValue(flag, inline, KIND_UP_USAGE); break;
-      case '--force-conflicts': forceConflicts = noValue(flag, inline, KIND_UP_USAGE); break;
-      case '-h': case '--help': help = true; break;
-      default: throw new UsageError(`unknown argument '${argv[i]}'`, KIND_UP_USAGE);
+      case '--dry-run':
+        dryRun = noValue(flag, inline, KIND_UP_USAGE);
+        break;
+      case '--force-conflicts':
+        forceConflicts = noValue(flag, inline, KIND_UP_USAGE);
+        break;
+      case '-h':
+      case '--help':
+        help = true;
+        break;
+      default:
+        throw new UsageError(`unknown argument '${argv[i]}'`, KIND_UP_USAGE);
     }
   }
   return { env, timeout, dryRun, forceConflicts, help };
@@ -88,9 +100,15 @@ export function parseKindDownArgs(argv: readonly string[]): KindDownArgs {
         env = checkEnv(v, KIND_DOWN_USAGE);
         break;
       }
-      case '--dry-run': dryRun = noValue(flag, inline, KIND_DOWN_USAGE); break;
-      case '-h': case '--help': help = true; break;
-      default: throw new UsageError(`unknown argument '${argv[i]}'`, KIND_DOWN_USAGE);
+      case '--dry-run':
+        dryRun = noValue(flag, inline, KIND_DOWN_USAGE);
+        break;
+      case '-h':
+      case '--help':
+        help = true;
+        break;
+      default:
+        throw new UsageError(`unknown argument '${argv[i]}'`, KIND_DOWN_USAGE);
     }
   }
   return { env, dryRun, help };
@@ -107,6 +125,7 @@ function noValue(flag: string, inline: string | undefined, usage: string): true 
 }
 
 function checkEnv(v: string, usage: string): string {
-  if (!ENV.test(v)) throw new UsageError(`--env: got '${v}'; expected an environment name such as 'dev'`, usage);
+  // the regex of formats.dnsLabel: its test()'s `is string` guard would make `v` never in the message
+  if (!DNS_LABEL_RE.test(v)) throw new UsageError(`--env: got '${v}'; expected an environment name such as 'dev'`, usage);
   return v;
 }

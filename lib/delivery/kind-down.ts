@@ -13,13 +13,23 @@ export interface KindDownOptions {
  * @returns whether the cluster was (or, in a dry run, would be) deleted
  * @throws DeliveryError naming the failed command
  */
-export function kindDown(options: KindDownOptions, deps: { readonly runner: CommandRunner; readonly log: (line: string) => void }): { readonly deleted: boolean } {
+export function kindDown(
+  options: KindDownOptions,
+  deps: { readonly runner: CommandRunner; readonly log: (line: string) => void },
+): { readonly deleted: boolean } {
   checkDockerDaemon(deps.runner, options.tools.docker);
   const list = deps.runner.run(options.tools.kind, ['get', 'clusters']);
   if (list.status !== 0) {
-    throw new DeliveryError(`listing kind clusters failed (exit ${list.status ?? 'none'}): ${formatCommand(options.tools.kind, ['get', 'clusters'])}\n${(list.error ?? list.stderr).trim()}`);
+    throw new DeliveryError(
+      `listing kind clusters failed (exit ${list.status ?? 'none'}): ${formatCommand(options.tools.kind, ['get', 'clusters'])}\n${(list.error ?? list.stderr).trim()}`,
+    );
   }
-  if (!list.stdout.split('\n').map((l) => l.trim()).includes(options.clusterName)) {
+  if (
+    !list.stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .includes(options.clusterName)
+  ) {
     deps.log(`No kind cluster named '${options.clusterName}'; nothing to do.`);
     return { deleted: false };
   }
@@ -31,8 +41,12 @@ export function kindDown(options: KindDownOptions, deps: { readonly runner: Comm
   deps.log(`$ ${formatCommand(options.tools.kind, args)}`);
   const r = deps.runner.run(options.tools.kind, args, { stream: true });
   if (r.status !== 0) {
-    throw new DeliveryError(`deleting kind cluster '${options.clusterName}' failed (exit ${r.status ?? 'none'}): ${formatCommand(options.tools.kind, args)}${r.error ? `\n${r.error}` : ''}`);
+    throw new DeliveryError(
+      `deleting kind cluster '${options.clusterName}' failed (exit ${r.status ?? 'none'}): ${formatCommand(options.tools.kind, args)}${r.error ? `\n${r.error}` : ''}`,
+    );
   }
-  deps.log(`Deleted kind cluster '${options.clusterName}' and its kube context kind-${options.clusterName}. If you trusted its local CA, remove it from your trust store.`);
+  deps.log(
+    `Deleted kind cluster '${options.clusterName}' and its kube context kind-${options.clusterName}. If you trusted its local CA, remove it from your trust store.`,
+  );
   return { deleted: true };
 }

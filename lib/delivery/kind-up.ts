@@ -1,3 +1,4 @@
+import type { INamespace } from 'kubernetes-models/v1/Namespace';
 import { PlatformRelease } from '../output/argocd';
 import { CommandResult, CommandRunner, DeliveryError, formatCommand, RunOptions } from './command-runner';
 import { findLocalCa, IngressUrl, ingressUrls, LocalCa, trustCaInstructions } from './local-access';
@@ -86,20 +87,37 @@ export function kindUp(options: KindUpOptions, deps: KindUpDeps): KindUpReport {
   checkDockerDaemon(deps.runner, tools.docker);
   const clusters = session.query(tools.kind, ['get', 'clusters']);
   if (clusters.status !== 0) throw failure('listing kind clusters', tools.kind, ['get', 'clusters'], clusters);
-  const exists = clusters.stdout.split('\n').map((l) => l.trim()).includes(options.clusterName);
+  const exists = clusters.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .includes(options.clusterName);
   if (exists) {
     deps.log(`kind cluster '${options.clusterName}' exists`);
   } else {
     deps.log(`creating kind cluster '${options.clusterName}' from ${options.kindConfigPath}`);
     const args = ['create', 'cluster', '--config', options.kindConfigPath, '--wait', '180s'];
     const r = session.mutate(tools.kind, args, { stream: true });
-    if (r.status !== 0) throw failure('creating the kind cluster', tools.kind, args, r, 'Is Docker running with enough memory (4 GB+)? `kind delete cluster --name ' + options.clusterName + '` removes a half-created cluster.');
+    if (r.status !== 0)
+      throw failure(
+        'creating the kind cluster',
+        tools.kind,
+        args,
+        r,
+        'Is Docker running with enough memory (4 GB+)? `kind delete cluster --name ' +
+          options.clusterName +
+          '` removes a half-created cluster.',
+      );
   }
   // Whether the cluster can be queried: not in a dry run of a cluster (or context) that does not exist yet.
   let live = exists || !session.dryRun;
   if (live) {
     const contexts = session.query(tools.kubectl, ['config', 'get-contexts', '-o', 'name']);
-    if (!contexts.stdout.split('\n').map((l) => l.trim()).includes(ctx)) {
+    if (
+      !contexts.stdout
+        .split('\n')
+        .map((l) => l.trim())
+        .includes(ctx)
+    ) {
       const args = ['export', 'kubeconfig', '--name', options.clusterName];
       const r = session.mutate(tools.kind, args);
       if (r.status !== 0) throw failure(`writing the kube context ${ctx}`, tools.kind, args, r);
@@ -109,8 +127,13 @@ export function kindUp(options: KindUpOptions, deps: KindUpDeps): KindUpReport {
   if (live) {
     const nodes = session.query(tools.kubectl, ['--context', ctx, 'get', 'nodes', '-o', 'name']);
     if (nodes.status !== 0) {
-      throw failure(`reaching the cluster through context ${ctx}`, tools.kubectl, ['--context', ctx, 'get', 'nodes', '-o', 'name'], nodes,
-        `Is the kind node container running? \`docker ps --filter name=${options.clusterName}\`; \`npm run kind:down\` then \`npm run kind:up\` recreates it.`);
+      throw failure(
+        `reaching the cluster through context ${ctx}`,
+        tools.kubectl,
+        ['--context', ctx, 'get', 'nodes', '-o', 'name'],
+        nodes,
+        `Is the kind node container running? \`docker ps --filter name=${options.clusterName}\`; \`npm run kind:down\` then \`npm run kind:up\` recreates it.`,
+      );
     }
   }
 
@@ -127,12 +150,34 @@ export function kindUp(options: KindUpOptions, deps: KindUpDeps): KindUpReport {
     deps.log(`${r.name}: ${state === 'absent' ? 'installing' : 'upgrading'} ${r.chart} ${r.version} into namespace ${r.namespace}`);
     const valuesFile = deps.writeTempFile(`${r.name}-values.json`, `${JSON.stringify(r.values, null, 2)}\n`);
     try {
-      const args = ['upgrade', '--install', r.releaseName, r.chart, '--repo', r.repoUrl, '--version', r.version,
-        '--namespace', r.namespace, '--kube-context', ctx, '--values', valuesFile, '--wait', '--timeout', timeout];
+      const args = [
+        'upgrade',
+        '--install',
+        r.releaseName,
+        r.chart,
+        '--repo',
+        r.repoUrl,
+        '--version',
+        r.version,
+        '--namespace',
+        r.namespace,
+        '--kube-context',
+        ctx,
+        '--values',
+        valuesFile,
+        '--wait',
+        '--timeout',
+        timeout,
+      ];
       const res = session.mutate(tools.helm, args, { stream: true });
       if (res.status !== 0) {
-        throw failure(`installing ${r.name} (${r.chart} ${r.version})`, tools.helm, args, res,
-          `Inspect: kubectl --context ${ctx} -n ${r.namespace} get pods; helm --kube-context ${ctx} -n ${r.namespace} status ${r.releaseName}. Is ${r.repoUrl} reachable?`);
+        throw failure(
+          `installing ${r.name} (${r.chart} ${r.version})`,
+          tools.helm,
+          args,
+          res,
+          `Inspect: kubectl --context ${ctx} -n ${r.namespace} get pods; helm --kube-context ${ctx} -n ${r.namespace} status ${r.releaseName}. Is ${r.repoUrl} reachable?`,
+        );
       }
     } finally {
       deps.removeFile(valuesFile);
@@ -146,13 +191,25 @@ export function kindUp(options: KindUpOptions, deps: KindUpDeps): KindUpReport {
   for (const batch of planManifestBatches(options.manifests)) {
     const input = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: batch.objects });
     const label = `${batch.file} wave ${batch.wave} (${describeBatch(batch)})`;
-    const diff = live ? session.query(tools.kubectl, ['--context', ctx, 'diff', '--server-side', `--field-manager=${fieldManager}`, ...force, '-f', '-'], { input }) : undefined;
+    const diff = live
+      ? session.query(tools.kubectl, ['--context', ctx, 'diff', '--server-side', `--field-manager=${fieldManager}`, ...force, '-f', '-'], {
+          input,
+        })
+      : undefined;
     if (diff?.status === 0) {
       deps.log(`${label}: unchanged`);
       batchReport.push({ file: batch.file, wave: batch.wave, action: 'unchanged' });
     } else {
       deps.log(`${label}: applying`);
-      applyWithRetries(session, deps, tools.kubectl, ['--context', ctx, 'apply', '--server-side', `--field-manager=${fieldManager}`, ...force, '-f', '-'], input, label, options);
+      applyWithRetries(
+        session,
+        deps,
+        tools.kubectl,
+        ['--context', ctx, 'apply', '--server-side', `--field-manager=${fieldManager}`, ...force, '-f', '-'],
+        input,
+        label,
+        options,
+      );
       batchReport.push({ file: batch.file, wave: batch.wave, action: 'applied' });
     }
     for (const w of batch.waits) waitFor(session, tools.kubectl, ctx, w, timeout);
@@ -175,7 +232,10 @@ export function kindUp(options: KindUpOptions, deps: KindUpDeps): KindUpReport {
     for (const u of urls) summary.push(`  ${u.url.padEnd(48)} paths ${u.paths.join(', ')}  (${u.ingresses.join(', ')})`);
     const unresolved = urls.filter((u) => !u.resolvesToLoopback);
     if (unresolved.length > 0) {
-      summary.push('', `These hosts do not resolve to 127.0.0.1 by themselves; use *.localtest.me hosts in the environment config, or add them to /etc/hosts: ${unresolved.map((u) => u.host).join(', ')}`);
+      summary.push(
+        '',
+        `These hosts do not resolve to 127.0.0.1 by themselves; use *.localtest.me hosts in the environment config, or add them to /etc/hosts: ${unresolved.map((u) => u.host).join(', ')}`,
+      );
     }
   }
   if (localCa) {
@@ -196,7 +256,10 @@ export function kindUp(options: KindUpOptions, deps: KindUpDeps): KindUpReport {
 /** Runs queries and mutations; a dry run prints mutations instead of running them. */
 class Session {
   public readonly changes: string[] = [];
-  constructor(private readonly deps: KindUpDeps, public readonly dryRun: boolean) {}
+  constructor(
+    private readonly deps: KindUpDeps,
+    public readonly dryRun: boolean,
+  ) {}
 
   /** A read-only command. */
   public query(command: string, args: readonly string[], options?: RunOptions): CommandResult {
@@ -228,21 +291,38 @@ class Session {
 }
 
 /** Creates or relabels a platform namespace (Pod Security labels) unless it already carries them. */
-function ensureNamespace(session: Session, deps: KindUpDeps, kubectl: string, ctx: string, fieldManager: string, r: PlatformRelease, live: boolean): void {
+function ensureNamespace(
+  session: Session,
+  deps: KindUpDeps,
+  kubectl: string,
+  ctx: string,
+  fieldManager: string,
+  r: PlatformRelease,
+  live: boolean,
+): void {
   const labels: Record<string, string> = r.podSecurity
-    ? { 'pod-security.kubernetes.io/enforce': r.podSecurity, 'pod-security.kubernetes.io/audit': r.podSecurity, 'pod-security.kubernetes.io/warn': r.podSecurity }
+    ? {
+        'pod-security.kubernetes.io/enforce': r.podSecurity,
+        'pod-security.kubernetes.io/audit': r.podSecurity,
+        'pod-security.kubernetes.io/warn': r.podSecurity,
+      }
     : {};
   const annotations: Record<string, string> = r.podSecurityReason ? { 'platform/pod-security-reason': r.podSecurityReason } : {};
   if (live) {
     const current = session.query(kubectl, ['--context', ctx, 'get', 'namespace', r.namespace, '-o', 'json']);
     if (current.status === 0) {
-      const meta = safeJson(current.stdout)?.metadata ?? {};
-      const has = (want: Record<string, string>, got: Record<string, string> | undefined) => Object.entries(want).every(([k, v]) => got?.[k] === v);
+      const meta = (safeJson(current.stdout) as INamespace | undefined)?.metadata ?? {};
+      const has = (want: Record<string, string>, got: Record<string, string> | undefined) =>
+        Object.entries(want).every(([k, v]) => got?.[k] === v);
       if (has(labels, meta.labels) && has(annotations, meta.annotations)) return;
     }
   }
   deps.log(`namespace ${r.namespace}: ${r.podSecurity ? `Pod Security '${r.podSecurity}'` : 'creating'}`);
-  const manifest = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: r.namespace, labels, ...(Object.keys(annotations).length > 0 ? { annotations } : {}) } };
+  const manifest = {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: r.namespace, labels, ...(Object.keys(annotations).length > 0 ? { annotations } : {}) },
+  };
   const args = ['--context', ctx, 'apply', '--server-side', `--field-manager=${fieldManager}`, '-f', '-'];
   const res = session.mutate(kubectl, args, { input: JSON.stringify(manifest) });
   if (res.status !== 0) throw failure(`creating namespace ${r.namespace}`, kubectl, args, res);
@@ -250,17 +330,48 @@ function ensureNamespace(session: Session, deps: KindUpDeps, kubectl: string, ct
 
 /** `current` when the release is deployed at the pinned chart version with the same values. */
 function helmReleaseState(session: Session, helm: string, ctx: string, r: PlatformRelease): 'absent' | 'different' | 'current' {
-  const list = session.query(helm, ['list', '--kube-context', ctx, '--namespace', r.namespace, '--all', '--output', 'json', '--filter', `^${r.releaseName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`]);
+  const list = session.query(helm, [
+    'list',
+    '--kube-context',
+    ctx,
+    '--namespace',
+    r.namespace,
+    '--all',
+    '--output',
+    'json',
+    '--filter',
+    `^${r.releaseName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`,
+  ]);
   if (list.status !== 0) throw failure(`listing Helm releases in ${r.namespace}`, helm, ['list', '--namespace', r.namespace], list);
-  const entry = (safeJson(list.stdout) ?? []).find((e: { name?: string }) => e.name === r.releaseName);
+  // `helm list --output json`: [{ name, namespace, revision, status, chart, app_version, ... }]
+  const releases = safeJson(list.stdout) as ReadonlyArray<{ name?: string; status?: string; chart?: string }> | undefined;
+  const entry = (releases ?? []).find((e) => e.name === r.releaseName);
   if (!entry) return 'absent';
   if (entry.status !== 'deployed' || entry.chart !== `${r.chart}-${r.version}`) return 'different';
-  const values = session.query(helm, ['get', 'values', r.releaseName, '--kube-context', ctx, '--namespace', r.namespace, '--output', 'json']);
+  const values = session.query(helm, [
+    'get',
+    'values',
+    r.releaseName,
+    '--kube-context',
+    ctx,
+    '--namespace',
+    r.namespace,
+    '--output',
+    'json',
+  ]);
   if (values.status !== 0) return 'different';
   return canonicalJson(safeJson(values.stdout) ?? {}) === canonicalJson(r.values) ? 'current' : 'different';
 }
 
-function applyWithRetries(session: Session, deps: KindUpDeps, kubectl: string, args: string[], input: string, label: string, options: KindUpOptions): void {
+function applyWithRetries(
+  session: Session,
+  deps: KindUpDeps,
+  kubectl: string,
+  args: string[],
+  input: string,
+  label: string,
+  options: KindUpOptions,
+): void {
   const attempts = options.applyAttempts ?? 5;
   const delay = options.retryDelayMs ?? 10_000;
   for (let attempt = 1; ; attempt++) {
@@ -270,7 +381,13 @@ function applyWithRetries(session: Session, deps: KindUpDeps, kubectl: string, a
       return;
     }
     if (attempt >= attempts) {
-      throw failure(`applying ${label}`, kubectl, args, r, 'A webhook that is not ready yet (cert-manager, External Secrets) clears after a minute; a conflict with another field manager needs --force-conflicts.');
+      throw failure(
+        `applying ${label}`,
+        kubectl,
+        args,
+        r,
+        'A webhook that is not ready yet (cert-manager, External Secrets) clears after a minute; a conflict with another field manager needs --force-conflicts.',
+      );
     }
     deps.log(`    apply failed (attempt ${attempt}/${attempts}): ${lastLine(r)}; retrying in ${Math.round(delay / 1000)}s`);
     deps.sleep(delay);
@@ -279,14 +396,23 @@ function applyWithRetries(session: Session, deps: KindUpDeps, kubectl: string, a
 
 function waitFor(session: Session, kubectl: string, ctx: string, w: WaitStep, timeout: string): void {
   const ns = w.namespace ? ['-n', w.namespace] : [];
-  const args = w.type === 'rollout'
-    ? ['--context', ctx, ...ns, 'rollout', 'status', `${w.resource}/${w.name}`, `--timeout=${timeout}`]
-    : ['--context', ctx, ...ns, 'wait', `--for=condition=${w.condition}`, `${w.resource}/${w.name}`, `--timeout=${timeout}`];
+  const args =
+    w.type === 'rollout'
+      ? ['--context', ctx, ...ns, 'rollout', 'status', `${w.resource}/${w.name}`, `--timeout=${timeout}`]
+      : ['--context', ctx, ...ns, 'wait', `--for=condition=${w.condition}`, `${w.resource}/${w.name}`, `--timeout=${timeout}`];
   const r = session.wait(kubectl, args);
   if (r.status !== 0) {
     const what = `${w.resource} ${w.namespace ? `${w.namespace}/` : ''}${w.name}`;
-    throw failure(`waiting for ${what}`, kubectl, args, r,
-      `Inspect: kubectl --context ${ctx} ${ns.join(' ')} describe ${w.resource}/${w.name}${w.type === 'rollout' ? `; kubectl --context ${ctx} ${ns.join(' ')} get pods` : ''}`.replace(/ {2,}/g, ' '));
+    throw failure(
+      `waiting for ${what}`,
+      kubectl,
+      args,
+      r,
+      `Inspect: kubectl --context ${ctx} ${ns.join(' ')} describe ${w.resource}/${w.name}${w.type === 'rollout' ? `; kubectl --context ${ctx} ${ns.join(' ')} get pods` : ''}`.replace(
+        / {2,}/g,
+        ' ',
+      ),
+    );
   }
 }
 
@@ -298,7 +424,9 @@ function describeBatch(b: ApplyBatch): string {
 
 function failure(step: string, command: string, args: readonly string[], r: CommandResult, hint?: string): DeliveryError {
   const detail = r.error ?? lastLines(r, 6);
-  return new DeliveryError(`${step} failed (exit ${r.status ?? 'none'}): ${formatCommand(command, args)}${detail ? `\n${detail}` : ' (see the output above)'}${hint ? `\n${hint}` : ''}`);
+  return new DeliveryError(
+    `${step} failed (exit ${r.status ?? 'none'}): ${formatCommand(command, args)}${detail ? `\n${detail}` : ' (see the output above)'}${hint ? `\n${hint}` : ''}`,
+  );
 }
 
 function lastLine(r: CommandResult): string {
@@ -309,7 +437,7 @@ function lastLines(r: CommandResult, n: number): string {
   return (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-n).join('\n');
 }
 
-function safeJson(text: string): any {
+function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -321,7 +449,10 @@ function safeJson(text: string): any {
 export function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   if (v && typeof v === 'object') {
-    return `{${Object.keys(v as object).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v) ?? 'null';
 }

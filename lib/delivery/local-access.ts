@@ -1,4 +1,11 @@
+import type { IIngressSpec } from 'kubernetes-models/networking.k8s.io/v1/IngressSpec';
 import { RenderedObject } from '../output/argocd';
+
+/** The fields of a cert-manager Certificate spec read here (as written in the manifest, not the cdk8s binding's camelCase). */
+interface CertificateSpecFields {
+  readonly isCA?: boolean;
+  readonly secretName?: string;
+}
 
 /** A host served by the ingress controller. */
 export interface IngressUrl {
@@ -27,8 +34,13 @@ export interface LocalCa {
  */
 export function resolvesToLoopback(host: string): boolean {
   const h = host.toLowerCase();
-  return h === 'localhost' || h.endsWith('.localhost')
-    || ['localtest.me', '127.0.0.1.nip.io', '127-0-0-1.nip.io', '127.0.0.1.sslip.io', '127-0-0-1.sslip.io'].some((d) => h === d || h.endsWith(`.${d}`));
+  return (
+    h === 'localhost' ||
+    h.endsWith('.localhost') ||
+    ['localtest.me', '127.0.0.1.nip.io', '127-0-0-1.nip.io', '127.0.0.1.sslip.io', '127-0-0-1.sslip.io'].some(
+      (d) => h === d || h.endsWith(`.${d}`),
+    )
+  );
 }
 
 /** The hosts the Ingresses among `objects` serve, sorted by host. */
@@ -36,8 +48,9 @@ export function ingressUrls(objects: readonly RenderedObject[]): IngressUrl[] {
   const byHost = new Map<string, { tls: boolean; paths: Set<string>; ingresses: Set<string> }>();
   for (const o of objects) {
     if (o.kind !== 'Ingress' || !String(o.apiVersion).startsWith('networking.k8s.io/')) continue;
-    const tlsHosts = new Set<string>((o.spec?.tls ?? []).flatMap((t: { hosts?: string[] }) => t.hosts ?? []));
-    for (const rule of o.spec?.rules ?? []) {
+    const spec = o.spec as IIngressSpec | undefined;
+    const tlsHosts = new Set<string>((spec?.tls ?? []).flatMap((t) => t.hosts ?? []));
+    for (const rule of spec?.rules ?? []) {
       if (!rule.host) continue;
       const entry = byHost.get(rule.host) ?? { tls: false, paths: new Set<string>(), ingresses: new Set<string>() };
       entry.tls = entry.tls || tlsHosts.has(rule.host);
@@ -46,20 +59,26 @@ export function ingressUrls(objects: readonly RenderedObject[]): IngressUrl[] {
       byHost.set(rule.host, entry);
     }
   }
-  return [...byHost.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([host, e]) => ({
-    host,
-    url: `${e.tls ? 'https' : 'http'}://${host}/`,
-    paths: [...e.paths].sort(),
-    ingresses: [...e.ingresses].sort(),
-    resolvesToLoopback: resolvesToLoopback(host),
-  }));
+  return [...byHost.entries()]
+    .sort((a, b) => a[0].localeCompare(b[0]))
+    .map(([host, e]) => ({
+      host,
+      url: `${e.tls ? 'https' : 'http'}://${host}/`,
+      paths: [...e.paths].sort(),
+      ingresses: [...e.ingresses].sort(),
+      resolvesToLoopback: resolvesToLoopback(host),
+    }));
 }
 
 /** The local CA: the Certificate with `isCA: true` among the objects (lib/cluster-issuers LocalCaIssuer). */
 export function findLocalCa(objects: readonly RenderedObject[]): LocalCa | undefined {
-  const ca = objects.find((o) => o.kind === 'Certificate' && String(o.apiVersion).startsWith('cert-manager.io/') && o.spec?.isCA === true);
-  if (!ca?.metadata?.namespace || !ca.spec?.secretName) return undefined;
-  return { namespace: ca.metadata.namespace, secretName: ca.spec.secretName, certificate: ca.metadata.name ?? ca.spec.secretName };
+  const specOf = (o: RenderedObject) => o.spec as CertificateSpecFields | undefined;
+  const ca = objects.find(
+    (o) => o.kind === 'Certificate' && String(o.apiVersion).startsWith('cert-manager.io/') && specOf(o)?.isCA === true,
+  );
+  const secretName = ca ? specOf(ca)?.secretName : undefined;
+  if (!ca?.metadata?.namespace || !secretName) return undefined;
+  return { namespace: ca.metadata.namespace, secretName, certificate: ca.metadata.name ?? secretName };
 }
 
 /** Shell commands that export the local CA and trust it on each OS. */

@@ -11,8 +11,19 @@ export interface ManifestFile {
 
 /** Something to wait for after a batch is applied. */
 export type WaitStep =
-  | { readonly type: 'rollout'; readonly resource: 'deployment' | 'statefulset' | 'daemonset'; readonly namespace: string; readonly name: string }
-  | { readonly type: 'condition'; readonly resource: string; readonly condition: 'Ready'; readonly namespace?: string; readonly name: string };
+  | {
+      readonly type: 'rollout';
+      readonly resource: 'deployment' | 'statefulset' | 'daemonset';
+      readonly namespace: string;
+      readonly name: string;
+    }
+  | {
+      readonly type: 'condition';
+      readonly resource: string;
+      readonly condition: 'Ready';
+      readonly namespace?: string;
+      readonly name: string;
+    };
 
 /** Objects of one file and one sync wave, applied together, then waited on. */
 export interface ApplyBatch {
@@ -34,7 +45,9 @@ const READY_AT_END: Readonly<Record<string, string>> = {
   'cert-manager.io/Issuer': 'issuer.cert-manager.io',
 };
 const ROLLOUT: Readonly<Record<string, 'deployment' | 'statefulset' | 'daemonset'>> = {
-  'apps/Deployment': 'deployment', 'apps/StatefulSet': 'statefulset', 'apps/DaemonSet': 'daemonset',
+  'apps/Deployment': 'deployment',
+  'apps/StatefulSet': 'statefulset',
+  'apps/DaemonSet': 'daemonset',
 };
 
 /** The wave of an object: its `argocd.argoproj.io/sync-wave` annotation, else {@link syncWaveForKind}. */
@@ -63,7 +76,8 @@ export function planManifestBatches(files: readonly ManifestFile[]): ApplyBatch[
         const name = o.metadata?.name ?? '';
         const namespace = isClusterScoped(o) ? undefined : o.metadata?.namespace;
         if (ROLLOUT[key] && namespace) waits.push({ type: 'rollout', resource: ROLLOUT[key], namespace, name });
-        else if (READY_CONDITION[key]) waits.push({ type: 'condition', resource: READY_CONDITION[key], condition: 'Ready', namespace, name });
+        else if (READY_CONDITION[key])
+          waits.push({ type: 'condition', resource: READY_CONDITION[key], condition: 'Ready', namespace, name });
         else if (READY_AT_END[key]) endWaits.push({ type: 'condition', resource: READY_AT_END[key], condition: 'Ready', namespace, name });
       }
       batches.push({ file: f.path, wave, objects, waits: i === waves.length - 1 ? [...waits, ...endWaits] : waits });

@@ -7,9 +7,11 @@ export type ToolName = 'docker' | 'kind' | 'kubectl' | 'helm';
 
 /** How to install each tool, shown when it is missing. */
 export const TOOL_INSTALL_HINTS: Readonly<Record<ToolName, string>> = {
-  docker: 'install Docker Engine (Linux: https://docs.docker.com/engine/install/) or Docker Desktop (macOS/Windows: https://docs.docker.com/desktop/), then start it',
+  docker:
+    'install Docker Engine (Linux: https://docs.docker.com/engine/install/) or Docker Desktop (macOS/Windows: https://docs.docker.com/desktop/), then start it',
   kind: 'install kind v0.24 or newer (NetworkPolicy enforcement): `go install sigs.k8s.io/kind@latest`, `brew install kind`, or a release binary from https://kind.sigs.k8s.io/docs/user/quick-start/#installation',
-  kubectl: 'install kubectl matching the cluster (within one minor version): https://kubernetes.io/docs/tasks/tools/ (or `brew install kubectl`)',
+  kubectl:
+    'install kubectl matching the cluster (within one minor version): https://kubernetes.io/docs/tasks/tools/ (or `brew install kubectl`)',
   helm: 'run `npm run helm:install` (installs the pinned Helm into .tools/bin), install Helm 3 from https://helm.sh/docs/intro/install/, or set HELM=/path/to/helm',
 };
 
@@ -58,9 +60,11 @@ export function locateTools<T extends ToolName>(names: readonly T[], lookup: Too
     else missing.push(n);
   }
   if (missing.length > 0) {
-    throw new DeliveryError(`Missing tool${missing.length === 1 ? '' : 's'}: ${missing.join(', ')}. `
-      + `Looked at ${missing.map((n) => `$${n.toUpperCase()}`).join(', ')}, ${path.join(lookup.projectRoot, '.tools', 'bin')} and $PATH.\n`
-      + missing.map((n) => `  - ${n}: ${TOOL_INSTALL_HINTS[n]}`).join('\n'));
+    throw new DeliveryError(
+      `Missing tool${missing.length === 1 ? '' : 's'}: ${missing.join(', ')}. ` +
+        `Looked at ${missing.map((n) => `$${n.toUpperCase()}`).join(', ')}, ${path.join(lookup.projectRoot, '.tools', 'bin')} and $PATH.\n` +
+        missing.map((n) => `  - ${n}: ${TOOL_INSTALL_HINTS[n]}`).join('\n'),
+    );
   }
   return found;
 }
@@ -73,8 +77,9 @@ export function checkDockerDaemon(runner: CommandRunner, docker: string): void {
   const r = runner.run(docker, ['info', '--format', '{{.ServerVersion}}']);
   if (r.status !== 0) {
     const why = (r.error ?? r.stderr).trim().split('\n').slice(-2).join(' ');
-    throw new DeliveryError(`Docker is installed (${docker}) but its daemon is not reachable${why ? `: ${why}` : ''}. `
-      + 'Start Docker Desktop, or `sudo systemctl start docker` on Linux (and make sure your user may use it: `sudo usermod -aG docker $USER`, then log in again).');
+    throw new DeliveryError(
+      `Docker is installed (${docker}) but its daemon is not reachable${why ? `: ${why}` : ''}. ` +
+        'Start Docker Desktop, or `sudo systemctl start docker` on Linux (and make sure your user may use it: `sudo usermod -aG docker $USER`, then log in again).',
+    );
   }
 }
-

@@ -3,13 +3,24 @@ import { AppOfApps, AppOfAppsProps, APP_WAVES } from '../../lib/output/argocd';
 import { SchemaCheck } from '../../lib/checks/schema-check';
 import { BestPracticesCheck } from '../../lib/checks/best-practices-check';
 import { GITOPS, platformReleases, shopObjects } from './fixtures';
+import { Doc } from '../support/doc';
 
 const clusterConfig = () => ({
   name: 'platform',
   file: 'platform.k8s.yaml',
   objects: [
-    { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'local-ca' }, spec: { ca: { secretName: 'local-ca-root' } } },
-    { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'local-ca-root', namespace: 'operator' }, spec: { isCA: true, secretName: 'local-ca-root' } },
+    {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'ClusterIssuer',
+      metadata: { name: 'local-ca' },
+      spec: { ca: { secretName: 'local-ca-root' } },
+    },
+    {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: { name: 'local-ca-root', namespace: 'operator' },
+      spec: { isCA: true, secretName: 'local-ca-root' },
+    },
   ],
 });
 const props = (over: Partial<AppOfAppsProps> = {}): AppOfAppsProps => ({
@@ -26,13 +37,18 @@ const render = (over: Partial<AppOfAppsProps> = {}) => {
   const aoa = new AppOfApps(chart, 'aoa', props(over));
   return { aoa, objects: Testing.synth(chart) };
 };
-const wave = (o: any) => Number(o.metadata.annotations['argocd.argoproj.io/sync-wave']);
+const wave = (o: Doc) => Number(o.metadata.annotations['argocd.argoproj.io/sync-wave']);
 
 describe('AppOfApps', () => {
   test('one project, one root, platform charts, cluster configuration and stacks', () => {
     const { objects } = render();
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
-      'AppProject/dev', 'Application/dev-root', 'Application/dev-operator', 'Application/dev-ingress', 'Application/dev-platform', 'Application/dev-shop',
+      'AppProject/dev',
+      'Application/dev-root',
+      'Application/dev-operator',
+      'Application/dev-ingress',
+      'Application/dev-platform',
+      'Application/dev-shop',
     ]);
     expect(objects.every((o) => o.metadata.namespace === 'argocd')).toBe(true);
   });
@@ -40,7 +56,14 @@ describe('AppOfApps', () => {
   test('sync waves: project, then CRD operators, then cluster configuration, then operators that need it, then stacks', () => {
     const { objects } = render();
     const byName = Object.fromEntries(objects.map((o) => [o.metadata.name, wave(o)]));
-    expect(byName).toEqual({ 'dev': APP_WAVES.project, 'dev-root': 0, 'dev-operator': -10, 'dev-ingress': -6, 'dev-platform': APP_WAVES.clusterConfig, 'dev-shop': APP_WAVES.stacks });
+    expect(byName).toEqual({
+      dev: APP_WAVES.project,
+      'dev-root': 0,
+      'dev-operator': -10,
+      'dev-ingress': -6,
+      'dev-platform': APP_WAVES.clusterConfig,
+      'dev-shop': APP_WAVES.stacks,
+    });
     expect(byName.dev).toBeLessThan(byName['dev-operator']);
     expect(byName['dev-operator']).toBeLessThan(byName['dev-platform']);
     expect(byName['dev-platform']).toBeLessThan(byName['dev-ingress']);
@@ -50,11 +73,26 @@ describe('AppOfApps', () => {
   test('the root syncs dist/argocd/<env> of this repository; each stack its chart with values-<env>.yaml', () => {
     const { objects } = render();
     const app = (n: string) => objects.find((o) => o.metadata.name === n);
-    expect(app('dev-root').spec.source).toEqual({ repoURL: GITOPS.repoUrl, targetRevision: 'main', path: 'dist/argocd/dev', directory: { recurse: false } });
+    expect(app('dev-root').spec.source).toEqual({
+      repoURL: GITOPS.repoUrl,
+      targetRevision: 'main',
+      path: 'dist/argocd/dev',
+      directory: { recurse: false },
+    });
     expect(app('dev-root').spec.destination.namespace).toBe('argocd');
-    expect(app('dev-shop').spec.source).toEqual({ repoURL: GITOPS.repoUrl, targetRevision: 'main', path: 'dist/helm/shop', helm: { releaseName: 'shop', valueFiles: ['values-dev.yaml'] } });
+    expect(app('dev-shop').spec.source).toEqual({
+      repoURL: GITOPS.repoUrl,
+      targetRevision: 'main',
+      path: 'dist/helm/shop',
+      helm: { releaseName: 'shop', valueFiles: ['values-dev.yaml'] },
+    });
     expect(app('dev-shop').spec.destination.namespace).toBe('shop');
-    expect(app('dev-platform').spec.source).toEqual({ repoURL: GITOPS.repoUrl, targetRevision: 'main', path: 'dist/dev', directory: { recurse: false, include: 'platform.k8s.yaml' } });
+    expect(app('dev-platform').spec.source).toEqual({
+      repoURL: GITOPS.repoUrl,
+      targetRevision: 'main',
+      path: 'dist/dev',
+      directory: { recurse: false, include: 'platform.k8s.yaml' },
+    });
     expect(app('dev-operator').spec.syncPolicy.syncOptions).toContain('ServerSideApply=true');
     expect(app('dev-ingress').spec.syncPolicy.syncOptions).not.toContain('ServerSideApply=true');
     for (const o of objects.filter((x) => x.kind === 'Application')) {
@@ -64,9 +102,16 @@ describe('AppOfApps', () => {
   });
 
   test('ignoreDifferences only on the stack whose workloads an HPA scales', () => {
-    const { objects } = render({ stacks: [{ name: 'shop', objects: shopObjects() }, { name: 'blog', objects: shopObjects({ namespace: 'blog', hpa: false }) }] });
+    const { objects } = render({
+      stacks: [
+        { name: 'shop', objects: shopObjects() },
+        { name: 'blog', objects: shopObjects({ namespace: 'blog', hpa: false }) },
+      ],
+    });
     const app = (n: string) => objects.find((o) => o.metadata.name === n);
-    expect(app('dev-shop').spec.ignoreDifferences).toEqual([{ group: 'apps', kind: 'Deployment', name: 'web', namespace: 'shop', jsonPointers: ['/spec/replicas'] }]);
+    expect(app('dev-shop').spec.ignoreDifferences).toEqual([
+      { group: 'apps', kind: 'Deployment', name: 'web', namespace: 'shop', jsonPointers: ['/spec/replicas'] },
+    ]);
     expect(app('dev-blog').spec.ignoreDifferences).toBeUndefined();
     for (const n of ['dev-root', 'dev-operator', 'dev-ingress', 'dev-platform']) expect(app(n).spec.ignoreDifferences).toBeUndefined();
   });
@@ -75,7 +120,7 @@ describe('AppOfApps', () => {
     const { aoa, objects } = render();
     const project = objects.find((o) => o.kind === 'AppProject');
     expect(project.spec.sourceRepos).toEqual([GITOPS.repoUrl, 'https://charts.example.com/ingress', 'https://charts.example.com/operator']);
-    expect(project.spec.destinations.map((d: any) => d.namespace)).toEqual(['argocd', 'ingress', 'operator', 'shop']);
+    expect(project.spec.destinations.map((d: Doc) => d.namespace)).toEqual(['argocd', 'ingress', 'operator', 'shop']);
     expect(project.spec.clusterResourceWhitelist).toEqual([
       { group: '', kind: 'Namespace' },
       { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
@@ -99,7 +144,11 @@ describe('AppOfApps', () => {
     const { objects } = render({ platform: [ingress, { ...operator, createNamespace: false }] });
     const app = (n: string) => objects.find((o) => o.metadata.name === n);
     expect(app('dev-ingress').spec.syncPolicy.managedNamespaceMetadata).toEqual({
-      labels: { 'pod-security.kubernetes.io/enforce': 'baseline', 'pod-security.kubernetes.io/audit': 'baseline', 'pod-security.kubernetes.io/warn': 'baseline' },
+      labels: {
+        'pod-security.kubernetes.io/enforce': 'baseline',
+        'pod-security.kubernetes.io/audit': 'baseline',
+        'pod-security.kubernetes.io/warn': 'baseline',
+      },
       annotations: { 'platform/pod-security-reason': 'needs no host access; not verified restricted' },
     });
     expect(app('dev-operator').spec.syncPolicy.syncOptions).not.toContain('CreateNamespace=true');
@@ -117,14 +166,57 @@ describe('AppOfApps', () => {
   });
 
   test.each([
-    ['a repository URL with credentials', { gitops: { repoUrl: 'https://user:pass@git.example.com/x.git', targetRevision: 'main' } }, /AppOfApps 'dev': gitops.repoUrl: got "https:\/\/user:pass@git.example.com\/x.git"; expected an https or ssh Git URL without credentials/],
-    ['a bad target revision', { gitops: { repoUrl: GITOPS.repoUrl, targetRevision: 'feature branch' } }, /AppOfApps 'dev': gitops.targetRevision: got "feature branch"; expected a branch, tag or commit SHA/],
-    ['a chart version range', { platform: [{ ...platformReleases()[0], version: '1.x' }] }, /platform chart 'ingress'.version: got "1.x"; expected an exact semantic version/],
-    ['a chart repository over http', { platform: [{ ...platformReleases()[0], repoUrl: 'http://charts.example.com' }] }, /platform chart 'ingress'.repoUrl: got "http:\/\/charts.example.com"; expected an https Helm repository URL/],
-    ['an operator wave among the stacks', { platform: [{ ...platformReleases()[0], syncWave: 0 }] }, /platform chart 'ingress'.syncWave: got 0; expected an integer from -10 to -5/],
-    ['a stack named like a platform chart', { stacks: [{ name: 'ingress', objects: shopObjects() }] }, /stack 'ingress' and platform chart 'ingress' would both be Application 'dev-ingress'/],
-    ['a stack spread over two Namespaces', { stacks: [{ name: 'shop', objects: [...shopObjects(), ...shopObjects({ namespace: 'other' })] }] }, /stack 'shop': creates namespaces 'shop', 'other'; expected at most one Namespace per Application/],
+    [
+      'a repository URL with credentials',
+      { gitops: { repoUrl: 'https://user:pass@git.example.com/x.git', targetRevision: 'main' } },
+      /AppOfApps 'dev': gitops.repoUrl: got "https:\/\/user:pass@git.example.com\/x.git"; expected an https or ssh Git URL without credentials/,
+    ],
+    [
+      'a bad target revision',
+      { gitops: { repoUrl: GITOPS.repoUrl, targetRevision: 'feature branch' } },
+      /AppOfApps 'dev': gitops.targetRevision: got "feature branch"; expected a branch, tag or commit SHA/,
+    ],
+    [
+      'a chart version range',
+      { platform: [{ ...platformReleases()[0], version: '1.x' }] },
+      /platform chart 'ingress'.version: got "1.x"; expected an exact semantic version/,
+    ],
+    [
+      'a chart repository over http',
+      { platform: [{ ...platformReleases()[0], repoUrl: 'http://charts.example.com' }] },
+      /platform chart 'ingress'.repoUrl: got "http:\/\/charts.example.com"; expected an https Helm repository URL/,
+    ],
+    [
+      'an operator wave among the stacks',
+      { platform: [{ ...platformReleases()[0], syncWave: 0 }] },
+      /platform chart 'ingress'.syncWave: got 0; expected an integer from -10 to -5/,
+    ],
+    [
+      'a stack named like a platform chart',
+      { stacks: [{ name: 'ingress', objects: shopObjects() }] },
+      /stack 'ingress' and platform chart 'ingress' would both be Application 'dev-ingress'/,
+    ],
+    [
+      'a stack spread over two Namespaces',
+      { stacks: [{ name: 'shop', objects: [...shopObjects(), ...shopObjects({ namespace: 'other' })] }] },
+      /stack 'shop': creates namespaces 'shop', 'other'; expected at most one Namespace per Application/,
+    ],
     ['a bad environment name', { environment: 'Dev' }, /AppOfApps 'Dev': environment: got "Dev"; expected a DNS-1123 label/],
+    [
+      'an environment name over 40 characters',
+      { environment: 'e'.repeat(41) },
+      /environment: got "e{41}"; expected a DNS-1123 label of at most 40 characters/,
+    ],
+    [
+      'a stack name that is not a DNS label',
+      { stacks: [{ name: 'Shop', objects: shopObjects() }] },
+      /stack name: got "Shop"; expected a DNS-1123 label/,
+    ],
+    [
+      'a stack whose Application name would pass 63 characters',
+      { stacks: [{ name: 's'.repeat(60), objects: shopObjects() }] },
+      /Application name 'dev-s{60}' is not a DNS-1123 label of at most 63 characters/,
+    ],
   ])('rejects %s', (_, over, message) => {
     expect(() => render(over as Partial<AppOfAppsProps>)).toThrow(message);
   });

@@ -6,7 +6,10 @@ const props = (over: Partial<GitOpsProjectProps> = {}): GitOpsProjectProps => ({
   name: 'dev',
   sourceRepos: [GITOPS.repoUrl, 'https://charts.example.com/ingress'],
   destinationNamespaces: ['shop', 'argocd', 'ingress'],
-  clusterResources: [{ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' }, { group: '', kind: 'Namespace' }],
+  clusterResources: [
+    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+    { group: '', kind: 'Namespace' },
+  ],
   ...over,
 });
 
@@ -18,7 +21,10 @@ describe('GitOpsProject', () => {
     expect(obj.spec).toEqual({
       sourceRepos: [GITOPS.repoUrl, 'https://charts.example.com/ingress'],
       destinations: ['argocd', 'ingress', 'shop'].map((namespace) => ({ server: 'https://kubernetes.default.svc', namespace })),
-      clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }, { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' }],
+      clusterResourceWhitelist: [
+        { group: '', kind: 'Namespace' },
+        { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+      ],
     });
     expect(obj.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-20');
 
@@ -34,11 +40,29 @@ describe('GitOpsProject', () => {
   });
 
   test.each([
-    ['a wildcard source', { sourceRepos: ['*'] }, /sourceRepos\[0\]: got "\*"; expected an exact https\/ssh Git URL or https Helm repository URL without credentials \(no wildcards\)/],
+    [
+      'a wildcard source',
+      { sourceRepos: ['*'] },
+      /sourceRepos\[0\]: got "\*"; expected an exact https\/ssh Git URL or https Helm repository URL without credentials \(no wildcards\)/,
+    ],
     ['no source', { sourceRepos: [] }, /sourceRepos: got \[\]; expected at least one repository URL/],
-    ['a wildcard namespace', { destinationNamespaces: ['shop-*'] }, /destinationNamespaces\[0\]: got "shop-\*"; expected an exact namespace name/],
+    [
+      'a wildcard namespace',
+      { destinationNamespaces: ['shop-*'] },
+      /destinationNamespaces\[0\]: got "shop-\*"; expected an exact namespace name/,
+    ],
     ['a wildcard kind', { clusterResources: [{ group: '*', kind: '*' }] }, /clusterResources\[0\].group: got "\*"; expected an API group/],
     ['a bad name', { name: 'Dev' }, /GitOpsProject 'Dev': name: got "Dev"; expected a DNS-1123 label/],
+    [
+      'a kind that is not PascalCase',
+      { clusterResources: [{ group: 'rbac.authorization.k8s.io', kind: 'clusterrole' }] },
+      /clusterResources\[0\].kind: got "clusterrole"; expected a kind such as 'ClusterRole'/,
+    ],
+    [
+      'an API group with capitals',
+      { clusterResources: [{ group: 'RBAC.authorization.k8s.io', kind: 'ClusterRole' }] },
+      /clusterResources\[0\].group: got "RBAC.authorization.k8s.io"; expected an API group/,
+    ],
   ])('rejects %s', (_, over, message) => {
     expect(() => new GitOpsProject(Testing.chart(), 'p', props(over as Partial<GitOpsProjectProps>))).toThrow(message);
   });

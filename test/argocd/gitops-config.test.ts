@@ -1,6 +1,7 @@
 import { parseConfig } from '../../lib/config/config-error';
 import { gitopsSchema } from '../../lib/config/platform-schema';
 import { isGitRepoUrl, isGitRevision, resolveGitOpsConfig } from '../../lib/output/argocd';
+import { Doc } from '../support/doc';
 
 describe('Git repository URLs', () => {
   test.each([
@@ -10,6 +11,10 @@ describe('Git repository URLs', () => {
     'ssh://git@github.com/org/repo.git',
     'ssh://git@git.example.com:2222/org/repo.git',
     'git@github.com:org/repo.git',
+    'git@GitHub.com:org/repo.git',
+    'https://gitea/org/repo.git',
+    'https://10.0.0.5/org/repo.git',
+    `https://${'a'.repeat(63)}.example.com/org/repo.git`,
   ])('accepts %s', (url) => expect(isGitRepoUrl(url)).toBe(true));
 
   test.each([
@@ -23,32 +28,57 @@ describe('Git repository URLs', () => {
     ['a wildcard', 'https://github.com/org/*'],
     ['surrounding spaces', ' https://github.com/org/repo.git'],
     ['empty', ''],
+    ['a wildcard host', 'git@*.example.com:org/repo.git'],
+    ['a wildcard host over https', 'https://*.example.com/org/repo.git'],
+    ['a host label over 63 characters', `https://${'a'.repeat(64)}.example.com/org/repo.git`],
+    ['an underscore in the host', 'git@git_host:org/repo.git'],
   ])('rejects %s', (_, url) => expect(isGitRepoUrl(url)).toBe(false));
 });
 
 describe('Git revisions', () => {
-  test.each(['main', 'HEAD', 'release/1.4', 'v1.4.0', 'refs/heads/main', 'a'.repeat(40), 'feature_x-1'])('accepts %s', (rev) => expect(isGitRevision(rev)).toBe(true));
+  test.each(['main', 'HEAD', 'release/1.4', 'v1.4.0', 'refs/heads/main', 'a'.repeat(40), 'feature_x-1'])('accepts %s', (rev) =>
+    expect(isGitRevision(rev)).toBe(true),
+  );
   test.each([
-    ['a space', 'main branch'], ['..', 'main..dev'], ['a leading dash', '-main'], ['a trailing slash', 'release/'],
-    ['a trailing .lock', 'main.lock'], ['a glob', 'v1.*'], ['a caret', 'main^'], ['a colon', 'a:b'], ['@{', 'main@{1}'],
-    ['a component starting with .', 'release/.hidden'], ['empty', ''], ['a double slash', 'a//b'],
+    ['a space', 'main branch'],
+    ['..', 'main..dev'],
+    ['a leading dash', '-main'],
+    ['a trailing slash', 'release/'],
+    ['a trailing .lock', 'main.lock'],
+    ['a glob', 'v1.*'],
+    ['a caret', 'main^'],
+    ['a colon', 'a:b'],
+    ['@{', 'main@{1}'],
+    ['a component starting with .', 'release/.hidden'],
+    ['empty', ''],
+    ['a double slash', 'a//b'],
   ])('rejects %s', (_, rev) => expect(isGitRevision(rev)).toBe(false));
 });
 
 describe('resolveGitOpsConfig', () => {
   test('fills in the Argo CD namespace', () => {
-    expect(resolveGitOpsConfig({ repoUrl: 'https://github.com/org/repo.git', targetRevision: 'main' }))
-      .toEqual({ repoUrl: 'https://github.com/org/repo.git', targetRevision: 'main', argocdNamespace: 'argocd' });
+    expect(resolveGitOpsConfig({ repoUrl: 'https://github.com/org/repo.git', targetRevision: 'main' })).toEqual({
+      repoUrl: 'https://github.com/org/repo.git',
+      targetRevision: 'main',
+      argocdNamespace: 'argocd',
+    });
   });
 
   test('lists every problem with the field, the value and what is allowed', () => {
-    expect(() => resolveGitOpsConfig({ repoUrl: 'https://bot:token@github.com/org/repo.git', targetRevision: 'main branch', argocdNamespace: 'Argo_CD' }, 'config/prod.ts gitops'))
-      .toThrow(/Invalid GitOps configuration \(3 problems\):\n {2}- config\/prod.ts gitops.repoUrl: got "https:\/\/bot:token@github.com\/org\/repo.git"; expected an https or ssh Git URL without credentials[^\n]*\n {2}- config\/prod.ts gitops.targetRevision: got "main branch"; expected a branch, tag or commit SHA[^\n]*\n {2}- config\/prod.ts gitops.argocdNamespace: got "Argo_CD"; expected a namespace name/);
+    expect(() =>
+      resolveGitOpsConfig(
+        { repoUrl: 'https://bot:token@github.com/org/repo.git', targetRevision: 'main branch', argocdNamespace: 'Argo_CD' },
+        'config/prod.ts gitops',
+      ),
+    ).toThrow(
+      /Invalid GitOps configuration \(3 problems\):\n {2}- config\/prod.ts gitops.repoUrl: got "https:\/\/bot:token@github.com\/org\/repo.git"; expected an https or ssh Git URL without credentials[^\n]*\n {2}- config\/prod.ts gitops.targetRevision: got "main branch"; expected a branch, tag or commit SHA[^\n]*\n {2}- config\/prod.ts gitops.argocdNamespace: got "Argo_CD"; expected a namespace name/,
+    );
   });
 
   test('rejects unknown keys (a typo never silently does nothing)', () => {
-    expect(() => resolveGitOpsConfig({ repoUrl: 'https://github.com/org/repo.git', targetRevision: 'main', revision: 'x' } as any))
-      .toThrow(/gitops.revision: got "x"; expected no such key \(allowed: repoUrl, targetRevision, argocdNamespace\)/);
+    expect(() => resolveGitOpsConfig({ repoUrl: 'https://github.com/org/repo.git', targetRevision: 'main', revision: 'x' } as Doc)).toThrow(
+      /gitops.revision: got "x"; expected no such key \(allowed: repoUrl, targetRevision, argocdNamespace\)/,
+    );
   });
 });
 

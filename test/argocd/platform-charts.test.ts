@@ -1,9 +1,18 @@
 import { ENVIRONMENTS } from '../../config';
 import {
-  ARGOCD_INSTALL, CERT_MANAGER, EXTERNAL_SECRETS, KIND_INGRESS, KUBE_PROMETHEUS_STACK, METRICS_SERVER, PLATFORM_CHARTS,
-  platformReleasesFor, TRAEFIK, validatePlatformCharts,
+  ARGOCD_INSTALL,
+  CERT_MANAGER,
+  EXTERNAL_SECRETS,
+  KIND_INGRESS,
+  KUBE_PROMETHEUS_STACK,
+  METRICS_SERVER,
+  PLATFORM_CHARTS,
+  platformReleasesFor,
+  TRAEFIK,
+  validatePlatformCharts,
 } from '../../config/platform-charts';
 import { APP_WAVES } from '../../lib/output/argocd';
+import { Doc } from '../support/doc';
 
 const dev = ENVIRONMENTS.dev;
 const prod = ENVIRONMENTS.prod;
@@ -20,7 +29,7 @@ describe('pinned platform charts', () => {
       'external-secrets': 'external-secrets@2.9.0 -> v2.9.0',
       'kube-prometheus-stack': 'kube-prometheus-stack@88.2.0 -> v0.93.0',
       'metrics-server': 'metrics-server@3.13.0 -> v0.8.0',
-      'traefik': 'traefik@41.1.0 -> v3.7.9',
+      traefik: 'traefik@41.1.0 -> v3.7.9',
     });
     expect(ARGOCD_INSTALL.version).toBe('v3.5.1');
     expect(ARGOCD_INSTALL.manifestUrl).toContain(`/${ARGOCD_INSTALL.version}/manifests/install.yaml`);
@@ -29,7 +38,13 @@ describe('pinned platform charts', () => {
   test('every environment gets every chart, in wave order within the operator waves', () => {
     for (const env of [dev, prod]) {
       const releases = platformReleasesFor(env);
-      expect(releases.map((r) => r.name)).toEqual(['cert-manager', 'external-secrets', 'kube-prometheus-stack', 'metrics-server', 'traefik']);
+      expect(releases.map((r) => r.name)).toEqual([
+        'cert-manager',
+        'external-secrets',
+        'kube-prometheus-stack',
+        'metrics-server',
+        'traefik',
+      ]);
       for (const r of releases) {
         expect(r.syncWave).toBeGreaterThanOrEqual(APP_WAVES.operatorsFirst);
         expect(r.syncWave).toBeLessThanOrEqual(APP_WAVES.operatorsLast);
@@ -47,11 +62,15 @@ describe('pinned platform charts', () => {
   });
 
   test('server-side apply where a CRD exceeds the 256 KiB last-applied annotation', () => {
-    expect(PLATFORM_CHARTS.filter((c) => c.serverSideApply).map((c) => c.name).sort()).toEqual(['cert-manager', 'external-secrets', 'kube-prometheus-stack']);
+    expect(
+      PLATFORM_CHARTS.filter((c) => c.serverSideApply)
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(['cert-manager', 'external-secrets', 'kube-prometheus-stack']);
   });
 
   test('Traefik on kind: NodePort 30080/30443 on the ingress-ready node, tolerating the control plane, matching kind-config.yaml', () => {
-    const v = release(dev, 'traefik').values as any;
+    const v = release(dev, 'traefik').values as Doc;
     expect(v.service).toEqual({ type: 'NodePort' });
     expect(v.ports.web.nodePort).toBe(KIND_INGRESS.httpNodePort);
     expect(v.ports.websecure.nodePort).toBe(KIND_INGRESS.httpsNodePort);
@@ -63,7 +82,7 @@ describe('pinned platform charts', () => {
   });
 
   test('Traefik on EKS: an internet-facing NLB with IP targets, two replicas and a PDB', () => {
-    const v = release(prod, 'traefik').values as any;
+    const v = release(prod, 'traefik').values as Doc;
     expect(v.service).toEqual({
       type: 'LoadBalancer',
       annotations: {
@@ -81,7 +100,7 @@ describe('pinned platform charts', () => {
   test('kube-prometheus-stack selects what the stacks label with monitoring.release, in every namespace', () => {
     for (const env of [dev, { ...prod, monitoring: { ...prod.monitoring, release: 'kps-prod' } }]) {
       const r = release(env, 'kube-prometheus-stack');
-      const spec = (r.values as any).prometheus.prometheusSpec;
+      const spec = (r.values as Doc).prometheus.prometheusSpec;
       const selector = { matchLabels: { release: env.monitoring.release } };
       expect(r.releaseName).toBe(env.monitoring.release);
       expect(r.namespace).toBe(env.monitoring.namespace);
@@ -90,35 +109,44 @@ describe('pinned platform charts', () => {
         expect(spec[`${k}SelectorNilUsesHelmValues`]).toBe(false);
         expect(spec[`${k}NamespaceSelector`]).toEqual({});
       }
-      expect((r.values as any).alertmanager.alertmanagerSpec.alertmanagerConfigSelector).toEqual(selector);
-      expect((r.values as any).grafana.sidecar.dashboards).toMatchObject({ label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' });
+      expect((r.values as Doc).alertmanager.alertmanagerSpec.alertmanagerConfigSelector).toEqual(selector);
+      expect((r.values as Doc).grafana.sidecar.dashboards).toMatchObject({
+        label: 'grafana_dashboard',
+        labelValue: '1',
+        searchNamespace: 'ALL',
+      });
       expect(r.podSecurity).toBe('privileged');
     }
   });
 
   test('Prometheus and Alertmanager persist on the gp3 class on EKS; kind keeps them ephemeral', () => {
-    const values = (env: typeof dev) => release(env, 'kube-prometheus-stack').values as any;
-    const claimOf = (storage: any) => storage.volumeClaimTemplate.spec;
-    expect(claimOf(values(prod).prometheus.prometheusSpec.storageSpec)).toEqual({ storageClassName: prod.storage.gp3StorageClass, accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '50Gi' } } });
+    const values = (env: typeof dev) => release(env, 'kube-prometheus-stack').values as Doc;
+    const claimOf = (storage: Doc) => storage.volumeClaimTemplate.spec;
+    expect(claimOf(values(prod).prometheus.prometheusSpec.storageSpec)).toEqual({
+      storageClassName: prod.storage.gp3StorageClass,
+      accessModes: ['ReadWriteOnce'],
+      resources: { requests: { storage: '50Gi' } },
+    });
     expect(claimOf(values(prod).alertmanager.alertmanagerSpec.storage).storageClassName).toBe(prod.storage.gp3StorageClass);
     expect(values(dev).prometheus.prometheusSpec.storageSpec).toBeUndefined();
     expect(values(dev).alertmanager.alertmanagerSpec.storage).toBeUndefined();
   });
 
   test('a platform chart may not take the cluster configuration wave', () => {
-    expect(() => platformReleasesFor(prod, [{ ...KUBE_PROMETHEUS_STACK, syncWave: APP_WAVES.clusterConfig }] as any))
-      .toThrow(`syncWave: got ${APP_WAVES.clusterConfig}; expected an integer from -10 to -5 other than ${APP_WAVES.clusterConfig}`);
+    expect(() => platformReleasesFor(prod, [{ ...KUBE_PROMETHEUS_STACK, syncWave: APP_WAVES.clusterConfig }] as Doc)).toThrow(
+      `syncWave: got ${APP_WAVES.clusterConfig}; expected an integer from -10 to -5 other than ${APP_WAVES.clusterConfig}`,
+    );
   });
 
   test('cert-manager installs and keeps its CRDs; HA only on EKS', () => {
-    expect((release(dev, 'cert-manager').values as any).crds).toEqual({ enabled: true, keep: true });
-    expect((release(dev, 'cert-manager').values as any).replicaCount).toBe(1);
-    expect((release(prod, 'cert-manager').values as any).replicaCount).toBe(2);
+    expect((release(dev, 'cert-manager').values as Doc).crds).toEqual({ enabled: true, keep: true });
+    expect((release(dev, 'cert-manager').values as Doc).replicaCount).toBe(1);
+    expect((release(prod, 'cert-manager').values as Doc).replicaCount).toBe(2);
   });
 
   test('metrics-server: insecure kubelet TLS only on kind; lives in kube-system, which it does not create or label', () => {
-    expect((release(dev, 'metrics-server').values as any).args).toEqual(['--kubelet-insecure-tls']);
-    expect((release(prod, 'metrics-server').values as any).args).toEqual([]);
+    expect((release(dev, 'metrics-server').values as Doc).args).toEqual(['--kubelet-insecure-tls']);
+    expect((release(prod, 'metrics-server').values as Doc).args).toEqual([]);
     const r = release(dev, 'metrics-server');
     expect([r.namespace, r.createNamespace, r.podSecurity]).toEqual(['kube-system', false, undefined]);
     expect(METRICS_SERVER.profiles).toEqual(['dev', 'prod']);
@@ -130,22 +158,41 @@ describe('pinned platform charts', () => {
   });
 
   test.each([
-    ['a version range', { version: '~41.1' }, /PLATFORM_CHARTS\[0\] 'traefik'.version: got "~41.1"; expected an exact semantic version such as '41.1.0' or 'v1.21.1' \(no ranges, no 'latest'\)/],
+    [
+      'a version range',
+      { version: '~41.1' },
+      /PLATFORM_CHARTS\[0\] 'traefik'.version: got "~41.1"; expected an exact semantic version such as '41.1.0' or 'v1.21.1' \(no ranges, no 'latest'\)/,
+    ],
     ['latest', { version: 'latest' }, /version: got "latest"; expected an exact semantic version/],
-    ['an http repository', { repoUrl: 'http://traefik.github.io/charts' }, /repoUrl: got "http:\/\/traefik.github.io\/charts"; expected an https Helm repository URL without credentials/],
-    ['credentials in the repository URL', { repoUrl: 'https://user:pw@charts.example.com' }, /repoUrl: got "https:\/\/user:pw@charts.example.com"; expected an https Helm repository URL without credentials/],
+    [
+      'an http repository',
+      { repoUrl: 'http://traefik.github.io/charts' },
+      /repoUrl: got "http:\/\/traefik.github.io\/charts"; expected an https Helm repository URL without credentials/,
+    ],
+    [
+      'credentials in the repository URL',
+      { repoUrl: 'https://user:pw@charts.example.com' },
+      /repoUrl: got "https:\/\/user:pw@charts.example.com"; expected an https Helm repository URL without credentials/,
+    ],
     ['a wave among the stacks', { syncWave: 0 }, /syncWave: got 0; expected an integer from -10 to -5/],
-    ['an unknown profile', { profiles: ['staging'] }, /profiles: got \["staging"\]; expected a non-empty list of distinct profiles from 'dev', 'prod'/],
+    [
+      'an unknown profile',
+      { profiles: ['staging'] },
+      /profiles: got \["staging"\]; expected a non-empty list of distinct profiles from 'dev', 'prod'/,
+    ],
   ])('rejects %s', (_, over, message) => {
-    expect(() => validatePlatformCharts([{ ...TRAEFIK, ...over } as any])).toThrow(message);
+    expect(() => validatePlatformCharts([{ ...TRAEFIK, ...over } as Doc])).toThrow(message);
   });
 
   test('rejects duplicate names', () => {
-    expect(() => validatePlatformCharts([TRAEFIK, TRAEFIK] as any)).toThrow(/PLATFORM_CHARTS\[1\].name: got 'traefik'; expected a unique name \(also used by entry 0\)/);
+    expect(() => validatePlatformCharts([TRAEFIK, TRAEFIK] as Doc)).toThrow(
+      /PLATFORM_CHARTS\[1\].name: got 'traefik'; expected a unique name \(also used by entry 0\)/,
+    );
   });
 
   test('a resolved release that breaks a rule (weaker Pod Security without a reason) stops resolution', () => {
-    expect(() => platformReleasesFor(dev, [{ ...TRAEFIK, podSecurityReason: undefined }] as any))
-      .toThrow(/platform chart 'traefik'.podSecurityReason: got undefined; expected a written reason why the pods need 'baseline' instead of 'restricted'/);
+    expect(() => platformReleasesFor(dev, [{ ...TRAEFIK, podSecurityReason: undefined }] as Doc)).toThrow(
+      /platform chart 'traefik'.podSecurityReason: got undefined; expected a written reason why the pods need 'baseline' instead of 'restricted'/,
+    );
   });
 });

@@ -17,14 +17,22 @@ import { ShopChart } from './fixtures';
 describe('syncWaveForKind', () => {
   test('orders a stack: namespace, identities, secret sources, secrets and config, services, stores, apps', () => {
     const order = [
-      ['Namespace'], ['ServiceAccount', 'NetworkPolicy', 'RoleBinding'], ['SecretStore', 'Password:generators.external-secrets.io/v1alpha1'],
-      ['ExternalSecret', 'Secret', 'ConfigMap', 'PersistentVolumeClaim'], ['Service', 'ServiceMonitor', 'PrometheusRule', 'Middleware'],
-      ['StatefulSet'], ['Deployment', 'CronJob', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Ingress'],
+      ['Namespace'],
+      ['ServiceAccount', 'NetworkPolicy', 'RoleBinding'],
+      ['SecretStore', 'Password:generators.external-secrets.io/v1alpha1'],
+      ['ExternalSecret', 'Secret', 'ConfigMap', 'PersistentVolumeClaim'],
+      ['Service', 'ServiceMonitor', 'PrometheusRule', 'Middleware'],
+      ['StatefulSet'],
+      ['Deployment', 'CronJob', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Ingress'],
     ];
-    const waves = order.map((group) => [...new Set(group.map((k) => {
-      const [kind, apiVersion] = k.split(':');
-      return syncWaveForKind(kind, apiVersion);
-    }))]);
+    const waves = order.map((group) => [
+      ...new Set(
+        group.map((k) => {
+          const [kind, apiVersion] = k.split(':');
+          return syncWaveForKind(kind, apiVersion);
+        }),
+      ),
+    ]);
     // One wave per group, strictly increasing.
     for (const w of waves) expect(w).toHaveLength(1);
     const flat = waves.map((w) => w[0]);
@@ -45,19 +53,24 @@ describe('syncWaveForKind', () => {
   });
 
   test('rejects a non-kind', () => {
-    expect(() => syncWaveForKind('deployment')).toThrow("syncWaveForKind: kind: got \"deployment\"; expected a Kubernetes kind such as 'Deployment' (PascalCase)");
+    expect(() => syncWaveForKind('deployment')).toThrow(
+      'syncWaveForKind: kind: got "deployment"; expected a Kubernetes kind such as \'Deployment\' (PascalCase)',
+    );
   });
 });
 
 describe('applySyncWaves', () => {
   test('annotates every object with its wave and keeps an explicit one', () => {
     const chart = new ShopChart(Testing.app(), 'shop');
-    const explicit = new k8s.KubeConfigMap(chart, 'early', { metadata: { name: 'early', namespace: 'shop', annotations: { [SYNC_WAVE_ANNOTATION]: '-9' } } });
+    const explicit = new k8s.KubeConfigMap(chart, 'early', {
+      metadata: { name: 'early', namespace: 'shop', annotations: { [SYNC_WAVE_ANNOTATION]: '-9' } },
+    });
     expect(explicit).toBeDefined();
     const count = applySyncWaves(chart);
     const out = Testing.synth(chart);
     expect(count).toBe(out.length - 1);
-    const wave = (kind: string, name: string) => out.find((o) => o.kind === kind && o.metadata.name === name).metadata.annotations[SYNC_WAVE_ANNOTATION];
+    const wave = (kind: string, name: string) =>
+      out.find((o) => o.kind === kind && o.metadata.name === name).metadata.annotations[SYNC_WAVE_ANNOTATION];
     expect(wave('Namespace', 'shop')).toBe(String(OBJECT_WAVES.namespace));
     expect(wave('ConfigMap', 'web-config')).toBe(String(OBJECT_WAVES.config));
     expect(wave('StatefulSet', 'db')).toBe(String(OBJECT_WAVES.stores));
@@ -85,10 +98,18 @@ describe('data protection', () => {
       metadata: { name: 'db-credentials', namespace: 'shop', annotations: { [SYNC_OPTIONS_ANNOTATION]: 'Prune=false' } },
       spec: { target: { name: 'db-credentials' } },
     });
-    new k8s.KubePersistentVolumeClaim(chart, 'pvc', { metadata: { name: 'data', namespace: 'shop' }, spec: { accessModes: ['ReadWriteOnce'] } });
+    new k8s.KubePersistentVolumeClaim(chart, 'pvc', {
+      metadata: { name: 'data', namespace: 'shop' },
+      spec: { accessModes: ['ReadWriteOnce'] },
+    });
     expect(applyDataProtection(chart)).toBe(3);
     const out = Testing.synth(chart);
-    expect(out.filter(isProtected).map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['ExternalSecret/db-credentials', 'Namespace/shop', 'PersistentVolumeClaim/data']);
+    expect(
+      out
+        .filter(isProtected)
+        .map((o) => `${o.kind}/${o.metadata.name}`)
+        .sort(),
+    ).toEqual(['ExternalSecret/db-credentials', 'Namespace/shop', 'PersistentVolumeClaim/data']);
     expect(out.find((o) => o.kind === 'ExternalSecret').metadata.annotations[SYNC_OPTIONS_ANNOTATION]).toBe('Prune=false,Delete=false');
     expect(out.filter((o) => o.kind === 'Deployment').some(isProtected)).toBe(false);
   });

@@ -10,11 +10,12 @@ import { loadManifests, runChecks } from '../../lib/checks';
 import { BestPracticesCheck } from '../../lib/checks/best-practices-check';
 import { SchemaCheck } from '../../lib/checks/schema-check';
 import { GITOPS } from './fixtures';
+import { Doc } from '../support/doc';
 
 const envs = loadEnvironments();
 const options = {
   platformReleases: platformReleasesFor,
-  clusterConfig: { name: 'platform', create: (scope: any, id: string, env: any) => new PlatformChart(scope, id, { env }) },
+  clusterConfig: { name: 'platform', create: (scope: Doc, id: string, env: Doc) => new PlatformChart(scope, id, { env }) },
 };
 
 describe('synthesizeArgoCd over the real project', () => {
@@ -28,13 +29,15 @@ describe('synthesizeArgoCd over the real project', () => {
     fs.mkdirSync(path.join(dir, 'argocd', 'old-env'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'argocd', 'old-env', 'Application.stale.k8s.yaml'), 'stale');
     const files = synthesizeArgoCd(dir, envs, STACKS, GITOPS, options);
-    const expected = envs.flatMap((e) => [
-      `argocd/${e.name}/AppProject.${e.name}.k8s.yaml`,
-      `argocd/${e.name}/Application.${e.name}-root.k8s.yaml`,
-      ...platformReleasesFor(e).map((r) => `argocd/${e.name}/Application.${e.name}-${r.name}.k8s.yaml`),
-      `argocd/${e.name}/Application.${e.name}-platform.k8s.yaml`,
-      ...STACKS.map((s) => `argocd/${e.name}/Application.${e.name}-${s.name}.k8s.yaml`),
-    ]).sort();
+    const expected = envs
+      .flatMap((e) => [
+        `argocd/${e.name}/AppProject.${e.name}.k8s.yaml`,
+        `argocd/${e.name}/Application.${e.name}-root.k8s.yaml`,
+        ...platformReleasesFor(e).map((r) => `argocd/${e.name}/Application.${e.name}-${r.name}.k8s.yaml`),
+        `argocd/${e.name}/Application.${e.name}-platform.k8s.yaml`,
+        ...STACKS.map((s) => `argocd/${e.name}/Application.${e.name}-${s.name}.k8s.yaml`),
+      ])
+      .sort();
     expect(files).toEqual(expected);
     expect(fs.existsSync(path.join(dir, 'argocd', 'old-env'))).toBe(false);
   });
@@ -57,7 +60,8 @@ describe('synthesizeArgoCd over the real project', () => {
     let ignored = 0;
     for (const env of envs) {
       for (const stack of STACKS) {
-        const app = objects.find((m) => m.object.kind === 'Application' && m.object.metadata.name === `${env.name}-${stack.name}`)!.object;
+        const app = objects.find((m) => m.object.kind === 'Application' && m.object.metadata?.name === `${env.name}-${stack.name}`)!
+          .object as { spec: { ignoreDifferences?: unknown[] } };
         const expected = hpaManagedWorkloads(renderObjects(stack, env)).map((w) => ({ ...w, jsonPointers: ['/spec/replicas'] }));
         expect(app.spec.ignoreDifferences ?? []).toEqual(expected);
         ignored += expected.length;
@@ -67,11 +71,13 @@ describe('synthesizeArgoCd over the real project', () => {
     expect(ignored).toBeGreaterThan(0);
   });
 
-  test('the project of each environment covers its stacks\' namespaces and nothing of the other environment\'s repositories', () => {
+  test("the project of each environment covers its stacks' namespaces and nothing of the other environment's repositories", () => {
     const objects = loadManifests(dir);
     for (const env of envs) {
-      const project = objects.find((m) => m.object.kind === 'AppProject' && m.object.metadata.name === env.name)!.object;
-      const destinations = project.spec.destinations.map((d: any) => d.namespace);
+      const project = objects.find((m) => m.object.kind === 'AppProject' && m.object.metadata?.name === env.name)!.object as {
+        spec: { destinations: Array<{ namespace: string }>; sourceRepos: string[] };
+      };
+      const destinations = project.spec.destinations.map((d) => d.namespace);
       for (const stack of STACKS) for (const ns of namespacesOf(renderObjects(stack, env))) expect(destinations).toContain(ns);
       expect(destinations).toContain('argocd');
       expect(project.spec.sourceRepos).toEqual([GITOPS.repoUrl, ...platformReleasesFor(env).map((r) => r.repoUrl)]);
@@ -85,18 +91,32 @@ describe('synthesizeArgoCd over the real project', () => {
       const prodRoot = fs.readFileSync(path.join(out, 'argocd', 'prod', 'Application.prod-root.k8s.yaml'), 'utf8');
       expect(prodRoot).toContain('targetRevision: v1.0.0');
       const before = fs.readdirSync(path.join(out, 'argocd', 'dev')).sort();
-      expect(() => synthesizeArgoCd(out, envs, STACKS, (env) => ({ ...GITOPS, repoUrl: env.name === 'prod' ? 'http://git.example.com/x.git' : GITOPS.repoUrl }), options))
-        .toThrow(/AppOfApps 'prod': gitops.repoUrl: got "http:\/\/git.example.com\/x.git"; expected an https or ssh Git URL without credentials/);
+      expect(() =>
+        synthesizeArgoCd(
+          out,
+          envs,
+          STACKS,
+          (env) => ({ ...GITOPS, repoUrl: env.name === 'prod' ? 'http://git.example.com/x.git' : GITOPS.repoUrl }),
+          options,
+        ),
+      ).toThrow(
+        /AppOfApps 'prod': gitops.repoUrl: got "http:\/\/git.example.com\/x.git"; expected an https or ssh Git URL without credentials/,
+      );
       expect(fs.readdirSync(path.join(out, 'argocd', 'dev')).sort()).toEqual(before);
-      expect(() => synthesizeArgoCd(out, envs, STACKS, { ...GITOPS, targetRevision: 'not a ref' }, options))
-        .toThrow(/gitops.targetRevision: got "not a ref"; expected a branch, tag or commit SHA/);
+      expect(() => synthesizeArgoCd(out, envs, STACKS, { ...GITOPS, targetRevision: 'not a ref' }, options)).toThrow(
+        /gitops.targetRevision: got "not a ref"; expected a branch, tag or commit SHA/,
+      );
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }
   });
 
   test('rejects no environments and repeated environment names', () => {
-    expect(() => synthesizeArgoCd(dir, [], STACKS, GITOPS, options)).toThrow('synthesizeArgoCd: envs is empty; expected at least one environment');
-    expect(() => synthesizeArgoCd(dir, [envs[0], envs[0]], STACKS, GITOPS, options)).toThrow(/environment names \["dev","dev"\] repeat; expected unique names/);
+    expect(() => synthesizeArgoCd(dir, [], STACKS, GITOPS, options)).toThrow(
+      'synthesizeArgoCd: envs is empty; expected at least one environment',
+    );
+    expect(() => synthesizeArgoCd(dir, [envs[0], envs[0]], STACKS, GITOPS, options)).toThrow(
+      /environment names \["dev","dev"\] repeat; expected unique names/,
+    );
   });
 });

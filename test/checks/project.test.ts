@@ -15,12 +15,16 @@ import { STACKS } from '../../charts';
 import { ENVIRONMENTS } from '../../config';
 import { synthesizeAll } from '../../main';
 import { helmBinary } from '../support/helm';
+import { Doc } from '../support/doc';
 
 const root = path.resolve(__dirname, '..', '..');
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'checks-'));
 synthesizeAll(outdir, { recordMetadata: true });
 const metadata = loadConstructMetadata(outdir)!;
-const objects: ManifestObject[] = loadManifests(outdir).map((m) => ({ ...m, constructPath: metadata.resources[objectKey(m.env, m.object)]?.path }));
+const objects: ManifestObject[] = loadManifests(outdir).map((m) => ({
+  ...m,
+  constructPath: metadata.resources[objectKey(m.env, m.object)]?.path,
+}));
 const input: CheckInput = { objects, environments: metadata.environments };
 
 afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
@@ -31,7 +35,9 @@ describe('every synthesized object passes every check', () => {
     expect([...new Set(objects.map((o) => o.env))].sort()).toEqual(['argocd', ...Object.keys(ENVIRONMENTS)].sort());
     for (const env of Object.keys(ENVIRONMENTS)) {
       for (const stack of STACKS) expect(objects.some((o) => o.file === `${env}/${stack.name}.k8s.yaml`)).toBe(true);
-      expect(objects.filter((o) => o.file.startsWith(`argocd/${env}/`)).map((o) => o.object.kind)).toEqual(expect.arrayContaining(['AppProject', 'Application']));
+      expect(objects.filter((o) => o.file.startsWith(`argocd/${env}/`)).map((o) => o.object.kind)).toEqual(
+        expect.arrayContaining(['AppProject', 'Application']),
+      );
     }
   });
 
@@ -47,7 +53,7 @@ describe('every synthesized object passes every check', () => {
 
   test('every stack namespace declares a service graph in every environment', () => {
     for (const [env, facts] of Object.entries(metadata.environments)) {
-      const namespaces = new Set(objects.filter((o) => o.env === env && o.object.kind === 'Namespace').map((o) => o.object.metadata.name));
+      const namespaces = new Set(objects.filter((o) => o.env === env && o.object.kind === 'Namespace').map((o) => o.object.metadata?.name));
       expect(Object.keys(facts.graphs).sort()).toEqual([...namespaces].sort());
     }
   });
@@ -57,12 +63,19 @@ describe('every synthesized object passes every check', () => {
     for (const stack of STACKS) {
       for (const env of Object.keys(ENVIRONMENTS)) {
         const chart = path.join(outdir, 'helm', stack.name);
-        const rendered = execFileSync(helm, ['template', stack.name, chart, '-f', path.join(chart, `values-${env}.yaml`)], { encoding: 'utf8' });
-        const docs = parseAllDocuments(rendered).map((d) => d.toJS()).filter(Boolean);
+        const rendered = execFileSync(helm, ['template', stack.name, chart, '-f', path.join(chart, `values-${env}.yaml`)], {
+          encoding: 'utf8',
+        });
+        const docs = parseAllDocuments(rendered)
+          .map((d) => d.toJS())
+          .filter(Boolean);
         expect(docs.length).toBeGreaterThan(0);
         const platform = objects.filter((o) => o.env === env && o.file === `${env}/platform.k8s.yaml`);
         const helmObjects = [...platform, ...docs.map((object, index) => ({ env, file: `helm/${stack.name}`, index, object }))];
-        const result = runChecks({ objects: helmObjects, environments: { [env]: { ...metadata.environments[env], graphs: pick(metadata.environments[env].graphs, docs) } } });
+        const result = runChecks({
+          objects: helmObjects,
+          environments: { [env]: { ...metadata.environments[env], graphs: pick(metadata.environments[env].graphs, docs) } },
+        });
         expect(result.violations.map(formatViolation)).toEqual([]);
       }
     }
@@ -82,7 +95,7 @@ describe('every synthesized object passes every check', () => {
 });
 
 /** Graphs of the namespaces present in a set of rendered objects. */
-function pick(graphs: Record<string, any>, docs: any[]): Record<string, any> {
+function pick<G>(graphs: Record<string, G>, docs: readonly Doc[]): Record<string, G> {
   const namespaces = new Set(docs.map((d) => d.metadata?.namespace).filter(Boolean));
   return Object.fromEntries(Object.entries(graphs).filter(([ns]) => namespaces.has(ns)));
 }
@@ -103,23 +116,36 @@ describe('the cdk8s validation plugin', () => {
     const broken = fs.mkdtempSync(path.join(os.tmpdir(), 'checks-broken-'));
     fs.cpSync(outdir, broken, { recursive: true });
     const file = path.join(broken, 'dev', 'wondernest.k8s.yaml');
-    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/(kind: Deployment\nmetadata:\n(?:  .*\n)*?  name: api\n(?:  .*\n)*?spec:\n)/, '$1  selectr: {}\n'));
+    fs.writeFileSync(
+      file,
+      fs
+        .readFileSync(file, 'utf8')
+        .replace(/(kind: Deployment\nmetadata:\n(?: {2}.*\n)*? {2}name: api\n(?: {2}.*\n)*?spec:\n)/, '$1  selectr: {}\n'),
+    );
     const ctx = new ValidationContext(manifestsOf(broken), 'manifest-checks', '1.0.0', metadata.resources, false);
     ctx.logger.log = () => undefined;
     await new ManifestChecks().validate(ctx);
     expect(ctx.report.success).toBe(false);
     const json = ctx.report.toJson();
-    expect(json.violations).toEqual([expect.objectContaining({
-      ruleName: 'schema/unknown-field',
-      violatingConstructs: [expect.objectContaining({ constructPath: 'wondernest/api/deployment', locations: ['spec.selectr'] })],
-    })]);
+    expect(json.violations).toEqual([
+      expect.objectContaining({
+        ruleName: 'schema/unknown-field',
+        violatingConstructs: [expect.objectContaining({ constructPath: 'wondernest/api/deployment', locations: ['spec.selectr'] })],
+      }),
+    ]);
     fs.rmSync(broken, { recursive: true, force: true });
   });
 
   test('finds the output folder above environment and argocd folders', () => {
     expect(inferOutdir([path.join(outdir, 'argocd', 'dev', 'a.yaml'), path.join(outdir, 'dev', 'b.yaml')])).toBe(outdir);
     const bare = fs.mkdtempSync(path.join(os.tmpdir(), 'checks-infer-'));
-    expect(inferOutdir([path.join(bare, 'argocd', 'dev', 'a.yaml'), path.join(bare, 'dev', 'b.yaml'), path.join(bare, 'helm', 'x', 'templates', 'c.yaml')])).toBe(bare);
+    expect(
+      inferOutdir([
+        path.join(bare, 'argocd', 'dev', 'a.yaml'),
+        path.join(bare, 'dev', 'b.yaml'),
+        path.join(bare, 'helm', 'x', 'templates', 'c.yaml'),
+      ]),
+    ).toBe(bare);
     fs.rmSync(bare, { recursive: true, force: true });
   });
 
@@ -135,9 +161,15 @@ describe('the cdk8s validation plugin', () => {
 
   test('is wired into cdk8s.yaml: `cdk8s synth` stops on a broken app and prints the construct path', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'checks-cli-'));
-    const r = spawnSync(path.join(root, 'node_modules', '.bin', 'cdk8s'), ['synth', '--no-check-upgrade', '--app', 'node test/checks/fixtures/broken-app.js', '--output', out], {
-      cwd: root, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
-    });
+    const r = spawnSync(
+      path.join(root, 'node_modules', '.bin', 'cdk8s'),
+      ['synth', '--no-check-upgrade', '--app', 'node test/checks/fixtures/broken-app.js', '--output', out],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
+      },
+    );
     const output = `${r.stdout}\n${r.stderr}`;
     expect(r.status).toBe(2);
     expect(output).toContain('Validation failed');

@@ -1,32 +1,48 @@
 import { Testing } from 'cdk8s';
-import { analyzeReachability, formatMatrix } from '../../lib/checks';
+import { analyzeReachability, DeclaredGraph, formatMatrix } from '../../lib/checks';
 import { ServiceGraph } from '../../lib/constructs/network/service-graph';
 import { goodDeployment, manifests, mutate, namespace, rulesOf } from './helpers';
+import { Doc } from '../support/doc';
 
 /** A small stack: ingress -> web -> db, web -> internet:443, Prometheus -> web metrics, plus its NetworkPolicies. */
 function stack() {
   const chart = Testing.chart();
   const graph = new ServiceGraph(chart, 'graph', {
     namespace: 'shop',
-    externals: { 'ingress-controller': { namespace: 'traefik', podLabels: { 'app.kubernetes.io/name': 'traefik' } }, prometheus: { namespace: 'monitoring' } },
+    externals: {
+      'ingress-controller': { namespace: 'traefik', podLabels: { 'app.kubernetes.io/name': 'traefik' } },
+      prometheus: { namespace: 'monitoring' },
+    },
   });
-  graph.addComponent({ name: 'web', podLabels: { 'app.kubernetes.io/name': 'web' }, ports: { http: 8080, metrics: 9090 }, metricsPorts: ['metrics'] });
+  graph.addComponent({
+    name: 'web',
+    podLabels: { 'app.kubernetes.io/name': 'web' },
+    ports: { http: 8080, metrics: 9090 },
+    metricsPorts: ['metrics'],
+  });
   graph.addComponent({ name: 'db', podLabels: { 'app.kubernetes.io/name': 'db' }, ports: { postgres: 5432 } });
   graph.allow('ingress-controller', 'web', 'http');
   graph.allow('web', 'db', 'postgres');
   graph.allowInternet('web', 443);
   const policies = Testing.synth(chart);
-  const web = mutate(goodDeployment({ name: 'web' }), (d) => { d.spec.template.spec.containers[0].ports.push({ name: 'metrics', containerPort: 9090 }); });
-  const db = mutate(goodDeployment({ name: 'db' }), (d) => { d.spec.template.spec.containers[0].ports = [{ name: 'postgres', containerPort: 5432 }]; });
+  const web = mutate(goodDeployment({ name: 'web' }), (d) => {
+    d.spec.template.spec.containers[0].ports.push({ name: 'metrics', containerPort: 9090 });
+  });
+  const db = mutate(goodDeployment({ name: 'db' }), (d) => {
+    d.spec.template.spec.containers[0].ports = [{ name: 'postgres', containerPort: 5432 }];
+  });
   return { objects: [namespace(), ...policies, web, db], graph: graph.toDeclaration() };
 }
 
-function run(objects: any[], graphs?: Record<string, any>) {
+function run(objects: Doc[], graphs?: Record<string, DeclaredGraph>) {
   const s = stack();
-  return analyzeReachability({ objects: manifests(objects), environments: { dev: { monitoringRelease: 'x', graphs: graphs ?? { shop: s.graph } } } });
+  return analyzeReachability({
+    objects: manifests(objects),
+    environments: { dev: { monitoringRelease: 'x', graphs: graphs ?? { shop: s.graph } } },
+  });
 }
 
-const policy = (objects: any[], name: string) => objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === name);
+const policy = (objects: Doc[], name: string): Doc => objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === name);
 
 describe('reachability check', () => {
   test('the policies of a ServiceGraph allow exactly its declared flows plus DNS', () => {
@@ -35,10 +51,14 @@ describe('reachability check', () => {
     expect(r.violations).toEqual([]);
     const flows = r.namespaces[0].flows.map((f) => `${f.from}>${f.to}:${f.port}/${f.protocol}`).sort();
     expect(flows).toEqual([
-      'db>dns:53/TCP', 'db>dns:53/UDP',
+      'db>dns:53/TCP',
+      'db>dns:53/UDP',
       'ingress-controller>web:8080/TCP',
       'prometheus>web:9090/TCP',
-      'web>db:5432/TCP', 'web>dns:53/TCP', 'web>dns:53/UDP', 'web>internet:443/TCP',
+      'web>db:5432/TCP',
+      'web>dns:53/TCP',
+      'web>dns:53/UDP',
+      'web>internet:443/TCP',
     ]);
   });
 
@@ -51,35 +71,47 @@ describe('reachability check', () => {
 
   test('an extra allowed connection is reported (a rule opening the database to every namespace)', () => {
     const { objects } = stack();
-    const open = mutate(objects, (list) => { policy(list, 'db').spec.ingress.push({ from: [{ namespaceSelector: {} }] }); });
+    const open = mutate(objects, (list) => {
+      policy(list, 'db').spec.ingress.push({ from: [{ namespaceSelector: {} }] });
+    });
     const r = run(open);
     expect(rulesOf(r.violations)).toEqual(['net/extra-flow']);
-    expect(r.violations.map((v) => v.message)).toEqual(expect.arrayContaining([
-      expect.stringContaining('ingress-controller -> db:any/TCP'),
-      expect.stringContaining('prometheus -> db:5432/TCP'),
-    ]));
+    expect(r.violations.map((v) => v.message)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('ingress-controller -> db:any/TCP'),
+        expect.stringContaining('prometheus -> db:5432/TCP'),
+      ]),
+    );
   });
 
   test('the egress side still protects: opening db to its own namespace adds nothing web cannot already do', () => {
     const { objects } = stack();
-    const open = mutate(objects, (list) => { policy(list, 'db').spec.ingress.push({ from: [{ podSelector: {} }] }); });
+    const open = mutate(objects, (list) => {
+      policy(list, 'db').spec.ingress.push({ from: [{ podSelector: {} }] });
+    });
     expect(run(open).violations).toEqual([]);
   });
 
   test('a missing allowed connection is reported', () => {
     const { objects } = stack();
-    const closed = mutate(objects, (list) => { policy(list, 'db').spec.ingress = []; });
-    expect(run(closed).violations).toEqual([expect.objectContaining({ rule: 'net/missing-flow', message: expect.stringContaining('web -> db:5432/TCP') })]);
+    const closed = mutate(objects, (list) => {
+      policy(list, 'db').spec.ingress = [];
+    });
+    expect(run(closed).violations).toEqual([
+      expect.objectContaining({ rule: 'net/missing-flow', message: expect.stringContaining('web -> db:5432/TCP') }),
+    ]);
   });
 
   test('removing default deny exposes everything', () => {
     const { objects } = stack();
     const noDeny = objects.filter((o) => !(o.kind === 'NetworkPolicy' && ['default-deny', 'db'].includes(o.metadata.name)));
     const r = run(noDeny);
-    expect(r.violations.filter((v) => v.rule === 'net/extra-flow').map((v) => v.message)).toEqual(expect.arrayContaining([
-      expect.stringContaining('ingress-controller -> db:5432/TCP'),
-      expect.stringContaining('prometheus -> db:any/TCP'),
-    ]));
+    expect(r.violations.filter((v) => v.rule === 'net/extra-flow').map((v) => v.message)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('ingress-controller -> db:5432/TCP'),
+        expect.stringContaining('prometheus -> db:any/TCP'),
+      ]),
+    );
     // allow-dns still selects db for egress, so db itself cannot leave: DNS only
     expect(r.violations.some((v) => v.message.includes('db -> internet'))).toBe(false);
   });
@@ -92,31 +124,49 @@ describe('reachability check', () => {
 
   test('internet egress honours ipBlock excepts', () => {
     const { objects } = stack();
-    const privateToo = mutate(objects, (list) => { delete policy(list, 'web').spec.egress.find((e: any) => e.to[0].ipBlock).to[0].ipBlock.except; });
+    const privateToo = mutate(objects, (list) => {
+      delete policy(list, 'web').spec.egress.find((e: Doc) => e.to[0].ipBlock).to[0].ipBlock.except;
+    });
     // 0.0.0.0/0 without excepts also matches pod addresses: web may now reach pods of other namespaces on 443
     // (not db: db's own ingress policy still admits web on 5432 only)
     const r = run(privateToo);
     expect(rulesOf(r.violations)).toEqual(['net/extra-flow']);
-    expect(r.violations.map((v) => v.message)).toEqual(expect.arrayContaining([expect.stringContaining('web -> prometheus:443/TCP'), expect.stringContaining('web -> ingress-controller:443/TCP')]));
+    expect(r.violations.map((v) => v.message)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('web -> prometheus:443/TCP'),
+        expect.stringContaining('web -> ingress-controller:443/TCP'),
+      ]),
+    );
     expect(r.violations.some((v) => v.message.includes('web -> db:443'))).toBe(false);
   });
 
   test('a namespace with pods but no declared graph, and a component without pods, are reported', () => {
     const { objects, graph } = stack();
     const stray = goodDeployment({ name: 'worker', namespace: 'jobs' });
-    const r = run([...objects, namespace('jobs'), stray], { shop: { ...graph, components: { ...graph.components, cache: { podLabels: { 'app.kubernetes.io/name': 'cache' }, ports: {} } } } });
-    expect(r.violations.map((v) => v.message)).toEqual(expect.arrayContaining([
-      expect.stringContaining('namespace jobs (dev) runs pods but declares no service graph'),
-      expect.stringContaining("component 'cache' selects no pod template"),
-    ]));
+    const r = run([...objects, namespace('jobs'), stray], {
+      shop: { ...graph, components: { ...graph.components, cache: { podLabels: { 'app.kubernetes.io/name': 'cache' }, ports: {} } } },
+    });
+    expect(r.violations.map((v) => v.message)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('namespace jobs (dev) runs pods but declares no service graph'),
+        expect.stringContaining("component 'cache' selects no pod template"),
+      ]),
+    );
   });
 
   test('a workload outside the graph gets no flows but DNS, and any flow it gets is extra', () => {
     const { objects } = stack();
     const stray = goodDeployment({ name: 'stray' });
     expect(run([...objects, stray]).violations).toEqual([]);
-    const allowAll = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'stray', namespace: 'shop' }, spec: { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'stray' } }, policyTypes: ['Egress'], egress: [{}] } };
+    const allowAll = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'stray', namespace: 'shop' },
+      spec: { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'stray' } }, policyTypes: ['Egress'], egress: [{}] },
+    };
     const r = run([...objects, stray, allowAll]);
-    expect(r.violations.map((v) => v.message)).toEqual(expect.arrayContaining([expect.stringContaining('Deployment/stray -> internet:any/TCP')]));
+    expect(r.violations.map((v) => v.message)).toEqual(
+      expect.arrayContaining([expect.stringContaining('Deployment/stray -> internet:any/TCP')]),
+    );
   });
 });

@@ -12,16 +12,52 @@ const run = (...argv: string[]): CliOptions => {
 describe('parseArgs', () => {
   test('deploy with defaults', () => {
     expect(run('deploy', 'dev')).toEqual({
-      command: 'deploy', env: 'dev', stacks: [], dryRun: false, timeoutMs: DEFAULT_TIMEOUT_MS, context: undefined, kubeconfig: undefined,
-      force: false, fieldManager: DEFAULT_FIELD_MANAGER, forceConflicts: true, distDir: undefined,
+      command: 'deploy',
+      env: 'dev',
+      stacks: [],
+      dryRun: false,
+      timeoutMs: DEFAULT_TIMEOUT_MS,
+      context: undefined,
+      kubeconfig: undefined,
+      force: false,
+      fieldManager: DEFAULT_FIELD_MANAGER,
+      forceConflicts: true,
+      distDir: undefined,
     });
   });
 
   test('every deploy flag, in = and space forms', () => {
-    expect(run('deploy', 'prod', '--stack', 'wondernest', '--stack=pagodirecto,ecommerce', '--dry-run=server', '--timeout', '10m',
-      '--context=arn:aws:eks:eu-west-1:123456789012:cluster/backends-prod', '--kubeconfig', '/tmp/kc', '--force', '--field-manager=ci', '--no-force-conflicts', '--dist', 'out')).toEqual({
-      command: 'deploy', env: 'prod', stacks: ['wondernest', 'pagodirecto', 'ecommerce'], dryRun: true, timeoutMs: 600_000,
-      context: 'arn:aws:eks:eu-west-1:123456789012:cluster/backends-prod', kubeconfig: '/tmp/kc', force: true, fieldManager: 'ci', forceConflicts: false, distDir: 'out',
+    expect(
+      run(
+        'deploy',
+        'prod',
+        '--stack',
+        'wondernest',
+        '--stack=pagodirecto,ecommerce',
+        '--dry-run=server',
+        '--timeout',
+        '10m',
+        '--context=arn:aws:eks:eu-west-1:123456789012:cluster/backends-prod',
+        '--kubeconfig',
+        '/tmp/kc',
+        '--force',
+        '--field-manager=ci',
+        '--no-force-conflicts',
+        '--dist',
+        'out',
+      ),
+    ).toEqual({
+      command: 'deploy',
+      env: 'prod',
+      stacks: ['wondernest', 'pagodirecto', 'ecommerce'],
+      dryRun: true,
+      timeoutMs: 600_000,
+      context: 'arn:aws:eks:eu-west-1:123456789012:cluster/backends-prod',
+      kubeconfig: '/tmp/kc',
+      force: true,
+      fieldManager: 'ci',
+      forceConflicts: false,
+      distDir: 'out',
     });
   });
 
@@ -45,9 +81,15 @@ describe('parseArgs', () => {
     [['deploy'], 'missing <env> for deploy; allowed: dev, prod'],
     [['deploy', 'staging'], "unknown environment 'staging'; allowed: dev, prod"],
     [['deploy', 'dev', 'prod'], "unexpected argument 'prod' for deploy; usage: deploy <env> [flags]"],
-    [['deploy', 'dev', '--wait'], "unknown flag '--wait' for deploy; allowed: --stack, --context, --kubeconfig, --force, --dist, --dry-run, --timeout, --field-manager, --no-force-conflicts"],
+    [
+      ['deploy', 'dev', '--wait'],
+      "unknown flag '--wait' for deploy; allowed: --stack, --context, --kubeconfig, --force, --dist, --dry-run, --timeout, --field-manager, --no-force-conflicts",
+    ],
     [['deploy', 'dev', '-f'], "unknown flag '-f' for deploy; allowed: --stack"],
-    [['status', 'dev', '--dry-run=server'], "unknown flag '--dry-run' for status; allowed: --stack, --context, --kubeconfig, --force, --dist"],
+    [
+      ['status', 'dev', '--dry-run=server'],
+      "unknown flag '--dry-run' for status; allowed: --stack, --context, --kubeconfig, --force, --dist",
+    ],
     [['status', 'dev', '--timeout', '5m'], "unknown flag '--timeout' for status"],
     [['deploy', 'dev', '--dry-run=client'], "--dry-run: got 'client'; allowed: server"],
     [['deploy', 'dev', '--dry-run'], '--dry-run needs a value: write --dry-run=server'],
@@ -61,21 +103,31 @@ describe('parseArgs', () => {
     [['deploy', 'dev', '--stack='], '--stack needs a stack name (got an empty one)'],
     [['deploy', 'dev', '--stack', 'a,,b'], '--stack needs a stack name'],
     [['deploy', 'dev', '--context='], '--context needs a non-empty value'],
-    [['deploy', 'dev', '--field-manager', 'my manager'], "--field-manager: got 'my manager'; expected at most 128 printable characters without spaces"],
+    [
+      ['deploy', 'dev', '--field-manager', 'my manager'],
+      "--field-manager: got 'my manager'; expected at most 128 printable characters without spaces",
+    ],
   ])('%j is refused: %s', (argv, message) => {
-    expect(() => parseArgs(argv as string[], ENVS)).toThrow(UsageError);
-    expect(() => parseArgs(argv as string[], ENVS)).toThrow(message);
+    expect(() => parseArgs(argv, ENVS)).toThrow(UsageError);
+    expect(() => parseArgs(argv, ENVS)).toThrow(message);
   });
 
   test('usage lists every command and its flags', () => {
     const text = usage(ENVS);
-    for (const c of ['deploy <dev|prod>', 'status <dev|prod>', 'diff <dev|prod>', '--dry-run=server', '--no-force-conflicts', 'Exit codes']) expect(text).toContain(c);
+    for (const c of ['deploy <dev|prod>', 'status <dev|prod>', 'diff <dev|prod>', '--dry-run=server', '--no-force-conflicts', 'Exit codes'])
+      expect(text).toContain(c);
   });
 });
 
 describe('durations', () => {
   test.each([
-    ['90s', 90_000], ['5m', 300_000], ['1h', 3_600_000], ['1h30m', 5_400_000], ['1m30s', 90_000], ['500ms', 500], ['2m500ms', 120_500],
+    ['90s', 90_000],
+    ['5m', 300_000],
+    ['1h', 3_600_000],
+    ['1h30m', 5_400_000],
+    ['1m30s', 90_000],
+    ['500ms', 500],
+    ['2m500ms', 120_500],
   ])('parseDuration(%s) = %d ms', (text, ms) => {
     expect(parseDuration(text)).toBe(ms);
   });

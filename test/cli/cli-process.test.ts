@@ -19,17 +19,28 @@ let server: FakeApiServer;
 let cluster: FakeCluster;
 
 function kubeconfig(file: string, server: string, current: string): void {
-  fs.writeFileSync(file, [
-    'apiVersion: v1', 'kind: Config',
-    'clusters:',
-    '- name: kind-backends-dev', `  cluster: {server: "${server}", insecure-skip-tls-verify: true}`,
-    '- name: kind-scratch', `  cluster: {server: "${server}", insecure-skip-tls-verify: true}`,
-    'users:', '- name: dev', '  user: {token: t0ken}',
-    'contexts:',
-    '- name: kind-backends-dev', '  context: {cluster: kind-backends-dev, user: dev}',
-    '- name: kind-scratch', '  context: {cluster: kind-scratch, user: dev}',
-    `current-context: ${current}`, '',
-  ].join('\n'));
+  fs.writeFileSync(
+    file,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- name: kind-backends-dev',
+      `  cluster: {server: "${server}", insecure-skip-tls-verify: true}`,
+      '- name: kind-scratch',
+      `  cluster: {server: "${server}", insecure-skip-tls-verify: true}`,
+      'users:',
+      '- name: dev',
+      '  user: {token: t0ken}',
+      'contexts:',
+      '- name: kind-backends-dev',
+      '  context: {cluster: kind-backends-dev, user: dev}',
+      '- name: kind-scratch',
+      '  context: {cluster: kind-scratch, user: dev}',
+      `current-context: ${current}`,
+      '',
+    ].join('\n'),
+  );
 }
 
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { cwd: dir, env });
@@ -51,7 +62,7 @@ test('no kubeconfig: a clear error, exit 1', async () => {
   const r = await cli(['deploy', 'dev', '--dry-run=server']);
   expect(r.code).toBe(1);
   expect(r.stderr).toContain('error: no kubeconfig: KUBECONFIG is not set and');
-  expect(r.stderr).toContain("kind create cluster --config kind-config.yaml");
+  expect(r.stderr).toContain('kind create cluster --config kind-config.yaml');
 });
 
 test('a kubeconfig whose current context is another cluster: refused, nothing sent', async () => {
@@ -75,11 +86,17 @@ test('KUBECONFIG with several files, as kubectl: missing ones ignored, first cur
 test('deploy dev --dry-run=server, then deploy, status and diff through the real client-node', async () => {
   const expected = loadManifests(DIST, 'dev', listStacks(DIST, 'dev')).length;
 
-  const dry = await cli(['deploy', 'dev', '--dry-run=server', '--context', 'kind-backends-dev'], { KUBECONFIG: path.join(dir, 'scratch.yaml') });
+  const dry = await cli(['deploy', 'dev', '--dry-run=server', '--context', 'kind-backends-dev'], {
+    KUBECONFIG: path.join(dir, 'scratch.yaml'),
+  });
   expect([dry.code, dry.stderr]).toEqual([0, '']);
   expect(dry.stdout).toContain(`Dry run (server): validating ${expected} objects in 7 stages to context kind-backends-dev (${server.url})`);
   expect(dry.stdout).toMatch(/dry run: \d+ accepted by the API server, \d+ skipped, 0 failed/);
-  expect(server.requests.filter((r) => r.method === 'PATCH').every((r) => r.query.dryRun === 'All' && r.query.fieldManager === 'backends-cli' && r.authorization === 'Bearer t0ken')).toBe(true);
+  expect(
+    server.requests
+      .filter((r) => r.method === 'PATCH')
+      .every((r) => r.query.dryRun === 'All' && r.query.fieldManager === 'backends-cli' && r.authorization === 'Bearer t0ken'),
+  ).toBe(true);
 
   const real = await cli(['deploy', 'dev', '--kubeconfig', 'dev.yaml', '--timeout', '30s']);
   expect([real.code, real.stderr]).toEqual([0, '']);

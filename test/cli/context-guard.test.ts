@@ -12,13 +12,18 @@ describe('checkContext', () => {
   test('kind: the context or its cluster is kind-<name>', () => {
     expect(checkContext(ctx('kind-backends-dev'), kindDev).matches).toBe(true);
     expect(checkContext(ctx('dev', 'kind-backends-dev'), kindDev).matches).toBe(true);
-    expect(checkContext(ctx('kind-backends-dev-2'), kindDev)).toEqual({ matches: false, reason: "neither context 'kind-backends-dev-2' nor its cluster 'kind-backends-dev-2' is 'kind-backends-dev'" });
+    expect(checkContext(ctx('kind-backends-dev-2'), kindDev)).toEqual({
+      matches: false,
+      reason: "neither context 'kind-backends-dev-2' nor its cluster 'kind-backends-dev-2' is 'kind-backends-dev'",
+    });
     expect(checkContext(ctx('backends-dev'), kindDev).matches).toBe(false);
   });
 
   test('eks: the ARN or eksctl name names the cluster, and the server is an EKS endpoint', () => {
     expect(checkContext(ctx(ARN, ARN, EKS_SERVER), eksProd).matches).toBe(true);
-    expect(checkContext(ctx('admin@backends-prod.eu-west-1.eksctl.io', 'backends-prod.eu-west-1.eksctl.io', EKS_SERVER), eksProd).matches).toBe(true);
+    expect(
+      checkContext(ctx('admin@backends-prod.eu-west-1.eksctl.io', 'backends-prod.eu-west-1.eksctl.io', EKS_SERVER), eksProd).matches,
+    ).toBe(true);
     expect(checkContext(ctx('prod', ARN, EKS_SERVER), eksProd).matches).toBe(true);
   });
 
@@ -30,7 +35,9 @@ describe('checkContext', () => {
 
   test('eks: the right name on a non-EKS server (a kind cluster called backends-prod) is refused', () => {
     expect(checkContext(ctx('backends-prod', 'backends-prod', 'https://127.0.0.1:6443'), eksProd)).toEqual({
-      matches: false, reason: "'backends-prod' names 'backends-prod' but its API server https://127.0.0.1:6443 is not an EKS endpoint (*.eks.amazonaws.com)",
+      matches: false,
+      reason:
+        "'backends-prod' names 'backends-prod' but its API server https://127.0.0.1:6443 is not an EKS endpoint (*.eks.amazonaws.com)",
     });
   });
 });
@@ -45,14 +52,15 @@ describe('guardContext', () => {
     expect(() => guardContext(ctx('kind-other'), kindDev, 'dev', false, candidates)).toThrow(ContextRefusedError);
     expect(() => guardContext(ctx('kind-other'), kindDev, 'dev', false, candidates)).toThrow(
       "refusing to use kube context 'kind-other' (https://127.0.0.1:40123) for environment 'dev': neither context 'kind-other' nor its cluster 'kind-other' is 'kind-backends-dev'.\n" +
-      "  expected: kind cluster 'backends-dev' (context or cluster 'kind-backends-dev')\n" +
-      "  use --context kind-backends-dev, or pass --force to use 'kind-other' anyway",
+        "  expected: kind cluster 'backends-dev' (context or cluster 'kind-backends-dev')\n" +
+        "  use --context kind-backends-dev, or pass --force to use 'kind-other' anyway",
     );
   });
 
   test('prod against a dev cluster is refused with how to get the EKS context', () => {
-    expect(() => guardContext(ctx('kind-backends-dev'), eksProd, 'prod', false, [ctx('kind-backends-dev')]))
-      .toThrow("no context of your kubeconfig matches; add it with 'aws eks update-kubeconfig --name backends-prod', or pass --force");
+    expect(() => guardContext(ctx('kind-backends-dev'), eksProd, 'prod', false, [ctx('kind-backends-dev')])).toThrow(
+      "no context of your kubeconfig matches; add it with 'aws eks update-kubeconfig --name backends-prod', or pass --force",
+    );
   });
 
   test('--force goes on with a warning', () => {

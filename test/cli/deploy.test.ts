@@ -7,8 +7,17 @@ import { ProgressPrinter } from '../../cli/progress';
 import { BUILT_IN_RESOURCES, FakeCluster, fakeClock } from './support/fake-cluster';
 
 const NS = 'shop';
-const obj = (apiVersion: string, kind: string, name: string, namespace: string | undefined, rest: Partial<KubeObject> = {}): KubeObject => ({
-  apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) }, ...rest,
+const obj = (
+  apiVersion: string,
+  kind: string,
+  name: string,
+  namespace: string | undefined,
+  rest: Partial<KubeObject> = {},
+): KubeObject => ({
+  apiVersion,
+  kind,
+  metadata: { name, ...(namespace ? { namespace } : {}) },
+  ...rest,
 });
 const selector = (app: string) => ({ matchLabels: { app } });
 const podTemplate = (app: string) => ({ metadata: { labels: { app } }, spec: { containers: [{ name: app, image: `${app}:1` }] } });
@@ -16,14 +25,23 @@ const podTemplate = (app: string) => ({ metadata: { labels: { app } }, spec: { c
 const manifests: KubeObject[] = [
   obj('batch/v1', 'CronJob', 'backup', NS, { spec: { schedule: '0 2 * * *', jobTemplate: { spec: { template: podTemplate('backup') } } } }),
   obj('apps/v1', 'Deployment', 'api', NS, { spec: { replicas: 2, selector: selector('api'), template: podTemplate('api') } }),
-  obj('apps/v1', 'StatefulSet', 'postgres', NS, { spec: { replicas: 1, serviceName: 'postgres', selector: selector('postgres'), template: podTemplate('postgres'), volumeClaimTemplates: [{ metadata: { name: 'data' } }] } }),
+  obj('apps/v1', 'StatefulSet', 'postgres', NS, {
+    spec: {
+      replicas: 1,
+      serviceName: 'postgres',
+      selector: selector('postgres'),
+      template: podTemplate('postgres'),
+      volumeClaimTemplates: [{ metadata: { name: 'data' } }],
+    },
+  }),
   obj('external-secrets.io/v1', 'ExternalSecret', 'db', NS, { spec: {} }),
   obj('v1', 'ConfigMap', 'postgres-config', NS, { data: { a: 'b' } }),
   obj('v1', 'Service', 'postgres', NS, { spec: { clusterIP: 'None' } }),
   obj('v1', 'Namespace', NS, NS),
   obj('cert-manager.io/v1', 'ClusterIssuer', 'local-ca', undefined, { spec: { selfSigned: {} } }),
 ];
-const items = (objects: KubeObject[]): ManifestObject[] => objects.map((object, index) => ({ object, stack: 'shop', file: 'dev/shop.k8s.yaml', index }));
+const items = (objects: KubeObject[]): ManifestObject[] =>
+  objects.map((object, index) => ({ object, stack: 'shop', file: 'dev/shop.k8s.yaml', index }));
 
 function output(isTTY = false) {
   const chunks: string[] = [];
@@ -31,11 +49,29 @@ function output(isTTY = false) {
   return { stream, text: () => chunks.join('') };
 }
 
-const OPTIONS: DeployOptions = { dryRun: false, timeoutMs: 60_000, fieldManager: 'backends-cli', forceConflicts: true, pollIntervalMs: 2000 };
+const OPTIONS: DeployOptions = {
+  dryRun: false,
+  timeoutMs: 60_000,
+  fieldManager: 'backends-cli',
+  forceConflicts: true,
+  pollIntervalMs: 2000,
+};
 
-async function run(cluster: FakeCluster, clock: ReturnType<typeof fakeClock>, options: Partial<DeployOptions> = {}, objects = manifests, isTTY = false) {
+async function run(
+  cluster: FakeCluster,
+  clock: ReturnType<typeof fakeClock>,
+  options: Partial<DeployOptions> = {},
+  objects = manifests,
+  isTTY = false,
+) {
   const out = output(isTTY);
-  const report = await deploy(planDeployment(items(objects)), cluster, { ...OPTIONS, ...options }, new ProgressPrinter(out.stream, clock.now), clock);
+  const report = await deploy(
+    planDeployment(items(objects)),
+    cluster,
+    { ...OPTIONS, ...options },
+    new ProgressPrinter(out.stream, () => clock.now()),
+    clock,
+  );
   return { report, text: out.text() };
 }
 
@@ -46,8 +82,14 @@ describe('deploy against a healthy cluster', () => {
     const { report, text } = await run(cluster, clock);
     expect(report.ok).toBe(true);
     expect(cluster.applied.map((a) => a.what)).toEqual([
-      'Namespace shop', 'ConfigMap shop/postgres-config', 'ExternalSecret shop/db', 'ClusterIssuer local-ca', 'Service shop/postgres',
-      'StatefulSet shop/postgres', 'Deployment shop/api', 'CronJob shop/backup',
+      'Namespace shop',
+      'ConfigMap shop/postgres-config',
+      'ExternalSecret shop/db',
+      'ClusterIssuer local-ca',
+      'Service shop/postgres',
+      'StatefulSet shop/postgres',
+      'Deployment shop/api',
+      'CronJob shop/backup',
     ]);
     expect(cluster.applied.every((a) => a.fieldManager === 'backends-cli' && a.force && !a.dryRun)).toBe(true);
     expect(text).toContain('[1/7] crds: nothing to apply');
@@ -73,11 +115,24 @@ describe('deploy against a healthy cluster', () => {
 
   test('a CRD in the plan is established before its custom resources are applied', async () => {
     const clock = fakeClock();
-    const cluster = new FakeCluster({ clock, resources: [...BUILT_IN_RESOURCES], readyAfterMs: { 'CustomResourceDefinition widgets.example.com': 4000 } });
-    const crd = obj('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'widgets.example.com', undefined, {
-      spec: { group: 'example.com', scope: 'Namespaced', names: { kind: 'Widget', plural: 'widgets' }, versions: [{ name: 'v1', served: true, storage: true }] },
+    const cluster = new FakeCluster({
+      clock,
+      resources: [...BUILT_IN_RESOURCES],
+      readyAfterMs: { 'CustomResourceDefinition widgets.example.com': 4000 },
     });
-    const { report, text } = await run(cluster, clock, {}, [obj('example.com/v1', 'Widget', 'w', NS, { spec: {} }), obj('v1', 'Namespace', NS, undefined), crd]);
+    const crd = obj('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'widgets.example.com', undefined, {
+      spec: {
+        group: 'example.com',
+        scope: 'Namespaced',
+        names: { kind: 'Widget', plural: 'widgets' },
+        versions: [{ name: 'v1', served: true, storage: true }],
+      },
+    });
+    const { report, text } = await run(cluster, clock, {}, [
+      obj('example.com/v1', 'Widget', 'w', NS, { spec: {} }),
+      obj('v1', 'Namespace', NS, undefined),
+      crd,
+    ]);
     expect(report.ok).toBe(true);
     expect(cluster.applied.map((a) => a.what)).toEqual(['CustomResourceDefinition widgets.example.com', 'Namespace shop', 'Widget shop/w']);
     expect(cluster.discoveryRefreshes).toBe(1);
@@ -98,15 +153,37 @@ describe('deploy failures', () => {
     const clock = fakeClock();
     const cluster = new FakeCluster({ clock, stuck: ['StatefulSet shop/postgres'] });
     cluster.add({
-      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'postgres-0', namespace: NS, labels: { app: 'postgres' } },
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'postgres-0', namespace: NS, labels: { app: 'postgres' } },
       status: {
         phase: 'Running',
-        containerStatuses: [{ name: 'postgres', ready: false, restartCount: 4, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1, reason: 'Error', message: 'FATAL: could not write lock file "postmaster.pid": Read-only file system' } } }],
+        containerStatuses: [
+          {
+            name: 'postgres',
+            ready: false,
+            restartCount: 4,
+            state: { waiting: { reason: 'CrashLoopBackOff' } },
+            lastState: {
+              terminated: {
+                exitCode: 1,
+                reason: 'Error',
+                message: 'FATAL: could not write lock file "postmaster.pid": Read-only file system',
+              },
+            },
+          },
+        ],
       },
     });
     cluster.add({
-      apiVersion: 'v1', kind: 'Event', metadata: { name: 'data-postgres-0.1', namespace: NS }, type: 'Warning', reason: 'ProvisioningFailed',
-      message: 'storageclass.storage.k8s.io "gp3-encrypted" not found', involvedObject: { kind: 'PersistentVolumeClaim', name: 'data-postgres-0' }, count: 7,
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'data-postgres-0.1', namespace: NS },
+      type: 'Warning',
+      reason: 'ProvisioningFailed',
+      message: 'storageclass.storage.k8s.io "gp3-encrypted" not found',
+      involvedObject: { kind: 'PersistentVolumeClaim', name: 'data-postgres-0' },
+      count: 7,
     });
     const { report, text } = await run(cluster, clock, { timeoutMs: 30_000 });
     expect(report.ok).toBe(false);
@@ -138,7 +215,12 @@ describe('deploy failures', () => {
 
   test('a failed Job fails its stage at once, without waiting for the timeout', async () => {
     const clock = fakeClock();
-    const failedJob = { failed: 2, conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }] };
+    const failedJob = {
+      failed: 2,
+      conditions: [
+        { type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' },
+      ],
+    };
     const cluster = new FakeCluster({ clock, readyAfterMs: { 'Job shop/migrate': 2000 } });
     const job = obj('batch/v1', 'Job', 'migrate', NS, { spec: { backoffLimit: 1, template: podTemplate('migrate') } });
     const get = cluster.get.bind(cluster);
@@ -156,7 +238,10 @@ describe('deploy failures', () => {
 
   test('the API server refusing an object stops before waiting, with its field errors', async () => {
     const clock = fakeClock();
-    const invalid = new ApiError(422, 'Invalid', 'StatefulSet.apps "postgres" is invalid: spec.serviceName: Required value', [{ field: 'spec.serviceName', message: 'Required value' }, { field: 'spec.replicas', message: 'must be greater than or equal to 0' }]);
+    const invalid = new ApiError(422, 'Invalid', 'StatefulSet.apps "postgres" is invalid: spec.serviceName: Required value', [
+      { field: 'spec.serviceName', message: 'Required value' },
+      { field: 'spec.replicas', message: 'must be greater than or equal to 0' },
+    ]);
     const cluster = new FakeCluster({ clock, applyErrors: { 'StatefulSet shop/postgres': invalid } });
     const { report } = await run(cluster, clock);
     expect(report.summary).toEqual([
@@ -187,11 +272,17 @@ describe('deploy failures', () => {
     const clock = fakeClock();
     const cluster = new FakeCluster({ clock });
     cluster.resourceInfo = async () => {
-      throw new ApiError(0, 'Unreachable', 'cannot reach the API server of context kind-backends-dev (https://127.0.0.1:6443): connect ECONNREFUSED 127.0.0.1:6443');
+      throw new ApiError(
+        0,
+        'Unreachable',
+        'cannot reach the API server of context kind-backends-dev (https://127.0.0.1:6443): connect ECONNREFUSED 127.0.0.1:6443',
+      );
     };
     const { report } = await run(cluster, clock);
     expect(report.ok).toBe(false);
-    expect(report.summary).toEqual(['deploy failed: cannot reach the API server of context kind-backends-dev (https://127.0.0.1:6443): connect ECONNREFUSED 127.0.0.1:6443']);
+    expect(report.summary).toEqual([
+      'deploy failed: cannot reach the API server of context kind-backends-dev (https://127.0.0.1:6443): connect ECONNREFUSED 127.0.0.1:6443',
+    ]);
   });
 });
 
@@ -216,7 +307,9 @@ describe('deploy --dry-run=server', () => {
     expect(report.ok).toBe(false);
     expect(text).toContain('  ok       v1 Namespace shop');
     expect(text).toContain("  skipped  v1 ConfigMap shop/postgres-config: namespace 'shop' does not exist yet (created by this deploy)");
-    expect(text).toContain('  FAILED   cert-manager.io/v1 ClusterIssuer local-ca: the cluster does not serve cert-manager.io/v1 ClusterIssuer: install cert-manager (it provides the CRD)');
+    expect(text).toContain(
+      '  FAILED   cert-manager.io/v1 ClusterIssuer local-ca: the cluster does not serve cert-manager.io/v1 ClusterIssuer: install cert-manager (it provides the CRD)',
+    );
     expect(report.summary).toEqual([
       'dry run: 1 accepted by the API server, 5 skipped, 2 failed',
       'note: skipped objects live in a namespace or have a CRD that this deploy creates: the API server cannot dry-run them until it exists.',
@@ -227,10 +320,22 @@ describe('deploy --dry-run=server', () => {
 
   test('server-side validation errors are listed per object and make the dry run fail', async () => {
     const clock = fakeClock();
-    const cluster = new FakeCluster({ clock, namespaces: [NS], applyErrors: { 'Deployment shop/api': new ApiError(422, 'Invalid', 'Deployment.apps "api" is invalid: spec.template.spec.containers[0].image: Required value') } });
+    const cluster = new FakeCluster({
+      clock,
+      namespaces: [NS],
+      applyErrors: {
+        'Deployment shop/api': new ApiError(
+          422,
+          'Invalid',
+          'Deployment.apps "api" is invalid: spec.template.spec.containers[0].image: Required value',
+        ),
+      },
+    });
     const { report, text } = await run(cluster, clock, { dryRun: true });
     expect(report.ok).toBe(false);
-    expect(text).toContain('  FAILED   apps/v1 Deployment shop/api: Deployment.apps "api" is invalid: spec.template.spec.containers[0].image: Required value');
+    expect(text).toContain(
+      '  FAILED   apps/v1 Deployment shop/api: Deployment.apps "api" is invalid: spec.template.spec.containers[0].image: Required value',
+    );
     expect(report.summary).toEqual(['dry run: 7 accepted by the API server, 0 skipped, 1 failed']);
   });
 });

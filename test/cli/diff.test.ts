@@ -1,18 +1,37 @@
+import type { IDeploymentSpec } from 'kubernetes-models/apps/v1/DeploymentSpec';
+import type { IDeploymentStatus } from 'kubernetes-models/apps/v1/DeploymentStatus';
+import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import { diffObjects, formatChanges, withoutServerFields } from '../../cli/diff';
 import { KubeObject } from '../../cli/objects';
 
-const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v));
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+/** A Deployment whose spec and pod spec the tests edit directly. */
+type DeploymentDoc = KubeObject & { spec: IDeploymentSpec & { template: { spec: IPodSpec } }; status?: IDeploymentStatus };
 
 // A live Deployment as the API server returns it: defaults filled in, server-managed metadata, status.
-const live: KubeObject = {
+const live: DeploymentDoc = {
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: {
-    name: 'api', namespace: 'wondernest', uid: '0b1c2d3e', resourceVersion: '48151', generation: 4,
+    name: 'api',
+    namespace: 'wondernest',
+    uid: '0b1c2d3e',
+    resourceVersion: '48151',
+    generation: 4,
     creationTimestamp: '2026-03-01T10:00:00Z',
     labels: { 'app.kubernetes.io/name': 'api' },
     annotations: { 'deployment.kubernetes.io/revision': '4' },
-    managedFields: [{ manager: 'backends-cli', operation: 'Apply', apiVersion: 'apps/v1', time: '2026-03-01T10:00:00Z', fieldsType: 'FieldsV1', fieldsV1: {} }],
+    managedFields: [
+      {
+        manager: 'backends-cli',
+        operation: 'Apply',
+        apiVersion: 'apps/v1',
+        time: '2026-03-01T10:00:00Z',
+        fieldsType: 'FieldsV1',
+        fieldsV1: {},
+      },
+    ],
   },
   spec: {
     replicas: 2,
@@ -24,10 +43,22 @@ const live: KubeObject = {
       metadata: { labels: { 'app.kubernetes.io/name': 'api' } },
       spec: {
         containers: [
-          { name: 'api', image: 'ghcr.io/acme/api:1.4.2', imagePullPolicy: 'IfNotPresent', terminationMessagePath: '/dev/termination-log', env: [{ name: 'LOG_LEVEL', value: 'info' }, { name: 'PORT', value: '8080' }] },
+          {
+            name: 'api',
+            image: 'ghcr.io/acme/api:1.4.2',
+            imagePullPolicy: 'IfNotPresent',
+            terminationMessagePath: '/dev/termination-log',
+            env: [
+              { name: 'LOG_LEVEL', value: 'info' },
+              { name: 'PORT', value: '8080' },
+            ],
+          },
           { name: 'exporter', image: 'exporter:1', imagePullPolicy: 'IfNotPresent' },
         ],
-        restartPolicy: 'Always', dnsPolicy: 'ClusterFirst', schedulerName: 'default-scheduler', terminationGracePeriodSeconds: 30,
+        restartPolicy: 'Always',
+        dnsPolicy: 'ClusterFirst',
+        schedulerName: 'default-scheduler',
+        terminationGracePeriodSeconds: 30,
       },
     },
   },
@@ -57,7 +88,10 @@ describe('diffObjects', () => {
     const predicted = clone(live);
     predicted.spec.replicas = 3;
     predicted.metadata.labels!['app.kubernetes.io/version'] = '1.5.0';
-    predicted.spec.template.spec.containers[0].env = [{ name: 'LOG_LEVEL', value: 'debug' }, { name: 'FEATURE_X', value: 'on' }];
+    predicted.spec.template.spec.containers[0].env = [
+      { name: 'LOG_LEVEL', value: 'debug' },
+      { name: 'FEATURE_X', value: 'on' },
+    ];
     predicted.spec.template.spec.containers.pop();
     expect(diffObjects(live, predicted)).toEqual([
       { path: 'metadata.labels["app.kubernetes.io/version"]', type: 'added', to: '1.5.0' },
@@ -72,11 +106,18 @@ describe('diffObjects', () => {
   test('reordered named items are reported as an order change', () => {
     const predicted = clone(live);
     predicted.spec.template.spec.containers.reverse();
-    expect(diffObjects(live, predicted)).toEqual([{ path: 'spec.template.spec.containers', type: 'changed', from: ['api', 'exporter'], to: ['exporter', 'api'] }]);
+    expect(diffObjects(live, predicted)).toEqual([
+      { path: 'spec.template.spec.containers', type: 'changed', from: ['api', 'exporter'], to: ['exporter', 'api'] },
+    ]);
   });
 
   test('lists without names are compared by index', () => {
-    const a: KubeObject = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'p', namespace: 'n' }, spec: { policyTypes: ['Ingress', 'Egress'] } };
+    const a: KubeObject & { spec: { policyTypes: string[] } } = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'p', namespace: 'n' },
+      spec: { policyTypes: ['Ingress', 'Egress'] },
+    };
     const b = clone(a);
     b.spec.policyTypes = ['Ingress'];
     expect(diffObjects(a, b)).toEqual([{ path: 'spec.policyTypes[1]', type: 'removed', from: 'Egress' }]);
@@ -87,14 +128,22 @@ describe('diffObjects', () => {
     expect(changes).toHaveLength(1);
     expect(changes[0].path).toBe('');
     expect(changes[0].type).toBe('added');
-    expect((changes[0].to as any).metadata).toEqual({ name: 'api', namespace: 'wondernest', labels: { 'app.kubernetes.io/name': 'api' } });
-    expect((changes[0].to as any).status).toBeUndefined();
+    expect((changes[0].to as KubeObject).metadata).toEqual({
+      name: 'api',
+      namespace: 'wondernest',
+      labels: { 'app.kubernetes.io/name': 'api' },
+    });
+    expect((changes[0].to as KubeObject).status).toBeUndefined();
   });
 
   test('withoutServerFields keeps user annotations and drops the server ones', () => {
     const o = clone(live);
-    o.metadata.annotations = { 'deployment.kubernetes.io/revision': '4', 'kubectl.kubernetes.io/last-applied-configuration': '{}', team: 'core' };
-    expect((withoutServerFields(o).metadata as any).annotations).toEqual({ team: 'core' });
+    o.metadata.annotations = {
+      'deployment.kubernetes.io/revision': '4',
+      'kubectl.kubernetes.io/last-applied-configuration': '{}',
+      team: 'core',
+    };
+    expect((withoutServerFields(o).metadata as KubeObject['metadata']).annotations).toEqual({ team: 'core' });
   });
 });
 
@@ -112,10 +161,16 @@ describe('formatChanges', () => {
   });
 
   test('Secret values never reach the output', () => {
-    const a: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'n' }, type: 'Opaque', data: { password: 'b2xk' } };
+    const a: KubeObject & { data: Record<string, string> } = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's', namespace: 'n' },
+      type: 'Opaque',
+      data: { password: 'b2xk' },
+    };
     const b = clone(a);
-    (b.data as any).password = 'bmV3';
-    (b.data as any).user = 'YWRtaW4=';
+    b.data.password = 'bmV3';
+    b.data.user = 'YWRtaW4=';
     const lines = formatChanges('Secret', diffObjects(a, b)).join('\n');
     expect(lines).toBe('    ~ data.password: "<redacted>" -> "<redacted>"\n    + data.user: "<redacted>"');
     expect(lines).not.toMatch(/b2xk|bmV3|YWRtaW4/);

@@ -15,15 +15,46 @@ let dist: string;
 beforeAll(() => {
   dist = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-main-'));
   fs.mkdirSync(path.join(dist, 'dev'));
-  fs.writeFileSync(path.join(dist, 'dev', 'platform.k8s.yaml'), [
-    'apiVersion: cert-manager.io/v1', 'kind: ClusterIssuer', 'metadata:', '  name: local-ca', 'spec:', '  selfSigned: {}', '',
-  ].join('\n'));
-  fs.writeFileSync(path.join(dist, 'dev', 'shop.k8s.yaml'), [
-    'apiVersion: v1', 'kind: Namespace', 'metadata:', '  name: shop', '  namespace: shop', '---',
-    'apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: cfg', '  namespace: shop', 'data:', '  A: "1"', '---',
-    'apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: api', '  namespace: shop', 'spec:', '  replicas: 1',
-    '  selector:', '    matchLabels: {app: api}', '  template:', '    metadata:', '      labels: {app: api}', '    spec:', '      containers:', '        - name: api', '          image: api:1', '',
-  ].join('\n'));
+  fs.writeFileSync(
+    path.join(dist, 'dev', 'platform.k8s.yaml'),
+    ['apiVersion: cert-manager.io/v1', 'kind: ClusterIssuer', 'metadata:', '  name: local-ca', 'spec:', '  selfSigned: {}', ''].join('\n'),
+  );
+  fs.writeFileSync(
+    path.join(dist, 'dev', 'shop.k8s.yaml'),
+    [
+      'apiVersion: v1',
+      'kind: Namespace',
+      'metadata:',
+      '  name: shop',
+      '  namespace: shop',
+      '---',
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata:',
+      '  name: cfg',
+      '  namespace: shop',
+      'data:',
+      '  A: "1"',
+      '---',
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata:',
+      '  name: api',
+      '  namespace: shop',
+      'spec:',
+      '  replicas: 1',
+      '  selector:',
+      '    matchLabels: {app: api}',
+      '  template:',
+      '    metadata:',
+      '      labels: {app: api}',
+      '    spec:',
+      '      containers:',
+      '        - name: api',
+      '          image: api:1',
+      '',
+    ].join('\n'),
+  );
 });
 
 afterAll(() => fs.rmSync(dist, { recursive: true, force: true }));
@@ -54,7 +85,12 @@ describe('main', () => {
     const cluster = new FakeCluster();
     const h = harness(cluster);
     expect(await main(['deploy', 'dev'], h.deps)).toBe(0);
-    expect(cluster.applied.map((a) => a.what)).toEqual(['Namespace shop', 'ConfigMap shop/cfg', 'ClusterIssuer local-ca', 'Deployment shop/api']);
+    expect(cluster.applied.map((a) => a.what)).toEqual([
+      'Namespace shop',
+      'ConfigMap shop/cfg',
+      'ClusterIssuer local-ca',
+      'Deployment shop/api',
+    ]);
     expect(h.stdout()).toContain('Deploying 4 objects in 7 stages to context fake (https://fake.invalid)');
     expect(h.stdout()).toContain('deployed 4 objects; every stage is ready');
   });
@@ -155,8 +191,12 @@ describe('main', () => {
   });
 
   test('expectedClusters reads only cluster, and refuses a malformed one', () => {
-    expect(expectedClusters({ dev: { cluster: { kind: 'kind', name: 'backends-dev' } } })).toEqual({ dev: { kind: 'kind', name: 'backends-dev' } });
-    expect(() => expectedClusters({ qa: { cluster: { kind: 'gke', name: 'x' } } })).toThrow("config/qa.ts: cluster must be { kind: 'kind' | 'eks', name: <cluster name> }");
+    expect(expectedClusters({ dev: { cluster: { kind: 'kind', name: 'backends-dev' } } })).toEqual({
+      dev: { kind: 'kind', name: 'backends-dev' },
+    });
+    expect(() => expectedClusters({ qa: { cluster: { kind: 'gke', name: 'x' } } })).toThrow(
+      "config/qa.ts: cluster must be { kind: 'kind' | 'eks', name: <cluster name> }",
+    );
   });
 
   test('projectRoot finds the package root from cli/ and from build/cli/', () => {

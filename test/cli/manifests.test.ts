@@ -9,8 +9,14 @@ let dist: string;
 beforeAll(() => {
   dist = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-dist-'));
   fs.mkdirSync(path.join(dist, 'dev'));
-  fs.writeFileSync(path.join(dist, 'dev', 'wondernest.k8s.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: wondernest\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: wondernest\n');
-  fs.writeFileSync(path.join(dist, 'dev', 'platform.k8s.yaml'), 'apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: fast\n---\n');
+  fs.writeFileSync(
+    path.join(dist, 'dev', 'wondernest.k8s.yaml'),
+    'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: wondernest\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: wondernest\n',
+  );
+  fs.writeFileSync(
+    path.join(dist, 'dev', 'platform.k8s.yaml'),
+    'apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: fast\n---\n',
+  );
   fs.writeFileSync(path.join(dist, 'dev', 'ecommerce.k8s.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ecommerce\n');
   fs.writeFileSync(path.join(dist, 'dev', 'notes.txt'), 'not a manifest');
   fs.mkdirSync(path.join(dist, 'empty'));
@@ -39,8 +45,12 @@ describe('stacks', () => {
 
   test('selectStacks: unknown stacks are refused with the allowed ones', () => {
     expect(() => selectStacks(['platform', 'wondernest'], ['wondernst'])).toThrow(UsageError);
-    expect(() => selectStacks(['platform', 'wondernest'], ['wondernst'])).toThrow("unknown stack 'wondernst'; allowed: platform, wondernest");
-    expect(() => selectStacks(['platform', 'wondernest'], ['a', 'wondernest', 'b'])).toThrow("unknown stacks 'a', 'b'; allowed: platform, wondernest");
+    expect(() => selectStacks(['platform', 'wondernest'], ['wondernst'])).toThrow(
+      "unknown stack 'wondernst'; allowed: platform, wondernest",
+    );
+    expect(() => selectStacks(['platform', 'wondernest'], ['a', 'wondernest', 'b'])).toThrow(
+      "unknown stacks 'a', 'b'; allowed: platform, wondernest",
+    );
   });
 });
 
@@ -65,7 +75,10 @@ describe('loading', () => {
     ['kind: ConfigMap\nmetadata: {name: a}\n', 'x.yaml: document 1 has no apiVersion'],
     ['apiVersion: v1\nmetadata: {name: a}\n', 'x.yaml: document 1 has no kind'],
     ['apiVersion: v1\nkind: ConfigMap\n', 'x.yaml: document 1 has no metadata'],
-    ['apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: a-}\n', 'x.yaml: document 1 has no metadata.name (generateName is not supported by apply)'],
+    [
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: a-}\n',
+      'x.yaml: document 1 has no metadata.name (generateName is not supported by apply)',
+    ],
     ['apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n- a list\n', 'x.yaml: document 2 is not a mapping'],
     ['apiVersion: v1\nkind: [\n', 'x.yaml: document 1 is not valid YAML'],
   ])('a malformed document is refused, naming file and document: %j', (text, message) => {

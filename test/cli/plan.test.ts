@@ -4,9 +4,13 @@ import { describeObject, groupOf, KubeObject, namespaceOf } from '../../cli/obje
 import { placementOf, planDeployment, referencedNamespaces, STAGE_NAMES } from '../../cli/plan';
 
 const obj = (apiVersion: string, kind: string, name: string, namespace?: string, spec?: unknown): KubeObject => ({
-  apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) }, ...(spec ? { spec } : {}),
+  apiVersion,
+  kind,
+  metadata: { name, ...(namespace ? { namespace } : {}) },
+  ...(spec ? { spec } : {}),
 });
-const items = (objects: KubeObject[], stack = 'test'): ManifestObject[] => objects.map((object, index) => ({ object, stack, file: `dev/${stack}.k8s.yaml`, index }));
+const items = (objects: KubeObject[], stack = 'test'): ManifestObject[] =>
+  objects.map((object, index) => ({ object, stack, file: `dev/${stack}.k8s.yaml`, index }));
 const order = (objects: KubeObject[]): string[] => planDeployment(items(objects)).items.map((i) => describeObject(i.object));
 const position = (list: string[], what: string): number => {
   const i = list.indexOf(what);
@@ -15,7 +19,10 @@ const position = (list: string[], what: string): number => {
 };
 
 const crd = obj('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'widgets.example.com', undefined, {
-  group: 'example.com', names: { kind: 'Widget', plural: 'widgets' }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true }],
+  group: 'example.com',
+  names: { kind: 'Widget', plural: 'widgets' },
+  scope: 'Namespaced',
+  versions: [{ name: 'v1', served: true, storage: true }],
 });
 
 // Deliberately in the worst order: every dependant before what it depends on.
@@ -50,7 +57,13 @@ describe('planDeployment ordering', () => {
     expect(STAGE_NAMES).toEqual(['crds', 'namespaces', 'config', 'stores', 'jobs', 'apps', 'cronjobs']);
     const plan = planDeployment(items(shuffled));
     expect(plan.stages.map((s) => [s.name, s.items.length])).toEqual([
-      ['crds', 1], ['namespaces', 1], ['config', 10], ['stores', 2], ['jobs', 1], ['apps', 5], ['cronjobs', 1],
+      ['crds', 1],
+      ['namespaces', 1],
+      ['config', 10],
+      ['stores', 2],
+      ['jobs', 1],
+      ['apps', 5],
+      ['cronjobs', 1],
     ]);
     expect(plan.items).toHaveLength(shuffled.length);
   });
@@ -70,7 +83,13 @@ describe('planDeployment ordering', () => {
 
   test('Secrets, ExternalSecrets and ConfigMaps come before the stores', () => {
     const store = position(planned, 'StatefulSet shop/postgres');
-    for (const dep of ['Secret shop/tls', 'ExternalSecret shop/db-credentials', 'ConfigMap shop/postgres-config', 'SecretStore shop/aws', 'Password shop/db-password']) {
+    for (const dep of [
+      'Secret shop/tls',
+      'ExternalSecret shop/db-credentials',
+      'ConfigMap shop/postgres-config',
+      'SecretStore shop/aws',
+      'Password shop/db-password',
+    ]) {
       expect([dep, position(planned, dep) < store]).toEqual([dep, true]);
     }
   });
@@ -103,11 +122,15 @@ describe('planDeployment ordering', () => {
 
   test('an object defined twice is refused, naming both places', () => {
     const twice = [...items([obj('v1', 'ConfigMap', 'a', 'x')], 'one'), ...items([obj('v1', 'ConfigMap', 'a', 'x')], 'two')];
-    expect(() => planDeployment(twice)).toThrow('ConfigMap x/a is defined twice: dev/one.k8s.yaml (document 1) and dev/two.k8s.yaml (document 1)');
+    expect(() => planDeployment(twice)).toThrow(
+      'ConfigMap x/a is defined twice: dev/one.k8s.yaml (document 1) and dev/two.k8s.yaml (document 1)',
+    );
   });
 
   test('the same name in different namespaces or kinds is not a duplicate', () => {
-    expect(() => planDeployment(items([obj('v1', 'ConfigMap', 'a', 'x'), obj('v1', 'ConfigMap', 'a', 'y'), obj('v1', 'Secret', 'a', 'x')]))).not.toThrow();
+    expect(() =>
+      planDeployment(items([obj('v1', 'ConfigMap', 'a', 'x'), obj('v1', 'ConfigMap', 'a', 'y'), obj('v1', 'Secret', 'a', 'x')])),
+    ).not.toThrow();
   });
 });
 

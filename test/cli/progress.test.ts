@@ -9,14 +9,17 @@ const base = { index: 4, total: 7, name: 'stores', objects: 2, applied: 2, ready
 
 describe('formatStageProgress', () => {
   test('counts, elapsed time and what is awaited', () => {
-    expect(formatStageProgress({ ...base, waiting: ['StatefulSet wondernest/postgres: 0 of 1 pods ready'] }))
-      .toBe('[4/7] stores: applied 2/2, ready 1/2, 35s; waiting for StatefulSet wondernest/postgres: 0 of 1 pods ready');
+    expect(formatStageProgress({ ...base, waiting: ['StatefulSet wondernest/postgres: 0 of 1 pods ready'] })).toBe(
+      '[4/7] stores: applied 2/2, ready 1/2, 35s; waiting for StatefulSet wondernest/postgres: 0 of 1 pods ready',
+    );
     expect(formatStageProgress({ ...base, waiting: [] })).toBe('[4/7] stores: applied 2/2, ready 1/2, 35s');
   });
 
   test('at most three awaited objects, then a count', () => {
     const waiting = ['a', 'b', 'c', 'd', 'e'].map((n) => `Deployment x/${n}: 0 of 1`);
-    expect(formatStageProgress({ ...base, waiting })).toBe('[4/7] stores: applied 2/2, ready 1/2, 35s; waiting for Deployment x/a: 0 of 1; Deployment x/b: 0 of 1; Deployment x/c: 0 of 1; and 2 more');
+    expect(formatStageProgress({ ...base, waiting })).toBe(
+      '[4/7] stores: applied 2/2, ready 1/2, 35s; waiting for Deployment x/a: 0 of 1; Deployment x/b: 0 of 1; Deployment x/c: 0 of 1; and 2 more',
+    );
   });
 });
 

@@ -12,12 +12,20 @@ let client: RestCluster;
 beforeEach(async () => {
   fake = new FakeCluster({ namespaces: ['default', 'wondernest'] });
   server = await startFakeApiServer(fake, { token: 's3cret', pageSize: 2 });
-  client = new RestCluster({ server: server.url, requestOptions: async () => ({ headers: { Authorization: 'Bearer s3cret' } }) }, 'context test');
+  client = new RestCluster(
+    { server: server.url, requestOptions: async () => ({ headers: { Authorization: 'Bearer s3cret' } }) },
+    'context test',
+  );
 });
 
 afterEach(() => server.close());
 
-const configMap: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'api-config', namespace: 'wondernest' }, data: { LOG_LEVEL: 'info' } };
+const configMap: KubeObject = {
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'api-config', namespace: 'wondernest' },
+  data: { LOG_LEVEL: 'info' },
+};
 
 describe('RestCluster', () => {
   test('apiBasePath: core and named groups', () => {
@@ -44,14 +52,19 @@ describe('RestCluster', () => {
     expect(server.requests.find((r) => r.method === 'PATCH')!.query).toEqual({ fieldManager: 'ci' });
     expect(live.metadata.uid).toBeDefined();
     expect(typeof live.metadata.creationTimestamp).toBe('string');
-    expect((await client.get({ apiVersion: 'v1', kind: 'ConfigMap', name: 'api-config', namespace: 'wondernest' }))!.data).toEqual({ LOG_LEVEL: 'info' });
+    expect((await client.get({ apiVersion: 'v1', kind: 'ConfigMap', name: 'api-config', namespace: 'wondernest' }))!.data).toEqual({
+      LOG_LEVEL: 'info',
+    });
   });
 
   test('cluster-scoped kinds are sent without metadata.namespace (cdk8s writes one on Namespace objects)', async () => {
-    await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', namespace: 'shop' } }, { dryRun: false, fieldManager: 'm', force: true });
+    await client.apply(
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', namespace: 'shop' } },
+      { dryRun: false, fieldManager: 'm', force: true },
+    );
     const patch = server.requests.find((r) => r.method === 'PATCH')!;
     expect(patch.path).toBe('/api/v1/namespaces/shop');
-    expect(patch.body.metadata).toEqual({ name: 'shop' });
+    expect(patch.body?.metadata).toEqual({ name: 'shop' });
   });
 
   test('discovery: served kinds, subresources ignored, unknown groups undefined, results cached', async () => {
@@ -69,16 +82,20 @@ describe('RestCluster', () => {
   test('apply of a kind the cluster does not serve says which CRD is missing', async () => {
     const widget: KubeObject = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'wondernest' } };
     await expect(client.apply(widget, { dryRun: false, fieldManager: 'm', force: true })).rejects.toThrow(
-      'the cluster does not serve example.com/v1 Widget (is the CustomResourceDefinition or the operator that provides it installed?)');
+      'the cluster does not serve example.com/v1 Widget (is the CustomResourceDefinition or the operator that provides it installed?)',
+    );
   });
 
   test('a namespaced object without a namespace is refused before sending', async () => {
-    await expect(client.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } }, { dryRun: false, fieldManager: 'm', force: true }))
-      .rejects.toThrow('v1 ConfigMap x is namespaced but has no metadata.namespace');
+    await expect(
+      client.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } }, { dryRun: false, fieldManager: 'm', force: true }),
+    ).rejects.toThrow('v1 ConfigMap x is namespaced but has no metadata.namespace');
   });
 
   test('API errors carry the Status reason, message and causes', async () => {
-    const error = await client.apply({ ...configMap, metadata: { name: 'api-config', namespace: 'missing' } }, { dryRun: false, fieldManager: 'm', force: true }).catch((e) => e);
+    const error = await client
+      .apply({ ...configMap, metadata: { name: 'api-config', namespace: 'missing' } }, { dryRun: false, fieldManager: 'm', force: true })
+      .catch((e) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect([error.status, error.reason, error.message]).toEqual([404, 'NotFound', 'namespaces "missing" not found']);
   });
@@ -90,8 +107,18 @@ describe('RestCluster', () => {
     }
     fake.add({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'elsewhere', namespace: 'default' } });
     const pods = await client.list('v1', 'Pod', 'wondernest');
-    expect(pods.map((p) => [p.apiVersion, p.kind, p.metadata.name])).toEqual([['v1', 'Pod', 'a'], ['v1', 'Pod', 'b'], ['v1', 'Pod', 'c'], ['v1', 'Pod', 'd'], ['v1', 'Pod', 'e']]);
-    expect(server.requests.filter((r) => r.path === '/api/v1/namespaces/wondernest/pods').map((r) => r.query.continue)).toEqual([undefined, '2', '4']);
+    expect(pods.map((p) => [p.apiVersion, p.kind, p.metadata.name])).toEqual([
+      ['v1', 'Pod', 'a'],
+      ['v1', 'Pod', 'b'],
+      ['v1', 'Pod', 'c'],
+      ['v1', 'Pod', 'd'],
+      ['v1', 'Pod', 'e'],
+    ]);
+    expect(server.requests.filter((r) => r.path === '/api/v1/namespaces/wondernest/pods').map((r) => r.query.continue)).toEqual([
+      undefined,
+      '2',
+      '4',
+    ]);
   });
 
   test('a rejected token is an Unauthorized ApiError', async () => {
@@ -111,6 +138,8 @@ describe('RestCluster', () => {
     const error = await dead.resourceInfo('v1', 'Namespace').catch((e) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error.status).toBe(0);
-    expect(error.message).toMatch(/^cannot reach the API server of context kind-backends-dev: connect ECONNREFUSED 127\.0\.0\.1:\d+ \(is the cluster running and the kubeconfig current\?\)$/);
+    expect(error.message).toMatch(
+      /^cannot reach the API server of context kind-backends-dev: connect ECONNREFUSED 127\.0\.0\.1:\d+ \(is the cluster running and the kubeconfig current\?\)$/,
+    );
   });
 });

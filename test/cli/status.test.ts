@@ -9,11 +9,31 @@ const podTemplate = (app: string) => ({ metadata: { labels: { app } }, spec: { c
 const manifest: KubeObject[] = [
   { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },
   { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: NS }, data: {} },
-  { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'postgres', namespace: NS }, spec: { replicas: 1, selector: { matchLabels: { app: 'postgres' } }, template: podTemplate('postgres') } },
-  { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: NS }, spec: { replicas: 2, selector: { matchLabels: { app: 'api' } }, template: podTemplate('api') } },
-  { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'pgadmin', namespace: NS }, spec: { replicas: 1, selector: { matchLabels: { app: 'pgadmin' } }, template: podTemplate('pgadmin') } },
+  {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name: 'postgres', namespace: NS },
+    spec: { replicas: 1, selector: { matchLabels: { app: 'postgres' } }, template: podTemplate('postgres') },
+  },
+  {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'api', namespace: NS },
+    spec: { replicas: 2, selector: { matchLabels: { app: 'api' } }, template: podTemplate('api') },
+  },
+  {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'pgadmin', namespace: NS },
+    spec: { replicas: 1, selector: { matchLabels: { app: 'pgadmin' } }, template: podTemplate('pgadmin') },
+  },
   { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'postgres-backup', namespace: NS }, spec: { schedule: '0 2 * * *' } },
-  { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'postgres-restore', namespace: NS }, spec: { schedule: '0 0 1 1 *', suspend: true } },
+  {
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: { name: 'postgres-restore', namespace: NS },
+    spec: { schedule: '0 0 1 1 *', suspend: true },
+  },
 ];
 const items: ManifestObject[] = manifest.map((object, index) => ({ object, stack: 'wondernest', file: 'dev/wondernest.k8s.yaml', index }));
 
@@ -22,7 +42,8 @@ async function deployed(): Promise<FakeCluster> {
     clock: fakeClock(NOW),
     stuck: ['Deployment wondernest/api'],
   });
-  for (const o of manifest.filter((x) => x.metadata.name !== 'pgadmin')) await cluster.apply(o, { dryRun: false, fieldManager: 'm', force: true });
+  for (const o of manifest.filter((x) => x.metadata.name !== 'pgadmin'))
+    await cluster.apply(o, { dryRun: false, fieldManager: 'm', force: true });
   return cluster;
 }
 
@@ -30,14 +51,33 @@ describe('status', () => {
   test('one row per workload with ready/desired, state, details and problems', async () => {
     const cluster = await deployed();
     cluster.add({
-      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'api-6d8f-x2', namespace: NS, labels: { app: 'api' } },
-      status: { phase: 'Pending', containerStatuses: [{ name: 'api', image: 'api:1', ready: false, state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "api:1"' } } }] },
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'api-6d8f-x2', namespace: NS, labels: { app: 'api' } },
+      status: {
+        phase: 'Pending',
+        containerStatuses: [
+          {
+            name: 'api',
+            image: 'api:1',
+            ready: false,
+            state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "api:1"' } },
+          },
+        ],
+      },
     });
     const owner = [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'postgres-backup', uid: 'c', controller: true }];
     cluster.add({
-      apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'postgres-backup-29001440', namespace: NS, ownerReferences: owner, creationTimestamp: '2026-03-01T02:00:00Z' },
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'postgres-backup-29001440', namespace: NS, ownerReferences: owner, creationTimestamp: '2026-03-01T02:00:00Z' },
       spec: { selector: { matchLabels: { job: 'j1' } } },
-      status: { failed: 3, conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }] },
+      status: {
+        failed: 3,
+        conditions: [
+          { type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' },
+        ],
+      },
     });
     const cron = (await cluster.get({ apiVersion: 'batch/v1', kind: 'CronJob', name: 'postgres-backup', namespace: NS }))!;
     cluster.add({ ...cron, status: { lastScheduleTime: '2026-03-01T02:00:00Z', lastSuccessfulTime: '2026-02-28T02:00:07Z' } });
@@ -47,7 +87,13 @@ describe('status', () => {
       ['StatefulSet', 'postgres', '1/1', 'Ready', '1 of 1 pods ready'],
       ['Deployment', 'api', '0/2', 'Progressing', '0 of 2 updated replicas available'],
       ['Deployment', 'pgadmin', '-', 'Missing', 'not found on the cluster (not deployed yet?)'],
-      ['CronJob', 'postgres-backup', '-', 'Failed', "schedule '0 2 * * *'; last run 10h0m0s ago, last success 33h59m53s ago; last job postgres-backup-29001440 failed"],
+      [
+        'CronJob',
+        'postgres-backup',
+        '-',
+        'Failed',
+        "schedule '0 2 * * *'; last run 10h0m0s ago, last success 33h59m53s ago; last job postgres-backup-29001440 failed",
+      ],
       ['CronJob', 'postgres-restore', '-', 'Suspended', "schedule '0 0 1 1 *'; never run"],
     ]);
     expect(rows[1].problems.map((p) => p.reason)).toEqual(['ImagePullBackOff']);
@@ -60,7 +106,8 @@ describe('status', () => {
     expect(table[table.length - 1]).toBe('5 workloads, 3 not ready');
     // Columns line up.
     const statusColumn = table[0].indexOf('STATUS');
-    for (const line of table.slice(1, 6).filter((l) => !l.startsWith('    !'))) expect(line.slice(statusColumn).split(/\s+/)[0]).toMatch(/^(Ready|Progressing|Missing|Failed|Suspended)$/);
+    for (const line of table.slice(1, 6).filter((l) => !l.startsWith('    !')))
+      expect(line.slice(statusColumn).split(/\s+/)[0]).toMatch(/^(Ready|Progressing|Missing|Failed|Suspended)$/);
   });
 
   test('everything ready: a healthy summary', async () => {
@@ -75,10 +122,31 @@ describe('status', () => {
     const cluster = new FakeCluster({ clock: fakeClock(NOW) });
     for (const o of manifest) await cluster.apply(o, { dryRun: false, fieldManager: 'm', force: true });
     cluster.add({
-      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'postgres-0', namespace: NS, labels: { app: 'postgres' } },
-      status: { phase: 'Running', containerStatuses: [{ name: 'postgres', ready: true, restartCount: 1, state: { running: {} }, lastState: { terminated: { exitCode: 137, reason: 'OOMKilled' } } }] },
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'postgres-0', namespace: NS, labels: { app: 'postgres' } },
+      status: {
+        phase: 'Running',
+        containerStatuses: [
+          {
+            name: 'postgres',
+            ready: true,
+            restartCount: 1,
+            state: { running: {} },
+            lastState: { terminated: { exitCode: 137, reason: 'OOMKilled' } },
+          },
+        ],
+      },
     });
-    cluster.add({ apiVersion: 'v1', kind: 'Event', metadata: { name: 'old', namespace: NS }, type: 'Warning', reason: 'Unhealthy', message: 'Readiness probe failed', involvedObject: { kind: 'Pod', name: 'postgres-0' } });
+    cluster.add({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'old', namespace: NS },
+      type: 'Warning',
+      reason: 'Unhealthy',
+      message: 'Readiness probe failed',
+      involvedObject: { kind: 'Pod', name: 'postgres-0' },
+    });
     const [postgres] = await collectStatus(items, cluster, NOW);
     expect(postgres.state).toBe('Ready');
     expect(postgres.problems.map((p) => p.reason)).toEqual(['OOMKilled']);

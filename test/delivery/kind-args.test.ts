@@ -6,7 +6,13 @@ describe('kind:up arguments', () => {
   });
 
   test('every flag, with separate or inline values', () => {
-    expect(parseKindUpArgs(['--env', 'local', '--timeout=90s', '--dry-run', '--force-conflicts'])).toEqual({ env: 'local', timeout: '90s', dryRun: true, forceConflicts: true, help: false });
+    expect(parseKindUpArgs(['--env', 'local', '--timeout=90s', '--dry-run', '--force-conflicts'])).toEqual({
+      env: 'local',
+      timeout: '90s',
+      dryRun: true,
+      forceConflicts: true,
+      help: false,
+    });
     expect(parseKindUpArgs(['-h']).help).toBe(true);
   });
 
@@ -14,7 +20,10 @@ describe('kind:up arguments', () => {
     [['--bogus'], /unknown argument '--bogus'\n\nUsage: npm run kind:up/],
     [['--timeout', '10 minutes'], /--timeout: got '10 minutes'; expected a duration such as '90s', '10m' or '1h'/],
     [['--timeout'], /--timeout: missing value/],
+    [['--timeout', '1d'], /--timeout: got '1d'; expected a duration such as '90s', '10m' or '1h'/], // helm/kubectl: Go durations, no days
+    [['--timeout', '0s'], /--timeout: got '0s'; expected a duration/],
     [['--env', 'Dev'], /--env: got 'Dev'; expected an environment name/],
+    [['--env', 'e'.repeat(64)], /--env: got 'e{64}'; expected an environment name/],
     [['--dry-run=yes'], /--dry-run takes no value \(got 'yes'\)/],
   ])('rejects %j', (argv, message) => {
     expect(() => parseKindUpArgs(argv)).toThrow(UsageError);

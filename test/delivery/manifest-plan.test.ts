@@ -3,7 +3,8 @@ import { planManifestBatches, waveOf } from '../../lib/delivery';
 import { shopObjects } from '../argocd/fixtures';
 
 const platform = {
-  name: 'platform', path: 'dist/dev/platform.k8s.yaml',
+  name: 'platform',
+  path: 'dist/dev/platform.k8s.yaml',
   objects: [
     { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'ca' } },
     { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'ca-root', namespace: 'cert-manager' } },
@@ -25,14 +26,19 @@ describe('planManifestBatches', () => {
     expect(batches.map((b) => b.waits.map((w) => `${w.type}:${w.resource}/${w.name}`))).toEqual([
       [],
       ['condition:certificate.cert-manager.io/ca-root', 'condition:clusterissuer.cert-manager.io/ca'],
-      [], [],
+      [],
+      [],
       ['rollout:statefulset/db'],
       ['rollout:deployment/web', 'rollout:deployment/worker'],
     ]);
   });
 
   test('an explicit sync-wave annotation wins over the kind', () => {
-    const early = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'migrate', namespace: 'shop', annotations: { [SYNC_WAVE_ANNOTATION]: '-5' } } };
+    const early = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'migrate', namespace: 'shop', annotations: { [SYNC_WAVE_ANNOTATION]: '-5' } },
+    };
     expect(waveOf(early)).toBe(-5);
     expect(waveOf({ ...early, metadata: { ...early.metadata, annotations: {} } })).toBe(2);
     const batches = planManifestBatches([{ name: 'x', path: 'x.yaml', objects: [shopObjects()[0], early] }]);

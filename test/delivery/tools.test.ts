@@ -27,8 +27,12 @@ describe('locateTool', () => {
 
 describe('locateTools', () => {
   test('returns every path when all are there', () => {
-    expect(locateTools(['docker', 'kind', 'kubectl', 'helm'], lookup(['/usr/bin/docker', '/usr/local/bin/kind', '/usr/bin/kubectl', '/repo/.tools/bin/helm'])))
-      .toEqual({ docker: '/usr/bin/docker', kind: '/usr/local/bin/kind', kubectl: '/usr/bin/kubectl', helm: '/repo/.tools/bin/helm' });
+    expect(
+      locateTools(
+        ['docker', 'kind', 'kubectl', 'helm'],
+        lookup(['/usr/bin/docker', '/usr/local/bin/kind', '/usr/bin/kubectl', '/repo/.tools/bin/helm']),
+      ),
+    ).toEqual({ docker: '/usr/bin/docker', kind: '/usr/local/bin/kind', kubectl: '/usr/bin/kubectl', helm: '/repo/.tools/bin/helm' });
   });
 
   test.each(['docker', 'kind', 'kubectl', 'helm'] as const)('a missing %s is named with how to install it', (tool) => {
@@ -46,8 +50,9 @@ describe('locateTools', () => {
   });
 
   test('all missing tools are listed at once', () => {
-    expect(() => locateTools(['docker', 'kind', 'kubectl', 'helm'], lookup([])))
-      .toThrow(/^Missing tools: docker, kind, kubectl, helm\. [^\n]*\n {2}- docker: install Docker Engine[^\n]*\n {2}- kind: install kind v0\.24[^\n]*\n {2}- kubectl: install kubectl[^\n]*\n {2}- helm: run `npm run helm:install`/);
+    expect(() => locateTools(['docker', 'kind', 'kubectl', 'helm'], lookup([]))).toThrow(
+      /^Missing tools: docker, kind, kubectl, helm\. [^\n]*\n {2}- docker: install Docker Engine[^\n]*\n {2}- kind: install kind v0\.24[^\n]*\n {2}- kubectl: install kubectl[^\n]*\n {2}- helm: run `npm run helm:install`/,
+    );
   });
 });
 
@@ -59,7 +64,12 @@ describe('checkDockerDaemon', () => {
   });
 
   test('says how to start Docker when it does not', () => {
-    const runner = new FakeRunner().on(() => ({ status: 1, stderr: 'permission denied while trying to connect to the Docker daemon socket' }));
-    expect(() => checkDockerDaemon(runner, 'docker')).toThrow(/daemon is not reachable: permission denied[^]*sudo usermod -aG docker \$USER/);
+    const runner = new FakeRunner().on(() => ({
+      status: 1,
+      stderr: 'permission denied while trying to connect to the Docker daemon socket',
+    }));
+    expect(() => checkDockerDaemon(runner, 'docker')).toThrow(
+      /daemon is not reachable: permission denied[^]*sudo usermod -aG docker \$USER/,
+    );
   });
 });

@@ -6,6 +6,8 @@ import { findHelm } from '../../lib/output/helm';
 // The CommonJS module object itself (the `import * as` namespace has non-configurable getters).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const fsModule: typeof fs = require('fs');
+/** statSync without its overloads, so a fake can forward whatever arguments it got. */
+type AnyStatSync = (p: fs.PathLike, ...rest: unknown[]) => fs.Stats | undefined;
 
 describe('findHelm', () => {
   const saved = { HELM: process.env.HELM, PATH: process.env.PATH };
@@ -30,10 +32,14 @@ describe('findHelm', () => {
     const realStat = fsModule.statSync;
     const realAccess = fsModule.accessSync;
     // Pretend .tools/bin/helm is installed (whether or not it is here).
-    jest.spyOn(fsModule, 'statSync').mockImplementation(((p: fs.PathLike, ...rest: any[]) =>
-      (realStat as any)(path.resolve(String(p)) === tools ? process.execPath : p, ...rest)) as any);
-    jest.spyOn(fsModule, 'accessSync').mockImplementation(((p: fs.PathLike, mode?: number) =>
-      (path.resolve(String(p)) === tools ? undefined : realAccess(p, mode))) as any);
+    jest
+      .spyOn(fsModule, 'statSync')
+      .mockImplementation((p: fs.PathLike, ...rest: unknown[]) =>
+        (realStat as AnyStatSync)(path.resolve(String(p)) === tools ? process.execPath : p, ...rest),
+      );
+    jest
+      .spyOn(fsModule, 'accessSync')
+      .mockImplementation((p: fs.PathLike, mode?: number) => (path.resolve(String(p)) === tools ? undefined : realAccess(p, mode)));
     expect(findHelm()).toBe(tools);
   });
 
@@ -45,10 +51,10 @@ describe('findHelm', () => {
       process.env.PATH = pathDir;
       const realStat = fsModule.statSync;
       // Pretend .tools/bin/helm is absent (whether or not it is installed here).
-      jest.spyOn(fsModule, 'statSync').mockImplementation(((p: fs.PathLike, ...rest: any[]) => {
+      jest.spyOn(fsModule, 'statSync').mockImplementation((p: fs.PathLike, ...rest: unknown[]) => {
         if (path.resolve(String(p)) === tools) throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
-        return (realStat as any)(p, ...rest);
-      }) as any);
+        return (realStat as AnyStatSync)(p, ...rest);
+      });
       expect(findHelm()).toBe(path.join(pathDir, 'helm'));
     } finally {
       fs.rmSync(pathDir, { recursive: true, force: true });
@@ -58,7 +64,9 @@ describe('findHelm', () => {
   test('throws with install instructions when helm is nowhere', () => {
     delete process.env.HELM;
     process.env.PATH = '';
-    jest.spyOn(fsModule, 'statSync').mockImplementation((() => { throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' }); }) as any);
+    jest.spyOn(fsModule, 'statSync').mockImplementation(() => {
+      throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+    });
     expect(() => findHelm()).toThrow(/Helm binary not found.*Run `npm run helm:install`/);
   });
 });

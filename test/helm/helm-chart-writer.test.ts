@@ -9,7 +9,9 @@ import { SCHEMAS, shopStack, tempDir, TEST_ENVS, testApp } from './test-stack';
 const INT: HelmValueSchema = { type: 'integer', minimum: 0, description: 'count' };
 
 let root: string;
-beforeAll(() => { root = tempDir(); });
+beforeAll(() => {
+  root = tempDir();
+});
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 let counter = 0;
@@ -25,7 +27,10 @@ function shopProps(overrides: Partial<HelmChartWriterProps> = {}): HelmChartWrit
     appVersion: '2.4.1',
     description: 'Shop test stack',
     outdir: outdir(),
-    environments: [{ name: 'dev', chart: shopStack('dev') }, { name: 'prod', chart: shopStack('prod') }],
+    environments: [
+      { name: 'dev', chart: shopStack('dev') },
+      { name: 'prod', chart: shopStack('prod') },
+    ],
     defaultEnvironment: 'prod',
     ...overrides,
   };
@@ -38,22 +43,31 @@ function read(dir: string, file: string): string {
 /** A chart with one Deployment per entry of `replicas`, named d0, d1, ... */
 function deployments(replicas: number[], id = 'c'): { chart: Chart; objects: ApiObject[] } {
   const chart = new Chart(testApp(), id, { disableResourceNameHashes: true });
-  const objects = replicas.map((r, i) => new k8s.KubeDeployment(chart, `d${i}`, {
-    metadata: { name: `d${i}` },
-    spec: {
-      replicas: r,
-      selector: { matchLabels: { app: `d${i}` } },
-      template: { metadata: { labels: { app: `d${i}` } }, spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] } },
-    },
-  }));
+  const objects = replicas.map(
+    (r, i) =>
+      new k8s.KubeDeployment(chart, `d${i}`, {
+        metadata: { name: `d${i}` },
+        spec: {
+          replicas: r,
+          selector: { matchLabels: { app: `d${i}` } },
+          template: { metadata: { labels: { app: `d${i}` } }, spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] } },
+        },
+      }),
+  );
   return { chart, objects };
 }
 
 function writeOne(chart: Chart, overrides: Partial<HelmChartWriterProps> = {}): string {
   const dir = outdir();
   writeHelmChart({
-    name: 'one', version: '0.1.0', appVersion: '1', description: 'one', outdir: dir,
-    environments: [{ name: 'dev', chart }], defaultEnvironment: 'dev', ...overrides,
+    name: 'one',
+    version: '0.1.0',
+    appVersion: '1',
+    description: 'one',
+    outdir: dir,
+    environments: [{ name: 'dev', chart }],
+    defaultEnvironment: 'dev',
+    ...overrides,
   });
   return dir;
 }
@@ -164,7 +178,12 @@ describe('writeHelmChart output', () => {
         tag: { type: 'string', description: SCHEMAS.tag.description, pattern: SCHEMAS.tag.pattern },
       },
     });
-    expect(schema.properties.database.properties.port).toEqual({ type: 'integer', description: 'Database port', minimum: 1, maximum: 65535 });
+    expect(schema.properties.database.properties.port).toEqual({
+      type: 'integer',
+      description: 'Database port',
+      minimum: 1,
+      maximum: 65535,
+    });
     // Only in dev: present, closed, but not required.
     expect(schema.properties.mailhog).toEqual({
       type: 'object',
@@ -180,8 +199,9 @@ describe('writeHelmChart output', () => {
     expect(text).toContain('memory: {{ .Values.api.resources.memoryLimit | toJson }}');
     expect(text).toContain('automountServiceAccountToken: {{ .Values.api.automountServiceAccountToken | toJson }}');
     expect(text).toContain('image: {{ printf "%s:%s" (toString .Values.api.image.repository) (toString .Values.api.image.tag) | toJson }}');
-    expect(read(dir, 'templates/configmap-api-config.yaml'))
-      .toContain('DATABASE_ADDR: {{ printf "%s:%s" (toString .Values.database.host) (toString (int64 .Values.database.port)) | toJson }}');
+    expect(read(dir, 'templates/configmap-api-config.yaml')).toContain(
+      'DATABASE_ADDR: {{ printf "%s:%s" (toString .Values.database.host) (toString (int64 .Values.database.port)) | toJson }}',
+    );
   });
 
   test('objects only in some environments, or differing, are wrapped in environment conditionals', () => {
@@ -206,7 +226,13 @@ describe('writeHelmChart output', () => {
   test('is deterministic', () => {
     const again = shopProps({ notes: props.notes });
     writeHelmChart(again);
-    for (const f of ['values.yaml', 'values-dev.yaml', 'values.schema.json', 'templates/service-api.yaml', 'templates/deployment-api.yaml']) {
+    for (const f of [
+      'values.yaml',
+      'values-dev.yaml',
+      'values.schema.json',
+      'templates/service-api.yaml',
+      'templates/deployment-api.yaml',
+    ]) {
       expect(read(again.outdir, f)).toBe(read(dir, f));
     }
   });
@@ -217,7 +243,13 @@ describe('writeHelmChart outdir handling', () => {
     const props = shopProps();
     writeHelmChart(props);
     fs.writeFileSync(path.join(props.outdir, 'templates', 'stale-object.yaml'), 'kind: Stale\n');
-    writeHelmChart({ ...props, environments: [{ name: 'dev', chart: shopStack('dev') }, { name: 'prod', chart: shopStack('prod') }] });
+    writeHelmChart({
+      ...props,
+      environments: [
+        { name: 'dev', chart: shopStack('dev') },
+        { name: 'prod', chart: shopStack('prod') },
+      ],
+    });
     expect(fs.existsSync(path.join(props.outdir, 'templates', 'stale-object.yaml'))).toBe(false);
     expect(fs.existsSync(path.join(props.outdir, 'templates', 'deployment-api.yaml'))).toBe(true);
   });
@@ -245,7 +277,8 @@ describe('writeHelmChart validation errors', () => {
     const { chart, objects } = deployments([1]);
     HelmValues.of(chart).bind(objects[0], '/spec/template/spec/containers/3/image', 'x.image', { type: 'string', description: 'x' });
     expect(() => writeOne(chart)).toThrow(
-      /Deployment 'd0' \(c\/d0\).*'\/spec\/template\/spec\/containers\/3\/image' in environment 'dev': pointer .* does not exist in the synthesized apps\/v1 Deployment 'd0'/);
+      /Deployment 'd0' \(c\/d0\).*'\/spec\/template\/spec\/containers\/3\/image' in environment 'dev': pointer .* does not exist in the synthesized apps\/v1 Deployment 'd0'/,
+    );
   });
 
   test('one value path with different values in one environment names both places', () => {
@@ -253,7 +286,8 @@ describe('writeHelmChart validation errors', () => {
     HelmValues.of(chart).bind(objects[0], '/spec/replicas', 'web.replicas', INT);
     HelmValues.of(chart).bind(objects[1], '/spec/replicas', 'web.replicas', INT);
     expect(() => writeOne(chart)).toThrow(
-      /Conflicting values for 'web\.replicas' in environment 'dev': 1 at .*Deployment 'd0'.*'\/spec\/replicas', but 2 at .*Deployment 'd1'.*'\/spec\/replicas'/);
+      /Conflicting values for 'web\.replicas' in environment 'dev': 1 at .*Deployment 'd0'.*'\/spec\/replicas', but 2 at .*Deployment 'd1'.*'\/spec\/replicas'/,
+    );
   });
 
   test('one value path with the same value in two places is fine', () => {
@@ -277,8 +311,14 @@ describe('writeHelmChart validation errors', () => {
     const b = deployments([1], 'b');
     HelmValues.of(a.chart).bind(a.objects[0], '/spec/replicas', 'web.replicas', INT);
     HelmValues.of(b.chart).bind(b.objects[0], '/spec/replicas', 'web.replicas', { ...INT, description: 'other' });
-    expect(() => writeOne(a.chart, { environments: [{ name: 'dev', chart: a.chart }, { name: 'prod', chart: b.chart }] }))
-      .toThrow(/Conflicting schemas for 'web\.replicas'.*environment 'dev'.*environment 'prod'/);
+    expect(() =>
+      writeOne(a.chart, {
+        environments: [
+          { name: 'dev', chart: a.chart },
+          { name: 'prod', chart: b.chart },
+        ],
+      }),
+    ).toThrow(/Conflicting schemas for 'web\.replicas'.*environment 'dev'.*environment 'prod'/);
   });
 
   test('a path that is both a value and a parent throws', () => {
@@ -295,7 +335,8 @@ describe('writeHelmChart validation errors', () => {
       digest: { path: 'web.image.digest', schema: { type: 'string', description: 'd' } },
     });
     expect(() => writeOne(chart)).toThrow(
-      /Deployment 'd0'.*'\/spec\/template\/spec\/containers\/0\/image' in environment 'dev': synthesized value "nginx:1\.27" does not match template "\{repository\}@\{digest\}"/);
+      /Deployment 'd0'.*'\/spec\/template\/spec\/containers\/0\/image' in environment 'dev': synthesized value "nginx:1\.27" does not match template "\{repository\}@\{digest\}"/,
+    );
   });
 
   test('template on a non-string field', () => {
@@ -322,8 +363,12 @@ describe('writeHelmChart validation errors', () => {
     ['integer schema on a string', '/spec/template/spec/containers/0/image', INT, /value 'x\.v' = "nginx:1\.27" is not an integer/],
     ['boolean schema on a number', '/spec/replicas', { type: 'boolean', description: 'x' }, /1 is not a boolean/],
     ['maximum', '/spec/replicas', { type: 'integer', maximum: 0, description: 'x' }, /1 is greater than the maximum 0/],
-    ['pattern', '/spec/template/spec/containers/0/image', { type: 'string', pattern: '^[a-z]+$', description: 'x' },
-      /"nginx:1\.27" does not match the pattern \^\[a-z\]\+\$/],
+    [
+      'pattern',
+      '/spec/template/spec/containers/0/image',
+      { type: 'string', pattern: '^[a-z]+$', description: 'x' },
+      /"nginx:1\.27" does not match the pattern \^\[a-z\]\+\$/,
+    ],
     ['enum', '/spec/template/spec/containers/0/image', { type: 'string', enum: ['a', 'b'], description: 'x' }, /is not one of "a", "b"/],
   ])('synthesized value contradicting its schema: %s', (_name, pointer, schema, message) => {
     const { chart, objects } = deployments([1]);
@@ -333,10 +378,24 @@ describe('writeHelmChart validation errors', () => {
 
   test.each<[string, Partial<HelmChartWriterProps>, RegExp]>([
     ['name', { name: 'My_Chart' }, /invalid name "My_Chart"; expected a DNS-1123 label/],
+    ['name over 53 characters', { name: 'c'.repeat(54) }, /invalid name "c{54}"; expected a DNS-1123 label of at most 53 characters/],
     ['version', { version: '1.0' }, /invalid version "1\.0"; expected a SemVer 2 version/],
-    ['defaultEnvironment', { defaultEnvironment: 'staging' }, /invalid defaultEnvironment "staging"; expected one of the environments: 'dev'/],
+    [
+      'defaultEnvironment',
+      { defaultEnvironment: 'staging' },
+      /invalid defaultEnvironment "staging"; expected one of the environments: 'dev'/,
+    ],
     ['environments', { environments: [] }, /invalid environments \[\]; expected at least one/],
-    ['environment name', { environments: [{ name: 'Dev', chart: new Chart(testApp(), 'x') }] }, /invalid environment name "Dev"/],
+    [
+      'environment name',
+      { environments: [{ name: 'Dev', chart: new Chart(testApp(), 'x') }] },
+      /invalid environment name "Dev"; expected a DNS-1123 label/,
+    ],
+    [
+      'environment name over 63 characters',
+      { environments: [{ name: 'e'.repeat(64), chart: new Chart(testApp(), 'x') }] },
+      /invalid environment name "e{64}"; expected a DNS-1123 label/,
+    ],
     ['description', { description: '' }, /invalid description ""/],
   ])('rejects a bad %s', (_name, overrides, message) => {
     const chart = new Chart(testApp(), 'c');
@@ -345,8 +404,14 @@ describe('writeHelmChart validation errors', () => {
 
   test('rejects duplicate environment names', () => {
     const chart = new Chart(testApp(), 'c');
-    expect(() => writeOne(chart, { environments: [{ name: 'dev', chart }, { name: 'dev', chart }] }))
-      .toThrow(/invalid environment name "dev"; environment names must be unique/);
+    expect(() =>
+      writeOne(chart, {
+        environments: [
+          { name: 'dev', chart },
+          { name: 'dev', chart },
+        ],
+      }),
+    ).toThrow(/invalid environment name "dev"; environment names must be unique/);
   });
 });
 
@@ -358,7 +423,9 @@ describe('writeHelmChart template layout', () => {
     new k8s.KubeConfigMap(chart, 'c', { metadata: { name: 'cfg-team-a' }, data: { x: '3' } });
     const dir = writeOne(chart);
     expect(fs.readdirSync(path.join(dir, 'templates')).sort()).toEqual([
-      'configmap-cfg-team-a-2.yaml', 'configmap-cfg-team-a.yaml', 'configmap-cfg-team-b.yaml',
+      'configmap-cfg-team-a-2.yaml',
+      'configmap-cfg-team-a.yaml',
+      'configmap-cfg-team-b.yaml',
     ]);
     // An object keeps its natural <kind>-<name>; the namespaced fallback of another one yields to it.
     expect(read(dir, 'templates/configmap-cfg-team-a.yaml')).toContain('name: cfg-team-a');
@@ -379,7 +446,9 @@ describe('writeHelmChart template layout', () => {
         { name: 'prod', chart: make('LoadBalancer') },
       ],
     });
-    const markers = read(dir, 'templates/service-s.yaml').split('\n').filter((l) => l.startsWith('{{'));
+    const markers = read(dir, 'templates/service-s.yaml')
+      .split('\n')
+      .filter((l) => l.startsWith('{{'));
     expect(markers).toEqual([
       '{{- if eq .Values.environment "dev" }}',
       '{{- else if or (eq .Values.environment "staging") (eq .Values.environment "prod") }}',

@@ -9,19 +9,22 @@ import { k8s } from 'cdk8s-plus-27';
 import { HelmValues, writeHelmChart } from '../../lib/output/helm';
 import { helmBinary, helmLint, helmTemplate, helmTemplateRaw, objectKey, sortObjects } from '../support/helm';
 import { shopStack, ShopStack, tempDir, testApp, TestEnvName } from './test-stack';
+import { Doc } from '../support/doc';
 
 /** JSON pointers at which `a` and `b` differ (leaves, or the container whose shape differs). */
 function differences(a: unknown, b: unknown, at = ''): string[] {
   if (a === b) return [];
   const bothObjects = typeof a === 'object' && typeof b === 'object' && a !== null && b !== null && Array.isArray(a) === Array.isArray(b);
   if (!bothObjects) return [at || '/'];
-  const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
-  return [...keys].flatMap((k) => differences((a as any)[k], (b as any)[k], `${at}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`));
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  const keys = new Set([...Object.keys(ra), ...Object.keys(rb)]);
+  return [...keys].flatMap((k) => differences(ra[k], rb[k], `${at}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`));
 }
 
 /** Objects keyed by 'apiVersion kind ns/name' (fails on duplicates). */
-function byKey(objects: any[]): Record<string, any> {
-  const result: Record<string, any> = {};
+function byKey(objects: Doc[]): Record<string, Doc> {
+  const result: Record<string, Doc> = {};
   for (const o of objects) {
     const key = objectKey(o);
     if (key in result) throw new Error(`duplicate object ${key}`);
@@ -32,7 +35,7 @@ function byKey(objects: any[]): Record<string, any> {
 
 describe('helm round trip', () => {
   let dir: string;
-  const stacks: Record<TestEnvName, ShopStack> = {} as any;
+  const stacks = {} as Record<TestEnvName, ShopStack>;
 
   beforeAll(() => {
     helmBinary(); // fails the suite with install instructions when helm is missing
@@ -45,12 +48,17 @@ describe('helm round trip', () => {
       appVersion: '2.4.1',
       description: 'Shop test stack',
       outdir: dir,
-      environments: [{ name: 'dev', chart: stacks.dev }, { name: 'prod', chart: stacks.prod }],
+      environments: [
+        { name: 'dev', chart: stacks.dev },
+        { name: 'prod', chart: stacks.prod },
+      ],
       defaultEnvironment: 'prod',
       notes: 'Release {{ .Release.Name }} deployed to {{ .Values.environment }}.\n',
     });
   });
-  afterAll(() => { if (dir) fs.rmSync(dir, { recursive: true, force: true }); });
+  afterAll(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   test.each<TestEnvName>(['dev', 'prod'])('helm template -f values-%s.yaml renders exactly the plain manifests', (env) => {
     const rendered = helmTemplate(dir, { valuesFiles: [`values-${env}.yaml`] });
@@ -80,10 +88,12 @@ describe('helm round trip', () => {
   });
 
   test('--set of whole-field and integer template values keeps their types', () => {
-    const rendered = byKey(helmTemplate(dir, {
-      valuesFiles: ['values-prod.yaml'],
-      set: { 'api.replicas': 7, 'database.port': 15432, 'api.automountServiceAccountToken': true },
-    }));
+    const rendered = byKey(
+      helmTemplate(dir, {
+        valuesFiles: ['values-prod.yaml'],
+        set: { 'api.replicas': 7, 'database.port': 15432, 'api.automountServiceAccountToken': true },
+      }),
+    );
     const expected = byKey(stacks.prod.toJson());
     expect(differences(rendered, expected).sort()).toEqual([
       '/apps~1v1 Deployment shop~1api/spec/replicas',
@@ -99,7 +109,12 @@ describe('helm round trip', () => {
   test.each<[string, Record<string, string | number>, Record<string, string>, RegExp]>([
     ['a negative replica count', { 'api.replicas': -1 }, {}, /api\.replicas: Must be greater than or equal to 0/],
     ['a string for an integer', { 'api.replicas': 'many' }, {}, /api\.replicas: Invalid type\. Expected: integer, given: string/],
-    ['a number for a string', { 'api.resources.memoryLimit': 512 }, {}, /api\.resources\.memoryLimit: Invalid type\. Expected: string, given: integer/],
+    [
+      'a number for a string',
+      { 'api.resources.memoryLimit': 512 },
+      {},
+      /api\.resources\.memoryLimit: Invalid type\. Expected: string, given: integer/,
+    ],
     ['an unknown environment', { environment: 'staging' }, {}, /environment/],
     ['an unknown value', { 'api.replicaz': 2 }, {}, /Additional property replicaz is not allowed/],
     ['a tag violating its pattern', {}, { 'api.image.tag': 'bad tag!' }, /api\.image\.tag: Does not match pattern/],
@@ -137,8 +152,11 @@ describe('helm round trip with three environments', () => {
       },
     });
     HelmValues.of(chart).bind(deploy, '/spec/replicas', 'web.replicas', { type: 'integer', minimum: 1, description: 'Replicas' });
-    HelmValues.of(chart).bind(deploy, '/spec/progressDeadlineSeconds', 'web.progressDeadlineSeconds',
-      { type: 'integer', minimum: 1, description: 'Progress deadline' });
+    HelmValues.of(chart).bind(deploy, '/spec/progressDeadlineSeconds', 'web.progressDeadlineSeconds', {
+      type: 'integer',
+      minimum: 1,
+      description: 'Progress deadline',
+    });
     const cache = new k8s.KubeConfigMap(chart, 'cache', { metadata: { name: 'cache' }, data: { size: `lru-${12_000_000 * replicas}` } });
     HelmValues.of(chart).bindTemplate(cache, '/data/size', '{policy}-{bytes}', {
       policy: { path: 'cache.policy', schema: { type: 'string', description: 'Eviction policy' } },
@@ -166,11 +184,18 @@ describe('helm round trip with three environments', () => {
     dir = tempDir('helm-three-envs-');
     for (const env of envs) charts[env] = stack(env);
     writeHelmChart({
-      name: 'web', version: '1.0.0', appVersion: '1.27', description: 'web', outdir: dir,
-      environments: envs.map((name) => ({ name, chart: charts[name] })), defaultEnvironment: 'dev',
+      name: 'web',
+      version: '1.0.0',
+      appVersion: '1.27',
+      description: 'web',
+      outdir: dir,
+      environments: envs.map((name) => ({ name, chart: charts[name] })),
+      defaultEnvironment: 'dev',
     });
   });
-  afterAll(() => { if (dir) fs.rmSync(dir, { recursive: true, force: true }); });
+  afterAll(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   test.each(envs)('renders %s exactly', (env) => {
     expect(sortObjects(helmTemplate(dir, { valuesFiles: [`values-${env}.yaml`] }))).toStrictEqual(sortObjects(charts[env].toJson()));

@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { HelmValues, HelmValueSchema } from '../../lib/output/helm';
 import { testApp, testChart } from './test-stack';
+import { Doc } from '../support/doc';
 
 const INT: HelmValueSchema = { type: 'integer', minimum: 0, description: 'count' };
 const STR: HelmValueSchema = { type: 'string', description: 'text' };
@@ -65,8 +66,9 @@ describe('HelmValues.bind validation', () => {
   });
 
   test('names the object, pointer and the allowed syntax for a bad value path', () => {
-    expect(() => values.bind(obj, '/spec/replicas', 'api..replicas', INT))
-      .toThrow(/Deployment 'web'.*'\/spec\/replicas'.*invalid value path "api\.\.replicas".*dot-separated identifiers/);
+    expect(() => values.bind(obj, '/spec/replicas', 'api..replicas', INT)).toThrow(
+      /Deployment 'web'.*'\/spec\/replicas'.*invalid value path "api\.\.replicas".*dot-separated identifiers/,
+    );
   });
 
   test('accepts nested identifiers with digits and capitals', () => {
@@ -94,7 +96,7 @@ describe('HelmValues.bind validation', () => {
     expect(() => values.bind(other, '/spec/replicas', 'other.replicas', INT)).toThrow(/belongs to chart .*use HelmValues\.of\(obj\)/);
   });
 
-  test.each<[string, any, RegExp]>([
+  test.each<[string, Doc, RegExp]>([
     ['unknown type', { type: 'float', description: 'x' }, /schema type "float" is not one of integer, string, boolean, number/],
     ['missing description', { type: 'integer' }, /description must be a non-empty string/],
     ['minimum on a string', { type: 'string', minimum: 1, description: 'x' }, /minimum is only allowed for integer and number/],
@@ -118,16 +120,25 @@ describe('HelmValues.bindTemplate validation', () => {
   });
   const image = '/spec/template/spec/containers/0/image';
 
-  test.each<[string, string, any, RegExp]>([
+  test.each<[string, string, Doc, RegExp]>([
     ['no placeholder', 'latest', parts, /has no \{placeholder\}/],
     ['adjacent placeholders', '{repository}{tag}', parts, /must be separated by literal text/],
     ['unbalanced brace', '{repository}:{tag', parts, /unbalanced '\{'/],
     ['bad placeholder name', '{repo-x}:{tag}', parts, /placeholder \{repo-x\} must match/],
     ['placeholder without part', '{repository}:{tag}@{digest}', parts, /placeholder \{digest\} has no entry in parts/],
     ['unused part', '{repository}', parts, /part 'tag' is not used/],
-    ['bad part path', '{repository}:{tag}', { ...parts, tag: { path: 'web..tag', schema: STR } }, /part 'tag'.*invalid value path "web\.\.tag"/],
-    ['boolean part', '{repository}:{tag}', { ...parts, tag: { path: 'web.tag', schema: { type: 'boolean', description: 'x' } } },
-      /schema type 'boolean' is not supported in a template; use 'string' or 'integer'/],
+    [
+      'bad part path',
+      '{repository}:{tag}',
+      { ...parts, tag: { path: 'web..tag', schema: STR } },
+      /part 'tag'.*invalid value path "web\.\.tag"/,
+    ],
+    [
+      'boolean part',
+      '{repository}:{tag}',
+      { ...parts, tag: { path: 'web.tag', schema: { type: 'boolean', description: 'x' } } },
+      /schema type 'boolean' is not supported in a template; use 'string' or 'integer'/,
+    ],
   ])('rejects %s', (_name, template, p, message) => {
     expect(() => values.bindTemplate(obj, image, template, p)).toThrow(message);
   });

@@ -75,16 +75,18 @@ export class ShopStack extends Chart {
           metadata: { labels },
           spec: {
             automountServiceAccountToken: false,
-            containers: [{
-              name: 'api',
-              image: `registry.example.com:5000/shop/api:${env.tag}`,
-              envFrom: [{ configMapRef: { name: this.config.name } }],
-              ports: [{ name: 'http', containerPort: 8080 }],
-              resources: {
-                requests: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('128Mi') },
-                limits: { memory: k8s.Quantity.fromString(env.memoryLimit) },
+            containers: [
+              {
+                name: 'api',
+                image: `registry.example.com:5000/shop/api:${env.tag}`,
+                envFrom: [{ configMapRef: { name: this.config.name } }],
+                ports: [{ name: 'http', containerPort: 8080 }],
+                resources: {
+                  requests: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('128Mi') },
+                  limits: { memory: k8s.Quantity.fromString(env.memoryLimit) },
+                },
               },
-            }],
+            ],
           },
         },
       },
@@ -115,13 +117,13 @@ export class ShopStack extends Chart {
       metadata: { name: 'alerts' },
       data: {
         'summary.tmpl': 'Instance {{ $labels.instance }} is down ({{ printf "%.2f" $value }})\n{{- range . }}x{{ end }}\n',
-        'braces': '{{{{ raw }}}} and }} and {{',
-        'yes': 'yes',
-        'octal': '0755',
-        'time': '12:30',
-        'empty': '',
-        'quotes': 'it\'s "quoted" \\ back',
-        'unicode': 'déjà vu ✓',
+        braces: '{{{{ raw }}}} and }} and {{',
+        yes: 'yes',
+        octal: '0755',
+        time: '12:30',
+        empty: '',
+        quotes: 'it\'s "quoted" \\ back',
+        unicode: 'déjà vu ✓',
       },
     });
 

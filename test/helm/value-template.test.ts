@@ -40,7 +40,9 @@ describe('JSON pointer', () => {
   });
 
   test.each(['/spec/missing', '/spec/a~1b/~0x/2', '/spec/a~1b/~0x/01', '/spec/a~1b/~0x/-', '/spec/a~1b/~0x/0/deeper'])(
-    'returns undefined for %s', (p) => {
+    'returns undefined for %s',
+    (p) => {
       expect(resolveJsonPointer(doc, p)).toBeUndefined();
-    });
+    },
+  );
 });

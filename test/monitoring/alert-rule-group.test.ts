@@ -8,6 +8,7 @@ import {
   postgresRules,
   redisRules,
 } from '../../lib/constructs/monitoring';
+import { Doc } from '../support/doc';
 
 const NS = 'wondernest';
 
@@ -60,7 +61,7 @@ describe('AlertRuleGroup', () => {
     expect(pr.metadata).toEqual({
       name: 'wondernest-alerts',
       namespace: NS,
-      labels: { 'release': 'monitoring', 'app.kubernetes.io/part-of': 'wondernest' },
+      labels: { release: 'monitoring', 'app.kubernetes.io/part-of': 'wondernest' },
     });
     expect(pr.spec.groups).toHaveLength(1);
     expect(pr.spec.groups[0].name).toBe('wondernest-alerts');
@@ -69,8 +70,8 @@ describe('AlertRuleGroup', () => {
 
   test('rules keep the seed names, severities and for, and exprs are plain strings scoped to the namespace', () => {
     const { manifests } = synth();
-    const rules = manifests[0].spec.groups[0].rules as Array<Record<string, any>>;
-    expect(rules.map(r => [r.alert, r.labels.severity, r.for])).toEqual([
+    const rules = manifests[0].spec.groups[0].rules as Array<Record<string, Doc>>;
+    expect(rules.map((r) => [r.alert, r.labels.severity, r.for])).toEqual([
       ['ServiceDown', 'critical', '2m'],
       ['HighErrorRate', 'critical', '2m'],
       ['PostgresDown', 'critical', '2m'],
@@ -86,7 +87,7 @@ describe('AlertRuleGroup', () => {
 
   test('exposes the rules and renders them as a promtool rules file equal to the manifest spec', () => {
     const { group, manifests } = synth({ interval: '30s' });
-    expect(group.rules.map(r => r.alert)).toEqual(seedRules().map(r => r.alert));
+    expect(group.rules.map((r) => r.alert)).toEqual(seedRules().map((r) => r.alert));
     expect(group.prometheusRule.name).toBe('wondernest-alerts');
     expect(group.toRulesFile()).toEqual(manifests[0].spec);
     expect(group.toRulesFile().groups[0].interval).toBe('30s');
@@ -102,7 +103,10 @@ describe('AlertRuleGroup', () => {
 
   describe('validation', () => {
     test('duplicate alert names', () => {
-      const rules = [...httpServiceRules({ namespace: NS, job: 'a', alertPrefix: '' }), ...httpServiceRules({ namespace: NS, job: 'b', alertPrefix: '' })];
+      const rules = [
+        ...httpServiceRules({ namespace: NS, job: 'a', alertPrefix: '' }),
+        ...httpServiceRules({ namespace: NS, job: 'b', alertPrefix: '' }),
+      ];
       expect(() => synth({ rules })).toThrow(
         /AlertRuleGroup .*Alerts: rules\[2\]\.alert must be unique within the group \(rules\[0\] has the same name; use a different alertPrefix\), got "ServiceDown"/,
       );
@@ -112,24 +116,31 @@ describe('AlertRuleGroup', () => {
       expect(() => synth({ rules: [] })).toThrow(/rules must be a non-empty array of alerting rules, got \[\]/);
     });
 
-    test.each(['2', '2d', '1h30m', '', ' 2m', '-1m'])('bad for %p', bad => {
+    test.each(['2', '2d', '1h30m', '', ' 2m', '-1m'])('bad for %p', (bad) => {
       expect(() => synth({ rules: [rule({ for: bad })] })).toThrow(
-        new RegExp(`rules\\[0\\]\\.for \\(Something\\) must be a duration matching .*, got ${JSON.stringify(bad).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+        new RegExp(
+          `rules\\[0\\]\\.for \\(Something\\) must be a duration matching .*, got ${JSON.stringify(bad).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`,
+        ),
       );
     });
 
-    test.each(['High-Errors', '1Alert', '', 'a b'])('bad alert name %p', bad => {
+    test.each(['High-Errors', '1Alert', '', 'a b'])('bad alert name %p', (bad) => {
       expect(() => synth({ rules: [rule({ alert: bad })] })).toThrow(/rules\[0\]\.alert must be an alert name matching/);
     });
 
     test('bad severity', () => {
-      expect(() => synth({ rules: [rule({ labels: { severity: 'info' as any } })] }))
-        .toThrow(/rules\[0\]\.labels\.severity \(Something\) must be one of "critical", "warning", got "info"/);
+      expect(() => synth({ rules: [rule({ labels: { severity: 'info' as Doc } })] })).toThrow(
+        /rules\[0\]\.labels\.severity \(Something\) must be one of "critical", "warning", got "info"/,
+      );
     });
 
     test('missing summary / description / expr', () => {
-      expect(() => synth({ rules: [rule({ annotations: { summary: '', description: 'd' } })] })).toThrow(/annotations\.summary \(Something\) must be a non-empty string/);
-      expect(() => synth({ rules: [rule({ annotations: { summary: 's' } as any })] })).toThrow(/annotations\.description \(Something\) must be a non-empty string, got undefined/);
+      expect(() => synth({ rules: [rule({ annotations: { summary: '', description: 'd' } })] })).toThrow(
+        /annotations\.summary \(Something\) must be a non-empty string/,
+      );
+      expect(() => synth({ rules: [rule({ annotations: { summary: 's' } as Doc })] })).toThrow(
+        /annotations\.description \(Something\) must be a non-empty string, got undefined/,
+      );
       expect(() => synth({ rules: [rule({ expr: ' ' })] })).toThrow(/expr \(Something\) must be a non-empty string/);
     });
 
@@ -155,14 +166,23 @@ describe('AlertRuleGroup.toRulesFile', () => {
       { name: 'a', rules: [rule()] },
       { name: 'b', interval: '2m', rules: [rule({ alert: 'Other' })] },
     ]);
-    expect(many.groups.map(g => [g.name, g.interval, g.rules.length])).toEqual([['a', undefined, 1], ['b', '2m', 1]]);
+    expect(many.groups.map((g) => [g.name, g.interval, g.rules.length])).toEqual([
+      ['a', undefined, 1],
+      ['b', '2m', 1],
+    ]);
     expect('interval' in many.groups[0]).toBe(false);
   });
 
   test('validates like the construct', () => {
-    expect(() => AlertRuleGroup.toRulesFile({ name: 'g', rules: [rule(), rule()] })).toThrow(/toRulesFile: groups\[0\]: rules\[1\]\.alert must be unique/);
+    expect(() => AlertRuleGroup.toRulesFile({ name: 'g', rules: [rule(), rule()] })).toThrow(
+      /toRulesFile: groups\[0\]: rules\[1\]\.alert must be unique/,
+    );
     expect(() => AlertRuleGroup.toRulesFile({ name: 'g', rules: [rule({ for: '5' })] })).toThrow(/for \(Something\) must be a duration/);
-    expect(() => AlertRuleGroup.toRulesFile([{ name: 'g', rules: [rule()] }, { name: 'g', rules: [rule()] }]))
-      .toThrow(/groups\[1\]: name must be unique across the groups of one rules file, got "g"/);
+    expect(() =>
+      AlertRuleGroup.toRulesFile([
+        { name: 'g', rules: [rule()] },
+        { name: 'g', rules: [rule()] },
+      ]),
+    ).toThrow(/groups\[1\]: name must be unique across the groups of one rules file, got "g"/);
   });
 });

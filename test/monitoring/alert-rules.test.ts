@@ -12,9 +12,17 @@ import { byName, unscopedMetrics, vectorSelectors } from './helpers';
 const NS = 'wondernest';
 
 const builders: Array<[string, () => AlertRule[]]> = [
-  ['httpServiceRules', () => httpServiceRules({
-    namespace: NS, job: 'wondernest-api', alertPrefix: '', latencyP95Seconds: 0.5, latencyBucketMetric: 'http_request_duration_seconds_bucket',
-  })],
+  [
+    'httpServiceRules',
+    () =>
+      httpServiceRules({
+        namespace: NS,
+        job: 'wondernest-api',
+        alertPrefix: '',
+        latencyP95Seconds: 0.5,
+        latencyBucketMetric: 'http_request_duration_seconds_bucket',
+      }),
+  ],
   ['jvmHttpRules', () => jvmHttpRules({ namespace: NS, job: 'orders', alertPrefix: 'Orders' })],
   ['postgresRules', () => postgresRules({ namespace: NS, job: 'pg-exporter', alertPrefix: '' })],
   ['redisRules', () => redisRules({ namespace: NS, job: 'redis-exporter', alertPrefix: '' })],
@@ -33,7 +41,7 @@ describe.each(builders)('%s: common contract', (_name, build) => {
       expect(rule.annotations.summary.length).toBeGreaterThan(0);
       expect(rule.annotations.description).toContain('{{ $labels.namespace }}');
     }
-    expect(new Set(rules.map(r => r.alert)).size).toBe(rules.length);
+    expect(new Set(rules.map((r) => r.alert)).size).toBe(rules.length);
   });
 
   test('every vector selector is scoped to the namespace; no known metric is used unscoped', () => {
@@ -41,8 +49,11 @@ describe.each(builders)('%s: common contract', (_name, build) => {
       const selectors = vectorSelectors(rule.expr);
       expect(selectors.length).toBeGreaterThan(0);
       for (const s of selectors) {
-        expect({ alert: rule.alert, metric: s.metric, scoped: s.matchers.includes(`namespace="${NS}"`) })
-          .toEqual({ alert: rule.alert, metric: s.metric, scoped: true });
+        expect({ alert: rule.alert, metric: s.metric, scoped: s.matchers.includes(`namespace="${NS}"`) }).toEqual({
+          alert: rule.alert,
+          metric: s.metric,
+          scoped: true,
+        });
       }
       expect({ alert: rule.alert, unscoped: unscopedMetrics(rule.expr) }).toEqual({ alert: rule.alert, unscoped: [] });
     }
@@ -75,10 +86,16 @@ describe('httpServiceRules', () => {
 
   test('prefixes every alert and adds the latency alert when both latency options are set', () => {
     const rules = httpServiceRules({
-      namespace: NS, job: 'api', alertPrefix: 'WonderNestApi', statusLabel: 'code', errorMetric: 'ktor_requests_total',
-      errorRateThreshold: 2.5, latencyP95Seconds: 0.75, latencyBucketMetric: 'ktor_http_server_requests_seconds_bucket',
+      namespace: NS,
+      job: 'api',
+      alertPrefix: 'WonderNestApi',
+      statusLabel: 'code',
+      errorMetric: 'ktor_requests_total',
+      errorRateThreshold: 2.5,
+      latencyP95Seconds: 0.75,
+      latencyBucketMetric: 'ktor_http_server_requests_seconds_bucket',
     });
-    expect(rules.map(r => r.alert)).toEqual(['WonderNestApiDown', 'WonderNestApiHighErrorRate', 'WonderNestApiHighLatency']);
+    expect(rules.map((r) => r.alert)).toEqual(['WonderNestApiDown', 'WonderNestApiHighErrorRate', 'WonderNestApiHighLatency']);
     const r = byName(rules);
     expect(r.WonderNestApiHighErrorRate.expr).toContain('ktor_requests_total{namespace="wondernest",job="api",code=~"5.."}');
     expect(r.WonderNestApiHighErrorRate.expr).toMatch(/> 2\.5$/);
@@ -106,7 +123,10 @@ describe('httpServiceRules', () => {
     [{ statusLabel: '__name__' }, /statusLabel must be a Prometheus label name.*got "__name__"/],
     [{ latencyP95Seconds: 1 }, /latencyBucketMetric must be set .* got undefined/],
     [{ latencyBucketMetric: 'x_bucket' }, /latencyP95Seconds must be set .* got undefined/],
-    [{ latencyP95Seconds: 1, latencyBucketMetric: 'http_request_duration_seconds' }, /latencyBucketMetric .* ending in "_bucket", got "http_request_duration_seconds"/],
+    [
+      { latencyP95Seconds: 1, latencyBucketMetric: 'http_request_duration_seconds' },
+      /latencyBucketMetric .* ending in "_bucket", got "http_request_duration_seconds"/,
+    ],
     [{ latencyP95Seconds: -0.5, latencyBucketMetric: 'x_bucket' }, /latencyP95Seconds must be a finite number > 0 \(seconds\), got -0.5/],
   ])('rejects %p', (override, message) => {
     expect(() => httpServiceRules({ namespace: NS, job: 'api', alertPrefix: 'Api', ...override })).toThrow(message);
@@ -118,7 +138,9 @@ describe('jvmHttpRules', () => {
 
   test('builds down, latency, error-ratio and Hikari alerts from Micrometer metrics', () => {
     expect(Object.keys(rules)).toEqual(['OrdersDown', 'OrdersHighLatency', 'OrdersHighErrorRatio', 'OrdersConnectionPoolSaturated']);
-    expect(rules.OrdersHighLatency.expr).toContain(`${METRICS.springRequestsBucket}{namespace="wondernest",job="orders",uri!~"/actuator.*"}`);
+    expect(rules.OrdersHighLatency.expr).toContain(
+      `${METRICS.springRequestsBucket}{namespace="wondernest",job="orders",uri!~"/actuator.*"}`,
+    );
     expect(rules.OrdersHighLatency.expr).toMatch(/^histogram_quantile\(0\.95, .*\) > 1$/);
     expect(rules.OrdersHighErrorRatio.expr).toContain('status=~"5.."');
     expect(rules.OrdersHighErrorRatio.expr).toMatch(/> 0\.05$/);
@@ -131,7 +153,7 @@ describe('jvmHttpRules', () => {
 
   test('excludeUriRegex "" keeps every URI', () => {
     const all = jvmHttpRules({ namespace: NS, job: 'orders', alertPrefix: 'Orders', excludeUriRegex: '' });
-    expect(all.map(r => r.expr).join('\n')).not.toContain('uri');
+    expect(all.map((r) => r.expr).join('\n')).not.toContain('uri');
   });
 
   test.each([
@@ -156,12 +178,14 @@ describe('postgresRules', () => {
     });
     expect(rules.PostgresDown.expr).toContain('absent(pg_up{namespace="wondernest",job="pg-exporter"})');
     expect(rules.PostgresDown.labels.severity).toBe('critical');
-    expect(rules.DatabaseConnectionsNearMax.expr).toContain('pg_settings_max_connections{namespace="wondernest",job="pg-exporter"}) > 0) > 0.8');
+    expect(rules.DatabaseConnectionsNearMax.expr).toContain(
+      'pg_settings_max_connections{namespace="wondernest",job="pg-exporter"}) > 0) > 0.8',
+    );
   });
 
   test('prefix and thresholds', () => {
     const rules = postgresRules({ namespace: NS, job: 'pg', alertPrefix: 'Pago', connectionsThreshold: 150, maxConnectionsRatio: 0.95 });
-    expect(rules.map(r => r.alert)).toEqual(['PagoPostgresDown', 'PagoDatabaseConnectionsHigh', 'PagoDatabaseConnectionsNearMax']);
+    expect(rules.map((r) => r.alert)).toEqual(['PagoPostgresDown', 'PagoDatabaseConnectionsHigh', 'PagoDatabaseConnectionsNearMax']);
     expect(rules[1].expr).toMatch(/> 150$/);
     expect(rules[2].expr).toMatch(/> 0\.95$/);
   });
@@ -187,9 +211,10 @@ describe('redisRules', () => {
     expect(rules.WonderNestRedisMemoryHigh.labels.severity).toBe('warning');
   });
 
-  test.each([0, -0.1, 1.01, Number.NaN])('rejects memoryRatio %p', ratio => {
-    expect(() => redisRules({ namespace: NS, job: 'r', alertPrefix: '', memoryRatio: ratio }))
-      .toThrow(/redisRules: memoryRatio must be a ratio > 0 and <= 1/);
+  test.each([0, -0.1, 1.01, Number.NaN])('rejects memoryRatio %p', (ratio) => {
+    expect(() => redisRules({ namespace: NS, job: 'r', alertPrefix: '', memoryRatio: ratio })).toThrow(
+      /redisRules: memoryRatio must be a ratio > 0 and <= 1/,
+    );
   });
 });
 
@@ -199,14 +224,18 @@ describe('backupRules', () => {
   test('BackupFailed joins failed Jobs with their CronJob owner', () => {
     const expr = rules.BackupFailed.expr;
     expect(expr).toContain('kube_job_status_failed{namespace="wondernest"}');
-    expect(expr).toContain('and on (namespace, job_name) kube_job_owner{namespace="wondernest",owner_kind="CronJob",owner_name="pg-backup"}');
+    expect(expr).toContain(
+      'and on (namespace, job_name) kube_job_owner{namespace="wondernest",owner_kind="CronJob",owner_name="pg-backup"}',
+    );
     expect(expr).toContain('kube_cronjob_status_last_successful_time{namespace="wondernest",cronjob="pg-backup"}');
     expect(rules.BackupFailed.labels.severity).toBe('warning');
   });
 
   test('BackupMissing compares the last success with maxAgeHours and covers absence', () => {
     const expr = rules.BackupMissing.expr;
-    expect(expr).toContain('time() - max by (namespace, cronjob) (kube_cronjob_status_last_successful_time{namespace="wondernest",cronjob="pg-backup"}) > 93600');
+    expect(expr).toContain(
+      'time() - max by (namespace, cronjob) (kube_cronjob_status_last_successful_time{namespace="wondernest",cronjob="pg-backup"}) > 93600',
+    );
     expect(expr).toContain('absent(kube_cronjob_status_last_successful_time{namespace="wondernest",cronjob="pg-backup"})');
     expect(rules.BackupMissing.labels.severity).toBe('critical');
     expect(rules.BackupMissing.annotations.description).toContain('26h');

@@ -34,12 +34,15 @@ describe('findTool (test/support/tools.ts)', () => {
     process.env.FAKE_TOOL_X1 = tool;
     expect(findTool('fake-tool-x1', 'hint')).toBe(tool);
     process.env.FAKE_TOOL_X1 = path.join(dir, 'not-executable');
-    expect(() => findTool('fake-tool-x1', 'run the installer')).toThrow(/\$FAKE_TOOL_X1 is set to ".*not-executable", which is not an executable file.*run the installer/);
+    expect(() => findTool('fake-tool-x1', 'run the installer')).toThrow(
+      /\$FAKE_TOOL_X1 is set to ".*not-executable", which is not an executable file.*run the installer/,
+    );
   });
 
   test('missing tool throws with the install hint (never returns)', () => {
     process.env.PATH = dir;
-    expect(() => findTool('definitely-missing-tool', 'Run scripts/install-x.sh.'))
-      .toThrow(/definitely-missing-tool not found \(looked at \$DEFINITELY_MISSING_TOOL, .*\.tools\/bin\/definitely-missing-tool and \$PATH\)\. Run scripts\/install-x\.sh\./);
+    expect(() => findTool('definitely-missing-tool', 'Run scripts/install-x.sh.')).toThrow(
+      /definitely-missing-tool not found \(looked at \$DEFINITELY_MISSING_TOOL, .*\.tools\/bin\/definitely-missing-tool and \$PATH\)\. Run scripts\/install-x\.sh\./,
+    );
   });
 });

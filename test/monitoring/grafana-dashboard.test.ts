@@ -17,6 +17,7 @@ import {
   redisRules,
 } from '../../lib/constructs/monitoring';
 import { unscopedMetrics, vectorSelectors } from './helpers';
+import { Doc } from '../support/doc';
 
 const NS = 'wondernest';
 
@@ -48,7 +49,7 @@ function synth(props: Partial<GrafanaDashboardProps> = {}) {
 
 /** Metric names used in an expression (selectors only). */
 function metricsOf(exprs: string[]): Set<string> {
-  return new Set(exprs.flatMap(e => vectorSelectors(e).map(s => s.metric)));
+  return new Set(exprs.flatMap((e) => vectorSelectors(e).map((s) => s.metric)));
 }
 
 describe('GrafanaDashboard', () => {
@@ -63,7 +64,11 @@ describe('GrafanaDashboard', () => {
     expect(cm.kind).toBe('ConfigMap');
     expect(cm.metadata.name).toBe('wondernest-overview');
     expect(cm.metadata.namespace).toBe(NS);
-    expect(cm.metadata.labels).toEqual({ 'grafana_dashboard': '1', 'release': 'kube-prometheus-stack', 'app.kubernetes.io/part-of': 'wondernest' });
+    expect(cm.metadata.labels).toEqual({
+      grafana_dashboard: '1',
+      release: 'kube-prometheus-stack',
+      'app.kubernetes.io/part-of': 'wondernest',
+    });
     expect(cm.metadata.annotations).toEqual({ grafana_folder: 'WonderNest' });
     expect(Object.keys(cm.data)).toEqual(['wondernest-overview.json']);
     expect(dashboard.fileName).toBe('wondernest-overview.json');
@@ -87,7 +92,10 @@ describe('GrafanaDashboard', () => {
     expect(cm.data['wondernest-overview.json']).not.toMatch(/DS_PROMETHEUS/);
 
     const vars = model.templating.list;
-    expect(vars.map((v: any) => [v.name, v.type])).toEqual([['datasource', 'datasource'], ['namespace', 'constant']]);
+    expect(vars.map((v: Doc) => [v.name, v.type])).toEqual([
+      ['datasource', 'datasource'],
+      ['namespace', 'constant'],
+    ]);
     expect(vars[0].query).toBe('prometheus');
     expect(vars[1].query).toBe(NS);
     expect(vars[1].hide).toBe(2);
@@ -108,7 +116,7 @@ describe('GrafanaDashboard', () => {
 
   test('panels are laid out on the 24-column grid without overlap, ids unique, targets have refIds', () => {
     const { model } = synth();
-    const boxes = model.panels.map((p: any) => p.gridPos);
+    const boxes = model.panels.map((p: Doc) => p.gridPos);
     for (const b of boxes) {
       expect(b.x + b.w).toBeLessThanOrEqual(24);
       expect(b.x).toBeGreaterThanOrEqual(0);
@@ -120,9 +128,9 @@ describe('GrafanaDashboard', () => {
         expect({ i, j, overlap }).toEqual({ i, j, overlap: false });
       }
     }
-    expect(new Set(model.panels.map((p: any) => p.id)).size).toBe(model.panels.length);
+    expect(new Set(model.panels.map((p: Doc) => p.id)).size).toBe(model.panels.length);
     for (const p of model.panels) {
-      expect(p.targets.map((t: any) => t.refId)).toEqual(p.targets.map((_: unknown, k: number) => String.fromCharCode(65 + k)));
+      expect(p.targets.map((t: Doc) => t.refId)).toEqual(p.targets.map((_: unknown, k: number) => String.fromCharCode(65 + k)));
     }
   });
 
@@ -138,8 +146,8 @@ describe('GrafanaDashboard', () => {
         { title: 't2', type: 'timeseries', exprs: [{ expr: 'up' }] },
         { title: 'wide', type: 'timeseries', width: 24, exprs: [{ expr: 'up' }] },
       ],
-    }) as any;
-    expect(model.panels.map((p: any) => p.gridPos)).toEqual([
+    }) as Doc;
+    expect(model.panels.map((p: Doc) => p.gridPos)).toEqual([
       { x: 0, y: 0, w: 6, h: 4 },
       { x: 6, y: 0, w: 6, h: 4 },
       { x: 12, y: 0, w: 12, h: 8 },
@@ -150,7 +158,7 @@ describe('GrafanaDashboard', () => {
 
   test('panel types, units, legends and instant/range queries', () => {
     const { model } = synth();
-    const byTitle = Object.fromEntries(model.panels.map((p: any) => [p.title, p]));
+    const byTitle = Object.fromEntries(model.panels.map((p: Doc) => [p.title, p]));
     expect(byTitle['Requests by status'].type).toBe('timeseries');
     expect(byTitle['Requests by status'].fieldConfig.defaults.unit).toBe('reqps');
     expect(byTitle['Requests by status'].targets[0].legendFormat).toBe('{{status}}');
@@ -158,7 +166,7 @@ describe('GrafanaDashboard', () => {
     expect(byTitle['PostgreSQL up'].type).toBe('stat');
     expect(byTitle['PostgreSQL up'].targets[0].instant).toBe(true);
     expect(byTitle['Connections used'].fieldConfig.defaults.unit).toBe('percentunit');
-    expect(byTitle.Latency.targets.map((t: any) => t.legendFormat)).toEqual(['p50', 'p95', 'p99']);
+    expect(byTitle.Latency.targets.map((t: Doc) => t.legendFormat)).toEqual(['p50', 'p95', 'p99']);
   });
 
   describe('validation', () => {
@@ -169,11 +177,17 @@ describe('GrafanaDashboard', () => {
       [{ folder: '' }, /folder must be a non-empty string, got ""/],
       [{ release: 'a b' }, /release must be a Kubernetes label value.*got "a b"/],
       [{ panels: [] }, /panels must be a non-empty array of panels, got \[\]/],
-      [{ panels: [{ title: 'x', type: 'graph', exprs: [{ expr: 'up' }] }] }, /panels\[0\]\.type must be "timeseries" or "stat", got "graph"/],
+      [
+        { panels: [{ title: 'x', type: 'graph', exprs: [{ expr: 'up' }] }] },
+        /panels\[0\]\.type must be "timeseries" or "stat", got "graph"/,
+      ],
       [{ panels: [{ title: 'x', type: 'stat', exprs: [] }] }, /panels\[0\]\.exprs must be a non-empty array/],
       [{ panels: [{ title: 'x', type: 'stat', exprs: [{ expr: '' }] }] }, /panels\[0\]\.exprs\[0\]\.expr must be a non-empty string/],
       [{ panels: [{ title: '', type: 'stat', exprs: [{ expr: 'up' }] }] }, /panels\[0\]\.title must be a non-empty string/],
-      [{ panels: [{ title: 'x', type: 'stat', width: 25, exprs: [{ expr: 'up' }] }] }, /panels\[0\]\.width must be an integer from 1 to 24, got 25/],
+      [
+        { panels: [{ title: 'x', type: 'stat', width: 25, exprs: [{ expr: 'up' }] }] },
+        /panels\[0\]\.width must be an integer from 1 to 24, got 25/,
+      ],
     ])('rejects %p', (props, message) => {
       expect(() => synth(props as Partial<GrafanaDashboardProps>)).toThrow(message);
     });
@@ -188,29 +202,39 @@ describe('panel sets', () => {
     ['redisPanels', redisPanels({ job: 'redis' })],
     ['backupPanels', backupPanels({ cronJob: 'pg-backup' })],
   ])('%s: every selector uses namespace="$namespace"; no known metric unscoped', (_name, set) => {
-    const exprs = set.flatMap(p => p.exprs.map(e => e.expr));
+    const exprs = set.flatMap((p) => p.exprs.map((e) => e.expr));
     expect(exprs.length).toBeGreaterThan(0);
     for (const expr of exprs) {
-      for (const s of vectorSelectors(expr)) expect({ expr, ok: s.matchers.includes('namespace="$namespace"') }).toEqual({ expr, ok: true });
+      for (const s of vectorSelectors(expr))
+        expect({ expr, ok: s.matchers.includes('namespace="$namespace"') }).toEqual({ expr, ok: true });
       expect(unscopedMetrics(expr)).toEqual([]);
     }
   });
 
   test.each([
-    ['http', httpServicePanels({ job: 'api', latencyBucketMetric: 'http_request_duration_seconds_bucket' }),
-      httpServiceRules({ namespace: NS, job: 'api', alertPrefix: '', latencyP95Seconds: 1, latencyBucketMetric: 'http_request_duration_seconds_bucket' })],
+    [
+      'http',
+      httpServicePanels({ job: 'api', latencyBucketMetric: 'http_request_duration_seconds_bucket' }),
+      httpServiceRules({
+        namespace: NS,
+        job: 'api',
+        alertPrefix: '',
+        latencyP95Seconds: 1,
+        latencyBucketMetric: 'http_request_duration_seconds_bucket',
+      }),
+    ],
     ['jvm', jvmHttpPanels({ job: 'orders' }), jvmHttpRules({ namespace: NS, job: 'orders', alertPrefix: 'O' })],
     ['postgres', postgresPanels({ job: 'pg' }), postgresRules({ namespace: NS, job: 'pg', alertPrefix: '' })],
     ['redis', redisPanels({ job: 'redis' }), redisRules({ namespace: NS, job: 'redis', alertPrefix: '' })],
   ])('%s panels query every metric its alerts use', (_name, set, rules) => {
-    const panelMetrics = metricsOf(set.flatMap(p => p.exprs.map(e => e.expr)));
-    const ruleMetrics = metricsOf(rules.map(r => r.expr));
-    expect([...ruleMetrics].filter(m => !panelMetrics.has(m))).toEqual([]);
+    const panelMetrics = metricsOf(set.flatMap((p) => p.exprs.map((e) => e.expr)));
+    const ruleMetrics = metricsOf(rules.map((r) => r.expr));
+    expect([...ruleMetrics].filter((m) => !panelMetrics.has(m))).toEqual([]);
   });
 
   test('backup panels use the same kube-state-metrics series as backupRules', () => {
-    const panelMetrics = metricsOf(backupPanels({ cronJob: 'b' }).flatMap(p => p.exprs.map(e => e.expr)));
-    const ruleMetrics = metricsOf(backupRules({ namespace: NS, cronJob: 'b', alertPrefix: '', maxAgeHours: 1 }).map(r => r.expr));
+    const panelMetrics = metricsOf(backupPanels({ cronJob: 'b' }).flatMap((p) => p.exprs.map((e) => e.expr)));
+    const ruleMetrics = metricsOf(backupRules({ namespace: NS, cronJob: 'b', alertPrefix: '', maxAgeHours: 1 }).map((r) => r.expr));
     for (const m of [METRICS.cronJobLastSuccess, METRICS.jobFailed, METRICS.jobOwner]) {
       expect(panelMetrics.has(m)).toBe(true);
       expect(ruleMetrics.has(m)).toBe(true);
@@ -218,20 +242,30 @@ describe('panel sets', () => {
   });
 
   test('backupPanels titlePrefix tells several backups apart', () => {
-    expect(backupPanels({ cronJob: 'b' }).map(p => p.title)).toEqual(['Since last successful backup', 'Failed backup jobs', 'Failed pods per backup job']);
+    expect(backupPanels({ cronJob: 'b' }).map((p) => p.title)).toEqual([
+      'Since last successful backup',
+      'Failed backup jobs',
+      'Failed pods per backup job',
+    ]);
     expect(backupPanels({ cronJob: 'b', titlePrefix: 'Redis: ' })[0].title).toBe('Redis: Since last successful backup');
   });
 
   test('custom status label and metric in httpServicePanels', () => {
     const set = httpServicePanels({ job: 'api', errorMetric: 'ktor_requests_total', statusLabel: 'code' });
-    const byStatus = set.find(p => p.title === 'Requests by status')!;
-    expect(byStatus.exprs[0]).toEqual({ expr: 'sum by (code) (rate(ktor_requests_total{namespace="$namespace",job="api"}[5m]))', legend: '{{code}}' });
-    expect(set.find(p => p.title === 'Latency')).toBeUndefined();
+    const byStatus = set.find((p) => p.title === 'Requests by status')!;
+    expect(byStatus.exprs[0]).toEqual({
+      expr: 'sum by (code) (rate(ktor_requests_total{namespace="$namespace",job="api"}[5m]))',
+      legend: '{{code}}',
+    });
+    expect(set.find((p) => p.title === 'Latency')).toBeUndefined();
   });
 
   test.each([
     [() => httpServicePanels({ job: '' }), /httpServicePanels: job must be a non-empty label value/],
-    [() => httpServicePanels({ job: 'a', latencyBucketMetric: 'latency' }), /httpServicePanels: latencyBucketMetric .* ending in "_bucket", got "latency"/],
+    [
+      () => httpServicePanels({ job: 'a', latencyBucketMetric: 'latency' }),
+      /httpServicePanels: latencyBucketMetric .* ending in "_bucket", got "latency"/,
+    ],
     [() => postgresPanels({ job: '' }), /postgresPanels: job must be/],
     [() => redisPanels({ job: '' }), /redisPanels: job must be/],
     [() => backupPanels({ cronJob: 'Bad' }), /backupPanels: cronJob must be a Kubernetes object name.*got "Bad"/],

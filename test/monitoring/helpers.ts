@@ -11,9 +11,9 @@ export function vectorSelectors(expr: string): Array<{ metric: string; matchers:
 
 /** Metric names of METRICS that appear in `expr` WITHOUT a `{...}` selector right after them. */
 export function unscopedMetrics(expr: string): string[] {
-  return Object.values(METRICS).filter(metric => new RegExp(`\\b${metric}\\b(?!\\{)`).test(expr));
+  return Object.values(METRICS).filter((metric) => new RegExp(`\\b${metric}\\b(?!\\{)`).test(expr));
 }
 
 export function byName(rules: AlertRule[]): Record<string, AlertRule> {
-  return Object.fromEntries(rules.map(r => [r.alert, r]));
+  return Object.fromEntries(rules.map((r) => [r.alert, r]));
 }

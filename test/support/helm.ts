@@ -13,6 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { findHelm } from '../../lib/output/helm/helm-binary';
+import { Doc } from './doc';
 
 /** Outcome of one helm invocation. */
 export interface HelmRunResult {
@@ -70,8 +71,9 @@ export function helmBinary(): string {
   const helm = findHelm();
   const r = spawnSync(helm, ['version', '--short'], { encoding: 'utf8', env: helmEnv() });
   if (r.error || r.status !== 0) {
-    throw new Error(`helm at '${helm}' does not run (${r.error?.message ?? r.stderr.trim()}); `
-      + 'run `npm run helm:install` or set HELM=/path/to/helm');
+    throw new Error(
+      `helm at '${helm}' does not run (${r.error?.message ?? r.stderr.trim()}); ` + 'run `npm run helm:install` or set HELM=/path/to/helm',
+    );
   }
   cachedHelm = helm;
   return helm;
@@ -98,7 +100,7 @@ export function helmTemplateRaw(chartDir: string, options: HelmTemplateOptions =
   for (const [k, v] of Object.entries(options.set ?? {})) args.push('--set', `${k}=${v}`);
   for (const [k, v] of Object.entries(options.setString ?? {})) args.push('--set-string', `${k}=${v}`);
   if (options.namespace) args.push('--namespace', options.namespace);
-  args.push(...options.extraArgs ?? []);
+  args.push(...(options.extraArgs ?? []));
   return runHelm(args);
 }
 
@@ -106,7 +108,7 @@ export function helmTemplateRaw(chartDir: string, options: HelmTemplateOptions =
  * Renders `chartDir` with `helm template` and returns the parsed objects in output order.
  * @throws with helm's stderr when rendering fails, or when the output is not valid YAML
  */
-export function helmTemplate(chartDir: string, options: HelmTemplateOptions = {}): any[] {
+export function helmTemplate(chartDir: string, options: HelmTemplateOptions = {}): Doc[] {
   const r = helmTemplateRaw(chartDir, options);
   if (r.status !== 0) {
     throw new Error(`helm template failed (exit ${r.status}): ${r.command}\n${r.stderr}`);
@@ -127,22 +129,22 @@ export function helmLint(chartDir: string, options: { valuesFiles?: string[]; st
  * plain objects, dropping empty documents.
  * @throws on YAML errors
  */
-export function parseManifests(text: string): any[] {
+export function parseManifests(text: string): Doc[] {
   return parseAllDocuments(text, { version: '1.1' }).flatMap((doc) => {
     if (doc.errors.length > 0) throw new Error(`invalid YAML in rendered manifests: ${doc.errors.map((e) => e.message).join('; ')}`);
-    const value = doc.toJS({ maxAliasCount: -1 });
+    const value: Doc = doc.toJS({ maxAliasCount: -1 });
     return value === null || value === undefined ? [] : [value];
   });
 }
 
 /** 'apiVersion kind namespace/name' of a manifest, for sorting and lookups. */
-export function objectKey(obj: any): string {
+export function objectKey(obj: Doc): string {
   const ns = obj?.metadata?.namespace ? `${obj.metadata.namespace}/` : '';
   return `${obj?.apiVersion} ${obj?.kind} ${ns}${obj?.metadata?.name}`;
 }
 
 /** Manifests sorted by {@link objectKey}, for order-insensitive comparison. */
-export function sortObjects(objects: any[]): any[] {
+export function sortObjects(objects: readonly Doc[]): Doc[] {
   return [...objects].sort((a, b) => (objectKey(a) < objectKey(b) ? -1 : objectKey(a) > objectKey(b) ? 1 : 0));
 }
 

@@ -56,17 +56,26 @@ export function requirePostgresTools(): PostgresTools {
     if (!found) missing.push(name);
     return found ?? '';
   };
-  const tools: PostgresTools = { initdb: find('initdb'), pg_ctl: find('pg_ctl'), postgres: find('postgres'), psql: find('psql'), pg_dump: find('pg_dump') };
+  const tools: PostgresTools = {
+    initdb: find('initdb'),
+    pg_ctl: find('pg_ctl'),
+    postgres: find('postgres'),
+    psql: find('psql'),
+    pg_dump: find('pg_dump'),
+  };
   if (missing.length > 0) throw new Error(`missing ${missing.join(', ')}. ${POSTGRES_INSTALL_HINT}`);
   const version = spawnSync(tools.postgres, ['--version'], { encoding: 'utf8' });
   if (version.status !== 0 || !/\(PostgreSQL\) 15\./.test(version.stdout)) {
-    throw new Error(`${tools.postgres} --version said ${JSON.stringify((version.stdout || version.stderr || '').trim())}; PostgreSQL 15 is needed. ${POSTGRES_INSTALL_HINT}`);
+    throw new Error(
+      `${tools.postgres} --version said ${JSON.stringify((version.stdout || version.stderr || '').trim())}; PostgreSQL 15 is needed. ${POSTGRES_INSTALL_HINT}`,
+    );
   }
   if (isRoot()) {
     const id = spawnSync('id', ['-u', POSTGRES_OS_USER], { encoding: 'utf8' });
     if (id.error) throw new Error(`cannot run id to look up OS user ${POSTGRES_OS_USER}: ${id.error.message}`);
     if (id.status !== 0) throw new Error(`OS user ${POSTGRES_OS_USER} does not exist. ${POSTGRES_INSTALL_HINT} (the package creates it)`);
-    if (!findExecutable('runuser')) throw new Error('runuser (util-linux) is needed to run PostgreSQL as OS user postgres when tests run as root');
+    if (!findExecutable('runuser'))
+      throw new Error('runuser (util-linux) is needed to run PostgreSQL as OS user postgres when tests run as root');
   }
   return tools;
 }
@@ -215,7 +224,17 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
     for (const p of [baseDir, socketDir, etcDir, configFile, hbaFile]) fs.chownSync(p, owner.uid, owner.gid);
 
     check(
-      runAsPostgres(tools.initdb, ['-D', dataDir, '-U', POSTGRES_OS_USER, '--auth-local=peer', '--auth-host=scram-sha-256', '--encoding=UTF8', '--locale=C.UTF-8', ...(opts.initdbArgs ?? [])]),
+      runAsPostgres(tools.initdb, [
+        '-D',
+        dataDir,
+        '-U',
+        POSTGRES_OS_USER,
+        '--auth-local=peer',
+        '--auth-host=scram-sha-256',
+        '--encoding=UTF8',
+        '--locale=C.UTF-8',
+        ...(opts.initdbArgs ?? []),
+      ]),
       'initdb',
     );
     let lastError: unknown;
@@ -242,7 +261,9 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
       check(runAsPostgres(tools.psql, [...psqlBase, '-d', database], { input: sql }), `psql (superuser, ${database})`).trim();
     // Pass the password as a psql variable, never in the SQL text's command line.
     check(
-      runAsPostgres(tools.psql, [...psqlBase, '-d', 'postgres', '-v', `pw=${superuserPassword}`], { input: "ALTER ROLE postgres PASSWORD :'pw';\n" }),
+      runAsPostgres(tools.psql, [...psqlBase, '-d', 'postgres', '-v', `pw=${superuserPassword}`], {
+        input: "ALTER ROLE postgres PASSWORD :'pw';\n",
+      }),
       'set superuser password',
     );
 
@@ -261,12 +282,16 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
       superuserTcpEnv: { PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: POSTGRES_OS_USER, PGPASSWORD: superuserPassword },
       superSql,
       tcpSql(sql, login) {
-        const r = spawnSync(tools.psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-At', '-h', '127.0.0.1', '-p', String(port), '-U', login.user, '-d', login.database], {
-          encoding: 'utf8',
-          input: sql,
-          env: { ...process.env, PGPASSWORD: login.password, PGCONNECT_TIMEOUT: '10' },
-          timeout: 60_000,
-        });
+        const r = spawnSync(
+          tools.psql,
+          ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-At', '-h', '127.0.0.1', '-p', String(port), '-U', login.user, '-d', login.database],
+          {
+            encoding: 'utf8',
+            input: sql,
+            env: { ...process.env, PGPASSWORD: login.password, PGCONNECT_TIMEOUT: '10' },
+            timeout: 60_000,
+          },
+        );
         return { status: r.status, stdout: r.stdout.trim(), stderr: r.stderr };
       },
       createDatabase(name) {

@@ -38,7 +38,10 @@ export function requireRedisTools(): RedisTools {
   };
   const version = spawnSync(tools.redisServer, ['--version'], { encoding: 'utf8' });
   const major = Number(/v=(\d+)\./.exec(version.stdout ?? '')?.[1]);
-  if (!(major >= 7)) throw new Error(`redis-server --version said ${JSON.stringify((version.stdout ?? '').trim())}; Redis 7 is needed. ${REDIS_INSTALL_HINT}`);
+  if (!(major >= 7))
+    throw new Error(
+      `redis-server --version said ${JSON.stringify((version.stdout ?? '').trim())}; Redis 7 is needed. ${REDIS_INSTALL_HINT}`,
+    );
   return tools;
 }
 
@@ -185,7 +188,11 @@ export async function launchRedis(opts: RedisLaunchOptions): Promise<RedisServer
 
 /** Starts the start script with the given env and waits for it to exit (for refusal tests). */
 export function runStartScriptExpectingExit(script: string, env: NodeJS.ProcessEnv): SpawnSyncReturns<string> {
-  return spawnSync('sh', [script, '--bind', '127.0.0.1', '--port', '0'], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 10_000 });
+  return spawnSync('sh', [script, '--bind', '127.0.0.1', '--port', '0'], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 10_000,
+  });
 }
 
 function sleep(ms: number): Promise<void> {

@@ -9,7 +9,8 @@ import { findExecutable } from './postgres-server';
 
 export const AWS_INSTALL_HINT =
   'the aws CLI is required for the S3 script tests: apt-get update && apt-get install -y awscli (Debian; a pyenv shim on PATH does not count, /usr/bin/aws is preferred)';
-export const S3RVER_INSTALL_HINT = 'the npm package s3rver is required for the S3 script tests: npm install --no-save s3rver (or add it to devDependencies)';
+export const S3RVER_INSTALL_HINT =
+  'the npm package s3rver is required for the S3 script tests: npm install --no-save s3rver (or add it to devDependencies)';
 
 /** The credentials s3rver accepts (its built-in account). */
 export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;

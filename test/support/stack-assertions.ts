@@ -3,15 +3,16 @@
  * resources, probes, no secret values), and small helpers to read objects in stack tests.
  */
 import { cpuMillis, memoryBytes } from '../../lib/core/formats';
+import { Doc } from './doc';
 import { find, podSpecs } from './synth';
 
 /** `{ NAME: value | valueFrom }` of a container's env. */
-export function envOf(container: any): Record<string, any> {
-  return Object.fromEntries((container.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
+export function envOf(container: Doc): Record<string, Doc> {
+  return Object.fromEntries((container.env ?? []).map((e: Doc) => [e.name, e.value ?? e.valueFrom]));
 }
 
 /** The namespace enforces, audits and warns at Pod Security `restricted`. */
-export function expectRestrictedNamespace(objects: any[], name: string): void {
+export function expectRestrictedNamespace(objects: readonly Doc[], name: string): void {
   expect(find(objects, 'Namespace', name).metadata.labels).toMatchObject({
     'pod-security.kubernetes.io/enforce': 'restricted',
     'pod-security.kubernetes.io/audit': 'restricted',
@@ -20,7 +21,7 @@ export function expectRestrictedNamespace(objects: any[], name: string): void {
 }
 
 /** Every container: restricted security context, non-root uid, pinned image, CPU+memory requests, memory limit; no token. */
-export function expectRestrictedPods(objects: any[], minPods: number): void {
+export function expectRestrictedPods(objects: readonly Doc[], minPods: number): void {
   const pods = podSpecs(objects);
   expect(pods.length).toBeGreaterThanOrEqual(minPods);
   for (const { owner, spec } of pods) {
@@ -28,20 +29,31 @@ export function expectRestrictedPods(objects: any[], minPods: number): void {
     expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
       const where = `${owner}/${c.name}`;
-      expect([where, c.securityContext]).toEqual([where, expect.objectContaining({
-        allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] },
-        seccompProfile: { type: 'RuntimeDefault' },
-      })]);
+      expect([where, c.securityContext]).toEqual([
+        where,
+        expect.objectContaining({
+          allowPrivilegeEscalation: false,
+          privileged: false,
+          readOnlyRootFilesystem: true,
+          runAsNonRoot: true,
+          capabilities: { drop: ['ALL'] },
+          seccompProfile: { type: 'RuntimeDefault' },
+        }),
+      ]);
       expect(c.securityContext.runAsUser).toBeGreaterThan(0);
       expect([where, c.image]).toEqual([where, expect.stringMatching(/:[A-Za-z0-9][A-Za-z0-9._-]*$/)]);
       expect(c.image).not.toMatch(/:latest$/);
-      expect([where, Object.keys(c.resources.requests).sort(), Object.keys(c.resources.limits)]).toEqual([where, ['cpu', 'memory'], expect.arrayContaining(['memory'])]);
+      expect([where, Object.keys(c.resources.requests).sort(), Object.keys(c.resources.limits)]).toEqual([
+        where,
+        ['cpu', 'memory'],
+        expect.arrayContaining(['memory']),
+      ]);
     }
   }
 }
 
 /** Long-running containers (not CronJob pods) have readiness and liveness probes. */
-export function expectProbes(objects: any[]): void {
+export function expectProbes(objects: readonly Doc[]): void {
   for (const { owner, spec } of podSpecs(objects.filter((o) => o.kind !== 'CronJob'))) {
     for (const c of spec.containers) {
       expect([`${owner}/${c.name}`, !!c.readinessProbe, !!c.livenessProbe]).toEqual([`${owner}/${c.name}`, true, true]);
@@ -50,7 +62,7 @@ export function expectProbes(objects: any[]): void {
 }
 
 /** No Secret object, and every secret-looking variable comes from a Secret reference. */
-export function expectNoSecretValues(objects: any[]): void {
+export function expectNoSecretValues(objects: readonly Doc[]): void {
   expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
   for (const { owner, spec } of podSpecs(objects)) {
     for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
@@ -62,20 +74,28 @@ export function expectNoSecretValues(objects: any[]): void {
 }
 
 /** Sources (`app.kubernetes.io/name` of pods, or namespace names) allowed into a component's NetworkPolicy. */
-export function policySources(objects: any[], component: string): string[] {
-  return find(objects, 'NetworkPolicy', component).spec.ingress.map((r: any) => {
-    const peer = r.from[0];
-    return peer.namespaceSelector ? `ns:${peer.namespaceSelector.matchLabels['kubernetes.io/metadata.name']}` : peer.podSelector.matchLabels['app.kubernetes.io/name'];
-  }).sort();
+export function policySources(objects: readonly Doc[], component: string): string[] {
+  return find(objects, 'NetworkPolicy', component)
+    .spec.ingress.map((r: Doc) => {
+      const peer = r.from[0];
+      return peer.namespaceSelector
+        ? `ns:${peer.namespaceSelector.matchLabels['kubernetes.io/metadata.name']}`
+        : peer.podSelector.matchLabels['app.kubernetes.io/name'];
+    })
+    .sort();
 }
 
 /** Destinations of a component's NetworkPolicy egress (`app.kubernetes.io/name`, `ns:<name>` or the internet CIDR). */
-export function policyDestinations(objects: any[], component: string): string[] {
-  return find(objects, 'NetworkPolicy', component).spec.egress.map((r: any) => {
-    const peer = r.to[0];
-    if (peer.ipBlock) return `${peer.ipBlock.cidr}:${r.ports[0].port}`;
-    return peer.namespaceSelector ? `ns:${peer.namespaceSelector.matchLabels['kubernetes.io/metadata.name']}` : `${peer.podSelector.matchLabels['app.kubernetes.io/name']}:${r.ports[0].port}`;
-  }).sort();
+export function policyDestinations(objects: readonly Doc[], component: string): string[] {
+  return find(objects, 'NetworkPolicy', component)
+    .spec.egress.map((r: Doc) => {
+      const peer = r.to[0];
+      if (peer.ipBlock) return `${peer.ipBlock.cidr}:${r.ports[0].port}`;
+      return peer.namespaceSelector
+        ? `ns:${peer.namespaceSelector.matchLabels['kubernetes.io/metadata.name']}`
+        : `${peer.podSelector.matchLabels['app.kubernetes.io/name']}:${r.ports[0].port}`;
+    })
+    .sort();
 }
 
 /** Sum of requests and limits of the long-running pods (replicas, or the HPA minimum) and of one run of each CronJob. */
@@ -91,8 +111,8 @@ export interface ResourceTotals {
  * minReplicas) and of the jobs (each CronJob's largest container at a time: init containers run one
  * after another, then the main containers together). A container without a CPU limit counts its request.
  */
-export function resourceTotals(objects: any[]): { steady: ResourceTotals; jobs: ResourceTotals } {
-  const add = (t: ResourceTotals, c: any, n: number): ResourceTotals => ({
+export function resourceTotals(objects: readonly Doc[]): { steady: ResourceTotals; jobs: ResourceTotals } {
+  const add = (t: ResourceTotals, c: Doc, n: number): ResourceTotals => ({
     cpuRequestMillis: t.cpuRequestMillis + n * cpuMillis(c.resources.requests.cpu),
     cpuLimitMillis: t.cpuLimitMillis + n * cpuMillis(c.resources.limits.cpu ?? c.resources.requests.cpu),
     memoryRequestBytes: t.memoryRequestBytes + n * memoryBytes(c.resources.requests.memory),
@@ -109,11 +129,14 @@ export function resourceTotals(objects: any[]): { steady: ResourceTotals; jobs: 
     } else if (o.kind === 'CronJob' && !o.spec.suspend) {
       const spec = o.spec.jobTemplate.spec.template.spec;
       // Init containers finish before the main ones start: count whichever phase is larger.
-      const phase = (cs: any[]) => cs.reduce((t, c) => add(t, c, 1), zero);
-      const init = (spec.initContainers ?? []).map((c: any) => phase([c]));
+      const phase = (cs: Doc[]): ResourceTotals => cs.reduce((t: ResourceTotals, c: Doc) => add(t, c, 1), zero);
+      const init = (spec.initContainers ?? []).map((c: Doc) => phase([c]));
       const main = phase(spec.containers);
       const biggest = [main, ...init].reduce((a, b) => (b.memoryLimitBytes > a.memoryLimitBytes ? b : a));
-      jobs = { ...jobs, ...Object.fromEntries(Object.keys(zero).map((k) => [k, (jobs as any)[k] + (biggest as any)[k]])) } as ResourceTotals;
+      jobs = {
+        ...jobs,
+        ...Object.fromEntries((Object.keys(zero) as Array<keyof ResourceTotals>).map((k) => [k, jobs[k] + biggest[k]])),
+      };
     }
   }
   return { steady, jobs };

@@ -45,19 +45,19 @@ export function findTool(name: string, installHint: string): string {
   if (fromEnv !== undefined && fromEnv !== '') {
     const resolved = path.resolve(PROJECT_ROOT, fromEnv);
     if (isExecutableFile(resolved)) return resolved;
-    throw new Error(`${name}: $${envVar} is set to ${JSON.stringify(fromEnv)}, which is not an executable file; fix or unset it. ${installHint}`);
+    throw new Error(
+      `${name}: $${envVar} is set to ${JSON.stringify(fromEnv)}, which is not an executable file; fix or unset it. ${installHint}`,
+    );
   }
 
   const local = path.join(TOOLS_BIN, name);
   if (isExecutableFile(local)) return local;
 
-  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter(d => d !== '');
+  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter((d) => d !== '');
   for (const dir of dirs) {
     const candidate = path.join(dir, name);
     if (isExecutableFile(candidate)) return candidate;
   }
 
-  throw new Error(
-    `${name} not found (looked at $${envVar}, ${local} and $PATH). ${installHint}`,
-  );
+  throw new Error(`${name} not found (looked at $${envVar}, ${local} and $PATH). ${installHint}`);
 }

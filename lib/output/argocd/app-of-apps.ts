@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { DNS_LABEL_RE, dnsLabel } from '../../core/formats';
 import { GitOpsProject } from './app-project';
 import { GitOpsApplication } from './gitops-application';
 import { GitOpsConfig, ResolvedGitOpsConfig, resolveGitOpsConfig } from './gitops-config';
@@ -51,7 +52,6 @@ export interface AppOfAppsProps {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const CORE_NAMESPACE: ClusterResourceKind = { group: '', kind: 'Namespace' };
 
 /**
@@ -76,32 +76,49 @@ export class AppOfApps extends Construct {
     super(scope, id);
     const env = props.environment;
     const where = `AppOfApps '${env}'`;
-    if (!(typeof env === 'string' && DNS_LABEL.test(env) && env.length <= 40)) {
-      throw new Error(`${where}: environment: got ${JSON.stringify(env)}; expected a DNS-1123 label of at most 40 characters (it prefixes Application names)`);
+    if (!(dnsLabel.test(env) && env.length <= 40)) {
+      throw new Error(
+        `${where}: environment: got ${JSON.stringify(env)}; expected a DNS-1123 label of at most 40 characters (it prefixes Application names)`,
+      );
     }
     const gitops = resolveGitOpsConfig(props.gitops, `${where}: gitops`);
     validatePlatformReleases(props.platform, `platform charts of environment '${env}'`);
-    const paths = { manifests: props.paths?.manifests ?? 'dist', helm: props.paths?.helm ?? 'dist/helm', argocd: props.paths?.argocd ?? 'dist/argocd' };
+    const paths = {
+      manifests: props.paths?.manifests ?? 'dist',
+      helm: props.paths?.helm ?? 'dist/helm',
+      argocd: props.paths?.argocd ?? 'dist/argocd',
+    };
     const labels = { ...props.labels };
 
     const names = new Map<string, string>();
     const claim = (name: string, what: string) => {
-      if (!DNS_LABEL.test(name)) throw new Error(`${where}: ${what}: Application name '${name}' is not a DNS-1123 label of at most 63 characters; expected shorter names`);
-      if (names.has(name)) throw new Error(`${where}: ${what} and ${names.get(name)} would both be Application '${name}'; expected unique platform chart, cluster configuration and stack names`);
+      // the regex, not dnsLabel.test: its `is string` guard would make `name` never in the message
+      if (!DNS_LABEL_RE.test(name))
+        throw new Error(
+          `${where}: ${what}: Application name '${name}' is not a DNS-1123 label of at most 63 characters; expected shorter names`,
+        );
+      if (names.has(name))
+        throw new Error(
+          `${where}: ${what} and ${names.get(name)} would both be Application '${name}'; expected unique platform chart, cluster configuration and stack names`,
+        );
       names.set(name, what);
       return name;
     };
     claim(`${env}-root`, 'the root Application');
     for (const s of props.stacks) {
-      if (!DNS_LABEL.test(s.name)) throw new Error(`${where}: stack name: got ${JSON.stringify(s.name)}; expected a DNS-1123 label`);
+      if (!dnsLabel.test(s.name)) throw new Error(`${where}: stack name: got ${JSON.stringify(s.name)}; expected ${dnsLabel.expected}`);
       if (s.objects.length === 0) throw new Error(`${where}: stack '${s.name}' has no objects; expected its rendered manifests`);
     }
     if (props.clusterConfig && !/^[A-Za-z0-9._-]+\.ya?ml$/.test(props.clusterConfig.file)) {
-      throw new Error(`${where}: clusterConfig.file: got ${JSON.stringify(props.clusterConfig.file)}; expected a YAML file name such as 'platform.k8s.yaml'`);
+      throw new Error(
+        `${where}: clusterConfig.file: got ${JSON.stringify(props.clusterConfig.file)}; expected a YAML file name such as 'platform.k8s.yaml'`,
+      );
     }
 
     const stackNamespaces = props.stacks.map((s) => primaryNamespaceOf(s.objects, `${where}: stack '${s.name}'`));
-    const clusterConfigNamespace = props.clusterConfig ? (namespacesOf(props.clusterConfig.objects)[0] ?? gitops.argocdNamespace) : undefined;
+    const clusterConfigNamespace = props.clusterConfig
+      ? (namespacesOf(props.clusterConfig.objects)[0] ?? gitops.argocdNamespace)
+      : undefined;
     const destinationNamespaces = [
       gitops.argocdNamespace,
       ...props.platform.map((r) => r.namespace),
@@ -135,59 +152,95 @@ export class AppOfApps extends Construct {
 
     const children: GitOpsApplication[] = [];
     for (const r of [...props.platform].sort((a, b) => a.syncWave - b.syncWave || a.name.localeCompare(b.name))) {
-      children.push(new GitOpsApplication(this, `platform-${r.name}`, {
-        ...common,
-        name: claim(`${env}-${r.name}`, `platform chart '${r.name}'`),
-        source: { type: 'helm-repository', repoUrl: r.repoUrl, chart: r.chart, version: r.version, releaseName: r.releaseName, values: r.values },
-        destinationNamespace: r.namespace,
-        syncWave: r.syncWave,
-        createNamespace: r.createNamespace,
-        ...(r.createNamespace && r.podSecurity ? {
-          namespaceLabels: {
-            'pod-security.kubernetes.io/enforce': r.podSecurity,
-            'pod-security.kubernetes.io/audit': r.podSecurity,
-            'pod-security.kubernetes.io/warn': r.podSecurity,
+      children.push(
+        new GitOpsApplication(this, `platform-${r.name}`, {
+          ...common,
+          name: claim(`${env}-${r.name}`, `platform chart '${r.name}'`),
+          source: {
+            type: 'helm-repository',
+            repoUrl: r.repoUrl,
+            chart: r.chart,
+            version: r.version,
+            releaseName: r.releaseName,
+            values: r.values,
           },
-          ...(r.podSecurityReason ? { namespaceAnnotations: { 'platform/pod-security-reason': r.podSecurityReason } } : {}),
-        } : {}),
-        serverSideApply: r.serverSideApply,
-      }));
+          destinationNamespace: r.namespace,
+          syncWave: r.syncWave,
+          createNamespace: r.createNamespace,
+          ...(r.createNamespace && r.podSecurity
+            ? {
+                namespaceLabels: {
+                  'pod-security.kubernetes.io/enforce': r.podSecurity,
+                  'pod-security.kubernetes.io/audit': r.podSecurity,
+                  'pod-security.kubernetes.io/warn': r.podSecurity,
+                },
+                ...(r.podSecurityReason ? { namespaceAnnotations: { 'platform/pod-security-reason': r.podSecurityReason } } : {}),
+              }
+            : {}),
+          serverSideApply: r.serverSideApply,
+        }),
+      );
     }
     if (props.clusterConfig) {
       const c = props.clusterConfig;
-      children.push(new GitOpsApplication(this, `config-${c.name}`, {
-        ...common,
-        name: claim(`${env}-${c.name}`, `cluster configuration '${c.name}'`),
-        source: { type: 'git-directory', repoUrl: gitops.repoUrl, targetRevision: gitops.targetRevision, path: `${paths.manifests}/${env}`, include: c.file },
-        destinationNamespace: clusterConfigNamespace!,
-        syncWave: APP_WAVES.clusterConfig,
-        objects: c.objects,
-      }));
+      children.push(
+        new GitOpsApplication(this, `config-${c.name}`, {
+          ...common,
+          name: claim(`${env}-${c.name}`, `cluster configuration '${c.name}'`),
+          source: {
+            type: 'git-directory',
+            repoUrl: gitops.repoUrl,
+            targetRevision: gitops.targetRevision,
+            path: `${paths.manifests}/${env}`,
+            include: c.file,
+          },
+          destinationNamespace: clusterConfigNamespace!,
+          syncWave: APP_WAVES.clusterConfig,
+          objects: c.objects,
+        }),
+      );
     }
     props.stacks.forEach((s, i) => {
-      children.push(new GitOpsApplication(this, `stack-${s.name}`, {
-        ...common,
-        name: claim(`${env}-${s.name}`, `stack '${s.name}'`),
-        source: { type: 'git-helm', repoUrl: gitops.repoUrl, targetRevision: gitops.targetRevision, path: `${paths.helm}/${s.name}`, valueFiles: [`values-${env}.yaml`], releaseName: s.name },
-        destinationNamespace: stackNamespaces[i],
-        syncWave: APP_WAVES.stacks,
-        objects: s.objects,
-      }));
+      children.push(
+        new GitOpsApplication(this, `stack-${s.name}`, {
+          ...common,
+          name: claim(`${env}-${s.name}`, `stack '${s.name}'`),
+          source: {
+            type: 'git-helm',
+            repoUrl: gitops.repoUrl,
+            targetRevision: gitops.targetRevision,
+            path: `${paths.helm}/${s.name}`,
+            valueFiles: [`values-${env}.yaml`],
+            releaseName: s.name,
+          },
+          destinationNamespace: stackNamespaces[i],
+          syncWave: APP_WAVES.stacks,
+          objects: s.objects,
+        }),
+      );
     });
     this.children = children;
 
     // Prove every Application and every object it deploys is permitted by the project.
     for (const app of [this.root, ...children]) {
-      if (!this.project.allowsSource(app.repoUrl)) throw new Error(`${where}: Application '${app.name}' reads ${app.repoUrl}, which project '${this.project.name}' does not allow`);
-      if (!this.project.allowsDestination(app.destinationNamespace, app.destinationServer)) throw new Error(`${where}: Application '${app.name}' deploys into namespace '${app.destinationNamespace}', which project '${this.project.name}' does not allow`);
+      if (!this.project.allowsSource(app.repoUrl))
+        throw new Error(`${where}: Application '${app.name}' reads ${app.repoUrl}, which project '${this.project.name}' does not allow`);
+      if (!this.project.allowsDestination(app.destinationNamespace, app.destinationServer))
+        throw new Error(
+          `${where}: Application '${app.name}' deploys into namespace '${app.destinationNamespace}', which project '${this.project.name}' does not allow`,
+        );
     }
     const deployed = [...(props.clusterConfig?.objects ?? []), ...props.stacks.flatMap((s) => s.objects)];
     for (const o of deployed) {
       if (isClusterScoped(o) && !this.project.allowsClusterResource(groupOf(o.apiVersion), o.kind ?? '')) {
-        throw new Error(`${where}: ${o.kind} '${o.metadata?.name}' is cluster-scoped and not in project '${this.project.name}' clusterResourceWhitelist`);
+        throw new Error(
+          `${where}: ${o.kind} '${o.metadata?.name}' is cluster-scoped and not in project '${this.project.name}' clusterResourceWhitelist`,
+        );
       }
       if (!isClusterScoped(o) && !this.project.allowsDestination(o.metadata!.namespace!)) {
-        throw new Error(`${where}: ${o.kind} '${o.metadata?.name}' is in namespace '${o.metadata?.namespace}', which project '${this.project.name}' does not allow`);
+        throw new Error(
+          `${where}: ${o.kind} '${o.metadata?.name}' is in namespace '${o.metadata?.namespace}', which project '${this.project.name}' does not allow`,
+        );
       }
     }
   }

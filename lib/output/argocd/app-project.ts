@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { AppProject } from '../../../imports/argoproj.io';
+import { dnsLabel, dnsSubdomain, kind as kindFormat } from '../../core/formats';
 import { DEFAULT_ARGOCD_NAMESPACE, isGitRepoUrl, isNamespaceName } from './gitops-config';
 import { sortKinds } from './manifest-facts';
 import { ClusterResourceKind, isHttpsRepoUrl } from './platform-release';
@@ -28,9 +29,6 @@ export interface GitOpsProjectProps {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
 /**
  * An Argo CD AppProject that allows exactly the listed repositories, destination namespaces and
  * cluster-scoped kinds. {@link GitOpsProject.allowsSource} and friends answer like Argo CD does for
@@ -50,22 +48,26 @@ export class GitOpsProject extends Construct {
     const fail = (field: string, value: unknown, expected: string): never => {
       throw new Error(`${where}: ${field}: got ${JSON.stringify(value)}; expected ${expected}`);
     };
-    if (!(typeof props.name === 'string' && DNS_LABEL.test(props.name))) fail('name', props.name, 'a DNS-1123 label');
+    if (!dnsLabel.test(props.name)) fail('name', props.name, dnsLabel.expected);
     const namespace = props.namespace ?? DEFAULT_ARGOCD_NAMESPACE;
     if (!isNamespaceName(namespace)) fail('namespace', namespace, 'a namespace name (DNS-1123 label)');
-    if (!Array.isArray(props.sourceRepos) || props.sourceRepos.length === 0) fail('sourceRepos', props.sourceRepos, 'at least one repository URL');
+    if (!Array.isArray(props.sourceRepos) || props.sourceRepos.length === 0)
+      fail('sourceRepos', props.sourceRepos, 'at least one repository URL');
     props.sourceRepos.forEach((r, i) => {
-      if (!(isGitRepoUrl(r) || isHttpsRepoUrl(r))) fail(`sourceRepos[${i}]`, r, 'an exact https/ssh Git URL or https Helm repository URL without credentials (no wildcards)');
+      if (!(isGitRepoUrl(r) || isHttpsRepoUrl(r)))
+        fail(`sourceRepos[${i}]`, r, 'an exact https/ssh Git URL or https Helm repository URL without credentials (no wildcards)');
     });
-    if (!Array.isArray(props.destinationNamespaces) || props.destinationNamespaces.length === 0) fail('destinationNamespaces', props.destinationNamespaces, 'at least one namespace');
+    if (!Array.isArray(props.destinationNamespaces) || props.destinationNamespaces.length === 0)
+      fail('destinationNamespaces', props.destinationNamespaces, 'at least one namespace');
     props.destinationNamespaces.forEach((n, i) => {
       if (!isNamespaceName(n)) fail(`destinationNamespaces[${i}]`, n, 'an exact namespace name (DNS-1123 label, no wildcards)');
     });
     const server = props.destinationServer ?? IN_CLUSTER_SERVER;
     if (!isHttpsRepoUrl(server)) fail('destinationServer', server, `an https API server URL such as '${IN_CLUSTER_SERVER}'`);
     props.clusterResources.forEach((c, i) => {
-      if (!(typeof c.group === 'string' && (c.group === '' || DNS_SUBDOMAIN.test(c.group)))) fail(`clusterResources[${i}].group`, c.group, "an API group, or '' for the core group");
-      if (!(typeof c.kind === 'string' && /^[A-Z][A-Za-z0-9]*$/.test(c.kind))) fail(`clusterResources[${i}].kind`, c.kind, "a kind such as 'ClusterRole' (PascalCase, no wildcards)");
+      if (!(c.group === '' || dnsSubdomain.test(c.group)))
+        fail(`clusterResources[${i}].group`, c.group, "an API group, or '' for the core group");
+      if (!kindFormat.test(c.kind)) fail(`clusterResources[${i}].kind`, c.kind, "a kind such as 'ClusterRole' (PascalCase, no wildcards)");
     });
     const syncWave = props.syncWave ?? APP_WAVES.project;
     if (!Number.isInteger(syncWave)) fail('syncWave', syncWave, 'an integer');

@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import type { IPod } from 'kubernetes-models/v1/Pod';
 
 /** Annotation holding per-object Argo CD sync options. */
 export const SYNC_OPTIONS_ANNOTATION = 'argocd.argoproj.io/sync-options';
@@ -30,13 +31,16 @@ export const PROTECTED_KINDS: readonly string[] = ['Namespace', 'ExternalSecret'
  * other options and replacing a `Prune=`/`Delete=` already there.
  */
 export function mergeProtectedSyncOptions(existing: string | undefined): string {
-  const kept = (existing ?? '').split(',').map((o) => o.trim()).filter((o) => o !== '' && !/^(Prune|Delete)=/.test(o));
+  const kept = (existing ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '' && !/^(Prune|Delete)=/.test(o));
   return [...kept, 'Prune=false', 'Delete=false'].join(',');
 }
 
 /** Adds the data-protection sync options to one object (merged with its existing sync options). */
 export function protectFromArgoCd(obj: ApiObject): void {
-  const existing = obj.metadata.toJson().annotations?.[SYNC_OPTIONS_ANNOTATION] as string | undefined;
+  const existing = (obj.metadata.toJson() as IPod['metadata'])?.annotations?.[SYNC_OPTIONS_ANNOTATION];
   obj.metadata.addAnnotation(SYNC_OPTIONS_ANNOTATION, mergeProtectedSyncOptions(existing));
 }
 

@@ -1,10 +1,14 @@
 import { Construct } from 'constructs';
+import { Application, ApplicationSpecIgnoreDifferences, ApplicationSpecSource } from '../../../imports/argoproj.io';
+import { dnsLabel, duration, durationSeconds } from '../../core/formats';
 import {
-  Application,
-  ApplicationSpecIgnoreDifferences,
-  ApplicationSpecSource,
-} from '../../../imports/argoproj.io';
-import { DEFAULT_ARGOCD_NAMESPACE, GIT_REPO_URL_EXPECTED, GIT_REVISION_EXPECTED, isGitRepoUrl, isGitRevision, isNamespaceName } from './gitops-config';
+  DEFAULT_ARGOCD_NAMESPACE,
+  GIT_REPO_URL_EXPECTED,
+  GIT_REVISION_EXPECTED,
+  isGitRepoUrl,
+  isGitRevision,
+  isNamespaceName,
+} from './gitops-config';
 import { hpaManagedWorkloads, RenderedObject } from './manifest-facts';
 import { isExactSemver, isHttpsRepoUrl } from './platform-release';
 import { SYNC_WAVE_ANNOTATION } from './sync-waves';
@@ -110,8 +114,8 @@ export interface GitOpsApplicationProps {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const DURATION = /^[1-9][0-9]*(s|m|h)$/;
+/** A {@link duration} Argo CD can parse (Go's time.ParseDuration: no day unit). */
+const isGoDuration = (v: string): boolean => duration.test(v) && !v.endsWith('d');
 const REPO_PATH = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
 /**
@@ -138,24 +142,33 @@ export class GitOpsApplication extends Construct {
     const fail = (field: string, value: unknown, expected: string): never => {
       throw new Error(`${where}: ${field}: got ${JSON.stringify(value)}; expected ${expected}`);
     };
-    if (!(typeof props.name === 'string' && DNS_LABEL.test(props.name))) fail('name', props.name, 'a DNS-1123 label (lowercase letters, digits and \'-\', at most 63 characters)');
+    if (!dnsLabel.test(props.name)) fail('name', props.name, dnsLabel.expected);
     const namespace = props.namespace ?? DEFAULT_ARGOCD_NAMESPACE;
     if (!isNamespaceName(namespace)) fail('namespace', namespace, 'a namespace name (DNS-1123 label)');
-    if (!(typeof props.project === 'string' && DNS_LABEL.test(props.project))) fail('project', props.project, 'an AppProject name (DNS-1123 label)');
-    if (!isNamespaceName(props.destinationNamespace)) fail('destinationNamespace', props.destinationNamespace, 'a namespace name (DNS-1123 label)');
+    if (!dnsLabel.test(props.project)) fail('project', props.project, 'an AppProject name (DNS-1123 label)');
+    if (!isNamespaceName(props.destinationNamespace))
+      fail('destinationNamespace', props.destinationNamespace, 'a namespace name (DNS-1123 label)');
     const server = props.destinationServer ?? IN_CLUSTER_SERVER;
     if (!isHttpsRepoUrl(server)) fail('destinationServer', server, `an https API server URL such as '${IN_CLUSTER_SERVER}'`);
     const syncWave = props.syncWave ?? 0;
     if (!Number.isInteger(syncWave)) fail('syncWave', syncWave, 'an integer');
     const createNamespace = props.createNamespace ?? false;
     if (!createNamespace && (props.namespaceLabels || props.namespaceAnnotations)) {
-      fail(props.namespaceLabels ? 'namespaceLabels' : 'namespaceAnnotations', props.namespaceLabels ?? props.namespaceAnnotations, 'unset unless createNamespace is true (Argo CD only manages metadata of namespaces it creates)');
+      fail(
+        props.namespaceLabels ? 'namespaceLabels' : 'namespaceAnnotations',
+        props.namespaceLabels ?? props.namespaceAnnotations,
+        'unset unless createNamespace is true (Argo CD only manages metadata of namespaces it creates)',
+      );
     }
     const retry = resolveRetry(props.retry, fail);
     const source = renderSource(props.source, props.name, fail);
 
     const ignoreDifferences: ApplicationSpecIgnoreDifferences[] = hpaManagedWorkloads(props.objects ?? []).map((w) => ({
-      group: w.group, kind: w.kind, name: w.name, namespace: w.namespace, jsonPointers: ['/spec/replicas'],
+      group: w.group,
+      kind: w.kind,
+      name: w.name,
+      namespace: w.namespace,
+      jsonPointers: ['/spec/replicas'],
     }));
     const syncOptions = [
       'PrunePropagationPolicy=foreground',
@@ -173,9 +186,13 @@ export class GitOpsApplication extends Construct {
     this.destinationServer = server;
     this.syncWave = syncWave;
     this.syncOptions = syncOptions;
-    const managedNamespaceMetadata = createNamespace && (props.namespaceLabels || props.namespaceAnnotations)
-      ? { labels: props.namespaceLabels ? { ...props.namespaceLabels } : undefined, annotations: props.namespaceAnnotations ? { ...props.namespaceAnnotations } : undefined }
-      : undefined;
+    const managedNamespaceMetadata =
+      createNamespace && (props.namespaceLabels || props.namespaceAnnotations)
+        ? {
+            labels: props.namespaceLabels ? { ...props.namespaceLabels } : undefined,
+            annotations: props.namespaceAnnotations ? { ...props.namespaceAnnotations } : undefined,
+          }
+        : undefined;
     this.resource = new Application(this, 'Resource', {
       metadata: {
         name: props.name,
@@ -204,27 +221,35 @@ export class GitOpsApplication extends Construct {
 }
 
 function resolveRetry(r: SyncRetry | undefined, fail: (field: string, value: unknown, expected: string) => never): Required<SyncRetry> {
-  const out = { limit: r?.limit ?? 5, backoffDuration: r?.backoffDuration ?? '10s', backoffFactor: r?.backoffFactor ?? 2, backoffMaxDuration: r?.backoffMaxDuration ?? '3m' };
+  const out = {
+    limit: r?.limit ?? 5,
+    backoffDuration: r?.backoffDuration ?? '10s',
+    backoffFactor: r?.backoffFactor ?? 2,
+    backoffMaxDuration: r?.backoffMaxDuration ?? '3m',
+  };
   if (!(Number.isInteger(out.limit) && out.limit >= 0 && out.limit <= 100)) fail('retry.limit', out.limit, 'an integer from 0 to 100');
-  if (!DURATION.test(out.backoffDuration)) fail('retry.backoffDuration', out.backoffDuration, "a duration such as '10s', '1m' or '1h'");
+  if (!isGoDuration(out.backoffDuration)) fail('retry.backoffDuration', out.backoffDuration, "a duration such as '10s', '1m' or '1h'");
   if (!(Number.isInteger(out.backoffFactor) && out.backoffFactor >= 1)) fail('retry.backoffFactor', out.backoffFactor, 'an integer >= 1');
-  if (!DURATION.test(out.backoffMaxDuration)) fail('retry.backoffMaxDuration', out.backoffMaxDuration, "a duration such as '3m'");
-  if (seconds(out.backoffMaxDuration) < seconds(out.backoffDuration)) fail('retry.backoffMaxDuration', out.backoffMaxDuration, `a duration >= backoffDuration (${out.backoffDuration})`);
+  if (!isGoDuration(out.backoffMaxDuration)) fail('retry.backoffMaxDuration', out.backoffMaxDuration, "a duration such as '3m'");
+  if (durationSeconds(out.backoffMaxDuration) < durationSeconds(out.backoffDuration))
+    fail('retry.backoffMaxDuration', out.backoffMaxDuration, `a duration >= backoffDuration (${out.backoffDuration})`);
   return out;
 }
 
-function seconds(d: string): number {
-  return Number(d.slice(0, -1)) * ({ s: 1, m: 60, h: 3600 } as Record<string, number>)[d.slice(-1)];
-}
-
-function renderSource(s: GitOpsApplicationSource, appName: string, fail: (field: string, value: unknown, expected: string) => never): ApplicationSpecSource {
+function renderSource(
+  s: GitOpsApplicationSource,
+  appName: string,
+  fail: (field: string, value: unknown, expected: string) => never,
+): ApplicationSpecSource {
   switch (s.type) {
     case 'helm-repository': {
-      if (!isHttpsRepoUrl(s.repoUrl)) fail('source.repoUrl', s.repoUrl, "an https Helm repository URL without credentials, such as 'https://charts.jetstack.io'");
-      if (!(typeof s.chart === 'string' && DNS_LABEL.test(s.chart))) fail('source.chart', s.chart, 'a chart name (lowercase letters, digits and \'-\')');
+      if (!isHttpsRepoUrl(s.repoUrl))
+        fail('source.repoUrl', s.repoUrl, "an https Helm repository URL without credentials, such as 'https://charts.jetstack.io'");
+      if (!dnsLabel.test(s.chart)) fail('source.chart', s.chart, "a chart name (lowercase letters, digits and '-')");
       if (!isExactSemver(s.version)) fail('source.version', s.version, "an exact semantic version such as '41.1.0' or 'v1.21.1'");
       const releaseName = s.releaseName ?? appName;
-      if (!(DNS_LABEL.test(releaseName) && releaseName.length <= 53)) fail('source.releaseName', releaseName, 'a Helm release name (DNS-1123 label, at most 53 characters)');
+      if (!(dnsLabel.test(releaseName) && releaseName.length <= 53))
+        fail('source.releaseName', releaseName, 'a Helm release name (DNS-1123 label, at most 53 characters)');
       return {
         repoUrl: s.repoUrl,
         chart: s.chart,
@@ -241,15 +266,26 @@ function renderSource(s: GitOpsApplicationSource, appName: string, fail: (field:
         }
       });
       const releaseName = s.releaseName ?? appName;
-      if (!(DNS_LABEL.test(releaseName) && releaseName.length <= 53)) fail('source.releaseName', releaseName, 'a Helm release name (DNS-1123 label, at most 53 characters)');
-      return { repoUrl: s.repoUrl, targetRevision: s.targetRevision, path: s.path, helm: { releaseName, ...(valueFiles.length > 0 ? { valueFiles } : {}) } };
+      if (!(dnsLabel.test(releaseName) && releaseName.length <= 53))
+        fail('source.releaseName', releaseName, 'a Helm release name (DNS-1123 label, at most 53 characters)');
+      return {
+        repoUrl: s.repoUrl,
+        targetRevision: s.targetRevision,
+        path: s.path,
+        helm: { releaseName, ...(valueFiles.length > 0 ? { valueFiles } : {}) },
+      };
     }
     case 'git-directory': {
       checkGit(s, fail);
       if (s.include !== undefined && !(typeof s.include === 'string' && /^[A-Za-z0-9._*{},-]+$/.test(s.include))) {
         fail('source.include', s.include, "a file glob inside the folder such as 'platform.k8s.yaml' or '*.yaml'");
       }
-      return { repoUrl: s.repoUrl, targetRevision: s.targetRevision, path: s.path, directory: { recurse: false, ...(s.include ? { include: s.include } : {}) } };
+      return {
+        repoUrl: s.repoUrl,
+        targetRevision: s.targetRevision,
+        path: s.path,
+        directory: { recurse: false, ...(s.include ? { include: s.include } : {}) },
+      };
     }
     default:
       return fail('source.type', (s as { type?: unknown }).type, "one of 'helm-repository', 'git-helm', 'git-directory'");

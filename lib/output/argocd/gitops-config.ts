@@ -2,6 +2,7 @@
  * Where Argo CD reads this repository from: repository URL, revision and Argo CD's namespace.
  * Validated early so a bad value stops synth with the field, the value and what is allowed.
  */
+import { dnsLabel, hostname } from '../../core/formats';
 
 /** Namespace Argo CD runs in when the config does not say. */
 export const DEFAULT_ARGOCD_NAMESPACE = 'argocd';
@@ -31,15 +32,15 @@ export interface ResolvedGitOpsConfig {
 }
 
 /** What {@link isGitRepoUrl} accepts, for messages. */
-export const GIT_REPO_URL_EXPECTED = "an https or ssh Git URL without credentials, such as 'https://github.com/org/repo.git', "
-  + "'ssh://git@github.com/org/repo.git' or 'git@github.com:org/repo.git' (register credentials in Argo CD, never in the URL)";
+export const GIT_REPO_URL_EXPECTED =
+  "an https or ssh Git URL without credentials, such as 'https://github.com/org/repo.git', " +
+  "'ssh://git@github.com/org/repo.git' or 'git@github.com:org/repo.git' (register credentials in Argo CD, never in the URL)";
 
 /** What {@link isGitRevision} accepts, for messages. */
-export const GIT_REVISION_EXPECTED = "a branch, tag or commit SHA such as 'main', 'release/1.4', 'v1.4.0' or a 40-hex SHA "
-  + "(Git ref-name rules: no spaces or any of ~^:?*[\\, no '..' or '@{', no leading '-' or '/', no trailing '/', '.' or '.lock')";
+export const GIT_REVISION_EXPECTED =
+  "a branch, tag or commit SHA such as 'main', 'release/1.4', 'v1.4.0' or a 40-hex SHA " +
+  "(Git ref-name rules: no spaces or any of ~^:?*[\\, no '..' or '@{', no leading '-' or '/', no trailing '/', '.' or '.lock')";
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const HOST = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const REPO_PATH = /^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*\/?$/;
 const SCP_LIKE = /^(?<user>[A-Za-z0-9._-]+)@(?<host>[^:/\s]+):(?<path>[^\s]+)$/;
 
@@ -51,7 +52,7 @@ export function isGitRepoUrl(value: unknown): value is string {
   if (typeof value !== 'string' || value !== value.trim() || value.length === 0) return false;
   const scp = SCP_LIKE.exec(value);
   if (scp?.groups && !value.includes('://')) {
-    return HOST.test(scp.groups.host) && REPO_PATH.test(scp.groups.path.replace(/^\//, ''));
+    return isHost(scp.groups.host) && REPO_PATH.test(scp.groups.path.replace(/^\//, ''));
   }
   let url: URL;
   try {
@@ -63,9 +64,19 @@ export function isGitRepoUrl(value: unknown): value is string {
   if (url.password) return false;
   if (url.protocol === 'https:' && url.username) return false;
   if (url.search || url.hash) return false;
-  if (!HOST.test(url.hostname)) return false;
+  if (!isHost(url.hostname)) return false;
   const path = decodeURIComponent(url.pathname).replace(/^\//, '');
   return path.length > 0 && REPO_PATH.test(path);
+}
+
+/**
+ * A host name as written in a URL, case-insensitive (ssh URLs keep the case the user typed): a
+ * fully qualified name or one label (an in-cluster `gitea`); IPv4 addresses pass as names. No
+ * wildcard: `*.example.com` is a certificate pattern, not a host to clone from.
+ */
+function isHost(host: string): boolean {
+  const h = host.toLowerCase();
+  return !h.startsWith('*') && (hostname.test(h) || dnsLabel.test(h));
 }
 
 /** True for a Git branch, tag, `HEAD` or commit SHA that follows Git's ref-name rules. */
@@ -80,7 +91,7 @@ export function isGitRevision(value: unknown): value is string {
 
 /** True for a namespace name (DNS-1123 label). */
 export function isNamespaceName(value: unknown): value is string {
-  return typeof value === 'string' && DNS_LABEL.test(value);
+  return dnsLabel.test(value);
 }
 
 /**
@@ -93,14 +104,26 @@ export function resolveGitOpsConfig(config: GitOpsConfig, where = 'gitops'): Res
   const c = (config ?? {}) as unknown as Record<string, unknown>;
   for (const key of Object.keys(c)) {
     if (!['repoUrl', 'targetRevision', 'argocdNamespace'].includes(key)) {
-      problems.push(`${where}.${key}: got ${JSON.stringify(c[key])}; expected no such key (allowed: repoUrl, targetRevision, argocdNamespace)`);
+      problems.push(
+        `${where}.${key}: got ${JSON.stringify(c[key])}; expected no such key (allowed: repoUrl, targetRevision, argocdNamespace)`,
+      );
     }
   }
   if (!isGitRepoUrl(c.repoUrl)) problems.push(`${where}.repoUrl: got ${JSON.stringify(c.repoUrl)}; expected ${GIT_REPO_URL_EXPECTED}`);
-  if (!isGitRevision(c.targetRevision)) problems.push(`${where}.targetRevision: got ${JSON.stringify(c.targetRevision)}; expected ${GIT_REVISION_EXPECTED}`);
+  if (!isGitRevision(c.targetRevision))
+    problems.push(`${where}.targetRevision: got ${JSON.stringify(c.targetRevision)}; expected ${GIT_REVISION_EXPECTED}`);
   if (c.argocdNamespace !== undefined && !isNamespaceName(c.argocdNamespace)) {
-    problems.push(`${where}.argocdNamespace: got ${JSON.stringify(c.argocdNamespace)}; expected a namespace name (DNS-1123 label), default '${DEFAULT_ARGOCD_NAMESPACE}'`);
+    problems.push(
+      `${where}.argocdNamespace: got ${JSON.stringify(c.argocdNamespace)}; expected a namespace name (DNS-1123 label), default '${DEFAULT_ARGOCD_NAMESPACE}'`,
+    );
   }
-  if (problems.length > 0) throw new Error(`Invalid GitOps configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  - ${problems.join('\n  - ')}`);
-  return { repoUrl: config.repoUrl, targetRevision: config.targetRevision, argocdNamespace: config.argocdNamespace ?? DEFAULT_ARGOCD_NAMESPACE };
+  if (problems.length > 0)
+    throw new Error(
+      `Invalid GitOps configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  - ${problems.join('\n  - ')}`,
+    );
+  return {
+    repoUrl: config.repoUrl,
+    targetRevision: config.targetRevision,
+    argocdNamespace: config.argocdNamespace ?? DEFAULT_ARGOCD_NAMESPACE,
+  };
 }

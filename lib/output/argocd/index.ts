@@ -74,19 +74,28 @@ export function synthesizeArgoCd<E extends { readonly name: string }>(
 ): string[] {
   if (envs.length === 0) throw new Error('synthesizeArgoCd: envs is empty; expected at least one environment');
   const names = envs.map((e) => e.name);
-  if (new Set(names).size !== names.length) throw new Error(`synthesizeArgoCd: environment names ${JSON.stringify(names)} repeat; expected unique names`);
+  if (new Set(names).size !== names.length)
+    throw new Error(`synthesizeArgoCd: environment names ${JSON.stringify(names)} repeat; expected unique names`);
   const labels = options.labels ?? stackLabels('gitops');
 
   // Build everything first: a validation error must not leave a half-written folder.
   const apps = envs.map((env) => {
-    const app = new App({ outdir: path.join(outdir, 'argocd', env.name), yamlOutputType: YamlOutputType.FILE_PER_RESOURCE, recordConstructMetadata: false });
+    const app = new App({
+      outdir: path.join(outdir, 'argocd', env.name),
+      yamlOutputType: YamlOutputType.FILE_PER_RESOURCE,
+      recordConstructMetadata: false,
+    });
     const chart = new Chart(app, env.name, { disableResourceNameHashes: true, labels: { ...labels } });
     new AppOfApps(chart, 'app-of-apps', {
       environment: env.name,
       gitops: typeof gitops === 'function' ? gitops(env) : gitops,
       platform: options.platformReleases(env),
       clusterConfig: options.clusterConfig
-        ? { name: options.clusterConfig.name, file: `${options.clusterConfig.name}.k8s.yaml`, objects: renderObjects(options.clusterConfig, env) }
+        ? {
+            name: options.clusterConfig.name,
+            file: `${options.clusterConfig.name}.k8s.yaml`,
+            objects: renderObjects(options.clusterConfig, env),
+          }
         : undefined,
       stacks: stacks.map((s) => ({ name: s.name, objects: renderObjects(s, env) })),
       paths: options.paths,
@@ -100,7 +109,9 @@ export function synthesizeArgoCd<E extends { readonly name: string }>(
     app.synth();
     options.onSynth?.(app, envs[i]);
   });
-  return listFiles(path.join(outdir, 'argocd')).map((f) => path.join('argocd', f)).sort();
+  return listFiles(path.join(outdir, 'argocd'))
+    .map((f) => path.join('argocd', f))
+    .sort();
 }
 
 /** Builds a chart for an environment in a scratch App and returns its objects. */

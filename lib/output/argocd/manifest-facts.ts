@@ -1,11 +1,12 @@
+import type { IHorizontalPodAutoscalerSpec } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscalerSpec';
 import { ClusterResourceKind } from './platform-release';
 
-/** The parts of a rendered Kubernetes object this module reads. */
+/** The parts of a rendered Kubernetes object this module reads; `spec` is read per kind. */
 export interface RenderedObject {
   readonly apiVersion?: string;
   readonly kind?: string;
   readonly metadata?: { readonly name?: string; readonly namespace?: string; readonly annotations?: Readonly<Record<string, string>> };
-  readonly spec?: any;
+  readonly spec?: unknown;
 }
 
 /** A workload whose replica count an HorizontalPodAutoscaler owns. */
@@ -22,14 +23,25 @@ export interface HpaManagedWorkload {
  * (the project's schema check rejects a namespaced custom resource without one).
  */
 const CLUSTER_SCOPED_BUILTINS: ReadonlyArray<readonly [string, string]> = [
-  ['', 'Namespace'], ['', 'Node'], ['', 'PersistentVolume'],
-  ['rbac.authorization.k8s.io', 'ClusterRole'], ['rbac.authorization.k8s.io', 'ClusterRoleBinding'],
-  ['apiextensions.k8s.io', 'CustomResourceDefinition'], ['apiregistration.k8s.io', 'APIService'],
-  ['admissionregistration.k8s.io', 'ValidatingWebhookConfiguration'], ['admissionregistration.k8s.io', 'MutatingWebhookConfiguration'],
-  ['admissionregistration.k8s.io', 'ValidatingAdmissionPolicy'], ['admissionregistration.k8s.io', 'ValidatingAdmissionPolicyBinding'],
-  ['storage.k8s.io', 'StorageClass'], ['storage.k8s.io', 'CSIDriver'], ['storage.k8s.io', 'VolumeAttachment'],
-  ['scheduling.k8s.io', 'PriorityClass'], ['networking.k8s.io', 'IngressClass'], ['node.k8s.io', 'RuntimeClass'],
-  ['flowcontrol.apiserver.k8s.io', 'FlowSchema'], ['flowcontrol.apiserver.k8s.io', 'PriorityLevelConfiguration'],
+  ['', 'Namespace'],
+  ['', 'Node'],
+  ['', 'PersistentVolume'],
+  ['rbac.authorization.k8s.io', 'ClusterRole'],
+  ['rbac.authorization.k8s.io', 'ClusterRoleBinding'],
+  ['apiextensions.k8s.io', 'CustomResourceDefinition'],
+  ['apiregistration.k8s.io', 'APIService'],
+  ['admissionregistration.k8s.io', 'ValidatingWebhookConfiguration'],
+  ['admissionregistration.k8s.io', 'MutatingWebhookConfiguration'],
+  ['admissionregistration.k8s.io', 'ValidatingAdmissionPolicy'],
+  ['admissionregistration.k8s.io', 'ValidatingAdmissionPolicyBinding'],
+  ['storage.k8s.io', 'StorageClass'],
+  ['storage.k8s.io', 'CSIDriver'],
+  ['storage.k8s.io', 'VolumeAttachment'],
+  ['scheduling.k8s.io', 'PriorityClass'],
+  ['networking.k8s.io', 'IngressClass'],
+  ['node.k8s.io', 'RuntimeClass'],
+  ['flowcontrol.apiserver.k8s.io', 'FlowSchema'],
+  ['flowcontrol.apiserver.k8s.io', 'PriorityLevelConfiguration'],
 ];
 
 /** API group of an apiVersion (`''` for `v1`). */
@@ -60,11 +72,18 @@ export function namespacesOf(objects: readonly RenderedObject[]): string[] {
  * @throws when the objects create several namespaces or none is found
  */
 export function primaryNamespaceOf(objects: readonly RenderedObject[], what: string): string {
-  const created = objects.filter((o) => o.kind === 'Namespace' && groupOf(o.apiVersion) === '').map((o) => o.metadata?.name).filter((n): n is string => !!n);
+  const created = objects
+    .filter((o) => o.kind === 'Namespace' && groupOf(o.apiVersion) === '')
+    .map((o) => o.metadata?.name)
+    .filter((n): n is string => !!n);
   if (created.length === 1) return created[0];
-  if (created.length > 1) throw new Error(`${what}: creates namespaces ${created.map((n) => `'${n}'`).join(', ')}; expected at most one Namespace per Application (split it)`);
+  if (created.length > 1)
+    throw new Error(
+      `${what}: creates namespaces ${created.map((n) => `'${n}'`).join(', ')}; expected at most one Namespace per Application (split it)`,
+    );
   const counts = new Map<string, number>();
-  for (const o of objects) if (!isClusterScoped(o) && o.metadata?.namespace) counts.set(o.metadata.namespace, (counts.get(o.metadata.namespace) ?? 0) + 1);
+  for (const o of objects)
+    if (!isClusterScoped(o) && o.metadata?.namespace) counts.set(o.metadata.namespace, (counts.get(o.metadata.namespace) ?? 0) + 1);
   const best = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
   if (!best) throw new Error(`${what}: has no namespaced object and no Namespace; expected objects in at least one namespace`);
   return best[0];
@@ -95,10 +114,13 @@ export function hpaManagedWorkloads(objects: readonly RenderedObject[]): HpaMana
   const out: HpaManagedWorkload[] = [];
   for (const hpa of objects) {
     if (hpa.kind !== 'HorizontalPodAutoscaler' || groupOf(hpa.apiVersion) !== 'autoscaling') continue;
-    const ref = hpa.spec?.scaleTargetRef ?? {};
+    const ref = (hpa.spec as IHorizontalPodAutoscalerSpec | undefined)?.scaleTargetRef;
     const namespace = hpa.metadata?.namespace;
-    if ((ref.kind !== 'Deployment' && ref.kind !== 'StatefulSet') || groupOf(ref.apiVersion) !== 'apps' || !namespace) continue;
-    const target = objects.find((o) => o.kind === ref.kind && groupOf(o.apiVersion) === 'apps' && o.metadata?.name === ref.name && o.metadata?.namespace === namespace);
+    if (!ref || (ref.kind !== 'Deployment' && ref.kind !== 'StatefulSet') || groupOf(ref.apiVersion) !== 'apps' || !namespace) continue;
+    const target = objects.find(
+      (o) =>
+        o.kind === ref.kind && groupOf(o.apiVersion) === 'apps' && o.metadata?.name === ref.name && o.metadata?.namespace === namespace,
+    );
     if (!target) continue;
     if (!out.some((w) => w.kind === ref.kind && w.name === ref.name && w.namespace === namespace)) {
       out.push({ group: 'apps', kind: ref.kind, name: ref.name, namespace });

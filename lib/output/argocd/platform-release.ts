@@ -1,3 +1,4 @@
+import { dnsLabel, dnsSubdomain, kind as kindFormat } from '../../core/formats';
 import { APP_WAVES } from './sync-waves';
 
 /** Pod Security Standards level of a platform namespace. */
@@ -45,11 +46,9 @@ export interface PlatformRelease {
   readonly clusterResources: readonly ClusterResourceKind[];
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 // https://semver.org regular expression, with an optional leading 'v' (cert-manager tags its chart 'v1.21.1').
-const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
-const KIND = /^[A-Z][A-Za-z0-9]*$/;
+const SEMVER =
+  /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 
 /** True for an exact semantic version (no ranges), with an optional leading `v`. */
 export function isExactSemver(v: unknown): v is string {
@@ -71,30 +70,51 @@ export function isHttpsRepoUrl(v: unknown): v is string {
  * Checks a platform release, listing every problem as `<where>.<field>: got <value>; expected <allowed>`.
  * @returns the problems (empty when valid)
  */
-export function platformReleaseProblems(r: PlatformRelease, where = `platform chart '${String((r as { name?: unknown })?.name)}'`): string[] {
+export function platformReleaseProblems(
+  r: PlatformRelease,
+  where = `platform chart '${String((r as { name?: unknown })?.name)}'`,
+): string[] {
   const p: string[] = [];
-  const bad = (field: string, value: unknown, expected: string) => p.push(`${where}.${field}: got ${JSON.stringify(value)}; expected ${expected}`);
-  if (!(typeof r.name === 'string' && DNS_LABEL.test(r.name))) bad('name', r.name, 'a DNS-1123 label such as \'traefik\'');
-  if (!(typeof r.releaseName === 'string' && DNS_LABEL.test(r.releaseName) && r.releaseName.length <= 53)) bad('releaseName', r.releaseName, 'a Helm release name (DNS-1123 label, at most 53 characters)');
-  if (!isHttpsRepoUrl(r.repoUrl)) bad('repoUrl', r.repoUrl, "an https Helm repository URL without credentials, such as 'https://charts.jetstack.io'");
-  if (!(typeof r.chart === 'string' && DNS_LABEL.test(r.chart))) bad('chart', r.chart, 'a chart name (lowercase letters, digits and \'-\')');
-  if (!isExactSemver(r.version)) bad('version', r.version, "an exact semantic version such as '41.1.0' or 'v1.21.1' (no ranges, no 'latest')");
-  if (!(typeof r.namespace === 'string' && DNS_LABEL.test(r.namespace))) bad('namespace', r.namespace, 'a namespace name (DNS-1123 label)');
+  const bad = (field: string, value: unknown, expected: string) =>
+    p.push(`${where}.${field}: got ${JSON.stringify(value)}; expected ${expected}`);
+  if (!dnsLabel.test(r.name)) bad('name', r.name, "a DNS-1123 label such as 'traefik'");
+  if (!(dnsLabel.test(r.releaseName) && r.releaseName.length <= 53))
+    bad('releaseName', r.releaseName, 'a Helm release name (DNS-1123 label, at most 53 characters)');
+  if (!isHttpsRepoUrl(r.repoUrl))
+    bad('repoUrl', r.repoUrl, "an https Helm repository URL without credentials, such as 'https://charts.jetstack.io'");
+  if (!dnsLabel.test(r.chart)) bad('chart', r.chart, "a chart name (lowercase letters, digits and '-')");
+  if (!isExactSemver(r.version))
+    bad('version', r.version, "an exact semantic version such as '41.1.0' or 'v1.21.1' (no ranges, no 'latest')");
+  if (!dnsLabel.test(r.namespace)) bad('namespace', r.namespace, 'a namespace name (DNS-1123 label)');
   if (typeof r.createNamespace !== 'boolean') bad('createNamespace', r.createNamespace, 'true or false');
-  if (r.podSecurity !== undefined && !['restricted', 'baseline', 'privileged'].includes(r.podSecurity)) bad('podSecurity', r.podSecurity, "one of 'restricted', 'baseline', 'privileged'");
-  if (r.podSecurity !== undefined && r.podSecurity !== 'restricted' && !r.podSecurityReason?.trim()) bad('podSecurityReason', r.podSecurityReason, `a written reason why the pods need '${r.podSecurity}' instead of 'restricted'`);
-  if (r.podSecurity !== undefined && !r.createNamespace) bad('podSecurity', r.podSecurity, 'unset when createNamespace is false (the namespace is not ours to label)');
-  if (!(Number.isInteger(r.syncWave) && r.syncWave >= APP_WAVES.operatorsFirst && r.syncWave <= APP_WAVES.operatorsLast && r.syncWave !== APP_WAVES.clusterConfig)) {
-    bad('syncWave', r.syncWave, `an integer from ${APP_WAVES.operatorsFirst} to ${APP_WAVES.operatorsLast} other than ${APP_WAVES.clusterConfig} (cluster configuration syncs at ${APP_WAVES.clusterConfig}: charts that need a ClusterIssuer or StorageClass go after it; the stacks follow at ${APP_WAVES.stacks})`);
+  if (r.podSecurity !== undefined && !['restricted', 'baseline', 'privileged'].includes(r.podSecurity))
+    bad('podSecurity', r.podSecurity, "one of 'restricted', 'baseline', 'privileged'");
+  if (r.podSecurity !== undefined && r.podSecurity !== 'restricted' && !r.podSecurityReason?.trim())
+    bad('podSecurityReason', r.podSecurityReason, `a written reason why the pods need '${r.podSecurity}' instead of 'restricted'`);
+  if (r.podSecurity !== undefined && !r.createNamespace)
+    bad('podSecurity', r.podSecurity, 'unset when createNamespace is false (the namespace is not ours to label)');
+  if (!(
+    Number.isInteger(r.syncWave) &&
+    r.syncWave >= APP_WAVES.operatorsFirst &&
+    r.syncWave <= APP_WAVES.operatorsLast &&
+    r.syncWave !== APP_WAVES.clusterConfig
+  )) {
+    bad(
+      'syncWave',
+      r.syncWave,
+      `an integer from ${APP_WAVES.operatorsFirst} to ${APP_WAVES.operatorsLast} other than ${APP_WAVES.clusterConfig} (cluster configuration syncs at ${APP_WAVES.clusterConfig}: charts that need a ClusterIssuer or StorageClass go after it; the stacks follow at ${APP_WAVES.stacks})`,
+    );
   }
   if (typeof r.serverSideApply !== 'boolean') bad('serverSideApply', r.serverSideApply, 'true or false');
   if (typeof r.values !== 'object' || r.values === null || Array.isArray(r.values)) bad('values', r.values, 'an object of Helm values');
   if (!Array.isArray(r.clusterResources)) {
     bad('clusterResources', r.clusterResources, 'a list of { group, kind }');
   } else {
-    r.clusterResources.forEach((c, i) => {
-      if (!(typeof c?.group === 'string' && (c.group === '' || DNS_SUBDOMAIN.test(c.group)))) bad(`clusterResources[${i}].group`, c?.group, "an API group such as 'rbac.authorization.k8s.io', or '' for the core group");
-      if (!(typeof c?.kind === 'string' && KIND.test(c.kind))) bad(`clusterResources[${i}].kind`, c?.kind, "a kind such as 'ClusterRole' (PascalCase)");
+    // Array.isArray narrows a readonly array to any[]: restate the element type
+    (r.clusterResources as readonly ClusterResourceKind[]).forEach((c, i) => {
+      if (!(c?.group === '' || dnsSubdomain.test(c?.group)))
+        bad(`clusterResources[${i}].group`, c?.group, "an API group such as 'rbac.authorization.k8s.io', or '' for the core group");
+      if (!kindFormat.test(c?.kind)) bad(`clusterResources[${i}].kind`, c?.kind, "a kind such as 'ClusterRole' (PascalCase)");
     });
   }
   return p;
@@ -116,8 +136,12 @@ export function validatePlatformReleases(releases: readonly PlatformRelease[], w
   const releasesByNs = new Set<string>();
   for (const r of releases) {
     const key = `${r.namespace}/${r.releaseName}`;
-    if (releasesByNs.has(key)) problems.push(`${where}: release '${r.releaseName}' is installed twice into namespace '${r.namespace}'; expected one Helm release per name and namespace`);
+    if (releasesByNs.has(key))
+      problems.push(
+        `${where}: release '${r.releaseName}' is installed twice into namespace '${r.namespace}'; expected one Helm release per name and namespace`,
+      );
     releasesByNs.add(key);
   }
-  if (problems.length > 0) throw new Error(`Invalid ${where} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  - ${problems.join('\n  - ')}`);
+  if (problems.length > 0)
+    throw new Error(`Invalid ${where} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  - ${problems.join('\n  - ')}`);
 }

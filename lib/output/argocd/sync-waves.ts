@@ -1,5 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import type { IPod } from 'kubernetes-models/v1/Pod';
+import { kind as kindFormat } from '../../core/formats';
 
 /**
  * Argo CD sync waves. Argo CD applies lower waves first and waits until every object of a wave
@@ -51,52 +53,52 @@ export const OBJECT_WAVES = {
 } as const;
 
 const BY_KIND: Readonly<Record<string, number>> = {
-  'Namespace': OBJECT_WAVES.namespace,
-  'StorageClass': OBJECT_WAVES.namespace,
-  'PriorityClass': OBJECT_WAVES.namespace,
-  'IngressClass': OBJECT_WAVES.namespace,
-  'CustomResourceDefinition': OBJECT_WAVES.namespace,
+  Namespace: OBJECT_WAVES.namespace,
+  StorageClass: OBJECT_WAVES.namespace,
+  PriorityClass: OBJECT_WAVES.namespace,
+  IngressClass: OBJECT_WAVES.namespace,
+  CustomResourceDefinition: OBJECT_WAVES.namespace,
 
-  'ServiceAccount': OBJECT_WAVES.identity,
-  'Role': OBJECT_WAVES.identity,
-  'RoleBinding': OBJECT_WAVES.identity,
-  'ClusterRole': OBJECT_WAVES.identity,
-  'ClusterRoleBinding': OBJECT_WAVES.identity,
-  'NetworkPolicy': OBJECT_WAVES.identity,
-  'ResourceQuota': OBJECT_WAVES.identity,
-  'LimitRange': OBJECT_WAVES.identity,
+  ServiceAccount: OBJECT_WAVES.identity,
+  Role: OBJECT_WAVES.identity,
+  RoleBinding: OBJECT_WAVES.identity,
+  ClusterRole: OBJECT_WAVES.identity,
+  ClusterRoleBinding: OBJECT_WAVES.identity,
+  NetworkPolicy: OBJECT_WAVES.identity,
+  ResourceQuota: OBJECT_WAVES.identity,
+  LimitRange: OBJECT_WAVES.identity,
 
-  'SecretStore': OBJECT_WAVES.secretSources,
-  'ClusterSecretStore': OBJECT_WAVES.secretSources,
-  'Issuer': OBJECT_WAVES.secretSources,
-  'ClusterIssuer': OBJECT_WAVES.secretSources,
+  SecretStore: OBJECT_WAVES.secretSources,
+  ClusterSecretStore: OBJECT_WAVES.secretSources,
+  Issuer: OBJECT_WAVES.secretSources,
+  ClusterIssuer: OBJECT_WAVES.secretSources,
 
-  'ExternalSecret': OBJECT_WAVES.config,
-  'Secret': OBJECT_WAVES.config,
-  'ConfigMap': OBJECT_WAVES.config,
-  'PersistentVolumeClaim': OBJECT_WAVES.config,
-  'Certificate': OBJECT_WAVES.config,
+  ExternalSecret: OBJECT_WAVES.config,
+  Secret: OBJECT_WAVES.config,
+  ConfigMap: OBJECT_WAVES.config,
+  PersistentVolumeClaim: OBJECT_WAVES.config,
+  Certificate: OBJECT_WAVES.config,
 
-  'Service': OBJECT_WAVES.services,
-  'Middleware': OBJECT_WAVES.services,
-  'MiddlewareTCP': OBJECT_WAVES.services,
-  'ServersTransport': OBJECT_WAVES.services,
-  'TLSOption': OBJECT_WAVES.services,
-  'ServiceMonitor': OBJECT_WAVES.services,
-  'PodMonitor': OBJECT_WAVES.services,
-  'PrometheusRule': OBJECT_WAVES.services,
-  'AlertmanagerConfig': OBJECT_WAVES.services,
+  Service: OBJECT_WAVES.services,
+  Middleware: OBJECT_WAVES.services,
+  MiddlewareTCP: OBJECT_WAVES.services,
+  ServersTransport: OBJECT_WAVES.services,
+  TLSOption: OBJECT_WAVES.services,
+  ServiceMonitor: OBJECT_WAVES.services,
+  PodMonitor: OBJECT_WAVES.services,
+  PrometheusRule: OBJECT_WAVES.services,
+  AlertmanagerConfig: OBJECT_WAVES.services,
 
-  'StatefulSet': OBJECT_WAVES.stores,
+  StatefulSet: OBJECT_WAVES.stores,
 
-  'Deployment': OBJECT_WAVES.apps,
-  'DaemonSet': OBJECT_WAVES.apps,
-  'HorizontalPodAutoscaler': OBJECT_WAVES.apps,
-  'PodDisruptionBudget': OBJECT_WAVES.apps,
-  'Ingress': OBJECT_WAVES.apps,
-  'IngressRoute': OBJECT_WAVES.apps,
-  'Job': OBJECT_WAVES.apps,
-  'CronJob': OBJECT_WAVES.apps,
+  Deployment: OBJECT_WAVES.apps,
+  DaemonSet: OBJECT_WAVES.apps,
+  HorizontalPodAutoscaler: OBJECT_WAVES.apps,
+  PodDisruptionBudget: OBJECT_WAVES.apps,
+  Ingress: OBJECT_WAVES.apps,
+  IngressRoute: OBJECT_WAVES.apps,
+  Job: OBJECT_WAVES.apps,
+  CronJob: OBJECT_WAVES.apps,
 };
 
 /** API group of the External Secrets generators (Password, UUID, ...): secret sources. */
@@ -110,10 +112,11 @@ const GENERATOR_GROUP = 'generators.external-secrets.io';
  * @returns the wave; kinds not listed get 0 (Argo CD's default)
  */
 export function syncWaveForKind(kind: string, apiVersion?: string): number {
-  if (typeof kind !== 'string' || !/^[A-Z][A-Za-z0-9]*$/.test(kind)) {
+  if (!kindFormat.test(kind)) {
     throw new Error(`syncWaveForKind: kind: got ${JSON.stringify(kind)}; expected a Kubernetes kind such as 'Deployment' (PascalCase)`);
   }
-  if (apiVersion !== undefined && apiVersion.split('/')[0] === GENERATOR_GROUP && apiVersion.includes('/')) return OBJECT_WAVES.secretSources;
+  if (apiVersion !== undefined && apiVersion.split('/')[0] === GENERATOR_GROUP && apiVersion.includes('/'))
+    return OBJECT_WAVES.secretSources;
   return BY_KIND[kind] ?? 0;
 }
 
@@ -126,7 +129,7 @@ export function applySyncWaves(scope: IConstruct): number {
   let count = 0;
   for (const c of scope.node.findAll()) {
     if (!ApiObject.isApiObject(c)) continue;
-    const existing = c.metadata.toJson().annotations?.[SYNC_WAVE_ANNOTATION];
+    const existing = (c.metadata.toJson() as IPod['metadata'])?.annotations?.[SYNC_WAVE_ANNOTATION];
     if (existing !== undefined) continue;
     c.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, String(syncWaveForKind(c.kind, c.apiVersion)));
     count++;

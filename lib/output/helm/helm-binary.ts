@@ -25,8 +25,10 @@ export function findHelm(): string {
     if (isExecutable(candidate)) return candidate;
   }
 
-  throw new Error(`Helm binary not found: $HELM is not set, ${tools ?? '<project root>/.tools/bin/helm'} does not exist `
-    + 'and there is no helm on $PATH. Run `npm run helm:install` to install it into .tools/bin, or set HELM=/path/to/helm.');
+  throw new Error(
+    `Helm binary not found: $HELM is not set, ${tools ?? '<project root>/.tools/bin/helm'} does not exist ` +
+      'and there is no helm on $PATH. Run `npm run helm:install` to install it into .tools/bin, or set HELM=/path/to/helm.',
+  );
 }
 
 /** The nearest folder at or above this module holding a package.json (works from lib/ and from build/lib/). */

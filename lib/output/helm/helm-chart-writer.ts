@@ -3,10 +3,35 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, Chart } from 'cdk8s';
 import * as YAML from 'yaml';
+import { dnsLabel } from '../../core/formats';
 import {
-  checkValueAgainstSchema, describeBindingTarget, HELM_ENVIRONMENT_VALUE, HelmBinding, HelmValues, HelmValueSchema,
+  checkValueAgainstSchema,
+  describeBindingTarget,
+  HELM_ENVIRONMENT_VALUE,
+  HelmBinding,
+  HelmValues,
+  HelmValueSchema,
 } from './helm-values';
-import { resolveJsonPointer } from './json-pointer';
+import { assignAtPointer, resolveJsonPointer } from './json-pointer';
+
+/** A synthesized manifest as the writer reads it (apiVersion and kind checked on entry). */
+interface ManifestDoc {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata?: { readonly name?: string; readonly namespace?: string };
+  readonly [field: string]: unknown;
+}
+
+/** A node of values.schema.json: a closed object of further nodes, or a leaf schema. */
+interface ObjectSchemaNode {
+  type: 'object';
+  additionalProperties: false;
+  required?: string[];
+  properties: Record<string, SchemaNode>;
+  [keyword: string]: unknown;
+}
+type SchemaNode = ObjectSchemaNode | Record<string, unknown>;
+const isObjectNode = (n: SchemaNode): n is ObjectSchemaNode => n.type === 'object';
 
 /** One environment's synthesis of the stack. */
 export interface HelmChartEnvironment {
@@ -46,9 +71,9 @@ export interface HelmChartWriterProps {
 /** Kubernetes version range written to Chart.yaml. */
 export const HELM_CHART_KUBE_VERSION = '>=1.27.0-0';
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 // https://semver.org/#is-there-a-suggested-regular-expression-regex-to-check-a-semver-string
-const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 // YAML 1.1 output (as cdk8s writes manifests) quotes strings such as 'yes' or '0755' that YAML 1.1 readers (Helm, kubectl) would retype.
 const YAML_OPTIONS = { lineWidth: 0, version: '1.1', aliasDuplicateObjects: false } as const;
 
@@ -89,7 +114,7 @@ const HELMIGNORE = `# Patterns to ignore when packaging this chart (helm package
  */
 export function writeHelmChart(props: HelmChartWriterProps): void {
   validateProps(props);
-  const synthesized = props.environments.map((env) => env.chart.toJson());
+  const synthesized = props.environments.map((env) => env.chart.toJson() as unknown[]);
   const sentinelPrefix = chooseSentinelPrefix(synthesized);
   const envs = props.environments.map((env, i) => renderEnvironment(env, synthesized[i], sentinelPrefix));
   const schemas = mergeSchemas(envs);
@@ -144,20 +169,31 @@ interface RenderedEnvironment {
   readonly values: Map<string, ValueRecord>;
 }
 
-function renderEnvironment(env: HelmChartEnvironment, docs: any[], sentinelPrefix: string): RenderedEnvironment {
-  const originals = new Map<string, any>();
-  const working = new Map<string, any>();
-  docs.forEach((doc, i) => {
-    if (doc === null || typeof doc !== 'object' || typeof doc.kind !== 'string' || typeof doc.apiVersion !== 'string') {
-      throw new Error(`Environment '${env.name}': document #${i} of chart '${env.chart.node.path}' is not a Kubernetes object (no apiVersion/kind)`);
+function renderEnvironment(env: HelmChartEnvironment, docs: readonly unknown[], sentinelPrefix: string): RenderedEnvironment {
+  const originals = new Map<string, ManifestDoc>();
+  const working = new Map<string, ManifestDoc>();
+  docs.forEach((raw, i) => {
+    const candidate = raw as Partial<ManifestDoc> | null;
+    if (
+      candidate === null ||
+      typeof candidate !== 'object' ||
+      typeof candidate.kind !== 'string' ||
+      typeof candidate.apiVersion !== 'string'
+    ) {
+      throw new Error(
+        `Environment '${env.name}': document #${i} of chart '${env.chart.node.path}' is not a Kubernetes object (no apiVersion/kind)`,
+      );
     }
+    const doc = candidate as ManifestDoc;
     const key = identityKey(doc);
     if (originals.has(key)) {
-      throw new Error(`Environment '${env.name}': chart '${env.chart.node.path}' synthesizes ${describeDoc(doc)} twice; `
-        + 'objects must be unique by apiVersion/kind/namespace/name');
+      throw new Error(
+        `Environment '${env.name}': chart '${env.chart.node.path}' synthesizes ${describeDoc(doc)} twice; ` +
+          'objects must be unique by apiVersion/kind/namespace/name',
+      );
     }
-    originals.set(key, JSON.parse(JSON.stringify(doc)));
-    working.set(key, JSON.parse(JSON.stringify(doc)));
+    originals.set(key, JSON.parse(JSON.stringify(doc)) as ManifestDoc);
+    working.set(key, JSON.parse(JSON.stringify(doc)) as ManifestDoc);
   });
 
   const values = new Map<string, ValueRecord>();
@@ -170,12 +206,16 @@ function renderEnvironment(env: HelmChartEnvironment, docs: any[], sentinelPrefi
     }
     const prev = values.get(valuePath);
     if (prev && !deepEqual(prev.value, value)) {
-      throw new Error(`Conflicting values for '${valuePath}' in environment '${env.name}': ${JSON.stringify(prev.value)} at ${prev.where}, `
-        + `but ${JSON.stringify(value)} at ${where}; one value path must carry one value per environment`);
+      throw new Error(
+        `Conflicting values for '${valuePath}' in environment '${env.name}': ${JSON.stringify(prev.value)} at ${prev.where}, ` +
+          `but ${JSON.stringify(value)} at ${where}; one value path must carry one value per environment`,
+      );
     }
     if (prev && !deepEqual(prev.schema, schema)) {
-      throw new Error(`Conflicting schemas for '${valuePath}' in environment '${env.name}': ${JSON.stringify(prev.schema)} at ${prev.where}, `
-        + `but ${JSON.stringify(schema)} at ${where}`);
+      throw new Error(
+        `Conflicting schemas for '${valuePath}' in environment '${env.name}': ${JSON.stringify(prev.schema)} at ${prev.where}, ` +
+          `but ${JSON.stringify(schema)} at ${where}`,
+      );
     }
     if (!prev) values.set(valuePath, { value, schema, where });
   };
@@ -184,22 +224,27 @@ function renderEnvironment(env: HelmChartEnvironment, docs: any[], sentinelPrefi
     const where = describeBindingTarget(binding.object, binding.pointer);
     let key = keyOfObject.get(binding.object);
     if (key === undefined) {
-      key = identityKey(binding.object.toJson());
+      key = identityKey(binding.object.toJson() as ManifestDoc);
       keyOfObject.set(binding.object, key);
     }
     const original = originals.get(key);
     if (!original) {
-      throw new Error(`${where} in environment '${env.name}': the object is not part of chart '${env.chart.node.path}'s synthesized output`);
+      throw new Error(
+        `${where} in environment '${env.name}': the object is not part of chart '${env.chart.node.path}'s synthesized output`,
+      );
     }
     const target = resolveJsonPointer(original, binding.pointer);
     if (!target) {
-      throw new Error(`${where} in environment '${env.name}': pointer '${binding.pointer}' does not exist in the synthesized `
-        + `${describeDoc(original)}`);
+      throw new Error(
+        `${where} in environment '${env.name}': pointer '${binding.pointer}' does not exist in the synthesized ` +
+          `${describeDoc(original)}`,
+      );
     }
     const expression = bindingExpression(binding, target.value, where, env.name, record);
+    // the working copy is a clone of the original, where the pointer resolved
     const slot = resolveJsonPointer(working.get(key), binding.pointer)!;
     const sentinel = `${sentinelPrefix}${sentinels.size}x`;
-    slot.parent[slot.key] = sentinel;
+    assignAtPointer(slot, sentinel);
     sentinels.set(sentinel, expression);
   }
 
@@ -207,7 +252,7 @@ function renderEnvironment(env: HelmChartEnvironment, docs: any[], sentinelPrefi
     let text = YAML.stringify(doc, YAML_OPTIONS);
     // Literal '{{' in the manifests (e.g. alert templates) must reach the output verbatim.
     text = text.replace(/\{\{/g, '{{ "{{" }}');
-    text = text.replace(new RegExp(`(["']?)(${sentinelPrefix}\\d+x)\\1`, 'g'), (match, _quote, sentinel) => {
+    text = text.replace(new RegExp(`(["']?)(${sentinelPrefix}\\d+x)\\1`, 'g'), (match, _quote: string, sentinel: string) => {
       const expression = sentinels.get(sentinel);
       if (expression === undefined) throw new Error(`internal error: unknown Helm sentinel ${match}`);
       sentinels.delete(sentinel);
@@ -223,7 +268,10 @@ function renderEnvironment(env: HelmChartEnvironment, docs: any[], sentinelPrefi
 
 /** Validates the synthesized value of one binding, records its value(s) and returns the Helm expression replacing the field. */
 function bindingExpression(
-  binding: HelmBinding, value: unknown, where: string, envName: string,
+  binding: HelmBinding,
+  value: unknown,
+  where: string,
+  envName: string,
   record: (valuePath: string, value: unknown, schema: HelmValueSchema, where: string) => void,
 ): string {
   if (binding.kind === 'field') {
@@ -232,13 +280,17 @@ function bindingExpression(
   }
   const template = binding.template.template;
   if (typeof value !== 'string') {
-    throw new Error(`${where} in environment '${envName}': template ${JSON.stringify(template)} needs a string field, `
-      + `but the synthesized value is ${JSON.stringify(value)}`);
+    throw new Error(
+      `${where} in environment '${envName}': template ${JSON.stringify(template)} needs a string field, ` +
+        `but the synthesized value is ${JSON.stringify(value)}`,
+    );
   }
   const texts = binding.template.split(value);
   if (!texts) {
-    throw new Error(`${where} in environment '${envName}': synthesized value ${JSON.stringify(value)} does not match `
-      + `template ${JSON.stringify(template)}`);
+    throw new Error(
+      `${where} in environment '${envName}': synthesized value ${JSON.stringify(value)} does not match ` +
+        `template ${JSON.stringify(template)}`,
+    );
   }
   for (const [name, text] of Object.entries(texts)) {
     const part = binding.parts[name];
@@ -246,8 +298,10 @@ function bindingExpression(
     if (part.schema.type === 'integer') {
       partValue = Number(text);
       if (!/^-?(0|[1-9][0-9]*)$/.test(text) || !Number.isSafeInteger(partValue)) {
-        throw new Error(`${where} in environment '${envName}': part '${name}' of ${JSON.stringify(value)} (template `
-          + `${JSON.stringify(template)}) is ${JSON.stringify(text)}, which is not an integer written in canonical form`);
+        throw new Error(
+          `${where} in environment '${envName}': part '${name}' of ${JSON.stringify(value)} (template ` +
+            `${JSON.stringify(template)}) is ${JSON.stringify(text)}, which is not an integer written in canonical form`,
+        );
       }
     }
     record(part.path, partValue, part.schema, `${where} (template part '${name}')`);
@@ -281,8 +335,10 @@ function mergeSchemas(envs: RenderedEnvironment[]): Map<string, SchemaRecord> {
       if (!prev) {
         merged.set(valuePath, { schema: rec.schema, where: rec.where, env: env.name });
       } else if (!deepEqual(prev.schema, rec.schema)) {
-        throw new Error(`Conflicting schemas for '${valuePath}': ${JSON.stringify(prev.schema)} at ${prev.where} in environment `
-          + `'${prev.env}', but ${JSON.stringify(rec.schema)} at ${rec.where} in environment '${env.name}'`);
+        throw new Error(
+          `Conflicting schemas for '${valuePath}': ${JSON.stringify(prev.schema)} at ${prev.where} in environment ` +
+            `'${prev.env}', but ${JSON.stringify(rec.schema)} at ${rec.where} in environment '${env.name}'`,
+        );
       }
     }
   }
@@ -292,8 +348,10 @@ function mergeSchemas(envs: RenderedEnvironment[]): Map<string, SchemaRecord> {
     if (child) {
       const a = merged.get(parent)!;
       const b = merged.get(child)!;
-      throw new Error(`Value path '${parent}' is bound as a value at ${a.where} (environment '${a.env}'), but '${child}' `
-        + `at ${b.where} (environment '${b.env}') makes it an object; a value path cannot be both`);
+      throw new Error(
+        `Value path '${parent}' is bound as a value at ${a.where} (environment '${a.env}'), but '${child}' ` +
+          `at ${b.where} (environment '${b.env}') makes it an object; a value path cannot be both`,
+      );
     }
   }
   return merged;
@@ -309,11 +367,12 @@ function comparePaths(a: string, b: string): number {
   return sa.length - sb.length;
 }
 
-function setPath(target: Record<string, any>, valuePath: string, value: unknown): void {
+/** Sets `a.b.c` in nested objects, creating the objects on the way (value paths never cross a leaf). */
+function setPath(target: Record<string, unknown>, valuePath: string, value: unknown): void {
   const segments = valuePath.split('.');
   let node = target;
   for (const segment of segments.slice(0, -1)) {
-    node = node[segment] ??= {};
+    node = (node[segment] ??= {}) as Record<string, unknown>;
   }
   node[segments[segments.length - 1]] = value;
 }
@@ -330,14 +389,14 @@ function valuesObject(env: RenderedEnvironment): Record<string, unknown> {
 function valuesHeader(props: HelmChartWriterProps, envName: string, isDefault: boolean): string {
   const lines = isDefault
     ? [
-      `Default values of the ${props.name} chart: the '${envName}' environment.`,
-      'Select another environment with -f values-<env>.yaml, e.g.',
-      `  helm template ${props.name} . -f values-${envName}.yaml`,
-    ]
+        `Default values of the ${props.name} chart: the '${envName}' environment.`,
+        'Select another environment with -f values-<env>.yaml, e.g.',
+        `  helm template ${props.name} . -f values-${envName}.yaml`,
+      ]
     : [
-      `Values of the ${props.name} chart for the '${envName}' environment (complete; overrides values.yaml).`,
-      `  helm template ${props.name} . -f values-${envName}.yaml`,
-    ];
+        `Values of the ${props.name} chart for the '${envName}' environment (complete; overrides values.yaml).`,
+        `  helm template ${props.name} . -f values-${envName}.yaml`,
+      ];
   lines.push('Generated from the cdk8s stacks by writeHelmChart (lib/helm); do not edit, regenerate instead.');
   return `${lines.map((l) => `# ${l}`).join('\n')}\n`;
 }
@@ -352,14 +411,18 @@ function leafSchema(schema: HelmValueSchema): Record<string, unknown> {
 }
 
 /** JSON Schema (draft-07) of the values: closed objects at every level; required = keys present in every environment. */
-function valuesSchema(props: HelmChartWriterProps, envs: RenderedEnvironment[], schemas: Map<string, SchemaRecord>): Record<string, unknown> {
-  const objectNode = (): Record<string, any> => ({
+function valuesSchema(
+  props: HelmChartWriterProps,
+  envs: RenderedEnvironment[],
+  schemas: Map<string, SchemaRecord>,
+): Record<string, unknown> {
+  const objectNode = (): ObjectSchemaNode => ({
     type: 'object',
     additionalProperties: false,
-    required: [] as string[],
-    properties: {} as Record<string, unknown>,
+    required: [],
+    properties: {},
   });
-  const root: Record<string, any> = {
+  const root: ObjectSchemaNode = {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: `Values of the ${props.name} Helm chart`,
     ...objectNode(),
@@ -369,20 +432,22 @@ function valuesSchema(props: HelmChartWriterProps, envs: RenderedEnvironment[], 
     enum: envs.map((e) => e.name),
     description: 'Environment to render; selects the objects and object variants of that environment (set by values-<env>.yaml).',
   };
-  root.required.push(HELM_ENVIRONMENT_VALUE);
+  root.required?.push(HELM_ENVIRONMENT_VALUE);
 
   const presentEverywhere = (prefix: string) =>
     envs.every((env) => [...env.values.keys()].some((p) => p === prefix || p.startsWith(`${prefix}.`)));
   for (const valuePath of [...schemas.keys()].sort(comparePaths)) {
     const segments = valuePath.split('.');
-    let node = root;
+    let node: SchemaNode = root;
     segments.forEach((segment, i) => {
+      // value paths never continue below a leaf (checked when the values were bound)
+      const parent = node as ObjectSchemaNode;
       const prefix = segments.slice(0, i + 1).join('.');
-      if (!(segment in node.properties)) {
-        node.properties[segment] = i === segments.length - 1 ? leafSchema(schemas.get(valuePath)!.schema) : objectNode();
-        if (presentEverywhere(prefix)) node.required.push(segment);
+      if (!(segment in parent.properties)) {
+        parent.properties[segment] = i === segments.length - 1 ? leafSchema(schemas.get(valuePath)!.schema) : objectNode();
+        if (presentEverywhere(prefix)) parent.required?.push(segment);
       }
-      node = node.properties[segment];
+      node = parent.properties[segment];
     });
   }
   dropEmptyRequired(root);
@@ -390,10 +455,10 @@ function valuesSchema(props: HelmChartWriterProps, envs: RenderedEnvironment[], 
 }
 
 /** Removes `required: []` from object nodes whose keys are all optional. */
-function dropEmptyRequired(node: Record<string, any>): void {
-  if (node.type !== 'object') return;
-  if (node.required.length === 0) delete node.required;
-  for (const child of Object.values(node.properties)) dropEmptyRequired(child as Record<string, any>);
+function dropEmptyRequired(node: SchemaNode): void {
+  if (!isObjectNode(node)) return;
+  if (node.required?.length === 0) delete node.required;
+  for (const child of Object.values(node.properties)) dropEmptyRequired(child);
 }
 
 // ---------------------------------------------------------------------------
@@ -418,7 +483,12 @@ function mergeOrder(lists: string[][]): string[] {
 }
 
 function sanitizeFileComponent(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[-.]+|-+$/g, '') || 'unnamed';
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9.-]+/g, '-')
+      .replace(/^[-.]+|-+$/g, '') || 'unnamed'
+  );
 }
 
 /** template file name -> content, one file per object, in merged object order. */
@@ -428,10 +498,12 @@ function templateFiles(envs: RenderedEnvironment[]): Map<string, string> {
   for (const env of envs) for (const o of env.objects) if (!info.has(o.key)) info.set(o.key, o);
 
   // File names: <kind>-<name>; colliding ones get the namespace, then a counter.
-  const base = new Map(order.map((key) => {
-    const o = info.get(key)!;
-    return [key, `${sanitizeFileComponent(o.kind)}-${sanitizeFileComponent(o.name)}`];
-  }));
+  const base = new Map(
+    order.map((key) => {
+      const o = info.get(key)!;
+      return [key, `${sanitizeFileComponent(o.kind)}-${sanitizeFileComponent(o.name)}`];
+    }),
+  );
   const baseCount = new Map<string, number>();
   for (const b of base.values()) baseCount.set(b, (baseCount.get(b) ?? 0) + 1);
   const used = new Set<string>();
@@ -441,7 +513,7 @@ function templateFiles(envs: RenderedEnvironment[]): Map<string, string> {
     let candidate = base.get(key)!;
     if (baseCount.get(candidate)! > 1) candidate += `-${sanitizeFileComponent(o.namespace ?? 'cluster')}`;
     let file = candidate;
-    for (let n = 2; used.has(file) || baseCount.has(file) && file !== base.get(key); n++) file = `${candidate}-${n}`;
+    for (let n = 2; used.has(file) || (baseCount.has(file) && file !== base.get(key)); n++) file = `${candidate}-${n}`;
     used.add(file);
 
     const variants: Array<{ envs: string[]; text: string }> = [];
@@ -471,11 +543,11 @@ function templateFiles(envs: RenderedEnvironment[]): Map<string, string> {
 // ---------------------------------------------------------------------------
 // Helpers
 
-function identityKey(doc: any): string {
+function identityKey(doc: ManifestDoc): string {
   return JSON.stringify([doc.apiVersion, doc.kind, doc.metadata?.namespace ?? '', doc.metadata?.name ?? '']);
 }
 
-function describeDoc(doc: any): string {
+function describeDoc(doc: ManifestDoc): string {
   const ns = doc.metadata?.namespace ? `${doc.metadata.namespace}/` : '';
   return `${doc.apiVersion} ${doc.kind} '${ns}${doc.metadata?.name ?? ''}'`;
 }
@@ -484,10 +556,12 @@ function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a as object);
-  const kb = Object.keys(b as object);
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
   if (ka.length !== kb.length) return false;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual((a as any)[k], (b as any)[k]));
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(ra[k], rb[k]));
 }
 
 /** A prefix for sentinel strings that occurs nowhere in the synthesized manifests. */
@@ -500,29 +574,34 @@ function chooseSentinelPrefix(synthesized: unknown[]): string {
 }
 
 function chartYaml(props: HelmChartWriterProps): string {
-  return YAML.stringify({
-    apiVersion: 'v2',
-    name: props.name,
-    description: props.description,
-    type: 'application',
-    version: props.version,
-    appVersion: props.appVersion,
-    kubeVersion: HELM_CHART_KUBE_VERSION,
-  }, YAML_OPTIONS);
+  return YAML.stringify(
+    {
+      apiVersion: 'v2',
+      name: props.name,
+      description: props.description,
+      type: 'application',
+      version: props.version,
+      appVersion: props.appVersion,
+      kubeVersion: HELM_CHART_KUBE_VERSION,
+    },
+    YAML_OPTIONS,
+  );
 }
 
 function validateProps(props: HelmChartWriterProps): void {
   const bad = (field: string, value: unknown, allowed: string) => {
     throw new Error(`writeHelmChart: invalid ${field} ${JSON.stringify(value)}; ${allowed}`);
   };
-  if (typeof props.name !== 'string' || !DNS_LABEL.test(props.name) || props.name.length > 53) {
-    bad('name', props.name, 'expected a DNS-1123 label of at most 53 characters (lower-case letters, digits, \'-\')');
+  if (!(dnsLabel.test(props.name) && props.name.length <= 53)) {
+    bad('name', props.name, "expected a DNS-1123 label of at most 53 characters (lower-case letters, digits, '-')");
   }
   if (typeof props.version !== 'string' || !SEMVER.test(props.version)) {
-    bad('version', props.version, 'expected a SemVer 2 version such as \'1.2.3\' or \'1.2.3-rc.1\'');
+    bad('version', props.version, "expected a SemVer 2 version such as '1.2.3' or '1.2.3-rc.1'");
   }
-  if (typeof props.appVersion !== 'string' || props.appVersion.trim() === '') bad('appVersion', props.appVersion, 'expected a non-empty string');
-  if (typeof props.description !== 'string' || props.description.trim() === '') bad('description', props.description, 'expected a non-empty string');
+  if (typeof props.appVersion !== 'string' || props.appVersion.trim() === '')
+    bad('appVersion', props.appVersion, 'expected a non-empty string');
+  if (typeof props.description !== 'string' || props.description.trim() === '')
+    bad('description', props.description, 'expected a non-empty string');
   if (typeof props.outdir !== 'string' || props.outdir.trim() === '') bad('outdir', props.outdir, 'expected a folder path');
   if (props.notes !== undefined && typeof props.notes !== 'string') bad('notes', props.notes, 'expected a string');
   if (!Array.isArray(props.environments) || props.environments.length === 0) {
@@ -530,8 +609,8 @@ function validateProps(props: HelmChartWriterProps): void {
   }
   const names: string[] = [];
   for (const env of props.environments) {
-    if (typeof env?.name !== 'string' || !DNS_LABEL.test(env.name) || env.name.length > 63) {
-      bad('environment name', env?.name, 'expected a DNS-1123 label (lower-case letters, digits, \'-\')');
+    if (!dnsLabel.test(env?.name)) {
+      bad('environment name', env?.name, `expected ${dnsLabel.expected}`);
     }
     if (names.includes(env.name)) bad('environment name', env.name, 'environment names must be unique');
     if (!Chart.isChart(env.chart)) bad(`chart of environment '${env.name}'`, String(env.chart), 'expected a cdk8s Chart');
@@ -552,8 +631,10 @@ function prepareOutdir(outdir: string): void {
     }
     const entries = fs.readdirSync(resolved);
     if (entries.length > 0 && !entries.includes('Chart.yaml')) {
-      throw new Error(`writeHelmChart: refusing to delete outdir '${outdir}': it is not empty and holds no Chart.yaml; `
-        + 'point outdir at a dedicated folder such as dist/helm/<name>');
+      throw new Error(
+        `writeHelmChart: refusing to delete outdir '${outdir}': it is not empty and holds no Chart.yaml; ` +
+          'point outdir at a dedicated folder such as dist/helm/<name>',
+      );
     }
     fs.rmSync(resolved, { recursive: true, force: true });
   }

@@ -177,19 +177,21 @@ export class HelmValues {
     }
     const where = describeBindingTarget(obj, pointer);
     if (Chart.of(obj) !== this.chart) {
-      throw new Error(`${where}: the object belongs to chart '${Chart.of(obj).node.path}', not to '${this.chart.node.path}'; `
-        + 'use HelmValues.of(obj)');
+      throw new Error(
+        `${where}: the object belongs to chart '${Chart.of(obj).node.path}', not to '${this.chart.node.path}'; ` + 'use HelmValues.of(obj)',
+      );
     }
     try {
       parseJsonPointer(pointer);
     } catch (e) {
-      throw new Error(`${where}: ${(e as Error).message}`);
+      throw new Error(`${where}: ${(e as Error).message}`, { cause: e });
     }
     for (const b of this._bindings) {
       if (b.object !== obj) continue;
       if (b.pointer === pointer || b.pointer.startsWith(`${pointer}/`) || pointer.startsWith(`${b.pointer}/`)) {
-        throw new Error(`${where}: overlaps the existing binding of ${describeBindingTarget(obj, b.pointer)}; `
-          + 'a field can be bound only once');
+        throw new Error(
+          `${where}: overlaps the existing binding of ${describeBindingTarget(obj, b.pointer)}; ` + 'a field can be bound only once',
+        );
       }
     }
     return where;
@@ -204,8 +206,10 @@ export function describeBindingTarget(obj: ApiObject, pointer: string): string {
 /** @throws if `valuePath` is not a valid dotted value path or uses the reserved 'environment' value */
 export function validateValuePath(valuePath: string, where: string): void {
   if (typeof valuePath !== 'string' || !HELM_VALUE_PATH.test(valuePath)) {
-    throw new Error(`${where}: invalid value path ${JSON.stringify(valuePath)}; `
-      + `expected dot-separated identifiers matching ${HELM_VALUE_PATH} (e.g. 'api.image.tag')`);
+    throw new Error(
+      `${where}: invalid value path ${JSON.stringify(valuePath)}; ` +
+        `expected dot-separated identifiers matching ${HELM_VALUE_PATH} (e.g. 'api.image.tag')`,
+    );
   }
   if (valuePath.split('.')[0] === HELM_ENVIRONMENT_VALUE) {
     throw new Error(`${where}: invalid value path '${valuePath}'; '${HELM_ENVIRONMENT_VALUE}' is reserved for the environment selector`);
@@ -228,7 +232,8 @@ export function validateSchema(schema: HelmValueSchema, where: string): void {
     const v = schema[bound];
     if (v === undefined) continue;
     if (!numeric) throw new Error(`${where}: schema ${bound} is only allowed for integer and number values, not '${schema.type}'`);
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${where}: schema ${bound} must be a finite number, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new Error(`${where}: schema ${bound} must be a finite number, got ${JSON.stringify(v)}`);
   }
   if (schema.minimum !== undefined && schema.maximum !== undefined && schema.minimum > schema.maximum) {
     throw new Error(`${where}: schema minimum ${schema.minimum} is greater than maximum ${schema.maximum}`);
@@ -238,7 +243,10 @@ export function validateSchema(schema: HelmValueSchema, where: string): void {
     try {
       new RegExp(schema.pattern);
     } catch (e) {
-      throw new Error(`${where}: schema pattern ${JSON.stringify(schema.pattern)} is not a valid regular expression: ${(e as Error).message}`);
+      throw new Error(
+        `${where}: schema pattern ${JSON.stringify(schema.pattern)} is not a valid regular expression: ${(e as Error).message}`,
+        { cause: e },
+      );
     }
   }
   if (schema.enum !== undefined) {
@@ -275,8 +283,10 @@ export function checkValueAgainstSchema(value: unknown, schema: HelmValueSchema)
     if (schema.maximum !== undefined && value > schema.maximum) return `${shown} is greater than the maximum ${schema.maximum}`;
   }
   if (typeof value === 'string') {
-    if (schema.pattern !== undefined && !new RegExp(schema.pattern).test(value)) return `${shown} does not match the pattern ${schema.pattern}`;
-    if (schema.enum !== undefined && !schema.enum.includes(value)) return `${shown} is not one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}`;
+    if (schema.pattern !== undefined && !new RegExp(schema.pattern).test(value))
+      return `${shown} does not match the pattern ${schema.pattern}`;
+    if (schema.enum !== undefined && !schema.enum.includes(value))
+      return `${shown} is not one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}`;
   }
   return undefined;
 }

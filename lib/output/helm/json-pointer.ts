@@ -14,18 +14,21 @@ export function parseJsonPointer(pointer: string): string[] {
   if (typeof pointer !== 'string' || !pointer.startsWith('/')) {
     throw new Error(`Invalid JSON pointer ${JSON.stringify(pointer)}: must start with '/' (RFC 6901), e.g. '/spec/replicas'`);
   }
-  return pointer.substring(1).split('/').map((token) => {
-    if (/~[^01]|~$/.test(token)) {
-      throw new Error(`Invalid JSON pointer ${JSON.stringify(pointer)}: '~' must be escaped as '~0' ('/' as '~1') (RFC 6901)`);
-    }
-    return token.replace(/~1/g, '/').replace(/~0/g, '~');
-  });
+  return pointer
+    .substring(1)
+    .split('/')
+    .map((token) => {
+      if (/~[^01]|~$/.test(token)) {
+        throw new Error(`Invalid JSON pointer ${JSON.stringify(pointer)}: '~' must be escaped as '~0' ('/' as '~1') (RFC 6901)`);
+      }
+      return token.replace(/~1/g, '/').replace(/~0/g, '~');
+    });
 }
 
 /** Result of {@link resolveJsonPointer}: the parent container and the key of the field in it. */
 export interface JsonPointerTarget {
   /** The object or array holding the field. */
-  readonly parent: any;
+  readonly parent: Record<string, unknown> | unknown[];
   /** The key (object) or index (array) of the field inside `parent`. */
   readonly key: string | number;
   /** The field's current value. */
@@ -41,22 +44,30 @@ export interface JsonPointerTarget {
  */
 export function resolveJsonPointer(doc: unknown, pointer: string): JsonPointerTarget | undefined {
   const tokens = parseJsonPointer(pointer);
-  let parent: any = undefined;
+  let parent: Record<string, unknown> | unknown[] | undefined = undefined;
   let key: string | number = '';
-  let current: any = doc;
+  let current: unknown = doc;
   for (const token of tokens) {
     if (Array.isArray(current)) {
       if (!/^(0|[1-9][0-9]*)$/.test(token) || Number(token) >= current.length) return undefined;
       parent = current;
       key = Number(token);
+      current = current[key];
     } else if (current !== null && typeof current === 'object') {
       if (!Object.prototype.hasOwnProperty.call(current, token)) return undefined;
-      parent = current;
+      const record = current as Record<string, unknown>;
+      parent = record;
       key = token;
+      current = record[token];
     } else {
       return undefined;
     }
-    current = parent[key];
   }
-  return { parent, key, value: current };
+  // parseJsonPointer rejects '' (the whole document), so a parent always exists here.
+  return parent === undefined ? undefined : { parent, key, value: current };
+}
+
+/** Replaces the field a {@link resolveJsonPointer} result points at. */
+export function assignAtPointer(target: JsonPointerTarget, value: unknown): void {
+  (target.parent as Record<string | number, unknown>)[target.key] = value;
 }

@@ -5,9 +5,7 @@
  */
 
 /** One piece of a parsed template: literal text or a `{placeholder}`. */
-export type ValueTemplateSegment =
-  | { readonly literal: string }
-  | { readonly placeholder: string };
+export type ValueTemplateSegment = { readonly literal: string } | { readonly placeholder: string };
 
 const PLACEHOLDER_NAME = /^[a-zA-Z][a-zA-Z0-9]*$/;
 
@@ -34,8 +32,10 @@ export class ValueTemplate {
       if (text.length === 0) return;
       const brace = text.search(/[{}]/);
       if (brace >= 0) {
-        throw new Error(`Invalid value template ${JSON.stringify(template)}: unbalanced '${text[brace]}'; `
-          + 'braces are only allowed around placeholder names, e.g. \'{repository}:{tag}\'');
+        throw new Error(
+          `Invalid value template ${JSON.stringify(template)}: unbalanced '${text[brace]}'; ` +
+            "braces are only allowed around placeholder names, e.g. '{repository}:{tag}'",
+        );
       }
       segments.push({ literal: text });
     };
@@ -47,8 +47,10 @@ export class ValueTemplate {
       }
       const prev = segments[segments.length - 1];
       if (prev && 'placeholder' in prev) {
-        throw new Error(`Invalid value template ${JSON.stringify(template)}: placeholders {${prev.placeholder}} and {${name}} `
-          + 'must be separated by literal text, otherwise the split is ambiguous');
+        throw new Error(
+          `Invalid value template ${JSON.stringify(template)}: placeholders {${prev.placeholder}} and {${name}} ` +
+            'must be separated by literal text, otherwise the split is ambiguous',
+        );
       }
       segments.push({ placeholder: name });
       last = m.index + m[0].length;
@@ -61,8 +63,10 @@ export class ValueTemplate {
     }
     for (const name of used) {
       if (!partNames.includes(name)) {
-        throw new Error(`Invalid value template ${JSON.stringify(template)}: placeholder {${name}} has no entry in parts `
-          + `(parts: ${partNames.map((p) => `'${p}'`).join(', ') || 'none'})`);
+        throw new Error(
+          `Invalid value template ${JSON.stringify(template)}: placeholder {${name}} has no entry in parts ` +
+            `(parts: ${partNames.map((p) => `'${p}'`).join(', ') || 'none'})`,
+        );
       }
     }
     for (const name of partNames) {
@@ -83,12 +87,14 @@ export class ValueTemplate {
     this.template = template;
     this.segments = segments;
     const seen = new Set<string>();
-    const source = segments.map((s) => {
-      if ('literal' in s) return escapeRegExp(s.literal);
-      if (seen.has(s.placeholder)) return `\\k<${s.placeholder}>`;
-      seen.add(s.placeholder);
-      return `(?<${s.placeholder}>.+)`;
-    }).join('');
+    const source = segments
+      .map((s) => {
+        if ('literal' in s) return escapeRegExp(s.literal);
+        if (seen.has(s.placeholder)) return `\\k<${s.placeholder}>`;
+        seen.add(s.placeholder);
+        return `(?<${s.placeholder}>.+)`;
+      })
+      .join('');
     this.regex = new RegExp(`^${source}$`, 's');
   }
 
@@ -102,7 +108,7 @@ export class ValueTemplate {
    */
   public split(value: string): Record<string, string> | undefined {
     const m = this.regex.exec(value);
-    return m ? { ...m.groups } as Record<string, string> : undefined;
+    return m ? { ...m.groups } : undefined;
   }
 
   /**

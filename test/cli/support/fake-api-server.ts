@@ -6,6 +6,7 @@
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import { ApiError } from '../../../cli/cluster';
+import { KubeObject } from '../../../cli/objects';
 import { FakeCluster } from './fake-cluster';
 
 export interface RecordedRequest {
@@ -14,7 +15,8 @@ export interface RecordedRequest {
   query: Record<string, string>;
   contentType?: string;
   authorization?: string;
-  body?: any;
+  /** The JSON body: the object for server-side apply. */
+  body?: KubeObject;
 }
 
 export interface FakeApiServer {
@@ -24,10 +26,22 @@ export interface FakeApiServer {
 }
 
 function status(code: number, reason: string, message: string, causes: unknown[] = []): object {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code, ...(causes.length ? { details: { causes } } : {}) };
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    code,
+    ...(causes.length ? { details: { causes } } : {}),
+  };
 }
 
-export async function startFakeApiServer(cluster: FakeCluster, options: { token?: string; pageSize?: number } = {}): Promise<FakeApiServer> {
+export async function startFakeApiServer(
+  cluster: FakeCluster,
+  options: { token?: string; pageSize?: number } = {},
+): Promise<FakeApiServer> {
   const requests: RecordedRequest[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -52,10 +66,13 @@ export async function startFakeApiServer(cluster: FakeCluster, options: { token?
         send(401, status(401, 'Unauthorized', 'Unauthorized'));
         return;
       }
-      handle(cluster, record, options.pageSize ?? 500).then(([code, body]) => send(code, body), (e) => {
-        if (e instanceof ApiError) send(e.status || 500, status(e.status || 500, e.reason, e.message, [...e.causes]));
-        else send(500, status(500, 'InternalError', String(e)));
-      });
+      handle(cluster, record, options.pageSize ?? 500).then(
+        ([code, body]) => send(code, body),
+        (e) => {
+          if (e instanceof ApiError) send(e.status || 500, status(e.status || 500, e.reason, e.message, [...e.causes]));
+          else send(500, status(500, 'InternalError', String(e)));
+        },
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -75,10 +92,24 @@ async function handle(cluster: FakeCluster, req: RecordedRequest, pageSize: numb
   const served = cluster.resources.filter((r) => r.apiVersion === apiVersion);
   if (rest.length === 0) {
     if (served.length === 0) return [404, status(404, 'NotFound', 'the server could not find the requested resource')];
-    return [200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersion, resources: served.flatMap((r) => [
-      { name: r.name, singularName: r.kind.toLowerCase(), namespaced: r.namespaced, kind: r.kind, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] },
-      { name: `${r.name}/status`, singularName: '', namespaced: r.namespaced, kind: r.kind, verbs: ['get', 'patch', 'update'] },
-    ]) }];
+    return [
+      200,
+      {
+        kind: 'APIResourceList',
+        apiVersion: 'v1',
+        groupVersion: apiVersion,
+        resources: served.flatMap((r) => [
+          {
+            name: r.name,
+            singularName: r.kind.toLowerCase(),
+            namespaced: r.namespaced,
+            kind: r.kind,
+            verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+          },
+          { name: `${r.name}/status`, singularName: '', namespaced: r.namespaced, kind: r.kind, verbs: ['get', 'patch', 'update'] },
+        ]),
+      },
+    ];
   }
   let namespace: string | undefined;
   let parts = rest;
@@ -90,14 +121,25 @@ async function handle(cluster: FakeCluster, req: RecordedRequest, pageSize: numb
   const resource = served.find((r) => r.name === plural);
   if (!resource) return [404, status(404, 'NotFound', 'the server could not find the requested resource')];
   if (req.method === 'PATCH') {
-    if (req.contentType !== 'application/apply-patch+yaml') return [415, status(415, 'UnsupportedMediaType', `unsupported content type ${req.contentType}`)];
-    if (!req.query.fieldManager) return [400, status(400, 'BadRequest', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch')];
+    if (req.contentType !== 'application/apply-patch+yaml')
+      return [415, status(415, 'UnsupportedMediaType', `unsupported content type ${req.contentType}`)];
+    if (!req.query.fieldManager)
+      return [
+        400,
+        status(400, 'BadRequest', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch'),
+      ];
     const body = req.body;
+    if (!body) return [400, status(400, 'BadRequest', 'an apply patch needs the object as its body')];
     if (body.metadata?.name !== name || (resource.namespaced && body.metadata?.namespace !== namespace)) {
       return [400, status(400, 'BadRequest', 'the name or namespace of the object does not match the URL')];
     }
-    if (!resource.namespaced && body.metadata?.namespace) return [400, status(400, 'BadRequest', 'a cluster-scoped object was sent with a namespace')];
-    const out = await cluster.apply(body, { dryRun: req.query.dryRun === 'All', fieldManager: req.query.fieldManager, force: req.query.force === 'true' });
+    if (!resource.namespaced && body.metadata?.namespace)
+      return [400, status(400, 'BadRequest', 'a cluster-scoped object was sent with a namespace')];
+    const out = await cluster.apply(body, {
+      dryRun: req.query.dryRun === 'All',
+      fieldManager: req.query.fieldManager,
+      force: req.query.force === 'true',
+    });
     return [200, out];
   }
   if (req.method !== 'GET') return [405, status(405, 'MethodNotAllowed', `${req.method} is not supported here`)];
@@ -110,5 +152,8 @@ async function handle(cluster: FakeCluster, req: RecordedRequest, pageSize: numb
   const limit = Math.min(Number(req.query.limit ?? pageSize), pageSize);
   const page = all.slice(start, start + limit).map(({ apiVersion: _a, kind: _k, ...item }) => item);
   const next = start + limit < all.length ? String(start + limit) : undefined;
-  return [200, { kind: `${resource.kind}List`, apiVersion, metadata: { resourceVersion: '1', ...(next ? { continue: next } : {}) }, items: page }];
+  return [
+    200,
+    { kind: `${resource.kind}List`, apiVersion, metadata: { resourceVersion: '1', ...(next ? { continue: next } : {}) }, items: page },
+  ];
 }

@@ -6,7 +6,8 @@
  * chooses. Also served over HTTP by fake-api-server.ts.
  */
 import { ApiError, ApplyOptions, Cluster, ResourceInfo } from '../../../cli/cluster';
-import { describeObject, groupOf, KubeObject, ObjectRef } from '../../../cli/objects';
+import type { ICustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition';
+import { asKind, describeObject, fieldOf, groupOf, KubeObject, ObjectRef } from '../../../cli/objects';
 
 export interface FakeResource {
   apiVersion: string;
@@ -20,28 +21,44 @@ const r = (apiVersion: string, kind: string, name: string, namespaced = true): F
 
 /** What every cluster serves. */
 export const BUILT_IN_RESOURCES: FakeResource[] = [
-  r('v1', 'Namespace', 'namespaces', false), r('v1', 'ConfigMap', 'configmaps'), r('v1', 'Secret', 'secrets'),
-  r('v1', 'Service', 'services'), r('v1', 'ServiceAccount', 'serviceaccounts'), r('v1', 'Pod', 'pods'),
-  r('v1', 'Event', 'events'), r('v1', 'PersistentVolumeClaim', 'persistentvolumeclaims'),
-  r('apps/v1', 'Deployment', 'deployments'), r('apps/v1', 'StatefulSet', 'statefulsets'), r('apps/v1', 'DaemonSet', 'daemonsets'),
-  r('apps/v1', 'ReplicaSet', 'replicasets'), r('batch/v1', 'Job', 'jobs'), r('batch/v1', 'CronJob', 'cronjobs'),
-  r('networking.k8s.io/v1', 'NetworkPolicy', 'networkpolicies'), r('networking.k8s.io/v1', 'Ingress', 'ingresses'),
-  r('policy/v1', 'PodDisruptionBudget', 'poddisruptionbudgets'), r('autoscaling/v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers'),
+  r('v1', 'Namespace', 'namespaces', false),
+  r('v1', 'ConfigMap', 'configmaps'),
+  r('v1', 'Secret', 'secrets'),
+  r('v1', 'Service', 'services'),
+  r('v1', 'ServiceAccount', 'serviceaccounts'),
+  r('v1', 'Pod', 'pods'),
+  r('v1', 'Event', 'events'),
+  r('v1', 'PersistentVolumeClaim', 'persistentvolumeclaims'),
+  r('apps/v1', 'Deployment', 'deployments'),
+  r('apps/v1', 'StatefulSet', 'statefulsets'),
+  r('apps/v1', 'DaemonSet', 'daemonsets'),
+  r('apps/v1', 'ReplicaSet', 'replicasets'),
+  r('batch/v1', 'Job', 'jobs'),
+  r('batch/v1', 'CronJob', 'cronjobs'),
+  r('networking.k8s.io/v1', 'NetworkPolicy', 'networkpolicies'),
+  r('networking.k8s.io/v1', 'Ingress', 'ingresses'),
+  r('policy/v1', 'PodDisruptionBudget', 'poddisruptionbudgets'),
+  r('autoscaling/v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers'),
   r('storage.k8s.io/v1', 'StorageClass', 'storageclasses', false),
   r('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'customresourcedefinitions', false),
-  r('rbac.authorization.k8s.io/v1', 'Role', 'roles'), r('rbac.authorization.k8s.io/v1', 'RoleBinding', 'rolebindings'),
+  r('rbac.authorization.k8s.io/v1', 'Role', 'roles'),
+  r('rbac.authorization.k8s.io/v1', 'RoleBinding', 'rolebindings'),
 ];
 
 /** What the platform operators (cert-manager, External Secrets, Prometheus Operator, Traefik) add. */
 export const OPERATOR_RESOURCES: FakeResource[] = [
-  r('cert-manager.io/v1', 'ClusterIssuer', 'clusterissuers', false), r('cert-manager.io/v1', 'Issuer', 'issuers'),
+  r('cert-manager.io/v1', 'ClusterIssuer', 'clusterissuers', false),
+  r('cert-manager.io/v1', 'Issuer', 'issuers'),
   r('cert-manager.io/v1', 'Certificate', 'certificates'),
-  r('external-secrets.io/v1', 'ExternalSecret', 'externalsecrets'), r('external-secrets.io/v1', 'SecretStore', 'secretstores'),
+  r('external-secrets.io/v1', 'ExternalSecret', 'externalsecrets'),
+  r('external-secrets.io/v1', 'SecretStore', 'secretstores'),
   r('external-secrets.io/v1', 'ClusterSecretStore', 'clustersecretstores', false),
   r('generators.external-secrets.io/v1alpha1', 'Password', 'passwords'),
-  r('monitoring.coreos.com/v1', 'ServiceMonitor', 'servicemonitors'), r('monitoring.coreos.com/v1', 'PrometheusRule', 'prometheusrules'),
+  r('monitoring.coreos.com/v1', 'ServiceMonitor', 'servicemonitors'),
+  r('monitoring.coreos.com/v1', 'PrometheusRule', 'prometheusrules'),
   r('monitoring.coreos.com/v1alpha1', 'AlertmanagerConfig', 'alertmanagerconfigs'),
-  r('traefik.io/v1alpha1', 'Middleware', 'middlewares'), r('traefik.io/v1alpha1', 'IngressRoute', 'ingressroutes'),
+  r('traefik.io/v1alpha1', 'Middleware', 'middlewares'),
+  r('traefik.io/v1alpha1', 'IngressRoute', 'ingressroutes'),
 ];
 
 export interface FakeClock {
@@ -83,7 +100,7 @@ export interface FakeClusterOptions {
   /** `describeObject` -> ms after apply until ready. */
   readyAfterMs?: Record<string, number>;
   /** `describeObject` -> the status its controller writes (a failed Job, a Terminating namespace...). */
-  statuses?: Record<string, any>;
+  statuses?: Record<string, unknown>;
   /** `describeObject` -> error thrown by apply. */
   applyErrors?: Record<string, ApiError>;
   /** Existing namespaces (besides those applied). */
@@ -101,7 +118,7 @@ export class FakeCluster implements Cluster {
   private readonly stuck: Set<string>;
   private readonly readyAfterMs: Record<string, number>;
   private readonly applyErrors: Record<string, ApiError>;
-  private readonly statuses: Record<string, any>;
+  private readonly statuses: Record<string, unknown>;
 
   constructor(options: FakeClusterOptions = {}) {
     this.resources = [...(options.resources ?? [...BUILT_IN_RESOURCES, ...OPERATOR_RESOURCES])];
@@ -161,9 +178,14 @@ export class FakeCluster implements Cluster {
     this.objects.set(key, next);
     this.appliedAt.set(key, this.clock.now());
     if (obj.kind === 'CustomResourceDefinition') {
-      const spec = obj.spec;
-      const version = (spec.versions ?? []).find((v: { served?: boolean }) => v.served)?.name ?? 'v1';
-      this.resources.push({ apiVersion: `${spec.group}/${version}`, kind: spec.names.kind, name: spec.names.plural, namespaced: spec.scope === 'Namespaced' });
+      const spec = asKind<ICustomResourceDefinition>(obj).spec;
+      const version = spec.versions.find((v) => v.served)?.name ?? 'v1';
+      this.resources.push({
+        apiVersion: `${spec.group}/${version}`,
+        kind: spec.names.kind,
+        name: spec.names.plural,
+        namespaced: spec.scope === 'Namespaced',
+      });
     }
     this.reconcile(key);
     return clone(this.objects.get(key)!);
@@ -201,50 +223,121 @@ export class FakeCluster implements Cluster {
 }
 
 /** Status of a healthy object of each kind, as the real controllers write it. */
-export function readyStatus(obj: KubeObject): any {
+export function readyStatus(obj: KubeObject): unknown {
   const generation = obj.metadata.generation ?? 1;
-  const replicas = obj.spec?.replicas ?? 1;
+  const replicas = fieldOf(obj.spec, 'replicas') ?? 1;
   switch (obj.kind) {
-    case 'Namespace': return { phase: 'Active' };
+    case 'Namespace':
+      return { phase: 'Active' };
     case 'Deployment':
       return {
-        observedGeneration: generation, replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas,
+        observedGeneration: generation,
+        replicas,
+        updatedReplicas: replicas,
+        readyReplicas: replicas,
+        availableReplicas: replicas,
         conditions: [
           { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' },
           { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' },
         ],
       };
     case 'StatefulSet':
-      return { observedGeneration: generation, replicas, readyReplicas: replicas, currentReplicas: replicas, updatedReplicas: replicas, availableReplicas: replicas, currentRevision: `${obj.metadata.name}-5d4f7b9c8`, updateRevision: `${obj.metadata.name}-5d4f7b9c8` };
+      return {
+        observedGeneration: generation,
+        replicas,
+        readyReplicas: replicas,
+        currentReplicas: replicas,
+        updatedReplicas: replicas,
+        availableReplicas: replicas,
+        currentRevision: `${obj.metadata.name}-5d4f7b9c8`,
+        updateRevision: `${obj.metadata.name}-5d4f7b9c8`,
+      };
     case 'DaemonSet':
-      return { observedGeneration: generation, desiredNumberScheduled: 2, currentNumberScheduled: 2, updatedNumberScheduled: 2, numberReady: 2, numberAvailable: 2 };
+      return {
+        observedGeneration: generation,
+        desiredNumberScheduled: 2,
+        currentNumberScheduled: 2,
+        updatedNumberScheduled: 2,
+        numberReady: 2,
+        numberAvailable: 2,
+      };
     case 'Job':
       return { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] };
     case 'CustomResourceDefinition':
-      return { conditions: [{ type: 'NamesAccepted', status: 'True' }, { type: 'Established', status: 'True' }] };
-    case 'PersistentVolumeClaim': return { phase: 'Bound' };
-    case 'ExternalSecret': case 'SecretStore': case 'ClusterSecretStore': case 'Certificate': case 'Issuer': case 'ClusterIssuer':
+      return {
+        conditions: [
+          { type: 'NamesAccepted', status: 'True' },
+          { type: 'Established', status: 'True' },
+        ],
+      };
+    case 'PersistentVolumeClaim':
+      return { phase: 'Bound' };
+    case 'ExternalSecret':
+    case 'SecretStore':
+    case 'ClusterSecretStore':
+    case 'Certificate':
+    case 'Issuer':
+    case 'ClusterIssuer':
       return { conditions: [{ type: 'Ready', status: 'True', reason: 'Ready', message: 'ok', observedGeneration: generation }] };
-    default: return obj.status;
+    default:
+      return obj.status;
   }
 }
 
 /** Status of an object whose controller has not made it ready. */
-export function notReadyStatus(obj: KubeObject): any {
+export function notReadyStatus(obj: KubeObject): unknown {
   const generation = obj.metadata.generation ?? 1;
-  const replicas = obj.spec?.replicas ?? 1;
+  const replicas = fieldOf(obj.spec, 'replicas') ?? 1;
   switch (obj.kind) {
     case 'Deployment':
-      return { observedGeneration: generation, replicas, updatedReplicas: replicas, readyReplicas: 0, availableReplicas: 0, unavailableReplicas: replicas, conditions: [{ type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated' }] };
+      return {
+        observedGeneration: generation,
+        replicas,
+        updatedReplicas: replicas,
+        readyReplicas: 0,
+        availableReplicas: 0,
+        unavailableReplicas: replicas,
+        conditions: [{ type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated' }],
+      };
     case 'StatefulSet':
-      return { observedGeneration: generation, replicas, readyReplicas: 0, currentReplicas: replicas, updatedReplicas: replicas, currentRevision: `${obj.metadata.name}-5d4f7b9c8`, updateRevision: `${obj.metadata.name}-5d4f7b9c8` };
+      return {
+        observedGeneration: generation,
+        replicas,
+        readyReplicas: 0,
+        currentReplicas: replicas,
+        updatedReplicas: replicas,
+        currentRevision: `${obj.metadata.name}-5d4f7b9c8`,
+        updateRevision: `${obj.metadata.name}-5d4f7b9c8`,
+      };
     case 'Job':
       return { active: 1, failed: 2 };
     case 'CustomResourceDefinition':
-      return { conditions: [{ type: 'NamesAccepted', status: 'True' }, { type: 'Established', status: 'False', reason: 'Installing' }] };
-    case 'PersistentVolumeClaim': return { phase: 'Pending' };
-    case 'ExternalSecret': case 'SecretStore': case 'ClusterSecretStore': case 'Certificate': case 'Issuer': case 'ClusterIssuer':
-      return { conditions: [{ type: 'Ready', status: 'False', reason: 'SecretSyncedError', message: 'could not get secret data from provider', observedGeneration: generation }] };
-    default: return readyStatus(obj);
+      return {
+        conditions: [
+          { type: 'NamesAccepted', status: 'True' },
+          { type: 'Established', status: 'False', reason: 'Installing' },
+        ],
+      };
+    case 'PersistentVolumeClaim':
+      return { phase: 'Pending' };
+    case 'ExternalSecret':
+    case 'SecretStore':
+    case 'ClusterSecretStore':
+    case 'Certificate':
+    case 'Issuer':
+    case 'ClusterIssuer':
+      return {
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'False',
+            reason: 'SecretSyncedError',
+            message: 'could not get secret data from provider',
+            observedGeneration: generation,
+          },
+        ],
+      };
+    default:
+      return readyStatus(obj);
   }
 }

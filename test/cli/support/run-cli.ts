@@ -19,13 +19,18 @@ export interface CliRun {
  */
 export function runCli(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliRun> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), path.join(PROJECT_ROOT, 'cli', 'main.ts'), ...args], {
-      cwd: options.cwd,
-      env: { PATH: process.env.PATH, HOME: options.cwd, TS_NODE_PROJECT: path.join(PROJECT_ROOT, 'tsconfig.json'), ...options.env },
-      timeout: options.timeoutMs ?? 50_000,
-      maxBuffer: 16 * 1024 * 1024,
-    }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['-r', require.resolve('ts-node/register/transpile-only'), path.join(PROJECT_ROOT, 'cli', 'main.ts'), ...args],
+      {
+        cwd: options.cwd,
+        env: { PATH: process.env.PATH, HOME: options.cwd, TS_NODE_PROJECT: path.join(PROJECT_ROOT, 'tsconfig.json'), ...options.env },
+        timeout: options.timeoutMs ?? 50_000,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
