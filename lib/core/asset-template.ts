@@ -81,6 +81,14 @@ export function renderAsset(dir: string, relative: string, values: Readonly<Reco
   return fillTemplate(readAsset(dir, relative), values, assetPath(dir, relative));
 }
 
+/**
+ * {@link renderAsset} as lines (the final newline dropped), to fill a placeholder of another
+ * asset that stands on its own line: a part repeated per item or present only sometimes.
+ */
+export function renderAssetLines(dir: string, relative: string, values: Readonly<Record<string, TemplateValue>>): string[] {
+  return renderAsset(dir, relative, values).replace(/\n$/, '').split('\n');
+}
+
 /** Project-relative path of an asset, as named in errors and in the provenance lines of rendered files. */
 export function assetPath(dir: string, relative: string): string {
   return path.relative(PROJECT_ROOT, path.join(sourceDir(dir), relative)).split(path.sep).join('/');

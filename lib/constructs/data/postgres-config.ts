@@ -15,7 +15,7 @@
  * `<field>: got <value>; expected <what is allowed>` form.
  */
 import { isIPv6 } from 'net';
-import { renderAsset, TemplateValue } from '../../core/asset-template';
+import { renderAsset, renderAssetLines, TemplateValue } from '../../core/asset-template';
 import { pgIdentifier } from '../../core/formats';
 
 // ---------------------------------------------------------------------------------------------
@@ -494,9 +494,9 @@ function renderRowLevelSecuritySql(spec: PostgresInitSpec, owner: PostgresRoleSp
   });
 }
 
-/** The lines of a SQL asset of this module, filled (its final newline dropped). */
+/** The lines of a SQL asset of this module, filled. */
 function sqlLines(file: string, values: Readonly<Record<string, TemplateValue>>): string[] {
-  return renderAsset(__dirname, `assets/${file}`, values).replace(/\n$/, '').split('\n');
+  return renderAssetLines(__dirname, `assets/${file}`, values);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { createHash } from 'crypto';
+import { renderAsset, renderAssetLines } from '../../core/asset-template';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ContainerSpec, renderContainer, ResourceSpec, SecretKeyRef, WritablePath, writableVolumes } from './container';
@@ -291,14 +292,14 @@ function validateProps(p: WebServiceProps): void {
   if (p.jvm && p.env && 'JAVA_TOOL_OPTIONS' in p.env) throw new Error(`${where}: env.JAVA_TOOL_OPTIONS is set together with jvm; expected one of them (jvm renders JAVA_TOOL_OPTIONS)`);
 }
 
-/** nginx config for the stand-in: answers the component's probe and metrics paths on its port. */
+/** nginx config for the stand-in (`assets/stand-in-nginx.conf`): answers the component's probe and metrics paths on its port. */
 function standInConfig(p: WebServiceProps): string {
   const paths = [...new Set([p.readinessPath, p.livenessPath ?? p.readinessPath])];
-  const health = paths.map((path) => `    location = ${path} {\n        default_type application/json;\n        return 200 '{"status":"UP","standIn":true}';\n    }\n`).join('');
-  const metrics = p.metricsPath
-    ? `    location = ${p.metricsPath} {\n        default_type text/plain;\n        return 200 '# HELP standin_up Stand-in for ${p.name}: the real image is not deployed.\\n# TYPE standin_up gauge\\nstandin_up 1\\n';\n    }\n`
-    : '';
-  return `# Stand-in for '${p.name}': serves its health${p.metricsPath ? ' and metrics' : ''} paths until the real image is configured.\n` +
-    `server {\n    listen ${p.port};\n    server_tokens off;\n${health}${metrics}` +
-    `    location / {\n        default_type application/json;\n        return 200 '{"standIn":true,"component":"${p.name}"}';\n    }\n}\n`;
+  return renderAsset(__dirname, 'assets/stand-in-nginx.conf', {
+    name: p.name,
+    port: String(p.port),
+    and_metrics: p.metricsPath ? ' and metrics' : '',
+    health_locations: paths.flatMap((path) => renderAssetLines(__dirname, 'assets/stand-in-health-location.conf', { path })),
+    metrics_location: p.metricsPath ? renderAssetLines(__dirname, 'assets/stand-in-metrics-location.conf', { path: p.metricsPath, name: p.name }) : [],
+  });
 }
