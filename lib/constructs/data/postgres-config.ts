@@ -53,7 +53,7 @@ export function renderPostgresqlConf(settings: Record<string, PostgresSettingVal
     throw new Error(`renderPostgresqlConf settings: got ${describe(settings)}; expected an object of parameter name -> string | number | boolean`);
   }
   const merged: Record<string, PostgresSettingValue> = { ...POSTGRES_DEFAULT_SETTINGS, ...settings };
-  const lines = ['# postgresql.conf rendered by lib/postgres-config.ts (renderPostgresqlConf); do not edit by hand.'];
+  const lines = ['# postgresql.conf rendered by renderPostgresqlConf (lib/constructs/data/postgres-config.ts); do not edit by hand.'];
   for (const key of Object.keys(merged).sort()) {
     const value = merged[key];
     if (!POSTGRES_SETTING_NAME_PATTERN.test(key)) {

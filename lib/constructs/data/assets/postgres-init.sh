@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rendered by lib/postgres-config.ts (renderInitScript); do not edit by hand.
+# Rendered from lib/constructs/data/assets/postgres-init.sh by renderInitScript; edit the asset, not this output.
 # Run once by the postgres image's docker-entrypoint.sh on an empty data directory, as OS user
 # postgres, over the local socket. Passwords come from the environment, never from this file.
 set -euo pipefail

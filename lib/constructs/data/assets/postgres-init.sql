@@ -1,4 +1,4 @@
--- Rendered by lib/postgres-config.ts (renderInitSql); do not edit by hand.
+-- Rendered from lib/constructs/data/assets/postgres-init.sql by renderInitSql; edit the asset, not this output.
 -- Keep passwords out of error output, the server log and pg_stat_statements.
 \set VERBOSITY terse
 \set SHOW_CONTEXT never

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Rendered by lib/redis-config.ts (redisStartScript); do not edit by hand.
+# Rendered from lib/constructs/data/assets/redis-start.sh by redisStartScript; edit the asset, not this output.
 # Writes the auth include from $REDIS_PASSWORD (never printed), then execs redis-server.
 set -eu
 
