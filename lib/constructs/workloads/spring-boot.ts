@@ -3,6 +3,7 @@
  * sets `spring.datasource.url`). Values only: passwords go through `secretEnv`
  * ({@link SPRING_BOOT_SECRET_ENV} names the variables).
  */
+import { pgIdentifier } from '../../core/formats';
 
 /** The actuator paths the probes and the ServiceMonitor use (Spring Boot 2.3+). */
 export const SPRING_BOOT_PATHS = {
@@ -39,7 +40,6 @@ export interface SpringBootEnvOptions {
   readonly shutdownSeconds?: number;
 }
 
-const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 const PROFILE = /^[A-Za-z0-9_-]+$/;
 
 function fail(field: string, value: unknown, expected: string): never {
@@ -70,10 +70,10 @@ export function springBootEnv(o: SpringBootEnvOptions): Record<string, string> {
   if (ds) {
     if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(ds.host)) fail('datasource.host', ds.host, 'a DNS name');
     if (!Number.isInteger(ds.port) || ds.port < 1 || ds.port > 65535) fail('datasource.port', ds.port, 'a port between 1 and 65535');
-    if (!IDENT.test(ds.database)) fail('datasource.database', ds.database, 'a PostgreSQL identifier');
-    if (!IDENT.test(ds.username)) fail('datasource.username', ds.username, 'a PostgreSQL role name');
+    if (!pgIdentifier.test(ds.database)) fail('datasource.database', ds.database, 'a PostgreSQL identifier');
+    if (!pgIdentifier.test(ds.username)) fail('datasource.username', ds.username, 'a PostgreSQL role name');
     if (!Number.isInteger(ds.maxPoolSize) || ds.maxPoolSize < 1) fail('datasource.maxPoolSize', ds.maxPoolSize, 'an integer >= 1');
-    if (ds.migrationUsername !== undefined && !IDENT.test(ds.migrationUsername)) fail('datasource.migrationUsername', ds.migrationUsername, 'a PostgreSQL role name');
+    if (ds.migrationUsername !== undefined && !pgIdentifier.test(ds.migrationUsername)) fail('datasource.migrationUsername', ds.migrationUsername, 'a PostgreSQL role name');
     Object.assign(env, {
       SPRING_DATASOURCE_URL: `jdbc:postgresql://${ds.host}:${ds.port}/${ds.database}`,
       SPRING_DATASOURCE_USERNAME: ds.username,
