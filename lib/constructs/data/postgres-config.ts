@@ -6,10 +6,17 @@
  * the init script runs and handed to psql as variables (`-v name="$ENV"`, used as `:'name'`),
  * so they never appear in the script text, a ConfigMap or the rendered manifests.
  *
+ * The shell, SQL and `pg_hba.conf` text lives in `assets/` next to this file (`postgres-init.sh`,
+ * `postgres-init.sql` and the `postgres-*.sql` parts it is assembled from, `pg_hba.conf`); this
+ * module validates the spec and fills in what depends on it (see `lib/core/asset-template.ts`).
+ * `postgresql.conf` is generated whole from the settings.
+ *
  * Errors name the offending field, the bad value and what is allowed, in the project's
  * `<field>: got <value>; expected <what is allowed>` form.
  */
 import { isIPv6 } from 'net';
+import { renderAsset, renderAssetLines, TemplateValue } from '../../core/asset-template';
+import { pgIdentifier } from '../../core/formats';
 
 // ---------------------------------------------------------------------------------------------
 // postgresql.conf
@@ -46,7 +53,7 @@ export function renderPostgresqlConf(settings: Record<string, PostgresSettingVal
     throw new Error(`renderPostgresqlConf settings: got ${describe(settings)}; expected an object of parameter name -> string | number | boolean`);
   }
   const merged: Record<string, PostgresSettingValue> = { ...POSTGRES_DEFAULT_SETTINGS, ...settings };
-  const lines = ['# postgresql.conf rendered by lib/postgres-config.ts (renderPostgresqlConf); do not edit by hand.'];
+  const lines = ['# postgresql.conf rendered by renderPostgresqlConf (lib/constructs/data/postgres-config.ts); do not edit by hand.'];
   for (const key of Object.keys(merged).sort()) {
     const value = merged[key];
     if (!POSTGRES_SETTING_NAME_PATTERN.test(key)) {
@@ -117,21 +124,10 @@ export function renderPgHba(props: PgHbaProps): string {
     const normalised = validateCidr(cidr, `pg_hba allowedCidrs[${i}]`);
     if (!cidrs.includes(normalised)) cidrs.push(normalised);
   });
-  const row = (type: string, address: string, method: string) =>
-    `${type.padEnd(7)} ${'all'.padEnd(9)} ${'all'.padEnd(9)} ${address.padEnd(24)} ${method}`.trimEnd();
-  const lines = [
-    '# pg_hba.conf rendered by lib/postgres-config.ts (renderPgHba); do not edit by hand.',
-    '# First match wins; anything not matched is rejected.',
-    `# ${'TYPE'.padEnd(5)} ${'DATABASE'.padEnd(9)} ${'USER'.padEnd(9)} ${'ADDRESS'.padEnd(24)} METHOD`,
-    '# Unix socket: OS user must equal database user (uid 999 is "postgres"); used by the init scripts.',
-    row('local', '', 'peer'),
-    '# Loopback (probes, exec into the pod): password required.',
-    row('host', '127.0.0.1/32', 'scram-sha-256'),
-    row('host', '::1/128', 'scram-sha-256'),
-  ];
-  if (cidrs.length > 0) lines.push('# Allowed networks.');
-  for (const cidr of cidrs) lines.push(row('host', cidr, 'scram-sha-256'));
-  return lines.join('\n') + '\n';
+  const row = (address: string) => `${'host'.padEnd(7)} ${'all'.padEnd(9)} ${'all'.padEnd(9)} ${address.padEnd(24)} scram-sha-256`;
+  return renderAsset(__dirname, 'assets/pg_hba.conf', {
+    allowed_networks: cidrs.length > 0 ? ['# Allowed networks.', ...cidrs.map(row)] : [],
+  });
 }
 
 /**
@@ -288,7 +284,7 @@ export interface PostgresRowLevelSecuritySpec {
 export const POSTGRES_TENANT_SETTING_PATTERN = /^(?!pg_)[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/;
 
 /** Allowed schema and role names: lower case, at most 63 bytes (PostgreSQL's NAMEDATALEN - 1). */
-export const POSTGRES_IDENTIFIER_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
+export const POSTGRES_IDENTIFIER_PATTERN = new RegExp(pgIdentifier.pattern!);
 
 /** Allowed extension names (as in `pg_available_extensions`; `uuid-ossp` has a hyphen). */
 export const POSTGRES_EXTENSION_NAME_PATTERN = /^[a-z_][a-z0-9_-]{0,62}$/;
@@ -404,7 +400,8 @@ export function passwordVariableName(roleName: string): string {
 }
 
 /**
- * Renders the SQL (with psql meta-commands) that the init script feeds to psql. It expects
+ * Renders the SQL (with psql meta-commands) that the init script feeds to psql
+ * (`assets/postgres-init.sql`, its sections from the `assets/postgres-*.sql` parts). It expects
  * psql variables `dbname` (the database) and one {@link passwordVariableName} per role.
  * Exported so a later stack (e.g. row-level security) can append its own SQL to the same run;
  * it runs as one transaction and is idempotent (re-running updates passwords, limits and grants).
@@ -412,220 +409,99 @@ export function passwordVariableName(roleName: string): string {
 export function renderInitSql(spec: PostgresInitSpec): string {
   validatePostgresInitSpec(spec);
   const owner = postgresOwnerRole(spec);
-  const q = quoteIdent;
-  const grantor = owner ? q(owner.name) : 'CURRENT_USER';
-  const sql: string[] = [];
-  const section = (title: string) => sql.push('', `-- ${title}`);
-
-  sql.push(
-    '-- Rendered by lib/postgres-config.ts (renderInitSql); do not edit by hand.',
-    '-- Keep passwords out of error output, the server log and pg_stat_statements.',
-    '\\set VERBOSITY terse',
-    '\\set SHOW_CONTEXT never',
-    "SET log_statement = 'none';",
-    "SET log_min_error_statement = 'panic';",
-    'SET log_min_duration_statement = -1;',
-    'SET log_min_duration_sample = -1;',
-    'SET pg_stat_statements.track_utility = off;',
-    "SET password_encryption = 'scram-sha-256';",
-    "SET client_min_messages = 'warning';",
-    'BEGIN;',
-  );
-
-  if (spec.roles.length > 0) {
-    section('Refuse role names that are the bootstrap superuser (altering it would demote it).');
-    sql.push(
-      'DO $check$',
-      'BEGIN',
-      `  IF current_user = ANY (ARRAY[${spec.roles.map((r) => quoteLiteral(r.name)).join(', ')}]) THEN`,
-      "    RAISE EXCEPTION 'init spec role % is the bootstrap superuser (POSTGRES_USER); give the role another name', current_user;",
-      '  END IF;',
-      'END',
-      '$check$;',
-    );
-  }
-
-  section('Nothing for PUBLIC: every role gets exactly what its access level says.');
-  sql.push('REVOKE CONNECT, TEMPORARY ON DATABASE :"dbname" FROM PUBLIC;', 'REVOKE CREATE ON SCHEMA public FROM PUBLIC;');
-
-  if (spec.extensions.length > 0) {
-    section('Extensions.');
-    for (const ext of spec.extensions) sql.push(`CREATE EXTENSION IF NOT EXISTS ${q(ext)};`);
-  }
-
-  if (spec.roles.length > 0) {
-    section('Login roles: created if missing, then brought to the spec (password from the environment, SCRAM).');
-    for (const role of spec.roles) {
-      sql.push(
-        `SELECT format('CREATE ROLE %I', ${quoteLiteral(role.name)}) WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${quoteLiteral(role.name)}) \\gexec`,
-        `ALTER ROLE ${q(role.name)} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOREPLICATION NOBYPASSRLS ` +
-          `CONNECTION LIMIT ${role.connectionLimit} PASSWORD :'${passwordVariableName(role.name)}';`,
-        role.access === 'owner'
-          ? `GRANT CONNECT, CREATE, TEMPORARY ON DATABASE :"dbname" TO ${q(role.name)};`
-          : `GRANT CONNECT ON DATABASE :"dbname" TO ${q(role.name)};`,
-      );
-    }
-  }
-
-  if (spec.schemas.length > 0) {
-    section(owner ? `Schemas, owned by ${owner.name}.` : 'Schemas (no owner role: owned by the superuser).');
-    for (const schema of spec.schemas) {
-      if (owner) {
-        sql.push(`CREATE SCHEMA IF NOT EXISTS ${q(schema)} AUTHORIZATION ${q(owner.name)};`, `ALTER SCHEMA ${q(schema)} OWNER TO ${q(owner.name)};`);
-      } else {
-        sql.push(`CREATE SCHEMA IF NOT EXISTS ${q(schema)};`);
-      }
-      sql.push(`REVOKE ALL ON SCHEMA ${q(schema)} FROM PUBLIC;`);
-    }
-  }
-
-  for (const role of spec.roles) {
-    const r = q(role.name);
+  const grantor = owner ? quoteIdent(owner.name) : 'CURRENT_USER';
+  /** A section: blank line, `-- title`, statements; nothing when there are no statements. */
+  const section = (title: string, statements: readonly string[]): string[] => (statements.length > 0 ? ['', `-- ${title}`, ...statements] : []);
+  const forEachSchema = (file: string, role: PostgresRoleSpec): string[] =>
+    spec.schemas.flatMap((schema) => sqlLines(file, { schema, role: role.name, grantor }));
+  const grants = spec.roles.flatMap((role): string[] => {
+    const of = owner ? owner.name : 'the superuser';
     switch (role.access) {
       case 'owner':
-        break;
+        return [];
       case 'readwrite':
-        section(`${role.name}: read-write on tables, sequences and functions (now and future ones of ${owner ? owner.name : 'the superuser'}).`);
-        for (const schema of spec.schemas) {
-          const s = q(schema);
-          sql.push(
-            `GRANT USAGE ON SCHEMA ${s} TO ${r};`,
-            `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${s} TO ${r};`,
-            `GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA ${s} TO ${r};`,
-            `GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ${s} TO ${r};`,
-            `ALTER DEFAULT PRIVILEGES FOR ROLE ${grantor} IN SCHEMA ${s} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${r};`,
-            `ALTER DEFAULT PRIVILEGES FOR ROLE ${grantor} IN SCHEMA ${s} GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO ${r};`,
-            `ALTER DEFAULT PRIVILEGES FOR ROLE ${grantor} IN SCHEMA ${s} GRANT EXECUTE ON FUNCTIONS TO ${r};`,
-          );
-        }
-        break;
+        return ['', `-- ${role.name}: read-write on tables, sequences and functions (now and future ones of ${of}).`, ...forEachSchema('postgres-grants-readwrite.sql', role)];
       case 'readonly':
-        section(`${role.name}: read-only on tables and sequences (now and future ones of ${owner ? owner.name : 'the superuser'}).`);
-        for (const schema of spec.schemas) {
-          const s = q(schema);
-          sql.push(
-            `GRANT USAGE ON SCHEMA ${s} TO ${r};`,
-            `GRANT SELECT ON ALL TABLES IN SCHEMA ${s} TO ${r};`,
-            `GRANT SELECT ON ALL SEQUENCES IN SCHEMA ${s} TO ${r};`,
-            `ALTER DEFAULT PRIVILEGES FOR ROLE ${grantor} IN SCHEMA ${s} GRANT SELECT ON TABLES TO ${r};`,
-            `ALTER DEFAULT PRIVILEGES FOR ROLE ${grantor} IN SCHEMA ${s} GRANT SELECT ON SEQUENCES TO ${r};`,
-          );
-        }
-        sql.push(`ALTER ROLE ${r} SET default_transaction_read_only = on;`);
-        break;
+        return [
+          '',
+          `-- ${role.name}: read-only on tables and sequences (now and future ones of ${of}).`,
+          ...forEachSchema('postgres-grants-readonly.sql', role),
+          `ALTER ROLE ${quoteIdent(role.name)} SET default_transaction_read_only = on;`,
+        ];
       case 'monitor':
-        section(`${role.name}: monitoring (pg_monitor).`);
-        sql.push(`GRANT pg_monitor TO ${r};`);
-        break;
+        return ['', `-- ${role.name}: monitoring (pg_monitor).`, `GRANT pg_monitor TO ${quoteIdent(role.name)};`];
     }
-  }
+  });
+  const dataRoles = spec.schemas.length > 0 ? spec.roles.filter((r) => r.access !== 'monitor') : [];
+  const searchPath = [...spec.schemas.map(quoteIdent), ...(spec.schemas.includes('public') ? [] : ['public'])].join(', ');
 
-  if (spec.rowLevelSecurity) sql.push(...renderRowLevelSecuritySql(spec, owner));
-
-  if (spec.schemas.length > 0) {
-    const dataRoles = spec.roles.filter((r) => r.access !== 'monitor');
-    if (dataRoles.length > 0) {
-      section('Unqualified names resolve in the spec schemas first (extensions live in public).');
-      const path = [...spec.schemas.map(q), ...(spec.schemas.includes('public') ? [] : ['public'])].join(', ');
-      for (const role of dataRoles) sql.push(`ALTER ROLE ${q(role.name)} SET search_path = ${path};`);
-    }
-  }
-
-  sql.push('', 'COMMIT;');
-  return sql.join('\n') + '\n';
+  return renderAsset(__dirname, 'assets/postgres-init.sql', {
+    superuser_check: spec.roles.length > 0 ? ['', ...sqlLines('postgres-superuser-check.sql', { role_names: spec.roles.map((r) => quoteLiteral(r.name)).join(', ') })] : [],
+    extensions: section('Extensions.', spec.extensions.map((ext) => `CREATE EXTENSION IF NOT EXISTS ${quoteIdent(ext)};`)),
+    roles: section(
+      'Login roles: created if missing, then brought to the spec (password from the environment, SCRAM).',
+      spec.roles.flatMap((role) =>
+        sqlLines('postgres-role.sql', {
+          role: role.name,
+          connection_limit: String(role.connectionLimit),
+          password_variable: passwordVariableName(role.name),
+          database_privileges: role.access === 'owner' ? 'CONNECT, CREATE, TEMPORARY' : 'CONNECT',
+        }),
+      ),
+    ),
+    schemas: section(
+      owner ? `Schemas, owned by ${owner.name}.` : 'Schemas (no owner role: owned by the superuser).',
+      spec.schemas.flatMap((schema) => [
+        ...(owner
+          ? [`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)} AUTHORIZATION ${quoteIdent(owner.name)};`, `ALTER SCHEMA ${quoteIdent(schema)} OWNER TO ${quoteIdent(owner.name)};`]
+          : [`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)};`]),
+        `REVOKE ALL ON SCHEMA ${quoteIdent(schema)} FROM PUBLIC;`,
+      ]),
+    ),
+    grants,
+    row_level_security: spec.rowLevelSecurity ? ['', ...renderRowLevelSecuritySql(spec, owner)] : [],
+    search_path: section(
+      'Unqualified names resolve in the spec schemas first (extensions live in public).',
+      dataRoles.map((role) => `ALTER ROLE ${quoteIdent(role.name)} SET search_path = ${searchPath};`),
+    ),
+  });
 }
 
 /**
  * SQL of the row-level security scaffolding ({@link PostgresRowLevelSecuritySpec}), for the
- * transaction of {@link renderInitSql}. Idempotent: functions are replaced, the event trigger is
- * recreated, existing tables with the tenant column are brought under isolation.
+ * transaction of {@link renderInitSql}: `assets/postgres-row-level-security.sql`. Idempotent:
+ * functions are replaced, the event trigger is recreated, existing tables with the tenant column
+ * are brought under isolation. The setting, column, type and schema names are validated
+ * identifiers (no quotes), so the asset writes them inside its own quotes.
  */
 function renderRowLevelSecuritySql(spec: PostgresInitSpec, owner: PostgresRoleSpec | undefined): string[] {
   const rls = spec.rowLevelSecurity!;
   const column = rls.tenantColumn ?? 'tenant_id';
   const type = rls.tenantType ?? 'uuid';
   const schemas = rls.schemas ?? spec.schemas;
-  const schemaArray = `ARRAY[${schemas.map(quoteLiteral).join(', ')}]::text[]`;
-  const setting = quoteLiteral(rls.tenantSetting);
-  const col = quoteLiteral(column);
-  const cast = type === 'text' ? '' : `::${type}`;
-  /** WHERE clause: tables and partitioned tables of the tenant schemas that have the tenant column. */
-  const tenantTables = [
-    `    WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY (${schemaArray})`,
-    `      AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = ${col} AND a.attnum > 0 AND NOT a.attisdropped)`,
-  ];
-  /** A plpgsql body that puts every table the query returns under the isolation policy. */
-  const isolateEach = (query: readonly string[]): string[] => [
-    'DECLARE',
-    '  rel regclass;',
-    'BEGIN',
-    '  FOR rel IN',
-    ...query,
-    '  LOOP',
-    '    PERFORM public.enable_tenant_isolation(rel);',
-    '  END LOOP;',
-    'END',
-  ];
-  return [
-    '',
-    `-- Row-level security: rows of tables with column ${column} in ${schemas.join(', ')} are visible only to the tenant in ${rls.tenantSetting}.`,
-    `-- The functions and the event trigger belong to the superuser: no login role can change them.`,
-    `ALTER DATABASE :"dbname" SET ${rls.tenantSetting} = '';`,
-    `CREATE OR REPLACE FUNCTION public.current_tenant_id() RETURNS ${type}`,
-    '  LANGUAGE sql STABLE PARALLEL SAFE',
-    `  AS $fn$ SELECT NULLIF(current_setting(${setting}, true), '')${cast} $fn$;`,
-    `COMMENT ON FUNCTION public.current_tenant_id() IS ${quoteLiteral(`The tenant of the current transaction (setting ${rls.tenantSetting}); NULL when unset, so policies match no row.`)};`,
-    'CREATE OR REPLACE FUNCTION public.enable_tenant_isolation(target regclass) RETURNS void',
-    '  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp',
-    'AS $fn$',
-    'DECLARE',
-    '  col_type text;',
-    '  schema_name text;',
-    'BEGIN',
-    '  SELECT n.nspname INTO schema_name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = target;',
-    `  IF schema_name IS NULL OR NOT (schema_name = ANY (${schemaArray})) THEN`,
-    `    RAISE EXCEPTION 'enable_tenant_isolation: table % is not in a tenant schema (${schemas.join(', ')})', target;`,
-    '  END IF;',
-    '  SELECT format_type(a.atttypid, a.atttypmod) INTO col_type FROM pg_attribute a',
-    `    WHERE a.attrelid = target AND a.attname = ${col} AND a.attnum > 0 AND NOT a.attisdropped;`,
-    '  IF col_type IS NULL THEN',
-    `    RAISE EXCEPTION 'enable_tenant_isolation: table % has no column ${column}', target;`,
-    '  END IF;',
-    `  IF col_type <> ${quoteLiteral(type === 'text' ? 'text' : type)} THEN`,
-    `    RAISE EXCEPTION 'table %: column ${column} is %, expected ${type} (the type of ${rls.tenantSetting})', target, col_type;`,
-    '  END IF;',
-    "  IF NOT EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = target AND polname = 'tenant_isolation') THEN",
-    "    EXECUTE format('CREATE POLICY tenant_isolation ON %s AS PERMISSIVE FOR ALL TO PUBLIC USING (%I = public.current_tenant_id()) WITH CHECK (%I = public.current_tenant_id())',",
-    `      target, ${col}, ${col});`,
-    '  END IF;',
-    "  EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', target);",
-    'END',
-    '$fn$;',
-    'REVOKE ALL ON FUNCTION public.enable_tenant_isolation(regclass) FROM PUBLIC;',
-    ...(owner ? [`GRANT EXECUTE ON FUNCTION public.enable_tenant_isolation(regclass) TO ${quoteIdent(owner.name)};`] : []),
-    'CREATE OR REPLACE FUNCTION public.tenant_isolation_on_ddl() RETURNS event_trigger',
-    '  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp',
-    'AS $fn$',
-    ...isolateEach([
-      '    SELECT DISTINCT c.oid::regclass FROM pg_event_trigger_ddl_commands() d',
-      "      JOIN pg_class c ON d.classid = 'pg_class'::regclass AND c.oid = d.objid",
-      '      JOIN pg_namespace n ON n.oid = c.relnamespace',
-      ...tenantTables,
-      "      AND NOT (c.relrowsecurity AND c.relforcerowsecurity AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'tenant_isolation'))",
-    ]),
-    '$fn$;',
-    'REVOKE ALL ON FUNCTION public.tenant_isolation_on_ddl() FROM PUBLIC;',
-    'DROP EVENT TRIGGER IF EXISTS tenant_isolation;',
-    "CREATE EVENT TRIGGER tenant_isolation ON ddl_command_end WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'ALTER TABLE')",
-    '  EXECUTE FUNCTION public.tenant_isolation_on_ddl();',
-    'DO $rls$',
-    ...isolateEach(['    SELECT c.oid::regclass FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace', ...tenantTables]),
-    '$rls$;',
-  ];
+  const tenantSchemas = `ARRAY[${schemas.map(quoteLiteral).join(', ')}]::text[]`;
+  return sqlLines('postgres-row-level-security.sql', {
+    tenant_setting: rls.tenantSetting,
+    tenant_column: column,
+    tenant_type: type,
+    tenant_cast: type === 'text' ? '' : `::${type}`,
+    tenant_schemas: tenantSchemas,
+    tenant_schema_list: schemas.join(', '),
+    // Tables and partitioned tables of the tenant schemas that have the tenant column: one
+    // definition for the event trigger and for the pass over existing tables.
+    tenant_tables: sqlLines('postgres-tenant-tables.sql', { tenant_schemas: tenantSchemas, tenant_column: column }),
+    owner_grant: owner ? [`GRANT EXECUTE ON FUNCTION public.enable_tenant_isolation(regclass) TO ${quoteIdent(owner.name)};`] : [],
+  });
+}
+
+/** The lines of a SQL asset of this module, filled. */
+function sqlLines(file: string, values: Readonly<Record<string, TemplateValue>>): string[] {
+  return renderAssetLines(__dirname, `assets/${file}`, values);
 }
 
 /**
- * Renders a `/docker-entrypoint-initdb.d/*.sh` script for the official postgres image.
+ * Renders a `/docker-entrypoint-initdb.d/*.sh` script for the official postgres image
+ * (`assets/postgres-init.sh`).
  *
  * It runs `psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB"` over the
  * local socket with {@link renderInitSql}'s SQL on stdin (a quoted heredoc, so bash expands
@@ -638,40 +514,17 @@ function renderRowLevelSecuritySql(spec: PostgresInitSpec, owner: PostgresRoleSp
  */
 export function renderInitScript(spec: PostgresInitSpec): string {
   const body = renderInitSql(spec);
-  const delimiter = 'EOSQL';
-  if (body.split('\n').includes(delimiter)) throw new Error('renderInitScript: rendered SQL contains the heredoc delimiter line "EOSQL"');
-  const envChecks = spec.roles.map(
-    (r) => `: "\${${r.passwordEnv}:?${r.passwordEnv} must be set to the password of role ${r.name}}"`,
-  );
-  const psqlArgs = [
-    'psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" --no-psqlrc --quiet',
-    '-v dbname="$POSTGRES_DB"',
-    ...spec.roles.map((r) => `-v ${passwordVariableName(r.name)}="$${r.passwordEnv}"`),
-  ];
+  if (body.split('\n').includes('EOSQL')) throw new Error('renderInitScript: rendered SQL contains the heredoc delimiter line "EOSQL"');
   const summary =
     `${spec.schemas.length} schema(s) [${spec.schemas.join(' ')}], ${spec.extensions.length} extension(s) [${spec.extensions.join(' ')}], ` +
     `${spec.roles.length} role(s) [${spec.roles.map((r) => `${r.name}:${r.access}`).join(' ')}]` +
     (spec.rowLevelSecurity ? `, row-level security by ${spec.rowLevelSecurity.tenantSetting}` : '');
-  return [
-    '#!/usr/bin/env bash',
-    '# Rendered by lib/postgres-config.ts (renderInitScript); do not edit by hand.',
-    '# Run once by the postgres image\'s docker-entrypoint.sh on an empty data directory, as OS user',
-    '# postgres, over the local socket. Passwords come from the environment, never from this file.',
-    'set -euo pipefail',
-    '',
-    "log() { printf '%s [postgres-init] %s\\n' \"$(date -u '+%Y-%m-%dT%H:%M:%SZ')\" \"$*\"; }",
-    '',
-    ': "${POSTGRES_USER:?POSTGRES_USER must be set}"',
-    ': "${POSTGRES_DB:?POSTGRES_DB must be set}"',
-    ...envChecks,
-    '',
-    `log "initialising database \${POSTGRES_DB}: ${summary}"`,
-    psqlArgs.join(' \\\n  ') + ` <<'${delimiter}'`,
-    body.trimEnd(),
-    delimiter,
-    'log "database ${POSTGRES_DB} initialised"',
-    '',
-  ].join('\n');
+  return renderAsset(__dirname, 'assets/postgres-init.sh', {
+    password_checks: spec.roles.map((r) => `: "\${${r.passwordEnv}:?${r.passwordEnv} must be set to the password of role ${r.name}}"`),
+    summary,
+    password_variables: spec.roles.map((r) => ` \\\n  -v ${passwordVariableName(r.name)}="$${r.passwordEnv}"`).join(''),
+    init_sql: body.trimEnd(),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,8 +7,10 @@
  * umask 077, then execs `redis-server <configPath>`. Only directives understood by both
  * Redis 7.0 and 7.2 are used.
  *
- * Errors name the offending field, the bad value and what is allowed.
+ * The text is in `assets/redis.conf` and `assets/redis-start.sh`; this module validates the
+ * values and fills them in. Errors name the offending field, the bad value and what is allowed.
  */
+import { renderAsset } from '../../core/asset-template';
 
 /** Redis's `maxmemory-policy` values. */
 export const REDIS_MAXMEMORY_POLICIES = [
@@ -110,44 +112,16 @@ export function renderRedisConf(props: RedisConfProps): string {
     throw new Error(`redis.conf authInclude: got ${JSON.stringify(authInclude)}; expected a path outside the data dir ${JSON.stringify(dir)} (the password must not end up in backups of the data volume)`);
   }
 
-  const lines = [
-    '# redis.conf rendered by lib/redis-config.ts (renderRedisConf); do not edit by hand.',
-    '# The password is not in this file: it is in the file included at the end, written at start.',
-    '',
-    '# Network',
-    'bind * -::*',
-    'protected-mode yes',
-    `port ${port}`,
-    'tcp-keepalive 300',
-    'timeout 0',
-    '',
-    '# Process: foreground, logs to stdout',
-    'daemonize no',
-    'supervised no',
-    'loglevel notice',
-    'logfile ""',
-    '',
-    '# Memory',
-    `maxmemory ${props.maxmemory.toLowerCase()}`,
-    `maxmemory-policy ${policy}`,
-    '',
-    '# Persistence',
-    `dir ${dir}`,
-    'dbfilename dump.rdb',
-    save.length > 0 ? `save ${save.map(([s, c]) => `${s} ${c}`).join(' ')}` : 'save ""',
-    'stop-writes-on-bgsave-error yes',
-    'rdbcompression yes',
-    'rdbchecksum yes',
-    `appendonly ${appendonly ? 'yes' : 'no'}`,
-    'appendfilename "appendonly.aof"',
-    'appenddirname "appendonlydir"',
-    `appendfsync ${appendfsync}`,
-    'aof-use-rdb-preamble yes',
-    '',
-    '# Authentication: requirepass, written from $REDIS_PASSWORD by the start script.',
-    `include ${authInclude}`,
-  ];
-  return lines.join('\n') + '\n';
+  return renderAsset(__dirname, 'assets/redis.conf', {
+    port: String(port),
+    maxmemory: props.maxmemory.toLowerCase(),
+    maxmemory_policy: policy,
+    dir,
+    save: save.length > 0 ? save.map(([s, c]) => `${s} ${c}`).join(' ') : '""',
+    appendonly: appendonly ? 'yes' : 'no',
+    appendfsync,
+    auth_include: authInclude,
+  });
 }
 
 /** Input of {@link redisStartScript}. */
@@ -171,41 +145,7 @@ export function redisStartScript(props: RedisStartScriptProps): string {
   const authInclude = checkPath(props?.authInclude, 'redisStartScript authInclude');
   if (authInclude.endsWith('/')) throw new Error(`redisStartScript authInclude: got ${JSON.stringify(authInclude)}; expected a file path, not a directory`);
   const authDir = authInclude.slice(0, authInclude.lastIndexOf('/')) || '/';
-  return [
-    '#!/bin/sh',
-    '# Rendered by lib/redis-config.ts (redisStartScript); do not edit by hand.',
-    '# Writes the auth include from $REDIS_PASSWORD (never printed), then execs redis-server.',
-    'set -eu',
-    '',
-    "log() { printf '%s [redis-start] %s\\n' \"$(date -u '+%Y-%m-%dT%H:%M:%SZ')\" \"$*\"; }",
-    '',
-    `AUTH_FILE='${authInclude}'`,
-    `AUTH_DIR='${authDir}'`,
-    `CONFIG_FILE='${configPath}'`,
-    '',
-    'if [ -z "${REDIS_PASSWORD:-}" ]; then',
-    '  log "REDIS_PASSWORD is not set or empty; refusing to start Redis without a password" >&2',
-    '  exit 1',
-    'fi',
-    'case "$REDIS_PASSWORD" in',
-    '  *[[:cntrl:]]*)',
-    '    log "REDIS_PASSWORD contains a control character (newline, tab...); refusing to start" >&2',
-    '    exit 1',
-    '    ;;',
-    'esac',
-    '',
-    'umask 077',
-    'mkdir -p "$AUTH_DIR"',
-    '# redis.conf double-quoted string: escape backslashes and double quotes.',
-    'escaped=$(printf \'%s\' "$REDIS_PASSWORD" | sed \'s/[\\\\"]/\\\\&/g\')',
-    'tmp="$AUTH_FILE.tmp.$$"',
-    'printf \'requirepass "%s"\\n\' "$escaped" > "$tmp"',
-    'mv -f "$tmp" "$AUTH_FILE"',
-    'unset escaped REDIS_PASSWORD',
-    'log "wrote auth include $AUTH_FILE; starting redis-server $CONFIG_FILE"',
-    'exec redis-server "$CONFIG_FILE" "$@"',
-    '',
-  ].join('\n');
+  return renderAsset(__dirname, 'assets/redis-start.sh', { auth_file: authInclude, auth_dir: authDir, config_file: configPath });
 }
 
 function checkPath(path: unknown, field: string): string {

@@ -1,5 +1,5 @@
 import { k8s } from 'cdk8s-plus-27';
-import { cpuMillis, memoryBytes } from '../../core/formats';
+import { cpu, cpuMillis, memory, memoryBytes } from '../../core/formats';
 import { restrictedContainerSecurityContext, RunAs } from './pod-security';
 
 /** CPU and memory for one container. Memory request and limit and a CPU request are required. */
@@ -75,14 +75,12 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Checks a resource spec; throws naming the field, the value and what is allowed. */
 export function validateResources(where: string, r: ResourceSpec): void {
-  const MEMORY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
-  const CPU = /^([0-9]+m|[0-9]+(\.[0-9]+)?)$/;
-  for (const [field, value, pattern, example] of [
-    ['memoryRequest', r.memoryRequest, MEMORY, "'256Mi'"], ['memoryLimit', r.memoryLimit, MEMORY, "'512Mi'"],
-    ['cpuRequest', r.cpuRequest, CPU, "'250m' or '1'"], ...(r.cpuLimit !== undefined ? [['cpuLimit', r.cpuLimit, CPU, "'500m' or '2'"] as const] : []),
+  for (const [field, value, format, example] of [
+    ['memoryRequest', r.memoryRequest, memory, "'256Mi'"], ['memoryLimit', r.memoryLimit, memory, "'512Mi'"],
+    ['cpuRequest', r.cpuRequest, cpu, "'250m' or '1'"], ...(r.cpuLimit !== undefined ? [['cpuLimit', r.cpuLimit, cpu, "'500m' or '2'"] as const] : []),
   ] as const) {
-    if (typeof value !== 'string' || !pattern.test(value)) {
-      throw new Error(`${where}.${field}: got ${JSON.stringify(value)}; expected a Kubernetes ${field.startsWith('memory') ? 'memory' : 'CPU'} quantity such as ${example}`);
+    if (!format.test(value)) {
+      throw new Error(`${where}.${field}: got ${JSON.stringify(value)}; expected a Kubernetes ${format === memory ? 'memory' : 'CPU'} quantity such as ${example}`);
     }
   }
   if (memoryBytes(r.memoryLimit) < memoryBytes(r.memoryRequest)) {

@@ -12,8 +12,11 @@
  * - dotfiles are not served, `server_tokens off`.
  *
  * Security headers (CSP, HSTS, ...) are the edge's job (see `tls-ingress.ts`), not repeated here.
+ * The text is `assets/static-site-nginx.conf` (one `assets/static-site-immutable-location.conf`
+ * per immutable prefix); this module validates the options and fills them in.
  * Errors name the field, the value and what is allowed.
  */
+import { renderAsset, renderAssetLines } from '../../core/asset-template';
 
 /** Options of {@link renderStaticSiteConfig}. */
 export interface StaticSiteOptions {
@@ -80,84 +83,17 @@ export function renderStaticSiteConfig(o: StaticSiteOptions): string {
   if (!ABSOLUTE_DIR.test(mime)) fail('mimeTypesPath', mime, "an absolute file path such as '/etc/nginx/mime.types'");
   const spa = o.spaFallback ?? true;
 
-  const noCache = 'add_header Cache-Control "no-cache, no-store, must-revalidate" always;';
-  const lines = [
-    '# nginx.conf rendered by lib/static-site-config.ts (renderStaticSiteConfig); do not edit by hand.',
-    '# Unprivileged, read-only root filesystem: pid and temp files in ' + tmp + ', logs to stdout/stderr.',
-    `worker_processes ${workers};`,
-    `pid ${tmp}/nginx.pid;`,
-    'error_log stderr warn;',
-    '',
-    'events {',
-    '    worker_connections 1024;',
-    '}',
-    '',
-    'http {',
-    `    include ${mime};`,
-    '    default_type application/octet-stream;',
-    `    client_body_temp_path ${tmp}/client_temp;`,
-    `    proxy_temp_path ${tmp}/proxy_temp;`,
-    `    fastcgi_temp_path ${tmp}/fastcgi_temp;`,
-    `    uwsgi_temp_path ${tmp}/uwsgi_temp;`,
-    `    scgi_temp_path ${tmp}/scgi_temp;`,
-    '',
-    '    log_format main \'$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent \'',
-    '                    \'"$http_referer" "$http_user_agent" "$http_x_forwarded_for" $request_time\';',
-    '    access_log /dev/stdout main;',
-    '',
-    '    sendfile on;',
-    '    tcp_nopush on;',
-    '    keepalive_timeout 65;',
-    '    server_tokens off;',
-    '    absolute_redirect off;',
-    '',
-    '    gzip on;',
-    '    gzip_static on;',
-    '    gzip_vary on;',
-    '    gzip_proxied any;',
-    '    gzip_comp_level 6;',
-    '    gzip_min_length 256;',
-    `    gzip_types ${STATIC_SITE_GZIP_TYPES.join(' ')};`,
-    '',
-    '    server {',
-    `        listen ${o.port};`,
-    '        server_name _;',
-    `        root ${root};`,
-    '        index index.html;',
-    '',
-    `        location = ${health} {`,
-    '            access_log off;',
-    '            default_type application/json;',
-    `            ${noCache}`,
-    '            return 200 \'{"status":"UP"}\';',
-    '        }',
-    '',
-    '        # Never serve dotfiles (.env, .git, ...).',
-    '        location ~ /\\.(?!well-known/) {',
-    '            return 404;',
-    '        }',
-    '',
-    '        # The entry point is never cached: a new release is picked up on the next load.',
-    '        location = /index.html {',
-    `            ${noCache}`,
-    '        }',
-    '',
-    ...immutable.flatMap((p) => [
-      `        # Content-hashed build output: cached for a year; a missing file is a 404, never index.html.`,
-      `        location ^~ ${p} {`,
-      '            access_log off;',
-      '            add_header Cache-Control "public, max-age=31536000, immutable" always;',
-      '            try_files $uri =404;',
-      '        }',
-      '',
-    ]),
-    '        location / {',
-    `            add_header Cache-Control "public, max-age=${maxAge}" always;`,
-    spa ? '            # SPA fallback: client-side routes are served by index.html (not cached, see above).' : '            # No SPA fallback: unknown paths are 404.',
-    spa ? '            try_files $uri $uri/ /index.html;' : '            try_files $uri $uri/ =404;',
-    '        }',
-    '    }',
-    '}',
-  ];
-  return lines.join('\n') + '\n';
+  return renderAsset(__dirname, 'assets/static-site-nginx.conf', {
+    temp_dir: tmp,
+    worker_processes: String(workers),
+    mime_types: mime,
+    gzip_types: STATIC_SITE_GZIP_TYPES.join(' '),
+    port: String(o.port),
+    root,
+    health_path: health,
+    immutable_locations: immutable.flatMap((prefix) => [...renderAssetLines(__dirname, 'assets/static-site-immutable-location.conf', { prefix }), '']),
+    default_max_age: String(maxAge),
+    fallback_comment: spa ? 'SPA fallback: client-side routes are served by index.html (not cached, see above).' : 'No SPA fallback: unknown paths are 404.',
+    fallback: spa ? '/index.html' : '=404',
+  });
 }

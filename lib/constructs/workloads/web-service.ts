@@ -1,4 +1,5 @@
 import { createHash } from 'crypto';
+import { renderAsset, renderAssetLines } from '../../core/asset-template';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ContainerSpec, renderContainer, ResourceSpec, SecretKeyRef, WritablePath, writableVolumes } from './container';
@@ -105,6 +106,12 @@ export interface WebServiceProps {
   readonly jvm?: JvmOptions;
 }
 
+/** The pod's volumes and the app container's mounts of them. */
+interface PodStorage {
+  readonly volumes: k8s.Volume[];
+  readonly mounts: k8s.VolumeMount[];
+}
+
 /** Where {@link WebServiceProps.staticSite} mounts its nginx.conf. */
 export const STATIC_SITE_CONFIG_DIR = '/etc/nginx';
 
@@ -125,32 +132,46 @@ export class WebService extends Construct implements GraphComponent {
   /** Cluster DNS name of the Service. */
   public readonly host: string;
 
+  private readonly props: WebServiceProps;
+  /** Labels of every object (`app.kubernetes.io/*`). */
+  private readonly labels: Readonly<Record<string, string>>;
+  /** Dotted prefix of this component's Helm values. */
+  private readonly helmPrefix: string;
+
   constructor(scope: Construct, id: string, props: WebServiceProps) {
     super(scope, id);
     validateProps(props);
-    this.name = props.name;
-    const standIn = props.standIn ?? false;
-    const image = standIn ? STAND_IN_IMAGE : props.image;
     const identity = { name: props.name, partOf: props.partOf, component: props.component ?? 'api' };
-    const labels = componentLabels(identity);
+    this.props = props;
+    this.labels = componentLabels(identity);
+    this.helmPrefix = props.helmPrefix ?? valueKey(props.name);
+    this.name = props.name;
     this.podLabels = selectorLabels(identity);
     this.ports = { http: props.port };
     this.metricsPorts = props.metricsPath ? ['http'] : [];
     this.host = `${props.name}.${props.namespace}.svc.cluster.local`;
-    const prefix = props.helmPrefix ?? valueKey(props.name);
 
-    const configs = [...(props.configs ?? [])];
-    if (props.staticSite) {
-      const conf = named(props.name, () => renderStaticSiteConfig({ ...props.staticSite!, port: props.port, healthPath: props.readinessPath, tempDir: '/tmp' }));
-      configs.push({ path: STATIC_SITE_CONFIG_DIR, asFiles: true, files: { 'nginx.conf': conf } });
-    } else if (standIn) {
-      configs.push({ path: '/etc/nginx/conf.d', files: { 'default.conf': standInConfig(props) } });
-    }
+    const configs = mountedConfigs(props);
+    this.deployment = this.addDeployment(configs, this.addConfigMaps(configs));
+    this.service = this.addService();
+    if (props.autoscaling) this.autoscaler = this.addAutoscaler(props.autoscaling);
+    const minRunning = props.autoscaling ? props.autoscaling.minReplicas : props.replicas;
+    if (minRunning > 1) this.disruptionBudget = this.addDisruptionBudget();
+    if (props.metricsPath) this.addMetricsScrape(props.metricsPath);
+  }
+
+  /** Metadata of an object of this service: its name, namespace and labels. */
+  private metadata(): k8s.ObjectMeta {
+    return { name: this.props.name, namespace: this.props.namespace, labels: this.labels };
+  }
+
+  /** One ConfigMap per mounted config; returns the pod's volumes and the container's mounts (config, then writable paths). */
+  private addConfigMaps(configs: readonly MountedConfig[]): PodStorage {
     const volumes: k8s.Volume[] = [];
     const mounts: k8s.VolumeMount[] = [];
     configs.forEach((c, i) => {
-      const cmName = `${props.name}-config${i === 0 ? '' : `-${i}`}`;
-      new k8s.KubeConfigMap(this, `config-${i}`, { metadata: { name: cmName, namespace: props.namespace, labels }, data: { ...c.files } });
+      const cmName = `${this.props.name}-config${i === 0 ? '' : `-${i}`}`;
+      new k8s.KubeConfigMap(this, `config-${i}`, { metadata: { ...this.metadata(), name: cmName }, data: { ...c.files } });
       volumes.push({ name: `config-${i}`, configMap: { name: cmName } });
       if (c.asFiles) {
         for (const file of Object.keys(c.files)) mounts.push({ name: `config-${i}`, mountPath: `${c.path}/${file}`, subPath: file, readOnly: true });
@@ -158,103 +179,137 @@ export class WebService extends Construct implements GraphComponent {
         mounts.push({ name: `config-${i}`, mountPath: c.path, readOnly: true });
       }
     });
-    const rw = writableVolumes('app', props.writablePaths ?? [{ path: '/tmp' }]);
-    volumes.push(...rw.volumes);
-    mounts.push(...rw.mounts);
+    const rw = writableVolumes('app', this.props.writablePaths ?? [{ path: '/tmp' }]);
+    return { volumes: [...volumes, ...rw.volumes], mounts: [...mounts, ...rw.mounts] };
+  }
 
-    const container: ContainerSpec = {
-      name: props.name,
-      image,
-      runAs: standIn ? { user: STAND_IN_UID } : props.runAs,
-      resources: props.resources,
-      ports: { http: props.port },
-      env: props.jvm ? { ...props.env, JAVA_TOOL_OPTIONS: named(props.name, () => jvmToolOptions(props.jvm!, props.resources.memoryLimit)) } : props.env,
-      secretEnv: props.secretEnv,
-      args: standIn ? undefined : props.args,
-      readiness: { httpGet: { path: props.readinessPath, port: 'http' } },
-      liveness: { httpGet: { path: props.livenessPath ?? props.readinessPath, port: 'http' } },
-      startupSeconds: props.startupSeconds ?? 30,
-      volumeMounts: mounts,
-      preStopSleepSeconds: props.preStopSleepSeconds ?? 5,
+  /** The app container: the stand-in or the image, probes on the http port, preStop drain. */
+  private containerSpec(mounts: readonly k8s.VolumeMount[]): ContainerSpec {
+    const p = this.props;
+    const standIn = p.standIn ?? false;
+    return {
+      name: p.name,
+      image: standIn ? STAND_IN_IMAGE : p.image,
+      runAs: standIn ? { user: STAND_IN_UID } : p.runAs,
+      resources: p.resources,
+      ports: { http: p.port },
+      env: p.jvm ? { ...p.env, JAVA_TOOL_OPTIONS: named(p.name, () => jvmToolOptions(p.jvm!, p.resources.memoryLimit)) } : p.env,
+      secretEnv: p.secretEnv,
+      args: standIn ? undefined : p.args,
+      readiness: { httpGet: { path: p.readinessPath, port: 'http' } },
+      liveness: { httpGet: { path: p.livenessPath ?? p.readinessPath, port: 'http' } },
+      startupSeconds: p.startupSeconds ?? 30,
+      volumeMounts: [...mounts],
+      preStopSleepSeconds: p.preStopSleepSeconds ?? 5,
     };
-    const podRunAs = standIn ? { user: STAND_IN_UID } : props.runAs;
+  }
 
-    this.deployment = new k8s.KubeDeployment(this, 'deployment', {
-      metadata: { name: props.name, namespace: props.namespace, labels },
+  /** The restricted pod template; a static site's pods roll when its config changes (checksum annotation). */
+  private podTemplate(configs: readonly MountedConfig[], storage: PodStorage): k8s.PodTemplateSpec {
+    const p = this.props;
+    return renderPodTemplate({
+      labels: this.labels,
+      selector: this.podLabels,
+      runAs: p.standIn ? { user: STAND_IN_UID } : p.runAs,
+      containers: [renderContainer(this.containerSpec(storage.mounts))],
+      volumes: storage.volumes,
+      spreadAcrossZones: p.spreadAcrossZones,
+      terminationGracePeriodSeconds: p.terminationGracePeriodSeconds ?? 30,
+      ...(p.staticSite ? { annotations: { 'checksum/config': createHash('sha256').update(JSON.stringify(configs)).digest('hex') } } : {}),
+    });
+  }
+
+  /** The Deployment (zero-downtime rolling update; no replica count under an HPA) and its Helm value bindings. */
+  private addDeployment(configs: readonly MountedConfig[], storage: PodStorage): k8s.KubeDeployment {
+    const p = this.props;
+    const deployment = new k8s.KubeDeployment(this, 'deployment', {
+      metadata: this.metadata(),
       spec: {
-        ...(props.autoscaling ? {} : { replicas: props.replicas }),
+        ...(p.autoscaling ? {} : { replicas: p.replicas }),
         revisionHistoryLimit: 5,
         selector: { matchLabels: { ...this.podLabels } },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
         minReadySeconds: 5,
-        progressDeadlineSeconds: Math.max(600, (props.startupSeconds ?? 30) * 3),
-        template: renderPodTemplate({
-          labels,
-          selector: this.podLabels,
-          runAs: podRunAs,
-          containers: [renderContainer(container)],
-          volumes,
-          spreadAcrossZones: props.spreadAcrossZones,
-          terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 30,
-          ...(props.staticSite ? { annotations: { 'checksum/config': createHash('sha256').update(JSON.stringify(configs)).digest('hex') } } : {}),
-        }),
+        progressDeadlineSeconds: Math.max(600, (p.startupSeconds ?? 30) * 3),
+        template: this.podTemplate(configs, storage),
       },
     });
-    bindImage(this.deployment, '/spec/template/spec/containers/0/image', prefix);
-    bindResources(this.deployment, '/spec/template/spec/containers/0', prefix, props.resources.cpuLimit !== undefined);
-    if (!props.autoscaling) HelmValues.of(this).bind(this.deployment, '/spec/replicas', `${prefix}.replicas`, VALUE_SCHEMAS.replicas);
+    bindImage(deployment, '/spec/template/spec/containers/0/image', this.helmPrefix);
+    bindResources(deployment, '/spec/template/spec/containers/0', this.helmPrefix, p.resources.cpuLimit !== undefined);
+    if (!p.autoscaling) HelmValues.of(this).bind(deployment, '/spec/replicas', `${this.helmPrefix}.replicas`, VALUE_SCHEMAS.replicas);
+    return deployment;
+  }
 
-    this.service = new k8s.KubeService(this, 'service', {
-      metadata: { name: props.name, namespace: props.namespace, labels },
+  /** ClusterIP Service on the named http port. */
+  private addService(): k8s.KubeService {
+    return new k8s.KubeService(this, 'service', {
+      metadata: this.metadata(),
       spec: {
         type: 'ClusterIP',
         selector: { ...this.podLabels },
-        ports: [{ name: 'http', port: props.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+        ports: [{ name: 'http', port: this.props.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
       },
     });
-
-    if (props.autoscaling) {
-      const a = props.autoscaling;
-      this.autoscaler = new k8s.KubeHorizontalPodAutoscalerV2(this, 'hpa', {
-        metadata: { name: props.name, namespace: props.namespace, labels },
-        spec: {
-          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: props.name },
-          minReplicas: a.minReplicas,
-          maxReplicas: a.maxReplicas,
-          metrics: [
-            { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: a.cpuUtilization ?? 70 } } },
-            { type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: a.memoryUtilization ?? 80 } } },
-          ],
-          behavior: {
-            scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
-            scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Percent', value: 100, periodSeconds: 30 }] },
-          },
-        },
-      });
-      const helm = HelmValues.of(this);
-      helm.bind(this.autoscaler, '/spec/minReplicas', `${prefix}.autoscaling.minReplicas`, VALUE_SCHEMAS.positiveInt);
-      helm.bind(this.autoscaler, '/spec/maxReplicas', `${prefix}.autoscaling.maxReplicas`, VALUE_SCHEMAS.positiveInt);
-    }
-
-    const minRunning = props.autoscaling ? props.autoscaling.minReplicas : props.replicas;
-    if (minRunning > 1) {
-      this.disruptionBudget = new k8s.KubePodDisruptionBudget(this, 'pdb', {
-        metadata: { name: props.name, namespace: props.namespace, labels },
-        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...this.podLabels } } },
-      });
-    }
-
-    if (props.metricsPath) {
-      new MetricsScrape(this, 'metrics', {
-        namespace: props.namespace,
-        name: props.name,
-        labels,
-        serviceSelector: this.podLabels,
-        release: props.release!,
-        endpoints: [{ port: 'http', path: props.metricsPath }],
-      });
-    }
   }
+
+  /** HPA on CPU and memory (scale up fast, down one pod a minute after 5 minutes), bounds bound to Helm values. */
+  private addAutoscaler(a: AutoscalingSpec): k8s.KubeHorizontalPodAutoscalerV2 {
+    const hpa = new k8s.KubeHorizontalPodAutoscalerV2(this, 'hpa', {
+      metadata: this.metadata(),
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.props.name },
+        minReplicas: a.minReplicas,
+        maxReplicas: a.maxReplicas,
+        metrics: [
+          { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: a.cpuUtilization ?? 70 } } },
+          { type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: a.memoryUtilization ?? 80 } } },
+        ],
+        behavior: {
+          scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
+          scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Percent', value: 100, periodSeconds: 30 }] },
+        },
+      },
+    });
+    const helm = HelmValues.of(this);
+    helm.bind(hpa, '/spec/minReplicas', `${this.helmPrefix}.autoscaling.minReplicas`, VALUE_SCHEMAS.positiveInt);
+    helm.bind(hpa, '/spec/maxReplicas', `${this.helmPrefix}.autoscaling.maxReplicas`, VALUE_SCHEMAS.positiveInt);
+    return hpa;
+  }
+
+  /** At most one pod down at a time during voluntary disruptions (only when more than one runs). */
+  private addDisruptionBudget(): k8s.KubePodDisruptionBudget {
+    return new k8s.KubePodDisruptionBudget(this, 'pdb', {
+      metadata: this.metadata(),
+      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...this.podLabels } } },
+    });
+  }
+
+  /** ServiceMonitor scraping `metricsPath` on the http port. */
+  private addMetricsScrape(metricsPath: string): void {
+    new MetricsScrape(this, 'metrics', {
+      namespace: this.props.namespace,
+      name: this.props.name,
+      labels: this.labels,
+      serviceSelector: this.podLabels,
+      release: this.props.release!,
+      endpoints: [{ port: 'http', path: metricsPath }],
+    });
+  }
+}
+
+/**
+ * The configs to mount: the caller's, then the static site's nginx.conf (over the image's, file
+ * by file) or, for a stand-in, its nginx server config.
+ */
+function mountedConfigs(p: WebServiceProps): MountedConfig[] {
+  const configs = [...(p.configs ?? [])];
+  if (p.staticSite) {
+    const conf = named(p.name, () => renderStaticSiteConfig({ ...p.staticSite!, port: p.port, healthPath: p.readinessPath, tempDir: '/tmp' }));
+    configs.push({ path: STATIC_SITE_CONFIG_DIR, asFiles: true, files: { 'nginx.conf': conf } });
+  } else if (p.standIn) {
+    configs.push({ path: '/etc/nginx/conf.d', files: { 'default.conf': standInConfig(p) } });
+  }
+  return configs;
 }
 
 /** Runs a renderer, prefixing its error with the WebService's name. */
@@ -291,14 +346,14 @@ function validateProps(p: WebServiceProps): void {
   if (p.jvm && p.env && 'JAVA_TOOL_OPTIONS' in p.env) throw new Error(`${where}: env.JAVA_TOOL_OPTIONS is set together with jvm; expected one of them (jvm renders JAVA_TOOL_OPTIONS)`);
 }
 
-/** nginx config for the stand-in: answers the component's probe and metrics paths on its port. */
+/** nginx config for the stand-in (`assets/stand-in-nginx.conf`): answers the component's probe and metrics paths on its port. */
 function standInConfig(p: WebServiceProps): string {
   const paths = [...new Set([p.readinessPath, p.livenessPath ?? p.readinessPath])];
-  const health = paths.map((path) => `    location = ${path} {\n        default_type application/json;\n        return 200 '{"status":"UP","standIn":true}';\n    }\n`).join('');
-  const metrics = p.metricsPath
-    ? `    location = ${p.metricsPath} {\n        default_type text/plain;\n        return 200 '# HELP standin_up Stand-in for ${p.name}: the real image is not deployed.\\n# TYPE standin_up gauge\\nstandin_up 1\\n';\n    }\n`
-    : '';
-  return `# Stand-in for '${p.name}': serves its health${p.metricsPath ? ' and metrics' : ''} paths until the real image is configured.\n` +
-    `server {\n    listen ${p.port};\n    server_tokens off;\n${health}${metrics}` +
-    `    location / {\n        default_type application/json;\n        return 200 '{"standIn":true,"component":"${p.name}"}';\n    }\n}\n`;
+  return renderAsset(__dirname, 'assets/stand-in-nginx.conf', {
+    name: p.name,
+    port: String(p.port),
+    and_metrics: p.metricsPath ? ' and metrics' : '',
+    health_locations: paths.flatMap((path) => renderAssetLines(__dirname, 'assets/stand-in-health-location.conf', { path })),
+    metrics_location: p.metricsPath ? renderAssetLines(__dirname, 'assets/stand-in-metrics-location.conf', { path: p.metricsPath, name: p.name }) : [],
+  });
 }

@@ -1,4 +1,5 @@
 import { ApiObject } from 'cdk8s';
+import { cpu, imageRepository, memory } from '../../core/formats';
 import { HelmValues, HelmValueSchema } from '../../output/helm';
 
 /**
@@ -7,10 +8,10 @@ import { HelmValues, HelmValueSchema } from '../../output/helm';
  */
 
 export const VALUE_SCHEMAS = {
-  repository: { type: 'string', pattern: '^[a-z0-9]+([._/-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$', description: 'Image repository' },
+  repository: { type: 'string', pattern: imageRepository.pattern, description: 'Image repository' },
   tag: { type: 'string', pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$', description: 'Image tag (pinned version, never latest)' },
-  cpu: { type: 'string', pattern: '^([0-9]+m|[0-9]+(\\.[0-9]{1,3})?)$', description: "CPU quantity such as '250m' or '1'" },
-  memory: { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$', description: "Memory quantity such as '256Mi'" },
+  cpu: { type: 'string', pattern: cpu.pattern, description: "CPU quantity such as '250m' or '1'" },
+  memory: { type: 'string', pattern: memory.pattern, description: "Memory quantity such as '256Mi'" },
   replicas: { type: 'integer', minimum: 0, description: 'Replica count' },
   positiveInt: { type: 'integer', minimum: 1, description: 'Positive integer' },
   percent: { type: 'integer', minimum: 1, maximum: 100, description: 'Target utilization in percent' },
