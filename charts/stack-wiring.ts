@@ -172,7 +172,7 @@ export function redisBackup(scope: Construct, redis: RedisCache, props: {
     name: 'redis-backup',
     helmPrefix: 'backups.redis',
     engine: 'redis',
-    restoreData: { claimName: redis.dataClaimName, statefulSet: redis.name },
+    restoreData: { claimName: redis.dataClaimName(0), statefulSet: redis.name },
     source: {
       image: props.image,
       runAsUser: 999,
