@@ -1,4 +1,6 @@
 import { Testing } from 'cdk8s';
+import { DatabaseBackup, DatabaseBackupProps } from '../../lib/constructs/backup/database-backup';
+import { PostgresBackupEngine } from '../../lib/constructs/backup/postgres-backup-engine';
 import { LocalStack } from '../../lib/constructs/data/localstack';
 import { ServiceGraph } from '../../lib/constructs/network/service-graph';
 import { AMAZON_S3_ENDPOINT, AmazonS3Storage, ObjectStorage, S3CompatibleStorage, S3CompatibleStorageProps } from '../../lib/constructs/storage';
@@ -107,5 +109,43 @@ describe('locations, for every storage', () => {
   });
   test('leading and trailing slashes of a prefix are fine (the scripts strip them)', () => {
     expect(storages[1][1].target({ bucket: 'backups', prefix: '/shop/db/' }).prefix).toBe('/shop/db/');
+  });
+});
+
+describe('DatabaseBackup on either storage', () => {
+  const props = (target: DatabaseBackupProps['target']): DatabaseBackupProps => ({
+    namespace: 'shop', partOf: 'shop', name: 'postgres-backup', engine: new PostgresBackupEngine(),
+    source: { image: 'postgres:16.9', runAsUser: 999, env: { PGHOST: 'postgres', PGUSER: 'postgres', PGDATABASE: 'shop' }, secretEnv: { PGPASSWORD: { secret: 'pg', key: 'P' } } },
+    schedule: '0 2 * * *', retentionDays: 7, target, uploaderImage: 'amazon/aws-cli:2.22.35', resources,
+  });
+  const uploadEnv = (target: DatabaseBackupProps['target']) => {
+    const chart = Testing.chart();
+    new DatabaseBackup(chart, 'b', props(target));
+    const objects = Testing.synth(chart);
+    const upload = objects.find((o) => o.kind === 'CronJob').spec.jobTemplate.spec.template.spec.containers[0];
+    return { env: Object.fromEntries(upload.env.map((e: any) => [e.name, e.value ?? e.valueFrom.secretKeyRef])), sa: objects.find((o) => o.kind === 'ServiceAccount') };
+  };
+
+  test('in-cluster: endpoint and keys in the uploader, no role', () => {
+    const { env, sa } = uploadEnv(new S3CompatibleStorage({ server: minio, port: 'api', credentials }).target({ bucket: 'backups', prefix: 'shop/postgres' }));
+    expect(env).toMatchObject({ S3_ENDPOINT_URL: 'http://minio.shop.svc.cluster.local:9000', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: { name: 's3-keys', key: 'AWS_ACCESS_KEY_ID' } });
+    expect(sa.metadata.annotations).toBeUndefined();
+  });
+
+  test('Amazon S3: the role on the service account, no endpoint, no keys', () => {
+    const { env, sa } = uploadEnv(new AmazonS3Storage({ region: 'eu-west-1', roleArn: ROLE }).target({ bucket: 'backups', prefix: 'shop/postgres' }));
+    expect(env.S3_ENDPOINT_URL).toBeUndefined();
+    expect(env.AWS_ACCESS_KEY_ID).toBeUndefined();
+    expect(sa.metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': ROLE });
+  });
+
+  const target = { bucket: 'backups', prefix: 'shop/postgres', region: 'eu-west-1', roleArn: ROLE };
+  test.each([
+    ['a bad region', { ...target, region: 'eu_west_1' }, "DatabaseBackup 'postgres-backup': target.region 'eu_west_1'; expected an AWS region"],
+    ['a bad prefix', { ...target, prefix: 'a b' }, "DatabaseBackup 'postgres-backup': target.prefix 'a b'; expected a key prefix"],
+    ['an endpoint that is no URL', { ...target, roleArn: undefined, endpointUrl: 'minio:9000' }, "target.endpointUrl 'minio:9000'; expected an http(s) URL"],
+    ['a role that is no ARN', { ...target, roleArn: 'backup-role' }, "target.roleArn 'backup-role'; expected an IAM role ARN"],
+  ])('rejects %s', (_what, t, message) => {
+    expect(() => new DatabaseBackup(Testing.chart(), 'b', props(t))).toThrow(message);
   });
 });

@@ -123,6 +123,37 @@ function render(file: string, values: Readonly<Record<string, string>> = VALUES)
 
 const BUILT_IN_S3_SCRIPTS = s3Scripts(BUILT_IN_BACKUP_EXTENSIONS);
 
+/** What {@link backupScript} renders. */
+export interface BackupScriptOptions {
+  /** Script name in its header and log lines, e.g. `mongodb-dump` (lowercase letters, digits, '-'). */
+  readonly name: string;
+  /** One line saying what the script does. */
+  readonly description: string;
+  /** The script's own part, run after the shared helpers. */
+  readonly body: string;
+  /** Interpreter of the header: `bash` (`set -euo pipefail`) or POSIX `sh` (`set -eu`). @default 'bash' */
+  readonly shell?: 'bash' | 'sh';
+}
+
+/**
+ * A script for a backup engine (BackupEngine) defined outside this module: the same header (strict mode,
+ * `SCRIPT_NAME`) and shared POSIX helpers as the built-in scripts (`log`, `die`, `require_env`,
+ * `utc_ts`, `file_size`, `check_name_prefix`, `check_backup_name`, `check_writable_dir`,
+ * `read_name_file`, `write_name_file`, `write_checksum`, `verify_checksum`, and `PARTIAL`, a
+ * file removed on exit unless cleared), then `body`.
+ */
+export function backupScript(options: BackupScriptOptions): string {
+  const shell = options.shell ?? 'bash';
+  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(options.name)) throw new Error(`backupScript: name '${options.name}'; expected lowercase letters and digits in '-'-separated words, e.g. 'mongodb-dump'`);
+  if (!options.description.trim() || /[\r\n]/.test(options.description)) throw new Error(`backupScript '${options.name}': description ${JSON.stringify(options.description)}; expected one non-empty line`);
+  if (shell !== 'bash' && shell !== 'sh') throw new Error(`backupScript '${options.name}': shell '${shell as string}'; expected 'bash' or 'sh'`);
+  const header = shell === 'bash' ? '#!/usr/bin/env bash' : '#!/bin/sh';
+  const strict = shell === 'bash' ? 'set -euo pipefail' : 'set -eu';
+  return `${header}\n# ${options.name}: ${options.description}\n# Rendered by lib/constructs/backup/backup-scripts.ts (backupScript) with the helpers of assets/include/common.sh.\n` +
+    `${strict}\nSCRIPT_NAME=${options.name}\n\n${render('include/common.sh')}\n${options.body.endsWith('\n') ? options.body : `${options.body}\n`}`;
+}
+
+
 /**
  * Shell functions (POSIX sh + awk; no network) that pick S3 keys, fed a key list on stdin, one
  * key per line. Embedded in {@link s3UploadScript} and {@link s3DownloadScript}; exported so
