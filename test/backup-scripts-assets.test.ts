@@ -59,6 +59,9 @@ describe('the backup script assets', () => {
       'redis-dump.sh', 'redis-ensure-stopped.sh', 'redis-restore.sh', 's3-download.sh', 's3-upload.sh',
     ]);
   });
+  test.each(files.filter((f) => !f.startsWith('include/')))('%s names itself as the source of the rendered copy', (file) => {
+    expect(fs.readFileSync(path.join(ASSETS, file), 'utf8').split('\n')[2]).toBe(`# Rendered from lib/constructs/backup/assets/${file} at synth (includes and values filled in); edit that file, not this copy.`);
+  });
   test.each(files.filter((f) => !f.startsWith('include/')))('%s parses as shell before rendering (directives are comments)', (file) => {
     const text = fs.readFileSync(path.join(ASSETS, file), 'utf8');
     const shell = text.startsWith('#!/bin/sh') ? 'sh' : 'bash';

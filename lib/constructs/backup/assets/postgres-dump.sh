@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # postgres-dump: pg_dump the database into $BACKUP_DIR, verified, with a .sha256
-# Rendered by lib/backup-scripts.ts; do not edit by hand.
+# Rendered from lib/constructs/backup/assets/postgres-dump.sh at synth (includes and values filled in); edit that file, not this copy.
 set -euo pipefail
 SCRIPT_NAME=postgres-dump
 

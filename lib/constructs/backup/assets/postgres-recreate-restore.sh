@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # postgres-recreate-restore: verify a dump, safety dump, restore into a new database, verify, swap it in, verify
-# Rendered by lib/backup-scripts.ts; do not edit by hand.
+# Rendered from lib/constructs/backup/assets/postgres-recreate-restore.sh at synth (includes and values filled in); edit that file, not this copy.
 set -euo pipefail
 SCRIPT_NAME=postgres-recreate-restore
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # postgres-restore: verify a dump, take a safety dump, restore in one transaction, verify
-# Rendered by lib/backup-scripts.ts; do not edit by hand.
+# Rendered from lib/constructs/backup/assets/postgres-restore.sh at synth (includes and values filled in); edit that file, not this copy.
 set -euo pipefail
 SCRIPT_NAME=postgres-restore
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # postgres-safety-dump: verify the dump to restore, then dump the current database before the restore
-# Rendered by lib/backup-scripts.ts; do not edit by hand.
+# Rendered from lib/constructs/backup/assets/postgres-safety-dump.sh at synth (includes and values filled in); edit that file, not this copy.
 set -euo pipefail
 SCRIPT_NAME=postgres-safety-dump
 

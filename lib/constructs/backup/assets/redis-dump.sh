@@ -1,6 +1,6 @@
 #!/bin/sh
 # redis-dump: redis-cli --rdb into $BACKUP_DIR, verified with redis-check-rdb, with a .sha256
-# Rendered by lib/backup-scripts.ts; do not edit by hand.
+# Rendered from lib/constructs/backup/assets/redis-dump.sh at synth (includes and values filled in); edit that file, not this copy.
 set -eu
 SCRIPT_NAME=redis-dump
 

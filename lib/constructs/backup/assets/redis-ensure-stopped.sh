@@ -1,6 +1,6 @@
 #!/bin/sh
 # redis-ensure-stopped: refuse to restore while Redis is running
-# Rendered by lib/backup-scripts.ts; do not edit by hand.
+# Rendered from lib/constructs/backup/assets/redis-ensure-stopped.sh at synth (includes and values filled in); edit that file, not this copy.
 set -eu
 SCRIPT_NAME=redis-ensure-stopped
 

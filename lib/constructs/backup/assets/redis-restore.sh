@@ -1,6 +1,6 @@
 #!/bin/sh
 # redis-restore: verify an .rdb and install it as the data Redis starts from
-# Rendered by lib/backup-scripts.ts; do not edit by hand.
+# Rendered from lib/constructs/backup/assets/redis-restore.sh at synth (includes and values filled in); edit that file, not this copy.
 set -eu
 SCRIPT_NAME=redis-restore
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # s3-download: download a backup from S3 into $BACKUP_DIR and verify its checksum
-# Rendered by lib/backup-scripts.ts; do not edit by hand.
+# Rendered from lib/constructs/backup/assets/s3-download.sh at synth (includes and values filled in); edit that file, not this copy.
 set -euo pipefail
 SCRIPT_NAME=s3-download
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # s3-upload: upload the latest backup to S3 and prune backups older than RETENTION_DAYS
-# Rendered by lib/backup-scripts.ts; do not edit by hand.
+# Rendered from lib/constructs/backup/assets/s3-upload.sh at synth (includes and values filled in); edit that file, not this copy.
 set -euo pipefail
 SCRIPT_NAME=s3-upload
 
