@@ -4,8 +4,11 @@ import { AlertReceiverConfig, PlatformConfig } from '../config/platform-schema';
 import { AwsStackConfig, PostgresConfig } from '../config/stack-schemas';
 import { AppNamespace } from '../constructs/platform/app-namespace';
 import { ResourceSpec, SecretKeyRef } from '../constructs/workloads/container';
-import { BackupTarget, DatabaseBackup, DatabaseBackupProps } from '../constructs/backup/database-backup';
+import { BackupTarget, DatabaseBackup } from '../constructs/backup/database-backup';
+import { PostgresBackupEngine, PostgresRestoreMode } from '../constructs/backup/postgres-backup-engine';
+import { RedisBackupEngine } from '../constructs/backup/redis-backup-engine';
 import { LocalStack, LocalStackProps } from '../constructs/data/localstack';
+import { AMAZON_S3_ENDPOINT, AmazonS3Storage, ObjectStorage, s3CompatibleEndpoint, S3CompatibleStorage } from '../constructs/storage';
 import { PostgresDatabase, PostgresDatabaseProps, PostgresRole } from '../constructs/data/postgres-database';
 import { RedisCache } from '../constructs/data/redis-cache';
 import { SecretsBackend, SecretsProvider } from '../constructs/platform/secrets-backend';
@@ -124,14 +127,14 @@ export function postgresBackup(scope: Construct, postgres: PostgresDatabase, pro
   /** The stack's `backups` config: retention, uploader image, resources. */
   readonly backups: { readonly retentionDays: number; readonly uploaderImage: string; readonly resources: ResourceSpec };
   readonly target: BackupTarget;
-  readonly restoreMode?: DatabaseBackupProps['restoreMode'];
+  readonly restoreMode?: PostgresRestoreMode;
 }): DatabaseBackup {
   return new DatabaseBackup(scope, 'postgres-backup', {
     namespace: props.namespace,
     partOf: props.partOf,
     name: 'postgres-backup',
     helmPrefix: 'backups.postgres',
-    engine: 'postgres',
+    engine: new PostgresBackupEngine(props.restoreMode ? { restoreMode: props.restoreMode } : {}),
     source: {
       image: props.image,
       runAsUser: 999,
@@ -143,7 +146,6 @@ export function postgresBackup(scope: Construct, postgres: PostgresDatabase, pro
     target: props.target,
     uploaderImage: props.backups.uploaderImage,
     resources: props.backups.resources,
-    ...(props.restoreMode ? { restoreMode: props.restoreMode } : {}),
   });
 }
 
@@ -166,8 +168,7 @@ export function redisBackup(scope: Construct, redis: RedisCache, props: {
     partOf: props.partOf,
     name: 'redis-backup',
     helmPrefix: 'backups.redis',
-    engine: 'redis',
-    restoreData: { claimName: redis.dataClaimName, statefulSet: redis.name },
+    engine: new RedisBackupEngine({ data: { claimName: redis.dataClaimName(0), statefulSet: redis.name } }),
     source: {
       image: props.image,
       runAsUser: 999,
@@ -195,31 +196,38 @@ export class BackupTargets {
     this.credentials = localstackHost ? secrets.secret('backup-s3-credentials', ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) : undefined;
   }
 
-  /** The target of one store's backups, under `<partOf>/<engine>`. */
-  public for(engine: string): BackupTarget {
-    const prefix = `${this.partOf}/${engine}`;
+  /** The object storage of the stack's backups: the LocalStack (S3-compatible, generated keys) or Amazon S3 with the backup role (IRSA). */
+  public get storage(): ObjectStorage {
     if (this.backups.target === 'localstack') {
       if (!this.localstackHost || !this.credentials) throw new Error('backups.target localstack needs LocalStack enabled in the stack');
-      return {
-        bucket: this.backups.bucket,
-        prefix,
+      return new S3CompatibleStorage({
+        server: LocalStack.fromHost(this.localstackHost),
+        port: 'http',
         region: this.backups.region,
-        endpointUrl: `http://${this.localstackHost}:4566`,
         credentials: { accessKeyId: this.credentials.AWS_ACCESS_KEY_ID, secretAccessKey: this.credentials.AWS_SECRET_ACCESS_KEY },
-      };
+      });
     }
     if (!this.aws) throw new Error('backups.target s3 needs the stack\'s aws.backupRoleArn');
-    return { bucket: this.backups.bucket, prefix, region: this.backups.region, roleArn: this.aws.backupRoleArn };
+    return new AmazonS3Storage({ region: this.backups.region, roleArn: this.aws.backupRoleArn });
+  }
+
+  /** The target of one store's backups, under `<partOf>/<engine>`. */
+  public for(engine: string): BackupTarget {
+    return this.storage.target({ bucket: this.backups.bucket, prefix: `${this.partOf}/${engine}` });
   }
 }
 
-/** Backup and restore pods in the graph: each reaches its store, and S3 (LocalStack in dev, HTTPS to AWS in prod). */
-export function wireBackupJobs(graph: ServiceGraph, jobs: ReadonlyArray<{ component: GraphComponent; store: GraphComponent; port: string }>, localstackHost: string | undefined): void {
+/**
+ * Backup and restore pods in the graph: each reaches its store, and the backups' object storage
+ * (`BackupTargets.storage`). The earlier form of `storage`, the LocalStack host (or undefined for
+ * Amazon S3 over HTTPS), is still accepted.
+ */
+export function wireBackupJobs(graph: ServiceGraph, jobs: ReadonlyArray<{ component: GraphComponent; store: GraphComponent; port: string }>, storage: ObjectStorage | string | undefined): void {
+  const endpoint = typeof storage === 'object' ? storage.endpoint : storage ? s3CompatibleEndpoint(LocalStack.fromHost(storage), 'http') : AMAZON_S3_ENDPOINT;
   for (const j of jobs) {
     graph.addComponent(j.component);
     graph.allow(j.component, j.store, j.port);
-    if (localstackHost) graph.allow(j.component, 'localstack', 'http');
-    else graph.allowInternet(j.component, 443);
+    endpoint.allowFrom(graph, j.component);
   }
 }
 

@@ -1,25 +1,36 @@
 /**
  * The backup scripts against real tools: PostgreSQL 15 (dump, restore into a FRESH instance),
  * Redis (dump, restore into a fresh data dir), and the S3 scripts against a local
- * S3-compatible server (s3rver on 127.0.0.1) with the real aws CLI.
+ * S3-compatible server (s3rver on 127.0.0.1) with the real aws CLI; the synthesized CronJobs of
+ * an engine defined outside the library (stand-in mongodump/mongorestore) end to end; shellcheck
+ * on every rendered script.
  */
 import { spawnSync, SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { Testing } from 'cdk8s';
 import {
   BACKUP_FILE_NAME_PATTERN,
+  BUILT_IN_BACKUP_EXTENSIONS,
   postgresDumpScript,
+  postgresRecreateRestoreScript,
   postgresRestoreScript,
+  postgresSafetyDumpScript,
   redisDumpScript,
+  redisEnsureStoppedScript,
   redisRestoreScript,
   s3DownloadScript,
+  s3Scripts,
   s3UploadScript,
 } from '../../lib/constructs/backup/backup-scripts';
+import { DatabaseBackup } from '../../lib/constructs/backup/database-backup';
+import { S3CompatibleStorage } from '../../lib/constructs/storage';
 import { PostgresInitSpec, renderInitScript, renderPgHba, renderPostgresqlConf } from '../../lib/constructs/data/postgres-config';
 import { findExecutable, PostgresServer, runAsPostgres, startPostgres } from '../support/postgres-server';
 import { RedisServer, startRedis } from '../support/redis-server';
 import { awsClientEnv, LocalS3, requireAwsCli, startS3rver } from '../support/s3-server';
+import { MongoBackupEngine, mongoDumpScript, mongoRestoreScript, mongoSafetyDumpScript } from '../support/mongo-backup-engine';
 
 const DB = 'appdb';
 const SPEC: PostgresInitSpec = {
@@ -562,4 +573,173 @@ describe('Redis: dump -> S3 -> download -> restore into a fresh data dir', () =>
     expect(fs.readdirSync(dataDir)).toEqual(['dump.rdb']);
     expect(fs.readFileSync(path.join(dataDir, 'dump.rdb'), 'utf8')).toBe('existing');
   });
+});
+
+// ------------------------------------------------------------------------------------------
+// An engine from outside the library, through DatabaseBackup's synthesized pods
+// ------------------------------------------------------------------------------------------
+
+/**
+ * Stand-ins for mongodump/mongorestore (no MongoDB server can be installed here). The "database"
+ * is a directory named by the URI (`stub://<dir>`); an archive is a gzipped tar of it. They take
+ * the arguments the engine's scripts pass and fail like the real tools: mongodump when it cannot
+ * reach the database, `mongorestore --dryRun` on an archive it cannot read.
+ */
+const MONGO_STUBS = {
+  mongodump: `#!/usr/bin/env bash
+set -euo pipefail
+uri= archive= gz=no
+for a in "$@"; do case $a in --uri=*) uri=\${a#--uri=} ;; --archive=*) archive=\${a#--archive=} ;; --gzip) gz=yes ;; --quiet) ;; *) echo "mongodump stand-in: unexpected argument $a" >&2; exit 2 ;; esac; done
+dir=\${uri#stub://}
+[ -d "$dir" ] || { echo "Failed: cannot connect to $uri" >&2; exit 1; }
+[ "$gz" = yes ] && [ -n "$archive" ] || { echo "mongodump stand-in: expects --archive=FILE --gzip" >&2; exit 2; }
+tar -C "$dir" -cf - . | gzip -c > "$archive"
+`,
+  mongorestore: `#!/usr/bin/env bash
+set -euo pipefail
+uri= archive= gz=no dry=no drop=no
+for a in "$@"; do case $a in --uri=*) uri=\${a#--uri=} ;; --archive=*) archive=\${a#--archive=} ;; --gzip) gz=yes ;; --dryRun) dry=yes ;; --drop) drop=yes ;; --quiet) ;; *) echo "mongorestore stand-in: unexpected argument $a" >&2; exit 2 ;; esac; done
+[ "$gz" = yes ] && [ -f "$archive" ] || { echo "mongorestore stand-in: expects --archive=FILE --gzip" >&2; exit 2; }
+gzip -t "$archive" 2>/dev/null && tar -tzf "$archive" > /dev/null 2>&1 || { echo "Failed: corruption found in archive $archive" >&2; exit 1; }
+[ "$dry" = no ] || exit 0
+dir=\${uri#stub://}
+[ -d "$dir" ] || { echo "Failed: cannot connect to $uri" >&2; exit 1; }
+[ "$drop" = yes ] && find "$dir" -mindepth 1 -delete
+tar -C "$dir" -xzf "$archive"
+`,
+};
+
+describe('an engine defined outside the library (test/support/mongo-backup-engine.ts): its synthesized backup and restore CronJobs, end to end', () => {
+  const prefix = 'shop/mongodb';
+  let objects: any[];
+  let dataDir: string;
+  let stubPath: string;
+
+  beforeAll(() => {
+    const chart = Testing.chart();
+    const storage = new S3CompatibleStorage({
+      server: { name: 'minio', host: 'minio.shop.svc.cluster.local', ports: { api: 9000, console: 9001 } },
+      port: 'api',
+      credentials: { accessKeyId: { secret: 'minio-credentials', key: 'ACCESS_KEY' }, secretAccessKey: { secret: 'minio-credentials', key: 'SECRET_KEY' } },
+    });
+    new DatabaseBackup(chart, 'backup', {
+      namespace: 'shop', partOf: 'shop', name: 'mongodb-backup', engine: new MongoBackupEngine(),
+      source: { image: 'mongo:7.0.14', runAsUser: 999, env: {}, secretEnv: { MONGODB_URI: { secret: 'mongodb-credentials', key: 'BACKUP_URI' } } },
+      schedule: '30 1 * * *', retentionDays: 14, target: storage.target({ bucket: BUCKET, prefix }),
+      uploaderImage: 'amazon/aws-cli:2.22.35', resources: { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
+    });
+    objects = Testing.synth(chart);
+    const bin = mkdir('mongo-stubs');
+    for (const [tool, text] of Object.entries(MONGO_STUBS)) fs.writeFileSync(path.join(bin, tool), text, { mode: 0o755 });
+    stubPath = `${bin}:${pathWithTools}`;
+    dataDir = mkdir('mongo-data');
+    fs.mkdirSync(path.join(dataDir, 'shop'));
+    fs.writeFileSync(path.join(dataDir, 'shop', 'orders.bson'), 'order 1\norder 2\n');
+    fs.writeFileSync(path.join(dataDir, 'shop', 'users.bson'), 'ada\n');
+  });
+
+  const cronJob = (name: string) => objects.find((o) => o.kind === 'CronJob' && o.metadata.name === name);
+  const snapshot = (dir: string) => spawnSync('sh', ['-c', 'find . -type f | sort | xargs -r sha256sum'], { cwd: dir, encoding: 'utf8' }).stdout;
+
+  /**
+   * Runs a synthesized pod container by container (init containers, then the container), each
+   * with the script its command names from the scripts ConfigMap and its env. Local stand-ins:
+   * the pod's volumes are temp dirs, Secret values resolve to the stub database and s3rver's
+   * keys, the endpoint URL to s3rver, and the aws CLI gets s3rver's client settings.
+   */
+  function runPod(name: string, override: Record<string, string> = {}): { ok: boolean; output: string; backupDir: string } {
+    const pod = cronJob(name).spec.jobTemplate.spec.template.spec;
+    const scripts = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'mongodb-backup-scripts').data;
+    const backupDir = mkdir(`${name}-${Math.random().toString(36).slice(2)}`);
+    const tmpDir = mkdir(`${name}-tmp-${Math.random().toString(36).slice(2)}`);
+    const secrets: Record<string, string> = {
+      'minio-credentials/ACCESS_KEY': awsEnv.AWS_ACCESS_KEY_ID!, 'minio-credentials/SECRET_KEY': awsEnv.AWS_SECRET_ACCESS_KEY!, 'mongodb-credentials/BACKUP_URI': `stub://${dataDir}`,
+    };
+    const secret = (ref: { name: string; key: string }): string => {
+      const v = secrets[`${ref.name}/${ref.key}`];
+      if (v === undefined) throw new Error(`the pod references Secret ${ref.name} key ${ref.key}, which this test does not stand in for`);
+      return v;
+    };
+    let output = '';
+    for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+      const env: NodeJS.ProcessEnv = { ...awsClientEnv(workDir), AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined };
+      for (const e of c.env ?? []) env[e.name] = e.value ?? secret(e.valueFrom.secretKeyRef);
+      Object.assign(env, { BACKUP_DIR: backupDir, HOME: tmpDir, S3_ENDPOINT_URL: s3.endpoint, PATH: stubPath });
+      if ((c.env ?? []).some((e: any) => e.name === 'BACKUP_OBJECT')) Object.assign(env, override);
+      const script = scripts[path.basename(c.command[1])];
+      const file = path.join(tmpDir, `${c.name}.sh`);
+      fs.writeFileSync(file, script, { mode: 0o755 });
+      const r = spawnSync(c.command[0], [file], { encoding: 'utf8', env, timeout: 120_000 });
+      output += `--- ${c.name}\n${r.stdout}${r.stderr}`;
+      if (r.status !== 0) return { ok: false, output, backupDir };
+    }
+    return { ok: true, output, backupDir };
+  }
+
+  let dumpName: string;
+  let original: string;
+
+  test('the backup CronJob: dump (verified with mongorestore --dryRun), upload with its .sha256', () => {
+    original = snapshot(dataDir);
+    const run = runPod('mongodb-backup');
+    if (!run.ok) throw new Error(run.output);
+    expect(run.output).toMatch(/\[mongodb-dump\] backup complete: mongodb-\d{8}T\d{6}Z\.archive\.gz/);
+    dumpName = fs.readFileSync(path.join(run.backupDir, 'latest-name'), 'utf8').trim();
+    expect(dumpName).toMatch(/^mongodb-\d{8}T\d{6}Z\.archive\.gz$/);
+    expect(s3Keys(`${prefix}/`)).toEqual([`${prefix}/${dumpName}`, `${prefix}/${dumpName}.sha256`]);
+  });
+
+  test('the restore CronJob: download latest, safety dump uploaded under pre-restore/, then restore', () => {
+    fs.writeFileSync(path.join(dataDir, 'shop', 'orders.bson'), 'changed after the backup\n');
+    fs.writeFileSync(path.join(dataDir, 'shop', 'later.bson'), 'created after the backup\n');
+    const changed = snapshot(dataDir);
+    const run = runPod('mongodb-restore');
+    if (!run.ok) throw new Error(run.output);
+    expect(run.output).toContain(`latest backup is ${prefix}/${dumpName}`);
+    expect(snapshot(dataDir)).toBe(original);
+    const safety = s3Keys(`${prefix}/pre-restore/`);
+    expect(safety).toEqual([expect.stringMatching(/^shop\/mongodb\/pre-restore\/pre-restore-\d{8}T\d{6}Z\.archive\.gz$/), expect.stringMatching(/\.archive\.gz\.sha256$/)]);
+    const check = mkdir('mongo-safety-check');
+    aws(['s3', 'cp', `s3://${BUCKET}/${safety[0]}`, path.join(check, 'safety.tgz'), '--only-show-errors']);
+    fs.mkdirSync(path.join(check, 'data'));
+    expectOk(spawnSync('tar', ['-C', path.join(check, 'data'), '-xzf', path.join(check, 'safety.tgz')], { encoding: 'utf8' }));
+    expect(snapshot(path.join(check, 'data'))).toBe(changed);
+  });
+
+  test('a corrupt archive (matching .sha256) is refused before the data is touched', () => {
+    const dir = mkdir('mongo-corrupt');
+    const bad = 'mongodb-20000101T000000Z.archive.gz';
+    const archive = spawnSync('sh', ['-c', 'tar -C "$1" -cf - . | gzip -c', 'sh', dataDir]).stdout;
+    fs.writeFileSync(path.join(dir, bad), archive.subarray(0, Math.floor(archive.length / 2)));
+    expectOk(spawnSync('sh', ['-c', `sha256sum ${bad} > ${bad}.sha256`], { cwd: dir, encoding: 'utf8' }));
+    aws(['s3', 'cp', dir, `s3://${BUCKET}/${prefix}/`, '--recursive', '--only-show-errors']);
+    const before = snapshot(dataDir);
+    const run = runPod('mongodb-restore', { BACKUP_OBJECT: bad });
+    expect(run.ok).toBe(false);
+    expect(run.output).toMatch(/\[mongodb-safety-dump\] ERROR: mongorestore --dryRun rejected mongodb-20000101T000000Z\.archive\.gz/);
+    expect(snapshot(dataDir)).toBe(before);
+  });
+});
+
+// ------------------------------------------------------------------------------------------
+// shellcheck
+// ------------------------------------------------------------------------------------------
+
+test('every rendered backup script, and an engine\'s own built with backupScript, passes shellcheck (warnings and errors)', () => {
+  const shellcheck = findExecutable('shellcheck');
+  if (!shellcheck) throw new Error('shellcheck is required: apt-get update && apt-get install -y shellcheck (Debian)');
+  const extra = s3Scripts([...BUILT_IN_BACKUP_EXTENSIONS, 'archive.gz']);
+  const scripts: Record<string, string> = {
+    postgresDumpScript, postgresRestoreScript, postgresSafetyDumpScript, postgresRecreateRestoreScript, redisDumpScript, redisRestoreScript,
+    redisEnsureStoppedScript, s3UploadScript, s3DownloadScript, upload: extra.upload, download: extra.download, mongoDumpScript, mongoSafetyDumpScript, mongoRestoreScript,
+  };
+  const dir = mkdir('shellcheck');
+  const problems: string[] = [];
+  for (const [name, text] of Object.entries(scripts)) {
+    const file = path.join(dir, `${name}.sh`);
+    fs.writeFileSync(file, text);
+    const r = spawnSync(shellcheck, ['--severity=warning', '-s', text.startsWith('#!/bin/sh') ? 'sh' : 'bash', file], { encoding: 'utf8' });
+    if (r.status !== 0) problems.push(`${name}:\n${r.stdout}${r.stderr}`);
+  }
+  expect(problems).toEqual([]);
 });

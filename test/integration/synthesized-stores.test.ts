@@ -51,7 +51,7 @@ import { App, Chart, Testing } from 'cdk8s';
 import { ENVIRONMENTS, loadEnvironment } from '../../config';
 import { STACKS } from '../../charts';
 import { PlatformChart } from '../../charts/platform';
-import { BACKUP_FILE_NAME_PATTERN, postgresRestoreScript, redisRestoreScript, s3DownloadScript } from '../../lib/constructs/backup/backup-scripts';
+import { backupFileNamePattern, postgresRestoreScript, redisRestoreScript, s3DownloadScript } from '../../lib/constructs/backup/backup-scripts';
 import { DatabaseBackup } from '../../lib/constructs/backup/database-backup';
 import { quoteIdent, quoteLiteral } from '../../lib/constructs/data/postgres-config';
 import { PostgresDatabase, PostgresDatabaseDeclaration } from '../../lib/constructs/data/postgres-database';
@@ -336,7 +336,7 @@ for (const { env, id, chart, objects } of CHARTS) {
     const unit = storeUnits.get(stores[0])!;
     const scripts = (o: K8sObject | undefined) => o && (podSpecOf(o).volumes ?? []).filter((v: any) => v.configMap).map((v: any) => [...configMapVolumeFiles(objects, v)]);
     const program = (o: K8sObject | undefined) => o && [...(podSpecOf(o).initContainers ?? []), ...podSpecOf(o).containers].map((x: any) => [x.name, x.command, x.args]);
-    const restoreProgram = sha({ engine: stores[0].constructor.name, restore: program(restoreCronJob), scripts: scripts(restoreCronJob) });
+    const restoreProgram = sha({ engine: c.engine.name, restore: program(restoreCronJob), scripts: scripts(restoreCronJob) });
     const key = sha({ store: unit.key, env, cronJob, restoreCronJob, scripts: [scripts(cronJob), scripts(restoreCronJob)] });
     const drills = unit.drills as Drill[];
     unitFor(drills, key, where, () => ({ key, where: [where], env, backup: c, objects, cronJob, restoreCronJob, restoreProgram }));
@@ -577,15 +577,22 @@ function dumpDirOf(run: PodRun): string {
   return dir;
 }
 
+/** Names of the dumps of a backup: `<prefix>-<timestamp>.<its engine's extension>` (groups: prefix, timestamp, extension). */
+function dumpNamePattern(backup: DatabaseBackup): RegExp {
+  return backupFileNamePattern([backup.engine.fileExtension]);
+}
+
 /**
  * A copy of the dump just made, truncated to half, with a MATCHING .sha256 (so the checksum
  * passes and the integrity check must refuse it), uploaded next to the real one under an old
  * timestamp (so it is never `latest`). Returns its file name.
  */
-async function uploadTruncatedCopy(s3: LocalS3, cronJob: K8sObject, backupDir: string): Promise<string> {
+async function uploadTruncatedCopy(s3: LocalS3, drill: Drill, backupDir: string): Promise<string> {
+  const cronJob = drill.cronJob;
   const dumpName = fs.readFileSync(path.join(backupDir, 'latest-name'), 'utf8').trim();
-  const m = BACKUP_FILE_NAME_PATTERN.exec(dumpName);
-  if (!m) throw new Error(`dump name ${dumpName} does not match ${BACKUP_FILE_NAME_PATTERN}`);
+  const pattern = dumpNamePattern(drill.backup);
+  const m = pattern.exec(dumpName);
+  if (!m) throw new Error(`dump name ${dumpName} does not match ${pattern}`);
   const name = `${m[1]}-20000101T000000Z.${m[3]}`;
   const dir = scratch('corrupt');
   const buf = fs.readFileSync(path.join(backupDir, dumpName));
@@ -1227,7 +1234,7 @@ function startPostgresDrill(unit: PostgresUnit, drill: Drill): DrillRun<Postgres
     ? background(target.then(async ({ server }) => {
       server.superSql(`CREATE TABLE ${sentinel} (v text); INSERT INTO ${sentinel} VALUES ('untouched');`, decl.database);
       const before = `${databases(server)} ${server.superSql(`SELECT v FROM ${sentinel}`, decl.database)}`;
-      const bad = await uploadTruncatedCopy(s3!, drill.cronJob, dumpDirOf((await backup).run));
+      const bad = await uploadTruncatedCopy(s3!, drill, dumpDirOf((await backup).run));
       const run = await runPod(restore.objects, restore.pod, net(server), { name: 'restore-corrupt', envFor: backupObject(bad) });
       const safetyDumps = [...run.volumes.values()].flatMap((d) => fs.readdirSync(d).filter((f) => f.startsWith('pre-restore-')));
       return { run, before, after: `${databases(server)} ${server.superSql(`SELECT v FROM ${sentinel}`, decl.database)}${safetyDumps.length ? ` safety dumps: ${safetyDumps.join(',')}` : ''}` };
@@ -1276,7 +1283,7 @@ function startRedisDrill(unit: RedisUnit, drill: Drill): DrillRun<RedisRestoreSt
       const dataDir = scratch('redis-untouched');
       fs.writeFileSync(path.join(dataDir, 'dump.rdb'), 'existing');
       const before = `${fs.readdirSync(dataDir).join(',')} ${fs.readFileSync(path.join(dataDir, 'dump.rdb'), 'utf8')}`;
-      const bad = await uploadTruncatedCopy(s3!, drill.cronJob, dumpDirOf(b.run));
+      const bad = await uploadTruncatedCopy(s3!, drill, dumpDirOf(b.run));
       const run = await runPod(restore.objects, restore.pod, await stoppedNet(), { name: 'restore-corrupt', overrides: { [dataVolume()]: dataDir }, envFor: backupObject(bad) });
       return { run, before, after: `${fs.readdirSync(dataDir).join(',')} ${fs.readFileSync(path.join(dataDir, 'dump.rdb'), 'utf8')}` };
     }))
@@ -1317,7 +1324,7 @@ describe('backup drills: every DatabaseBackup, from its synthesized CronJobs, ag
   const backupTest = (drill: Drill, step: () => Promise<BackupStep>, what: string) =>
     test(`backup pod (${containerNames(podSpecOf(drill.cronJob))}) dumps the seeded ${what} and uploads the dump and its .sha256`, async () => {
       const b = await step();
-      expect(b.dumpName).toMatch(BACKUP_FILE_NAME_PATTERN);
+      expect(b.dumpName).toMatch(dumpNamePattern(drill.backup));
       expect(b.keys).toEqual(expect.arrayContaining([`${b.prefix}/${b.dumpName}`, `${b.prefix}/${b.dumpName}.sha256`]));
     });
 

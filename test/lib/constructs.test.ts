@@ -1,6 +1,8 @@
 import { Testing } from 'cdk8s';
 import { AppNamespace } from '../../lib/constructs/platform/app-namespace';
 import { DatabaseBackup, DatabaseBackupProps } from '../../lib/constructs/backup/database-backup';
+import { PostgresBackupEngine } from '../../lib/constructs/backup/postgres-backup-engine';
+import { RedisBackupEngine } from '../../lib/constructs/backup/redis-backup-engine';
 import { restrictedPodSecurityContext } from '../../lib/constructs/workloads/pod-security';
 import { SecretsBackend } from '../../lib/constructs/platform/secrets-backend';
 import { ServiceGraph } from '../../lib/constructs/network/service-graph';
@@ -103,8 +105,8 @@ describe('TlsIngress', () => {
 
 describe('DatabaseBackup', () => {
   const base: DatabaseBackupProps = {
-    namespace: 'ns', partOf: 'app', name: 'db-backup', engine: 'postgres',
-    source: { image: 'postgres:15.13', runAsUser: 999, env: {}, secretEnv: {} },
+    namespace: 'ns', partOf: 'app', name: 'db-backup', engine: new PostgresBackupEngine(),
+    source: { image: 'postgres:15.13', runAsUser: 999, env: { PGHOST: 'db', PGUSER: 'postgres', PGDATABASE: 'app' }, secretEnv: { PGPASSWORD: { secret: 'db', key: 'PASSWORD' } } },
     schedule: '0 2 * * *', retentionDays: 30, uploaderImage: 'amazon/aws-cli:2.22.35', resources,
     target: { bucket: 'my-backups', prefix: 'app/db', region: 'eu-west-1', roleArn: 'arn:aws:iam::123456789012:role/b' },
   };
@@ -119,7 +121,8 @@ describe('DatabaseBackup', () => {
     ['zero retention', { retentionDays: 0 }, /retentionDays 0; expected an integer >= 1/],
     ['bad bucket', { target: { ...base.target, bucket: 'My_Bucket' } }, /target.bucket 'My_Bucket'; expected an S3 bucket name/],
     ['static keys on AWS', { target: { ...base.target, credentials: { accessKeyId: { secret: 's', key: 'a' }, secretAccessKey: { secret: 's', key: 'b' } } } }, /credentials are only for an S3-compatible endpoint/],
-    ['redis restore without its data volume', { engine: 'redis', restore: true }, /a redis restore needs restoreData/],
+    ['redis restore without its data volume', { engine: new RedisBackupEngine(), source: { ...base.source, env: { REDIS_HOST: 'r' }, secretEnv: { REDISCLI_AUTH: { secret: 'r', key: 'P' } } }, restore: true }, /a redis restore needs the store's data volume/],
+    ['a source without the engine\'s env', { source: { ...base.source, env: { PGHOST: 'db' } } }, /source lacks PGUSER, PGDATABASE; engine 'postgres' needs PGHOST, PGUSER, PGPASSWORD, PGDATABASE/],
   ])('rejects %s', (_, over, message) => {
     expect(() => new DatabaseBackup(Testing.chart(), 'b', { ...base, ...over } as DatabaseBackupProps)).toThrow(message);
   });

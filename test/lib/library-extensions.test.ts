@@ -5,6 +5,7 @@
  */
 import { Testing } from 'cdk8s';
 import { DatabaseBackup, DatabaseBackupProps } from '../../lib/constructs/backup/database-backup';
+import { PostgresBackupEngine } from '../../lib/constructs/backup/postgres-backup-engine';
 import { jvmToolOptions } from '../../lib/constructs/workloads/jvm-options';
 import { LocalStack, LocalStackProps } from '../../lib/constructs/data/localstack';
 import { PostgresInitSpec, renderInitSql } from '../../lib/constructs/data/postgres-config';
@@ -169,13 +170,13 @@ describe('TlsIngress per-route rate limits', () => {
 
 describe('DatabaseBackup restoreMode', () => {
   const base: DatabaseBackupProps = {
-    namespace: 'ns', partOf: 'app', name: 'db-backup', engine: 'postgres',
-    source: { image: 'postgres:16.9', runAsUser: 999, env: {}, secretEnv: {} },
+    namespace: 'ns', partOf: 'app', name: 'db-backup', engine: new PostgresBackupEngine(),
+    source: { image: 'postgres:16.9', runAsUser: 999, env: { PGHOST: 'db', PGUSER: 'postgres', PGDATABASE: 'app' }, secretEnv: { PGPASSWORD: { secret: 'db', key: 'PASSWORD' } } },
     schedule: '0 2 * * *', retentionDays: 30, uploaderImage: 'amazon/aws-cli:2.22.35', resources,
     target: { bucket: 'my-backups', prefix: 'app/db/', region: 'eu-west-1', roleArn: 'arn:aws:iam::123456789012:role/b' },
   };
   test('recreate: download, safety dump and its upload before the restore container', () => {
-    const out = synth((c) => new DatabaseBackup(c, 'b', { ...base, restoreMode: 'recreate' }));
+    const out = synth((c) => new DatabaseBackup(c, 'b', { ...base, engine: new PostgresBackupEngine({ restoreMode: 'recreate' }) }));
     const pod = out.find((o) => o.kind === 'CronJob' && o.metadata.name === 'db-restore').spec.jobTemplate.spec.template.spec;
     expect(pod.initContainers.map((c: any) => c.name)).toEqual(['download', 'safety-dump', 'safety-upload']);
     expect(pod.initContainers[2].env).toContainEqual({ name: 'S3_PREFIX', value: 'app/db/pre-restore' });
@@ -185,11 +186,12 @@ describe('DatabaseBackup restoreMode', () => {
     const out = synth((c) => new DatabaseBackup(c, 'b', base));
     expect(out.find((o) => o.metadata.name === 'db-restore').spec.jobTemplate.spec.template.spec.initContainers.map((c: any) => c.name)).toEqual(['download']);
   });
-  test.each([
-    ['an unknown mode', { restoreMode: 'swap' }, /restoreMode 'swap'; expected 'in-place' or 'recreate'/],
-    ['a mode without a restore', { restore: false, restoreMode: 'recreate' }, /restoreMode 'recreate' is set but no postgres restore is rendered/],
-  ])('rejects %s', (_, over, message) => {
-    expect(() => new DatabaseBackup(Testing.chart(), 'b', { ...base, ...over } as DatabaseBackupProps)).toThrow(message);
+  test('rejects an unknown mode', () => {
+    expect(() => new PostgresBackupEngine({ restoreMode: 'swap' as 'recreate' })).toThrow("PostgresBackupEngine: restoreMode 'swap'; expected 'in-place' or 'recreate'");
+  });
+  test('rejects a mode without a restore', () => {
+    expect(() => new DatabaseBackup(Testing.chart(), 'b', { ...base, restore: false, engine: new PostgresBackupEngine({ restoreMode: 'recreate' }) }))
+      .toThrow("DatabaseBackup 'db-backup': restore is false but engine 'postgres' was given restore options (restoreMode 'recreate'); expected restore true, or no restore options");
   });
 });
 

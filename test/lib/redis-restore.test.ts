@@ -1,11 +1,13 @@
 import { Testing } from 'cdk8s';
 import { DatabaseBackup, DatabaseBackupProps } from '../../lib/constructs/backup/database-backup';
+import { PostgresBackupEngine } from '../../lib/constructs/backup/postgres-backup-engine';
+import { RedisBackupEngine, RedisDataVolume } from '../../lib/constructs/backup/redis-backup-engine';
 
 const base: DatabaseBackupProps = {
   namespace: 'shop',
   partOf: 'shop',
   name: 'redis-backup',
-  engine: 'redis',
+  engine: new RedisBackupEngine(),
   source: { image: 'redis:7.2.8-bookworm', runAsUser: 999, env: { REDIS_HOST: 'redis', REDIS_PORT: '6379' }, secretEnv: { REDISCLI_AUTH: { secret: 'redis-credentials', key: 'REDIS_PASSWORD' } } },
   schedule: '0 3 * * *',
   retentionDays: 7,
@@ -28,7 +30,7 @@ describe('DatabaseBackup: redis restore', () => {
   });
 
   test('with restoreData: a suspended restore that downloads, refuses while Redis answers, and installs the dump on the PVC', () => {
-    const { backup, objects } = synth({ restoreData: { claimName: 'data-redis-0', statefulSet: 'redis' } });
+    const { backup, objects } = synth({ engine: new RedisBackupEngine({ data: { claimName: 'data-redis-0', statefulSet: 'redis' } }) });
     const restore = objects.find((o) => o.kind === 'CronJob' && o.metadata.name === 'redis-restore');
     expect(restore.spec.suspend).toBe(true);
     const pod = restore.spec.jobTemplate.spec.template.spec;
@@ -43,13 +45,29 @@ describe('DatabaseBackup: redis restore', () => {
     expect(backup.restoreComponent?.name).toBe('redis-restore');
   });
 
+  test('the data volume can sit elsewhere in the restore container', () => {
+    const { objects } = synth({ engine: new RedisBackupEngine({ data: { claimName: 'data-cache-0', statefulSet: 'cache', mountPath: '/var/lib/redis' } }) });
+    const pod = objects.find((o) => o.kind === 'CronJob' && o.metadata.name === 'redis-restore').spec.jobTemplate.spec.template.spec;
+    expect(pod.containers[0].volumeMounts).toEqual(expect.arrayContaining([{ name: 'data', mountPath: '/var/lib/redis' }]));
+    expect(pod.containers[0].env).toEqual(expect.arrayContaining([{ name: 'REDIS_DATA_DIR', value: '/var/lib/redis' }]));
+  });
+
   test.each([
-    ['a redis restore without its volume', { restore: true }, 'a redis restore needs restoreData'],
-    ['restoreData on postgres', { engine: 'postgres' as const, restoreData: { claimName: 'data-postgres-0', statefulSet: 'postgres' } }, "restoreData is for engines that restore files (redis); got engine 'postgres'"],
-    ['a bad claim name', { restoreData: { claimName: 'Data_Redis', statefulSet: 'redis' } }, "restoreData.claimName 'Data_Redis'; expected a PVC name"],
-    ['restoreMode on redis', { restoreMode: 'recreate' as const, restoreData: { claimName: 'data-redis-0', statefulSet: 'redis' } }, "restoreMode 'recreate' is set but no postgres restore is rendered"],
+    ['a redis restore without its volume', { restore: true }, "DatabaseBackup 'redis-backup': a redis restore needs the store's data volume (its PVC); got none"],
+    ['a data volume with restore off', { restore: false, engine: new RedisBackupEngine({ data: { claimName: 'data-redis-0', statefulSet: 'redis' } }) },
+      "DatabaseBackup 'redis-backup': restore is false but engine 'redis' was given restore options (data (claim 'data-redis-0'))"],
+    ['a source without REDIS_HOST', { source: { ...base.source, env: {} } }, "DatabaseBackup 'redis-backup': source lacks REDIS_HOST; engine 'redis' needs REDIS_HOST, REDISCLI_AUTH"],
+    ['the postgres engine on a redis source', { engine: new PostgresBackupEngine() }, "source lacks PGHOST, PGUSER, PGPASSWORD, PGDATABASE; engine 'postgres'"],
   ])('rejects %s', (_what, props, message) => {
     expect(() => synth(props as Partial<DatabaseBackupProps>)).toThrow(message);
+  });
+
+  test.each([
+    ['a bad claim name', { claimName: 'Data_Redis', statefulSet: 'redis' }, "RedisBackupEngine: data.claimName 'Data_Redis'; expected a PVC name, a DNS-1123 subdomain"],
+    ['a bad StatefulSet name', { claimName: 'data-redis-0', statefulSet: 'Redis' }, "RedisBackupEngine: data.statefulSet 'Redis'; expected a StatefulSet name, a DNS-1123 label"],
+    ['a relative mount path', { claimName: 'data-redis-0', statefulSet: 'redis', mountPath: 'data' }, "RedisBackupEngine: data.mountPath 'data'; expected an absolute path"],
+  ])('RedisBackupEngine rejects %s', (_what, data, message) => {
+    expect(() => new RedisBackupEngine({ data: data as RedisDataVolume })).toThrow(message);
   });
 });
 

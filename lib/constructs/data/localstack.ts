@@ -1,9 +1,16 @@
 import { Construct } from 'constructs';
+import { dnsLabel, s3Bucket } from '../../core/formats';
+import { S3CompatibleServer } from '../storage/s3-compatible-storage';
 import { ResourceSpec } from '../workloads/container';
 import { WebService } from '../workloads/web-service';
 
 /** AWS services LocalStack may emulate here. */
 export const LOCALSTACK_SERVICES = ['s3', 'ses', 'sns', 'sqs', 'secretsmanager'] as const;
+
+/** Name of every LocalStack of this library (Deployment, Service, graph component). */
+export const LOCALSTACK_NAME = 'localstack';
+/** Its edge port, serving every emulated API (S3 included), named `http`. */
+export const LOCALSTACK_PORT = 4566;
 
 export interface LocalStackProps {
   readonly namespace: string;
@@ -22,9 +29,25 @@ export interface LocalStackProps {
 /**
  * LocalStack for development clusters: the AWS APIs a stack uses (S3 for backups, ...) inside
  * the stack's namespace, as a restricted {@link WebService} named `localstack` on port 4566
- * (component `dev-tool`), with its buckets created at start. Never for production.
+ * (component `dev-tool`), with its buckets created at start. Never for production. It is an
+ * {@link S3CompatibleServer}: `new S3CompatibleStorage({ server: localstack, port: localstack.s3Port, ... })`.
  */
-export class LocalStack extends WebService {
+export class LocalStack extends WebService implements S3CompatibleServer {
+  /**
+   * The LocalStack of a namespace known only by its Service host (`localstack.<namespace>.svc.cluster.local`),
+   * as an S3-compatible server (name, port, host), e.g. for a chart that kept only the host.
+   */
+  public static fromHost(host: string): S3CompatibleServer {
+    const [name, namespace, ...rest] = host.split('.');
+    if (name !== LOCALSTACK_NAME || !dnsLabel.test(namespace) || rest.join('.') !== 'svc.cluster.local') {
+      throw new Error(`LocalStack.fromHost: host '${host}'; expected '${LOCALSTACK_NAME}.<namespace>.svc.cluster.local'`);
+    }
+    return { name: LOCALSTACK_NAME, host, ports: { http: LOCALSTACK_PORT } };
+  }
+
+  /** Name of the port serving the S3 API. */
+  public readonly s3Port = 'http';
+
   constructor(scope: Construct, id: string, props: LocalStackProps) {
     const services = props.services ?? ['s3'];
     const buckets = props.buckets ?? [];
@@ -34,18 +57,18 @@ export class LocalStack extends WebService {
       if (!LOCALSTACK_SERVICES.includes(svc)) throw new Error(`${where}: service '${svc}'; expected one of ${LOCALSTACK_SERVICES.join(', ')}`);
     }
     for (const b of buckets) {
-      if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(b)) throw new Error(`${where}: bucket '${b}'; expected an S3 bucket name (3-63 lowercase letters, digits, '.', '-')`);
+      if (!s3Bucket.test(b)) throw new Error(`${where}: bucket '${b}'; expected ${s3Bucket.expected}`);
     }
     if (buckets.length > 0 && !services.includes('s3')) throw new Error(`${where}: buckets ${JSON.stringify(buckets)} need the 's3' service; expected services to include 's3'`);
     const init = '#!/bin/sh\nset -eu\n' + buckets.map((b) =>
       `awslocal s3 mb s3://${b} || true\nawslocal s3api put-bucket-versioning --bucket ${b} --versioning-configuration Status=Enabled\n`).join('');
     super(scope, id, {
       namespace: props.namespace,
-      name: 'localstack',
+      name: LOCALSTACK_NAME,
       partOf: props.partOf,
       component: 'dev-tool',
       image: props.image,
-      port: 4566,
+      port: LOCALSTACK_PORT,
       runAs: { user: 1000 },
       resources: props.resources,
       readinessPath: '/_localstack/health',
@@ -59,6 +82,6 @@ export class LocalStack extends WebService {
 
   /** The S3 endpoint URL of this LocalStack. */
   public get endpointUrl(): string {
-    return `http://${this.host}:4566`;
+    return `http://${this.host}:${LOCALSTACK_PORT}`;
   }
 }

@@ -126,7 +126,7 @@ export class PostgresDatabase extends StatefulStore {
       name,
       partOf: props.partOf,
       component: 'database',
-      port: { name: 'postgres', number: port },
+      ports: { postgres: port },
       runAs: { user: PG_UID },
       dataPath: '/var/lib/postgresql/data',
       storage: props.storage,

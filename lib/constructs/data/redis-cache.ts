@@ -56,7 +56,7 @@ export class RedisCache extends StatefulStore {
       name: props.name ?? 'redis',
       partOf: props.partOf,
       component: 'cache',
-      port: { name: 'redis', number: 6379 },
+      ports: { redis: 6379 },
       runAs: { user: REDIS_UID },
       dataPath: '/data',
       storage: props.storage,

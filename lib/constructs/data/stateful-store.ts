@@ -1,18 +1,19 @@
 import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ContainerSpec, renderContainer, WritablePath, writableVolumes } from '../workloads/container';
-import { HelmValues } from '../../output/helm';
+import { dns1035Label, dnsSubdomain, ianaServiceName, memory } from '../../core/formats';
 import { componentLabels, selectorLabels } from '../../core/labels';
-import { renderPodTemplate } from '../workloads/pod-template';
-import { RunAs } from '../workloads/pod-security';
-import { GraphComponent } from '../network/service-graph';
+import { HelmValues } from '../../output/helm';
 import { MetricsScrape } from '../monitoring/service-monitor';
+import { GraphComponent } from '../network/service-graph';
+import { ContainerSpec, renderContainer, ResourceSpec, SecretKeyRef, WritablePath, writableVolumes } from '../workloads/container';
+import { RunAs } from '../workloads/pod-security';
+import { renderPodTemplate } from '../workloads/pod-template';
 import { bindImage, bindResources, VALUE_SCHEMAS, valueKey } from '../workloads/workload-values';
 
-/** Persistent storage of a store. */
+/** Persistent storage of a store (one PVC per replica). */
 export interface StorageSpec {
-  /** Requested size, e.g. `10Gi`. */
+  /** Requested size per replica, e.g. `10Gi`. */
   readonly size: string;
   /** StorageClass. */
   readonly storageClassName: string;
@@ -36,28 +37,89 @@ export type StoreContainer = Omit<ContainerSpec, 'name' | 'ports' | 'volumeMount
 
 /** The exporter sidecar. */
 export interface ExporterSpec extends Omit<ContainerSpec, 'name' | 'ports' | 'volumeMounts' | 'readiness' | 'liveness'> {
-  /** Port the exporter serves metrics on. */
+  /** Port the exporter serves metrics on (the Service port `metrics`). */
   readonly port: number;
+  /** Path Prometheus scrapes. @default '/metrics' */
+  readonly path?: string;
 }
+
+/** Metrics served by the main container itself. */
+export interface StoreMetrics {
+  /** Name of the port (of `ports`) that serves them, e.g. `http`. */
+  readonly port: string;
+  /** Path Prometheus scrapes, e.g. `/_prometheus/metrics`. @default '/metrics' */
+  readonly path?: string;
+}
+
+/**
+ * A container run to completion before the store starts, restricted like the main container,
+ * with the main container's mounts (data volume, configs, writable paths, /dev/shm), so it can
+ * prepare files the store reads (a key file with strict permissions, a keystore, a data layout).
+ */
+export interface StoreInitContainer {
+  /** Container name (not the store's, not `exporter`). */
+  readonly name: string;
+  /** @default - the main container's image */
+  readonly image?: string;
+  readonly command: readonly string[];
+  /** @default - none */
+  readonly args?: readonly string[];
+  /** @default - none */
+  readonly env?: Readonly<Record<string, string>>;
+  /** @default - none */
+  readonly secretEnv?: Readonly<Record<string, SecretKeyRef>>;
+  /** @default - the main container's resources */
+  readonly resources?: ResourceSpec;
+  /** @default - the store's runAs */
+  readonly runAs?: RunAs;
+}
+
+/** How StatefulSet pods are started and stopped. */
+export type PodManagementPolicy = 'OrderedReady' | 'Parallel';
+
+/** Keeping replicas off one node: `required` (never two on a node), `preferred` (when possible), `none`. */
+export type StoreAntiAffinity = 'required' | 'preferred' | 'none';
 
 export interface StatefulStoreProps {
   readonly namespace: string;
-  /** Names the StatefulSet, headless Service, ConfigMaps and ServiceMonitor. */
+  /** Names the StatefulSet, headless Service, ConfigMaps, PDB and ServiceMonitor (a DNS-1035 label). */
   readonly name: string;
   readonly partOf: string;
-  /** `app.kubernetes.io/component`, e.g. `database`, `cache`. */
+  /** `app.kubernetes.io/component`, e.g. `database`, `cache`, `search`. */
   readonly component: string;
-  /** Named port of the main container (e.g. `postgres: 5432`). */
-  readonly port: { readonly name: string; readonly number: number };
+  /**
+   * Named ports of the main container, e.g. `{ postgres: 5432 }` or `{ http: 9200, transport: 9300 }`
+   * (IANA port names, numbers 1-65535, each number once). All are on the headless Service.
+   */
+  readonly ports: Readonly<Record<string, number>>;
+  /** The port clients use ({@link StatefulStore.port}): a name of `ports`. @default - the only port (required with several) */
+  readonly clientPort?: string;
+  /** Pods. Fixed at synth (not a Helm value): peer lists, the PDB and quorum derive from it. @default 1 */
+  readonly replicas?: number;
+  /**
+   * `OrderedReady` starts pods one by one, each after the previous is ready; `Parallel` starts them
+   * together (stores whose members must see each other to become ready, e.g. a search cluster
+   * forming its first quorum).
+   * @default 'OrderedReady'
+   */
+  readonly podManagementPolicy?: PodManagementPolicy;
+  /** Spread pods across zones (hard) and nodes (soft), the same constraints as WebService. @default false */
+  readonly spreadAcrossZones?: boolean;
+  /** Pod anti-affinity across nodes. @default - 'preferred' with more than one replica, 'none' with one */
+  readonly podAntiAffinity?: StoreAntiAffinity;
   readonly runAs: RunAs;
   readonly container: StoreContainer;
+  /** Init containers, in order. @default - none */
+  readonly initContainers?: readonly StoreInitContainer[];
   /** Where the data volume is mounted in the main container. */
   readonly dataPath: string;
   readonly storage: StorageSpec;
   readonly configs?: readonly StoreConfigFiles[];
-  /** Metrics exporter sidecar. @default - none */
+  /** Metrics served by the main container (exclusive with `exporter`). @default - none */
+  readonly metrics?: StoreMetrics;
+  /** Metrics exporter sidecar (exclusive with `metrics`). @default - none */
   readonly exporter?: ExporterSpec;
-  /** Release label for the ServiceMonitor (required with exporter). */
+  /** Release label for the ServiceMonitor (required with `metrics` or `exporter`). @default - none */
   readonly release?: string;
   /** Memory-backed /dev/shm size (databases using shared memory). @default - none */
   readonly shmSize?: string;
@@ -67,39 +129,148 @@ export interface StatefulStoreProps {
   readonly helmPrefix?: string;
 }
 
+const EXPORTER_PORT_NAME = 'metrics';
+
 /**
- * A single-instance stateful store: StatefulSet (restricted pod, config checksum
- * so config changes roll it), headless Service, a PVC from volumeClaimTemplates that
- * is RETAINED when the StatefulSet is deleted or scaled down, an optional exporter
- * sidecar with its ServiceMonitor.
+ * A stateful store: StatefulSet (restricted pods, config checksum so config changes roll it),
+ * a headless Service that gives each pod a stable name (`<name>-<i>.<name>.<namespace>.svc.cluster.local`,
+ * published before the pods are ready when there are several, so members find each other),
+ * one PVC per pod from volumeClaimTemplates, RETAINED when the StatefulSet is deleted or scaled
+ * down, optional init containers, and metrics (from the main container or an exporter sidecar)
+ * with their ServiceMonitor.
+ *
+ * With more than one replica it also renders a PodDisruptionBudget with `maxUnavailable: 1`:
+ * voluntary disruptions (node drains) take one member at a time, which keeps a majority for
+ * three or more members (quorum stores: MongoDB replica sets, Elasticsearch masters), and still
+ * lets a drain proceed with two (a `minAvailable` of the quorum would block every drain there).
+ * Pods prefer different nodes by default, and can be spread across zones.
  */
 export class StatefulStore extends Construct implements GraphComponent {
   public readonly name: string;
   public readonly podLabels: Readonly<Record<string, string>>;
+  /** Every Service port by name (the main container's, and the exporter's `metrics`). */
   public readonly ports: Readonly<Record<string, number>>;
   public readonly metricsPorts: readonly string[];
   public readonly statefulSet: k8s.KubeStatefulSet;
-  /** PVC of the first replica's data volume (from volumeClaimTemplates), e.g. `data-redis-0`. */
-  public readonly dataClaimName: string;
+  /** The headless Service (stable pod names; clients resolve {@link host} through it). */
   public readonly service: k8s.KubeService;
+  /** The PodDisruptionBudget (with more than one replica). */
+  public readonly disruptionBudget?: k8s.KubePodDisruptionBudget;
   /** Cluster DNS name of the store. */
   public readonly host: string;
-  /** The store's main port. */
+  /** The client port's number. */
   public readonly port: number;
+  /** The client port's name. */
+  public readonly clientPort: string;
+  public readonly replicas: number;
+  /** Stable DNS name of each pod, by ordinal: `<name>-<i>.<name>.<namespace>.svc.cluster.local`. */
+  public readonly peerHosts: readonly string[];
+  /** The data PVC of each pod, by ordinal: `data-<name>-<i>`. */
+  public readonly dataClaimNames: readonly string[];
 
   constructor(scope: Construct, id: string, props: StatefulStoreProps) {
     super(scope, id);
+    validateProps(props);
     this.name = props.name;
+    this.replicas = props.replicas ?? 1;
     const identity = { name: props.name, partOf: props.partOf, component: props.component };
     const labels = componentLabels(identity);
     this.podLabels = selectorLabels(identity);
-    this.port = props.port.number;
-    this.ports = { [props.port.name]: props.port.number, ...(props.exporter ? { metrics: props.exporter.port } : {}) };
-    this.metricsPorts = props.exporter ? ['metrics'] : [];
+    this.clientPort = props.clientPort ?? Object.keys(props.ports)[0];
+    this.port = props.ports[this.clientPort];
+    this.ports = { ...props.ports, ...(props.exporter ? { [EXPORTER_PORT_NAME]: props.exporter.port } : {}) };
+    this.metricsPorts = props.exporter ? [EXPORTER_PORT_NAME] : props.metrics ? [props.metrics.port] : [];
     this.host = `${props.name}.${props.namespace}.svc.cluster.local`;
+    const ordinals = [...Array(this.replicas).keys()];
+    this.peerHosts = ordinals.map((i) => `${props.name}-${i}.${this.host}`);
+    this.dataClaimNames = ordinals.map((i) => `data-${props.name}-${i}`);
     const prefix = props.helmPrefix ?? valueKey(props.name);
-    if (props.exporter && !props.release) throw new Error(`StatefulStore '${props.name}': exporter is set but release is missing; expected the kube-prometheus-stack release label value`);
 
+    const { volumes, mounts, checksum } = this.renderConfigs(props, labels);
+    const { writablePaths: _ignored, ...main } = props.container;
+    const containers = [renderContainer({ ...main, name: props.name, ports: { ...props.ports }, volumeMounts: mounts })];
+    if (props.exporter) containers.push(renderExporter(props.exporter));
+    const initContainers = (props.initContainers ?? []).map((c) => renderContainer({
+      name: c.name,
+      image: c.image ?? props.container.image,
+      runAs: c.runAs ?? props.runAs,
+      resources: c.resources ?? props.container.resources,
+      command: c.command,
+      ...(c.args ? { args: c.args } : {}),
+      ...(c.env ? { env: c.env } : {}),
+      ...(c.secretEnv ? { secretEnv: c.secretEnv } : {}),
+      volumeMounts: mounts,
+    }));
+
+    this.service = new k8s.KubeService(this, 'service', {
+      metadata: { name: props.name, namespace: props.namespace, labels },
+      spec: {
+        clusterIp: 'None',
+        ...(this.replicas > 1 ? { publishNotReadyAddresses: true } : {}),
+        selector: { ...this.podLabels },
+        ports: Object.entries(this.ports).map(([name, port]) => ({ name, port, targetPort: k8s.IntOrString.fromString(name), protocol: 'TCP' })),
+      },
+    });
+
+    const template = renderPodTemplate({
+      labels,
+      selector: this.podLabels,
+      runAs: props.runAs,
+      initContainers,
+      containers,
+      volumes,
+      spreadAcrossZones: props.spreadAcrossZones,
+      terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 60,
+      annotations: { 'checksum/config': checksum },
+    });
+    const affinity = antiAffinity(props.podAntiAffinity ?? (this.replicas > 1 ? 'preferred' : 'none'), this.podLabels);
+    this.statefulSet = new k8s.KubeStatefulSet(this, 'statefulset', {
+      metadata: { name: props.name, namespace: props.namespace, labels },
+      spec: {
+        serviceName: props.name,
+        replicas: this.replicas,
+        revisionHistoryLimit: 5,
+        podManagementPolicy: props.podManagementPolicy ?? 'OrderedReady',
+        updateStrategy: { type: 'RollingUpdate' },
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+        selector: { matchLabels: { ...this.podLabels } },
+        template: affinity ? { ...template, spec: { ...template.spec!, affinity } } : template,
+        volumeClaimTemplates: [{
+          metadata: { name: 'data', labels: { ...labels } },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            storageClassName: props.storage.storageClassName,
+            resources: { requests: { storage: k8s.Quantity.fromString(props.storage.size) } },
+          },
+        }],
+      },
+    });
+    this.bindHelmValues(props, prefix);
+
+    if (this.replicas > 1) {
+      this.disruptionBudget = new k8s.KubePodDisruptionBudget(this, 'pdb', {
+        metadata: { name: props.name, namespace: props.namespace, labels },
+        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...this.podLabels } } },
+      });
+    }
+
+    const endpoint = props.exporter
+      ? { port: EXPORTER_PORT_NAME, ...(props.exporter.path ? { path: props.exporter.path } : {}) }
+      : props.metrics ? { port: props.metrics.port, ...(props.metrics.path ? { path: props.metrics.path } : {}) } : undefined;
+    if (endpoint) {
+      new MetricsScrape(this, 'metrics', { namespace: props.namespace, name: props.name, labels, serviceSelector: this.podLabels, release: props.release!, endpoints: [endpoint] });
+    }
+  }
+
+  /** The data PVC of the pod with this ordinal, e.g. `data-redis-0`. */
+  public dataClaimName(ordinal: number): string {
+    const claim = this.dataClaimNames[ordinal];
+    if (claim === undefined) throw new Error(`StatefulStore '${this.name}': ordinal ${ordinal}; expected an integer from 0 to ${this.replicas - 1} (replicas: ${this.replicas})`);
+    return claim;
+  }
+
+  /** ConfigMaps, volumes and mounts (data, configs, writable paths, /dev/shm) and the config checksum. */
+  private renderConfigs(props: StatefulStoreProps, labels: Record<string, string>): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[]; checksum: string } {
     const volumes: k8s.Volume[] = [];
     const mounts: k8s.VolumeMount[] = [{ name: 'data', mountPath: props.dataPath }];
     const checksum = createHash('sha256');
@@ -117,60 +288,11 @@ export class StatefulStore extends Construct implements GraphComponent {
       volumes.push({ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(props.shmSize) } });
       mounts.push({ name: 'dshm', mountPath: '/dev/shm' });
     }
+    return { volumes, mounts, checksum: checksum.digest('hex') };
+  }
 
-    const { writablePaths: _ignored, ...main } = props.container;
-    const containers = [renderContainer({ ...main, name: props.name, ports: { [props.port.name]: props.port.number }, volumeMounts: mounts })];
-    if (props.exporter) {
-      const { port, ...exporter } = props.exporter;
-      containers.push(renderContainer({
-        ...exporter,
-        name: 'exporter',
-        ports: { metrics: port },
-        readiness: { httpGet: { path: '/', port: 'metrics' } },
-        liveness: { httpGet: { path: '/', port: 'metrics' } },
-      }));
-    }
-
-    this.service = new k8s.KubeService(this, 'service', {
-      metadata: { name: props.name, namespace: props.namespace, labels },
-      spec: {
-        clusterIp: 'None',
-        selector: { ...this.podLabels },
-        ports: Object.entries(this.ports).map(([name, port]) => ({ name, port, targetPort: k8s.IntOrString.fromString(name), protocol: 'TCP' })),
-      },
-    });
-
-    this.dataClaimName = `data-${this.name}-0`;
-    this.statefulSet = new k8s.KubeStatefulSet(this, 'statefulset', {
-      metadata: { name: props.name, namespace: props.namespace, labels },
-      spec: {
-        serviceName: props.name,
-        replicas: 1,
-        revisionHistoryLimit: 5,
-        podManagementPolicy: 'OrderedReady',
-        updateStrategy: { type: 'RollingUpdate' },
-        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
-        selector: { matchLabels: { ...this.podLabels } },
-        template: renderPodTemplate({
-          labels,
-          selector: this.podLabels,
-          runAs: props.runAs,
-          containers,
-          volumes,
-          terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 60,
-          annotations: { 'checksum/config': checksum.digest('hex') },
-        }),
-        volumeClaimTemplates: [{
-          metadata: { name: 'data', labels: { ...labels } },
-          spec: {
-            accessModes: ['ReadWriteOnce'],
-            storageClassName: props.storage.storageClassName,
-            resources: { requests: { storage: k8s.Quantity.fromString(props.storage.size) } },
-          },
-        }],
-      },
-    });
-
+  /** Helm values: image, resources and storage of the store, image and resources of the exporter. */
+  private bindHelmValues(props: StatefulStoreProps, prefix: string): void {
     const helm = HelmValues.of(this);
     bindImage(this.statefulSet, '/spec/template/spec/containers/0/image', prefix);
     bindResources(this.statefulSet, '/spec/template/spec/containers/0', prefix, props.container.resources.cpuLimit !== undefined);
@@ -179,14 +301,70 @@ export class StatefulStore extends Construct implements GraphComponent {
     if (props.exporter) {
       bindImage(this.statefulSet, '/spec/template/spec/containers/1/image', `${prefix}.exporter`);
       bindResources(this.statefulSet, '/spec/template/spec/containers/1', `${prefix}.exporter`, props.exporter.resources.cpuLimit !== undefined);
-      new MetricsScrape(this, 'metrics', {
-        namespace: props.namespace,
-        name: props.name,
-        labels,
-        serviceSelector: this.podLabels,
-        release: props.release!,
-        endpoints: [{ port: 'metrics' }],
-      });
     }
   }
+}
+
+function renderExporter(spec: ExporterSpec): k8s.Container {
+  const { port, path: _path, ...exporter } = spec;
+  return renderContainer({
+    ...exporter,
+    name: 'exporter',
+    ports: { [EXPORTER_PORT_NAME]: port },
+    readiness: { httpGet: { path: '/', port: EXPORTER_PORT_NAME } },
+    liveness: { httpGet: { path: '/', port: EXPORTER_PORT_NAME } },
+  });
+}
+
+/** Pod anti-affinity across nodes (`kubernetes.io/hostname`) for the store's own pods. */
+function antiAffinity(mode: StoreAntiAffinity, selector: Readonly<Record<string, string>>): k8s.Affinity | undefined {
+  const term = { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { ...selector } } };
+  if (mode === 'required') return { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } };
+  if (mode === 'preferred') return { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] } };
+  return undefined;
+}
+
+function validateProps(p: StatefulStoreProps): void {
+  const where = `StatefulStore '${p.name}'`;
+  if (!dns1035Label.test(p.name)) throw new Error(`${where}: name '${p.name}'; expected ${dns1035Label.expected} (it names the Service)`);
+  const replicas = p.replicas ?? 1;
+  if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`${where}: replicas ${replicas}; expected an integer >= 1`);
+  const policy = p.podManagementPolicy ?? 'OrderedReady';
+  if (policy !== 'OrderedReady' && policy !== 'Parallel') throw new Error(`${where}: podManagementPolicy '${policy as string}'; expected 'OrderedReady' or 'Parallel'`);
+  if (p.podAntiAffinity !== undefined && !['required', 'preferred', 'none'].includes(p.podAntiAffinity)) {
+    throw new Error(`${where}: podAntiAffinity '${p.podAntiAffinity as string}'; expected 'required', 'preferred' or 'none'`);
+  }
+
+  const names = Object.keys(p.ports);
+  if (names.length === 0) throw new Error(`${where}: ports is empty; expected at least the client port, e.g. { postgres: 5432 }`);
+  const all = { ...p.ports, ...(p.exporter ? { [EXPORTER_PORT_NAME]: p.exporter.port } : {}) };
+  if (p.exporter && EXPORTER_PORT_NAME in p.ports) throw new Error(`${where}: ports has '${EXPORTER_PORT_NAME}', the exporter's port name; expected another name, or metrics from the main container instead of an exporter`);
+  const byNumber = new Map<number, string>();
+  for (const [name, number] of Object.entries(all)) {
+    const field = name === EXPORTER_PORT_NAME && p.exporter ? 'exporter.port' : `ports.${name}`;
+    if (!ianaServiceName.test(name)) throw new Error(`${where}: port name '${name}'; expected ${ianaServiceName.expected}`);
+    if (!Number.isInteger(number) || number < 1 || number > 65535) throw new Error(`${where}: ${field} ${number}; expected an integer between 1 and 65535`);
+    const other = byNumber.get(number);
+    if (other !== undefined) throw new Error(`${where}: ${field} ${number} is also port '${other}'; expected each port number once`);
+    byNumber.set(number, name);
+  }
+  if (p.clientPort === undefined && names.length > 1) throw new Error(`${where}: clientPort is missing with several ports (${names.join(', ')}); expected the name of the port clients use`);
+  if (p.clientPort !== undefined && !(p.clientPort in p.ports)) throw new Error(`${where}: clientPort '${p.clientPort}'; expected one of ports: ${names.join(', ')}`);
+
+  if (p.metrics && p.exporter) throw new Error(`${where}: metrics and exporter are both set; expected one source of metrics (the main container's port, or an exporter sidecar)`);
+  if (p.metrics && !(p.metrics.port in p.ports)) throw new Error(`${where}: metrics.port '${p.metrics.port}'; expected one of ports: ${names.join(', ')}`);
+  for (const [field, path] of [['metrics.path', p.metrics?.path], ['exporter.path', p.exporter?.path]] as const) {
+    if (path !== undefined && (!path.startsWith('/') || /\s/.test(path))) throw new Error(`${where}: ${field} '${path}'; expected an absolute URL path such as /metrics`);
+  }
+  if ((p.metrics || p.exporter) && !p.release) throw new Error(`${where}: ${p.exporter ? 'exporter' : 'metrics'} is set but release is missing; expected the kube-prometheus-stack release label value`);
+
+  const containerNames = new Set([p.name, ...(p.exporter ? ['exporter'] : [])]);
+  for (const c of p.initContainers ?? []) {
+    if (containerNames.has(c.name)) throw new Error(`${where}: init container '${c.name}' has the name of another container (${[...containerNames].join(', ')}); expected unique names`);
+    containerNames.add(c.name);
+    if (c.command.length === 0) throw new Error(`${where}: init container '${c.name}' has an empty command; expected the program to run`);
+  }
+
+  if (!memory.test(p.storage.size)) throw new Error(`${where}: storage.size '${p.storage.size}'; expected ${memory.expected}`);
+  if (!dnsSubdomain.test(p.storage.storageClassName)) throw new Error(`${where}: storage.storageClassName '${p.storage.storageClassName}'; expected ${dnsSubdomain.expected}`);
 }

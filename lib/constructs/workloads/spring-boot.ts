@@ -1,10 +1,10 @@
 import { dnsSubdomain, pgIdentifier } from '../../core/formats';
+
 /**
  * Environment of a Spring Boot service on Kubernetes (relaxed binding: `SPRING_DATASOURCE_URL`
  * sets `spring.datasource.url`). Values only: passwords go through `secretEnv`
  * ({@link SPRING_BOOT_SECRET_ENV} names the variables).
  */
-import { pgIdentifier } from '../../core/formats';
 
 /** The actuator paths the probes and the ServiceMonitor use (Spring Boot 2.3+). */
 export const SPRING_BOOT_PATHS = {

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# s3-download: download a backup from S3 into $BACKUP_DIR and verify its checksum
+# Rendered from lib/constructs/backup/assets/s3-download.sh at synth (includes and values filled in); edit that file, not this copy.
+set -euo pipefail
+SCRIPT_NAME=s3-download
+
+# @include include/common.sh
+
+# @include include/s3.sh
+
+require_env BACKUP_DIR S3_BUCKET S3_PREFIX BACKUP_OBJECT
+normalise_prefix
+check_writable_dir "$BACKUP_DIR"
+if [ -n "${BACKUP_NAME_PREFIX:-}" ]; then check_name_prefix "$BACKUP_NAME_PREFIX"; fi
+
+if [ "$BACKUP_OBJECT" = latest ]; then
+  list_keys "$PREFIX"
+  key=$(printf '%s\n' "$KEYS" | select_latest_key "$PREFIX" "${BACKUP_NAME_PREFIX:-}")
+  [ -n "$key" ] || die "no backup${BACKUP_NAME_PREFIX:+ of $BACKUP_NAME_PREFIX} with a .sha256 found under s3://$S3_BUCKET/$PREFIX/"
+  log "latest backup is $key"
+else
+  case $BACKUP_OBJECT in
+    */*) key=$BACKUP_OBJECT ;;
+    *) key="$PREFIX/$BACKUP_OBJECT" ;;
+  esac
+fi
+name=${key##*/}
+check_backup_name "$name" {{BACKUP_EXTENSIONS}}
+
+log "downloading s3://$S3_BUCKET/$key and its .sha256 into $BACKUP_DIR"
+PARTIAL="$BACKUP_DIR/.$name.partial"
+s3 s3 cp "s3://$S3_BUCKET/$key" "$PARTIAL" --only-show-errors --no-progress || die "download of $key failed"
+s3 s3 cp "s3://$S3_BUCKET/$key.sha256" "$BACKUP_DIR/$name.sha256" --only-show-errors --no-progress || die "download of $key.sha256 failed"
+mv -f "$PARTIAL" "$BACKUP_DIR/$name"
+PARTIAL=
+verify_checksum "$BACKUP_DIR" "$name"
+write_name_file "$BACKUP_DIR/{{RESTORE_NAME_FILE}}" "$name"
+log "download complete: $BACKUP_DIR/$name (named in {{RESTORE_NAME_FILE}})"

@@ -1,0 +1,3 @@
+export * from './object-storage';
+export * from './s3-compatible-storage';
+export * from './amazon-s3-storage';
