@@ -90,8 +90,7 @@ function ensureBuild() {
  * Runs `main` and turns the errors a user causes (a TypeScript error, invalid config) into their
  * message on stderr and exit code 1, without a JavaScript stack trace. Anything else is a bug and
  * keeps its trace.
- */
-/**
+ *
  * @template T
  * @param {() => T} main
  * @returns {T}
