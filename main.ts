@@ -25,12 +25,20 @@ export function synthesizeAll(outdir: string, options: SynthesizeOptions = {}): 
   const record = options.recordMetadata ?? process.env.CDK8S_RECORD_CONSTRUCT_METADATA === 'true';
   const resources: Record<string, { path: string }> = {};
   const environments: Record<string, EnvironmentFacts> = {};
-  const version = (JSON.parse(fs.readFileSync(path.join(__dirname, fs.existsSync(path.join(__dirname, 'package.json')) ? '' : '..', 'package.json'), 'utf8')) as { version: string }).version;
+  const version = (
+    JSON.parse(
+      fs.readFileSync(path.join(__dirname, fs.existsSync(path.join(__dirname, 'package.json')) ? '' : '..', 'package.json'), 'utf8'),
+    ) as { version: string }
+  ).version;
   const envs = loadEnvironments();
   const byStack = new Map<string, Array<{ name: string; chart: Chart }>>();
   for (const env of envs) {
     // recordConstructMetadata off: cdk8s would write it into dist/<env>/, where Argo CD reads manifests.
-    const app = new App({ outdir: path.join(outdir, env.name), yamlOutputType: YamlOutputType.FILE_PER_CHART, recordConstructMetadata: false });
+    const app = new App({
+      outdir: path.join(outdir, env.name),
+      yamlOutputType: YamlOutputType.FILE_PER_CHART,
+      recordConstructMetadata: false,
+    });
     new PlatformChart(app, 'platform', { env });
     for (const stack of STACKS) {
       const chart = stack.create(app, stack.name, env);

@@ -27,7 +27,7 @@ export function forGitOps<T extends Chart>(chart: T): T {
 }
 
 /** The modules of every registered stack (charts/stacks.ts), in registry order. */
-export const STACK_MODULES: readonly StackModule[] = Object.values(registered) as readonly StackModule[];
+export const STACK_MODULES: readonly StackModule[] = Object.values(registered);
 
 /** A stack module as a {@link StackDefinition}: its chart gets its own block of config and the platform settings. */
 export function stackDefinition(module: StackModule): StackDefinition {

@@ -18,7 +18,12 @@ export class PlatformChart extends Chart {
     if (env.tls.issuer === 'local-ca') {
       new LocalCaIssuer(this, 'local-ca', { name: env.tls.clusterIssuer });
     } else {
-      new AcmeIssuer(this, 'acme', { name: env.tls.clusterIssuer, email: env.tls.acmeEmail!, server: env.tls.acmeServer, ingressClassName: env.ingress.className });
+      new AcmeIssuer(this, 'acme', {
+        name: env.tls.clusterIssuer,
+        email: env.tls.acmeEmail!,
+        server: env.tls.acmeServer,
+        ingressClassName: env.ingress.className,
+      });
     }
     if (env.storage.gp3StorageClass) {
       new k8s.KubeStorageClass(this, 'gp3', {

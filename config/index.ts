@@ -18,12 +18,13 @@ export const PLATFORMS: Readonly<Record<string, PlatformValues>> = {
  * Every environment as written, not yet validated: the platform settings of `config/<env>.ts`
  * with each registered stack's block for it (`charts/<stack>/<env>.ts`) under `stacks`.
  */
-export const ENVIRONMENTS: Readonly<Record<string, PlatformConfigInput & { readonly stacks: Readonly<Record<string, unknown>> }>> = Object.fromEntries(
-  Object.entries(PLATFORMS).map(([name, platform]) => [
-    name,
-    { ...platform.values, stacks: Object.fromEntries(STACK_MODULES.map((s) => [s.name, s.environments[name]?.values])) },
-  ]),
-);
+export const ENVIRONMENTS: Readonly<Record<string, PlatformConfigInput & { readonly stacks: Readonly<Record<string, unknown>> }>> =
+  Object.fromEntries(
+    Object.entries(PLATFORMS).map(([name, platform]) => [
+      name,
+      { ...platform.values, stacks: Object.fromEntries(STACK_MODULES.map((s) => [s.name, s.environments[name]?.values])) },
+    ]),
+  );
 
 /** Validates one environment (throws a ConfigError listing every problem). */
 export function loadEnvironment(config: unknown, source = 'config'): Environment {

@@ -100,7 +100,10 @@ export interface TraefikValues {
     readonly kubernetesIngress: { readonly enabled: boolean; readonly publishedService?: { readonly enabled: boolean } };
   };
   readonly ports: {
-    readonly web: { readonly nodePort?: number; readonly redirections: { readonly entryPoint: { readonly to: 'websecure'; readonly scheme: 'https'; readonly permanent: boolean } } };
+    readonly web: {
+      readonly nodePort?: number;
+      readonly redirections: { readonly entryPoint: { readonly to: 'websecure'; readonly scheme: 'https'; readonly permanent: boolean } };
+    };
     readonly websecure: { readonly nodePort?: number };
   };
   readonly service: { readonly type: 'NodePort' | 'LoadBalancer'; readonly annotations?: Readonly<Record<string, string>> };
@@ -136,7 +139,9 @@ export interface StorageSpecValues {
 
 /** A PVC template on a StorageClass. */
 function claim(storageClassName: string, size: string): StorageSpecValues {
-  return { volumeClaimTemplate: { spec: { storageClassName, accessModes: ['ReadWriteOnce'], resources: { requests: { storage: size } } } } };
+  return {
+    volumeClaimTemplate: { spec: { storageClassName, accessModes: ['ReadWriteOnce'], resources: { requests: { storage: size } } } },
+  };
 }
 
 /** The kube-prometheus-stack chart values we set. */
@@ -169,7 +174,14 @@ export interface KubePrometheusStackValues {
     };
   };
   readonly grafana: {
-    readonly sidecar: { readonly dashboards: { readonly enabled: boolean; readonly label: string; readonly labelValue: string; readonly searchNamespace: 'ALL' } };
+    readonly sidecar: {
+      readonly dashboards: {
+        readonly enabled: boolean;
+        readonly label: string;
+        readonly labelValue: string;
+        readonly searchNamespace: 'ALL';
+      };
+    };
   };
   readonly kubeControllerManager: { readonly enabled: boolean };
   readonly kubeScheduler: { readonly enabled: boolean };
@@ -350,9 +362,10 @@ export const METRICS_SERVER: PlatformChartSpec<MetricsServerValues> = {
   serverSideApply: false,
   profiles: ['dev', 'prod'],
   clusterResources: [CLUSTER_ROLE, CLUSTER_ROLE_BINDING, API_SERVICE],
-  values: (env) => isKind(env)
-    ? { args: ['--kubelet-insecure-tls'], replicas: 1, podDisruptionBudget: { enabled: false } }
-    : { args: [], replicas: 2, podDisruptionBudget: { enabled: true, minAvailable: 1 } },
+  values: (env) =>
+    isKind(env)
+      ? { args: ['--kubelet-insecure-tls'], replicas: 1, podDisruptionBudget: { enabled: false } }
+      : { args: [], replicas: 2, podDisruptionBudget: { enabled: true, minAvailable: 1 } },
 };
 
 /**
@@ -390,12 +403,13 @@ export const TRAEFIK: PlatformChartSpec<TraefikValues> = {
         deployment: { replicas: 1 },
         ingressClass: common.ingressClass,
         providers: { kubernetesCRD: { enabled: true }, kubernetesIngress: { enabled: true } },
-        ports: { web: { nodePort: KIND_INGRESS.httpNodePort, redirections: common.redirect }, websecure: { nodePort: KIND_INGRESS.httpsNodePort } },
+        ports: {
+          web: { nodePort: KIND_INGRESS.httpNodePort, redirections: common.redirect },
+          websecure: { nodePort: KIND_INGRESS.httpsNodePort },
+        },
         service: { type: 'NodePort' },
         nodeSelector: { [KIND_INGRESS.nodeLabel.key]: KIND_INGRESS.nodeLabel.value },
-        tolerations: [
-          { key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' },
-        ],
+        tolerations: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }],
       };
     }
     return {
@@ -417,7 +431,13 @@ export const TRAEFIK: PlatformChartSpec<TraefikValues> = {
 };
 
 /** Every pinned platform chart, in sync order. */
-export const PLATFORM_CHARTS: readonly PlatformChartSpec<object>[] = [CERT_MANAGER, EXTERNAL_SECRETS, KUBE_PROMETHEUS_STACK, METRICS_SERVER, TRAEFIK];
+export const PLATFORM_CHARTS: readonly PlatformChartSpec<object>[] = [
+  CERT_MANAGER,
+  EXTERNAL_SECRETS,
+  KUBE_PROMETHEUS_STACK,
+  METRICS_SERVER,
+  TRAEFIK,
+];
 
 const PROFILES: readonly PlatformProfile[] = ['dev', 'prod'];
 
@@ -430,24 +450,38 @@ export function validatePlatformCharts(specs: readonly PlatformChartSpec<object>
   const problems: string[] = [];
   specs.forEach((c, i) => {
     const where = `PLATFORM_CHARTS[${i}] '${String(c.name)}'`;
-    const bad = (field: string, value: unknown, expected: string) => problems.push(`${where}.${field}: got ${JSON.stringify(value)}; expected ${expected}`);
+    const bad = (field: string, value: unknown, expected: string) =>
+      problems.push(`${where}.${field}: got ${JSON.stringify(value)}; expected ${expected}`);
     if (!(typeof c.name === 'string' && /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(c.name))) bad('name', c.name, 'a DNS-1123 label');
-    if (!isHttpsRepoUrl(c.repoUrl)) bad('repoUrl', c.repoUrl, "an https Helm repository URL without credentials, such as 'https://charts.jetstack.io'");
-    if (!(typeof c.chart === 'string' && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(c.chart))) bad('chart', c.chart, 'a chart name (lowercase letters, digits and \'-\')');
-    if (!isExactSemver(c.version)) bad('version', c.version, "an exact semantic version such as '41.1.0' or 'v1.21.1' (no ranges, no 'latest')");
-    if (!isExactSemver(c.appVersion)) bad('appVersion', c.appVersion, "the exact version of the software the chart ships, such as 'v3.7.9'");
+    if (!isHttpsRepoUrl(c.repoUrl))
+      bad('repoUrl', c.repoUrl, "an https Helm repository URL without credentials, such as 'https://charts.jetstack.io'");
+    if (!(typeof c.chart === 'string' && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(c.chart)))
+      bad('chart', c.chart, "a chart name (lowercase letters, digits and '-')");
+    if (!isExactSemver(c.version))
+      bad('version', c.version, "an exact semantic version such as '41.1.0' or 'v1.21.1' (no ranges, no 'latest')");
+    if (!isExactSemver(c.appVersion))
+      bad('appVersion', c.appVersion, "the exact version of the software the chart ships, such as 'v3.7.9'");
     if (!(Number.isInteger(c.syncWave) && c.syncWave >= APP_WAVES.operatorsFirst && c.syncWave <= APP_WAVES.operatorsLast)) {
       bad('syncWave', c.syncWave, `an integer from ${APP_WAVES.operatorsFirst} to ${APP_WAVES.operatorsLast}`);
     }
-    if (!Array.isArray(c.profiles) || c.profiles.length === 0 || c.profiles.some((p) => !PROFILES.includes(p)) || new Set(c.profiles).size !== c.profiles.length) {
+    if (
+      !Array.isArray(c.profiles) ||
+      c.profiles.length === 0 ||
+      c.profiles.some((p) => !PROFILES.includes(p)) ||
+      new Set(c.profiles).size !== c.profiles.length
+    ) {
       bad('profiles', c.profiles, `a non-empty list of distinct profiles from ${PROFILES.map((p) => `'${p}'`).join(', ')}`);
     }
   });
   const names = specs.map((c) => c.name);
   names.forEach((n, i) => {
-    if (names.indexOf(n) !== i) problems.push(`PLATFORM_CHARTS[${i}].name: got '${n}'; expected a unique name (also used by entry ${names.indexOf(n)})`);
+    if (names.indexOf(n) !== i)
+      problems.push(`PLATFORM_CHARTS[${i}].name: got '${n}'; expected a unique name (also used by entry ${names.indexOf(n)})`);
   });
-  if (problems.length > 0) throw new Error(`Invalid platform charts in config/platform-charts.ts (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  - ${problems.join('\n  - ')}`);
+  if (problems.length > 0)
+    throw new Error(
+      `Invalid platform charts in config/platform-charts.ts (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  - ${problems.join('\n  - ')}`,
+    );
 }
 
 /**
@@ -455,7 +489,10 @@ export function validatePlatformCharts(specs: readonly PlatformChartSpec<object>
  * validated, in sync order.
  * @param specs @default PLATFORM_CHARTS
  */
-export function platformReleasesFor(env: EnvironmentConfig, specs: readonly PlatformChartSpec<object>[] = PLATFORM_CHARTS): PlatformRelease[] {
+export function platformReleasesFor(
+  env: EnvironmentConfig,
+  specs: readonly PlatformChartSpec<object>[] = PLATFORM_CHARTS,
+): PlatformRelease[] {
   validatePlatformCharts(specs);
   const releases = specs
     .filter((c) => c.profiles.includes(env.profile))

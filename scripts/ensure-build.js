@@ -75,7 +75,11 @@ function ensureBuild() {
   const pruned = pruneOrphans();
   if (pruned > 0 || sourcesNewerThanBuild()) {
     try {
-      execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json'), '--pretty', 'false'], { cwd: root, stdio: 'pipe', encoding: 'utf8' });
+      execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json'), '--pretty', 'false'], {
+        cwd: root,
+        stdio: 'pipe',
+        encoding: 'utf8',
+      });
     } catch (err) {
       const e = /** @type {{ stdout?: unknown, stderr?: unknown }} */ (err);
       if (typeof e.stdout === 'string' && e.stdout.trim()) throw new BuildError(e.stdout + (typeof e.stderr === 'string' ? e.stderr : ''));

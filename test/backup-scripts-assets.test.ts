@@ -40,7 +40,11 @@ describe('renderScriptAsset', () => {
     expect(readAssetInline(tmp, 'assets', 'inline.awk')).toBe('{ print }');
   });
   test.each([
-    ['a placeholder without a value', 'missing-value.sh', 'assets/missing-value.sh: placeholder {{NOT_GIVEN}} has no value; expected one of GREETING'],
+    [
+      'a placeholder without a value',
+      'missing-value.sh',
+      'assets/missing-value.sh: placeholder {{NOT_GIVEN}} has no value; expected one of GREETING',
+    ],
     ['an include cycle', 'loop.sh', 'assets/loop.sh: included from itself (loop.sh -> include/loop.sh -> loop.sh)'],
     ['a file without a final newline', 'no-newline.sh', 'assets/no-newline.sh: does not end with a newline'],
     ['a missing include', 'missing-include.sh', 'asset not found: '],
@@ -53,14 +57,30 @@ describe('the backup script assets', () => {
   const files = fs.readdirSync(ASSETS, { recursive: true, encoding: 'utf8' }).filter((f) => /\.(sh|awk)$/.test(f));
   test('are the ones the scripts use', () => {
     expect(files.sort()).toEqual([
-      'include/backup-name.awk', 'include/common.sh', 'include/pg-copy-row-counts.awk', 'include/postgres-restore-read.sh',
-      'include/postgres-restore-verify-db.sh', 'include/postgres-restore-verify-dump.sh', 'include/postgres.sh', 'include/s3-key-selection.sh', 'include/s3.sh',
-      'postgres-dump.sh', 'postgres-recreate-restore.sh', 'postgres-restore.sh', 'postgres-safety-dump.sh',
-      'redis-dump.sh', 'redis-ensure-stopped.sh', 'redis-restore.sh', 's3-download.sh', 's3-upload.sh',
+      'include/backup-name.awk',
+      'include/common.sh',
+      'include/pg-copy-row-counts.awk',
+      'include/postgres-restore-read.sh',
+      'include/postgres-restore-verify-db.sh',
+      'include/postgres-restore-verify-dump.sh',
+      'include/postgres.sh',
+      'include/s3-key-selection.sh',
+      'include/s3.sh',
+      'postgres-dump.sh',
+      'postgres-recreate-restore.sh',
+      'postgres-restore.sh',
+      'postgres-safety-dump.sh',
+      'redis-dump.sh',
+      'redis-ensure-stopped.sh',
+      'redis-restore.sh',
+      's3-download.sh',
+      's3-upload.sh',
     ]);
   });
   test.each(files.filter((f) => !f.startsWith('include/')))('%s names itself as the source of the rendered copy', (file) => {
-    expect(fs.readFileSync(path.join(ASSETS, file), 'utf8').split('\n')[2]).toBe(`# Rendered from lib/constructs/backup/assets/${file} at synth (includes and values filled in); edit that file, not this copy.`);
+    expect(fs.readFileSync(path.join(ASSETS, file), 'utf8').split('\n')[2]).toBe(
+      `# Rendered from lib/constructs/backup/assets/${file} at synth (includes and values filled in); edit that file, not this copy.`,
+    );
   });
   test.each(files.filter((f) => !f.startsWith('include/')))('%s parses as shell before rendering (directives are comments)', (file) => {
     const text = fs.readFileSync(path.join(ASSETS, file), 'utf8');
@@ -74,7 +94,11 @@ describe('the backup script assets', () => {
 describe('s3Scripts', () => {
   test('for the built-in extensions it is the exported upload, download and key selection', () => {
     expect(BUILT_IN_BACKUP_EXTENSIONS).toEqual(['sql.gz', 'rdb']);
-    expect(s3Scripts(BUILT_IN_BACKUP_EXTENSIONS)).toEqual({ upload: s3UploadScript, download: s3DownloadScript, keySelectionFunctions: s3KeySelectionFunctions });
+    expect(s3Scripts(BUILT_IN_BACKUP_EXTENSIONS)).toEqual({
+      upload: s3UploadScript,
+      download: s3DownloadScript,
+      keySelectionFunctions: s3KeySelectionFunctions,
+    });
     expect(s3UploadScript).toContain('check_backup_name "$name" sql.gz rdb\n');
   });
 
@@ -82,12 +106,25 @@ describe('s3Scripts', () => {
     const s = s3Scripts([...BUILT_IN_BACKUP_EXTENSIONS, 'archive.gz']);
     expect(s.upload).toContain('check_backup_name "$name" sql.gz rdb archive.gz\n');
     expect(s.download).toContain('check_backup_name "$name" sql.gz rdb archive.gz\n');
-    expect(s.keySelectionFunctions).toContain('else if (name ~ /[.]archive[.]gz$/) { P_EXT = ".archive.gz"; stem = substr(name, 1, length(name) - 11) }');
-    const keys = ['db/mongo-20240101T000000Z.archive.gz', 'db/mongo-20240101T000000Z.archive.gz.sha256', 'db/mongo-20240201T000000Z.archive', 'db/mongo-20240201T000000Z.archive.sha256'];
-    const r = spawnSync('sh', ['-c', `${s.keySelectionFunctions}\nselect_latest_key db mongo`], { input: keys.join('\n') + '\n', encoding: 'utf8' });
+    expect(s.keySelectionFunctions).toContain(
+      'else if (name ~ /[.]archive[.]gz$/) { P_EXT = ".archive.gz"; stem = substr(name, 1, length(name) - 11) }',
+    );
+    const keys = [
+      'db/mongo-20240101T000000Z.archive.gz',
+      'db/mongo-20240101T000000Z.archive.gz.sha256',
+      'db/mongo-20240201T000000Z.archive',
+      'db/mongo-20240201T000000Z.archive.sha256',
+    ];
+    const r = spawnSync('sh', ['-c', `${s.keySelectionFunctions}\nselect_latest_key db mongo`], {
+      input: keys.join('\n') + '\n',
+      encoding: 'utf8',
+    });
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('db/mongo-20240101T000000Z.archive.gz\n');
-    const builtIn = spawnSync('sh', ['-c', `${s3KeySelectionFunctions}\nselect_latest_key db mongo`], { input: keys.join('\n') + '\n', encoding: 'utf8' });
+    const builtIn = spawnSync('sh', ['-c', `${s3KeySelectionFunctions}\nselect_latest_key db mongo`], {
+      input: keys.join('\n') + '\n',
+      encoding: 'utf8',
+    });
     expect(builtIn.stdout).toBe('');
   });
 

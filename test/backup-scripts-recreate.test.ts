@@ -64,6 +64,9 @@ test('safety dumps uploaded under <prefix>/pre-restore/ never count as the lates
     'pagodirecto/postgres/pre-restore/pre-restore-20260105T120000Z.sql.gz',
     'pagodirecto/postgres/pre-restore/pre-restore-20260105T120000Z.sql.gz.sha256',
   ];
-  const r = spawnSync('sh', ['-c', `${s3KeySelectionFunctions}\nselect_latest_key "$@"`, 'sh', 'pagodirecto/postgres'], { input: keys.join('\n') + '\n', encoding: 'utf8' });
+  const r = spawnSync('sh', ['-c', `${s3KeySelectionFunctions}\nselect_latest_key "$@"`, 'sh', 'pagodirecto/postgres'], {
+    input: keys.join('\n') + '\n',
+    encoding: 'utf8',
+  });
   expect([r.status, r.stdout.trim()]).toEqual([0, 'pagodirecto/postgres/postgres-20260101T030000Z.sql.gz']);
 });

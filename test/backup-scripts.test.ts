@@ -80,23 +80,47 @@ describe('postgresDumpScript', () => {
     expect(postgresDumpScript).toContain('write_name_file "$BACKUP_DIR/latest-name" "$name"');
   });
 
-  test.each(['PGHOST', 'PGUSER', 'PGPASSWORD', 'PGDATABASE', 'BACKUP_DIR', 'BACKUP_NAME_PREFIX'])('fails naming %s when it is missing', (missing) => {
-    const env: Record<string, string> = { PGHOST: 'h', PGUSER: 'u', PGPASSWORD: 'secret-pw', PGDATABASE: 'd', BACKUP_DIR: dir('pg-env'), BACKUP_NAME_PREFIX: 'p' };
-    delete env[missing];
-    const r = run(postgresDumpScript, env);
-    expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(new RegExp(`ERROR: environment variable ${missing} must be set and non-empty`));
-    expect(r.stdout + r.stderr).not.toContain('secret-pw');
-  });
+  test.each(['PGHOST', 'PGUSER', 'PGPASSWORD', 'PGDATABASE', 'BACKUP_DIR', 'BACKUP_NAME_PREFIX'])(
+    'fails naming %s when it is missing',
+    (missing) => {
+      const env: Record<string, string> = {
+        PGHOST: 'h',
+        PGUSER: 'u',
+        PGPASSWORD: 'secret-pw',
+        PGDATABASE: 'd',
+        BACKUP_DIR: dir('pg-env'),
+        BACKUP_NAME_PREFIX: 'p',
+      };
+      delete env[missing];
+      const r = run(postgresDumpScript, env);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toMatch(new RegExp(`ERROR: environment variable ${missing} must be set and non-empty`));
+      expect(r.stdout + r.stderr).not.toContain('secret-pw');
+    },
+  );
 
   test.each([['../x'], ['a b'], ['-x'], ['x/y']])('rejects BACKUP_NAME_PREFIX %j', (prefix) => {
-    const r = run(postgresDumpScript, { PGHOST: 'h', PGUSER: 'u', PGPASSWORD: 'p', PGDATABASE: 'd', BACKUP_DIR: dir('pg-prefix'), BACKUP_NAME_PREFIX: prefix });
+    const r = run(postgresDumpScript, {
+      PGHOST: 'h',
+      PGUSER: 'u',
+      PGPASSWORD: 'p',
+      PGDATABASE: 'd',
+      BACKUP_DIR: dir('pg-prefix'),
+      BACKUP_NAME_PREFIX: prefix,
+    });
     expect(r.status).toBe(1);
     expect(r.stdout).toContain(`BACKUP_NAME_PREFIX '${prefix}' is invalid`);
   });
 
   test('fails when BACKUP_DIR is not a writable directory', () => {
-    const r = run(postgresDumpScript, { PGHOST: 'h', PGUSER: 'u', PGPASSWORD: 'p', PGDATABASE: 'd', BACKUP_DIR: path.join(tmp, 'nope'), BACKUP_NAME_PREFIX: 'x' });
+    const r = run(postgresDumpScript, {
+      PGHOST: 'h',
+      PGUSER: 'u',
+      PGPASSWORD: 'p',
+      PGDATABASE: 'd',
+      BACKUP_DIR: path.join(tmp, 'nope'),
+      BACKUP_NAME_PREFIX: 'x',
+    });
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/BACKUP_DIR '.*nope' is not a writable directory/);
   });
@@ -124,7 +148,14 @@ describe('postgresRestoreScript', () => {
   });
 
   test('rejects RESTORE_DROP_SCHEMAS other than yes/no', () => {
-    const r = run(postgresRestoreScript, { PGHOST: 'h', PGUSER: 'u', PGPASSWORD: 'p', PGDATABASE: 'd', BACKUP_DIR: dir('rds'), RESTORE_DROP_SCHEMAS: 'true' });
+    const r = run(postgresRestoreScript, {
+      PGHOST: 'h',
+      PGUSER: 'u',
+      PGPASSWORD: 'p',
+      PGDATABASE: 'd',
+      BACKUP_DIR: dir('rds'),
+      RESTORE_DROP_SCHEMAS: 'true',
+    });
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/RESTORE_DROP_SCHEMAS must be yes or no, got 'true'/);
   });
@@ -145,13 +176,16 @@ describe('postgresRestoreScript', () => {
     expect(fs.readdirSync(d).some((f) => f.startsWith('pre-restore-'))).toBe(false);
   });
 
-  test.each([['../etc/passwd'], ['appdb.sql.gz'], ['appdb-20240101T000000Z.rdb'], ['appdb-2024-01-01.sql.gz']])('refuses the file name %j', (name) => {
-    const d = dir(`restore-name-${Math.random().toString(36).slice(2)}`);
-    fs.writeFileSync(path.join(d, 'restore-name'), `${name}\n`);
-    const r = run(postgresRestoreScript, { PGHOST: 'h', PGUSER: 'u', PGPASSWORD: 'p', PGDATABASE: 'd', BACKUP_DIR: d });
-    expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/backup file name .* (is invalid|is not <prefix>-YYYYMMDDTHHMMSSZ\.<sql\.gz>)/);
-  });
+  test.each([['../etc/passwd'], ['appdb.sql.gz'], ['appdb-20240101T000000Z.rdb'], ['appdb-2024-01-01.sql.gz']])(
+    'refuses the file name %j',
+    (name) => {
+      const d = dir(`restore-name-${Math.random().toString(36).slice(2)}`);
+      fs.writeFileSync(path.join(d, 'restore-name'), `${name}\n`);
+      const r = run(postgresRestoreScript, { PGHOST: 'h', PGUSER: 'u', PGPASSWORD: 'p', PGDATABASE: 'd', BACKUP_DIR: d });
+      expect(r.status).toBe(1);
+      expect(r.stdout).toMatch(/backup file name .* (is invalid|is not <prefix>-YYYYMMDDTHHMMSSZ\.<sql\.gz>)/);
+    },
+  );
 });
 
 describe('redis scripts', () => {
@@ -189,14 +223,14 @@ describe('redis scripts', () => {
     expect(fs.readdirSync(data)).toEqual(['dump.rdb']);
   });
 
-  test.each([['REDIS_APPENDONLY', 'maybe', /REDIS_APPENDONLY must be yes or no/], ['REDIS_RESTORE_TIMEOUT', '5m', /REDIS_RESTORE_TIMEOUT must be a number of seconds/]])(
-    'redisRestoreScript rejects %s=%s',
-    (name, value, message) => {
-      const r = run(redisRestoreScript, { BACKUP_DIR: dir('rr'), REDIS_DATA_DIR: dir('rrd'), [name]: value });
-      expect(r.status).toBe(1);
-      expect(r.stdout).toMatch(message);
-    },
-  );
+  test.each([
+    ['REDIS_APPENDONLY', 'maybe', /REDIS_APPENDONLY must be yes or no/],
+    ['REDIS_RESTORE_TIMEOUT', '5m', /REDIS_RESTORE_TIMEOUT must be a number of seconds/],
+  ])('redisRestoreScript rejects %s=%s', (name, value, message) => {
+    const r = run(redisRestoreScript, { BACKUP_DIR: dir('rr'), REDIS_DATA_DIR: dir('rrd'), [name]: value });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(message);
+  });
 });
 
 describe('S3 scripts', () => {
@@ -213,16 +247,28 @@ describe('S3 scripts', () => {
   test('s3DownloadScript: latest by embedded timestamp, verifies, writes restore-name', () => {
     expect(s3DownloadScript).toContain('if [ "$BACKUP_OBJECT" = latest ]; then');
     expect(s3DownloadScript).toContain('select_latest_key "$PREFIX" "${BACKUP_NAME_PREFIX:-}"');
-    expect(s3DownloadScript.indexOf('verify_checksum')).toBeLessThan(s3DownloadScript.indexOf('write_name_file "$BACKUP_DIR/restore-name"'));
+    expect(s3DownloadScript.indexOf('verify_checksum')).toBeLessThan(
+      s3DownloadScript.indexOf('write_name_file "$BACKUP_DIR/restore-name"'),
+    );
   });
 
   test.each([
     ['s3UploadScript', s3UploadScript, { BACKUP_DIR: '/x', S3_BUCKET: 'b', RETENTION_DAYS: '7' }, /S3_PREFIX must be set/],
-    ['s3UploadScript', s3UploadScript, { BACKUP_DIR: '/x', S3_BUCKET: 'b', S3_PREFIX: '//', RETENTION_DAYS: '7' }, /S3_PREFIX '\/\/' is empty once '\/' are stripped/],
-    ['s3UploadScript', s3UploadScript, { BACKUP_DIR: '/x', S3_BUCKET: 'b', S3_PREFIX: 'a b', RETENTION_DAYS: '7' }, /S3_PREFIX 'a b' is invalid/],
+    [
+      's3UploadScript',
+      s3UploadScript,
+      { BACKUP_DIR: '/x', S3_BUCKET: 'b', S3_PREFIX: '//', RETENTION_DAYS: '7' },
+      /S3_PREFIX '\/\/' is empty once '\/' are stripped/,
+    ],
+    [
+      's3UploadScript',
+      s3UploadScript,
+      { BACKUP_DIR: '/x', S3_BUCKET: 'b', S3_PREFIX: 'a b', RETENTION_DAYS: '7' },
+      /S3_PREFIX 'a b' is invalid/,
+    ],
     ['s3DownloadScript', s3DownloadScript, { BACKUP_DIR: '/x', S3_BUCKET: 'b', S3_PREFIX: 'p' }, /BACKUP_OBJECT must be set/],
   ])('%s fails early on bad env', (_name, script, env, message) => {
-    const r = run(script, env as Record<string, string>);
+    const r = run(script, env);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(message);
   });
@@ -231,7 +277,10 @@ describe('S3 scripts', () => {
 describe('S3 key selection (shell functions, no network)', () => {
   /** Runs a selection function under POSIX sh with the given keys on stdin. */
   function select(call: 'select_expired_keys' | 'select_latest_key', args: string[], keys: string[]): string[] {
-    const r = spawnSync('sh', ['-c', `${s3KeySelectionFunctions}\n${call} "$@"`, 'sh', ...args], { input: keys.join('\n') + '\n', encoding: 'utf8' });
+    const r = spawnSync('sh', ['-c', `${s3KeySelectionFunctions}\n${call} "$@"`, 'sh', ...args], {
+      input: keys.join('\n') + '\n',
+      encoding: 'utf8',
+    });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     return r.stdout.split('\n').filter(Boolean);
@@ -267,9 +316,13 @@ describe('S3 key selection (shell functions, no network)', () => {
   });
 
   test('select_expired_keys treats the prefix literally', () => {
-    expect(select('select_expired_keys', ['d.b', 'app', '20240601T000000Z', 'none'], ['dxb/app-20200101T000000Z.rdb', 'd.b/app-20200101T000000Z.rdb'])).toEqual([
-      'd.b/app-20200101T000000Z.rdb',
-    ]);
+    expect(
+      select(
+        'select_expired_keys',
+        ['d.b', 'app', '20240601T000000Z', 'none'],
+        ['dxb/app-20200101T000000Z.rdb', 'd.b/app-20200101T000000Z.rdb'],
+      ),
+    ).toEqual(['d.b/app-20200101T000000Z.rdb']);
   });
 
   test('select_expired_keys selects nothing from an empty list', () => {
@@ -296,10 +349,16 @@ describe('S3 key selection (shell functions, no network)', () => {
 });
 
 describe('BACKUP_FILE_NAME_PATTERN', () => {
-  test.each([['appdb-20240101T000000Z.sql.gz'], ['cache-20240101T235959Z.rdb'], ['my.db_1-x-20240101T000000Z.sql.gz']])('matches %s', (name) => {
-    expect(name).toMatch(BACKUP_FILE_NAME_PATTERN);
-  });
-  test.each([['appdb-20240101T000000Z.sql'], ['appdb-20240101T000000.sql.gz'], ['-20240101T000000Z.rdb'], ['a/b-20240101T000000Z.rdb']])('does not match %s', (name) => {
-    expect(name).not.toMatch(BACKUP_FILE_NAME_PATTERN);
-  });
+  test.each([['appdb-20240101T000000Z.sql.gz'], ['cache-20240101T235959Z.rdb'], ['my.db_1-x-20240101T000000Z.sql.gz']])(
+    'matches %s',
+    (name) => {
+      expect(name).toMatch(BACKUP_FILE_NAME_PATTERN);
+    },
+  );
+  test.each([['appdb-20240101T000000Z.sql'], ['appdb-20240101T000000.sql.gz'], ['-20240101T000000Z.rdb'], ['a/b-20240101T000000Z.rdb']])(
+    'does not match %s',
+    (name) => {
+      expect(name).not.toMatch(BACKUP_FILE_NAME_PATTERN);
+    },
+  );
 });

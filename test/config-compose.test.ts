@@ -78,7 +78,9 @@ describe('environments composed from config/ and the stack folders', () => {
     const [wondernest, ...rest] = STACK_MODULES;
     const devOnly = { ...wondernest, environments: { dev: wondernest.environments.dev } };
     const e = composeError(PLATFORMS, [devOnly, ...rest]);
-    expect(e.message).toContain("charts/wondernest/index.ts: stacks.wondernest: got nothing; expected a required value: the wondernest stack's block for this environment");
+    expect(e.message).toContain(
+      "charts/wondernest/index.ts: stacks.wondernest: got nothing; expected a required value: the wondernest stack's block for this environment",
+    );
   });
 
   test('a stack name must be a DNS label', () => {
@@ -98,7 +100,11 @@ describe('user errors at synth: the message, exit 1, no stack trace', () => {
   });
 
   test('a bug keeps its stack trace', () => {
-    const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(ensureBuildModule)}).runReportingUserErrors(() => { throw new TypeError('boom'); })`], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      ['-e', `require(${JSON.stringify(ensureBuildModule)}).runReportingUserErrors(() => { throw new TypeError('boom'); })`],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/TypeError: boom\n\s+at /);
   });
@@ -112,15 +118,29 @@ describe('user errors at synth: the message, exit 1, no stack trace', () => {
       fs.copyFileSync(ensureBuildModule, path.join(dir, 'scripts', 'ensure-build.js'));
       fs.symlinkSync(path.resolve(__dirname, '../node_modules'), path.join(dir, 'node_modules'));
       fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"x","private":true}');
-      fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, outDir: 'build', rootDir: '.', types: [] }, include: ['main.ts', 'config/**/*.ts'] }));
+      fs.writeFileSync(
+        path.join(dir, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: { strict: true, outDir: 'build', rootDir: '.', types: [] },
+          include: ['main.ts', 'config/**/*.ts'],
+        }),
+      );
       fs.writeFileSync(path.join(dir, 'main.ts'), "export { dev } from './config/dev';\n");
-      fs.writeFileSync(path.join(dir, 'config', 'dev.ts'), "interface Api { replicas: number }\nexport const dev: Api = { replicas: 1, replica: 2 };\n");
+      fs.writeFileSync(
+        path.join(dir, 'config', 'dev.ts'),
+        'interface Api { replicas: number }\nexport const dev: Api = { replicas: 1, replica: 2 };\n',
+      );
       const script = "require('./scripts/ensure-build').runReportingUserErrors(() => require('./scripts/ensure-build').ensureBuild())";
       const r = spawnSync(process.execPath, ['-e', script], { cwd: dir, encoding: 'utf8' });
       expect(r.status).toBe(1);
-      expect(r.stderr).toMatch(/^TypeScript errors \(npx tsc -p tsconfig.json\):\nconfig\/dev.ts\(2,40\): error TS2561: Object literal may only specify known properties, but 'replica' does not exist in type 'Api'\. Did you mean to write 'replicas'\?\n$/);
+      expect(r.stderr).toMatch(
+        /^TypeScript errors \(npx tsc -p tsconfig.json\):\nconfig\/dev.ts\(2,40\): error TS2561: Object literal may only specify known properties, but 'replica' does not exist in type 'Api'\. Did you mean to write 'replicas'\?\n$/,
+      );
       // Fixed, it builds.
-      fs.writeFileSync(path.join(dir, 'config', 'dev.ts'), "interface Api { replicas: number }\nexport const dev: Api = { replicas: 1 };\n");
+      fs.writeFileSync(
+        path.join(dir, 'config', 'dev.ts'),
+        'interface Api { replicas: number }\nexport const dev: Api = { replicas: 1 };\n',
+      );
       execFileSync(process.execPath, ['-e', script], { cwd: dir });
       expect(fs.existsSync(path.join(dir, 'build', 'config', 'dev.js'))).toBe(true);
     } finally {
@@ -136,12 +156,19 @@ describe('user errors at synth: the message, exit 1, no stack trace', () => {
       fs.copyFileSync(ensureBuildModule, path.join(dir, 'scripts', 'ensure-build.js'));
       fs.symlinkSync(path.resolve(__dirname, '../node_modules'), path.join(dir, 'node_modules'));
       fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"x","private":true}');
-      fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { outDir: 'build', rootDir: '.', types: [] }, include: ['main.ts', 'charts/**/*.ts'] }));
+      fs.writeFileSync(
+        path.join(dir, 'tsconfig.json'),
+        JSON.stringify({ compilerOptions: { outDir: 'build', rootDir: '.', types: [] }, include: ['main.ts', 'charts/**/*.ts'] }),
+      );
       fs.writeFileSync(path.join(dir, 'main.ts'), "export { name } from './charts/shop';\n");
       fs.writeFileSync(path.join(dir, 'charts', 'shop', 'index.ts'), "export const name = 'folder';\n");
       fs.mkdirSync(path.join(dir, 'build', 'charts'), { recursive: true });
       fs.writeFileSync(path.join(dir, 'build', 'charts', 'shop.js'), "exports.name = 'stale file';\n");
-      const out = execFileSync(process.execPath, ['-e', "const b = require('./scripts/ensure-build').ensureBuild(); console.log(require(b + '/main.js').name)"], { cwd: dir, encoding: 'utf8' });
+      const out = execFileSync(
+        process.execPath,
+        ['-e', "const b = require('./scripts/ensure-build').ensureBuild(); console.log(require(b + '/main.js').name)"],
+        { cwd: dir, encoding: 'utf8' },
+      );
       expect(out.trim()).toBe('folder');
       expect(fs.existsSync(path.join(dir, 'build', 'charts', 'shop.js'))).toBe(false);
     } finally {

@@ -14,7 +14,9 @@ describe('environment config', () => {
   test('unknown key names the key and the allowed keys', () => {
     const cfg = envConfig('dev');
     cfg.stacks.wondernest.api.replica = 2;
-    expect(problems(cfg)).toMatch(/stacks\.wondernest\.api\.replica: got 2; expected no such key; allowed keys here: image, standIn, replicas/);
+    expect(problems(cfg)).toMatch(
+      /stacks\.wondernest\.api\.replica: got 2; expected no such key; allowed keys here: image, standIn, replicas/,
+    );
   });
 
   test('wrong type', () => {
@@ -38,37 +40,49 @@ describe('environment config', () => {
   test('malformed host', () => {
     const cfg = envConfig('dev');
     cfg.stacks.wondernest.host = 'https://api.example.com/';
-    expect(problems(cfg)).toMatch(/stacks\.wondernest\.host: got "https:\/\/api\.example\.com\/"; expected a fully qualified DNS host name/);
+    expect(problems(cfg)).toMatch(
+      /stacks\.wondernest\.host: got "https:\/\/api\.example\.com\/"; expected a fully qualified DNS host name/,
+    );
   });
 
   test('invalid cron', () => {
     const cfg = envConfig('dev');
     cfg.stacks.wondernest.backups.postgresSchedule = '0 25 * * *';
-    expect(problems(cfg)).toMatch(/stacks\.wondernest\.backups\.postgresSchedule: got "0 25 \* \* \*"; expected a five-field cron expression/);
+    expect(problems(cfg)).toMatch(
+      /stacks\.wondernest\.backups\.postgresSchedule: got "0 25 \* \* \*"; expected a five-field cron expression/,
+    );
   });
 
   test("memory like 'lots'", () => {
     const cfg = envConfig('dev');
     cfg.stacks.wondernest.postgres.resources.memoryLimit = 'lots';
-    expect(problems(cfg)).toMatch(/stacks\.wondernest\.postgres\.resources\.memoryLimit: got "lots"; expected a memory quantity such as '256Mi'/);
+    expect(problems(cfg)).toMatch(
+      /stacks\.wondernest\.postgres\.resources\.memoryLimit: got "lots"; expected a memory quantity such as '256Mi'/,
+    );
   });
 
   test('memory limit below request', () => {
     const cfg = envConfig('dev');
     cfg.stacks.wondernest.redis.resources.memoryLimit = '64Mi';
-    expect(problems(cfg)).toContain('stacks.wondernest.redis.resources.memoryLimit: got "64Mi"; expected a memory quantity >= memoryRequest (128Mi)');
+    expect(problems(cfg)).toContain(
+      'stacks.wondernest.redis.resources.memoryLimit: got "64Mi"; expected a memory quantity >= memoryRequest (128Mi)',
+    );
   });
 
   test('a dev-only tool enabled in prod', () => {
     const cfg = envConfig('prod');
     cfg.stacks.wondernest.pgadmin.enabled = true;
-    expect(problems(cfg)).toContain('stacks.wondernest.pgadmin.enabled: got true; expected false: pgadmin is a development tool and is not allowed in a prod profile');
+    expect(problems(cfg)).toContain(
+      'stacks.wondernest.pgadmin.enabled: got true; expected false: pgadmin is a development tool and is not allowed in a prod profile',
+    );
   });
 
   test('a stand-in image in prod', () => {
     const cfg = envConfig('prod');
     cfg.stacks.wondernest.api.standIn = true;
-    expect(problems(cfg)).toContain('stacks.wondernest.api.standIn: got true; expected false: a stand-in image is only allowed in a dev profile');
+    expect(problems(cfg)).toContain(
+      'stacks.wondernest.api.standIn: got true; expected false: a stand-in image is only allowed in a dev profile',
+    );
   });
 
   test('unpinned images are refused', () => {
@@ -76,7 +90,9 @@ describe('environment config', () => {
     cfg.stacks.wondernest.api.image = 'ghcr.io/wondernest/api:latest';
     cfg.stacks.wondernest.redis.image = 'redis';
     const msg = problems(cfg);
-    expect(msg).toContain('stacks.wondernest.api.image: got "ghcr.io/wondernest/api:latest"; expected an image reference pinned to a version');
+    expect(msg).toContain(
+      'stacks.wondernest.api.image: got "ghcr.io/wondernest/api:latest"; expected an image reference pinned to a version',
+    );
     expect(msg).toContain('stacks.wondernest.redis.image: got "redis"; expected an image reference pinned to a version');
   });
 
@@ -85,14 +101,16 @@ describe('environment config', () => {
     cfg.secrets.provider = 'generated';
     cfg.stacks.wondernest.backups.target = 'localstack';
     const msg = problems(cfg);
-    expect(msg).toContain("secrets.provider: got \"generated\"; expected 'aws-secrets-manager' in a prod profile");
-    expect(msg).toContain("stacks.wondernest.backups.target: got \"localstack\"; expected 's3' in a prod profile");
+    expect(msg).toContain('secrets.provider: got "generated"; expected \'aws-secrets-manager\' in a prod profile');
+    expect(msg).toContain('stacks.wondernest.backups.target: got "localstack"; expected \'s3\' in a prod profile');
   });
 
   test('shared_buffers larger than half the memory limit', () => {
     const cfg = envConfig('dev');
     cfg.stacks.wondernest.postgres.settings.shared_buffers = '400MB';
-    expect(problems(cfg)).toContain('stacks.wondernest.postgres.settings.shared_buffers: got "400MB"; expected at most half of resources.memoryLimit (512Mi)');
+    expect(problems(cfg)).toContain(
+      'stacks.wondernest.postgres.settings.shared_buffers: got "400MB"; expected at most half of resources.memoryLimit (512Mi)',
+    );
   });
 
   test('letsencrypt needs an e-mail', () => {
@@ -116,12 +134,21 @@ describe('environment config', () => {
 });
 
 describe('schema primitives', () => {
-  test.each(['0 2 * * *', '*/15 * * * *', '0 0 1,15 * mon-fri', '30 2 * jan,jul sun'])('cron %s is valid', (c) => expect(isValidCron(c)).toBe(true));
-  test.each(['0 2 * *', '60 * * * *', '* * * * * *', '0 2 * * 8', '*/0 * * * *', '5-1 * * * *', 'x * * * *'])('cron %s is invalid', (c) => expect(isValidCron(c)).toBe(false));
+  test.each(['0 2 * * *', '*/15 * * * *', '0 0 1,15 * mon-fri', '30 2 * jan,jul sun'])('cron %s is valid', (c) =>
+    expect(isValidCron(c)).toBe(true),
+  );
+  test.each(['0 2 * *', '60 * * * *', '* * * * * *', '0 2 * * 8', '*/0 * * * *', '5-1 * * * *', 'x * * * *'])('cron %s is invalid', (c) =>
+    expect(isValidCron(c)).toBe(false),
+  );
 
   test.each([
-    ['postgres:15.13', true], ['quay.io/org/app:v1.2.3', true], ['localhost:5000/app:1', true],
-    ['app@sha256:' + 'a'.repeat(64), true], ['app:latest', false], ['app', false], ['App:1', false],
+    ['postgres:15.13', true],
+    ['quay.io/org/app:v1.2.3', true],
+    ['localhost:5000/app:1', true],
+    ['app@sha256:' + 'a'.repeat(64), true],
+    ['app:latest', false],
+    ['app', false],
+    ['App:1', false],
   ])('image %s pinned=%s', (image, ok) => {
     const run = (): unknown => parseConfig(f.object({ image: f.image() }), { image }, 'x');
     if (ok) expect(run).not.toThrow();

@@ -30,7 +30,9 @@ describe('renderPostgresqlConf', () => {
   });
 
   test('output does not depend on key order', () => {
-    expect(renderPostgresqlConf({ a_b: 1, shared_buffers: '128MB', fsync: true })).toBe(renderPostgresqlConf({ fsync: true, shared_buffers: '128MB', a_b: 1 }));
+    expect(renderPostgresqlConf({ a_b: 1, shared_buffers: '128MB', fsync: true })).toBe(
+      renderPostgresqlConf({ fsync: true, shared_buffers: '128MB', a_b: 1 }),
+    );
   });
 
   test('renders booleans as on/off, numbers bare, strings single-quoted with escapes', () => {
@@ -56,11 +58,15 @@ describe('renderPostgresqlConf', () => {
 
   test.each([['Work_Mem'], ['1abc'], ['work-mem'], ['work mem'], [''], ['_x']])('rejects key %j, naming key, value and rule', (key) => {
     const escaped = JSON.stringify(key).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    expect(() => renderPostgresqlConf({ [key]: 'v1' })).toThrow(new RegExp(`^postgresql\\.conf setting ${escaped} \\(value "v1"\\): got key ${escaped}; expected a parameter name matching`));
+    expect(() => renderPostgresqlConf({ [key]: 'v1' })).toThrow(
+      new RegExp(`^postgresql\\.conf setting ${escaped} \\(value "v1"\\): got key ${escaped}; expected a parameter name matching`),
+    );
   });
 
   test.each([['include'], ['include_dir'], ['include_if_exists']])('rejects the %s directive', (key) => {
-    expect(() => renderPostgresqlConf({ [key]: '/etc/other.conf' })).toThrow(/"\/etc\/other\.conf"; expected a configuration parameter, not an include directive/);
+    expect(() => renderPostgresqlConf({ [key]: '/etc/other.conf' })).toThrow(
+      /"\/etc\/other\.conf"; expected a configuration parameter, not an include directive/,
+    );
   });
 
   test.each([
@@ -69,12 +75,14 @@ describe('renderPostgresqlConf', () => {
     ['NaN', NaN, /got NaN; expected a finite number/],
     ['Infinity', Infinity, /got Infinity; expected a finite number/],
   ])('rejects a value with %s', (_what, value, message) => {
-    expect(() => renderPostgresqlConf({ work_mem: value as string })).toThrow(message);
-    expect(() => renderPostgresqlConf({ work_mem: value as string })).toThrow(/"work_mem"/);
+    expect(() => renderPostgresqlConf({ work_mem: value })).toThrow(message);
+    expect(() => renderPostgresqlConf({ work_mem: value })).toThrow(/"work_mem"/);
   });
 
   test('rejects values of other types', () => {
-    expect(() => renderPostgresqlConf({ work_mem: null as unknown as string })).toThrow(/setting "work_mem": got null; expected a string, a finite number or a boolean/);
+    expect(() => renderPostgresqlConf({ work_mem: null as unknown as string })).toThrow(
+      /setting "work_mem": got null; expected a string, a finite number or a boolean/,
+    );
     expect(() => renderPostgresqlConf({ work_mem: ['4MB'] as unknown as string })).toThrow(/got \["4MB"\]/);
     expect(() => renderPostgresqlConf(null as unknown as Record<string, string>)).toThrow(/settings: got null; expected an object/);
   });
@@ -143,7 +151,9 @@ describe('renderPgHba', () => {
   });
 
   test('rejects a non-array', () => {
-    expect(() => renderPgHba({ allowedCidrs: '10.0.0.0/8' as unknown as string[] })).toThrow(/allowedCidrs: got "10.0.0.0\/8"; expected an array/);
+    expect(() => renderPgHba({ allowedCidrs: '10.0.0.0/8' as unknown as string[] })).toThrow(
+      /allowedCidrs: got "10.0.0.0\/8"; expected an array/,
+    );
     expect(() => renderPgHba({ allowedCidrs: [42 as unknown as string] })).toThrow(/allowedCidrs\[0\]: got 42/);
   });
 });
@@ -208,7 +218,9 @@ describe('renderInitScript', () => {
     expect(sql).toContain(
       "SELECT format('CREATE ROLE %I', 'app_rw') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'app_rw') \\gexec",
     );
-    expect(sql).toMatch(/ALTER ROLE "app_rw" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 20 PASSWORD :'pw_app_rw';/);
+    expect(sql).toMatch(
+      /ALTER ROLE "app_rw" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 20 PASSWORD :'pw_app_rw';/,
+    );
     expect(sql).toContain('CONNECTION LIMIT -1 PASSWORD');
     for (const r of roles) expect(sql).toMatch(new RegExp(`GRANT CONNECT.* ON DATABASE :"dbname" TO "${r.name}";`));
   });
@@ -218,7 +230,9 @@ describe('renderInitScript', () => {
     expect(sql).toContain('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "app" TO "app_rw";');
     expect(sql).toContain('GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA "audit" TO "app_rw";');
     expect(sql).toContain('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA "app" TO "app_rw";');
-    expect(sql).toContain('ALTER DEFAULT PRIVILEGES FOR ROLE "app_owner" IN SCHEMA "app" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "app_rw";');
+    expect(sql).toContain(
+      'ALTER DEFAULT PRIVILEGES FOR ROLE "app_owner" IN SCHEMA "app" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "app_rw";',
+    );
     expect(sql).toContain('ALTER DEFAULT PRIVILEGES FOR ROLE "app_owner" IN SCHEMA "audit" GRANT EXECUTE ON FUNCTIONS TO "app_rw";');
   });
 
@@ -236,7 +250,9 @@ describe('renderInitScript', () => {
 
   test('without an owner, default privileges are for the superuser running the script', () => {
     const s = renderInitSql({ schemas: ['data'], extensions: [], roles: [roles[1]] });
-    expect(s).toContain('ALTER DEFAULT PRIVILEGES FOR ROLE CURRENT_USER IN SCHEMA "data" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "app_rw";');
+    expect(s).toContain(
+      'ALTER DEFAULT PRIVILEGES FOR ROLE CURRENT_USER IN SCHEMA "data" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "app_rw";',
+    );
     expect(s).toContain('CREATE SCHEMA IF NOT EXISTS "data";');
     expect(s).not.toContain('AUTHORIZATION');
   });
@@ -262,9 +278,14 @@ describe('renderInitScript', () => {
       expect(() => renderInitScript(withRole({ name }))).toThrow(/^roles\[0\]\.name: got .*; expected an identifier matching/);
     });
 
-    test.each([['public'], ['none'], ['current_user'], ['session_user'], ['current_role'], ['pg_admin']])('rejects reserved role name %s', (name) => {
-      expect(() => renderInitScript(withRole({ name }))).toThrow(new RegExp(`roles\\[0\\]\\.name: got "${name}"; expected a role name that is not reserved`));
-    });
+    test.each([['public'], ['none'], ['current_user'], ['session_user'], ['current_role'], ['pg_admin']])(
+      'rejects reserved role name %s',
+      (name) => {
+        expect(() => renderInitScript(withRole({ name }))).toThrow(
+          new RegExp(`roles\\[0\\]\\.name: got "${name}"; expected a role name that is not reserved`),
+        );
+      },
+    );
 
     test('accepts a 63-character name', () => {
       expect(() => renderInitScript(withRole({ name: 'a'.repeat(63) }))).not.toThrow();
@@ -275,15 +296,21 @@ describe('renderInitScript', () => {
     });
 
     test('rejects duplicate schemas, extensions and roles', () => {
-      expect(() => renderInitScript({ schemas: ['app', 'app'], extensions: [], roles: [] })).toThrow(/schemas\[1\]: got "app" again; expected each schema once/);
-      expect(() => renderInitScript({ schemas: [], extensions: ['pgcrypto', 'pgcrypto'], roles: [] })).toThrow(/extensions\[1\]: got "pgcrypto" again/);
+      expect(() => renderInitScript({ schemas: ['app', 'app'], extensions: [], roles: [] })).toThrow(
+        /schemas\[1\]: got "app" again; expected each schema once/,
+      );
+      expect(() => renderInitScript({ schemas: [], extensions: ['pgcrypto', 'pgcrypto'], roles: [] })).toThrow(
+        /extensions\[1\]: got "pgcrypto" again/,
+      );
       expect(() => renderInitScript({ schemas: [], extensions: [], roles: [roles[1], { ...roles[1], passwordEnv: 'X' }] })).toThrow(
         /roles\[1\]\.name: got "app_rw" again; expected each role name once/,
       );
     });
 
     test.each([['PgCrypto'], ['pg crypto'], ['pgcrypto;drop'], ['"x"'], ['']])('rejects extension %j', (ext) => {
-      expect(() => renderInitScript({ schemas: [], extensions: [ext], roles: [] })).toThrow(/^extensions\[0\]: got .*; expected an extension name matching/);
+      expect(() => renderInitScript({ schemas: [], extensions: [ext], roles: [] })).toThrow(
+        /^extensions\[0\]: got .*; expected an extension name matching/,
+      );
     });
 
     test('rejects an unknown access level', () => {
@@ -295,11 +322,15 @@ describe('renderInitScript', () => {
     test('rejects a second owner, naming both', () => {
       expect(() =>
         renderInitScript({ schemas: [], extensions: [], roles: [roles[0], { ...roles[1], name: 'other_owner', access: 'owner' }] }),
-      ).toThrow(/roles\[1\]\.access: got "owner" for role "other_owner"; expected at most one owner role \("app_owner" is already the owner\)/);
+      ).toThrow(
+        /roles\[1\]\.access: got "owner" for role "other_owner"; expected at most one owner role \("app_owner" is already the owner\)/,
+      );
     });
 
     test.each([[-2], [1.5], [NaN], [2147483648], ['10' as unknown as number]])('rejects connection limit %p', (connectionLimit) => {
-      expect(() => renderInitScript(withRole({ connectionLimit }))).toThrow(/roles\[0\]\.connectionLimit: got .*; expected an integer >= -1 \(-1 means no limit\)/);
+      expect(() => renderInitScript(withRole({ connectionLimit }))).toThrow(
+        /roles\[0\]\.connectionLimit: got .*; expected an integer >= -1 \(-1 means no limit\)/,
+      );
     });
 
     test('accepts connection limits -1 and 0', () => {
@@ -308,16 +339,25 @@ describe('renderInitScript', () => {
     });
 
     test.each([['1PW'], ['PW-X'], ['PW X'], [''], ['$PW'], ['PW}']])('rejects env var name %j', (passwordEnv) => {
-      expect(() => renderInitScript(withRole({ passwordEnv }))).toThrow(/roles\[0\]\.passwordEnv: got .*; expected an environment variable name matching/);
+      expect(() => renderInitScript(withRole({ passwordEnv }))).toThrow(
+        /roles\[0\]\.passwordEnv: got .*; expected an environment variable name matching/,
+      );
     });
 
-    test.each([['POSTGRES_PASSWORD'], ['POSTGRES_USER'], ['POSTGRES_DB'], ['PGPASSWORD']])('rejects the reserved env var %s', (passwordEnv) => {
-      expect(() => renderInitScript(withRole({ passwordEnv }))).toThrow(/expected a variable of the role's own/);
-    });
+    test.each([['POSTGRES_PASSWORD'], ['POSTGRES_USER'], ['POSTGRES_DB'], ['PGPASSWORD']])(
+      'rejects the reserved env var %s',
+      (passwordEnv) => {
+        expect(() => renderInitScript(withRole({ passwordEnv }))).toThrow(/expected a variable of the role's own/);
+      },
+    );
 
     test('rejects a malformed spec', () => {
-      expect(() => renderInitScript({ schemas: 'app', extensions: [], roles: [] } as unknown as PostgresInitSpec)).toThrow(/spec schemas: got "app"; expected an array/);
-      expect(() => renderInitScript({ schemas: [], extensions: [], roles: [null as unknown as PostgresRoleSpec] })).toThrow(/roles\[0\]: got null/);
+      expect(() => renderInitScript({ schemas: 'app', extensions: [], roles: [] } as unknown as PostgresInitSpec)).toThrow(
+        /spec schemas: got "app"; expected an array/,
+      );
+      expect(() => renderInitScript({ schemas: [], extensions: [], roles: [null as unknown as PostgresRoleSpec] })).toThrow(
+        /roles\[0\]: got null/,
+      );
     });
   });
 });

@@ -40,9 +40,29 @@ describe('renderRedisConf', () => {
 
   test('only uses directives Redis 7.0 and 7.2 both know', () => {
     const known = new Set([
-      'bind', 'protected-mode', 'port', 'tcp-keepalive', 'timeout', 'daemonize', 'supervised', 'loglevel', 'logfile', 'maxmemory',
-      'maxmemory-policy', 'dir', 'dbfilename', 'save', 'stop-writes-on-bgsave-error', 'rdbcompression', 'rdbchecksum', 'appendonly',
-      'appendfilename', 'appenddirname', 'appendfsync', 'aof-use-rdb-preamble', 'include',
+      'bind',
+      'protected-mode',
+      'port',
+      'tcp-keepalive',
+      'timeout',
+      'daemonize',
+      'supervised',
+      'loglevel',
+      'logfile',
+      'maxmemory',
+      'maxmemory-policy',
+      'dir',
+      'dbfilename',
+      'save',
+      'stop-writes-on-bgsave-error',
+      'rdbcompression',
+      'rdbchecksum',
+      'appendonly',
+      'appendfilename',
+      'appenddirname',
+      'appendfsync',
+      'aof-use-rdb-preamble',
+      'include',
     ]);
     for (const name of directives(renderRedisConf({ maxmemory: '1gb' })).keys()) expect(known).toContain(name);
   });
@@ -78,9 +98,14 @@ describe('renderRedisConf', () => {
     expect(() => renderRedisConf({ maxmemory })).not.toThrow();
   });
 
-  test.each([['0'], [''], ['256 mb'], ['256tb'], ['-1mb'], ['1.5gb'], ['0256mb'], ['mb'], ['256mib']])('rejects maxmemory %j', (maxmemory) => {
-    expect(() => renderRedisConf({ maxmemory })).toThrow(/^redis\.conf maxmemory: got .*; expected a positive size in bytes with an optional unit k, kb, m, mb, g or gb/);
-  });
+  test.each([['0'], [''], ['256 mb'], ['256tb'], ['-1mb'], ['1.5gb'], ['0256mb'], ['mb'], ['256mib']])(
+    'rejects maxmemory %j',
+    (maxmemory) => {
+      expect(() => renderRedisConf({ maxmemory })).toThrow(
+        /^redis\.conf maxmemory: got .*; expected a positive size in bytes with an optional unit k, kb, m, mb, g or gb/,
+      );
+    },
+  );
 
   test('rejects a non-string maxmemory', () => {
     expect(() => renderRedisConf({ maxmemory: 256 as unknown as string })).toThrow(/maxmemory: got 256;/);
@@ -97,8 +122,12 @@ describe('renderRedisConf', () => {
   });
 
   test('rejects a bad appendfsync and appendonly', () => {
-    expect(() => renderRedisConf({ maxmemory: '1mb', appendfsync: 'sometimes' as 'no' })).toThrow(/appendfsync: got "sometimes"; expected one of always, everysec, no/);
-    expect(() => renderRedisConf({ maxmemory: '1mb', appendonly: 'yes' as unknown as boolean })).toThrow(/appendonly: got "yes"; expected true or false/);
+    expect(() => renderRedisConf({ maxmemory: '1mb', appendfsync: 'sometimes' as 'no' })).toThrow(
+      /appendfsync: got "sometimes"; expected one of always, everysec, no/,
+    );
+    expect(() => renderRedisConf({ maxmemory: '1mb', appendonly: 'yes' as unknown as boolean })).toThrow(
+      /appendonly: got "yes"; expected true or false/,
+    );
   });
 
   test.each([[[[0, 1]]], [[[900, -1]]], [[[900]]], [[[900, 1.5]]], [[[900, 1, 2]]]])('rejects save point %j', (save) => {
@@ -108,7 +137,9 @@ describe('renderRedisConf', () => {
   });
 
   test('rejects a non-array save', () => {
-    expect(() => renderRedisConf({ maxmemory: '1mb', save: '900 1' as unknown as Array<[number, number]> })).toThrow(/save: got "900 1"; expected an array/);
+    expect(() => renderRedisConf({ maxmemory: '1mb', save: '900 1' as unknown as Array<[number, number]> })).toThrow(
+      /save: got "900 1"; expected an array/,
+    );
   });
 
   test.each([[0], [65536], [6379.5], [-1]])('rejects port %p', (port) => {
@@ -120,7 +151,9 @@ describe('renderRedisConf', () => {
   });
 
   test('rejects an auth include that is a bad path or inside the data dir', () => {
-    expect(() => renderRedisConf({ maxmemory: '1mb', authInclude: 'auth.conf' })).toThrow(/^redis\.conf authInclude: got "auth.conf"; expected an absolute path/);
+    expect(() => renderRedisConf({ maxmemory: '1mb', authInclude: 'auth.conf' })).toThrow(
+      /^redis\.conf authInclude: got "auth.conf"; expected an absolute path/,
+    );
     expect(() => renderRedisConf({ maxmemory: '1mb', authInclude: '/data/auth.conf' })).toThrow(
       /authInclude: got "\/data\/auth.conf"; expected a path outside the data dir "\/data"/,
     );
@@ -165,14 +198,16 @@ describe('redisStartScript', () => {
     }
   });
 
-  test.each([['configPath', { configPath: 'redis.conf', authInclude: '/run/a.conf' }], ['authInclude', { configPath: '/etc/r.conf', authInclude: "/run/a'.conf" }]])(
-    'rejects a bad %s',
-    (field, props) => {
-      expect(() => redisStartScript(props)).toThrow(new RegExp(`^redisStartScript ${field}: got .*; expected an absolute path`));
-    },
-  );
+  test.each([
+    ['configPath', { configPath: 'redis.conf', authInclude: '/run/a.conf' }],
+    ['authInclude', { configPath: '/etc/r.conf', authInclude: "/run/a'.conf" }],
+  ])('rejects a bad %s', (field, props) => {
+    expect(() => redisStartScript(props)).toThrow(new RegExp(`^redisStartScript ${field}: got .*; expected an absolute path`));
+  });
 
   test('rejects a directory as auth include', () => {
-    expect(() => redisStartScript({ configPath: '/etc/r.conf', authInclude: '/run/redis/' })).toThrow(/authInclude: got "\/run\/redis\/"; expected a file path/);
+    expect(() => redisStartScript({ configPath: '/etc/r.conf', authInclude: '/run/redis/' })).toThrow(
+      /authInclude: got "\/run\/redis\/"; expected a file path/,
+    );
   });
 });

@@ -27,7 +27,8 @@ export const PAGODIRECTO_BASE = {
     authRateLimit: { average: 5, burst: 5, period: '1m' },
     authPath: '/api/v1/auth',
     maxRequestBodyBytes: 10 * 1024 * 1024,
-    contentSecurityPolicy: "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
+    contentSecurityPolicy:
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
       "font-src 'self' data:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
   },
 } as const;

@@ -10,7 +10,16 @@ import { ServiceGraph } from '../../lib/constructs/network/service-graph';
 import { SPRING_BOOT_PATHS, SPRING_BOOT_SECRET_ENV, springBootEnv } from '../../lib/constructs/workloads/spring-boot';
 import { TlsIngress } from '../../lib/constructs/network/tls-ingress';
 import { WebService } from '../../lib/constructs/workloads/web-service';
-import { BackupTargets, backupJobs, devLocalStack, postgresBackup, postgresFromConfig, stackFoundation, stackMonitoring, wireBackupJobs } from '../../lib/stack/stack-wiring';
+import {
+  BackupTargets,
+  backupJobs,
+  devLocalStack,
+  postgresBackup,
+  postgresFromConfig,
+  stackFoundation,
+  stackMonitoring,
+  wireBackupJobs,
+} from '../../lib/stack/stack-wiring';
 
 import { PagoDirectoConfig } from './schema';
 
@@ -43,11 +52,22 @@ export class PagoDirectoChart extends Chart {
     const { graph, secrets } = stackFoundation(this, platform, { namespace: cfg.namespace, partOf, aws: cfg.aws });
     this.graph = graph;
     this.secrets = secrets;
-    const pgSecret = secrets.secret('postgres-credentials', ['POSTGRES_PASSWORD', 'OWNER_PASSWORD', 'APP_PASSWORD', 'READONLY_PASSWORD', 'EXPORTER_PASSWORD']);
+    const pgSecret = secrets.secret('postgres-credentials', [
+      'POSTGRES_PASSWORD',
+      'OWNER_PASSWORD',
+      'APP_PASSWORD',
+      'READONLY_PASSWORD',
+      'EXPORTER_PASSWORD',
+    ]);
     const backendSecret = secrets.secret('backend-secrets', ['JWT_SECRET']);
 
     const postgres = this.database(pgSecret);
-    const localstackHost = devLocalStack(this, graph, cfg.localstack, { namespace: cfg.namespace, partOf, services: ['s3'], buckets: [cfg.backups.bucket] });
+    const localstackHost = devLocalStack(this, graph, cfg.localstack, {
+      namespace: cfg.namespace,
+      partOf,
+      services: ['s3'],
+      buckets: [cfg.backups.bucket],
+    });
     const backend = this.backend(postgres, pgSecret, backendSecret);
     const frontend = this.frontend();
     for (const c of [frontend, backend]) graph.allow('ingress-controller', c, 'http');
@@ -68,7 +88,12 @@ export class PagoDirectoChart extends Chart {
       roles: [
         { name: roles.owner.name, access: 'owner', connectionLimit: roles.owner.connectionLimit, password: pgSecret.OWNER_PASSWORD },
         { name: roles.app.name, access: 'readwrite', connectionLimit: roles.app.connectionLimit, password: pgSecret.APP_PASSWORD },
-        { name: roles.readonly.name, access: 'readonly', connectionLimit: roles.readonly.connectionLimit, password: pgSecret.READONLY_PASSWORD },
+        {
+          name: roles.readonly.name,
+          access: 'readonly',
+          connectionLimit: roles.readonly.connectionLimit,
+          password: pgSecret.READONLY_PASSWORD,
+        },
       ],
       exporterPassword: pgSecret.EXPORTER_PASSWORD,
     });
@@ -167,7 +192,12 @@ export class PagoDirectoChart extends Chart {
         { path: cfg.edge.authPath, serviceName: backend.name, servicePort: 8080, name: 'auth', rateLimit: cfg.edge.authRateLimit },
       ],
       edge: {
-        securityHeaders: { contentSecurityPolicy: cfg.edge.contentSecurityPolicy, hstsSeconds: 31536000, frameOptions: 'DENY', referrerPolicy: 'strict-origin-when-cross-origin' },
+        securityHeaders: {
+          contentSecurityPolicy: cfg.edge.contentSecurityPolicy,
+          hstsSeconds: 31536000,
+          frameOptions: 'DENY',
+          referrerPolicy: 'strict-origin-when-cross-origin',
+        },
         corsAllowedOrigins: cfg.corsAllowedOrigins,
         maxRequestBodyBytes: cfg.edge.maxRequestBodyBytes,
         compress: true,
@@ -200,7 +230,14 @@ export class PagoDirectoChart extends Chart {
   private backups(postgres: PostgresDatabase, localstackHost: string | undefined): void {
     const { cfg, stack } = this;
     const backupTarget = new BackupTargets(this.secrets, cfg.backups, stack.partOf, cfg.aws, localstackHost).for('postgres');
-    const pgBackup = postgresBackup(this, postgres, { ...stack, image: cfg.postgres.image, schedule: cfg.backups.schedule, backups: cfg.backups, target: backupTarget, restoreMode: 'recreate' });
+    const pgBackup = postgresBackup(this, postgres, {
+      ...stack,
+      image: cfg.postgres.image,
+      schedule: cfg.backups.schedule,
+      backups: cfg.backups,
+      target: backupTarget,
+      restoreMode: 'recreate',
+    });
     wireBackupJobs(this.graph, backupJobs(pgBackup, postgres, 'postgres'), localstackHost);
   }
 
@@ -215,7 +252,14 @@ export class PagoDirectoChart extends Chart {
       release,
       rules: [
         // p95 above 200 ms, 5xx ratio, HikariCP (hikaricp_connections_active) near its maximum.
-        ...jvmHttpRules({ namespace: ns, job: backend.name, alertPrefix: 'Backend', latencyP95Seconds: 0.2, errorRatioThreshold: 0.05, connectionPoolRatio: 0.9 }),
+        ...jvmHttpRules({
+          namespace: ns,
+          job: backend.name,
+          alertPrefix: 'Backend',
+          latencyP95Seconds: 0.2,
+          errorRatioThreshold: 0.05,
+          connectionPoolRatio: 0.9,
+        }),
         ...postgresRules({ namespace: ns, job: postgres.name, alertPrefix: '', connectionsThreshold: Math.floor(maxConnections * 0.8) }),
       ],
       panels: [...jvmHttpPanels({ job: backend.name }), ...postgresPanels({ job: postgres.name })],

@@ -47,7 +47,11 @@ export const dev: PagoDirectoConfigInput = {
     app: { name: PAGODIRECTO_BASE.roleNames.app, connectionLimit: 20 },
     readonly: { name: PAGODIRECTO_BASE.roleNames.readonly, connectionLimit: 5 },
   },
-  edge: { ...PAGODIRECTO_BASE.edge, apiRateLimit: { ...PAGODIRECTO_BASE.edge.apiRateLimit }, authRateLimit: { ...PAGODIRECTO_BASE.edge.authRateLimit } },
+  edge: {
+    ...PAGODIRECTO_BASE.edge,
+    apiRateLimit: { ...PAGODIRECTO_BASE.edge.apiRateLimit },
+    authRateLimit: { ...PAGODIRECTO_BASE.edge.authRateLimit },
+  },
   backups: {
     target: 'localstack',
     bucket: 'pagodirecto-backups',

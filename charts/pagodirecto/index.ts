@@ -11,7 +11,8 @@ export { pagodirectoSchema } from './schema';
 /** The pagodirecto stack: schema, values per environment, chart. Registered in charts/stacks.ts. */
 export const stack = defineStack({
   name: 'pagodirecto',
-  description: 'PagoDirecto CRM: Spring Boot backend, React frontend, PostgreSQL 16 with row-level security, edge policies, backups and monitoring',
+  description:
+    'PagoDirecto CRM: Spring Boot backend, React frontend, PostgreSQL 16 with row-level security, edge policies, backups and monitoring',
   schema: pagodirectoSchema,
   environments: { dev: stackValues(__dirname, 'dev.ts', dev), prod: stackValues(__dirname, 'prod.ts', prod) },
   profileFacts: (c) => ({
@@ -23,18 +24,18 @@ export const stack = defineStack({
   }),
   create: (scope, id, props) => new PagoDirectoChart(scope, id, props),
   notes: [
-      'PagoDirecto CRM {{ .Values.environment }} is deployed to namespace pagodirecto.',
-      '',
-      'Frontend:   https://{{ .Values.ingress.host }}/',
-      'API:        https://{{ .Values.ingress.host }}/api (auth endpoints have a stricter rate limit)',
-      'Health:     kubectl -n pagodirecto get pods; the backend answers /actuator/health/readiness',
-      'Secrets:    generated in-cluster (dev) or read from AWS Secrets Manager (prod); none are in this chart.',
-      'Backups:    kubectl -n pagodirecto get cronjobs',
-      'Restore:    kubectl -n pagodirecto create job --from=cronjob/postgres-restore postgres-restore-$(date +%s)',
-      '            (verifies the dump, uploads a safety dump, rebuilds the database in a new one, swaps it in, verifies)',
-      '{{- if eq .Values.environment "dev" }}',
-      'Adminer:    kubectl -n pagodirecto port-forward svc/adminer 8081:8080, then http://localhost:8081',
-      '{{- end }}',
-      '',
-    ].join('\n'),
+    'PagoDirecto CRM {{ .Values.environment }} is deployed to namespace pagodirecto.',
+    '',
+    'Frontend:   https://{{ .Values.ingress.host }}/',
+    'API:        https://{{ .Values.ingress.host }}/api (auth endpoints have a stricter rate limit)',
+    'Health:     kubectl -n pagodirecto get pods; the backend answers /actuator/health/readiness',
+    'Secrets:    generated in-cluster (dev) or read from AWS Secrets Manager (prod); none are in this chart.',
+    'Backups:    kubectl -n pagodirecto get cronjobs',
+    'Restore:    kubectl -n pagodirecto create job --from=cronjob/postgres-restore postgres-restore-$(date +%s)',
+    '            (verifies the dump, uploads a safety dump, rebuilds the database in a new one, swaps it in, verifies)',
+    '{{- if eq .Values.environment "dev" }}',
+    'Adminer:    kubectl -n pagodirecto port-forward svc/adminer 8081:8080, then http://localhost:8081',
+    '{{- end }}',
+    '',
+  ].join('\n'),
 });

@@ -60,7 +60,11 @@ export const prod: PagoDirectoConfigInput = {
     app: { name: PAGODIRECTO_BASE.roleNames.app, connectionLimit: 80 },
     readonly: { name: PAGODIRECTO_BASE.roleNames.readonly, connectionLimit: 10 },
   },
-  edge: { ...PAGODIRECTO_BASE.edge, apiRateLimit: { ...PAGODIRECTO_BASE.edge.apiRateLimit }, authRateLimit: { ...PAGODIRECTO_BASE.edge.authRateLimit } },
+  edge: {
+    ...PAGODIRECTO_BASE.edge,
+    apiRateLimit: { ...PAGODIRECTO_BASE.edge.apiRateLimit },
+    authRateLimit: { ...PAGODIRECTO_BASE.edge.authRateLimit },
+  },
   backups: {
     target: 's3',
     bucket: 'pagodirecto-prod-backups',

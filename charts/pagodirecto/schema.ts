@@ -36,7 +36,10 @@ export const pagodirectoSchema = f
         ...postgresSchema.shape,
         rowLevelSecurity: f.object({
           /** Custom setting holding the current tenant, e.g. 'app.tenant_id'. */
-          tenantSetting: f.pattern(/^(?!pg_)[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/, "a custom setting '<prefix>.<name>' such as 'app.tenant_id'"),
+          tenantSetting: f.pattern(
+            /^(?!pg_)[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/,
+            "a custom setting '<prefix>.<name>' such as 'app.tenant_id'",
+          ),
           tenantColumn: f.pgIdentifier(),
           tenantType: f.oneOf(POSTGRES_TENANT_TYPES),
         }),
@@ -53,7 +56,7 @@ export const pagodirectoSchema = f
       /** Path prefix of the authentication endpoints (under /api/). */
       authPath: f.pattern(/^\/api\/[A-Za-z0-9._~/-]*[A-Za-z0-9._~-]$/, "a path under /api/ such as '/api/v1/auth' (no trailing '/')"),
       maxRequestBodyBytes: f.int({ min: 1024, max: 1073741824 }),
-      contentSecurityPolicy: f.pattern(/^[^\n"]+$/, "a Content-Security-Policy such as \"default-src 'self'\""),
+      contentSecurityPolicy: f.pattern(/^[^\n"]+$/, 'a Content-Security-Policy such as "default-src \'self\'"'),
     }),
     backups: f.object({ ...backupCommonShape, schedule: f.cron() }),
     adminer: devToolSchema,
@@ -77,7 +80,8 @@ function connectionBudgetsAndEdge(p: PagoDirectoConfig, ctx: z.RefinementCtx): v
     );
   }
   const maxConnections = p.postgres.settings.max_connections;
-  const reserved = typeof p.postgres.settings.superuser_reserved_connections === 'number' ? p.postgres.settings.superuser_reserved_connections : 3;
+  const reserved =
+    typeof p.postgres.settings.superuser_reserved_connections === 'number' ? p.postgres.settings.superuser_reserved_connections : 3;
   // owner + app + readonly + postgres-exporter (3) must fit next to the superuser's reserved slots.
   const budget = p.roles.owner.connectionLimit + p.roles.app.connectionLimit + p.roles.readonly.connectionLimit + 3;
   if (typeof maxConnections !== 'number') {
@@ -90,7 +94,11 @@ function connectionBudgetsAndEdge(p: PagoDirectoConfig, ctx: z.RefinementCtx): v
     );
   }
   if (perSecond(p.edge.authRateLimit) >= perSecond(p.edge.apiRateLimit)) {
-    issue(['edge', 'authRateLimit'], p.edge.authRateLimit, `a stricter limit than edge.apiRateLimit (${p.edge.apiRateLimit.average} per ${p.edge.apiRateLimit.period})`);
+    issue(
+      ['edge', 'authRateLimit'],
+      p.edge.authRateLimit,
+      `a stricter limit than edge.apiRateLimit (${p.edge.apiRateLimit.average} per ${p.edge.apiRateLimit.period})`,
+    );
   }
   const names = [p.roles.owner.name, p.roles.app.name, p.roles.readonly.name];
   if (new Set(names).size !== names.length) issue(['roles'], names, 'three different role names');

@@ -3,14 +3,31 @@ import { Construct } from 'constructs';
 import { PlatformConfig } from '../../lib/config/platform-schema';
 import { StackProps } from '../../lib/config/stack-module';
 import { stackLabels } from '../../lib/core/labels';
-import { httpServicePanels, httpServiceRules, postgresPanels, postgresRules, redisPanels, redisRules } from '../../lib/constructs/monitoring';
+import {
+  httpServicePanels,
+  httpServiceRules,
+  postgresPanels,
+  postgresRules,
+  redisPanels,
+  redisRules,
+} from '../../lib/constructs/monitoring';
 import { PostgresDatabase } from '../../lib/constructs/data/postgres-database';
 import { RedisCache } from '../../lib/constructs/data/redis-cache';
 import { ServiceGraph } from '../../lib/constructs/network/service-graph';
 import { TlsIngress } from '../../lib/constructs/network/tls-ingress';
 import { WebService } from '../../lib/constructs/workloads/web-service';
 import { SecretsBackend } from '../../lib/constructs/platform/secrets-backend';
-import { BackupTargets, backupJobs, devLocalStack, postgresBackup, postgresFromConfig, redisBackup, stackFoundation, stackMonitoring, wireBackupJobs } from '../../lib/stack/stack-wiring';
+import {
+  BackupTargets,
+  backupJobs,
+  devLocalStack,
+  postgresBackup,
+  postgresFromConfig,
+  redisBackup,
+  stackFoundation,
+  stackMonitoring,
+  wireBackupJobs,
+} from '../../lib/stack/stack-wiring';
 
 import { WonderNestConfig } from './schema';
 
@@ -52,7 +69,12 @@ export class WonderNestChart extends Chart {
 
     const credentials = this.credentials();
     const stores = this.dataStores(credentials);
-    const localstackHost = devLocalStack(this, graph, cfg.localstack, { namespace: cfg.namespace, partOf: this.stack.partOf, services: ['s3', 'ses', 'sns', 'sqs'], buckets: [cfg.backups.bucket] });
+    const localstackHost = devLocalStack(this, graph, cfg.localstack, {
+      namespace: cfg.namespace,
+      partOf: this.stack.partOf,
+      services: ['s3', 'ses', 'sns', 'sqs'],
+      buckets: [cfg.backups.bucket],
+    });
     this.api(stores, credentials, localstackHost);
     if (cfg.pgadmin.enabled) this.pgadmin(stores.postgres);
     this.backups(stores, localstackHost);
@@ -62,7 +84,12 @@ export class WonderNestChart extends Chart {
   /** The stack's Secrets, declared before anything reads them. */
   private credentials(): WonderNestCredentials {
     return {
-      pgSecret: this.secrets.secret('postgres-credentials', ['POSTGRES_PASSWORD', 'APP_PASSWORD', 'ANALYTICS_PASSWORD', 'EXPORTER_PASSWORD']),
+      pgSecret: this.secrets.secret('postgres-credentials', [
+        'POSTGRES_PASSWORD',
+        'APP_PASSWORD',
+        'ANALYTICS_PASSWORD',
+        'EXPORTER_PASSWORD',
+      ]),
       redisSecret: this.secrets.secret('redis-credentials', ['REDIS_PASSWORD']),
       apiSecret: this.secrets.secret('api-secrets', ['JWT_SECRET', 'SENDGRID_API_KEY']),
     };
@@ -76,7 +103,12 @@ export class WonderNestChart extends Chart {
       superuserPassword: pgSecret.POSTGRES_PASSWORD,
       roles: [
         { name: 'wondernest_app', access: 'owner', connectionLimit: cfg.appConnectionLimit, password: pgSecret.APP_PASSWORD },
-        { name: 'wondernest_analytics', access: 'readonly', connectionLimit: cfg.analyticsConnectionLimit, password: pgSecret.ANALYTICS_PASSWORD },
+        {
+          name: 'wondernest_analytics',
+          access: 'readonly',
+          connectionLimit: cfg.analyticsConnectionLimit,
+          password: pgSecret.ANALYTICS_PASSWORD,
+        },
       ],
       exporterPassword: pgSecret.EXPORTER_PASSWORD,
     });
@@ -97,7 +129,11 @@ export class WonderNestChart extends Chart {
   }
 
   /** The Ktor API behind the TLS ingress with the seed's security headers. */
-  private api({ postgres, redis }: WonderNestStores, { pgSecret, redisSecret, apiSecret }: WonderNestCredentials, localstackHost: string | undefined): void {
+  private api(
+    { postgres, redis }: WonderNestStores,
+    { pgSecret, redisSecret, apiSecret }: WonderNestCredentials,
+    localstackHost: string | undefined,
+  ): void {
     const { cfg, platform, stack, graph } = this;
     const api = new WebService(this, 'api', {
       namespace: stack.namespace,
@@ -181,16 +217,32 @@ export class WonderNestChart extends Chart {
           asFiles: true,
           files: {
             'servers.json': JSON.stringify(
-              { Servers: { 1: { Name: 'WonderNest', Group: 'Servers', Host: postgres.host, Port: postgres.port, MaintenanceDB: postgres.database, Username: 'wondernest_app', SSLMode: 'prefer' } } },
+              {
+                Servers: {
+                  1: {
+                    Name: 'WonderNest',
+                    Group: 'Servers',
+                    Host: postgres.host,
+                    Port: postgres.port,
+                    MaintenanceDB: postgres.database,
+                    Username: 'wondernest_app',
+                    SSLMode: 'prefer',
+                  },
+                },
+              },
               null,
               2,
             ),
             // A non-empty config_distro.py stops the entrypoint from writing into the read-only image.
-            'config_distro.py': "CA_FILE = '/etc/ssl/certs/ca-certificates.crt'\nLOG_FILE = '/dev/null'\nHELP_PATH = '../../docs'\nUPGRADE_CHECK_ENABLED = False\n",
+            'config_distro.py':
+              "CA_FILE = '/etc/ssl/certs/ca-certificates.crt'\nLOG_FILE = '/dev/null'\nHELP_PATH = '../../docs'\nUPGRADE_CHECK_ENABLED = False\n",
           },
         },
       ],
-      writablePaths: [{ path: '/var/lib/pgadmin', sizeLimit: '256Mi' }, { path: '/tmp', sizeLimit: '128Mi' }],
+      writablePaths: [
+        { path: '/var/lib/pgadmin', sizeLimit: '256Mi' },
+        { path: '/tmp', sizeLimit: '128Mi' },
+      ],
     });
     this.graph.addComponent(pgadmin);
     this.graph.allow(pgadmin, postgres, 'postgres');
@@ -201,8 +253,18 @@ export class WonderNestChart extends Chart {
     const { cfg, stack } = this;
     const targets = new BackupTargets(this.secrets, cfg.backups, stack.partOf, cfg.aws, localstackHost);
     const common = { namespace: stack.namespace, partOf: stack.partOf, backups: cfg.backups };
-    const pgBackup = postgresBackup(this, postgres, { ...common, image: cfg.postgres.image, schedule: cfg.backups.postgresSchedule, target: targets.for('postgres') });
-    const redisJobs = redisBackup(this, redis, { ...common, image: cfg.redis.image, schedule: cfg.backups.redisSchedule, target: targets.for('redis') });
+    const pgBackup = postgresBackup(this, postgres, {
+      ...common,
+      image: cfg.postgres.image,
+      schedule: cfg.backups.postgresSchedule,
+      target: targets.for('postgres'),
+    });
+    const redisJobs = redisBackup(this, redis, {
+      ...common,
+      image: cfg.redis.image,
+      schedule: cfg.backups.redisSchedule,
+      target: targets.for('redis'),
+    });
     wireBackupJobs(this.graph, [...backupJobs(pgBackup, postgres, 'postgres'), ...backupJobs(redisJobs, redis, 'redis')], localstackHost);
   }
 
@@ -216,7 +278,14 @@ export class WonderNestChart extends Chart {
       release,
       rules: [
         // The seed's HighErrorRate keeps its name; the other alerts are prefixed per component.
-        ...httpServiceRules({ namespace: ns, job: 'api', alertPrefix: '', errorMetric: 'http_requests_total', statusLabel: 'status', errorRateThreshold: 0.1 }),
+        ...httpServiceRules({
+          namespace: ns,
+          job: 'api',
+          alertPrefix: '',
+          errorMetric: 'http_requests_total',
+          statusLabel: 'status',
+          errorRateThreshold: 0.1,
+        }),
         ...postgresRules({ namespace: ns, job: 'postgres', alertPrefix: '', connectionsThreshold: 80 }),
         ...redisRules({ namespace: ns, job: 'redis', alertPrefix: '', memoryRatio: 0.9 }),
       ],

@@ -50,6 +50,11 @@ export const dev: WonderNestConfigInput = {
     uploaderImage: IMAGES.awsCli,
     resources: { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
   },
-  pgadmin: { enabled: true, image: IMAGES.pgadmin, email: 'admin@wondernest.localtest.me', resources: { cpuRequest: '50m', memoryRequest: '192Mi', memoryLimit: '384Mi' } },
+  pgadmin: {
+    enabled: true,
+    image: IMAGES.pgadmin,
+    email: 'admin@wondernest.localtest.me',
+    resources: { cpuRequest: '50m', memoryRequest: '192Mi', memoryLimit: '384Mi' },
+  },
   localstack: { enabled: true, image: IMAGES.localstack, resources: { cpuRequest: '100m', memoryRequest: '384Mi', memoryLimit: '768Mi' } },
 };

@@ -54,7 +54,12 @@ export const prod: WonderNestConfigInput = {
     uploaderImage: IMAGES.awsCli,
     resources: { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' },
   },
-  pgadmin: { enabled: false, image: IMAGES.pgadmin, email: 'admin@wondernest.example', resources: { cpuRequest: '50m', memoryRequest: '192Mi', memoryLimit: '384Mi' } },
+  pgadmin: {
+    enabled: false,
+    image: IMAGES.pgadmin,
+    email: 'admin@wondernest.example',
+    resources: { cpuRequest: '50m', memoryRequest: '192Mi', memoryLimit: '384Mi' },
+  },
   localstack: { enabled: false, image: IMAGES.localstack, resources: { cpuRequest: '100m', memoryRequest: '384Mi', memoryLimit: '768Mi' } },
   aws: {
     backupRoleArn: 'arn:aws:iam::123456789012:role/wondernest-prod-backup',

@@ -35,7 +35,10 @@ export function describeValue(value: unknown): string {
 
 /** Dotted path of a zod path (`a.b[0].c`). */
 export function dottedPath(path: ReadonlyArray<PropertyKey>, prefix = ''): string {
-  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), prefix);
+  return path.reduce<string>(
+    (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
+    prefix,
+  );
 }
 
 function valueAt(data: unknown, path: ReadonlyArray<PropertyKey>): unknown {
@@ -56,7 +59,11 @@ function valueAt(data: unknown, path: ReadonlyArray<PropertyKey>): unknown {
 export function configIssues(error: z.ZodError, data: unknown, prefix = ''): ConfigIssue[] {
   return error.issues.flatMap((iss): ConfigIssue[] => {
     if (iss.code === 'unrecognized_keys') {
-      return iss.keys.map((key) => ({ path: dottedPath([...iss.path, key], prefix), value: valueAt(data, [...iss.path, key]), expected: iss.message }));
+      return iss.keys.map((key) => ({
+        path: dottedPath([...iss.path, key], prefix),
+        value: valueAt(data, [...iss.path, key]),
+        expected: iss.message,
+      }));
     }
     const value = 'input' in iss ? iss.input : valueAt(data, iss.path);
     const missing = value === undefined && iss.code === 'invalid_type';

@@ -39,16 +39,33 @@ export function checkEnvironment(
   const issues = [...platform.issues];
   const blocks = (typeof stackData === 'object' && stackData !== null ? stackData : {}) as Record<string, unknown>;
   const names = stacks.map((s) => s.name);
-  if (typeof stackData !== 'object' || stackData === null) issues.push({ file: sources?.platform, path: 'stacks', value: stackData, expected: `an object with the blocks of ${names.join(', ')}` });
+  if (typeof stackData !== 'object' || stackData === null)
+    issues.push({
+      file: sources?.platform,
+      path: 'stacks',
+      value: stackData,
+      expected: `an object with the blocks of ${names.join(', ')}`,
+    });
   for (const key of Object.keys(blocks)) {
-    if (!names.includes(key)) issues.push({ file: sources?.platform, path: `stacks.${key}`, value: blocks[key], expected: `no such stack; registered stacks (charts/stacks.ts): ${names.join(', ')}` });
+    if (!names.includes(key))
+      issues.push({
+        file: sources?.platform,
+        path: `stacks.${key}`,
+        value: blocks[key],
+        expected: `no such stack; registered stacks (charts/stacks.ts): ${names.join(', ')}`,
+      });
   }
   const parsed: Record<string, unknown> = {};
   for (const stack of stacks) {
     const file = sources?.stacks[stack.name] ?? sources?.platform;
     const prefix = `stacks.${stack.name}`;
     if (blocks[stack.name] === undefined) {
-      issues.push({ file, path: prefix, value: undefined, expected: `a required value: the ${stack.name} stack's block for this environment (environments of charts/${stack.name}/index.ts)` });
+      issues.push({
+        file,
+        path: prefix,
+        value: undefined,
+        expected: `a required value: the ${stack.name} stack's block for this environment (environments of charts/${stack.name}/index.ts)`,
+      });
       continue;
     }
     const result = issuesOf(stack.schema, blocks[stack.name], prefix, file);

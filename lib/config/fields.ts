@@ -42,7 +42,9 @@ export function pattern(re: RegExp, expected: string): z.ZodString {
 
 /** An integer in an optional range; the message states the range. */
 export function int(opts: { readonly min?: number; readonly max?: number } = {}): z.ZodNumber {
-  const range = [opts.min !== undefined ? `>= ${opts.min}` : '', opts.max !== undefined ? `<= ${opts.max}` : ''].filter(Boolean).join(' and ');
+  const range = [opts.min !== undefined ? `>= ${opts.min}` : '', opts.max !== undefined ? `<= ${opts.max}` : '']
+    .filter(Boolean)
+    .join(' and ');
   const expected = `an integer${range ? ' ' + range : ''}`;
   let schema = z.number({ error: expected }).int({ error: expected });
   if (opts.min !== undefined) schema = schema.min(opts.min, { error: expected });
@@ -73,11 +75,15 @@ export function object<S extends z.ZodRawShape>(shape: S): z.ZodObject<S, z.core
 }
 
 /** A list, optionally with a minimum length and without duplicates. */
-export function list<T extends z.ZodType>(item: T, opts: { readonly minItems?: number; readonly unique?: boolean } = {}): z.ZodType<Array<z.output<T>>, Array<z.input<T>>> {
+export function list<T extends z.ZodType>(
+  item: T,
+  opts: { readonly minItems?: number; readonly unique?: boolean } = {},
+): z.ZodType<Array<z.output<T>>, Array<z.input<T>>> {
   const expected = `a list${opts.minItems ? ` of at least ${opts.minItems}` : ''}`;
   let schema: z.ZodType<Array<z.output<T>>, Array<z.input<T>>> = z.array(item, { error: expected });
   if (opts.minItems !== undefined) schema = (schema as z.ZodArray<T>).min(opts.minItems, { error: expected });
-  if (opts.unique) schema = schema.refine((v) => new Set(v.map((x) => JSON.stringify(x))).size === v.length, { error: `${expected} without duplicates` });
+  if (opts.unique)
+    schema = schema.refine((v) => new Set(v.map((x) => JSON.stringify(x))).size === v.length, { error: `${expected} without duplicates` });
   return schema;
 }
 

@@ -41,7 +41,8 @@ export const alertReceiverSchema = f
   })
   .superRefine((r, ctx) => {
     const kinds = (['slack', 'webhook', 'email'] as const).filter((k) => r[k] !== undefined);
-    if (kinds.length !== 1) ctx.addIssue({ code: 'custom', message: 'exactly one of slack, webhook, email', input: kinds.length ? kinds.join('+') : '{}' });
+    if (kinds.length !== 1)
+      ctx.addIssue({ code: 'custom', message: 'exactly one of slack, webhook, email', input: kinds.length ? kinds.join('+') : '{}' });
   });
 
 export type AlertReceiverConfig = z.output<typeof alertReceiverSchema>;

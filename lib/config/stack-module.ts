@@ -83,20 +83,34 @@ export function commonStackRules(facts: StackProfileFacts, platform: PlatformCon
   const issues: StackRuleIssue[] = [];
   if (platform.profile === 'prod') {
     for (const [tool, cfg] of Object.entries(facts.devTools ?? {})) {
-      if (cfg.enabled) issues.push({ path: `${tool}.enabled`, value: true, expected: `false: ${tool} is a development tool and is not allowed in a prod profile` });
+      if (cfg.enabled)
+        issues.push({
+          path: `${tool}.enabled`,
+          value: true,
+          expected: `false: ${tool} is a development tool and is not allowed in a prod profile`,
+        });
     }
     for (const [app, cfg] of Object.entries(facts.apps ?? {})) {
       if (cfg.standIn) {
-        issues.push({ path: `${app}.standIn`, value: true, expected: `false: a stand-in image is only allowed in a dev profile; set ${app}.image to the real, pinned application image` });
+        issues.push({
+          path: `${app}.standIn`,
+          value: true,
+          expected: `false: a stand-in image is only allowed in a dev profile; set ${app}.image to the real, pinned application image`,
+        });
       }
     }
-    if (facts.backupTarget !== undefined && facts.backupTarget !== 's3') issues.push({ path: 'backups.target', value: facts.backupTarget, expected: "'s3' in a prod profile" });
+    if (facts.backupTarget !== undefined && facts.backupTarget !== 's3')
+      issues.push({ path: 'backups.target', value: facts.backupTarget, expected: "'s3' in a prod profile" });
   }
   if (facts.backupTarget === 'localstack' && !facts.localstackEnabled) {
     issues.push({ path: 'backups.target', value: 'localstack', expected: "'s3', or set localstack.enabled in this stack" });
   }
   if ((facts.backupTarget === 's3' || platform.secrets?.provider === 'aws-secrets-manager') && !facts.aws) {
-    issues.push({ path: 'aws', value: undefined, expected: 'IRSA role ARNs and a Secrets Manager prefix (needed by backups.target s3 / secrets.provider aws-secrets-manager)' });
+    issues.push({
+      path: 'aws',
+      value: undefined,
+      expected: 'IRSA role ARNs and a Secrets Manager prefix (needed by backups.target s3 / secrets.provider aws-secrets-manager)',
+    });
   }
   return issues;
 }

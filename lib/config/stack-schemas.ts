@@ -17,7 +17,12 @@ export const resourcesSchema = f
   })
   .superRefine((r, ctx) => {
     if (memoryBytes(r.memoryLimit) < memoryBytes(r.memoryRequest)) {
-      ctx.addIssue({ code: 'custom', path: ['memoryLimit'], input: r.memoryLimit, message: `a memory quantity >= memoryRequest (${r.memoryRequest})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['memoryLimit'],
+        input: r.memoryLimit,
+        message: `a memory quantity >= memoryRequest (${r.memoryRequest})`,
+      });
     }
   });
 
@@ -31,7 +36,12 @@ export const autoscalingSchema = f
   })
   .superRefine((a, ctx) => {
     if (a.minReplicas > a.maxReplicas) {
-      ctx.addIssue({ code: 'custom', path: ['minReplicas'], input: a.minReplicas, message: `an integer <= maxReplicas (${a.maxReplicas})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minReplicas'],
+        input: a.minReplicas,
+        message: `an integer <= maxReplicas (${a.maxReplicas})`,
+      });
     }
   });
 
@@ -61,7 +71,16 @@ const storeBase = {
   storage: storageSchema,
 };
 
-export const POSTGRES_EXTENSIONS = ['uuid-ossp', 'pgcrypto', 'pg_stat_statements', 'pg_trgm', 'citext', 'hstore', 'btree_gin', 'btree_gist'] as const;
+export const POSTGRES_EXTENSIONS = [
+  'uuid-ossp',
+  'pgcrypto',
+  'pg_stat_statements',
+  'pg_trgm',
+  'citext',
+  'hstore',
+  'btree_gin',
+  'btree_gist',
+] as const;
 
 /** A PostgreSQL instance: image, exporter, sizes, database, schemas, extensions, settings, client CIDRs. */
 export const postgresSchema = f.object({
@@ -81,14 +100,30 @@ export function sharedBuffersWithinLimit(
 ): void {
   const sb = p.settings.shared_buffers;
   if (typeof sb === 'string' && /^[0-9]+(kB|MB|GB)$/.test(sb)) {
-    const bytes = Number(sb.replace(/[a-zA-Z]+$/, '')) * ({ kB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 } as Record<string, number>)[sb.replace(/^[0-9]+/, '')];
+    const bytes =
+      Number(sb.replace(/[a-zA-Z]+$/, '')) *
+      ({ kB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 } as Record<string, number>)[sb.replace(/^[0-9]+/, '')];
     if (bytes > memoryBytes(p.resources.memoryLimit) / 2) {
-      ctx.addIssue({ code: 'custom', path: ['settings', 'shared_buffers'], input: sb, message: `at most half of resources.memoryLimit (${p.resources.memoryLimit})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['settings', 'shared_buffers'],
+        input: sb,
+        message: `at most half of resources.memoryLimit (${p.resources.memoryLimit})`,
+      });
     }
   }
 }
 
-export const REDIS_EVICTION_POLICIES = ['allkeys-lru', 'allkeys-lfu', 'volatile-lru', 'volatile-lfu', 'allkeys-random', 'volatile-random', 'volatile-ttl', 'noeviction'] as const;
+export const REDIS_EVICTION_POLICIES = [
+  'allkeys-lru',
+  'allkeys-lfu',
+  'volatile-lru',
+  'volatile-lfu',
+  'allkeys-random',
+  'volatile-random',
+  'volatile-ttl',
+  'noeviction',
+] as const;
 
 /** A Redis instance. */
 export const redisSchema = f.object({

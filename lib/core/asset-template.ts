@@ -42,7 +42,9 @@ export function fillTemplate(template: string, values: Readonly<Record<string, T
   const used = new Set<string>();
   const valueOf = (name: string, line: number): TemplateValue => {
     if (!Object.prototype.hasOwnProperty.call(values, name)) {
-      throw new Error(`${source}:${line}: placeholder @${name}@ has no value; expected a value for it (given: ${describeNames(Object.keys(values))})`);
+      throw new Error(
+        `${source}:${line}: placeholder @${name}@ has no value; expected a value for it (given: ${describeNames(Object.keys(values))})`,
+      );
     }
     used.add(name);
     return values[name];
@@ -62,14 +64,19 @@ export function fillTemplate(template: string, values: Readonly<Record<string, T
       text.replace(PLACEHOLDER, (_match, name: string) => {
         const value = valueOf(name, line);
         if (typeof value !== 'string') {
-          throw new Error(`${source}:${line}: placeholder @${name}@ takes lines but stands inside a line; expected it alone on its line, or a string value`);
+          throw new Error(
+            `${source}:${line}: placeholder @${name}@ takes lines but stands inside a line; expected it alone on its line, or a string value`,
+          );
         }
         return value;
       }),
     );
   });
   const unused = Object.keys(values).filter((name) => !used.has(name));
-  if (unused.length > 0) throw new Error(`${source}: ${unused.map((n) => `@${n}@`).join(', ')} not found; expected every value to fill a placeholder of the template`);
+  if (unused.length > 0)
+    throw new Error(
+      `${source}: ${unused.map((n) => `@${n}@`).join(', ')} not found; expected every value to fill a placeholder of the template`,
+    );
   return out.join('\n');
 }
 
@@ -91,7 +98,10 @@ export function renderAssetLines(dir: string, relative: string, values: Readonly
 
 /** Project-relative path of an asset, as named in errors and in the provenance lines of rendered files. */
 export function assetPath(dir: string, relative: string): string {
-  return path.relative(PROJECT_ROOT, path.join(sourceDir(dir), relative)).split(path.sep).join('/');
+  return path
+    .relative(PROJECT_ROOT, path.join(sourceDir(dir), relative))
+    .split(path.sep)
+    .join('/');
 }
 
 function describeNames(names: string[]): string {

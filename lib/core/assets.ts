@@ -32,7 +32,8 @@ export function readAsset(dir: string, relative: string): string {
   const file = path.join(sourceDir(dir), relative);
   let text = cache.get(file);
   if (text === undefined) {
-    if (!fs.existsSync(file)) throw new Error(`asset not found: ${path.relative(ROOT, file)} (read from ${path.relative(ROOT, sourceDir(dir)) || '.'})`);
+    if (!fs.existsSync(file))
+      throw new Error(`asset not found: ${path.relative(ROOT, file)} (read from ${path.relative(ROOT, sourceDir(dir)) || '.'})`);
     text = fs.readFileSync(file, 'utf8');
     cache.set(file, text);
   }

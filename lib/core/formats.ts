@@ -44,28 +44,46 @@ export const IANA_SVC_NAME_RE = /^(?=.{1,15}$)(?=.*[a-z])[a-z0-9]([a-z0-9]|-(?!-
 /** A Kubernetes kind (PascalCase). */
 export const KIND_RE = /^[A-Z][A-Za-z0-9]*$/;
 
-export const dnsLabel = regexFormat(DNS_LABEL_RE, "a DNS-1123 label (lowercase letters, digits and '-', 1-63 characters, starting and ending alphanumeric)");
+export const dnsLabel = regexFormat(
+  DNS_LABEL_RE,
+  "a DNS-1123 label (lowercase letters, digits and '-', 1-63 characters, starting and ending alphanumeric)",
+);
 export const dnsSubdomain = regexFormat(
   DNS_SUBDOMAIN_RE,
   "a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at most 253 characters, starting and ending alphanumeric)",
   (v) => v.length <= 253,
 );
-export const dns1035Label = regexFormat(DNS1035_LABEL_RE, "a DNS-1035 label (lowercase letters, digits and '-', 1-63 characters, starting with a letter)");
-export const labelValue = regexFormat(LABEL_VALUE_RE, "a label value (at most 63 letters, digits, '-', '_' and '.', starting and ending alphanumeric, or empty)");
-export const ianaServiceName = regexFormat(IANA_SVC_NAME_RE, "a port name (1-15 lowercase letters, digits and single '-', with at least one letter)");
+export const dns1035Label = regexFormat(
+  DNS1035_LABEL_RE,
+  "a DNS-1035 label (lowercase letters, digits and '-', 1-63 characters, starting with a letter)",
+);
+export const labelValue = regexFormat(
+  LABEL_VALUE_RE,
+  "a label value (at most 63 letters, digits, '-', '_' and '.', starting and ending alphanumeric, or empty)",
+);
+export const ianaServiceName = regexFormat(
+  IANA_SVC_NAME_RE,
+  "a port name (1-15 lowercase letters, digits and single '-', with at least one letter)",
+);
 export const kind = regexFormat(KIND_RE, "a kind such as 'ClusterRole' (PascalCase)");
 
 /** A qualified label key: `[prefix/]name`, prefix a DNS subdomain of at most 253 characters. */
-export const labelKey = predicateFormat("a label key such as 'app.kubernetes.io/name' ([DNS subdomain prefix/]name of at most 63 characters)", (v) => {
-  const slash = v.lastIndexOf('/');
-  const name = slash >= 0 ? v.slice(slash + 1) : v;
-  const prefix = slash >= 0 ? v.slice(0, slash) : undefined;
-  return LABEL_NAME_RE.test(name) && (prefix === undefined || dnsSubdomain.test(prefix));
-});
+export const labelKey = predicateFormat(
+  "a label key such as 'app.kubernetes.io/name' ([DNS subdomain prefix/]name of at most 63 characters)",
+  (v) => {
+    const slash = v.lastIndexOf('/');
+    const name = slash >= 0 ? v.slice(slash + 1) : v;
+    const prefix = slash >= 0 ? v.slice(0, slash) : undefined;
+    return LABEL_NAME_RE.test(name) && (prefix === undefined || dnsSubdomain.test(prefix));
+  },
+);
 
 /** A fully qualified host name such as `api.example.com` (a leading `*.` wildcard allowed). */
 export const HOSTNAME_RE = /^(?=.{1,253}$)(\*\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
-export const hostname = regexFormat(HOSTNAME_RE, 'a fully qualified DNS host name such as api.example.com (lowercase, at least two labels)');
+export const hostname = regexFormat(
+  HOSTNAME_RE,
+  'a fully qualified DNS host name such as api.example.com (lowercase, at least two labels)',
+);
 
 // --- quantities -------------------------------------------------------------------------------
 
@@ -74,7 +92,17 @@ export const MEMORY_RE = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/;
 export const CPU_RE = /^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$/;
 
 const MEMORY_MULTIPLIERS: Readonly<Record<string, number>> = {
-  '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, Pi: 1024 ** 5,
+  '': 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  Ki: 1024,
+  Mi: 1024 ** 2,
+  Gi: 1024 ** 3,
+  Ti: 1024 ** 4,
+  Pi: 1024 ** 5,
 };
 
 /** Parses a Kubernetes memory/storage quantity into bytes (throws on anything else). */
@@ -105,8 +133,20 @@ export const cpu: Format = {
 
 // --- schedules and durations ------------------------------------------------------------------
 
-const CRON_NAMES: ReadonlyArray<readonly string[]> = [[], [], [], ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'], ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']];
-const CRON_BOUNDS: ReadonlyArray<readonly [number, number]> = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 7]];
+const CRON_NAMES: ReadonlyArray<readonly string[]> = [
+  [],
+  [],
+  [],
+  ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'],
+  ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'],
+];
+const CRON_BOUNDS: ReadonlyArray<readonly [number, number]> = [
+  [0, 59],
+  [0, 23],
+  [1, 31],
+  [1, 12],
+  [0, 7],
+];
 
 function cronPartValid(part: string, i: number): boolean {
   const [range, step, extra] = part.split('/');
@@ -132,7 +172,10 @@ export function isValidCron(expr: unknown): expr is string {
   return fields.length === 5 && fields.every((field, i) => field.split(',').every((part) => cronPartValid(part, i)));
 }
 
-export const cron = predicateFormat("a five-field cron expression such as '0 2 * * *' (minute hour day-of-month month day-of-week)", isValidCron);
+export const cron = predicateFormat(
+  "a five-field cron expression such as '0 2 * * *' (minute hour day-of-month month day-of-week)",
+  isValidCron,
+);
 
 /** A duration with one unit: `30s`, `5m`, `1h`, `7d`. */
 export const DURATION_RE = /^[1-9][0-9]*(s|m|h|d)$/;
@@ -166,13 +209,17 @@ export const url = predicateFormat('an http(s) URL without credentials, such as 
   }
 });
 /** A browser origin: scheme, host and optional port, no path. */
-export const origin = regexFormat(/^https?:\/\/[a-z0-9.-]+(:[0-9]{1,5})?$/, "an origin such as 'https://app.example.com' (scheme, host, optional port, no path)");
+export const origin = regexFormat(
+  /^https?:\/\/[a-z0-9.-]+(:[0-9]{1,5})?$/,
+  "an origin such as 'https://app.example.com' (scheme, host, optional port, no path)",
+);
 export const email = regexFormat(/^[^@\s]+@[a-z0-9.-]+\.[a-z]{2,}$/i, 'an e-mail address such as ops@example.com');
 
 // --- images -----------------------------------------------------------------------------------
 
 /** repository[:tag][@sha256:digest]. */
-export const IMAGE_RE = /^(?<repo>[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9-]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*)(:(?<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(@sha256:[a-f0-9]{64})?$/;
+export const IMAGE_RE =
+  /^(?<repo>[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9-]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*)(:(?<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(@sha256:[a-f0-9]{64})?$/;
 /** An image repository without tag (Helm values). */
 export const IMAGE_REPOSITORY_RE = /^[a-z0-9]+([._/-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 /** An image tag that pins a version (not `latest`). */
@@ -193,7 +240,10 @@ export function isPinnedImage(v: unknown): v is string {
   if (!m?.groups) return false;
   return v.includes('@sha256:') || (m.groups.tag !== undefined && m.groups.tag !== 'latest');
 }
-export const pinnedImage = predicateFormat("an image reference pinned to a version, like 'postgres:15.13' or 'repo@sha256:<digest>' (not 'latest', not untagged)", isPinnedImage);
+export const pinnedImage = predicateFormat(
+  "an image reference pinned to a version, like 'postgres:15.13' or 'repo@sha256:<digest>' (not 'latest', not untagged)",
+  isPinnedImage,
+);
 export const imageRepository = regexFormat(IMAGE_REPOSITORY_RE, "an image repository such as 'ghcr.io/org/app' (no tag)");
 export const imageTag = regexFormat(PINNED_TAG_RE, "an image tag pinned to a version such as '1.2.3' (not 'latest')");
 
@@ -204,10 +254,19 @@ export const S3_BUCKET_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 export const s3Bucket = regexFormat(
   S3_BUCKET_RE,
   "an S3 bucket name (3-63 lowercase letters, digits, '.' and '-', starting and ending alphanumeric, not an IP address, no '..')",
-  (v) => !/^\d+\.\d+\.\d+\.\d+$/.test(v) && !v.includes('..') && !v.startsWith('xn--') && !v.endsWith('-s3alias') && !v.includes('.-') && !v.includes('-.'),
+  (v) =>
+    !/^\d+\.\d+\.\d+\.\d+$/.test(v) &&
+    !v.includes('..') &&
+    !v.startsWith('xn--') &&
+    !v.endsWith('-s3alias') &&
+    !v.includes('.-') &&
+    !v.includes('-.'),
 );
 export const awsRegion = regexFormat(/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/, "an AWS region such as 'eu-west-1'");
-export const iamRoleArn = regexFormat(/^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[\w+=,.@/-]{1,512}$/, "an IAM role ARN such as 'arn:aws:iam::123456789012:role/name'");
+export const iamRoleArn = regexFormat(
+  /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[\w+=,.@/-]{1,512}$/,
+  "an IAM role ARN such as 'arn:aws:iam::123456789012:role/name'",
+);
 
 // --- databases ----------------------------------------------------------------------------------
 
@@ -220,7 +279,10 @@ export const secretsManagerPrefix = regexFormat(/^[A-Za-z0-9/_+=.@-]+$/, "a Secr
 // --- processes and protocols --------------------------------------------------------------------
 
 /** An environment variable / Secret key name usable as one (`DB_PASSWORD`). */
-export const envVarName = regexFormat(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a name of letters, digits and _ not starting with a digit (usable as an environment variable)');
+export const envVarName = regexFormat(
+  /^[A-Za-z_][A-Za-z0-9_]*$/,
+  'a name of letters, digits and _ not starting with a digit (usable as an environment variable)',
+);
 /** `host:port`, e.g. an SMTP relay. */
 export const hostPort = regexFormat(/^[A-Za-z0-9.-]+:\d{1,5}$/, "host:port, e.g. 'smtp.example.com:587'");
 /** A Prometheus metric name. */

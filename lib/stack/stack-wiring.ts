@@ -13,7 +13,17 @@ import { PostgresDatabase, PostgresDatabaseProps, PostgresRole } from '../constr
 import { RedisCache } from '../constructs/data/redis-cache';
 import { SecretsBackend, SecretsProvider } from '../constructs/platform/secrets-backend';
 import { ExternalPeer, GraphComponent, ServiceGraph } from '../constructs/network/service-graph';
-import { AlertReceiver, AlertRouting, AlertRule, AlertRuleGroup, backupPanels, backupRules, DashboardPanel, GrafanaDashboard, SecretKey } from '../constructs/monitoring';
+import {
+  AlertReceiver,
+  AlertRouting,
+  AlertRule,
+  AlertRuleGroup,
+  backupPanels,
+  backupRules,
+  DashboardPanel,
+  GrafanaDashboard,
+  SecretKey,
+} from '../constructs/monitoring';
 
 /**
  * Environment-to-library wiring shared by every stack chart: the namespace, service graph and
@@ -32,8 +42,15 @@ export function standardExternals(env: PlatformConfig): Record<string, ExternalP
 /** The stack's secrets provider from the environment. */
 export function secretsProvider(env: PlatformConfig, aws: AwsStackConfig | undefined): SecretsProvider {
   if (env.secrets.provider === 'generated') return { kind: 'generated' };
-  if (!aws || !env.secrets.awsRegion) throw new Error('secrets.provider aws-secrets-manager needs secrets.awsRegion and the stack\'s aws settings');
-  return { kind: 'aws-secrets-manager', region: env.secrets.awsRegion, roleArn: aws.secretsRoleArn, keyPrefix: aws.secretsKeyPrefix, storeScope: env.secrets.storeScope };
+  if (!aws || !env.secrets.awsRegion)
+    throw new Error("secrets.provider aws-secrets-manager needs secrets.awsRegion and the stack's aws settings");
+  return {
+    kind: 'aws-secrets-manager',
+    region: env.secrets.awsRegion,
+    roleArn: aws.secretsRoleArn,
+    keyPrefix: aws.secretsKeyPrefix,
+    storeScope: env.secrets.storeScope,
+  };
 }
 
 /** What every stack chart starts with. */
@@ -47,7 +64,11 @@ export interface StackFoundation {
  * backend, and alert routing (receivers from `monitoring.alerting`, credentials from the
  * `alertmanager-receivers` Secret).
  */
-export function stackFoundation(chart: Chart, env: PlatformConfig, stack: { namespace: string; partOf: string; aws?: AwsStackConfig }): StackFoundation {
+export function stackFoundation(
+  chart: Chart,
+  env: PlatformConfig,
+  stack: { namespace: string; partOf: string; aws?: AwsStackConfig },
+): StackFoundation {
   const labels = { 'app.kubernetes.io/part-of': stack.partOf };
   new AppNamespace(chart, 'namespace', { name: stack.namespace, labels });
   const graph = new ServiceGraph(chart, 'graph', { namespace: stack.namespace, externals: standardExternals(env) });
@@ -60,8 +81,16 @@ export function stackFoundation(chart: Chart, env: PlatformConfig, stack: { name
 function alertRouting(chart: Chart, env: PlatformConfig, namespace: string, secrets: SecretsBackend): AlertRouting {
   const cfg = env.monitoring.alerting;
   const keyOf = (severity: string, r: AlertReceiverConfig): string | undefined =>
-    r.slack ? `${severity.toUpperCase()}_SLACK_WEBHOOK_URL` : r.webhook ? `${severity.toUpperCase()}_WEBHOOK_URL` : r.email?.authUsername ? `${severity.toUpperCase()}_SMTP_PASSWORD` : undefined;
-  const keys = (['warning', 'critical'] as const).flatMap((sev) => (cfg[sev] ? [keyOf(sev, cfg[sev]!)] : [])).filter((k): k is string => k !== undefined);
+    r.slack
+      ? `${severity.toUpperCase()}_SLACK_WEBHOOK_URL`
+      : r.webhook
+        ? `${severity.toUpperCase()}_WEBHOOK_URL`
+        : r.email?.authUsername
+          ? `${severity.toUpperCase()}_SMTP_PASSWORD`
+          : undefined;
+  const keys = (['warning', 'critical'] as const)
+    .flatMap((sev) => (cfg[sev] ? [keyOf(sev, cfg[sev])] : []))
+    .filter((k): k is string => k !== undefined);
   const refs = keys.length ? secrets.secret('alertmanager-receivers', keys) : {};
   const receiver = (severity: 'warning' | 'critical'): AlertReceiver | undefined => {
     const r = cfg[severity];
@@ -70,14 +99,30 @@ function alertRouting(chart: Chart, env: PlatformConfig, namespace: string, secr
     if (r.slack) return { slack: { channel: r.slack.channel, webhookUrl: ref() } };
     if (r.webhook) return { webhook: { url: ref() } };
     const e = r.email!;
-    return { email: { to: e.to, from: e.from, smarthost: e.smarthost, ...(e.authUsername ? { authUsername: e.authUsername, authPassword: ref() } : {}) } };
+    return {
+      email: {
+        to: e.to,
+        from: e.from,
+        smarthost: e.smarthost,
+        ...(e.authUsername ? { authUsername: e.authUsername, authPassword: ref() } : {}),
+      },
+    };
   };
-  return new AlertRouting(chart, 'alert-routing', { namespace, release: env.monitoring.release, warning: receiver('warning'), critical: receiver('critical') });
+  return new AlertRouting(chart, 'alert-routing', {
+    namespace,
+    release: env.monitoring.release,
+    warning: receiver('warning'),
+    critical: receiver('critical'),
+  });
 }
 
 /** LocalStack in the stack's namespace when enabled (dev), in the graph; its host, or undefined. */
-export function devLocalStack(scope: Construct, graph: ServiceGraph, cfg: { enabled: boolean; image: string; resources: ResourceSpec },
-  props: Omit<LocalStackProps, 'image' | 'resources'>): string | undefined {
+export function devLocalStack(
+  scope: Construct,
+  graph: ServiceGraph,
+  cfg: { enabled: boolean; image: string; resources: ResourceSpec },
+  props: Omit<LocalStackProps, 'image' | 'resources'>,
+): string | undefined {
   if (!cfg.enabled) return undefined;
   const localstack = new LocalStack(scope, 'localstack', { ...props, image: cfg.image, resources: cfg.resources });
   graph.addComponent(localstack);
@@ -85,17 +130,22 @@ export function devLocalStack(scope: Construct, graph: ServiceGraph, cfg: { enab
 }
 
 /** PostgreSQL (with exporter) from a stack's `postgres` config section, in the graph. */
-export function postgresFromConfig(scope: Construct, graph: ServiceGraph, pg: PostgresConfig, props: {
-  readonly namespace: string;
-  readonly partOf: string;
-  readonly release: string;
-  readonly superuserPassword: SecretKeyRef;
-  /** The stack's login roles; the exporter's `postgres_exporter` (monitor, 3 connections) is added after them. */
-  readonly roles: readonly PostgresRole[];
-  /** Password of the exporter's role. */
-  readonly exporterPassword: SecretKeyRef;
-  readonly rowLevelSecurity?: PostgresDatabaseProps['rowLevelSecurity'];
-}): PostgresDatabase {
+export function postgresFromConfig(
+  scope: Construct,
+  graph: ServiceGraph,
+  pg: PostgresConfig,
+  props: {
+    readonly namespace: string;
+    readonly partOf: string;
+    readonly release: string;
+    readonly superuserPassword: SecretKeyRef;
+    /** The stack's login roles; the exporter's `postgres_exporter` (monitor, 3 connections) is added after them. */
+    readonly roles: readonly PostgresRole[];
+    /** Password of the exporter's role. */
+    readonly exporterPassword: SecretKeyRef;
+    readonly rowLevelSecurity?: PostgresDatabaseProps['rowLevelSecurity'];
+  },
+): PostgresDatabase {
   const postgres = new PostgresDatabase(scope, 'postgres', {
     namespace: props.namespace,
     partOf: props.partOf,
@@ -118,17 +168,21 @@ export function postgresFromConfig(scope: Construct, graph: ServiceGraph, pg: Po
 }
 
 /** A daily pg_dump of `postgres` as its superuser (the postgres image's uid 999), with its restore CronJob (Helm values `backups.postgres`). */
-export function postgresBackup(scope: Construct, postgres: PostgresDatabase, props: {
-  readonly namespace: string;
-  readonly partOf: string;
-  /** The database's image (its client tools dump and restore). */
-  readonly image: string;
-  readonly schedule: string;
-  /** The stack's `backups` config: retention, uploader image, resources. */
-  readonly backups: { readonly retentionDays: number; readonly uploaderImage: string; readonly resources: ResourceSpec };
-  readonly target: BackupTarget;
-  readonly restoreMode?: PostgresRestoreMode;
-}): DatabaseBackup {
+export function postgresBackup(
+  scope: Construct,
+  postgres: PostgresDatabase,
+  props: {
+    readonly namespace: string;
+    readonly partOf: string;
+    /** The database's image (its client tools dump and restore). */
+    readonly image: string;
+    readonly schedule: string;
+    /** The stack's `backups` config: retention, uploader image, resources. */
+    readonly backups: { readonly retentionDays: number; readonly uploaderImage: string; readonly resources: ResourceSpec };
+    readonly target: BackupTarget;
+    readonly restoreMode?: PostgresRestoreMode;
+  },
+): DatabaseBackup {
   return new DatabaseBackup(scope, 'postgres-backup', {
     namespace: props.namespace,
     partOf: props.partOf,
@@ -153,16 +207,20 @@ export function postgresBackup(scope: Construct, postgres: PostgresDatabase, pro
  * Redis backup (RDB snapshot) from the cache, with a restore onto the StatefulSet's PVC (scale
  * redis to 0, run the Job, scale back; the Job refuses while Redis answers).
  */
-export function redisBackup(scope: Construct, redis: RedisCache, props: {
-  readonly namespace: string;
-  readonly partOf: string;
-  /** The cache's image (redis-cli dumps, redis-check-rdb verifies, redis-server rebuilds the AOF). */
-  readonly image: string;
-  readonly schedule: string;
-  /** The stack's `backups` config: retention, uploader image, resources. */
-  readonly backups: { readonly retentionDays: number; readonly uploaderImage: string; readonly resources: ResourceSpec };
-  readonly target: BackupTarget;
-}): DatabaseBackup {
+export function redisBackup(
+  scope: Construct,
+  redis: RedisCache,
+  props: {
+    readonly namespace: string;
+    readonly partOf: string;
+    /** The cache's image (redis-cli dumps, redis-check-rdb verifies, redis-server rebuilds the AOF). */
+    readonly image: string;
+    readonly schedule: string;
+    /** The stack's `backups` config: retention, uploader image, resources. */
+    readonly backups: { readonly retentionDays: number; readonly uploaderImage: string; readonly resources: ResourceSpec };
+    readonly target: BackupTarget;
+  },
+): DatabaseBackup {
   return new DatabaseBackup(scope, 'redis-backup', {
     namespace: props.namespace,
     partOf: props.partOf,
@@ -190,8 +248,13 @@ export function redisBackup(scope: Construct, redis: RedisCache, props: {
 export class BackupTargets {
   private readonly credentials?: Record<string, SecretKeyRef>;
 
-  constructor(secrets: SecretsBackend, private readonly backups: { target: string; bucket: string; region: string },
-    private readonly partOf: string, private readonly aws: AwsStackConfig | undefined, private readonly localstackHost: string | undefined) {
+  constructor(
+    secrets: SecretsBackend,
+    private readonly backups: { target: string; bucket: string; region: string },
+    private readonly partOf: string,
+    private readonly aws: AwsStackConfig | undefined,
+    private readonly localstackHost: string | undefined,
+  ) {
     // Generated keys keep literal credentials out of the manifests.
     this.credentials = localstackHost ? secrets.secret('backup-s3-credentials', ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) : undefined;
   }
@@ -207,7 +270,7 @@ export class BackupTargets {
         credentials: { accessKeyId: this.credentials.AWS_ACCESS_KEY_ID, secretAccessKey: this.credentials.AWS_SECRET_ACCESS_KEY },
       });
     }
-    if (!this.aws) throw new Error('backups.target s3 needs the stack\'s aws.backupRoleArn');
+    if (!this.aws) throw new Error("backups.target s3 needs the stack's aws.backupRoleArn");
     return new AmazonS3Storage({ region: this.backups.region, roleArn: this.aws.backupRoleArn });
   }
 
@@ -222,8 +285,17 @@ export class BackupTargets {
  * (`BackupTargets.storage`). The earlier form of `storage`, the LocalStack host (or undefined for
  * Amazon S3 over HTTPS), is still accepted.
  */
-export function wireBackupJobs(graph: ServiceGraph, jobs: ReadonlyArray<{ component: GraphComponent; store: GraphComponent; port: string }>, storage: ObjectStorage | string | undefined): void {
-  const endpoint = typeof storage === 'object' ? storage.endpoint : storage ? s3CompatibleEndpoint(LocalStack.fromHost(storage), 'http') : AMAZON_S3_ENDPOINT;
+export function wireBackupJobs(
+  graph: ServiceGraph,
+  jobs: ReadonlyArray<{ component: GraphComponent; store: GraphComponent; port: string }>,
+  storage: ObjectStorage | string | undefined,
+): void {
+  const endpoint =
+    typeof storage === 'object'
+      ? storage.endpoint
+      : storage
+        ? s3CompatibleEndpoint(LocalStack.fromHost(storage), 'http')
+        : AMAZON_S3_ENDPOINT;
   for (const j of jobs) {
     graph.addComponent(j.component);
     graph.allow(j.component, j.store, j.port);
@@ -232,7 +304,11 @@ export function wireBackupJobs(graph: ServiceGraph, jobs: ReadonlyArray<{ compon
 }
 
 /** The graph components of a backup: its CronJob's pods and, if rendered, its restore pods. */
-export function backupJobs(backup: DatabaseBackup, store: GraphComponent, port: string): Array<{ component: GraphComponent; store: GraphComponent; port: string }> {
+export function backupJobs(
+  backup: DatabaseBackup,
+  store: GraphComponent,
+  port: string,
+): Array<{ component: GraphComponent; store: GraphComponent; port: string }> {
   return [
     { component: backup.component, store, port },
     ...(backup.restoreComponent ? [{ component: backup.restoreComponent, store, port }] : []),
@@ -240,23 +316,34 @@ export function backupJobs(backup: DatabaseBackup, store: GraphComponent, port: 
 }
 
 /** A stack's alert rules and Grafana dashboard, with the backup alerts and panels of its backup CronJobs appended. */
-export function stackMonitoring(chart: Chart, props: {
-  readonly namespace: string;
-  /** Name of the PrometheusRule and the dashboard ConfigMap. */
-  readonly name: string;
-  readonly title: string;
-  readonly release: string;
-  readonly rules: readonly AlertRule[];
-  readonly panels: readonly DashboardPanel[];
-  /** Backup CronJobs (name and display label, e.g. `postgres-backup`, `Postgres`) and the age after which a backup counts as missing. */
-  readonly backups: { readonly cronJobs: ReadonlyArray<{ readonly cronJob: string; readonly label: string }>; readonly maxAgeHours: number };
-}): void {
+export function stackMonitoring(
+  chart: Chart,
+  props: {
+    readonly namespace: string;
+    /** Name of the PrometheusRule and the dashboard ConfigMap. */
+    readonly name: string;
+    readonly title: string;
+    readonly release: string;
+    readonly rules: readonly AlertRule[];
+    readonly panels: readonly DashboardPanel[];
+    /** Backup CronJobs (name and display label, e.g. `postgres-backup`, `Postgres`) and the age after which a backup counts as missing. */
+    readonly backups: {
+      readonly cronJobs: ReadonlyArray<{ readonly cronJob: string; readonly label: string }>;
+      readonly maxAgeHours: number;
+    };
+  },
+): void {
   const { namespace, name, release, backups } = props;
   new AlertRuleGroup(chart, 'alerts', {
     namespace,
     name,
     release,
-    rules: [...props.rules, ...backups.cronJobs.flatMap((b) => backupRules({ namespace, cronJob: b.cronJob, alertPrefix: b.label, maxAgeHours: backups.maxAgeHours }))],
+    rules: [
+      ...props.rules,
+      ...backups.cronJobs.flatMap((b) =>
+        backupRules({ namespace, cronJob: b.cronJob, alertPrefix: b.label, maxAgeHours: backups.maxAgeHours }),
+      ),
+    ],
   });
   new GrafanaDashboard(chart, 'dashboard', {
     namespace,

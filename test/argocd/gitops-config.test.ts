@@ -84,11 +84,19 @@ describe('resolveGitOpsConfig', () => {
 
 describe('gitopsSchema (the platform config schema)', () => {
   test('accepts a valid config', () => {
-    expect(parseConfig(gitopsSchema, { repoUrl: 'git@github.com:org/repo.git', targetRevision: 'v1.0.0' }, 'config/dev.ts')).toEqual({ repoUrl: 'git@github.com:org/repo.git', targetRevision: 'v1.0.0' });
+    expect(parseConfig(gitopsSchema, { repoUrl: 'git@github.com:org/repo.git', targetRevision: 'v1.0.0' }, 'config/dev.ts')).toEqual({
+      repoUrl: 'git@github.com:org/repo.git',
+      targetRevision: 'v1.0.0',
+    });
   });
 
   test('reports bad values the way the environment schema does', () => {
-    const run = (): unknown => parseConfig(gitopsSchema, { repoUrl: 'http://github.com/org/repo.git', targetRevision: '', argocdNamespace: 'ArgoCD', extra: 1 }, 'config/dev.ts');
+    const run = (): unknown =>
+      parseConfig(
+        gitopsSchema,
+        { repoUrl: 'http://github.com/org/repo.git', targetRevision: '', argocdNamespace: 'ArgoCD', extra: 1 },
+        'config/dev.ts',
+      );
     expect(run).toThrow(/^Invalid configuration 'config\/dev.ts' \(4 problems\):\n/);
     expect(run).toThrow(/\n {2}- extra: got 1; expected no such key; allowed keys here: repoUrl, targetRevision, argocdNamespace(\n|$)/);
     expect(run).toThrow(/\n {2}- repoUrl: got "http:\/\/github.com\/org\/repo.git"; expected an https or ssh Git URL without credentials/);

@@ -18,13 +18,17 @@ let amtool: string;
 let dir: string;
 
 beforeAll(() => {
-  amtool = findTool('amtool', 'Install it with `scripts/install-prom-tools.sh` (puts promtool and amtool into .tools/bin), or set AMTOOL=/path/to/amtool.');
+  amtool = findTool(
+    'amtool',
+    'Install it with `scripts/install-prom-tools.sh` (puts promtool and amtool into .tools/bin), or set AMTOOL=/path/to/amtool.',
+  );
   dir = mkdtempSync(path.join(tmpdir(), 'amtool-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The operator inlines secret values into the generated config; tests use placeholder URLs and passwords. */
-const secrets = (ref: { name: string; key: string }) => (/url/i.test(ref.key) ? `https://hooks.example.com/${ref.name}` : 'placeholder-password');
+const secrets = (ref: { name: string; key: string }) =>
+  /url/i.test(ref.key) ? `https://hooks.example.com/${ref.name}` : 'placeholder-password';
 
 function configFile(props: Partial<AlertRoutingProps>, edit?: (file: any) => void): string {
   const routing = new AlertRouting(Testing.chart(), 'routing', { namespace: 'shop', release: 'kube-prometheus-stack', ...props });
@@ -42,7 +46,15 @@ function check(file: string) {
 
 const slack = { slack: { channel: '#alerts', webhookUrl: { name: 'alertmanager-slack', key: 'webhook-url' } } };
 const webhook = { webhook: { url: { name: 'pager', key: 'url' } } };
-const email = { email: { to: 'oncall@example.com', from: 'alertmanager@example.com', smarthost: 'smtp.example.com:587', authUsername: 'am', authPassword: { name: 'smtp', key: 'password' } } };
+const email = {
+  email: {
+    to: 'oncall@example.com',
+    from: 'alertmanager@example.com',
+    smarthost: 'smtp.example.com:587',
+    authUsername: 'am',
+    authPassword: { name: 'smtp', key: 'password' },
+  },
+};
 
 describe('amtool check-config on AlertRouting output', () => {
   test.each([
@@ -57,13 +69,21 @@ describe('amtool check-config on AlertRouting output', () => {
   });
 
   test('a route to an unknown receiver is refused', () => {
-    const r = check(configFile({ warning: slack }, (f) => { f.route.routes[0].receiver = 'pagerduty'; }));
+    const r = check(
+      configFile({ warning: slack }, (f) => {
+        f.route.routes[0].receiver = 'pagerduty';
+      }),
+    );
     expect(r.status).not.toBe(0);
     expect(r.output).toContain('undefined receiver "pagerduty"');
   });
 
   test('a malformed matcher is refused', () => {
-    const r = check(configFile({}, (f) => { f.inhibit_rules[0].source_matchers = ['severity=~"(critical"']; }));
+    const r = check(
+      configFile({}, (f) => {
+        f.inhibit_rules[0].source_matchers = ['severity=~"(critical"'];
+      }),
+    );
     expect(r.status).not.toBe(0);
   });
 });

@@ -89,15 +89,34 @@ function expectTimestampedLog(stdout: string, name: string): void {
 }
 
 function formatTs(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 function aws(args: string[]): string {
-  return expectOk(spawnSync('aws', ['--endpoint-url', `http://localhost:${s3.port}`, ...args], { encoding: 'utf8', env: { ...awsEnv, PATH: pathWithTools } }));
+  return expectOk(
+    spawnSync('aws', ['--endpoint-url', `http://localhost:${s3.port}`, ...args], {
+      encoding: 'utf8',
+      env: { ...awsEnv, PATH: pathWithTools },
+    }),
+  );
 }
 
 function s3Keys(prefix: string): string[] {
-  const out = aws(['s3api', 'list-objects-v2', '--bucket', BUCKET, '--prefix', prefix, '--query', 'Contents[].Key', '--output', 'text']).trim();
+  const out = aws([
+    's3api',
+    'list-objects-v2',
+    '--bucket',
+    BUCKET,
+    '--prefix',
+    prefix,
+    '--query',
+    'Contents[].Key',
+    '--output',
+    'text',
+  ]).trim();
   return out === 'None' || out === '' ? [] : out.split(/\s+/).sort();
 }
 
@@ -169,9 +188,16 @@ beforeAll(async () => {
   fs.symlinkSync(awsPath, path.join(binDir, 'aws'));
   const pgTools = await import('../support/postgres-server').then((m) => m.requirePostgresTools());
   const redisCli = findExecutable('redis-cli');
-  pathWithTools = [binDir, path.dirname(pgTools.pg_dump), path.dirname(pgTools.psql), ...(redisCli ? [path.dirname(redisCli)] : []), '/usr/sbin', '/usr/bin', '/sbin', '/bin'].join(
-    ':',
-  );
+  pathWithTools = [
+    binDir,
+    path.dirname(pgTools.pg_dump),
+    path.dirname(pgTools.psql),
+    ...(redisCli ? [path.dirname(redisCli)] : []),
+    '/usr/sbin',
+    '/usr/bin',
+    '/sbin',
+    '/bin',
+  ].join(':');
   s3 = await startS3rver(mkdir('s3'), [BUCKET]);
   awsEnv = {
     ...awsClientEnv(workDir),
@@ -233,10 +259,16 @@ describe('PostgreSQL: dump -> S3 -> download -> restore into a fresh instance', 
 
   test('postgresDumpScript fails without leaving a file when pg_dump fails or env is missing', () => {
     const dir = mkdir('pg-dump-fail');
-    expectFailure(runScript(postgresDumpScript, { ...pgEnv(source, dir), PGPASSWORD: 'wrong', BACKUP_NAME_PREFIX: 'appdb' }), /pg_dump \| gzip of database 'appdb' failed/);
+    expectFailure(
+      runScript(postgresDumpScript, { ...pgEnv(source, dir), PGPASSWORD: 'wrong', BACKUP_NAME_PREFIX: 'appdb' }),
+      /pg_dump \| gzip of database 'appdb' failed/,
+    );
     expect(fs.readdirSync(dir)).toEqual([]);
     expectFailure(runScript(postgresDumpScript, { ...pgEnv(source, dir) }), /environment variable BACKUP_NAME_PREFIX must be set/);
-    expectFailure(runScript(postgresDumpScript, { ...pgEnv(source, dir), BACKUP_NAME_PREFIX: '../x' }), /BACKUP_NAME_PREFIX '..\/x' is invalid/);
+    expectFailure(
+      runScript(postgresDumpScript, { ...pgEnv(source, dir), BACKUP_NAME_PREFIX: '../x' }),
+      /BACKUP_NAME_PREFIX '..\/x' is invalid/,
+    );
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
@@ -284,7 +316,9 @@ describe('PostgreSQL: dump -> S3 -> download -> restore into a fresh instance', 
     const dir = mkdir('old-upload');
     const oldName = 'appdb-20200102T000000Z.sql.gz';
     fs.copyFileSync(path.join(dumpDir, dumpName), path.join(dir, oldName));
-    expectOk(spawnSync('sh', ['-c', `sha256sum ${oldName} > ${oldName}.sha256 && echo ${oldName} > latest-name`], { cwd: dir, encoding: 'utf8' }));
+    expectOk(
+      spawnSync('sh', ['-c', `sha256sum ${oldName} > ${oldName}.sha256 && echo ${oldName} > latest-name`], { cwd: dir, encoding: 'utf8' }),
+    );
     putObject(`${prefix}/appdb-20200101T000000Z.sql.gz`, 'old');
     expectOk(runScript(s3UploadScript, { ...awsEnv, BACKUP_DIR: dir, S3_PREFIX: prefix, RETENTION_DAYS: '7' }));
     const keys = s3Keys(`${prefix}/appdb-2020`);
@@ -306,7 +340,10 @@ describe('PostgreSQL: dump -> S3 -> download -> restore into a fresh instance', 
     fs.copyFileSync(path.join(dumpDir, dumpName), path.join(dir, dumpName));
     fs.writeFileSync(path.join(dir, `${dumpName}.sha256`), `${'0'.repeat(64)}  ${dumpName}\n`);
     fs.writeFileSync(path.join(dir, 'latest-name'), `${dumpName}\n`);
-    expectFailure(runScript(s3UploadScript, { ...awsEnv, BACKUP_DIR: dir, S3_PREFIX: 'postgres/bad', RETENTION_DAYS: '7' }), /checksum mismatch/);
+    expectFailure(
+      runScript(s3UploadScript, { ...awsEnv, BACKUP_DIR: dir, S3_PREFIX: 'postgres/bad', RETENTION_DAYS: '7' }),
+      /checksum mismatch/,
+    );
     expect(s3Keys('postgres/bad/')).toEqual([]);
   });
 
@@ -314,7 +351,15 @@ describe('PostgreSQL: dump -> S3 -> download -> restore into a fresh instance', 
 
   test('s3DownloadScript fetches the latest backup that has a .sha256 and verifies it', () => {
     restoreDir = mkdir('pg-restore');
-    const out = expectOk(runScript(s3DownloadScript, { ...awsEnv, BACKUP_DIR: restoreDir, S3_PREFIX: prefix, BACKUP_OBJECT: 'latest', BACKUP_NAME_PREFIX: 'appdb' }));
+    const out = expectOk(
+      runScript(s3DownloadScript, {
+        ...awsEnv,
+        BACKUP_DIR: restoreDir,
+        S3_PREFIX: prefix,
+        BACKUP_OBJECT: 'latest',
+        BACKUP_NAME_PREFIX: 'appdb',
+      }),
+    );
     expectTimestampedLog(out, 's3-download');
     expect(out).toContain(`latest backup is ${prefix}/${dumpName}`);
     expect(fs.readFileSync(path.join(restoreDir, 'restore-name'), 'utf8').trim()).toBe(dumpName);
@@ -330,9 +375,15 @@ describe('PostgreSQL: dump -> S3 -> download -> restore into a fresh instance', 
     putObject(`${prefix}/${tampered}`, 'not the original content');
     putObject(`${prefix}/${tampered}.sha256`, `${'a'.repeat(64)}  ${tampered}\n`);
     const bad = mkdir('pg-download-tampered');
-    expectFailure(runScript(s3DownloadScript, { ...awsEnv, BACKUP_DIR: bad, S3_PREFIX: prefix, BACKUP_OBJECT: `${prefix}/${tampered}` }), /checksum mismatch/);
+    expectFailure(
+      runScript(s3DownloadScript, { ...awsEnv, BACKUP_DIR: bad, S3_PREFIX: prefix, BACKUP_OBJECT: `${prefix}/${tampered}` }),
+      /checksum mismatch/,
+    );
     expect(fs.existsSync(path.join(bad, 'restore-name'))).toBe(false);
-    expectFailure(runScript(s3DownloadScript, { ...awsEnv, BACKUP_DIR: bad, S3_PREFIX: 'postgres/none', BACKUP_OBJECT: 'latest' }), /no backup with a .sha256 found/);
+    expectFailure(
+      runScript(s3DownloadScript, { ...awsEnv, BACKUP_DIR: bad, S3_PREFIX: 'postgres/none', BACKUP_OBJECT: 'latest' }),
+      /no backup with a .sha256 found/,
+    );
   });
 
   test('postgresRestoreScript restores into a fresh instance and verifies schemas and row counts', async () => {
@@ -352,7 +403,9 @@ describe('PostgreSQL: dump -> S3 -> download -> restore into a fresh instance', 
     expect(target.superSql(digest, DB)).toBe(source.superSql(digest, DB));
     expect(target.superSql('SELECT last_value FROM app.customers_id_seq', DB)).toBe('1000');
     // Ownership and grants came back: the readonly role reads, the owner still owns.
-    expect(target.tcpSql('SELECT count(*) FROM app.big_orders', { user: 'app_ro', password: PASSWORDS.APP_RO_PASSWORD, database: DB }).stdout).toBe('1700');
+    expect(
+      target.tcpSql('SELECT count(*) FROM app.big_orders', { user: 'app_ro', password: PASSWORDS.APP_RO_PASSWORD, database: DB }).stdout,
+    ).toBe('1700');
     expect(target.superSql("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = 'app.orders'::regclass", DB)).toBe('app_owner');
     // The safety dump of the (empty) database taken before the restore.
     const safety = newestFile(restoreDir, /^pre-restore-\d{8}T\d{6}Z\.sql\.gz$/);
@@ -377,7 +430,7 @@ describe('PostgreSQL: dump -> S3 -> download -> restore into a fresh instance', 
     const out = expectOk(runScript(postgresRestoreScript, pgEnv(source, dir)));
     expect(out).toMatch(/drops schema\(s\) app,audit CASCADE first/);
     expect(tableCounts(source)).toBe(before);
-    expect(source.superSql("SELECT email FROM app.customers WHERE id = 1", DB)).toBe('user1@example.com');
+    expect(source.superSql('SELECT email FROM app.customers WHERE id = 1', DB)).toBe('user1@example.com');
     expect(source.superSql("SELECT count(*) FROM pg_class WHERE relname IN ('added_after_backup', 'recent')", DB)).toBe('0');
     // The safety dump holds the changed state.
     const safety = newestFile(dir, /^pre-restore-.*\.sql\.gz$/)!;
@@ -387,7 +440,7 @@ describe('PostgreSQL: dump -> S3 -> download -> restore into a fresh instance', 
 
   test('a restore that fails part-way is rolled back (roles missing on the target)', async () => {
     const bare = await freshPostgres(false);
-    bare.superSql('CREATE TABLE sentinel (v text); INSERT INTO sentinel VALUES (\'still here\');', DB);
+    bare.superSql("CREATE TABLE sentinel (v text); INSERT INTO sentinel VALUES ('still here');", DB);
     const dir = mkdir('pg-restore-bare');
     for (const f of [dumpName, `${dumpName}.sha256`, 'restore-name']) fs.copyFileSync(path.join(restoreDir, f), path.join(dir, f));
     expectFailure(runScript(postgresRestoreScript, pgEnv(bare, dir)), /failed and was rolled back: the database is unchanged/);
@@ -402,14 +455,19 @@ describe('PostgreSQL: dump -> S3 -> download -> restore into a fresh instance', 
       target.superSql("CREATE TABLE app.sentinel (v text); INSERT INTO app.sentinel VALUES ('untouched');", DB);
     });
 
-    function corruptCase(name: string, mutate: (file: string) => void, recomputeChecksum: boolean): { dir: string; r: SpawnSyncReturns<string> } {
+    function corruptCase(
+      name: string,
+      mutate: (file: string) => void,
+      recomputeChecksum: boolean,
+    ): { dir: string; r: SpawnSyncReturns<string> } {
       const dir = mkdir(`corrupt-${name}`);
       const file = path.join(dir, dumpName);
       fs.copyFileSync(path.join(dumpDir, dumpName), file);
       fs.copyFileSync(path.join(dumpDir, `${dumpName}.sha256`), `${file}.sha256`);
       fs.writeFileSync(path.join(dir, 'restore-name'), `${dumpName}\n`);
       mutate(file);
-      if (recomputeChecksum) expectOk(spawnSync('sh', ['-c', `sha256sum ${dumpName} > ${dumpName}.sha256`], { cwd: dir, encoding: 'utf8' }));
+      if (recomputeChecksum)
+        expectOk(spawnSync('sh', ['-c', `sha256sum ${dumpName} > ${dumpName}.sha256`], { cwd: dir, encoding: 'utf8' }));
       return { dir, r: runScript(postgresRestoreScript, pgEnv(target, dir)) };
     }
 
@@ -444,7 +502,7 @@ describe('PostgreSQL: dump -> S3 -> download -> restore into a fresh instance', 
         (file) => {
           const sql = spawnSync('gzip', ['-dc', file], { maxBuffer: 1 << 28 }).stdout as Buffer;
           const cut = sql.subarray(0, Math.floor(sql.length * 0.6));
-          fs.writeFileSync(file, spawnSync('gzip', ['-9c'], { input: cut, maxBuffer: 1 << 28 }).stdout as Buffer);
+          fs.writeFileSync(file, spawnSync('gzip', ['-9c'], { input: cut, maxBuffer: 1 << 28 }).stdout);
         },
         true,
       );
@@ -566,7 +624,12 @@ describe('Redis: dump -> S3 -> download -> restore into a fresh data dir', () =>
     const file = path.join(dir, dumpName);
     const buf = fs.readFileSync(path.join(dumpDir, dumpName));
     fs.writeFileSync(file, buf.subarray(0, Math.floor(buf.length / 2)));
-    expectOk(spawnSync('sh', ['-c', `sha256sum ${dumpName} > ${dumpName}.sha256 && echo ${dumpName} > restore-name`], { cwd: dir, encoding: 'utf8' }));
+    expectOk(
+      spawnSync('sh', ['-c', `sha256sum ${dumpName} > ${dumpName}.sha256 && echo ${dumpName} > restore-name`], {
+        cwd: dir,
+        encoding: 'utf8',
+      }),
+    );
     const dataDir = mkdir('redis-corrupt-data');
     fs.writeFileSync(path.join(dataDir, 'dump.rdb'), 'existing');
     expectFailure(runScript(redisRestoreScript, { BACKUP_DIR: dir, REDIS_DATA_DIR: dataDir }), /redis-check-rdb rejected/);
@@ -620,13 +683,27 @@ describe('an engine defined outside the library (test/support/mongo-backup-engin
     const storage = new S3CompatibleStorage({
       server: { name: 'minio', host: 'minio.shop.svc.cluster.local', ports: { api: 9000, console: 9001 } },
       port: 'api',
-      credentials: { accessKeyId: { secret: 'minio-credentials', key: 'ACCESS_KEY' }, secretAccessKey: { secret: 'minio-credentials', key: 'SECRET_KEY' } },
+      credentials: {
+        accessKeyId: { secret: 'minio-credentials', key: 'ACCESS_KEY' },
+        secretAccessKey: { secret: 'minio-credentials', key: 'SECRET_KEY' },
+      },
     });
     new DatabaseBackup(chart, 'backup', {
-      namespace: 'shop', partOf: 'shop', name: 'mongodb-backup', engine: new MongoBackupEngine(),
-      source: { image: 'mongo:7.0.14', runAsUser: 999, env: {}, secretEnv: { MONGODB_URI: { secret: 'mongodb-credentials', key: 'BACKUP_URI' } } },
-      schedule: '30 1 * * *', retentionDays: 14, target: storage.target({ bucket: BUCKET, prefix }),
-      uploaderImage: 'amazon/aws-cli:2.22.35', resources: { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
+      namespace: 'shop',
+      partOf: 'shop',
+      name: 'mongodb-backup',
+      engine: new MongoBackupEngine(),
+      source: {
+        image: 'mongo:7.0.14',
+        runAsUser: 999,
+        env: {},
+        secretEnv: { MONGODB_URI: { secret: 'mongodb-credentials', key: 'BACKUP_URI' } },
+      },
+      schedule: '30 1 * * *',
+      retentionDays: 14,
+      target: storage.target({ bucket: BUCKET, prefix }),
+      uploaderImage: 'amazon/aws-cli:2.22.35',
+      resources: { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
     });
     objects = Testing.synth(chart);
     const bin = mkdir('mongo-stubs');
@@ -639,7 +716,8 @@ describe('an engine defined outside the library (test/support/mongo-backup-engin
   });
 
   const cronJob = (name: string) => objects.find((o) => o.kind === 'CronJob' && o.metadata.name === name);
-  const snapshot = (dir: string) => spawnSync('sh', ['-c', 'find . -type f | sort | xargs -r sha256sum'], { cwd: dir, encoding: 'utf8' }).stdout;
+  const snapshot = (dir: string) =>
+    spawnSync('sh', ['-c', 'find . -type f | sort | xargs -r sha256sum'], { cwd: dir, encoding: 'utf8' }).stdout;
 
   /**
    * Runs a synthesized pod container by container (init containers, then the container), each
@@ -653,7 +731,9 @@ describe('an engine defined outside the library (test/support/mongo-backup-engin
     const backupDir = mkdir(`${name}-${Math.random().toString(36).slice(2)}`);
     const tmpDir = mkdir(`${name}-tmp-${Math.random().toString(36).slice(2)}`);
     const secrets: Record<string, string> = {
-      'minio-credentials/ACCESS_KEY': awsEnv.AWS_ACCESS_KEY_ID!, 'minio-credentials/SECRET_KEY': awsEnv.AWS_SECRET_ACCESS_KEY!, 'mongodb-credentials/BACKUP_URI': `stub://${dataDir}`,
+      'minio-credentials/ACCESS_KEY': awsEnv.AWS_ACCESS_KEY_ID!,
+      'minio-credentials/SECRET_KEY': awsEnv.AWS_SECRET_ACCESS_KEY!,
+      'mongodb-credentials/BACKUP_URI': `stub://${dataDir}`,
     };
     const secret = (ref: { name: string; key: string }): string => {
       const v = secrets[`${ref.name}/${ref.key}`];
@@ -698,7 +778,10 @@ describe('an engine defined outside the library (test/support/mongo-backup-engin
     expect(run.output).toContain(`latest backup is ${prefix}/${dumpName}`);
     expect(snapshot(dataDir)).toBe(original);
     const safety = s3Keys(`${prefix}/pre-restore/`);
-    expect(safety).toEqual([expect.stringMatching(/^shop\/mongodb\/pre-restore\/pre-restore-\d{8}T\d{6}Z\.archive\.gz$/), expect.stringMatching(/\.archive\.gz\.sha256$/)]);
+    expect(safety).toEqual([
+      expect.stringMatching(/^shop\/mongodb\/pre-restore\/pre-restore-\d{8}T\d{6}Z\.archive\.gz$/),
+      expect.stringMatching(/\.archive\.gz\.sha256$/),
+    ]);
     const check = mkdir('mongo-safety-check');
     aws(['s3', 'cp', `s3://${BUCKET}/${safety[0]}`, path.join(check, 'safety.tgz'), '--only-show-errors']);
     fs.mkdirSync(path.join(check, 'data'));
@@ -725,13 +808,25 @@ describe('an engine defined outside the library (test/support/mongo-backup-engin
 // shellcheck
 // ------------------------------------------------------------------------------------------
 
-test('every rendered backup script, and an engine\'s own built with backupScript, passes shellcheck (warnings and errors)', () => {
+test("every rendered backup script, and an engine's own built with backupScript, passes shellcheck (warnings and errors)", () => {
   const shellcheck = findExecutable('shellcheck');
   if (!shellcheck) throw new Error('shellcheck is required: apt-get update && apt-get install -y shellcheck (Debian)');
   const extra = s3Scripts([...BUILT_IN_BACKUP_EXTENSIONS, 'archive.gz']);
   const scripts: Record<string, string> = {
-    postgresDumpScript, postgresRestoreScript, postgresSafetyDumpScript, postgresRecreateRestoreScript, redisDumpScript, redisRestoreScript,
-    redisEnsureStoppedScript, s3UploadScript, s3DownloadScript, upload: extra.upload, download: extra.download, mongoDumpScript, mongoSafetyDumpScript, mongoRestoreScript,
+    postgresDumpScript,
+    postgresRestoreScript,
+    postgresSafetyDumpScript,
+    postgresRecreateRestoreScript,
+    redisDumpScript,
+    redisRestoreScript,
+    redisEnsureStoppedScript,
+    s3UploadScript,
+    s3DownloadScript,
+    upload: extra.upload,
+    download: extra.download,
+    mongoDumpScript,
+    mongoSafetyDumpScript,
+    mongoRestoreScript,
   };
   const dir = mkdir('shellcheck');
   const problems: string[] = [];

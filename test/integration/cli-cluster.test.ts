@@ -38,7 +38,8 @@ suite(`deploy CLI against a real API server${KUBECONFIG ? ` (${KUBECONFIG})` : `
   let dryRun: CliRun;
   let outcomes: Map<string, { status: string; reason: string }>;
 
-  const cli = (...args: string[]): Promise<CliRun> => runCli(args, { cwd: dir, env: { ...process.env, KUBECONFIG: KUBECONFIG! }, timeoutMs: 110_000 });
+  const cli = (...args: string[]): Promise<CliRun> =>
+    runCli(args, { cwd: dir, env: { ...process.env, KUBECONFIG: KUBECONFIG! }, timeoutMs: 110_000 });
 
   beforeAll(async () => {
     if (!fs.existsSync(KUBECONFIG!)) throw new Error(`KUBECONFIG_TEST=${KUBECONFIG}: no such file`);
@@ -52,8 +53,16 @@ suite(`deploy CLI against a real API server${KUBECONFIG ? ` (${KUBECONFIG})` : `
       const m = /^ {2}(ok|skipped|FAILED)\s+(\S+ \S+ \S+?)(?:: (.*))?$/.exec(line);
       if (m) outcomes.set(m[2], { status: m[1], reason: m[3] ?? '' });
     }
-    const counts = [...outcomes.values()].reduce<Record<string, number>>((acc, o) => ({ ...acc, [o.status]: (acc[o.status] ?? 0) + 1 }), {});
-    console.info(`dry run on context ${currentContext}: ${JSON.stringify(counts)}\n${dryRun.stdout.split('\n').filter((l) => /^ {2}(FAILED|skipped)/.test(l)).join('\n')}`);
+    const counts = [...outcomes.values()].reduce<Record<string, number>>(
+      (acc, o) => ({ ...acc, [o.status]: (acc[o.status] ?? 0) + 1 }),
+      {},
+    );
+    console.info(
+      `dry run on context ${currentContext}: ${JSON.stringify(counts)}\n${dryRun.stdout
+        .split('\n')
+        .filter((l) => /^ {2}(FAILED|skipped)/.test(l))
+        .join('\n')}`,
+    );
   });
 
   afterAll(() => {
@@ -95,9 +104,16 @@ suite(`deploy CLI against a real API server${KUBECONFIG ? ` (${KUBECONFIG})` : `
     expect(r.stdout).toMatch(/^STACK\s+KIND\s+NAMESPACE\/NAME\s+READY\s+STATUS\s+DETAILS$/m);
     const workloads = objects.filter(isWorkload);
     for (const w of workloads) {
-      expect(r.stdout).toMatch(new RegExp(`^${stack}\\s+${w.kind}\\s+${w.metadata.namespace}/${w.metadata.name}\\s+\\S+\\s+(Ready|Progressing|Failed|Missing|Scheduled|Suspended|Unknown)\\b`, 'm'));
+      expect(r.stdout).toMatch(
+        new RegExp(
+          `^${stack}\\s+${w.kind}\\s+${w.metadata.namespace}/${w.metadata.name}\\s+\\S+\\s+(Ready|Progressing|Failed|Missing|Scheduled|Suspended|Unknown)\\b`,
+          'm',
+        ),
+      );
     }
-    const namespaceWasMissing = [...outcomes.values()].some((o) => o.status === 'skipped' && /namespace .* does not exist yet/.test(o.reason));
+    const namespaceWasMissing = [...outcomes.values()].some(
+      (o) => o.status === 'skipped' && /namespace .* does not exist yet/.test(o.reason),
+    );
     if (namespaceWasMissing) {
       for (const w of workloads) expect(r.stdout).toMatch(new RegExp(`${w.metadata.namespace}/${w.metadata.name}\\s+-\\s+Missing`));
       expect(r.code).toBe(1);

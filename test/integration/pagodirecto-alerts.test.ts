@@ -13,8 +13,10 @@ import { loadEnvironment } from '../../config';
 import { envConfig, find, synthStack } from '../support/synth';
 import { findTool } from '../support/tools';
 
-const INSTALL_HINT = 'Install it with `scripts/install-prom-tools.sh` (puts promtool and amtool into .tools/bin), or set PROMTOOL=/path/to/promtool.';
-const groups = (env: 'dev' | 'prod') => find(synthStack('pagodirecto', loadEnvironment(envConfig(env))), 'PrometheusRule', 'pagodirecto').spec.groups;
+const INSTALL_HINT =
+  'Install it with `scripts/install-prom-tools.sh` (puts promtool and amtool into .tools/bin), or set PROMTOOL=/path/to/promtool.';
+const groups = (env: 'dev' | 'prod') =>
+  find(synthStack('pagodirecto', loadEnvironment(envConfig(env))), 'PrometheusRule', 'pagodirecto').spec.groups;
 
 let promtool: string;
 let dir: string;
@@ -58,20 +60,45 @@ test('the seed SLOs fire on bad series and stay silent on good ones', () => {
     [`hikaricp_connections_max{${pool}}`]: '20x40',
     [`pg_up{${pg}}`]: '1x40',
   };
-  const fast = { ...base, [bucket('0.1')]: '0+600x40', [bucket('0.25')]: '0+600x40', [bucket('+Inf')]: '0+600x40', [`hikaricp_connections_active{${pool}}`]: '5x40' };
+  const fast = {
+    ...base,
+    [bucket('0.1')]: '0+600x40',
+    [bucket('0.25')]: '0+600x40',
+    [bucket('+Inf')]: '0+600x40',
+    [`hikaricp_connections_active{${pool}}`]: '5x40',
+  };
   // Every request between 100 and 250 ms: p95 = 0.1 + 0.95 * 0.15 = 242.5 ms > 200 ms.
-  const slow = { ...base, [bucket('0.1')]: '0x40', [bucket('0.25')]: '0+600x40', [bucket('+Inf')]: '0+600x40', [`hikaricp_connections_active{${pool}}`]: '19x40', [`pg_up{${pg}}`]: '0x40' };
+  const slow = {
+    ...base,
+    [bucket('0.1')]: '0x40',
+    [bucket('0.25')]: '0+600x40',
+    [bucket('+Inf')]: '0+600x40',
+    [`hikaricp_connections_active{${pool}}`]: '19x40',
+    [`pg_up{${pg}}`]: '0x40',
+  };
 
   const file = {
     rule_files: ['rules.yaml'],
     evaluation_interval: '1m',
     tests: [
-      test('healthy', fast, [['30m', 'BackendHighLatency', false], ['30m', 'BackendConnectionPoolSaturated', false], ['30m', 'PostgresDown', false]]),
-      test('slow, pool exhausted, postgres down', slow, [['30m', 'BackendHighLatency', true], ['30m', 'BackendConnectionPoolSaturated', true], ['30m', 'PostgresDown', true]]),
+      test('healthy', fast, [
+        ['30m', 'BackendHighLatency', false],
+        ['30m', 'BackendConnectionPoolSaturated', false],
+        ['30m', 'PostgresDown', false],
+      ]),
+      test('slow, pool exhausted, postgres down', slow, [
+        ['30m', 'BackendHighLatency', true],
+        ['30m', 'BackendConnectionPoolSaturated', true],
+        ['30m', 'PostgresDown', true],
+      ]),
     ],
   };
   // promtool compares exact label sets: fill them in from the rules (severity) and the series.
-  const rules = Object.fromEntries(groups('prod').flatMap((g: any) => g.rules).map((r: any) => [r.alert, r]));
+  const rules = Object.fromEntries(
+    groups('prod')
+      .flatMap((g: any) => g.rules)
+      .map((r: any) => [r.alert, r]),
+  );
   const labels: Record<string, Record<string, string>> = {
     BackendHighLatency: { namespace: 'pagodirecto', job: 'backend' },
     BackendConnectionPoolSaturated: { namespace: 'pagodirecto', job: 'backend', pod: 'backend-1', pool: 'HikariPool-1' },
@@ -82,7 +109,17 @@ test('the seed SLOs fire on bad series and stay silent on good ones', () => {
       const r = rules[c.alertname];
       const all = { ...labels[c.alertname], ...r.labels };
       c.exp_alerts = c.exp_alerts.length
-        ? [{ exp_labels: all, exp_annotations: Object.fromEntries(Object.entries(r.annotations as Record<string, string>).map(([k, v]) => [k, v.replace(/\{\{\s*\$labels\.(\w+)\s*\}\}/g, (_, n: string) => all[n])])) }]
+        ? [
+            {
+              exp_labels: all,
+              exp_annotations: Object.fromEntries(
+                Object.entries(r.annotations as Record<string, string>).map(([k, v]) => [
+                  k,
+                  v.replace(/\{\{\s*\$labels\.(\w+)\s*\}\}/g, (_, n: string) => all[n]),
+                ]),
+              ),
+            },
+          ]
         : [];
     }
   }

@@ -73,10 +73,14 @@ describe('rendered postgresql.conf and pg_hba.conf', () => {
   });
 
   test('pg_hba: the socket uses peer auth (OS root cannot log in as postgres), TCP needs the SCRAM password', () => {
-    const asRoot = spawnSync(pg.tools.psql, ['-X', '-h', pg.socketDir, '-p', String(pg.port), '-U', 'postgres', '-d', DB, '-c', 'select 1'], {
-      encoding: 'utf8',
-      env: { ...process.env, PGPASSWORD: pg.superuserPassword },
-    });
+    const asRoot = spawnSync(
+      pg.tools.psql,
+      ['-X', '-h', pg.socketDir, '-p', String(pg.port), '-U', 'postgres', '-d', DB, '-c', 'select 1'],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, PGPASSWORD: pg.superuserPassword },
+      },
+    );
     expect(asRoot.status).not.toBe(0);
     expect(asRoot.stderr).toMatch(/Peer authentication failed/);
     expect(as('app_rw', 'select 1', 'wrong-password').stderr).toMatch(/password authentication failed for user "app_rw"/);
@@ -86,9 +90,9 @@ describe('rendered postgresql.conf and pg_hba.conf', () => {
 
 describe('init script', () => {
   test('creates the schemas, owned by the owner role', () => {
-    expect(pg.superSql("SELECT nspname || ':' || pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname IN ('app','audit') ORDER BY 1", DB)).toBe(
-      'app:app_owner\naudit:app_owner',
-    );
+    expect(
+      pg.superSql("SELECT nspname || ':' || pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname IN ('app','audit') ORDER BY 1", DB),
+    ).toBe('app:app_owner\naudit:app_owner');
   });
 
   test('creates the extensions', () => {
@@ -170,7 +174,7 @@ describe('init script', () => {
     const noPrivilege = as('app_ro', "BEGIN READ WRITE; INSERT INTO app.items (name) VALUES ('nope'); COMMIT;");
     expect(noPrivilege.status).not.toBe(0);
     expect(noPrivilege.stderr).toMatch(/permission denied for table items/);
-    expect(as('app_ro', "SELECT last_value >= 0 FROM app.items_n_seq").stdout).toBe('t');
+    expect(as('app_ro', 'SELECT last_value >= 0 FROM app.items_n_seq').stdout).toBe('t');
   });
 
   test('readonly cannot create', () => {
@@ -207,7 +211,11 @@ describe('init script', () => {
 
   test('refuses a role named like the bootstrap superuser, and rolls back', () => {
     const r = runInit(
-      renderInitScript({ schemas: ['x'], extensions: [], roles: [{ name: 'postgres', access: 'readonly', connectionLimit: 1, passwordEnv: 'X_PW' }] }),
+      renderInitScript({
+        schemas: ['x'],
+        extensions: [],
+        roles: [{ name: 'postgres', access: 'readonly', connectionLimit: 1, passwordEnv: 'X_PW' }],
+      }),
       '20-bad.sh',
       { X_PW: 'whatever-pw' },
     );
@@ -233,12 +241,18 @@ describe('init script', () => {
     expect(r.status).toBe(0);
     expect(pg.superSql("SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'data'", 'plaindb')).toBe('postgres');
     pg.superSql('CREATE TABLE data.t (id serial PRIMARY KEY, v text)', 'plaindb');
-    const rw = pg.tcpSql("INSERT INTO data.t (v) VALUES ('a'); SELECT count(*) FROM data.t;", { user: 'plain_rw', password: 'plain-rw-pw', database: 'plaindb' });
+    const rw = pg.tcpSql("INSERT INTO data.t (v) VALUES ('a'); SELECT count(*) FROM data.t;", {
+      user: 'plain_rw',
+      password: 'plain-rw-pw',
+      database: 'plaindb',
+    });
     expect(rw.stderr).toBe('');
     expect(rw.stdout).toBe('1');
     expect(pg.tcpSql('SELECT v FROM data.t', { user: 'plain_ro', password: 'plain-ro-pw', database: 'plaindb' }).stdout).toBe('a');
     expect(pg.superSql("SELECT rolconnlimit FROM pg_roles WHERE rolname = 'plain_rw'")).toBe('-1');
     // Roles are cluster-wide, but CONNECT is per database: plain_rw cannot reach appdb.
-    expect(pg.tcpSql('select 1', { user: 'plain_rw', password: 'plain-rw-pw', database: DB }).stderr).toMatch(/permission denied for database "appdb"/);
+    expect(pg.tcpSql('select 1', { user: 'plain_rw', password: 'plain-rw-pw', database: DB }).stderr).toMatch(
+      /permission denied for database "appdb"/,
+    );
   });
 });

@@ -32,7 +32,8 @@ import { findTool } from '../support/tools';
 import { STACKS } from '../../charts';
 import { ENVIRONMENTS, loadEnvironment } from '../../config';
 
-const INSTALL_HINT = 'Install it with `scripts/install-prom-tools.sh` (puts promtool and amtool into .tools/bin), or set PROMTOOL=/path/to/promtool.';
+const INSTALL_HINT =
+  'Install it with `scripts/install-prom-tools.sh` (puts promtool and amtool into .tools/bin), or set PROMTOOL=/path/to/promtool.';
 
 let promtool: string;
 let workDir: string;
@@ -78,7 +79,8 @@ function expectPromtoolOk(args: string[], context: string): string {
 /** Renders `{{ $labels.x }}` like Prometheus; throws on a label the alert does not carry. */
 function render(template: string, labels: Record<string, string>, alert: string): string {
   const out = template.replace(/\{\{\s*\$labels\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (_, name: string) => {
-    if (!(name in labels)) throw new Error(`${alert}: annotation uses $labels.${name}, but the alert only has labels ${JSON.stringify(labels)}`);
+    if (!(name in labels))
+      throw new Error(`${alert}: annotation uses $labels.${name}, but the alert only has labels ${JSON.stringify(labels)}`);
     return labels[name];
   });
   if (out.includes('{{')) throw new Error(`${alert}: unsupported template in test renderer: ${template}`);
@@ -104,18 +106,18 @@ interface Scenario {
 }
 
 function toPromtoolTest(rules: readonly AlertRule[], scenario: Scenario) {
-  const byName = new Map(rules.map(r => [r.alert, r]));
+  const byName = new Map(rules.map((r) => [r.alert, r]));
   return {
     name: scenario.name,
     interval: scenario.interval ?? '1m',
     input_series: Object.entries(scenario.series).map(([series, values]) => ({ series, values })),
-    alert_rule_test: scenario.checks.map(check => {
+    alert_rule_test: scenario.checks.map((check) => {
       const rule = byName.get(check.alert);
       if (!rule) throw new Error(`scenario "${scenario.name}": no rule named ${check.alert} (have ${[...byName.keys()].join(', ')})`);
       return {
         eval_time: check.at,
         alertname: check.alert,
-        exp_alerts: check.fires.map(labels => {
+        exp_alerts: check.fires.map((labels) => {
           const all = { ...labels, ...rule.labels };
           return {
             exp_labels: all,
@@ -147,9 +149,9 @@ function expectFullCoverage(rules: readonly AlertRule[], scenarios: readonly Sce
   for (const s of scenarios) {
     for (const c of s.checks) (c.fires.length > 0 ? fired : silent).add(c.alert);
   }
-  const names = rules.map(r => r.alert);
-  expect(names.filter(n => !fired.has(n))).toEqual([]);
-  expect(names.filter(n => !silent.has(n))).toEqual([]);
+  const names = rules.map((r) => r.alert);
+  expect(names.filter((n) => !fired.has(n))).toEqual([]);
+  expect(names.filter((n) => !silent.has(n))).toEqual([]);
 }
 
 function defineScenarios(groupName: string, rules: AlertRule[], scenarios: Scenario[]): void {
@@ -202,10 +204,10 @@ describe('httpServiceRules', () => {
     [`http_request_duration_seconds_bucket{${other},le="+Inf"}`]: '0+600x40',
   };
   const all = ['WonderNestApiDown', 'WonderNestApiHighErrorRate', 'WonderNestApiHighLatency'];
-  const silentAt = (at: string) => all.map(alert => ({ at, alert, fires: [] }));
+  const silentAt = (at: string) => all.map((alert) => ({ at, alert, fires: [] }));
 
   test('builds the three alerts', () => {
-    expect(rules.map(r => r.alert)).toEqual(all);
+    expect(rules.map((r) => r.alert)).toEqual(all);
   });
 
   defineScenarios('http', rules, [
@@ -334,14 +336,17 @@ describe('jvmHttpRules', () => {
   const all = ['OrdersDown', 'OrdersHighLatency', 'OrdersHighErrorRatio', 'OrdersConnectionPoolSaturated'];
 
   test('builds the four alerts', () => {
-    expect(rules.map(r => r.alert)).toEqual(all);
+    expect(rules.map((r) => r.alert)).toEqual(all);
   });
 
   defineScenarios('jvm', rules, [
     {
       name: 'healthy app (noisy actuator, broken neighbours) stays silent',
       series: { ...healthy, ...badNeighbours },
-      checks: all.flatMap(alert => [{ at: '5m', alert, fires: [] }, { at: '30m', alert, fires: [] }]),
+      checks: all.flatMap((alert) => [
+        { at: '5m', alert, fires: [] },
+        { at: '30m', alert, fires: [] },
+      ]),
     },
     {
       name: 'down fires OrdersDown after 2m',
@@ -416,14 +421,17 @@ describe('postgresRules', () => {
   const all = ['WonderNestPostgresDown', 'WonderNestDatabaseConnectionsHigh', 'WonderNestDatabaseConnectionsNearMax'];
 
   test('builds the three alerts', () => {
-    expect(rules.map(r => r.alert)).toEqual(all);
+    expect(rules.map((r) => r.alert)).toEqual(all);
   });
 
   defineScenarios('postgres', rules, [
     {
       name: 'healthy database with broken neighbours stays silent',
       series: { ...healthy, ...badNeighbours },
-      checks: all.flatMap(alert => [{ at: '2m', alert, fires: [] }, { at: '20m', alert, fires: [] }]),
+      checks: all.flatMap((alert) => [
+        { at: '2m', alert, fires: [] },
+        { at: '20m', alert, fires: [] },
+      ]),
     },
     {
       name: 'pg_up 0 fires PostgresDown after 2m',
@@ -528,14 +536,17 @@ describe('redisRules', () => {
   const all = ['WonderNestRedisDown', 'WonderNestRedisMemoryHigh'];
 
   test('builds the two alerts', () => {
-    expect(rules.map(r => r.alert)).toEqual(all);
+    expect(rules.map((r) => r.alert)).toEqual(all);
   });
 
   defineScenarios('redis', rules, [
     {
       name: 'healthy redis with broken neighbours stays silent',
       series: { ...healthy, ...badNeighbours },
-      checks: all.flatMap(alert => [{ at: '2m', alert, fires: [] }, { at: '20m', alert, fires: [] }]),
+      checks: all.flatMap((alert) => [
+        { at: '2m', alert, fires: [] },
+        { at: '20m', alert, fires: [] },
+      ]),
     },
     {
       name: 'redis_up 0 fires RedisDown after 2m',
@@ -592,7 +603,7 @@ describe('backupRules', () => {
   const DAY_PLUS = 27 * 60;
 
   test('builds the two alerts', () => {
-    expect(rules.map(r => r.alert)).toEqual(all);
+    expect(rules.map((r) => r.alert)).toEqual(all);
   });
 
   defineScenarios('backup', rules, [
@@ -607,7 +618,10 @@ describe('backupRules', () => {
         ...failedJob('reports-1', 900, NS, 'reports'), // other CronJob in our namespace
         [`kube_cronjob_status_last_successful_time{namespace="${OTHER_NS}",cronjob="pg-backup"}`]: '0x60',
       },
-      checks: all.flatMap(alert => [{ at: '10m', alert, fires: [] }, { at: '50m', alert, fires: [] }]),
+      checks: all.flatMap((alert) => [
+        { at: '10m', alert, fires: [] },
+        { at: '50m', alert, fires: [] },
+      ]),
     },
     {
       name: 'failed job newer than the last success fires BackupFailed after 5m',
@@ -689,7 +703,13 @@ describe('AlertRuleGroup manifest', () => {
       name: 'shop-alerts',
       release: 'kube-prometheus-stack',
       rules: [
-        ...httpServiceRules({ namespace: NS, job: 'api', alertPrefix: '', latencyP95Seconds: 1, latencyBucketMetric: 'http_request_duration_seconds_bucket' }),
+        ...httpServiceRules({
+          namespace: NS,
+          job: 'api',
+          alertPrefix: '',
+          latencyP95Seconds: 1,
+          latencyBucketMetric: 'http_request_duration_seconds_bucket',
+        }),
         ...jvmHttpRules({ namespace: NS, job: 'orders', alertPrefix: 'Orders' }),
         ...postgresRules({ namespace: NS, job: 'pg-exporter', alertPrefix: '' }),
         ...redisRules({ namespace: NS, job: 'redis-exporter', alertPrefix: '' }),
@@ -706,10 +726,21 @@ describe('AlertRuleGroup manifest', () => {
   });
 
   test('promtool check rules rejects a broken expression (the check is real)', () => {
-    const file = writeYaml('broken', AlertRuleGroup.toRulesFile({
-      name: 'broken',
-      rules: [{ alert: 'Broken', expr: 'sum by (job (up)', for: '1m', labels: { severity: 'warning' }, annotations: { summary: 's', description: 'd' } }],
-    }));
+    const file = writeYaml(
+      'broken',
+      AlertRuleGroup.toRulesFile({
+        name: 'broken',
+        rules: [
+          {
+            alert: 'Broken',
+            expr: 'sum by (job (up)',
+            for: '1m',
+            labels: { severity: 'warning' },
+            annotations: { summary: 's', description: 'd' },
+          },
+        ],
+      }),
+    );
     const { status, output } = run(['check', 'rules', file]);
     expect(status).not.toBe(0);
     expect(output).toMatch(/parse error|unexpected/i);
@@ -728,7 +759,7 @@ describe('dashboard panel queries', () => {
       ...postgresPanels({ job: 'pg-exporter' }),
       ...redisPanels({ job: 'redis-exporter' }),
       ...backupPanels({ cronJob: 'pg-backup' }),
-    ].flatMap(p => p.exprs.map(e => e.expr));
+    ].flatMap((p) => p.exprs.map((e) => e.expr));
     // `$namespace` only ever appears inside label-value strings, so the queries parse as-is.
     const file = writeYaml('dashboard-queries', {
       groups: [{ name: 'dashboard-queries', rules: exprs.map((expr, i) => ({ record: `dashboard:query_${i}`, expr })) }],
@@ -751,7 +782,9 @@ describe('every synthesized PrometheusRule', () => {
     for (const r of rules) {
       const file = writeYaml(`${env}-${stackName}-${r.metadata.name}`, r.spec);
       const alerts = r.spec.groups.flatMap((g: any) => g.rules);
-      expect(expectPromtoolOk(['check', 'rules', file], `${env}/${stackName} ${r.metadata.name}`)).toContain(`SUCCESS: ${alerts.length} rules found`);
+      expect(expectPromtoolOk(['check', 'rules', file], `${env}/${stackName} ${r.metadata.name}`)).toContain(
+        `SUCCESS: ${alerts.length} rules found`,
+      );
       for (const a of alerts) {
         expect([a.alert, ['critical', 'warning'].includes(a.labels?.severity)]).toEqual([a.alert, true]);
         expect([a.alert, typeof a.annotations?.summary === 'string' && a.annotations.summary.length > 0]).toEqual([a.alert, true]);

@@ -23,7 +23,9 @@ afterAll(async () => {
 test('demands the password: NOAUTH without it, WRONGPASS with a wrong one, PONG with it', () => {
   const anonymous = redis.cli(['ping'], false);
   expect(anonymous.stdout + anonymous.stderr).toMatch(/NOAUTH Authentication required/);
-  const wrong = spawnSync(redis.tools.redisCli, ['-h', '127.0.0.1', '-p', String(redis.port), '--no-auth-warning', '-a', 'wrong', 'ping'], { encoding: 'utf8' });
+  const wrong = spawnSync(redis.tools.redisCli, ['-h', '127.0.0.1', '-p', String(redis.port), '--no-auth-warning', '-a', 'wrong', 'ping'], {
+    encoding: 'utf8',
+  });
   expect(wrong.stdout + wrong.stderr).toMatch(/WRONGPASS|invalid username-password/);
   expect(redis.cli(['ping']).stdout.trim()).toBe('PONG');
 });

@@ -20,7 +20,8 @@ import { STACKS } from '../../charts';
 import { envConfig, listFiles, podSpecs, synthStack } from '../support/synth';
 import { findTool, PROJECT_ROOT } from '../support/tools';
 
-const SHELLCHECK_INSTALL_HINT = 'Install it with `apt-get install shellcheck` (Debian/Ubuntu; .ci/run does this), or set SHELLCHECK=/path/to/shellcheck.';
+const SHELLCHECK_INSTALL_HINT =
+  'Install it with `apt-get install shellcheck` (Debian/Ubuntu; .ci/run does this), or set SHELLCHECK=/path/to/shellcheck.';
 
 type Dialect = 'sh' | 'bash';
 
@@ -59,7 +60,8 @@ const KNOWN_FINDINGS: readonly KnownFinding[] = [
     code: 2153,
     message: /REDIS_HOST may not be assigned/,
     owner: 'lib/constructs/backup/backup-scripts.ts (backup work package)',
-    why: 'REDIS_HOST comes from the environment (checked by require_env) and REDIS_PORT is assigned nearby, so shellcheck suspects a misspelling; ' +
+    why:
+      'REDIS_HOST comes from the environment (checked by require_env) and REDIS_PORT is assigned nearby, so shellcheck suspects a misspelling; ' +
       'the fix is a `: "${REDIS_HOST:?}"` check or a `# shellcheck disable=SC2153` with that reason, in a file this package does not own',
   },
 ];
@@ -83,20 +85,32 @@ function shellcheck(script: Script, dialect: Dialect): Finding[] {
   if (r.error) throw r.error;
   if (r.status !== 0 && r.status !== 1) throw new Error(`shellcheck exited ${r.status} on ${script.where}: ${r.stderr}`);
   const out = JSON.parse(r.stdout) as { comments: Array<{ line: number; column: number; level: string; code: number; message: string }> };
-  return out.comments.map((c) => ({ where: script.where, line: c.line, column: c.column, level: c.level, code: c.code, message: c.message }));
+  return out.comments.map((c) => ({
+    where: script.where,
+    line: c.line,
+    column: c.column,
+    level: c.level,
+    code: c.code,
+    message: c.message,
+  }));
 }
 
 /** Every finding of a script, including a missing or contradicting dialect. */
 function check(script: Script): Finding[] {
   const declared = declaredDialect(script.text);
   const problem = (message: string): Finding => ({ where: script.where, line: 1, column: 1, level: 'error', code: 0, message });
-  if (script.runAs === 'sh' && declared === 'bash') return [problem("it is a bash script ('#!' names bash) but a container runs it as 'sh <file>'; expected a POSIX sh script or 'bash <file>'")];
+  if (script.runAs === 'sh' && declared === 'bash')
+    return [
+      problem("it is a bash script ('#!' names bash) but a container runs it as 'sh <file>'; expected a POSIX sh script or 'bash <file>'"),
+    ];
   const dialect = script.runAs ?? declared;
-  if (dialect === undefined) return [problem("no '#!' line or '# shellcheck shell=' directive naming sh or bash; expected one, so the dialect is known")];
+  if (dialect === undefined)
+    return [problem("no '#!' line or '# shellcheck shell=' directive naming sh or bash; expected one, so the dialect is known")];
   return shellcheck(script, dialect);
 }
 
-const isKnown = (f: Finding): KnownFinding | undefined => KNOWN_FINDINGS.find((k) => k.code === f.code && k.where.test(f.where) && k.message.test(f.message));
+const isKnown = (f: Finding): KnownFinding | undefined =>
+  KNOWN_FINDINGS.find((k) => k.code === f.code && k.where.test(f.where) && k.message.test(f.message));
 const format = (f: Finding): string => `${f.where}:${f.line}:${f.column}: ${f.level} SC${f.code}: ${f.message}`;
 
 // --- extraction -----------------------------------------------------------------------------
@@ -116,7 +130,13 @@ function configMapSource(spec: any, container: any, file: string): { configMap: 
   for (const m of container.volumeMounts ?? []) {
     const volume = (spec.volumes ?? []).find((v: any) => v.name === m.name);
     if (!volume?.configMap) continue;
-    const inside = m.subPath ? (file === m.mountPath ? m.subPath : undefined) : file.startsWith(`${m.mountPath.replace(/\/$/, '')}/`) ? file.slice(m.mountPath.replace(/\/$/, '').length + 1) : undefined;
+    const inside = m.subPath
+      ? file === m.mountPath
+        ? m.subPath
+        : undefined
+      : file.startsWith(`${m.mountPath.replace(/\/$/, '')}/`)
+        ? file.slice(m.mountPath.replace(/\/$/, '').length + 1)
+        : undefined;
     if (inside === undefined) continue;
     const item = (volume.configMap.items ?? []).find((i: any) => i.path === inside);
     return { configMap: volume.configMap.name, key: item ? item.key : inside };
@@ -178,7 +198,9 @@ const assetScripts: Script[] = listFiles(path.join(PROJECT_ROOT, 'lib'))
   .map((f) => ({ where: `lib/${f}`, text: fs.readFileSync(path.join(PROJECT_ROOT, 'lib', f), 'utf8') }));
 
 const synthesized: Script[] = Object.keys(ENVIRONMENTS).flatMap((env) =>
-  STACKS.flatMap((stack) => embeddedScripts(synthStack(stack.name, loadEnvironment(envConfig(env as 'dev' | 'prod'), env)), `${env}/${stack.name}`)),
+  STACKS.flatMap((stack) =>
+    embeddedScripts(synthStack(stack.name, loadEnvironment(envConfig(env as 'dev' | 'prod'), env)), `${env}/${stack.name}`),
+  ),
 );
 
 const allFindings = new Map<string, Finding[]>();
@@ -190,20 +212,35 @@ const findingsOf = (script: Script): Finding[] => {
 
 describe('(a) shell asset files in lib/ pass shellcheck (apart from KNOWN_FINDINGS, reported below)', () => {
   test('there are asset scripts to lint (the redis start and postgres init scripts at least)', () => {
-    expect(assetScripts.map((s) => s.where)).toEqual(expect.arrayContaining(['lib/constructs/data/assets/redis-start.sh', 'lib/constructs/data/assets/postgres-init.sh']));
+    expect(assetScripts.map((s) => s.where)).toEqual(
+      expect.arrayContaining(['lib/constructs/data/assets/redis-start.sh', 'lib/constructs/data/assets/postgres-init.sh']),
+    );
   });
 
   test.each(assetScripts.map((s) => [s.where, s] as const))('%s', (_where, script) => {
-    expect(findingsOf(script).filter((f) => !isKnown(f)).map(format)).toEqual([]);
+    expect(
+      findingsOf(script)
+        .filter((f) => !isKnown(f))
+        .map(format),
+    ).toEqual([]);
   });
 });
 
 describe('(b) shell scripts embedded in the synthesized objects pass shellcheck (apart from KNOWN_FINDINGS, reported below)', () => {
   test('every environment x stack has embedded scripts, from ConfigMaps and from exec commands', () => {
     for (const env of Object.keys(ENVIRONMENTS)) {
-      for (const stack of STACKS) expect([env, stack.name, synthesized.some((s) => s.where.startsWith(`${env}/${stack.name} ConfigMap/`))]).toEqual([env, stack.name, true]);
+      for (const stack of STACKS)
+        expect([env, stack.name, synthesized.some((s) => s.where.startsWith(`${env}/${stack.name} ConfigMap/`))]).toEqual([
+          env,
+          stack.name,
+          true,
+        ]);
     }
-    expect(synthesized.some((s) => / (container|initContainer) \S+ (readinessProbe|livenessProbe|startupProbe|command|lifecycle\.\w+)$/.test(s.where))).toBe(true);
+    expect(
+      synthesized.some((s) =>
+        / (container|initContainer) \S+ (readinessProbe|livenessProbe|startupProbe|command|lifecycle\.\w+)$/.test(s.where),
+      ),
+    ).toBe(true);
   });
 
   test('a ConfigMap script a container runs as `sh <file>` is checked as sh: the redis start script', () => {
@@ -213,18 +250,27 @@ describe('(b) shell scripts embedded in the synthesized objects pass shellcheck 
   });
 
   test.each(synthesized.map((s) => [s.where, s] as const))('%s', (_where, script) => {
-    expect(findingsOf(script).filter((f) => !isKnown(f)).map(format)).toEqual([]);
+    expect(
+      findingsOf(script)
+        .filter((f) => !isKnown(f))
+        .map(format),
+    ).toEqual([]);
   });
 });
 
 describe('known findings in files other work packages own (reported, not fixed here)', () => {
-  test.each(KNOWN_FINDINGS.map((k) => [`SC${k.code} in ${k.owner}`, k] as const))('%s is still reported (remove the entry once it is fixed)', (_name, known) => {
-    const scripts = [...assetScripts, ...synthesized];
-    const matches = scripts.flatMap(findingsOf).filter((f) => isKnown(f) === known);
-    expect([known.owner, matches.length > 0]).toEqual([known.owner, true]);
-    // Printed so the findings stay visible in every run: they are not fixed, only known.
-    process.stdout.write(`shellcheck: known finding, owner ${known.owner}: ${known.why}\n${matches.map((f) => `  ${format(f)}`).join('\n')}\n`);
-  });
+  test.each(KNOWN_FINDINGS.map((k) => [`SC${k.code} in ${k.owner}`, k] as const))(
+    '%s is still reported (remove the entry once it is fixed)',
+    (_name, known) => {
+      const scripts = [...assetScripts, ...synthesized];
+      const matches = scripts.flatMap(findingsOf).filter((f) => isKnown(f) === known);
+      expect([known.owner, matches.length > 0]).toEqual([known.owner, true]);
+      // Printed so the findings stay visible in every run: they are not fixed, only known.
+      process.stdout.write(
+        `shellcheck: known finding, owner ${known.owner}: ${known.why}\n${matches.map((f) => `  ${format(f)}`).join('\n')}\n`,
+      );
+    },
+  );
 });
 
 describe('the check fires', () => {
@@ -232,11 +278,13 @@ describe('the check fires', () => {
 
   test('on a deliberately bad script, naming where, line and code', () => {
     const messages = check({ where: 'test/bad.sh', text: BAD_SH }).map(format);
-    expect(messages).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^test\/bad\.sh:3:\d+: \w+ SC2045: /), // iterating over ls output
-      expect.stringMatching(/^test\/bad\.sh:3:\d+: info SC2086: /), // unquoted $DIR
-      expect.stringMatching(/^test\/bad\.sh:4:\d+: \w+ SC3010: /), // [[ ]] is not POSIX sh
-    ]));
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^test\/bad\.sh:3:\d+: \w+ SC2045: /), // iterating over ls output
+        expect.stringMatching(/^test\/bad\.sh:3:\d+: info SC2086: /), // unquoted $DIR
+        expect.stringMatching(/^test\/bad\.sh:4:\d+: \w+ SC3010: /), // [[ ]] is not POSIX sh
+      ]),
+    );
   });
 
   test('in the dialect the script declares: [[ ]] is fine in bash, an error in sh', () => {
@@ -248,24 +296,56 @@ describe('the check fires', () => {
 
   test('a script without a dialect, or a bash script run as sh, is a finding', () => {
     expect(check({ where: 'x.sh', text: 'echo hi\n' }).map(format)).toEqual([expect.stringMatching(/^x\.sh:1:1: error SC0: no '#!' line/)]);
-    expect(check({ where: 'y.sh', text: '#!/bin/bash\necho hi\n', runAs: 'sh' }).map(format)).toEqual([expect.stringMatching(/bash script .* runs it as 'sh <file>'/)]);
+    expect(check({ where: 'y.sh', text: '#!/bin/bash\necho hi\n', runAs: 'sh' }).map(format)).toEqual([
+      expect.stringMatching(/bash script .* runs it as 'sh <file>'/),
+    ]);
   });
 
   test('in synthesized objects: ConfigMap .sh keys, sh -c commands, exec probes and hooks, named by object and key', () => {
     const objects = [
-      { kind: 'ConfigMap', metadata: { name: 'scripts' }, data: { 'run.sh': BAD_SH, 'bash.sh': '#!/bin/bash\necho ok\n', 'notes.txt': 'rm $x' } },
       {
-        kind: 'CronJob', metadata: { name: 'job' }, spec: { jobTemplate: { spec: { template: { spec: {
-          volumes: [{ name: 'scripts', configMap: { name: 'scripts' } }],
-          initContainers: [{ name: 'init', command: ['/bin/bash', '-ec'], args: ['echo $1'] }],
-          containers: [{
-            name: 'main', command: ['sh', '/scripts/bash.sh'], volumeMounts: [{ name: 'scripts', mountPath: '/scripts' }],
-            readinessProbe: { exec: { command: ['sh', '-c', 'test -f $F'] } },
-            lifecycle: { preStop: { exec: { command: ['sleep', '5'] } } },
-          }],
-        } } } } },
+        kind: 'ConfigMap',
+        metadata: { name: 'scripts' },
+        data: { 'run.sh': BAD_SH, 'bash.sh': '#!/bin/bash\necho ok\n', 'notes.txt': 'rm $x' },
       },
-      { kind: 'Deployment', metadata: { name: 'web' }, spec: { template: { spec: { containers: [{ name: 'app', args: ['--port', '8080'], lifecycle: { postStart: { exec: { command: ['bash', '-c', 'cd $D'] } } } }] } } } },
+      {
+        kind: 'CronJob',
+        metadata: { name: 'job' },
+        spec: {
+          jobTemplate: {
+            spec: {
+              template: {
+                spec: {
+                  volumes: [{ name: 'scripts', configMap: { name: 'scripts' } }],
+                  initContainers: [{ name: 'init', command: ['/bin/bash', '-ec'], args: ['echo $1'] }],
+                  containers: [
+                    {
+                      name: 'main',
+                      command: ['sh', '/scripts/bash.sh'],
+                      volumeMounts: [{ name: 'scripts', mountPath: '/scripts' }],
+                      readinessProbe: { exec: { command: ['sh', '-c', 'test -f $F'] } },
+                      lifecycle: { preStop: { exec: { command: ['sleep', '5'] } } },
+                    },
+                  ],
+                },
+              },
+            },
+          },
+        },
+      },
+      {
+        kind: 'Deployment',
+        metadata: { name: 'web' },
+        spec: {
+          template: {
+            spec: {
+              containers: [
+                { name: 'app', args: ['--port', '8080'], lifecycle: { postStart: { exec: { command: ['bash', '-c', 'cd $D'] } } } },
+              ],
+            },
+          },
+        },
+      },
     ];
     const scripts = embeddedScripts(objects, 'dev/x');
     expect(scripts.map((s) => s.where).sort()).toEqual([
@@ -276,13 +356,15 @@ describe('the check fires', () => {
       'dev/x Deployment/web container app lifecycle.postStart',
     ]);
     const failing = scripts.flatMap(check).map(format);
-    expect(failing).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^dev\/x ConfigMap\/scripts\/run\.sh:4:\d+: \w+ SC3010: /),
-      expect.stringMatching(/^dev\/x ConfigMap\/scripts\/bash\.sh:1:1: error SC0: it is a bash script/),
-      expect.stringMatching(/^dev\/x CronJob\/job initContainer init command:1:\d+: info SC2086: /),
-      expect.stringMatching(/^dev\/x CronJob\/job container main readinessProbe:1:\d+: info SC2086: /),
-      expect.stringMatching(/^dev\/x Deployment\/web container app lifecycle.postStart:1:\d+: \w+ SC2164: /),
-    ]));
+    expect(failing).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^dev\/x ConfigMap\/scripts\/run\.sh:4:\d+: \w+ SC3010: /),
+        expect.stringMatching(/^dev\/x ConfigMap\/scripts\/bash\.sh:1:1: error SC0: it is a bash script/),
+        expect.stringMatching(/^dev\/x CronJob\/job initContainer init command:1:\d+: info SC2086: /),
+        expect.stringMatching(/^dev\/x CronJob\/job container main readinessProbe:1:\d+: info SC2086: /),
+        expect.stringMatching(/^dev\/x Deployment\/web container app lifecycle.postStart:1:\d+: \w+ SC2164: /),
+      ]),
+    );
   });
 
   test('findings in a file of this package are never covered by KNOWN_FINDINGS', () => {
@@ -290,6 +372,8 @@ describe('the check fires', () => {
     const own = check({ where: 'lib/constructs/data/assets/x.sh', text: redisHost });
     expect(own.map((f) => f.code)).toContain(2153);
     expect(own.filter((f) => !isKnown(f)).map((f) => f.code)).toContain(2153);
-    expect(check({ where: 'dev/wondernest ConfigMap/redis-backup-scripts/dump.sh', text: redisHost }).filter((f) => !isKnown(f))).toEqual([]);
+    expect(check({ where: 'dev/wondernest ConfigMap/redis-backup-scripts/dump.sh', text: redisHost }).filter((f) => !isKnown(f))).toEqual(
+      [],
+    );
   });
 });

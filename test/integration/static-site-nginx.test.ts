@@ -14,7 +14,8 @@ import { freePort } from '../support/postgres-server';
 import { envConfig, find, synthStack } from '../support/synth';
 import { findTool } from '../support/tools';
 
-const NGINX_INSTALL_HINT = 'nginx is required for the static-site tests: apt-get update && apt-get install -y nginx-light (Debian; installs /usr/sbin/nginx), or set $NGINX';
+const NGINX_INSTALL_HINT =
+  'nginx is required for the static-site tests: apt-get update && apt-get install -y nginx-light (Debian; installs /usr/sbin/nginx), or set $NGINX';
 
 /** nginx from $NGINX, .tools/bin or PATH, else Debian's /usr/sbin/nginx (often not on a user's PATH). */
 function requireNginx(): string {
@@ -26,7 +27,9 @@ function requireNginx(): string {
   }
 }
 
-const artifact: string = find(synthStack('pagodirecto', loadEnvironment(envConfig('prod'))), 'ConfigMap', 'frontend-config').data['nginx.conf'];
+const artifact: string = find(synthStack('pagodirecto', loadEnvironment(envConfig('prod'))), 'ConfigMap', 'frontend-config').data[
+  'nginx.conf'
+];
 let nginx: string;
 let workDir: string;
 
@@ -56,7 +59,9 @@ function nginxTest(conf: string): { status: number | null; output: string } {
   fs.mkdirSync(path.join(prefix, 'logs'));
   fs.writeFileSync(path.join(prefix, 'nginx.conf'), conf);
   const out = outputFiles(path.basename(prefix));
-  const r = spawnSync(nginx, ['-t', '-p', prefix, '-c', path.join(prefix, 'nginx.conf'), '-e', path.join(prefix, 'logs', 'error.log')], { stdio: ['ignore', out.fds[0], out.fds[1]] });
+  const r = spawnSync(nginx, ['-t', '-p', prefix, '-c', path.join(prefix, 'nginx.conf'), '-e', path.join(prefix, 'logs', 'error.log')], {
+    stdio: ['ignore', out.fds[0], out.fds[1]],
+  });
   out.close();
   return { status: r.status, output: out.read() };
 }
@@ -68,7 +73,9 @@ describe('frontend nginx.conf', () => {
 
   test('passes nginx -t', () => {
     // nginx -t creates the config's temp dirs and pid file (in /tmp): remove the ones it made.
-    const made = ['client_temp', 'proxy_temp', 'fastcgi_temp', 'uwsgi_temp', 'scgi_temp', 'nginx.pid'].map((f) => path.join('/tmp', f)).filter((f) => !fs.existsSync(f));
+    const made = ['client_temp', 'proxy_temp', 'fastcgi_temp', 'uwsgi_temp', 'scgi_temp', 'nginx.pid']
+      .map((f) => path.join('/tmp', f))
+      .filter((f) => !fs.existsSync(f));
     let r: { status: number | null; output: string };
     try {
       r = nginxTest(artifact);
@@ -91,17 +98,19 @@ describe('serving a React build with the frontend config', () => {
   let server: ChildProcess;
   let port: number;
   let logs: ReturnType<typeof outputFiles>;
-  const INDEX = '<!doctype html><html><body><div id="root"></div><script type="module" src="/assets/index-3f9a1c2b.js"></script></body></html>\n';
+  const INDEX =
+    '<!doctype html><html><body><div id="root"></div><script type="module" src="/assets/index-3f9a1c2b.js"></script></body></html>\n';
   const JS = `export const app = ${JSON.stringify('x'.repeat(4000))};\n`;
 
-  const get = (urlPath: string, headers: Record<string, string> = {}) => new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: urlPath, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+  const get = (urlPath: string, headers: Record<string, string> = {}) =>
+    new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port, path: urlPath, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+      });
+      req.on('error', reject);
     });
-    req.on('error', reject);
-  });
 
   beforeAll(async () => {
     const root = path.join(workDir, 'html');
@@ -116,11 +125,15 @@ describe('serving a React build with the frontend config', () => {
     port = await freePort();
     // The stack's config with only the port, document root and temp dir of this machine.
     const conf = renderStaticSiteConfig({ port, healthPath: '/health', immutablePaths: ['/assets/'], root, tempDir: tmp });
-    expect(conf.replace(String(port), '8080').replace(`root ${root};`, 'root /usr/share/nginx/html;').split(tmp).join('/tmp')).toBe(artifact);
+    expect(conf.replace(String(port), '8080').replace(`root ${root};`, 'root /usr/share/nginx/html;').split(tmp).join('/tmp')).toBe(
+      artifact,
+    );
     const confFile = path.join(workDir, 'serve.conf');
     fs.writeFileSync(confFile, conf);
     logs = outputFiles('serve');
-    server = spawn(nginx, ['-p', workDir, '-c', confFile, '-e', path.join(tmp, 'error.log'), '-g', 'daemon off;'], { stdio: ['ignore', logs.fds[0], logs.fds[1]] });
+    server = spawn(nginx, ['-p', workDir, '-c', confFile, '-e', path.join(tmp, 'error.log'), '-g', 'daemon off;'], {
+      stdio: ['ignore', logs.fds[0], logs.fds[1]],
+    });
     for (let i = 0; i < 100; i++) {
       try {
         if ((await get('/health')).status === 200) return;
@@ -161,7 +174,12 @@ describe('serving a React build with the frontend config', () => {
 
   test('hashed assets: gzip and a year of immutable caching; a missing asset is a 404, not index.html', async () => {
     const r = await get('/assets/index-3f9a1c2b.js', { 'Accept-Encoding': 'gzip' });
-    expect([r.status, r.headers['content-encoding'], r.headers['cache-control'], r.headers.vary]).toEqual([200, 'gzip', 'public, max-age=31536000, immutable', 'Accept-Encoding']);
+    expect([r.status, r.headers['content-encoding'], r.headers['cache-control'], r.headers.vary]).toEqual([
+      200,
+      'gzip',
+      'public, max-age=31536000, immutable',
+      'Accept-Encoding',
+    ]);
     expect(r.body.length).toBeLessThan(JS.length / 4);
     const missing = await get('/assets/index-00000000.js');
     expect(missing.status).toBe(404);

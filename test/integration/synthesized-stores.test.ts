@@ -51,7 +51,12 @@ import { App, Chart, Testing } from 'cdk8s';
 import { ENVIRONMENTS, loadEnvironment } from '../../config';
 import { STACKS } from '../../charts';
 import { PlatformChart } from '../../charts/platform';
-import { backupFileNamePattern, postgresRestoreScript, redisRestoreScript, s3DownloadScript } from '../../lib/constructs/backup/backup-scripts';
+import {
+  backupFileNamePattern,
+  postgresRestoreScript,
+  redisRestoreScript,
+  s3DownloadScript,
+} from '../../lib/constructs/backup/backup-scripts';
 import { DatabaseBackup } from '../../lib/constructs/backup/database-backup';
 import { quoteIdent, quoteLiteral } from '../../lib/constructs/data/postgres-config';
 import { PostgresDatabase, PostgresDatabaseDeclaration } from '../../lib/constructs/data/postgres-database';
@@ -96,13 +101,19 @@ const CHARTS = synthesizeProject();
 // Reading the synthesized objects
 // =============================================================================================
 
-const sha = (value: unknown): string => createHash('sha256').update(typeof value === 'string' ? value : JSON.stringify(value)).digest('hex');
+const sha = (value: unknown): string =>
+  createHash('sha256')
+    .update(typeof value === 'string' ? value : JSON.stringify(value))
+    .digest('hex');
 const short = (hash: string): string => hash.slice(0, 10);
 const occurrences = (where: readonly string[]): string => `[${where.join(', ')}]`;
 
 function findObject(objects: readonly K8sObject[], kind: string, name: string): K8sObject {
   const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
-  if (!found) throw new Error(`${kind}/${name} is not in the synthesized chart (objects: ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')})`);
+  if (!found)
+    throw new Error(
+      `${kind}/${name} is not in the synthesized chart (objects: ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')})`,
+    );
   return found;
 }
 
@@ -142,14 +153,20 @@ function mountFor(container: any, p: string): { mount: any; rest: string } | und
   for (const m of container.volumeMounts ?? []) {
     const mp = String(m.mountPath).replace(/\/+$/, '');
     if (p === mp || p.startsWith(`${mp}/`)) {
-      if (!best || mp.length > best.mount.mountPath.replace(/\/+$/, '').length) best = { mount: m, rest: p.slice(mp.length).replace(/^\//, '') };
+      if (!best || mp.length > best.mount.mountPath.replace(/\/+$/, '').length)
+        best = { mount: m, rest: p.slice(mp.length).replace(/^\//, '') };
     }
   }
   return best;
 }
 
 /** The ConfigMap files mounted into `container` under directory `dir` (empty when nothing is mounted there). */
-function mountedConfigFiles(objects: readonly K8sObject[], pod: any, container: any, dir: string): Map<string, { content: string; mode: number }> {
+function mountedConfigFiles(
+  objects: readonly K8sObject[],
+  pod: any,
+  container: any,
+  dir: string,
+): Map<string, { content: string; mode: number }> {
   const found = mountFor(container, dir);
   if (!found) return new Map();
   const volume = (pod.volumes ?? []).find((v: any) => v.name === found.mount.name);
@@ -208,7 +225,8 @@ const SECRETS = new LocalSecrets();
 
 /** A container's env as the kubelet would give it, with the local Secret values. */
 function containerEnv(objects: readonly K8sObject[], container: any): Record<string, string> {
-  if (container.envFrom?.length) throw new Error(`container ${container.name}: envFrom is not reproduced by this suite; extend containerEnv()`);
+  if (container.envFrom?.length)
+    throw new Error(`container ${container.name}: envFrom is not reproduced by this suite; extend containerEnv()`);
   const env: Record<string, string> = {};
   for (const e of container.env ?? []) {
     if (e.value !== undefined) env[e.name] = String(e.value);
@@ -293,7 +311,14 @@ function unitFor<T extends { key: string; where: string[] }>(units: T[], key: st
 function serverArg(container: any, name: string, owner: string): string {
   const args: string[] = [...(container.command ?? []), ...(container.args ?? [])];
   for (let i = 0; i < args.length; i++) {
-    const a = args[i] === '-c' ? args[i + 1] : args[i].startsWith('-c') ? args[i].slice(2) : args[i].startsWith('--') ? args[i].slice(2) : undefined;
+    const a =
+      args[i] === '-c'
+        ? args[i + 1]
+        : args[i].startsWith('-c')
+          ? args[i].slice(2)
+          : args[i].startsWith('--')
+            ? args[i].slice(2)
+            : undefined;
     if (a && a.startsWith(`${name}=`)) return a.slice(name.length + 1);
   }
   throw new Error(`${owner}: the postgres command line sets no ${name}; this suite starts PostgreSQL with the synthesized files it names`);
@@ -308,18 +333,44 @@ for (const { env, id, chart, objects } of CHARTS) {
       const statefulSet = findObject(objects, 'StatefulSet', c.statefulSet.name);
       const pod = podSpecOf(statefulSet);
       const container = containerWithPort(pod, c.port, `StatefulSet ${c.statefulSet.name}`);
-      const postgresqlConf = mountedConfigFile(objects, pod, container, serverArg(container, 'config_file', `StatefulSet ${c.statefulSet.name}`));
+      const postgresqlConf = mountedConfigFile(
+        objects,
+        pod,
+        container,
+        serverArg(container, 'config_file', `StatefulSet ${c.statefulSet.name}`),
+      );
       const pgHba = mountedConfigFile(objects, pod, container, serverArg(container, 'hba_file', `StatefulSet ${c.statefulSet.name}`));
       const initFiles = mountedConfigFiles(objects, pod, container, '/docker-entrypoint-initdb.d');
       const key = sha({ postgresqlConf, pgHba, init: [...initFiles], env: declaredEnv(container), declaration: c.declaration });
-      storeUnits.set(c, unitFor(PG_UNITS, key, where, () => ({ key, where: [where], db: c, objects, statefulSet, container, postgresqlConf, pgHba, initFiles, drills: [] })));
+      storeUnits.set(
+        c,
+        unitFor(PG_UNITS, key, where, () => ({
+          key,
+          where: [where],
+          db: c,
+          objects,
+          statefulSet,
+          container,
+          postgresqlConf,
+          pgHba,
+          initFiles,
+          drills: [],
+        })),
+      );
     } else if (c instanceof RedisCache) {
       const statefulSet = findObject(objects, 'StatefulSet', c.statefulSet.name);
       const pod = podSpecOf(statefulSet);
       const container = containerWithPort(pod, c.port, `StatefulSet ${c.statefulSet.name}`);
       const configs = (pod.volumes ?? []).filter((v: any) => v.configMap).map((v: any) => [...configMapVolumeFiles(objects, v)]);
-      const key = sha({ pod: { containers: pod.containers.map((x: any) => ({ ...x, env: declaredEnv(x) })) }, configs, declaration: c.declaration });
-      storeUnits.set(c, unitFor(REDIS_UNITS, key, where, () => ({ key, where: [where], cache: c, objects, statefulSet, container, drills: [] })));
+      const key = sha({
+        pod: { containers: pod.containers.map((x: any) => ({ ...x, env: declaredEnv(x) })) },
+        configs,
+        declaration: c.declaration,
+      });
+      storeUnits.set(
+        c,
+        unitFor(REDIS_UNITS, key, where, () => ({ key, where: [where], cache: c, objects, statefulSet, container, drills: [] })),
+      );
     }
   }
   for (const c of constructs) {
@@ -327,18 +378,26 @@ for (const { env, id, chart, objects } of CHARTS) {
     const cronJob = findObject(objects, 'CronJob', c.cronJob.name);
     const restoreCronJob = c.restoreCronJob ? findObject(objects, 'CronJob', c.restoreCronJob.name) : undefined;
     // The store a backup dumps: the one whose cluster DNS name its containers' env names.
-    const hosts = new Set([...(podSpecOf(cronJob).initContainers ?? []), ...podSpecOf(cronJob).containers].flatMap((x: any) => (x.env ?? []).map((e: any) => e.value)));
+    const hosts = new Set(
+      [...(podSpecOf(cronJob).initContainers ?? []), ...podSpecOf(cronJob).containers].flatMap((x: any) =>
+        (x.env ?? []).map((e: any) => e.value),
+      ),
+    );
     const stores = [...storeUnits.keys()].filter((s) => hosts.has(s.host));
     if (stores.length !== 1) {
-      throw new Error(`${where}: backup ${c.node.path} names ${stores.length} PostgresDatabase/RedisCache host(s) of its chart in its env (${stores.map((s) => s.host).join(', ')}); ` +
-        'expected exactly one (a backup of another kind of store needs a drill in this suite)');
+      throw new Error(
+        `${where}: backup ${c.node.path} names ${stores.length} PostgresDatabase/RedisCache host(s) of its chart in its env (${stores.map((s) => s.host).join(', ')}); ` +
+          'expected exactly one (a backup of another kind of store needs a drill in this suite)',
+      );
     }
     const unit = storeUnits.get(stores[0])!;
-    const scripts = (o: K8sObject | undefined) => o && (podSpecOf(o).volumes ?? []).filter((v: any) => v.configMap).map((v: any) => [...configMapVolumeFiles(objects, v)]);
-    const program = (o: K8sObject | undefined) => o && [...(podSpecOf(o).initContainers ?? []), ...podSpecOf(o).containers].map((x: any) => [x.name, x.command, x.args]);
+    const scripts = (o: K8sObject | undefined) =>
+      o && (podSpecOf(o).volumes ?? []).filter((v: any) => v.configMap).map((v: any) => [...configMapVolumeFiles(objects, v)]);
+    const program = (o: K8sObject | undefined) =>
+      o && [...(podSpecOf(o).initContainers ?? []), ...podSpecOf(o).containers].map((x: any) => [x.name, x.command, x.args]);
     const restoreProgram = sha({ engine: c.engine.name, restore: program(restoreCronJob), scripts: scripts(restoreCronJob) });
     const key = sha({ store: unit.key, env, cronJob, restoreCronJob, scripts: [scripts(cronJob), scripts(restoreCronJob)] });
-    const drills = unit.drills as Drill[];
+    const drills = unit.drills;
     unitFor(drills, key, where, () => ({ key, where: [where], env, backup: c, objects, cronJob, restoreCronJob, restoreProgram }));
   }
 }
@@ -347,8 +406,10 @@ for (const { env, id, chart, objects } of CHARTS) {
 // Tools, work dir, local S3 per environment
 // =============================================================================================
 
-const NGINX_INSTALL_HINT = 'nginx is required: apt-get update && apt-get install -y nginx-light (Debian; installs /usr/sbin/nginx), or set $NGINX';
-const UNSHARE_INSTALL_HINT = 'unshare (util-linux) and root (or CAP_SYS_ADMIN) are required to give nginx -t a private /etc/hosts and /tmp: apt-get install -y util-linux';
+const NGINX_INSTALL_HINT =
+  'nginx is required: apt-get update && apt-get install -y nginx-light (Debian; installs /usr/sbin/nginx), or set $NGINX';
+const UNSHARE_INSTALL_HINT =
+  'unshare (util-linux) and root (or CAP_SYS_ADMIN) are required to give nginx -t a private /etc/hosts and /tmp: apt-get install -y util-linux';
 
 let workDir: string;
 /** PATH for the scripts: aws, the PostgreSQL and Redis client tools, coreutils. */
@@ -381,7 +442,19 @@ beforeAll(async () => {
   awsCli = requireAwsCli();
   const binDir = scratch('bin');
   fs.symlinkSync(awsCli, path.join(binDir, 'aws'));
-  toolsPath = [...new Set([binDir, path.dirname(pg.pg_dump), path.dirname(pg.psql), path.dirname(redis.redisCli), path.dirname(redis.redisCheckRdb), '/usr/sbin', '/usr/bin', '/sbin', '/bin'])].join(':');
+  toolsPath = [
+    ...new Set([
+      binDir,
+      path.dirname(pg.pg_dump),
+      path.dirname(pg.psql),
+      path.dirname(redis.redisCli),
+      path.dirname(redis.redisCheckRdb),
+      '/usr/sbin',
+      '/usr/bin',
+      '/sbin',
+      '/bin',
+    ]),
+  ].join(':');
   // One S3 per environment (as dev's LocalStack and prod's account are separate), with the buckets its CronJobs use.
   const buckets = new Map<string, Set<string>>();
   for (const d of [...PG_UNITS, ...REDIS_UNITS].flatMap((u) => u.drills)) {
@@ -436,7 +509,14 @@ function localizePaths(container: any, volumes: PodVolumes, text: string): strin
  * rewritten for `rewriteFor`, when given), emptyDirs and claims as empty dirs; `overrides` maps
  * a volume name to an existing dir (e.g. a data dir to restore into).
  */
-function materializePod(objects: readonly K8sObject[], pod: any, root: string, overrides: Record<string, string> = {}, rewriteFor?: any, claimNames: readonly string[] = []): PodVolumes {
+function materializePod(
+  objects: readonly K8sObject[],
+  pod: any,
+  root: string,
+  overrides: Record<string, string> = {},
+  rewriteFor?: any,
+  claimNames: readonly string[] = [],
+): PodVolumes {
   const volumes: PodVolumes = new Map();
   for (const name of [...claimNames, ...(pod.volumes ?? []).map((v: any) => v.name)]) {
     const dir = overrides[name] ?? path.join(root, `vol-${name}`);
@@ -467,12 +547,16 @@ interface ProcResult {
 }
 
 /** A child process, asynchronously: the drills run side by side while the aws CLI works. */
-function spawnAsync(cmd: string, args: readonly string[], opts: { env: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number }): Promise<ProcResult> {
+function spawnAsync(
+  cmd: string,
+  args: readonly string[],
+  opts: { env: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number },
+): Promise<ProcResult> {
   return new Promise((resolve) => {
     const child = spawn(cmd, [...args], { env: opts.env, cwd: opts.cwd ?? workDir, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 180_000);
     child.on('error', (e) => {
       clearTimeout(timer);
@@ -504,7 +588,13 @@ interface LocalNetwork {
   readonly s3?: LocalS3;
 }
 
-function localEnv(objects: readonly K8sObject[], container: any, volumes: PodVolumes, net: LocalNetwork, extra: Record<string, string>): NodeJS.ProcessEnv {
+function localEnv(
+  objects: readonly K8sObject[],
+  container: any,
+  volumes: PodVolumes,
+  net: LocalNetwork,
+  extra: Record<string, string>,
+): NodeJS.ProcessEnv {
   const env = { ...containerEnv(objects, container), ...extra };
   const values = new Set(Object.values(env));
   for (const [name, value] of Object.entries(env)) {
@@ -526,14 +616,24 @@ function localEnv(objects: readonly K8sObject[], container: any, volumes: PodVol
  * pod with restartPolicy Never: each with its own command, env and mounts; the first failure
  * ends the pod. Scripts run as the test's OS user (the images' uids do not exist here).
  */
-async function runPod(objects: readonly K8sObject[], pod: any, net: LocalNetwork, opts: { name: string; overrides?: Record<string, string>; envFor?: (container: any) => Record<string, string> }): Promise<PodRun> {
+async function runPod(
+  objects: readonly K8sObject[],
+  pod: any,
+  net: LocalNetwork,
+  opts: { name: string; overrides?: Record<string, string>; envFor?: (container: any) => Record<string, string> },
+): Promise<PodRun> {
   const root = scratch(`pod-${opts.name}`);
   const volumes = materializePod(objects, pod, root, opts.overrides ?? {});
   const runs: ContainerRun[] = [];
   for (const container of [...(pod.initContainers ?? []), ...pod.containers]) {
-    const argv: string[] = [...(container.command ?? []), ...(container.args ?? [])].map((a: string) => localizePaths(container, volumes, a));
+    const argv: string[] = [...(container.command ?? []), ...(container.args ?? [])].map((a: string) =>
+      localizePaths(container, volumes, a),
+    );
     if (argv.length === 0) throw new Error(`container ${container.name} has no command: the image's entrypoint cannot be reproduced here`);
-    const r = await spawnAsync(argv[0], argv.slice(1), { env: localEnv(objects, container, volumes, net, opts.envFor?.(container) ?? {}), cwd: root });
+    const r = await spawnAsync(argv[0], argv.slice(1), {
+      env: localEnv(objects, container, volumes, net, opts.envFor?.(container) ?? {}),
+      cwd: root,
+    });
     const run = { name: container.name, ...r };
     expectNoSecretIn(run.output, `the output of container ${container.name}`);
     runs.push(run);
@@ -544,7 +644,9 @@ async function runPod(objects: readonly K8sObject[], pod: any, net: LocalNetwork
 
 function expectPodOk(run: PodRun, what: string): void {
   if (!run.ok) {
-    throw new Error(`${what}: container ${run.failed!.name} exited ${run.failed!.status}\n${run.runs.map((r) => `--- ${r.name} (exit ${r.status})\n${r.output}`).join('\n')}`);
+    throw new Error(
+      `${what}: container ${run.failed!.name} exited ${run.failed!.status}\n${run.runs.map((r) => `--- ${r.name} (exit ${r.status})\n${r.output}`).join('\n')}`,
+    );
   }
 }
 
@@ -557,7 +659,20 @@ async function aws(s3: LocalS3, args: string[]): Promise<string> {
 }
 
 async function s3Keys(s3: LocalS3, bucket: string, prefix: string): Promise<string[]> {
-  const out = (await aws(s3, ['s3api', 'list-objects-v2', '--bucket', bucket, '--prefix', `${prefix}/`, '--query', 'Contents[].Key', '--output', 'text'])).trim();
+  const out = (
+    await aws(s3, [
+      's3api',
+      'list-objects-v2',
+      '--bucket',
+      bucket,
+      '--prefix',
+      `${prefix}/`,
+      '--query',
+      'Contents[].Key',
+      '--output',
+      'text',
+    ])
+  ).trim();
   return out === 'None' || out === '' ? [] : out.split(/\s+/).sort();
 }
 
@@ -597,14 +712,28 @@ async function uploadTruncatedCopy(s3: LocalS3, drill: Drill, backupDir: string)
   const dir = scratch('corrupt');
   const buf = fs.readFileSync(path.join(backupDir, dumpName));
   fs.writeFileSync(path.join(dir, name), buf.subarray(0, Math.floor(buf.length / 2)));
-  fs.writeFileSync(path.join(dir, `${name}.sha256`), `${createHash('sha256').update(fs.readFileSync(path.join(dir, name))).digest('hex')}  ${name}\n`);
-  await aws(s3, ['s3', 'cp', dir, `s3://${podEnvValue(cronJob, 'S3_BUCKET')}/${podEnvValue(cronJob, 'S3_PREFIX')}/`, '--recursive', '--only-show-errors']);
+  fs.writeFileSync(
+    path.join(dir, `${name}.sha256`),
+    `${createHash('sha256')
+      .update(fs.readFileSync(path.join(dir, name)))
+      .digest('hex')}  ${name}\n`,
+  );
+  await aws(s3, [
+    's3',
+    'cp',
+    dir,
+    `s3://${podEnvValue(cronJob, 'S3_BUCKET')}/${podEnvValue(cronJob, 'S3_PREFIX')}/`,
+    '--recursive',
+    '--only-show-errors',
+  ]);
   return name;
 }
 
 /** Env override for the containers that download (they set BACKUP_OBJECT): restore this file instead of `latest`, as one restores a specific backup. */
-const backupObject = (name: string) => (container: any): Record<string, string> =>
-  ((container.env ?? []).some((e: any) => e.name === 'BACKUP_OBJECT') ? { BACKUP_OBJECT: name } : {});
+const backupObject =
+  (name: string) =>
+  (container: any): Record<string, string> =>
+    (container.env ?? []).some((e: any) => e.name === 'BACKUP_OBJECT') ? { BACKUP_OBJECT: name } : {};
 
 /** What an integrity check says when it refuses a dump (gzip, pg_dump's completion marker, redis-check-rdb). */
 const INTEGRITY_REFUSAL = /failed the gzip integrity check|lacks the '.*' marker|redis-check-rdb rejected/;
@@ -620,35 +749,50 @@ function fallbackRestorePod(drill: Drill, engine: 'postgres' | 'redis'): any {
   const all = [...(pod.initContainers ?? []), ...pod.containers];
   const uploader = all.find((c) => (c.env ?? []).some((e: any) => e.name === 'S3_BUCKET'));
   const dumper = all.find((c) => c !== uploader);
-  if (!uploader || !dumper) throw new Error(`CronJob ${drill.cronJob.metadata.name}: expected an uploader container (S3_BUCKET) and a dump container`);
+  if (!uploader || !dumper)
+    throw new Error(`CronJob ${drill.cronJob.metadata.name}: expected an uploader container (S3_BUCKET) and a dump container`);
   const scriptsDir = (c: any) => String(c.command.find((a: string) => a.startsWith('/'))).replace(/\/[^/]+$/, '');
-  const env = (c: any, extra: Record<string, string>) => [...(c.env ?? []).filter((e: any) => !(e.name in extra)), ...Object.entries(extra).map(([name, value]) => ({ name, value }))];
+  const env = (c: any, extra: Record<string, string>) => [
+    ...(c.env ?? []).filter((e: any) => !(e.name in extra)),
+    ...Object.entries(extra).map(([name, value]) => ({ name, value })),
+  ];
   return {
     ...pod,
     volumes: [
       ...pod.volumes.map((v: any) => (v.configMap ? { ...v, configMap: { ...v.configMap, name: fallbackScriptsName(drill) } } : v)),
       ...(engine === 'redis' ? [{ name: 'drill-data', emptyDir: {} }] : []),
     ],
-    initContainers: [{ ...uploader, name: 'download', command: ['bash', `${scriptsDir(uploader)}/download.sh`], env: env(uploader, { BACKUP_OBJECT: 'latest' }) }],
-    containers: [{
-      ...dumper,
-      name: 'restore',
-      command: [engine === 'redis' ? 'sh' : 'bash', `${scriptsDir(dumper)}/restore.sh`],
-      env: env(dumper, engine === 'redis' ? { REDIS_DATA_DIR: '/data' } : {}),
-      volumeMounts: [...dumper.volumeMounts, ...(engine === 'redis' ? [{ name: 'drill-data', mountPath: '/data' }] : [])],
-    }],
+    initContainers: [
+      {
+        ...uploader,
+        name: 'download',
+        command: ['bash', `${scriptsDir(uploader)}/download.sh`],
+        env: env(uploader, { BACKUP_OBJECT: 'latest' }),
+      },
+    ],
+    containers: [
+      {
+        ...dumper,
+        name: 'restore',
+        command: [engine === 'redis' ? 'sh' : 'bash', `${scriptsDir(dumper)}/restore.sh`],
+        env: env(dumper, engine === 'redis' ? { REDIS_DATA_DIR: '/data' } : {}),
+        volumeMounts: [...dumper.volumeMounts, ...(engine === 'redis' ? [{ name: 'drill-data', mountPath: '/data' }] : [])],
+      },
+    ],
   };
 }
 
 const fallbackScriptsName = (drill: Drill) => `${drill.backup.node.id}-drill-restore-scripts`;
 
 function fallbackRestoreObjects(drill: Drill, engine: 'postgres' | 'redis'): K8sObject[] {
-  return [{
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: { name: fallbackScriptsName(drill) },
-    data: { 'download.sh': s3DownloadScript, 'restore.sh': engine === 'redis' ? redisRestoreScript : postgresRestoreScript },
-  }];
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: fallbackScriptsName(drill) },
+      data: { 'download.sh': s3DownloadScript, 'restore.sh': engine === 'redis' ? redisRestoreScript : postgresRestoreScript },
+    },
+  ];
 }
 
 /** The restore pod of a drill and the objects it reads: the restore CronJob's, or {@link fallbackRestorePod}. */
@@ -656,14 +800,15 @@ function restoreOf(drill: Drill, engine: 'postgres' | 'redis'): { pod: any; obje
   return drill.restoreCronJob
     ? { pod: podSpecOf(drill.restoreCronJob), objects: drill.objects, label: `CronJob ${drill.restoreCronJob.metadata.name}` }
     : {
-      pod: fallbackRestorePod(drill, engine),
-      objects: [...drill.objects, ...fallbackRestoreObjects(drill, engine)],
-      label: `the library's s3DownloadScript + ${engine}RestoreScript in the backup pod's containers (no restore CronJob is synthesized for this backup)`,
-    };
+        pod: fallbackRestorePod(drill, engine),
+        objects: [...drill.objects, ...fallbackRestoreObjects(drill, engine)],
+        label: `the library's s3DownloadScript + ${engine}RestoreScript in the backup pod's containers (no restore CronJob is synthesized for this backup)`,
+      };
 }
 
 /** The first drill (in test order) of each distinct restore program runs the corrupt-dump refusal. */
-const isFirstOfProgram = (drill: Drill) => [...PG_UNITS, ...REDIS_UNITS].flatMap((u) => u.drills).find((d) => d.restoreProgram === drill.restoreProgram) === drill;
+const isFirstOfProgram = (drill: Drill) =>
+  [...PG_UNITS, ...REDIS_UNITS].flatMap((u) => u.drills).find((d) => d.restoreProgram === drill.restoreProgram) === drill;
 
 /** Marks a background step's rejection as handled (the test awaiting it still sees it). */
 function background<T>(p: Promise<T>): Promise<T> {
@@ -694,7 +839,9 @@ interface BootedPostgres {
 async function bootPostgres(unit: PostgresUnit): Promise<BootedPostgres> {
   const env = containerEnv(unit.objects, unit.container);
   if (env.POSTGRES_USER !== 'postgres') {
-    throw new Error(`StatefulSet ${unit.statefulSet.metadata.name}: POSTGRES_USER is ${JSON.stringify(env.POSTGRES_USER)}; pg_hba's peer line needs 'postgres' (the image's OS user)`);
+    throw new Error(
+      `StatefulSet ${unit.statefulSet.metadata.name}: POSTGRES_USER is ${JSON.stringify(env.POSTGRES_USER)}; pg_hba's peer line needs 'postgres' (the image's OS user)`,
+    );
   }
   const server = await startPostgres({
     postgresqlConf: unit.postgresqlConf,
@@ -709,7 +856,13 @@ async function bootPostgres(unit: PostgresUnit): Promise<BootedPostgres> {
   fs.mkdirSync(initDir);
   const owner = fs.statSync(server.dataDir);
   fs.chownSync(initDir, owner.uid, owner.gid);
-  const runEnv = { ...env, PGHOST: server.socketDir, PGPORT: String(server.port), PGUSER: env.POSTGRES_USER, PGPASSWORD: env.POSTGRES_PASSWORD };
+  const runEnv = {
+    ...env,
+    PGHOST: server.socketDir,
+    PGPORT: String(server.port),
+    PGUSER: env.POSTGRES_USER,
+    PGPASSWORD: env.POSTGRES_PASSWORD,
+  };
   const psqlArgs = ['-X', '-v', 'ON_ERROR_STOP=1', '--no-psqlrc', '--username', env.POSTGRES_USER, '--no-password', '--dbname', db];
   let initOutput = '';
   for (const [name, f] of [...unit.initFiles].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
@@ -718,7 +871,10 @@ async function bootPostgres(unit: PostgresUnit): Promise<BootedPostgres> {
     fs.chmodSync(file, f.mode);
     let r: SpawnSyncReturns<string>;
     if (name.endsWith('.sh')) {
-      r = (f.mode & 0o111) !== 0 ? runAsPostgres(file, [], { env: runEnv }) : runAsPostgres('bash', ['-c', '. "$1"', 'sourced', file], { env: runEnv });
+      r =
+        (f.mode & 0o111) !== 0
+          ? runAsPostgres(file, [], { env: runEnv })
+          : runAsPostgres('bash', ['-c', '. "$1"', 'sourced', file], { env: runEnv });
     } else if (name.endsWith('.sql')) {
       r = runAsPostgres(server.tools.psql, [...psqlArgs, '-f', file], { env: runEnv });
     } else if (name.endsWith('.sql.gz')) {
@@ -774,7 +930,13 @@ GRANT EXECUTE ON FUNCTION synth_probe.try(text) TO PUBLIC;`;
  * Runs each statement as `role` in one session (optionally in a READ WRITE transaction, or with
  * a tenant setting) and returns, per statement, `ok` or the error it raised.
  */
-function tryAs(pg: PostgresServer, decl: PostgresDatabaseDeclaration, role: string, statements: readonly string[], opts: { readWrite?: boolean; setting?: [string, string] } = {}): string[] {
+function tryAs(
+  pg: PostgresServer,
+  decl: PostgresDatabaseDeclaration,
+  role: string,
+  statements: readonly string[],
+  opts: { readWrite?: boolean; setting?: [string, string] } = {},
+): string[] {
   const sql = [
     opts.readWrite ? 'BEGIN READ WRITE;' : 'BEGIN;',
     ...(opts.setting ? [`SELECT set_config(${quoteLiteral(opts.setting[0])}, ${quoteLiteral(opts.setting[1])}, true) \\gset`] : []),
@@ -832,22 +994,40 @@ for (const unit of PG_UNITS) {
     });
 
     test('every setting of the synthesized postgresql.conf is in force (only listen_addresses, port, unix_socket_directories overridden)', () => {
-      const rows = pg.superSql(`SELECT name, applied, coalesce(error, '') FROM pg_file_settings WHERE sourcefile = ${quoteLiteral(pg.configFile)} ORDER BY sourceline`).split('\n').filter(Boolean);
+      const rows = pg
+        .superSql(
+          `SELECT name, applied, coalesce(error, '') FROM pg_file_settings WHERE sourcefile = ${quoteLiteral(pg.configFile)} ORDER BY sourceline`,
+        )
+        .split('\n')
+        .filter(Boolean);
       expect(rows).toHaveLength(unit.postgresqlConf.split('\n').filter((l) => /^\s*[a-z]/.test(l)).length);
       for (const row of rows) {
         const [name, applied, error] = row.split('|');
         if (!PG_LOCAL_OVERRIDES.includes(name)) expect(`${name}: applied=${applied} ${error}`).toBe(`${name}: applied=t `);
       }
-      expect(pg.superSql("SELECT string_agg(name, ',' ORDER BY name) FROM pg_settings WHERE source = 'command line'")).toBe([...PG_LOCAL_OVERRIDES].sort().join(','));
+      expect(pg.superSql("SELECT string_agg(name, ',' ORDER BY name) FROM pg_settings WHERE source = 'command line'")).toBe(
+        [...PG_LOCAL_OVERRIDES].sort().join(','),
+      );
       if ((booted.env.POSTGRES_INITDB_ARGS ?? '').includes('--data-checksums')) expect(pg.superSql('SHOW data_checksums')).toBe('on');
-      if (decl.extensions.includes('pg_stat_statements')) expect(pg.superSql('SHOW shared_preload_libraries').split(',').map((s) => s.trim())).toContain('pg_stat_statements');
+      if (decl.extensions.includes('pg_stat_statements'))
+        expect(
+          pg
+            .superSql('SHOW shared_preload_libraries')
+            .split(',')
+            .map((s) => s.trim()),
+        ).toContain('pg_stat_statements');
     });
 
     test('the synthesized pg_hba.conf is in force: no rule errors; TCP needs the SCRAM password', () => {
       expect(pg.superSql('SHOW hba_file')).toBe(pg.hbaFile);
       expect(pg.superSql('SELECT count(*) FROM pg_hba_file_rules WHERE error IS NOT NULL')).toBe('0');
-      expect(Number(pg.superSql('SELECT count(*) FROM pg_hba_file_rules'))).toBe(unit.pgHba.split('\n').filter((l) => /^\s*[^#\s]/.test(l)).length);
-      refused(pg.tcpSql('SELECT 1', { user: 'postgres', password: 'not-the-password', database: decl.database }), /password authentication failed/);
+      expect(Number(pg.superSql('SELECT count(*) FROM pg_hba_file_rules'))).toBe(
+        unit.pgHba.split('\n').filter((l) => /^\s*[^#\s]/.test(l)).length,
+      );
+      refused(
+        pg.tcpSql('SELECT 1', { user: 'postgres', password: 'not-the-password', database: decl.database }),
+        /password authentication failed/,
+      );
       expect(ok(pg.tcpSql('SELECT 1', { user: 'postgres', password: booted.env.POSTGRES_PASSWORD, database: decl.database }))).toBe('1');
     });
 
@@ -862,11 +1042,18 @@ for (const unit of PG_UNITS) {
         "SELECT coalesce(string_agg(nspname || ':' || pg_get_userbyid(nspowner), ' ' ORDER BY nspname), '') FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname NOT IN ('information_schema', 'public')",
         decl.database,
       );
-      expect(found.split(' ').filter(Boolean)).toEqual(schemas.filter((s) => s !== 'public').sort().map((s) => `${s}:${owner ?? 'postgres'}`));
+      expect(found.split(' ').filter(Boolean)).toEqual(
+        schemas
+          .filter((s) => s !== 'public')
+          .sort()
+          .map((s) => `${s}:${owner ?? 'postgres'}`),
+      );
     });
 
     test(`extensions: exactly the declared ones [${decl.extensions.join(' ')}] (and plpgsql)`, () => {
-      expect(pg.superSql("SELECT string_agg(extname, ' ' ORDER BY extname) FROM pg_extension", decl.database).split(' ')).toEqual([...new Set([...decl.extensions, 'plpgsql'])].sort());
+      expect(pg.superSql("SELECT string_agg(extname, ' ' ORDER BY extname) FROM pg_extension", decl.database).split(' ')).toEqual(
+        [...new Set([...decl.extensions, 'plpgsql'])].sort(),
+      );
     });
 
     test(`roles: exactly the declared ones [${decl.roles.map((r) => `${r.name}:${r.access}`).join(' ')}], LOGIN, connection limits as declared, NOSUPERUSER NOBYPASSRLS, SCRAM passwords from their Secrets`, () => {
@@ -875,26 +1062,38 @@ for (const unit of PG_UNITS) {
           .sort((a, b) => (a.name < b.name ? -1 : 1))
           .map((r) => `${r.name}|login=t|super=f|createrole=f|createdb=f|replication=f|bypassrls=f|connlimit=${r.connectionLimit}|scram=t`),
       );
-      for (const r of decl.roles) expect(`${r.name}: ${ok(asRole(pg, decl, r.name, 'SELECT current_user'), r.name)}`).toBe(`${r.name}: ${r.name}`);
+      for (const r of decl.roles)
+        expect(`${r.name}: ${ok(asRole(pg, decl, r.name, 'SELECT current_user'), r.name)}`).toBe(`${r.name}: ${r.name}`);
     });
 
     test('PUBLIC has nothing: an undeclared role cannot connect to the database', () => {
       pg.superSql("CREATE ROLE synth_stranger LOGIN PASSWORD 'stranger-pw'");
-      refused(pg.tcpSql('SELECT 1', { user: 'synth_stranger', password: 'stranger-pw', database: decl.database }), /permission denied for database/);
+      refused(
+        pg.tcpSql('SELECT 1', { user: 'synth_stranger', password: 'stranger-pw', database: decl.database }),
+        /permission denied for database/,
+      );
     });
 
     test("the probes (exec) and the exporter sidecar's credentials work against the server", () => {
       for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
         const cmd: string[] | undefined = unit.container[probe]?.exec?.command;
         if (!cmd) continue;
-        const r = spawnSync(cmd[0], cmd.slice(1).map((a) => replacePort(a, unit.db.port, pg.port)), { encoding: 'utf8', env: { ...booted.env, PATH: toolsPath } });
+        const r = spawnSync(
+          cmd[0],
+          cmd.slice(1).map((a) => replacePort(a, unit.db.port, pg.port)),
+          { encoding: 'utf8', env: { ...booted.env, PATH: toolsPath } },
+        );
         expect(`${probe}: exit ${r.status} ${r.stderr}`).toBe(`${probe}: exit 0 `);
       }
       for (const sidecar of (podSpecOf(unit.statefulSet).containers as any[]).filter((c) => c !== unit.container)) {
         const env = containerEnv(unit.objects, sidecar);
         if (!env.DATA_SOURCE_USER) continue;
         const dbName = /\/([^/?]+)(\?|$)/.exec(env.DATA_SOURCE_URI ?? '')?.[1] ?? decl.database;
-        const r = pg.tcpSql('SELECT count(*) > 0 FROM pg_stat_database', { user: env.DATA_SOURCE_USER, password: env.DATA_SOURCE_PASS, database: dbName });
+        const r = pg.tcpSql('SELECT count(*) > 0 FROM pg_stat_database', {
+          user: env.DATA_SOURCE_USER,
+          password: env.DATA_SOURCE_PASS,
+          database: dbName,
+        });
         expect(`${sidecar.name}: ${r.stdout}${r.stderr}`).toBe(`${sidecar.name}: t`);
       }
     });
@@ -903,7 +1102,9 @@ for (const unit of PG_UNITS) {
       beforeAll(() => {
         pg.superSql(PROBE_SCHEMA_SQL, decl.database);
         // Tables as migrations create them: by the owner role (the superuser without one).
-        const sql = schemas.map((s) => `CREATE TABLE ${t(s)} (id serial PRIMARY KEY, v text); INSERT INTO ${t(s)} (v) VALUES ('seed');`).join('\n');
+        const sql = schemas
+          .map((s) => `CREATE TABLE ${t(s)} (id serial PRIMARY KEY, v text); INSERT INTO ${t(s)} (v) VALUES ('seed');`)
+          .join('\n');
         if (owner) ok(asRole(pg, decl, owner, sql), `${owner} creating the test tables`);
         else pg.superSql(sql, decl.database);
       });
@@ -915,30 +1116,88 @@ for (const unit of PG_UNITS) {
       for (const role of decl.roles) {
         if (role.access === 'owner') {
           test(`${role.name} (owner): owns the tables; creates, alters and drops tables in every schema`, () => {
-            expect(pg.superSql(`SELECT string_agg(DISTINCT pg_get_userbyid(relowner), ',') FROM pg_class WHERE relname = '${TABLE}'`, decl.database)).toBe(role.name);
-            ok(asRole(pg, decl, role.name, schemas.map((s) => `CREATE TABLE ${quoteIdent(s)}.synth_ddl (a int); ALTER TABLE ${quoteIdent(s)}.synth_ddl ADD COLUMN b text; DROP TABLE ${quoteIdent(s)}.synth_ddl;`).join('\n')), `${role.name} DDL`);
+            expect(
+              pg.superSql(
+                `SELECT string_agg(DISTINCT pg_get_userbyid(relowner), ',') FROM pg_class WHERE relname = '${TABLE}'`,
+                decl.database,
+              ),
+            ).toBe(role.name);
+            ok(
+              asRole(
+                pg,
+                decl,
+                role.name,
+                schemas
+                  .map(
+                    (s) =>
+                      `CREATE TABLE ${quoteIdent(s)}.synth_ddl (a int); ALTER TABLE ${quoteIdent(s)}.synth_ddl ADD COLUMN b text; DROP TABLE ${quoteIdent(s)}.synth_ddl;`,
+                  )
+                  .join('\n'),
+              ),
+              `${role.name} DDL`,
+            );
           });
         } else if (role.access === 'readwrite') {
           test(`${role.name} (readwrite): SELECT/INSERT/UPDATE/DELETE and sequences in every schema; CREATE/ALTER/DROP refused`, () => {
-            const dml = schemas.map((s) => `INSERT INTO ${t(s)} (v) VALUES ('rw'); UPDATE ${t(s)} SET v = 'rw2' WHERE v = 'rw'; DELETE FROM ${t(s)} WHERE v = 'rw2'; SELECT count(*) || '/' || (nextval(pg_get_serial_sequence('${t(s)}', 'id')) > 0) FROM ${t(s)};`);
+            const dml = schemas.map(
+              (s) =>
+                `INSERT INTO ${t(s)} (v) VALUES ('rw'); UPDATE ${t(s)} SET v = 'rw2' WHERE v = 'rw'; DELETE FROM ${t(s)} WHERE v = 'rw2'; SELECT count(*) || '/' || (nextval(pg_get_serial_sequence('${t(s)}', 'id')) > 0) FROM ${t(s)};`,
+            );
             expect(ok(asRole(pg, decl, role.name, dml.join('\n')), `${role.name} DML`).split('\n')).toEqual(schemas.map(() => '1/true'));
-            const denied = schemas.flatMap((s) => [`CREATE TABLE ${quoteIdent(s)}.synth_rw (a int)`, `ALTER TABLE ${t(s)} ADD COLUMN x int`, `DROP TABLE ${t(s)}`]);
+            const denied = schemas.flatMap((s) => [
+              `CREATE TABLE ${quoteIdent(s)}.synth_rw (a int)`,
+              `ALTER TABLE ${t(s)} ADD COLUMN x int`,
+              `DROP TABLE ${t(s)}`,
+            ]);
             const results = tryAs(pg, decl, role.name, [...denied, 'CREATE TABLE public.synth_rw (a int)']);
-            results.forEach((r, i) => expect(`${[...denied, 'CREATE TABLE public'][i]}: ${r}`).toMatch(/: (permission denied for schema|must be owner of (table|relation))/));
+            results.forEach((r, i) =>
+              expect(`${[...denied, 'CREATE TABLE public'][i]}: ${r}`).toMatch(
+                /: (permission denied for schema|must be owner of (table|relation))/,
+              ),
+            );
           });
         } else if (role.access === 'readonly') {
           test(`${role.name} (readonly): SELECT in every schema; INSERT/UPDATE/DELETE/CREATE refused, even in a READ WRITE transaction`, () => {
-            expect(ok(asRole(pg, decl, role.name, `SHOW default_transaction_read_only; ${schemas.map((s) => `SELECT count(*) FROM ${t(s)};`).join(' ')}`)).split('\n')).toEqual(['on', ...schemas.map(() => '1')]);
-            const writes = schemas.flatMap((s) => [`INSERT INTO ${t(s)} (v) VALUES ('ro')`, `UPDATE ${t(s)} SET v = 'ro'`, `DELETE FROM ${t(s)}`]);
-            tryAs(pg, decl, role.name, writes).forEach((r, i) => expect(`${writes[i]}: ${r}`).toMatch(/: cannot execute (INSERT|UPDATE|DELETE) in a read-only transaction$/));
+            expect(
+              ok(
+                asRole(
+                  pg,
+                  decl,
+                  role.name,
+                  `SHOW default_transaction_read_only; ${schemas.map((s) => `SELECT count(*) FROM ${t(s)};`).join(' ')}`,
+                ),
+              ).split('\n'),
+            ).toEqual(['on', ...schemas.map(() => '1')]);
+            const writes = schemas.flatMap((s) => [
+              `INSERT INTO ${t(s)} (v) VALUES ('ro')`,
+              `UPDATE ${t(s)} SET v = 'ro'`,
+              `DELETE FROM ${t(s)}`,
+            ]);
+            tryAs(pg, decl, role.name, writes).forEach((r, i) =>
+              expect(`${writes[i]}: ${r}`).toMatch(/: cannot execute (INSERT|UPDATE|DELETE) in a read-only transaction$/),
+            );
             const readWrite = [...writes, ...schemas.map((s) => `CREATE TABLE ${quoteIdent(s)}.synth_ro (a int)`)];
-            tryAs(pg, decl, role.name, readWrite, { readWrite: true }).forEach((r, i) => expect(`${readWrite[i]}: ${r}`).toMatch(/: permission denied for (table|schema) /));
-            expect(pg.superSql(schemas.map((s) => `SELECT count(*) FROM ${t(s)};`).join('\n'), decl.database).split('\n')).toEqual(schemas.map(() => '1'));
+            tryAs(pg, decl, role.name, readWrite, { readWrite: true }).forEach((r, i) =>
+              expect(`${readWrite[i]}: ${r}`).toMatch(/: permission denied for (table|schema) /),
+            );
+            expect(pg.superSql(schemas.map((s) => `SELECT count(*) FROM ${t(s)};`).join('\n'), decl.database).split('\n')).toEqual(
+              schemas.map(() => '1'),
+            );
           });
         } else if (role.access === 'monitor') {
           test(`${role.name} (monitor): member of pg_monitor, reads statistics, no application data`, () => {
-            expect(ok(asRole(pg, decl, role.name, "SELECT pg_has_role(current_user, 'pg_monitor', 'MEMBER'), (SELECT count(*) > 0 FROM pg_stat_database)"))).toBe('t|t');
-            if (decl.extensions.includes('pg_stat_statements')) expect(Number(ok(asRole(pg, decl, role.name, 'SELECT count(*) FROM pg_stat_statements')))).toBeGreaterThan(0);
+            expect(
+              ok(
+                asRole(
+                  pg,
+                  decl,
+                  role.name,
+                  "SELECT pg_has_role(current_user, 'pg_monitor', 'MEMBER'), (SELECT count(*) > 0 FROM pg_stat_database)",
+                ),
+              ),
+            ).toBe('t|t');
+            if (decl.extensions.includes('pg_stat_statements'))
+              expect(Number(ok(asRole(pg, decl, role.name, 'SELECT count(*) FROM pg_stat_statements')))).toBeGreaterThan(0);
             const reads = schemas.map((s) => `SELECT count(*) FROM ${t(s)}`);
             tryAs(pg, decl, role.name, reads).forEach((r, i) => expect(`${reads[i]}: ${r}`).toMatch(/: permission denied for schema /));
           });
@@ -956,20 +1215,68 @@ for (const unit of PG_UNITS) {
           const type = rls.tenantType ?? 'uuid';
           const [a, b] = tenantValues(type);
           const writer = decl.roles.find((r) => r.access === 'readwrite')?.name ?? owner;
-          if (!owner || !writer) throw new Error('row-level security is declared without an owner role: nothing here can create tenant tables');
+          if (!owner || !writer)
+            throw new Error('row-level security is declared without an owner role: nothing here can create tenant tables');
           const tables = (rls.schemas ?? schemas).map((s) => `${quoteIdent(s)}.synth_tenant`);
-          ok(asRole(pg, decl, owner, tables.map((x) => `CREATE TABLE ${x} (id serial PRIMARY KEY, ${column} ${type} NOT NULL, v text);`).join('\n')), 'creating tenant tables');
-          expect(pg.superSql(tables.map((x) => `SELECT relrowsecurity AND relforcerowsecurity AND EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = c.oid AND polname = 'tenant_isolation') FROM pg_class c WHERE oid = '${x}'::regclass;`).join('\n'), decl.database).split('\n')).toEqual(tables.map(() => 't'));
-          for (const tenant of [a, b]) tryAs(pg, decl, writer, tables.map((x) => `INSERT INTO ${x} (${column}, v) VALUES (${quoteLiteral(tenant)}, ${quoteLiteral(tenant)})`), { setting: [rls.tenantSetting, tenant] }).forEach((r) => expect(r).toBe('ok'));
-          expect(ok(asRole(pg, decl, writer, tables.map((x) => `SELECT count(*) FROM ${x};`).join('\n'))).split('\n')).toEqual(tables.map(() => '0'));
-          expect(ok(asRole(pg, decl, writer, `BEGIN; SELECT set_config(${quoteLiteral(rls.tenantSetting)}, ${quoteLiteral(a)}, true) \\gset\n${tables.map((x) => `SELECT string_agg(v, ',') FROM ${x};`).join('\n')}\nCOMMIT;`)).split('\n')).toEqual(tables.map(() => a));
-          tryAs(pg, decl, writer, tables.map((x) => `INSERT INTO ${x} (${column}, v) VALUES (${quoteLiteral(b)}, 'cross-tenant')`), { setting: [rls.tenantSetting, a] })
-            .forEach((r) => expect(r).toMatch(/new row violates row-level security policy/));
-          expect(pg.superSql(tables.map((x) => `SELECT count(*) FROM ${x};`).join('\n'), decl.database).split('\n')).toEqual(tables.map(() => '2'));
+          ok(
+            asRole(
+              pg,
+              decl,
+              owner,
+              tables.map((x) => `CREATE TABLE ${x} (id serial PRIMARY KEY, ${column} ${type} NOT NULL, v text);`).join('\n'),
+            ),
+            'creating tenant tables',
+          );
+          expect(
+            pg
+              .superSql(
+                tables
+                  .map(
+                    (x) =>
+                      `SELECT relrowsecurity AND relforcerowsecurity AND EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = c.oid AND polname = 'tenant_isolation') FROM pg_class c WHERE oid = '${x}'::regclass;`,
+                  )
+                  .join('\n'),
+                decl.database,
+              )
+              .split('\n'),
+          ).toEqual(tables.map(() => 't'));
+          for (const tenant of [a, b])
+            tryAs(
+              pg,
+              decl,
+              writer,
+              tables.map((x) => `INSERT INTO ${x} (${column}, v) VALUES (${quoteLiteral(tenant)}, ${quoteLiteral(tenant)})`),
+              { setting: [rls.tenantSetting, tenant] },
+            ).forEach((r) => expect(r).toBe('ok'));
+          expect(ok(asRole(pg, decl, writer, tables.map((x) => `SELECT count(*) FROM ${x};`).join('\n'))).split('\n')).toEqual(
+            tables.map(() => '0'),
+          );
+          expect(
+            ok(
+              asRole(
+                pg,
+                decl,
+                writer,
+                `BEGIN; SELECT set_config(${quoteLiteral(rls.tenantSetting)}, ${quoteLiteral(a)}, true) \\gset\n${tables.map((x) => `SELECT string_agg(v, ',') FROM ${x};`).join('\n')}\nCOMMIT;`,
+              ),
+            ).split('\n'),
+          ).toEqual(tables.map(() => a));
+          tryAs(
+            pg,
+            decl,
+            writer,
+            tables.map((x) => `INSERT INTO ${x} (${column}, v) VALUES (${quoteLiteral(b)}, 'cross-tenant')`),
+            { setting: [rls.tenantSetting, a] },
+          ).forEach((r) => expect(r).toMatch(/new row violates row-level security policy/));
+          expect(pg.superSql(tables.map((x) => `SELECT count(*) FROM ${x};`).join('\n'), decl.database).split('\n')).toEqual(
+            tables.map(() => '2'),
+          );
         });
       } else {
         test('no row-level security is declared: no event trigger, no policy', () => {
-          expect(pg.superSql("SELECT (SELECT count(*) FROM pg_event_trigger) || '|' || (SELECT count(*) FROM pg_policy)", decl.database)).toBe('0|0');
+          expect(
+            pg.superSql("SELECT (SELECT count(*) FROM pg_event_trigger) || '|' || (SELECT count(*) FROM pg_policy)", decl.database),
+          ).toBe('0|0');
         });
       }
     });
@@ -980,13 +1287,17 @@ for (const unit of PG_UNITS) {
 function seedPostgres(pg: PostgresServer, decl: PostgresDatabaseDeclaration): void {
   const owner = decl.roles.find((r) => r.access === 'owner')?.name;
   const run = (sql: string) => (owner ? ok(asRole(pg, decl, owner, sql), `seeding as ${owner}`) : pg.superSql(sql, decl.database));
-  run((decl.schemas.length ? decl.schemas : ['public']).map((s, i) => {
-    const q = quoteIdent(s);
-    return `CREATE TABLE ${q}.drill_items (id bigserial PRIMARY KEY, note text NOT NULL, at timestamptz NOT NULL DEFAULT now());
+  run(
+    (decl.schemas.length ? decl.schemas : ['public'])
+      .map((s, i) => {
+        const q = quoteIdent(s);
+        return `CREATE TABLE ${q}.drill_items (id bigserial PRIMARY KEY, note text NOT NULL, at timestamptz NOT NULL DEFAULT now());
       INSERT INTO ${q}.drill_items (note) SELECT 'item ' || g || E' \\'quoted\\' \\\\ \\t#' FROM generate_series(1, ${20 + 7 * i}) g;
       CREATE TABLE ${q}.drill_refs (id int PRIMARY KEY, item_id bigint REFERENCES ${q}.drill_items);
       INSERT INTO ${q}.drill_refs SELECT g, g FROM generate_series(1, ${3 + i}) g;`;
-  }).join('\n'));
+      })
+      .join('\n'),
+  );
   const rls = decl.rowLevelSecurity;
   const writer = decl.roles.find((r) => r.access === 'readwrite')?.name ?? owner;
   if (rls && owner && writer) {
@@ -994,8 +1305,18 @@ function seedPostgres(pg: PostgresServer, decl: PostgresDatabaseDeclaration): vo
     const column = quoteIdent(rls.tenantColumn ?? 'tenant_id');
     const table = `${quoteIdent((rls.schemas ?? decl.schemas)[0])}.drill_tenant_rows`;
     run(`CREATE TABLE ${table} (id serial PRIMARY KEY, ${column} ${rls.tenantType ?? 'uuid'} NOT NULL, v text)`);
-    for (const [tenant, n] of [[a, 4], [b, 2]] as const) {
-      ok(asRole(pg, decl, writer, `BEGIN; SELECT set_config(${quoteLiteral(rls.tenantSetting)}, ${quoteLiteral(tenant)}, true) \\gset\nINSERT INTO ${table} (${column}, v) SELECT ${quoteLiteral(tenant)}, 'row ' || g FROM generate_series(1, ${n}) g; COMMIT;`));
+    for (const [tenant, n] of [
+      [a, 4],
+      [b, 2],
+    ] as const) {
+      ok(
+        asRole(
+          pg,
+          decl,
+          writer,
+          `BEGIN; SELECT set_config(${quoteLiteral(rls.tenantSetting)}, ${quoteLiteral(tenant)}, true) \\gset\nINSERT INTO ${table} (${column}, v) SELECT ${quoteLiteral(tenant)}, 'row ' || g FROM generate_series(1, ${n}) g; COMMIT;`,
+        ),
+      );
     }
   }
 }
@@ -1040,8 +1361,11 @@ async function bootRedis(unit: RedisUnit, root: string): Promise<BootedRedis> {
   const volumes = materializePod(unit.objects, pod, root, {}, unit.container, claimsOf(unit));
   const env = containerEnv(unit.objects, unit.container);
   const port = await freePort();
-  const command: string[] = [...(unit.container.command ?? []), ...(unit.container.args ?? [])].map((a) => localizePaths(unit.container, volumes, a));
-  if (command[0] !== 'sh' || !command[1]) throw new Error(`redis container command ${JSON.stringify(command)}: expected a start script run by sh (as launchRedis runs it)`);
+  const command: string[] = [...(unit.container.command ?? []), ...(unit.container.args ?? [])].map((a) =>
+    localizePaths(unit.container, volumes, a),
+  );
+  if (command[0] !== 'sh' || !command[1])
+    throw new Error(`redis container command ${JSON.stringify(command)}: expected a start script run by sh (as launchRedis runs it)`);
   const server = await launchRedis({
     baseDir: root,
     dataDir: redisDataDir(unit, root),
@@ -1076,7 +1400,11 @@ for (const unit of REDIS_UNITS) {
     test("NOAUTH without the password, WRONGPASS with a wrong one, PONG with the Secret's", () => {
       const anonymous = booted.server.cli(['ping'], false);
       expect(anonymous.stdout + anonymous.stderr).toMatch(/NOAUTH Authentication required/);
-      const wrong = spawnSync(booted.server.tools.redisCli, ['-h', '127.0.0.1', '-p', String(booted.server.port), '--no-auth-warning', '-a', 'not-the-password', 'ping'], { encoding: 'utf8' });
+      const wrong = spawnSync(
+        booted.server.tools.redisCli,
+        ['-h', '127.0.0.1', '-p', String(booted.server.port), '--no-auth-warning', '-a', 'not-the-password', 'ping'],
+        { encoding: 'utf8' },
+      );
       expect(wrong.stdout + wrong.stderr).toMatch(/WRONGPASS|invalid username-password/);
       expect(booted.server.cli(['ping']).stdout.trim()).toBe('PONG');
     });
@@ -1109,13 +1437,21 @@ for (const unit of REDIS_UNITS) {
       for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
         const cmd: string[] | undefined = unit.container[probe]?.exec?.command;
         if (!cmd) continue;
-        const r = spawnSync(cmd[0], cmd.slice(1).map((a) => replacePort(a, unit.cache.port, booted.server.port)), { encoding: 'utf8', env: { ...booted.env, PATH: toolsPath } });
+        const r = spawnSync(
+          cmd[0],
+          cmd.slice(1).map((a) => replacePort(a, unit.cache.port, booted.server.port)),
+          { encoding: 'utf8', env: { ...booted.env, PATH: toolsPath } },
+        );
         expect(`${probe}: exit ${r.status} ${r.stderr}`).toBe(`${probe}: exit 0 `);
       }
       for (const sidecar of (podSpecOf(unit.statefulSet).containers as any[]).filter((c) => c !== unit.container)) {
         const env = containerEnv(unit.objects, sidecar);
         if (!env.REDIS_ADDR) continue;
-        const r = spawnSync(booted.server.tools.redisCli, ['-h', '127.0.0.1', '-p', String(booted.server.port), '--no-auth-warning', 'ping'], { encoding: 'utf8', env: { REDISCLI_AUTH: env.REDIS_PASSWORD ?? '' } });
+        const r = spawnSync(
+          booted.server.tools.redisCli,
+          ['-h', '127.0.0.1', '-p', String(booted.server.port), '--no-auth-warning', 'ping'],
+          { encoding: 'utf8', env: { REDISCLI_AUTH: env.REDIS_PASSWORD ?? '' } },
+        );
         expect(`${sidecar.name}: ${r.stdout.trim()}`).toBe(`${sidecar.name}: PONG`);
       }
     });
@@ -1220,43 +1556,64 @@ function startPostgresDrill(unit: PostgresUnit, drill: Drill): DrillRun<Postgres
   const sentinel = `${quoteIdent(decl.schemas[0] ?? 'public')}.drill_sentinel`;
   const databases = (pg: PostgresServer) => pg.superSql("SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database");
 
-  const backup = background((async () => {
-    if (!source) throw new Error(`the store server of ${unit.db.node.path} did not start`);
-    if (!s3) throw new Error(`no local S3 for ${drill.env}`);
-    if (!pgSeeded.has(unit)) {
-      seedPostgres(source, decl);
-      pgSeeded.set(unit, tableCounts(source, decl.database));
-    }
-    return backupStep(drill, net(source));
-  })());
+  const backup = background(
+    (async () => {
+      if (!source) throw new Error(`the store server of ${unit.db.node.path} did not start`);
+      if (!s3) throw new Error(`no local S3 for ${drill.env}`);
+      if (!pgSeeded.has(unit)) {
+        seedPostgres(source, decl);
+        pgSeeded.set(unit, tableCounts(source, decl.database));
+      }
+      return backupStep(drill, net(source));
+    })(),
+  );
   const target = background(backup.then(() => bootPostgres(unit)));
   const refusal = isFirstOfProgram(drill)
-    ? background(target.then(async ({ server }) => {
-      server.superSql(`CREATE TABLE ${sentinel} (v text); INSERT INTO ${sentinel} VALUES ('untouched');`, decl.database);
-      const before = `${databases(server)} ${server.superSql(`SELECT v FROM ${sentinel}`, decl.database)}`;
-      const bad = await uploadTruncatedCopy(s3!, drill, dumpDirOf((await backup).run));
-      const run = await runPod(restore.objects, restore.pod, net(server), { name: 'restore-corrupt', envFor: backupObject(bad) });
-      const safetyDumps = [...run.volumes.values()].flatMap((d) => fs.readdirSync(d).filter((f) => f.startsWith('pre-restore-')));
-      return { run, before, after: `${databases(server)} ${server.superSql(`SELECT v FROM ${sentinel}`, decl.database)}${safetyDumps.length ? ` safety dumps: ${safetyDumps.join(',')}` : ''}` };
-    }))
+    ? background(
+        target.then(async ({ server }) => {
+          server.superSql(`CREATE TABLE ${sentinel} (v text); INSERT INTO ${sentinel} VALUES ('untouched');`, decl.database);
+          const before = `${databases(server)} ${server.superSql(`SELECT v FROM ${sentinel}`, decl.database)}`;
+          const bad = await uploadTruncatedCopy(s3!, drill, dumpDirOf((await backup).run));
+          const run = await runPod(restore.objects, restore.pod, net(server), { name: 'restore-corrupt', envFor: backupObject(bad) });
+          const safetyDumps = [...run.volumes.values()].flatMap((d) => fs.readdirSync(d).filter((f) => f.startsWith('pre-restore-')));
+          return {
+            run,
+            before,
+            after: `${databases(server)} ${server.superSql(`SELECT v FROM ${sentinel}`, decl.database)}${safetyDumps.length ? ` safety dumps: ${safetyDumps.join(',')}` : ''}`,
+          };
+        }),
+      )
     : undefined;
-  const restored = background((refusal ?? target).catch(() => undefined).then(async () => {
-    const { server } = await target;
-    const run = await runPod(restore.objects, restore.pod, net(server), { name: 'restore' });
-    return { run, target: server };
-  }));
+  const restored = background(
+    (refusal ?? target)
+      .catch(() => undefined)
+      .then(async () => {
+        const { server } = await target;
+        const run = await runPod(restore.objects, restore.pod, net(server), { name: 'restore' });
+        return { run, target: server };
+      }),
+  );
   return { backup, refusal, restore: restored, sourceCounts: () => pgSeeded.get(unit)! };
 }
 
 const redisSeeded = new Map<RedisUnit, string[]>();
 
 /** The whole drill of a Redis backup: backup pod, (refusal of a corrupt dump), restore into a fresh data dir and a Redis started on it. */
-function startRedisDrill(unit: RedisUnit, drill: Drill): DrillRun<RedisRestoreStep> & { expected: () => string[]; whileRunning: Promise<{ run: PodRun; after: string }> } {
+function startRedisDrill(
+  unit: RedisUnit,
+  drill: Drill,
+): DrillRun<RedisRestoreStep> & { expected: () => string[]; whileRunning: Promise<{ run: PodRun; after: string }> } {
   const source = REDIS_SOURCES.get(unit);
   const s3 = localS3.get(drill.env);
-  const net = (): LocalNetwork => ({ stores: new Map([[unit.cache.host, { port: unit.cache.port, localPort: source!().server.port }]]), s3 });
+  const net = (): LocalNetwork => ({
+    stores: new Map([[unit.cache.host, { port: unit.cache.port, localPort: source!().server.port }]]),
+    s3,
+  });
   /** The documented procedure scales the store to 0 before a restore: its host then answers nothing. */
-  const stoppedNet = async (): Promise<LocalNetwork> => ({ stores: new Map([[unit.cache.host, { port: unit.cache.port, localPort: await freePort() }]]), s3 });
+  const stoppedNet = async (): Promise<LocalNetwork> => ({
+    stores: new Map([[unit.cache.host, { port: unit.cache.port, localPort: await freePort() }]]),
+    s3,
+  });
   const restore = restoreOf(drill, 'redis');
   /** The restore pod's data volume: the one mounted where REDIS_DATA_DIR points. */
   const dataVolume = (): string => {
@@ -1268,41 +1625,60 @@ function startRedisDrill(unit: RedisUnit, drill: Drill): DrillRun<RedisRestoreSt
     throw new Error('the restore pod mounts no volume at REDIS_DATA_DIR');
   };
 
-  const backup = background((async () => {
-    if (!source) throw new Error(`the store server of ${unit.cache.node.path} did not start`);
-    if (!s3) throw new Error(`no local S3 for ${drill.env}`);
-    if (!redisSeeded.has(unit)) {
-      const r = source().server.cli(['eval', REDIS_SEED_LUA, '0']);
-      if (r.status !== 0) throw new Error(`seeding failed: ${r.stderr}`);
-      redisSeeded.set(unit, fingerprint(source().server));
-    }
-    return backupStep(drill, net());
-  })());
+  const backup = background(
+    (async () => {
+      if (!source) throw new Error(`the store server of ${unit.cache.node.path} did not start`);
+      if (!s3) throw new Error(`no local S3 for ${drill.env}`);
+      if (!redisSeeded.has(unit)) {
+        const r = source().server.cli(['eval', REDIS_SEED_LUA, '0']);
+        if (r.status !== 0) throw new Error(`seeding failed: ${r.stderr}`);
+        redisSeeded.set(unit, fingerprint(source().server));
+      }
+      return backupStep(drill, net());
+    })(),
+  );
   const refusal = isFirstOfProgram(drill)
-    ? background(backup.then(async (b) => {
-      const dataDir = scratch('redis-untouched');
-      fs.writeFileSync(path.join(dataDir, 'dump.rdb'), 'existing');
-      const before = `${fs.readdirSync(dataDir).join(',')} ${fs.readFileSync(path.join(dataDir, 'dump.rdb'), 'utf8')}`;
-      const bad = await uploadTruncatedCopy(s3!, drill, dumpDirOf(b.run));
-      const run = await runPod(restore.objects, restore.pod, await stoppedNet(), { name: 'restore-corrupt', overrides: { [dataVolume()]: dataDir }, envFor: backupObject(bad) });
-      return { run, before, after: `${fs.readdirSync(dataDir).join(',')} ${fs.readFileSync(path.join(dataDir, 'dump.rdb'), 'utf8')}` };
-    }))
+    ? background(
+        backup.then(async (b) => {
+          const dataDir = scratch('redis-untouched');
+          fs.writeFileSync(path.join(dataDir, 'dump.rdb'), 'existing');
+          const before = `${fs.readdirSync(dataDir).join(',')} ${fs.readFileSync(path.join(dataDir, 'dump.rdb'), 'utf8')}`;
+          const bad = await uploadTruncatedCopy(s3!, drill, dumpDirOf(b.run));
+          const run = await runPod(restore.objects, restore.pod, await stoppedNet(), {
+            name: 'restore-corrupt',
+            overrides: { [dataVolume()]: dataDir },
+            envFor: backupObject(bad),
+          });
+          return { run, before, after: `${fs.readdirSync(dataDir).join(',')} ${fs.readFileSync(path.join(dataDir, 'dump.rdb'), 'utf8')}` };
+        }),
+      )
     : undefined;
-  const restored = background((refusal ?? backup).catch(() => undefined).then(async () => {
-    await backup;
-    const root = scratch(`redis-restored-${unit.cache.name}`);
-    const dataDir = redisDataDir(unit, root);
-    fs.mkdirSync(dataDir, { recursive: true });
-    const run = await runPod(restore.objects, restore.pod, await stoppedNet(), { name: 'restore', overrides: { [dataVolume()]: dataDir } });
-    return { run, restored: run.ok ? await bootRedis(unit, root) : undefined };
-  }));
+  const restored = background(
+    (refusal ?? backup)
+      .catch(() => undefined)
+      .then(async () => {
+        await backup;
+        const root = scratch(`redis-restored-${unit.cache.name}`);
+        const dataDir = redisDataDir(unit, root);
+        fs.mkdirSync(dataDir, { recursive: true });
+        const run = await runPod(restore.objects, restore.pod, await stoppedNet(), {
+          name: 'restore',
+          overrides: { [dataVolume()]: dataDir },
+        });
+        return { run, restored: run.ok ? await bootRedis(unit, root) : undefined };
+      }),
+  );
   // While the store still answers, the restore must refuse before touching its data volume.
-  const whileRunning = background(restored.catch(() => undefined).then(async () => {
-    const dataDir = scratch('redis-live');
-    fs.writeFileSync(path.join(dataDir, 'dump.rdb'), 'live');
-    const run = await runPod(restore.objects, restore.pod, net(), { name: 'restore-live', overrides: { [dataVolume()]: dataDir } });
-    return { run, after: `${fs.readdirSync(dataDir).join(',')} ${fs.readFileSync(path.join(dataDir, 'dump.rdb'), 'utf8')}` };
-  }));
+  const whileRunning = background(
+    restored
+      .catch(() => undefined)
+      .then(async () => {
+        const dataDir = scratch('redis-live');
+        fs.writeFileSync(path.join(dataDir, 'dump.rdb'), 'live');
+        const run = await runPod(restore.objects, restore.pod, net(), { name: 'restore-live', overrides: { [dataVolume()]: dataDir } });
+        return { run, after: `${fs.readdirSync(dataDir).join(',')} ${fs.readFileSync(path.join(dataDir, 'dump.rdb'), 'utf8')}` };
+      }),
+  );
   return { backup, refusal, restore: restored, whileRunning, expected: () => redisSeeded.get(unit)! };
 }
 
@@ -1318,7 +1694,14 @@ describe('backup drills: every DatabaseBackup, from its synthesized CronJobs, ag
 
   afterAll(async () => {
     // Nothing may still be running when the servers are stopped (e.g. steps of tests filtered out).
-    await Promise.allSettled([...pgRuns.values(), ...redisRuns.values()].flatMap((r) => [r.backup, r.restore, ...(r.refusal ? [r.refusal] : []), ...('whileRunning' in r ? [r.whileRunning] : [])]));
+    await Promise.allSettled(
+      [...pgRuns.values(), ...redisRuns.values()].flatMap((r) => [
+        r.backup,
+        r.restore,
+        ...(r.refusal ? [r.refusal] : []),
+        ...('whileRunning' in r ? [r.whileRunning] : []),
+      ]),
+    );
   });
 
   const backupTest = (drill: Drill, step: () => Promise<BackupStep>, what: string) =>
@@ -1358,14 +1741,34 @@ describe('backup drills: every DatabaseBackup, from its synthesized CronJobs, ag
           const owner = decl.roles.find((r) => r.access === 'owner')?.name;
           const reader = decl.roles.find((r) => r.access === 'readonly' || r.access === 'readwrite')?.name;
           const tables = decl.schemas.map((s) => `${quoteIdent(s)}.drill_items`);
-          if (owner) expect(target.superSql(tables.map((x) => `SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = '${x}'::regclass;`).join('\n'), decl.database).split('\n')).toEqual(tables.map(() => owner));
+          if (owner)
+            expect(
+              target
+                .superSql(
+                  tables.map((x) => `SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = '${x}'::regclass;`).join('\n'),
+                  decl.database,
+                )
+                .split('\n'),
+            ).toEqual(tables.map(() => owner));
           if (reader) {
-            expect(ok(asRole(target, decl, reader, tables.map((x) => `SELECT count(*) FROM ${x};`).join('\n'))).split('\n'))
-              .toEqual(tables.map((x) => expected.split(',').find((e) => e.startsWith(`${x.replace(/"/g, '')}=`))!.split('=')[1]));
+            expect(ok(asRole(target, decl, reader, tables.map((x) => `SELECT count(*) FROM ${x};`).join('\n'))).split('\n')).toEqual(
+              tables.map(
+                (x) =>
+                  expected
+                    .split(',')
+                    .find((e) => e.startsWith(`${x.replace(/"/g, '')}=`))!
+                    .split('=')[1],
+              ),
+            );
           }
           if (decl.rowLevelSecurity) {
             const table = `${quoteIdent((decl.rowLevelSecurity.schemas ?? decl.schemas)[0])}.drill_tenant_rows`;
-            expect(target.superSql(`SELECT relrowsecurity AND relforcerowsecurity FROM pg_class WHERE oid = '${table}'::regclass`, decl.database)).toBe('t');
+            expect(
+              target.superSql(
+                `SELECT relrowsecurity AND relforcerowsecurity FROM pg_class WHERE oid = '${table}'::regclass`,
+                decl.database,
+              ),
+            ).toBe('t');
           }
         });
       });
@@ -1416,7 +1819,12 @@ for (const { env, id, objects } of CHARTS) {
     for (const [file, content] of Object.entries((cm.data ?? {}) as Record<string, string>)) {
       if (!file.endsWith('.conf') || !/\b(server|http)\s*\{/.test(content)) continue;
       const key = sha(content);
-      unitFor(NGINX_CONFIGS, key, `${env}/${id} ConfigMap ${cm.metadata.name}`, () => ({ key, where: [`${env}/${id} ConfigMap ${cm.metadata.name}`], file, content }));
+      unitFor(NGINX_CONFIGS, key, `${env}/${id} ConfigMap ${cm.metadata.name}`, () => ({
+        key,
+        where: [`${env}/${id} ConfigMap ${cm.metadata.name}`],
+        file,
+        content,
+      }));
     }
   }
 }
@@ -1446,14 +1854,26 @@ function nginxTest(config: { file: string; content: string }): { status: number 
   let main = config.file;
   if (!/\bhttp\s*\{/.test(config.content)) {
     main = config.file === 'main.conf' ? 'wrapper-main.conf' : 'main.conf';
-    fs.writeFileSync(path.join(dir, 'conf', main), `pid /tmp/nginx.pid;\nerror_log stderr warn;\nevents {}\nhttp {\n    include /etc/nginx/mime.types;\n    include ${config.file};\n}\n`);
+    fs.writeFileSync(
+      path.join(dir, 'conf', main),
+      `pid /tmp/nginx.pid;\nerror_log stderr warn;\nevents {}\nhttp {\n    include /etc/nginx/mime.types;\n    include ${config.file};\n}\n`,
+    );
   }
-  fs.writeFileSync(path.join(dir, 'hosts'), `127.0.0.1 localhost\n::1 localhost\n${nginxHosts(config.content).map((h) => `127.0.0.1 ${h}`).join('\n')}\n`);
+  fs.writeFileSync(
+    path.join(dir, 'hosts'),
+    `127.0.0.1 localhost\n::1 localhost\n${nginxHosts(config.content)
+      .map((h) => `127.0.0.1 ${h}`)
+      .join('\n')}\n`,
+  );
   // Output as files, as a container runtime gives them (nginx may open /dev/stdout).
   const out = [path.join(dir, 'out'), path.join(dir, 'err')];
   const fds = out.map((f) => fs.openSync(f, 'w'));
   const script = 'mount -t tmpfs -o size=16m,mode=1777 tmpfs /tmp && mount --bind ./hosts /etc/hosts && exec "$@"';
-  const r = spawnSync(unshare, ['-m', 'sh', '-c', script, 'nginx-test', nginx, '-t', '-p', './', '-c', `conf/${main}`, '-e', 'logs/error.log'], { cwd: dir, stdio: ['ignore', fds[0], fds[1]], timeout: 30_000 });
+  const r = spawnSync(
+    unshare,
+    ['-m', 'sh', '-c', script, 'nginx-test', nginx, '-t', '-p', './', '-c', `conf/${main}`, '-e', 'logs/error.log'],
+    { cwd: dir, stdio: ['ignore', fds[0], fds[1]], timeout: 30_000 },
+  );
   fds.forEach((fd) => fs.closeSync(fd));
   return { status: r.status, output: out.map((f) => fs.readFileSync(f, 'utf8')).join('') + (r.error ? r.error.message : '') };
 }
@@ -1483,7 +1903,12 @@ describe('nginx: every nginx config in any ConfigMap of any environment', () => 
 // =============================================================================================
 
 test('the suite covers every data store and backup the project synthesizes', () => {
-  const all = CHARTS.flatMap(({ env, id, chart }) => chart.node.findAll().filter((c) => c instanceof StatefulStore || c instanceof DatabaseBackup).map((c) => `${env}/${id} ${c.node.path}`));
+  const all = CHARTS.flatMap(({ env, id, chart }) =>
+    chart.node
+      .findAll()
+      .filter((c) => c instanceof StatefulStore || c instanceof DatabaseBackup)
+      .map((c) => `${env}/${id} ${c.node.path}`),
+  );
   const covered = [
     ...PG_UNITS.flatMap((u) => u.where.map((w) => `${w} ${u.db.node.path}`)),
     ...REDIS_UNITS.flatMap((u) => u.where.map((w) => `${w} ${u.cache.node.path}`)),

@@ -6,7 +6,9 @@ import { PROJECT_ROOT } from '../../lib/core/assets';
 
 describe('fillTemplate', () => {
   test('replaces inline placeholders, every occurrence, verbatim', () => {
-    expect(fillTemplate("AUTH_FILE='@auth@'\nexec x '@auth@' @port@\n", { auth: '/run/a b', port: '6379' }, 't')).toBe("AUTH_FILE='/run/a b'\nexec x '/run/a b' 6379\n");
+    expect(fillTemplate("AUTH_FILE='@auth@'\nexec x '@auth@' @port@\n", { auth: '/run/a b', port: '6379' }, 't')).toBe(
+      "AUTH_FILE='/run/a b'\nexec x '/run/a b' 6379\n",
+    );
   });
 
   test('a string value may span lines', () => {
@@ -41,7 +43,9 @@ describe('fillTemplate', () => {
   });
 
   test('lines standing inside a line are an error', () => {
-    expect(() => fillTemplate('x @rows@', { rows: ['a'] }, 'assets/x.sql')).toThrow('assets/x.sql:1: placeholder @rows@ takes lines but stands inside a line');
+    expect(() => fillTemplate('x @rows@', { rows: ['a'] }, 'assets/x.sql')).toThrow(
+      'assets/x.sql:1: placeholder @rows@ takes lines but stands inside a line',
+    );
   });
 
   test('rejects value names that cannot be placeholders', () => {

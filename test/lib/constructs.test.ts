@@ -11,8 +11,16 @@ import { WebService, WebServiceProps } from '../../lib/constructs/workloads/web-
 
 const resources = { cpuRequest: '100m', memoryRequest: '128Mi', memoryLimit: '256Mi' };
 const web = (over: Partial<WebServiceProps> = {}): WebServiceProps => ({
-  namespace: 'ns', name: 'web', partOf: 'app', image: 'repo/web:1.0.0', port: 8080, runAs: { user: 1001 },
-  resources, readinessPath: '/health', replicas: 1, ...over,
+  namespace: 'ns',
+  name: 'web',
+  partOf: 'app',
+  image: 'repo/web:1.0.0',
+  port: 8080,
+  runAs: { user: 1001 },
+  resources,
+  readinessPath: '/health',
+  replicas: 1,
+  ...over,
 });
 
 describe('WebService', () => {
@@ -20,16 +28,28 @@ describe('WebService', () => {
     const chart = Testing.chart();
     new WebService(chart, 'web', web({ autoscaling: { minReplicas: 2, maxReplicas: 4 }, metricsPath: '/metrics', release: 'kps' }));
     const out = Testing.synth(chart);
-    expect(out.map((o) => o.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Service', 'ServiceMonitor'].filter((k) => k !== 'ConfigMap').sort());
+    expect(out.map((o) => o.kind).sort()).toEqual(
+      ['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Service', 'ServiceMonitor']
+        .filter((k) => k !== 'ConfigMap')
+        .sort(),
+    );
     expect(out.find((o) => o.kind === 'Deployment').spec.replicas).toBeUndefined();
   });
   test.each([
     ['privileged port', { port: 80 }, /port 80; expected an unprivileged port between 1024 and 65535/],
     ['negative replicas', { replicas: -1 }, /replicas -1; expected an integer >= 0/],
-    ['HPA min > max', { autoscaling: { minReplicas: 5, maxReplicas: 2 } }, /autoscaling.maxReplicas 2; expected an integer >= minReplicas \(5\)/],
+    [
+      'HPA min > max',
+      { autoscaling: { minReplicas: 5, maxReplicas: 2 } },
+      /autoscaling.maxReplicas 2; expected an integer >= minReplicas \(5\)/,
+    ],
     ['relative probe path', { readinessPath: 'health' }, /readinessPath 'health'; expected an absolute URL path/],
     ['metrics without release', { metricsPath: '/metrics' }, /metricsPath is set but release is missing/],
-    ['memory limit below request', { resources: { ...resources, memoryLimit: '64Mi' } }, /memoryLimit: got '64Mi'; expected a value >= memoryRequest '128Mi'/],
+    [
+      'memory limit below request',
+      { resources: { ...resources, memoryLimit: '64Mi' } },
+      /memoryLimit: got '64Mi'; expected a value >= memoryRequest '128Mi'/,
+    ],
     ['root user', { runAs: { user: 0 } }, /runAs.user: got 0; expected a non-root numeric id/],
     ['bad env name', { env: { 'BAD-NAME': 'x' } }, /env: got 'BAD-NAME'; expected an environment variable name/],
   ])('rejects %s', (_, over, message) => {
@@ -48,13 +68,20 @@ describe('ServiceGraph', () => {
     const g = graph();
     g.addComponent({ name: 'c', podLabels: { app: 'c' }, ports: { metrics: 9100 }, metricsPorts: ['metrics'] });
     g.allow('a', 'b', 'db');
-    expect(g.flows).toEqual([{ from: 'a', to: 'b', port: 5432, protocol: 'TCP' }, { from: 'prometheus', to: 'c', port: 9100, protocol: 'TCP' }]);
+    expect(g.flows).toEqual([
+      { from: 'a', to: 'b', port: 5432, protocol: 'TCP' },
+      { from: 'prometheus', to: 'c', port: 9100, protocol: 'TCP' },
+    ]);
   });
   test.each([
     ['unknown component', (g: ServiceGraph) => g.allow('a', 'zzz', 80), /to 'zzz' is unknown/],
     ['unknown port name', (g: ServiceGraph) => g.allow('a', 'b', 'http'), /port 'http' is unknown; expected one of: db/],
     ['port out of range', (g: ServiceGraph) => g.allow('a', 'b', 70000), /port 70000; expected an integer between 1 and 65535/],
-    ['duplicate component', (g: ServiceGraph) => g.addComponent({ name: 'a', podLabels: { x: 'y' }, ports: {} }), /component 'a' is already in the graph/],
+    [
+      'duplicate component',
+      (g: ServiceGraph) => g.addComponent({ name: 'a', podLabels: { x: 'y' }, ports: {} }),
+      /component 'a' is already in the graph/,
+    ],
     ['no pod labels', (g: ServiceGraph) => g.addComponent({ name: 'z', podLabels: {}, ports: {} }), /has no podLabels/],
     ['external to external', (g: ServiceGraph) => g.allow('prometheus', 'prometheus', 80), /connects two external peers/],
   ])('rejects %s', (_, act, message) => {
@@ -71,28 +98,63 @@ describe('SecretsBackend', () => {
     expect(JSON.stringify(out)).not.toMatch(/"data":\{/);
   });
   test.each([
-    ['duplicate secret', (b: SecretsBackend) => { b.secret('x', ['A']); b.secret('x', ['B']); }, /secret 'x' is declared twice/],
-    ['bad key', (b: SecretsBackend) => b.secret('x', ['bad-key']), /key 'bad-key'; expected a name of letters, digits and _ not starting with a digit/],
+    [
+      'duplicate secret',
+      (b: SecretsBackend) => {
+        b.secret('x', ['A']);
+        b.secret('x', ['B']);
+      },
+      /secret 'x' is declared twice/,
+    ],
+    [
+      'bad key',
+      (b: SecretsBackend) => b.secret('x', ['bad-key']),
+      /key 'bad-key'; expected a name of letters, digits and _ not starting with a digit/,
+    ],
     ['no keys', (b: SecretsBackend) => b.secret('x', []), /has no keys/],
     ['bad name', (b: SecretsBackend) => b.secret('X_Y', ['A']), /secret name 'X_Y'; expected a DNS-1123 label/],
   ])('rejects %s', (_, act, message) => {
     expect(() => act(new SecretsBackend(Testing.chart(), 's', { namespace: 'ns', provider: { kind: 'generated' } }))).toThrow(message);
   });
   test('rejects a bad AWS region', () => {
-    expect(() => new SecretsBackend(Testing.chart(), 's', { namespace: 'ns', provider: { kind: 'aws-secrets-manager', region: 'mars-1', roleArn: 'arn:aws:iam::123456789012:role/x', keyPrefix: 'p' } }))
-      .toThrow(/provider.region: got 'mars-1'; expected an AWS region/);
+    expect(
+      () =>
+        new SecretsBackend(Testing.chart(), 's', {
+          namespace: 'ns',
+          provider: { kind: 'aws-secrets-manager', region: 'mars-1', roleArn: 'arn:aws:iam::123456789012:role/x', keyPrefix: 'p' },
+        }),
+    ).toThrow(/provider.region: got 'mars-1'; expected an AWS region/);
   });
 });
 
 describe('TlsIngress', () => {
-  const props = { namespace: 'ns', name: 'web', host: 'a.example.com', className: 'traefik', clusterIssuer: 'ca', routes: [{ serviceName: 'web', servicePort: 8080 }] };
+  const props = {
+    namespace: 'ns',
+    name: 'web',
+    host: 'a.example.com',
+    className: 'traefik',
+    clusterIssuer: 'ca',
+    routes: [{ serviceName: 'web', servicePort: 8080 }],
+  };
   test('edge options become middlewares in order', () => {
     const chart = Testing.chart();
-    const ing = new TlsIngress(chart, 'i', { ...props, edge: { corsAllowedOrigins: ['https://app.example.com'], rateLimit: { average: 10, burst: 20 }, maxRequestBodyBytes: 1048576, compress: true } });
+    const ing = new TlsIngress(chart, 'i', {
+      ...props,
+      edge: {
+        corsAllowedOrigins: ['https://app.example.com'],
+        rateLimit: { average: 10, burst: 20 },
+        maxRequestBodyBytes: 1048576,
+        compress: true,
+      },
+    });
     expect(ing.middlewares).toEqual(['web-security-headers', 'web-cors', 'web-rate-limit', 'web-body-limit', 'web-compress']);
   });
   test.each([
-    ['origin with a path', { corsAllowedOrigins: ['https://app.example.com/x'] }, /corsAllowedOrigins entry 'https:\/\/app.example.com\/x'; expected an origin/],
+    [
+      'origin with a path',
+      { corsAllowedOrigins: ['https://app.example.com/x'] },
+      /corsAllowedOrigins entry 'https:\/\/app.example.com\/x'; expected an origin/,
+    ],
     ['zero rate', { rateLimit: { average: 0, burst: 1 } }, /rateLimit.average 0; expected an integer >= 1/],
     ['zero body limit', { maxRequestBodyBytes: 0 }, /maxRequestBodyBytes 0; expected an integer >= 1/],
   ])('rejects %s', (_, edge, message) => {
@@ -105,33 +167,72 @@ describe('TlsIngress', () => {
 
 describe('DatabaseBackup', () => {
   const base: DatabaseBackupProps = {
-    namespace: 'ns', partOf: 'app', name: 'db-backup', engine: new PostgresBackupEngine(),
-    source: { image: 'postgres:15.13', runAsUser: 999, env: { PGHOST: 'db', PGUSER: 'postgres', PGDATABASE: 'app' }, secretEnv: { PGPASSWORD: { secret: 'db', key: 'PASSWORD' } } },
-    schedule: '0 2 * * *', retentionDays: 30, uploaderImage: 'amazon/aws-cli:2.22.35', resources,
+    namespace: 'ns',
+    partOf: 'app',
+    name: 'db-backup',
+    engine: new PostgresBackupEngine(),
+    source: {
+      image: 'postgres:15.13',
+      runAsUser: 999,
+      env: { PGHOST: 'db', PGUSER: 'postgres', PGDATABASE: 'app' },
+      secretEnv: { PGPASSWORD: { secret: 'db', key: 'PASSWORD' } },
+    },
+    schedule: '0 2 * * *',
+    retentionDays: 30,
+    uploaderImage: 'amazon/aws-cli:2.22.35',
+    resources,
     target: { bucket: 'my-backups', prefix: 'app/db', region: 'eu-west-1', roleArn: 'arn:aws:iam::123456789012:role/b' },
   };
   test('renders a backup CronJob and a suspended restore CronJob', () => {
     const chart = Testing.chart();
     new DatabaseBackup(chart, 'b', base);
     const crons = Testing.synth(chart).filter((o) => o.kind === 'CronJob');
-    expect(crons.map((c) => [c.metadata.name, c.spec.suspend, c.spec.concurrencyPolicy])).toEqual([['db-backup', false, 'Forbid'], ['db-restore', true, 'Forbid']]);
+    expect(crons.map((c) => [c.metadata.name, c.spec.suspend, c.spec.concurrencyPolicy])).toEqual([
+      ['db-backup', false, 'Forbid'],
+      ['db-restore', true, 'Forbid'],
+    ]);
   });
   test.each([
     ['bad cron', { schedule: 'daily' }, /schedule 'daily'; expected a five-field cron expression/],
     ['zero retention', { retentionDays: 0 }, /retentionDays 0; expected an integer >= 1/],
     ['bad bucket', { target: { ...base.target, bucket: 'My_Bucket' } }, /target.bucket 'My_Bucket'; expected an S3 bucket name/],
-    ['static keys on AWS', { target: { ...base.target, credentials: { accessKeyId: { secret: 's', key: 'a' }, secretAccessKey: { secret: 's', key: 'b' } } } }, /credentials are only for an S3-compatible endpoint/],
-    ['redis restore without its data volume', { engine: new RedisBackupEngine(), source: { ...base.source, env: { REDIS_HOST: 'r' }, secretEnv: { REDISCLI_AUTH: { secret: 'r', key: 'P' } } }, restore: true }, /a redis restore needs the store's data volume/],
-    ['a source without the engine\'s env', { source: { ...base.source, env: { PGHOST: 'db' } } }, /source lacks PGUSER, PGDATABASE; engine 'postgres' needs PGHOST, PGUSER, PGPASSWORD, PGDATABASE/],
+    [
+      'static keys on AWS',
+      { target: { ...base.target, credentials: { accessKeyId: { secret: 's', key: 'a' }, secretAccessKey: { secret: 's', key: 'b' } } } },
+      /credentials are only for an S3-compatible endpoint/,
+    ],
+    [
+      'redis restore without its data volume',
+      {
+        engine: new RedisBackupEngine(),
+        source: { ...base.source, env: { REDIS_HOST: 'r' }, secretEnv: { REDISCLI_AUTH: { secret: 'r', key: 'P' } } },
+        restore: true,
+      },
+      /a redis restore needs the store's data volume/,
+    ],
+    [
+      "a source without the engine's env",
+      { source: { ...base.source, env: { PGHOST: 'db' } } },
+      /source lacks PGUSER, PGDATABASE; engine 'postgres' needs PGHOST, PGUSER, PGPASSWORD, PGDATABASE/,
+    ],
   ])('rejects %s', (_, over, message) => {
-    expect(() => new DatabaseBackup(Testing.chart(), 'b', { ...base, ...over } as DatabaseBackupProps)).toThrow(message);
+    expect(() => new DatabaseBackup(Testing.chart(), 'b', { ...base, ...over })).toThrow(message);
   });
 });
 
 describe('AppNamespace and pod security', () => {
   test('a weaker level needs a reason', () => {
-    expect(() => new AppNamespace(Testing.chart(), 'n', { name: 'agents', podSecurity: 'privileged' })).toThrow(/podSecurity 'privileged' needs podSecurityReason/);
-    expect(() => new AppNamespace(Testing.chart(), 'n', { name: 'agents', podSecurity: 'privileged', podSecurityReason: 'log shipper reads host logs' })).not.toThrow();
+    expect(() => new AppNamespace(Testing.chart(), 'n', { name: 'agents', podSecurity: 'privileged' })).toThrow(
+      /podSecurity 'privileged' needs podSecurityReason/,
+    );
+    expect(
+      () =>
+        new AppNamespace(Testing.chart(), 'n', {
+          name: 'agents',
+          podSecurity: 'privileged',
+          podSecurityReason: 'log shipper reads host logs',
+        }),
+    ).not.toThrow();
   });
   test('uid 0 is refused', () => {
     expect(() => restrictedPodSecurityContext({ user: 1000, fsGroup: 0 })).toThrow(/runAs.fsGroup: got 0/);

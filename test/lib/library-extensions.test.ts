@@ -17,8 +17,16 @@ import { WebService, WebServiceProps } from '../../lib/constructs/workloads/web-
 
 const resources = { cpuRequest: '100m', memoryRequest: '128Mi', memoryLimit: '256Mi' };
 const web = (over: Partial<WebServiceProps> = {}): WebServiceProps => ({
-  namespace: 'ns', name: 'web', partOf: 'app', image: 'repo/web:1.0.0', port: 8080, runAs: { user: 101 },
-  resources, readinessPath: '/health', replicas: 1, ...over,
+  namespace: 'ns',
+  name: 'web',
+  partOf: 'app',
+  image: 'repo/web:1.0.0',
+  port: 8080,
+  runAs: { user: 101 },
+  resources,
+  readinessPath: '/health',
+  replicas: 1,
+  ...over,
 });
 const synth = (build: (chart: any) => void): any[] => {
   const chart = Testing.chart();
@@ -27,15 +35,24 @@ const synth = (build: (chart: any) => void): any[] => {
 };
 
 describe('WebService staticSite', () => {
-  test('mounts a rendered nginx.conf over the image\'s and rolls pods when it changes', () => {
+  test("mounts a rendered nginx.conf over the image's and rolls pods when it changes", () => {
     const out = synth((c) => new WebService(c, 'web', web({ staticSite: { immutablePaths: ['/static/'] } })));
     const cm = out.find((o) => o.kind === 'ConfigMap');
     expect(cm.metadata.name).toBe('web-config');
-    expect(cm.data['nginx.conf']).toBe(renderStaticSiteConfig({ port: 8080, healthPath: '/health', immutablePaths: ['/static/'], tempDir: '/tmp' }));
+    expect(cm.data['nginx.conf']).toBe(
+      renderStaticSiteConfig({ port: 8080, healthPath: '/health', immutablePaths: ['/static/'], tempDir: '/tmp' }),
+    );
     const pod = out.find((o) => o.kind === 'Deployment').spec.template;
-    expect(pod.spec.containers[0].volumeMounts).toContainEqual({ name: 'config-0', mountPath: '/etc/nginx/nginx.conf', subPath: 'nginx.conf', readOnly: true });
+    expect(pod.spec.containers[0].volumeMounts).toContainEqual({
+      name: 'config-0',
+      mountPath: '/etc/nginx/nginx.conf',
+      subPath: 'nginx.conf',
+      readOnly: true,
+    });
     const other = synth((c) => new WebService(c, 'web', web({ staticSite: { immutablePaths: ['/assets/'] } })));
-    expect(other.find((o) => o.kind === 'Deployment').spec.template.metadata.annotations['checksum/config']).not.toBe(pod.metadata.annotations['checksum/config']);
+    expect(other.find((o) => o.kind === 'Deployment').spec.template.metadata.annotations['checksum/config']).not.toBe(
+      pod.metadata.annotations['checksum/config'],
+    );
   });
 
   test('a stand-in serves the same static-site config with the public nginx image', () => {
@@ -45,10 +62,26 @@ describe('WebService staticSite', () => {
   });
 
   test.each([
-    ['metrics on a static site', { staticSite: {}, metricsPath: '/metrics', release: 'kps' }, /WebService 'web': metricsPath '\/metrics' is set with staticSite; expected no metricsPath/],
-    ['a separate liveness path', { staticSite: {}, livenessPath: '/live' }, /livenessPath '\/live' differs from readinessPath '\/health' with staticSite/],
-    ['a config under /etc/nginx', { staticSite: {}, configs: [{ path: '/etc/nginx/conf.d', files: { 'x.conf': '' } }] }, /configs mount under \/etc\/nginx with staticSite/],
-    ['an immutable prefix without a trailing slash', { staticSite: { immutablePaths: ['/assets'] } }, /WebService 'web': static site immutablePaths\[0\]: got "\/assets"; expected a path prefix starting and ending with '\/'/],
+    [
+      'metrics on a static site',
+      { staticSite: {}, metricsPath: '/metrics', release: 'kps' },
+      /WebService 'web': metricsPath '\/metrics' is set with staticSite; expected no metricsPath/,
+    ],
+    [
+      'a separate liveness path',
+      { staticSite: {}, livenessPath: '/live' },
+      /livenessPath '\/live' differs from readinessPath '\/health' with staticSite/,
+    ],
+    [
+      'a config under /etc/nginx',
+      { staticSite: {}, configs: [{ path: '/etc/nginx/conf.d', files: { 'x.conf': '' } }] },
+      /configs mount under \/etc\/nginx with staticSite/,
+    ],
+    [
+      'an immutable prefix without a trailing slash',
+      { staticSite: { immutablePaths: ['/assets'] } },
+      /WebService 'web': static site immutablePaths\[0\]: got "\/assets"; expected a path prefix starting and ending with '\/'/,
+    ],
     ['a relative root', { staticSite: { root: 'html' } }, /static site root: got "html"; expected an absolute directory/],
   ])('rejects %s', (_, over, message) => {
     expect(() => new WebService(Testing.chart(), 'web', web(over as Partial<WebServiceProps>))).toThrow(message);
@@ -64,7 +97,8 @@ describe('renderStaticSiteConfig', () => {
     expect(conf).toMatch(/gzip_types [^;]*text\/css[^;]*application\/javascript/);
     expect(conf).toMatch(/location = \/health \{[^}]*return 200 '\{"status":"UP"\}';/);
     expect(conf).toContain('server_tokens off;');
-    for (const dir of ['client_body_temp_path', 'proxy_temp_path', 'fastcgi_temp_path', 'uwsgi_temp_path', 'scgi_temp_path']) expect(conf).toMatch(new RegExp(`${dir} /tmp/`));
+    for (const dir of ['client_body_temp_path', 'proxy_temp_path', 'fastcgi_temp_path', 'uwsgi_temp_path', 'scgi_temp_path'])
+      expect(conf).toMatch(new RegExp(`${dir} /tmp/`));
   });
   test('without SPA fallback unknown paths are 404', () => {
     expect(renderStaticSiteConfig({ port: 8080, spaFallback: false })).toContain('try_files $uri $uri/ =404;');
@@ -84,9 +118,14 @@ describe('renderStaticSiteConfig', () => {
 
 describe('JVM options', () => {
   test('G1 with a heap share of the container limit, exit on OOM', () => {
-    expect(jvmToolOptions({}, '1536Mi')).toBe('-XX:+UseG1GC -XX:MaxGCPauseMillis=200 -XX:MaxRAMPercentage=75.0 -XX:InitialRAMPercentage=50.0 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp');
-    expect(jvmToolOptions({ gc: 'Parallel', maxRamPercentage: 60, initialRamPercentage: 25, extraOptions: ['-Dfile.encoding=UTF-8'] }, '1Gi'))
-      .toBe('-XX:+UseParallelGC -XX:MaxRAMPercentage=60.0 -XX:InitialRAMPercentage=25.0 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp -Dfile.encoding=UTF-8');
+    expect(jvmToolOptions({}, '1536Mi')).toBe(
+      '-XX:+UseG1GC -XX:MaxGCPauseMillis=200 -XX:MaxRAMPercentage=75.0 -XX:InitialRAMPercentage=50.0 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp',
+    );
+    expect(
+      jvmToolOptions({ gc: 'Parallel', maxRamPercentage: 60, initialRamPercentage: 25, extraOptions: ['-Dfile.encoding=UTF-8'] }, '1Gi'),
+    ).toBe(
+      '-XX:+UseParallelGC -XX:MaxRAMPercentage=60.0 -XX:InitialRAMPercentage=25.0 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp -Dfile.encoding=UTF-8',
+    );
   });
   test('WebService sets JAVA_TOOL_OPTIONS from jvm', () => {
     const out = synth((c) => new WebService(c, 'web', web({ jvm: { maxRamPercentage: 70 } })));
@@ -94,12 +133,28 @@ describe('JVM options', () => {
     expect(env).toEqual([{ name: 'JAVA_TOOL_OPTIONS', value: expect.stringContaining('-XX:MaxRAMPercentage=70.0') }]);
   });
   test.each([
-    ['a heap share over 90%', { jvm: { maxRamPercentage: 95 } }, /WebService 'web': jvm.maxRamPercentage: got 95; expected a number from 10 to 90/],
-    ['an initial heap above the maximum', { jvm: { maxRamPercentage: 50, initialRamPercentage: 60 } }, /jvm.initialRamPercentage: got 60; expected a number from 1 to maxRamPercentage \(50\)/],
+    [
+      'a heap share over 90%',
+      { jvm: { maxRamPercentage: 95 } },
+      /WebService 'web': jvm.maxRamPercentage: got 95; expected a number from 10 to 90/,
+    ],
+    [
+      'an initial heap above the maximum',
+      { jvm: { maxRamPercentage: 50, initialRamPercentage: 60 } },
+      /jvm.initialRamPercentage: got 60; expected a number from 1 to maxRamPercentage \(50\)/,
+    ],
     ['a fixed -Xmx', { jvm: { extraOptions: ['-Xmx1g'] } }, /jvm.extraOptions\[0\]: got "-Xmx1g"; expected no heap size option/],
     ['an option with a space', { jvm: { extraOptions: ['-Da=b c'] } }, /jvm.extraOptions\[0\]: got "-Da=b c"; expected one option/],
-    ['a G1 pause goal with Parallel', { jvm: { gc: 'Parallel' as const, maxGcPauseMillis: 100 } }, /jvm.maxGcPauseMillis: got 100; expected unset unless gc is 'G1'/],
-    ['a tiny memory limit', { jvm: {}, resources: { ...resources, memoryRequest: '128Mi', memoryLimit: '128Mi' } }, /jvm.memoryLimit: got "128Mi"; expected a container memory limit of at least 256Mi/],
+    [
+      'a G1 pause goal with Parallel',
+      { jvm: { gc: 'Parallel' as const, maxGcPauseMillis: 100 } },
+      /jvm.maxGcPauseMillis: got 100; expected unset unless gc is 'G1'/,
+    ],
+    [
+      'a tiny memory limit',
+      { jvm: {}, resources: { ...resources, memoryRequest: '128Mi', memoryLimit: '128Mi' } },
+      /jvm.memoryLimit: got "128Mi"; expected a container memory limit of at least 256Mi/,
+    ],
     ['JAVA_TOOL_OPTIONS twice', { jvm: {}, env: { JAVA_TOOL_OPTIONS: '-Xmx1g' } }, /env.JAVA_TOOL_OPTIONS is set together with jvm/],
   ])('rejects %s', (_, over, message) => {
     expect(() => new WebService(Testing.chart(), 'web', web(over as Partial<WebServiceProps>))).toThrow(message);
@@ -108,7 +163,14 @@ describe('JVM options', () => {
 
 describe('springBootEnv', () => {
   test('actuator probes, histogram, graceful shutdown, Hikari datasource and Flyway user', () => {
-    expect(springBootEnv({ port: 8080, profiles: ['prod'], shutdownSeconds: 20, datasource: { host: 'pg.ns.svc', port: 5432, database: 'crm', username: 'app', maxPoolSize: 20, migrationUsername: 'owner' } })).toEqual({
+    expect(
+      springBootEnv({
+        port: 8080,
+        profiles: ['prod'],
+        shutdownSeconds: 20,
+        datasource: { host: 'pg.ns.svc', port: 5432, database: 'crm', username: 'app', maxPoolSize: 20, migrationUsername: 'owner' },
+      }),
+    ).toEqual({
       SERVER_PORT: '8080',
       SERVER_SHUTDOWN: 'graceful',
       SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE: '20s',
@@ -126,8 +188,14 @@ describe('springBootEnv', () => {
     [{ port: 80 }, /springBootEnv port: got 80/],
     [{ port: 8080, profiles: ['a b'] }, /profiles\[0\]: got "a b"/],
     [{ port: 8080, shutdownSeconds: 0 }, /shutdownSeconds: got 0; expected an integer >= 1/],
-    [{ port: 8080, datasource: { host: 'pg', port: 5432, database: 'crm', username: 'App', maxPoolSize: 5 } }, /datasource.username: got "App"; expected a PostgreSQL role name/],
-    [{ port: 8080, datasource: { host: 'pg', port: 5432, database: 'crm', username: 'app', maxPoolSize: 0 } }, /datasource.maxPoolSize: got 0; expected an integer >= 1/],
+    [
+      { port: 8080, datasource: { host: 'pg', port: 5432, database: 'crm', username: 'App', maxPoolSize: 5 } },
+      /datasource.username: got "App"; expected a PostgreSQL role name/,
+    ],
+    [
+      { port: 8080, datasource: { host: 'pg', port: 5432, database: 'crm', username: 'app', maxPoolSize: 0 } },
+      /datasource.maxPoolSize: got 0; expected an integer >= 1/,
+    ],
   ])('rejects %j', (options, message) => {
     expect(() => springBootEnv(options as any)).toThrow(message);
   });
@@ -135,7 +203,11 @@ describe('springBootEnv', () => {
 
 describe('TlsIngress per-route rate limits', () => {
   const props: TlsIngressProps = {
-    namespace: 'ns', name: 'edge', host: 'a.example.com', className: 'traefik', clusterIssuer: 'ca',
+    namespace: 'ns',
+    name: 'edge',
+    host: 'a.example.com',
+    className: 'traefik',
+    clusterIssuer: 'ca',
     routes: [
       { path: '/', serviceName: 'web', servicePort: 8080 },
       { path: '/api/auth', serviceName: 'api', servicePort: 8080, name: 'auth', rateLimit: { average: 5, burst: 5, period: '1m' } },
@@ -145,24 +217,84 @@ describe('TlsIngress per-route rate limits', () => {
   };
   test('a route with its own limit gets its own Ingress for the same host and certificate', () => {
     let ing!: TlsIngress;
-    const out = synth((c) => { ing = new TlsIngress(c, 'i', props); });
+    const out = synth((c) => {
+      ing = new TlsIngress(c, 'i', props);
+    });
     expect(ing.ingresses.map((i) => i.name)).toEqual(['edge', 'edge-auth', 'edge-public']);
     expect(ing.middlewares).toEqual(['edge-security-headers', 'edge-rate-limit', 'edge-compress']);
-    expect(ing.routeMiddlewares).toEqual({ auth: ['edge-security-headers', 'edge-auth-rate-limit', 'edge-compress'], public: ['edge-security-headers', 'edge-compress'] });
+    expect(ing.routeMiddlewares).toEqual({
+      auth: ['edge-security-headers', 'edge-auth-rate-limit', 'edge-compress'],
+      public: ['edge-security-headers', 'edge-compress'],
+    });
     const ingresses = out.filter((o) => o.kind === 'Ingress');
     expect(ingresses.map((i) => i.spec.tls[0].secretName)).toEqual(['edge-tls', 'edge-tls', 'edge-tls']);
     expect(ingresses.map((i) => 'cert-manager.io/cluster-issuer' in i.metadata.annotations)).toEqual([true, false, false]);
-    expect(out.find((o) => o.kind === 'Middleware' && o.metadata.name === 'edge-auth-rate-limit').spec.rateLimit).toEqual({ average: 5, burst: 5, period: '1m' });
+    expect(out.find((o) => o.kind === 'Middleware' && o.metadata.name === 'edge-auth-rate-limit').spec.rateLimit).toEqual({
+      average: 5,
+      burst: 5,
+      period: '1m',
+    });
   });
   test.each([
-    ['an own limit without a name', [{ serviceName: 'w', servicePort: 1 }, { path: '/x', serviceName: 'w', servicePort: 1, rateLimit: 'none' as const }], /routes\[1\] \(\/x\) has its own rateLimit but no name/],
-    ['duplicate route names', [{ serviceName: 'w', servicePort: 1 }, { path: '/x', serviceName: 'w', servicePort: 1, name: 'a' }, { path: '/y', serviceName: 'w', servicePort: 1, name: 'a' }], /routes\[2\].name 'a' is used twice/],
-    ['a path routed twice', [{ path: '/x', serviceName: 'w', servicePort: 1 }, { path: '/x', serviceName: 'v', servicePort: 1 }], /routes\[1\].path '\/x' is routed twice/],
-    ['a relative path', [{ path: 'api', serviceName: 'w', servicePort: 1 }], /routes\[0\].path 'api'; expected an absolute URL path prefix/],
-    ['a bad route name', [{ serviceName: 'w', servicePort: 1 }, { path: '/x', serviceName: 'w', servicePort: 1, name: 'Auth', rateLimit: 'none' as const }], /routes\[1\].name 'Auth'; expected a DNS-1123 label/],
-    ['no route with the shared settings', [{ path: '/x', serviceName: 'w', servicePort: 1, name: 'x', rateLimit: 'none' as const }], /every route has its own rateLimit; expected at least one route with the ingress-wide edge settings/],
-    ['a bad period', [{ serviceName: 'w', servicePort: 1 }, { path: '/x', serviceName: 'w', servicePort: 1, name: 'x', rateLimit: { average: 1, burst: 1, period: 'minute' } }], /routes\[1\].rateLimit.period 'minute'; expected a duration/],
-    ['a zero average', [{ serviceName: 'w', servicePort: 1 }, { path: '/x', serviceName: 'w', servicePort: 1, name: 'x', rateLimit: { average: 0, burst: 1 } }], /routes\[1\].rateLimit.average 0; expected an integer >= 1/],
+    [
+      'an own limit without a name',
+      [
+        { serviceName: 'w', servicePort: 1 },
+        { path: '/x', serviceName: 'w', servicePort: 1, rateLimit: 'none' as const },
+      ],
+      /routes\[1\] \(\/x\) has its own rateLimit but no name/,
+    ],
+    [
+      'duplicate route names',
+      [
+        { serviceName: 'w', servicePort: 1 },
+        { path: '/x', serviceName: 'w', servicePort: 1, name: 'a' },
+        { path: '/y', serviceName: 'w', servicePort: 1, name: 'a' },
+      ],
+      /routes\[2\].name 'a' is used twice/,
+    ],
+    [
+      'a path routed twice',
+      [
+        { path: '/x', serviceName: 'w', servicePort: 1 },
+        { path: '/x', serviceName: 'v', servicePort: 1 },
+      ],
+      /routes\[1\].path '\/x' is routed twice/,
+    ],
+    [
+      'a relative path',
+      [{ path: 'api', serviceName: 'w', servicePort: 1 }],
+      /routes\[0\].path 'api'; expected an absolute URL path prefix/,
+    ],
+    [
+      'a bad route name',
+      [
+        { serviceName: 'w', servicePort: 1 },
+        { path: '/x', serviceName: 'w', servicePort: 1, name: 'Auth', rateLimit: 'none' as const },
+      ],
+      /routes\[1\].name 'Auth'; expected a DNS-1123 label/,
+    ],
+    [
+      'no route with the shared settings',
+      [{ path: '/x', serviceName: 'w', servicePort: 1, name: 'x', rateLimit: 'none' as const }],
+      /every route has its own rateLimit; expected at least one route with the ingress-wide edge settings/,
+    ],
+    [
+      'a bad period',
+      [
+        { serviceName: 'w', servicePort: 1 },
+        { path: '/x', serviceName: 'w', servicePort: 1, name: 'x', rateLimit: { average: 1, burst: 1, period: 'minute' } },
+      ],
+      /routes\[1\].rateLimit.period 'minute'; expected a duration/,
+    ],
+    [
+      'a zero average',
+      [
+        { serviceName: 'w', servicePort: 1 },
+        { path: '/x', serviceName: 'w', servicePort: 1, name: 'x', rateLimit: { average: 0, burst: 1 } },
+      ],
+      /routes\[1\].rateLimit.average 0; expected an integer >= 1/,
+    ],
   ])('rejects %s', (_, routes, message) => {
     expect(() => new TlsIngress(Testing.chart(), 'i', { ...props, routes })).toThrow(message);
   });
@@ -170,9 +302,20 @@ describe('TlsIngress per-route rate limits', () => {
 
 describe('DatabaseBackup restoreMode', () => {
   const base: DatabaseBackupProps = {
-    namespace: 'ns', partOf: 'app', name: 'db-backup', engine: new PostgresBackupEngine(),
-    source: { image: 'postgres:16.9', runAsUser: 999, env: { PGHOST: 'db', PGUSER: 'postgres', PGDATABASE: 'app' }, secretEnv: { PGPASSWORD: { secret: 'db', key: 'PASSWORD' } } },
-    schedule: '0 2 * * *', retentionDays: 30, uploaderImage: 'amazon/aws-cli:2.22.35', resources,
+    namespace: 'ns',
+    partOf: 'app',
+    name: 'db-backup',
+    engine: new PostgresBackupEngine(),
+    source: {
+      image: 'postgres:16.9',
+      runAsUser: 999,
+      env: { PGHOST: 'db', PGUSER: 'postgres', PGDATABASE: 'app' },
+      secretEnv: { PGPASSWORD: { secret: 'db', key: 'PASSWORD' } },
+    },
+    schedule: '0 2 * * *',
+    retentionDays: 30,
+    uploaderImage: 'amazon/aws-cli:2.22.35',
+    resources,
     target: { bucket: 'my-backups', prefix: 'app/db/', region: 'eu-west-1', roleArn: 'arn:aws:iam::123456789012:role/b' },
   };
   test('recreate: download, safety dump and its upload before the restore container', () => {
@@ -180,27 +323,53 @@ describe('DatabaseBackup restoreMode', () => {
     const pod = out.find((o) => o.kind === 'CronJob' && o.metadata.name === 'db-restore').spec.jobTemplate.spec.template.spec;
     expect(pod.initContainers.map((c: any) => c.name)).toEqual(['download', 'safety-dump', 'safety-upload']);
     expect(pod.initContainers[2].env).toContainEqual({ name: 'S3_PREFIX', value: 'app/db/pre-restore' });
-    expect(Object.keys(out.find((o) => o.kind === 'ConfigMap').data).sort()).toEqual(['download.sh', 'dump.sh', 'restore.sh', 'safety-dump.sh', 'upload.sh']);
+    expect(Object.keys(out.find((o) => o.kind === 'ConfigMap').data).sort()).toEqual([
+      'download.sh',
+      'dump.sh',
+      'restore.sh',
+      'safety-dump.sh',
+      'upload.sh',
+    ]);
   });
   test('in-place stays the default', () => {
     const out = synth((c) => new DatabaseBackup(c, 'b', base));
-    expect(out.find((o) => o.metadata.name === 'db-restore').spec.jobTemplate.spec.template.spec.initContainers.map((c: any) => c.name)).toEqual(['download']);
+    expect(
+      out.find((o) => o.metadata.name === 'db-restore').spec.jobTemplate.spec.template.spec.initContainers.map((c: any) => c.name),
+    ).toEqual(['download']);
   });
   test('rejects an unknown mode', () => {
-    expect(() => new PostgresBackupEngine({ restoreMode: 'swap' as 'recreate' })).toThrow("PostgresBackupEngine: restoreMode 'swap'; expected 'in-place' or 'recreate'");
+    expect(() => new PostgresBackupEngine({ restoreMode: 'swap' as 'recreate' })).toThrow(
+      "PostgresBackupEngine: restoreMode 'swap'; expected 'in-place' or 'recreate'",
+    );
   });
   test('rejects a mode without a restore', () => {
-    expect(() => new DatabaseBackup(Testing.chart(), 'b', { ...base, restore: false, engine: new PostgresBackupEngine({ restoreMode: 'recreate' }) }))
-      .toThrow("DatabaseBackup 'db-backup': restore is false but engine 'postgres' was given restore options (restoreMode 'recreate'); expected restore true, or no restore options");
+    expect(
+      () =>
+        new DatabaseBackup(Testing.chart(), 'b', {
+          ...base,
+          restore: false,
+          engine: new PostgresBackupEngine({ restoreMode: 'recreate' }),
+        }),
+    ).toThrow(
+      "DatabaseBackup 'db-backup': restore is false but engine 'postgres' was given restore options (restoreMode 'recreate'); expected restore true, or no restore options",
+    );
   });
 });
 
 describe('LocalStack', () => {
-  const props: LocalStackProps = { namespace: 'ns', partOf: 'app', image: 'localstack/localstack:4.0.3', resources, buckets: ['bk1', 'bk2'] };
+  const props: LocalStackProps = {
+    namespace: 'ns',
+    partOf: 'app',
+    image: 'localstack/localstack:4.0.3',
+    resources,
+    buckets: ['bk1', 'bk2'],
+  };
   test('creates its buckets with versioning when ready', () => {
     const out = synth((c) => new LocalStack(c, 'l', props));
     const init = out.find((o) => o.kind === 'ConfigMap').data['10-buckets.sh'];
-    expect(init).toContain('awslocal s3 mb s3://bk1 || true\nawslocal s3api put-bucket-versioning --bucket bk1 --versioning-configuration Status=Enabled\n');
+    expect(init).toContain(
+      'awslocal s3 mb s3://bk1 || true\nawslocal s3api put-bucket-versioning --bucket bk1 --versioning-configuration Status=Enabled\n',
+    );
     expect(init).toContain('s3://bk2');
     expect(out.find((o) => o.kind === 'Deployment').spec.template.spec.containers[0].env).toContainEqual({ name: 'SERVICES', value: 's3' });
   });
@@ -216,8 +385,12 @@ describe('LocalStack', () => {
 
 describe('row-level security', () => {
   const spec: PostgresInitSpec = {
-    schemas: ['crm', 'audit'], extensions: ['uuid-ossp'],
-    roles: [{ name: 'owner', access: 'owner', connectionLimit: 5, passwordEnv: 'OWNER_PW' }, { name: 'app', access: 'readwrite', connectionLimit: 5, passwordEnv: 'APP_PW' }],
+    schemas: ['crm', 'audit'],
+    extensions: ['uuid-ossp'],
+    roles: [
+      { name: 'owner', access: 'owner', connectionLimit: 5, passwordEnv: 'OWNER_PW' },
+      { name: 'app', access: 'readwrite', connectionLimit: 5, passwordEnv: 'APP_PW' },
+    ],
     rowLevelSecurity: { tenantSetting: 'app.tenant_id' },
   };
   test('renders the tenant setting, the helper, FORCEd policies and the event trigger inside the init transaction', () => {
@@ -231,7 +404,10 @@ describe('row-level security', () => {
     expect(sql).toContain('REVOKE ALL ON FUNCTION public.enable_tenant_isolation(regclass) FROM PUBLIC;');
   });
   test('tenant type, column and schemas are configurable', () => {
-    const sql = renderInitSql({ ...spec, rowLevelSecurity: { tenantSetting: 'crm.org', tenantColumn: 'org_id', tenantType: 'text', schemas: ['crm'] } });
+    const sql = renderInitSql({
+      ...spec,
+      rowLevelSecurity: { tenantSetting: 'crm.org', tenantColumn: 'org_id', tenantType: 'text', schemas: ['crm'] },
+    });
     expect(sql).toContain("AS $fn$ SELECT NULLIF(current_setting('crm.org', true), '') $fn$;");
     expect(sql).toContain("a.attname = 'org_id'");
     expect(sql).toContain("ARRAY['crm']::text[]");
@@ -244,18 +420,34 @@ describe('row-level security', () => {
     [{ tenantSetting: 'tenant_id' }, /rowLevelSecurity.tenantSetting: got "tenant_id"; expected a custom setting '<prefix>.<name>'/],
     [{ tenantSetting: 'pg_x.tenant' }, /rowLevelSecurity.tenantSetting: got "pg_x.tenant"/],
     [{ tenantSetting: 'app.tenant_id', tenantColumn: 'Tenant' }, /rowLevelSecurity.tenantColumn: got "Tenant"; expected an identifier/],
-    [{ tenantSetting: 'app.tenant_id', tenantType: 'json' }, /rowLevelSecurity.tenantType: got "json"; expected one of "uuid", "bigint", "integer", "text"/],
-    [{ tenantSetting: 'app.tenant_id', schemas: ['nope'] }, /rowLevelSecurity.schemas\[0\]: got "nope"; expected one of the spec's schemas \(crm, audit\)/],
+    [
+      { tenantSetting: 'app.tenant_id', tenantType: 'json' },
+      /rowLevelSecurity.tenantType: got "json"; expected one of "uuid", "bigint", "integer", "text"/,
+    ],
+    [
+      { tenantSetting: 'app.tenant_id', schemas: ['nope'] },
+      /rowLevelSecurity.schemas\[0\]: got "nope"; expected one of the spec's schemas \(crm, audit\)/,
+    ],
     [{ tenantSetting: 'app.tenant_id', schemas: [] }, /rowLevelSecurity.schemas: got \[\]; expected a non-empty array/],
   ])('rejects %j', (rls, message) => {
     expect(() => renderInitSql({ ...spec, rowLevelSecurity: rls as any })).toThrow(message);
   });
   test('PostgresDatabase names itself in the error', () => {
     const props: PostgresDatabaseProps = {
-      namespace: 'ns', partOf: 'app', image: 'postgres:16.9', database: 'crm', superuserPassword: { secret: 's', key: 'k' }, schemas: ['crm'],
+      namespace: 'ns',
+      partOf: 'app',
+      image: 'postgres:16.9',
+      database: 'crm',
+      superuserPassword: { secret: 's', key: 'k' },
+      schemas: ['crm'],
       roles: [{ name: 'owner', access: 'owner', connectionLimit: 5, password: { secret: 's', key: 'o' } }],
-      settings: {}, resources, storage: { size: '1Gi', storageClassName: 'standard' }, rowLevelSecurity: { tenantSetting: 'tenant' },
+      settings: {},
+      resources,
+      storage: { size: '1Gi', storageClassName: 'standard' },
+      rowLevelSecurity: { tenantSetting: 'tenant' },
     };
-    expect(() => new PostgresDatabase(Testing.chart(), 'pg', props)).toThrow(/^PostgresDatabase 'postgres': rowLevelSecurity.tenantSetting: got "tenant"/);
+    expect(() => new PostgresDatabase(Testing.chart(), 'pg', props)).toThrow(
+      /^PostgresDatabase 'postgres': rowLevelSecurity.tenantSetting: got "tenant"/,
+    );
   });
 });

@@ -35,7 +35,9 @@ test('--set-string backend.image.tag changes exactly the backend image', () => {
 });
 
 test('--set frontend.autoscaling.minReplicas changes exactly the frontend HPA', () => {
-  expect(diff(base, render({ 'frontend.autoscaling.minReplicas': 3 }))).toEqual(['HorizontalPodAutoscaler/frontend/spec/minReplicas: 2 -> 3']);
+  expect(diff(base, render({ 'frontend.autoscaling.minReplicas': 3 }))).toEqual([
+    'HorizontalPodAutoscaler/frontend/spec/minReplicas: 2 -> 3',
+  ]);
 });
 
 test('--set ingress.host moves every Ingress of the edge to the new host', () => {
@@ -49,8 +51,18 @@ test('--set ingress.host moves every Ingress of the edge to the new host', () =>
 
 test('Adminer and LocalStack render only with values-dev.yaml', () => {
   const dev = render({}, {}, 'dev');
-  expect(dev.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name).sort()).toEqual(['adminer', 'backend', 'frontend', 'localstack']);
-  expect(base.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name).sort()).toEqual(['backend', 'frontend']);
+  expect(
+    dev
+      .filter((o) => o.kind === 'Deployment')
+      .map((o) => o.metadata.name)
+      .sort(),
+  ).toEqual(['adminer', 'backend', 'frontend', 'localstack']);
+  expect(
+    base
+      .filter((o) => o.kind === 'Deployment')
+      .map((o) => o.metadata.name)
+      .sort(),
+  ).toEqual(['backend', 'frontend']);
 });
 
 test.each([

@@ -2,7 +2,14 @@ import { loadEnvironment } from '../../config';
 import { postgresRecreateRestoreScript, postgresSafetyDumpScript } from '../../lib/constructs/backup/backup-scripts';
 import { memoryBytes } from '../../lib/core/formats';
 import {
-  envOf, expectNoSecretValues, expectProbes, expectRestrictedNamespace, expectRestrictedPods, policyDestinations, policySources, resourceTotals,
+  envOf,
+  expectNoSecretValues,
+  expectProbes,
+  expectRestrictedNamespace,
+  expectRestrictedPods,
+  policyDestinations,
+  policySources,
+  resourceTotals,
 } from '../support/stack-assertions';
 import { envConfig, find, synthStack } from '../support/synth';
 
@@ -11,7 +18,10 @@ const prod = synthStack('pagodirecto', loadEnvironment(envConfig('prod')));
 const container = (objects: any[], kind: string, name: string, i = 0) => find(objects, kind, name).spec.template.spec.containers[i];
 const SCHEMAS = ['identity', 'customers', 'sales', 'catalog', 'billing', 'payments', 'communications', 'audit'];
 
-describe.each([['dev', dev], ['prod', prod]])('pagodirecto %s', (name, objects) => {
+describe.each([
+  ['dev', dev],
+  ['prod', prod],
+])('pagodirecto %s', (name, objects) => {
   test('snapshot', () => {
     expect(objects).toMatchSnapshot();
   });
@@ -33,7 +43,8 @@ describe.each([['dev', dev], ['prod', prod]])('pagodirecto %s', (name, objects) 
   });
 
   test('every object carries the stack labels', () => {
-    for (const o of objects) expect([o.kind, o.metadata.name, o.metadata.labels?.['app.kubernetes.io/part-of']]).toEqual([o.kind, o.metadata.name, 'pagodirecto']);
+    for (const o of objects)
+      expect([o.kind, o.metadata.name, o.metadata.labels?.['app.kubernetes.io/part-of']]).toEqual([o.kind, o.metadata.name, 'pagodirecto']);
   });
 
   test('backend: Spring Boot probes, JVM sized from the limit, secrets and CORS from config', () => {
@@ -61,7 +72,9 @@ describe.each([['dev', dev], ['prod', prod]])('pagodirecto %s', (name, objects) 
       SPRING_FLYWAY_PASSWORD: { secretKeyRef: { name: 'postgres-credentials', key: 'OWNER_PASSWORD' } },
       JWT_SECRET: { secretKeyRef: { name: 'backend-secrets', key: 'JWT_SECRET' } },
     });
-    expect(env.CORS_ALLOWED_ORIGINS).toBe(name === 'prod' ? 'https://crm.pagodirecto.example' : 'http://localhost:3000,https://crm.pagodirecto.localtest.me');
+    expect(env.CORS_ALLOWED_ORIGINS).toBe(
+      name === 'prod' ? 'https://crm.pagodirecto.example' : 'http://localhost:3000,https://crm.pagodirecto.localtest.me',
+    );
     const deploy = find(objects, 'Deployment', 'backend');
     expect(deploy.spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 0, maxSurge: 1 });
     // Graceful shutdown: preStop drain + Spring's shutdown phase fit in the grace period.
@@ -77,10 +90,12 @@ describe.each([['dev', dev], ['prod', prod]])('pagodirecto %s', (name, objects) 
     const c = deploy.spec.template.spec.containers[0];
     expect(c.securityContext).toMatchObject({ runAsUser: 101, readOnlyRootFilesystem: true });
     expect(c.readinessProbe.httpGet.path).toBe('/health');
-    expect(c.volumeMounts).toEqual(expect.arrayContaining([
-      { name: 'config-0', mountPath: '/etc/nginx/nginx.conf', subPath: 'nginx.conf', readOnly: true },
-      { name: 'app-rw-0', mountPath: '/tmp' },
-    ]));
+    expect(c.volumeMounts).toEqual(
+      expect.arrayContaining([
+        { name: 'config-0', mountPath: '/etc/nginx/nginx.conf', subPath: 'nginx.conf', readOnly: true },
+        { name: 'app-rw-0', mountPath: '/tmp' },
+      ]),
+    );
     expect(deploy.spec.template.metadata.annotations['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
     const conf = find(objects, 'ConfigMap', 'frontend-config').data['nginx.conf'];
     expect(conf).toMatch(/^pid \/tmp\/nginx\.pid;$/m);
@@ -100,7 +115,8 @@ describe.each([['dev', dev], ['prod', prod]])('pagodirecto %s', (name, objects) 
     expect(envOf(pg).POSTGRES_DB).toBe('pagodirecto_crm');
     const init = find(objects, 'ConfigMap', 'postgres-init').data['10-init-database.sh'];
     for (const schema of SCHEMAS) expect(init).toContain(`CREATE SCHEMA IF NOT EXISTS "${schema}" AUTHORIZATION "pagodirecto_owner";`);
-    for (const ext of ['uuid-ossp', 'pgcrypto', 'pg_stat_statements', 'pg_trgm']) expect(init).toContain(`CREATE EXTENSION IF NOT EXISTS "${ext}";`);
+    for (const ext of ['uuid-ossp', 'pgcrypto', 'pg_stat_statements', 'pg_trgm'])
+      expect(init).toContain(`CREATE EXTENSION IF NOT EXISTS "${ext}";`);
     expect(init).toContain('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "customers" TO "pagodirecto_app";');
     expect(init).toContain('GRANT SELECT ON ALL TABLES IN SCHEMA "customers" TO "pagodirecto_readonly";');
     expect(init).toContain(`ALTER DATABASE :"dbname" SET app.tenant_id = '';`);
@@ -111,10 +127,17 @@ describe.each([['dev', dev], ['prod', prod]])('pagodirecto %s', (name, objects) 
 
   test('postgres tuning: the seed values in prod, scaled down in dev', () => {
     const conf = find(objects, 'ConfigMap', 'postgres-config').data['postgresql.conf'];
-    const expected = name === 'prod'
-      ? { shared_buffers: "'512MB'", effective_cache_size: "'1536MB'", work_mem: "'16MB'", max_connections: '150' }
-      : { shared_buffers: "'128MB'", effective_cache_size: "'384MB'", work_mem: "'4MB'", max_connections: '50' };
-    for (const [k, v] of Object.entries({ ...expected, random_page_cost: '1.1', autovacuum: 'on', log_lock_waits: 'on', log_checkpoints: 'on' })) {
+    const expected =
+      name === 'prod'
+        ? { shared_buffers: "'512MB'", effective_cache_size: "'1536MB'", work_mem: "'16MB'", max_connections: '150' }
+        : { shared_buffers: "'128MB'", effective_cache_size: "'384MB'", work_mem: "'4MB'", max_connections: '50' };
+    for (const [k, v] of Object.entries({
+      ...expected,
+      random_page_cost: '1.1',
+      autovacuum: 'on',
+      log_lock_waits: 'on',
+      log_checkpoints: 'on',
+    })) {
       expect(conf).toContain(`\n${k} = ${v}\n`);
     }
     expect(conf).toMatch(/shared_preload_libraries = 'pg_stat_statements'/);
@@ -144,7 +167,12 @@ describe.each([['dev', dev], ['prod', prod]])('pagodirecto %s', (name, objects) 
 
   test('edge: one host and certificate, / -> frontend, /api -> backend, stricter limit on auth', () => {
     const ingresses = objects.filter((o) => o.kind === 'Ingress');
-    expect(ingresses.map((i) => [i.metadata.name, i.spec.rules[0].http.paths.map((p: any) => `${p.path}->${p.backend.service.name}:${p.backend.service.port.number}`)])).toEqual([
+    expect(
+      ingresses.map((i) => [
+        i.metadata.name,
+        i.spec.rules[0].http.paths.map((p: any) => `${p.path}->${p.backend.service.name}:${p.backend.service.port.number}`),
+      ]),
+    ).toEqual([
       ['edge', ['/->frontend:8080']],
       ['edge-api', ['/api->backend:8080']],
       ['edge-auth', ['/api/v1/auth->backend:8080']],
@@ -155,7 +183,11 @@ describe.each([['dev', dev], ['prod', prod]])('pagodirecto %s', (name, objects) 
       expect(i.metadata.annotations['traefik.ingress.kubernetes.io/router.entrypoints']).toBe('websecure');
     }
     // Only one Ingress asks cert-manager for the certificate the others share.
-    expect(ingresses.map((i) => i.metadata.annotations['cert-manager.io/cluster-issuer'])).toEqual([name === 'prod' ? 'letsencrypt-prod' : 'local-ca', undefined, undefined]);
+    expect(ingresses.map((i) => i.metadata.annotations['cert-manager.io/cluster-issuer'])).toEqual([
+      name === 'prod' ? 'letsencrypt-prod' : 'local-ca',
+      undefined,
+      undefined,
+    ]);
     const chain = (i: any) => i.metadata.annotations['traefik.ingress.kubernetes.io/router.middlewares'].split(',');
     const mw = (n: string) => `pagodirecto-edge-${n}@kubernetescrd`;
     expect(chain(ingresses[0])).toEqual([mw('security-headers'), mw('cors'), mw('body-limit'), mw('compress')]);
@@ -164,9 +196,17 @@ describe.each([['dev', dev], ['prod', prod]])('pagodirecto %s', (name, objects) 
     expect(find(objects, 'Middleware', 'edge-api-rate-limit').spec.rateLimit).toEqual({ average: 10, burst: 20, period: '1s' });
     expect(find(objects, 'Middleware', 'edge-auth-rate-limit').spec.rateLimit).toEqual({ average: 5, burst: 5, period: '1m' });
     const headers = find(objects, 'Middleware', 'edge-security-headers').spec.headers;
-    expect(headers).toMatchObject({ frameDeny: true, contentTypeNosniff: true, stsSeconds: 31536000, stsIncludeSubdomains: true, referrerPolicy: 'strict-origin-when-cross-origin' });
+    expect(headers).toMatchObject({
+      frameDeny: true,
+      contentTypeNosniff: true,
+      stsSeconds: 31536000,
+      stsIncludeSubdomains: true,
+      referrerPolicy: 'strict-origin-when-cross-origin',
+    });
     expect(headers.contentSecurityPolicy).toMatch(/^default-src 'self'; .*frame-ancestors 'none'/);
-    expect(find(objects, 'Middleware', 'edge-cors').spec.headers.accessControlAllowOriginList).toEqual(envOf(container(objects, 'Deployment', 'backend')).CORS_ALLOWED_ORIGINS.split(','));
+    expect(find(objects, 'Middleware', 'edge-cors').spec.headers.accessControlAllowOriginList).toEqual(
+      envOf(container(objects, 'Deployment', 'backend')).CORS_ALLOWED_ORIGINS.split(','),
+    );
     expect(find(objects, 'Middleware', 'edge-body-limit').spec.buffering).toEqual({ maxRequestBodyBytes: 10485760 });
     expect(find(objects, 'Middleware', 'edge-compress').spec).toEqual({ compress: {} });
   });
@@ -179,7 +219,9 @@ describe.each([['dev', dev], ['prod', prod]])('pagodirecto %s', (name, objects) 
     expect(restore.spec.suspend).toBe(true);
     const pod = restore.spec.jobTemplate.spec.template.spec;
     expect(pod.initContainers.map((c: any) => [c.name, c.command[1]])).toEqual([
-      ['download', '/scripts/download.sh'], ['safety-dump', '/scripts/safety-dump.sh'], ['safety-upload', '/scripts/upload.sh'],
+      ['download', '/scripts/download.sh'],
+      ['safety-dump', '/scripts/safety-dump.sh'],
+      ['safety-upload', '/scripts/upload.sh'],
     ]);
     expect(pod.containers.map((c: any) => [c.name, c.command[1]])).toEqual([['restore', '/scripts/restore.sh']]);
     expect(envOf(pod.initContainers[2]).S3_PREFIX).toBe('pagodirecto/postgres/pre-restore');
@@ -190,17 +232,34 @@ describe.each([['dev', dev], ['prod', prod]])('pagodirecto %s', (name, objects) 
   });
 
   test('monitoring: ServiceMonitors and the seed SLO alerts', () => {
-    expect(objects.filter((o) => o.kind === 'ServiceMonitor').map((m) => m.metadata.name).sort()).toEqual(['backend', 'postgres']);
+    expect(
+      objects
+        .filter((o) => o.kind === 'ServiceMonitor')
+        .map((m) => m.metadata.name)
+        .sort(),
+    ).toEqual(['backend', 'postgres']);
     const rules = find(objects, 'PrometheusRule', 'pagodirecto').spec.groups.flatMap((g: any) => g.rules);
     const byName = Object.fromEntries(rules.map((r: any) => [r.alert, r]));
-    expect(Object.keys(byName)).toEqual(expect.arrayContaining([
-      'BackendDown', 'BackendHighLatency', 'BackendHighErrorRatio', 'BackendConnectionPoolSaturated', 'PostgresDown', 'DatabaseConnectionsHigh', 'PostgresBackupMissing', 'PostgresBackupFailed',
-    ]));
-    expect(byName.BackendHighLatency.expr).toMatch(/histogram_quantile\(0\.95, .*http_server_requests_seconds_bucket\{namespace="pagodirecto",job="backend".*\) > 0\.2$/);
+    expect(Object.keys(byName)).toEqual(
+      expect.arrayContaining([
+        'BackendDown',
+        'BackendHighLatency',
+        'BackendHighErrorRatio',
+        'BackendConnectionPoolSaturated',
+        'PostgresDown',
+        'DatabaseConnectionsHigh',
+        'PostgresBackupMissing',
+        'PostgresBackupFailed',
+      ]),
+    );
+    expect(byName.BackendHighLatency.expr).toMatch(
+      /histogram_quantile\(0\.95, .*http_server_requests_seconds_bucket\{namespace="pagodirecto",job="backend".*\) > 0\.2$/,
+    );
     expect(byName.BackendConnectionPoolSaturated.expr).toContain('hikaricp_connections_active{namespace="pagodirecto",job="backend"}');
     expect(byName.DatabaseConnectionsHigh.expr).toMatch(name === 'prod' ? /> 120$/ : /> 40$/);
     expect(byName.PostgresBackupMissing.expr).toContain('cronjob="postgres-backup"');
-    for (const m of [...objects.filter((o) => o.kind === 'ServiceMonitor'), find(objects, 'PrometheusRule', 'pagodirecto')]) expect(m.metadata.labels.release).toBe('kube-prometheus-stack');
+    for (const m of [...objects.filter((o) => o.kind === 'ServiceMonitor'), find(objects, 'PrometheusRule', 'pagodirecto')])
+      expect(m.metadata.labels.release).toBe('kube-prometheus-stack');
     const dashboard = find(objects, 'ConfigMap', 'pagodirecto');
     expect(dashboard.metadata.labels.grafana_dashboard).toBe('1');
     expect(Object.values(dashboard.data).join('')).toContain('hikaricp_connections_active');
@@ -219,7 +278,9 @@ describe('pagodirecto dev vs prod', () => {
     expect(container(prod, 'Deployment', 'backend').image).toBe('ghcr.io/pagodirecto/backend:1.0.0');
     expect(container(prod, 'Deployment', 'frontend').image).toBe('ghcr.io/pagodirecto/frontend:1.0.0');
     // The dev frontend stand-in serves the real SPA config, not the generic stand-in one.
-    expect(find(dev, 'ConfigMap', 'frontend-config').data['nginx.conf']).toBe(find(prod, 'ConfigMap', 'frontend-config').data['nginx.conf']);
+    expect(find(dev, 'ConfigMap', 'frontend-config').data['nginx.conf']).toBe(
+      find(prod, 'ConfigMap', 'frontend-config').data['nginx.conf'],
+    );
   });
 
   test('prod: HPA owns backend and frontend replicas, PDBs, zone spread; 1.5 GiB / 2 CPU backend', () => {
@@ -230,20 +291,34 @@ describe('pagodirecto dev vs prod', () => {
       expect(find(prod, 'Deployment', n).spec.template.spec.topologySpreadConstraints[0].topologyKey).toBe('topology.kubernetes.io/zone');
       expect(find(dev, 'Deployment', n).spec.replicas).toBe(1);
     }
-    expect(container(prod, 'Deployment', 'backend').resources).toEqual({ requests: { cpu: '1', memory: '1536Mi' }, limits: { cpu: '2', memory: '1536Mi' } });
+    expect(container(prod, 'Deployment', 'backend').resources).toEqual({
+      requests: { cpu: '1', memory: '1536Mi' },
+      limits: { cpu: '2', memory: '1536Mi' },
+    });
     expect(dev.some((o) => o.kind === 'HorizontalPodAutoscaler' || o.kind === 'PodDisruptionBudget')).toBe(false);
   });
 
   test('secrets generated once in dev, from AWS Secrets Manager in prod; backups to LocalStack in dev, S3 via IRSA in prod', () => {
     expect(find(dev, 'ExternalSecret', 'postgres-credentials').spec.refreshPolicy).toBe('CreatedOnce');
-    expect(find(dev, 'Password', 'postgres-credentials').spec.secretKeys).toEqual(['POSTGRES_PASSWORD', 'OWNER_PASSWORD', 'APP_PASSWORD', 'READONLY_PASSWORD', 'EXPORTER_PASSWORD']);
-    expect(find(prod, 'ExternalSecret', 'backend-secrets').spec.data[0].remoteRef).toEqual({ key: 'prod/pagodirecto/backend-secrets', property: 'JWT_SECRET' });
+    expect(find(dev, 'Password', 'postgres-credentials').spec.secretKeys).toEqual([
+      'POSTGRES_PASSWORD',
+      'OWNER_PASSWORD',
+      'APP_PASSWORD',
+      'READONLY_PASSWORD',
+      'EXPORTER_PASSWORD',
+    ]);
+    expect(find(prod, 'ExternalSecret', 'backend-secrets').spec.data[0].remoteRef).toEqual({
+      key: 'prod/pagodirecto/backend-secrets',
+      property: 'JWT_SECRET',
+    });
     const devUpload = envOf(find(dev, 'CronJob', 'postgres-backup').spec.jobTemplate.spec.template.spec.containers[0]);
     expect(devUpload.S3_ENDPOINT_URL).toBe('http://localstack.pagodirecto.svc.cluster.local:4566');
-    expect(find(prod, 'ServiceAccount', 'postgres-backup').metadata.annotations['eks.amazonaws.com/role-arn']).toBe('arn:aws:iam::123456789012:role/pagodirecto-prod-backup');
+    expect(find(prod, 'ServiceAccount', 'postgres-backup').metadata.annotations['eks.amazonaws.com/role-arn']).toBe(
+      'arn:aws:iam::123456789012:role/pagodirecto-prod-backup',
+    );
   });
 
-  test('resource totals: dev fits well under the seed\'s 4 GB minimum', () => {
+  test("resource totals: dev fits well under the seed's 4 GB minimum", () => {
     const d = resourceTotals(dev);
     expect(d.steady.memoryLimitBytes + d.jobs.memoryLimitBytes).toBeLessThanOrEqual(memoryBytes('2560Mi'));
     expect(d.steady.memoryRequestBytes).toBeLessThanOrEqual(memoryBytes('1280Mi'));

@@ -5,7 +5,10 @@ const dev = synthStack('wondernest', loadEnvironment(envConfig('dev')));
 const prod = synthStack('wondernest', loadEnvironment(envConfig('prod')));
 const envOf = (c: any) => Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
 
-describe.each([['dev', dev], ['prod', prod]])('wondernest %s', (name, objects) => {
+describe.each([
+  ['dev', dev],
+  ['prod', prod],
+])('wondernest %s', (name, objects) => {
   test('snapshot', () => {
     expect(objects).toMatchSnapshot();
   });
@@ -27,13 +30,24 @@ describe.each([['dev', dev], ['prod', prod]])('wondernest %s', (name, objects) =
       expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
       for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
         const where = `${owner}/${c.name}`;
-        expect([where, c.securityContext]).toEqual([where, expect.objectContaining({
-          allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] },
-        })]);
+        expect([where, c.securityContext]).toEqual([
+          where,
+          expect.objectContaining({
+            allowPrivilegeEscalation: false,
+            privileged: false,
+            readOnlyRootFilesystem: true,
+            runAsNonRoot: true,
+            capabilities: { drop: ['ALL'] },
+          }),
+        ]);
         expect(c.securityContext.runAsUser).toBeGreaterThan(0);
         expect(c.image).toMatch(/:[A-Za-z0-9][A-Za-z0-9._-]*$/);
         expect(c.image).not.toMatch(/:latest$/);
-        expect([where, Object.keys(c.resources.requests).sort(), Object.keys(c.resources.limits)]).toEqual([where, ['cpu', 'memory'], expect.arrayContaining(['memory'])]);
+        expect([where, Object.keys(c.resources.requests).sort(), Object.keys(c.resources.limits)]).toEqual([
+          where,
+          ['cpu', 'memory'],
+          expect.arrayContaining(['memory']),
+        ]);
       }
     }
   });
@@ -93,7 +107,8 @@ describe.each([['dev', dev], ['prod', prod]])('wondernest %s', (name, objects) =
     expect(conf['postgresql.conf']).toMatch(/password_encryption = 'scram-sha-256'/);
     expect(conf['pg_hba.conf']).not.toMatch(/\btrust\b|\bmd5\b/);
     const init = find(objects, 'ConfigMap', 'postgres-init').data['10-init-database.sh'];
-    for (const schema of ['core', 'family', 'subscription', 'content', 'audio', 'analytics', 'ml', 'safety', 'audit']) expect(init).toContain(schema);
+    for (const schema of ['core', 'family', 'subscription', 'content', 'audio', 'analytics', 'ml', 'safety', 'audit'])
+      expect(init).toContain(schema);
     expect(init).toMatch(/wondernest_app/);
     expect(init).toMatch(/CONNECTION LIMIT 50/);
     expect(init).toMatch(/CONNECTION LIMIT 10/);
@@ -113,9 +128,14 @@ describe.each([['dev', dev], ['prod', prod]])('wondernest %s', (name, objects) =
     const deny = find(objects, 'NetworkPolicy', 'default-deny');
     expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
     const dns = find(objects, 'NetworkPolicy', 'allow-dns');
-    expect(dns.spec.egress[0].ports).toEqual([{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }]);
+    expect(dns.spec.egress[0].ports).toEqual([
+      { protocol: 'UDP', port: 53 },
+      { protocol: 'TCP', port: 53 },
+    ]);
     const api = find(objects, 'NetworkPolicy', 'api');
-    expect(api.spec.ingress.map((r: any) => r.from[0].namespaceSelector?.matchLabels['kubernetes.io/metadata.name'])).toEqual(expect.arrayContaining(['traefik', 'monitoring']));
+    expect(api.spec.ingress.map((r: any) => r.from[0].namespaceSelector?.matchLabels['kubernetes.io/metadata.name'])).toEqual(
+      expect.arrayContaining(['traefik', 'monitoring']),
+    );
     const pg = find(objects, 'NetworkPolicy', 'postgres');
     const sources = pg.spec.ingress.map((r: any) => r.from[0].podSelector?.matchLabels?.['app.kubernetes.io/name']);
     expect(sources).toEqual(expect.arrayContaining(['api', 'postgres-backup', 'postgres-restore']));
@@ -126,15 +146,30 @@ describe.each([['dev', dev], ['prod', prod]])('wondernest %s', (name, objects) =
     const ing = find(objects, 'Ingress', 'api');
     expect(ing.spec.tls[0]).toEqual({ hosts: [ing.spec.rules[0].host], secretName: 'api-tls' });
     expect(ing.metadata.annotations['traefik.ingress.kubernetes.io/router.entrypoints']).toBe('websecure');
-    expect(ing.metadata.annotations['traefik.ingress.kubernetes.io/router.middlewares']).toBe('wondernest-api-security-headers@kubernetescrd');
+    expect(ing.metadata.annotations['traefik.ingress.kubernetes.io/router.middlewares']).toBe(
+      'wondernest-api-security-headers@kubernetescrd',
+    );
     const headers = find(objects, 'Middleware', 'api-security-headers').spec.headers;
-    expect(headers).toMatchObject({ frameDeny: true, contentTypeNosniff: true, browserXssFilter: true, stsSeconds: 31536000, stsIncludeSubdomains: true, contentSecurityPolicy: "default-src 'self'" });
+    expect(headers).toMatchObject({
+      frameDeny: true,
+      contentTypeNosniff: true,
+      browserXssFilter: true,
+      stsSeconds: 31536000,
+      stsIncludeSubdomains: true,
+      contentSecurityPolicy: "default-src 'self'",
+    });
   });
 
   test('backups: Forbid, deadlines, history limits, retention; restore is suspended', () => {
     for (const n of ['postgres-backup', 'redis-backup']) {
       const cj = find(objects, 'CronJob', n);
-      expect(cj.spec).toMatchObject({ concurrencyPolicy: 'Forbid', startingDeadlineSeconds: 600, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3, suspend: false });
+      expect(cj.spec).toMatchObject({
+        concurrencyPolicy: 'Forbid',
+        startingDeadlineSeconds: 600,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 3,
+        suspend: false,
+      });
       expect(cj.spec.jobTemplate.spec.activeDeadlineSeconds).toBe(3600);
       const upload = cj.spec.jobTemplate.spec.template.spec.containers[0];
       expect(envOf(upload).RETENTION_DAYS).toBe(name === 'prod' ? '30' : '7');
@@ -145,7 +180,8 @@ describe.each([['dev', dev], ['prod', prod]])('wondernest %s', (name, objects) =
   test('ServiceMonitors and rules carry the release label', () => {
     const monitors = objects.filter((o) => o.kind === 'ServiceMonitor');
     expect(monitors.map((m) => m.metadata.name).sort()).toEqual(['api', 'postgres', 'redis']);
-    for (const m of [...monitors, find(objects, 'PrometheusRule', 'wondernest')]) expect(m.metadata.labels.release).toBe('kube-prometheus-stack');
+    for (const m of [...monitors, find(objects, 'PrometheusRule', 'wondernest')])
+      expect(m.metadata.labels.release).toBe('kube-prometheus-stack');
     const alerts = find(objects, 'PrometheusRule', 'wondernest').spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.alert));
     expect(alerts).toEqual(expect.arrayContaining(['HighErrorRate', 'DatabaseConnectionsHigh']));
     expect(find(objects, 'ConfigMap', 'wondernest').metadata.labels.grafana_dashboard).toBe('1');
@@ -168,7 +204,10 @@ describe('dev vs prod', () => {
     expect(hpa.spec).toMatchObject({ minReplicas: 3, maxReplicas: 10 });
     expect(hpa.spec.metrics.map((m: any) => m.resource.name)).toEqual(['cpu', 'memory']);
     expect(find(prod, 'PodDisruptionBudget', 'api').spec.maxUnavailable).toBe(1);
-    expect(deploy.spec.template.spec.topologySpreadConstraints[0]).toMatchObject({ topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' });
+    expect(deploy.spec.template.spec.topologySpreadConstraints[0]).toMatchObject({
+      topologyKey: 'topology.kubernetes.io/zone',
+      whenUnsatisfiable: 'DoNotSchedule',
+    });
     expect(dev.some((o) => o.kind === 'HorizontalPodAutoscaler' || o.kind === 'PodDisruptionBudget')).toBe(false);
     expect(find(dev, 'Deployment', 'api').spec.replicas).toBe(1);
   });
@@ -177,12 +216,19 @@ describe('dev vs prod', () => {
     const devEs = find(dev, 'ExternalSecret', 'postgres-credentials');
     expect(devEs.spec.refreshPolicy).toBe('CreatedOnce');
     expect(devEs.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
-    expect(find(dev, 'Password', 'postgres-credentials').spec.secretKeys).toEqual(['POSTGRES_PASSWORD', 'APP_PASSWORD', 'ANALYTICS_PASSWORD', 'EXPORTER_PASSWORD']);
+    expect(find(dev, 'Password', 'postgres-credentials').spec.secretKeys).toEqual([
+      'POSTGRES_PASSWORD',
+      'APP_PASSWORD',
+      'ANALYTICS_PASSWORD',
+      'EXPORTER_PASSWORD',
+    ]);
     const prodEs = find(prod, 'ExternalSecret', 'postgres-credentials');
     expect(prodEs.spec.secretStoreRef).toEqual({ name: 'wondernest-aws-secrets-manager', kind: 'ClusterSecretStore' });
     expect(find(prod, 'ClusterSecretStore', 'wondernest-aws-secrets-manager').spec.conditions).toEqual([{ namespaces: ['wondernest'] }]);
     expect(prodEs.spec.data[0].remoteRef).toEqual({ key: 'prod/wondernest/postgres-credentials', property: 'POSTGRES_PASSWORD' });
-    expect(find(prod, 'ServiceAccount', 'external-secrets-reader').metadata.annotations['eks.amazonaws.com/role-arn']).toMatch(/^arn:aws:iam::/);
+    expect(find(prod, 'ServiceAccount', 'external-secrets-reader').metadata.annotations['eks.amazonaws.com/role-arn']).toMatch(
+      /^arn:aws:iam::/,
+    );
     expect(prod.some((o) => o.kind === 'Password')).toBe(false);
   });
 
@@ -192,9 +238,18 @@ describe('dev vs prod', () => {
     const prodUpload = envOf(find(prod, 'CronJob', 'postgres-backup').spec.jobTemplate.spec.template.spec.containers[0]);
     expect(prodUpload.S3_ENDPOINT_URL).toBeUndefined();
     expect(prodUpload.AWS_ACCESS_KEY_ID).toBeUndefined();
-    expect(find(prod, 'ServiceAccount', 'postgres-backup').metadata.annotations['eks.amazonaws.com/role-arn']).toBe('arn:aws:iam::123456789012:role/wondernest-prod-backup');
+    expect(find(prod, 'ServiceAccount', 'postgres-backup').metadata.annotations['eks.amazonaws.com/role-arn']).toBe(
+      'arn:aws:iam::123456789012:role/wondernest-prod-backup',
+    );
     const egress = find(prod, 'NetworkPolicy', 'postgres-backup').spec.egress;
-    expect(egress).toEqual(expect.arrayContaining([expect.objectContaining({ to: [{ ipBlock: expect.objectContaining({ cidr: '0.0.0.0/0' }) }], ports: [{ protocol: 'TCP', port: 443 }] })]));
+    expect(egress).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          to: [{ ipBlock: expect.objectContaining({ cidr: '0.0.0.0/0' }) }],
+          ports: [{ protocol: 'TCP', port: 443 }],
+        }),
+      ]),
+    );
   });
 
   test('storage classes come from config', () => {

@@ -86,8 +86,12 @@ export function s3Scripts(extensions: readonly string[]): S3Scripts {
   const values = {
     ...VALUES,
     BACKUP_EXTENSIONS: extensions.join(' '),
-    BACKUP_EXTENSION_BRANCHES: extensions.map((e, i) =>
-      `      ${i === 0 ? 'if' : 'else if'} (name ~ /[.]${e.split('.').join('[.]')}$/) { P_EXT = ".${e}"; stem = substr(name, 1, length(name) - ${e.length + 1}) }`).join('\n'),
+    BACKUP_EXTENSION_BRANCHES: extensions
+      .map(
+        (e, i) =>
+          `      ${i === 0 ? 'if' : 'else if'} (name ~ /[.]${e.split('.').join('[.]')}$/) { P_EXT = ".${e}"; stem = substr(name, 1, length(name) - ${e.length + 1}) }`,
+      )
+      .join('\n'),
   };
   return {
     upload: render('s3-upload.sh', values),
@@ -97,9 +101,13 @@ export function s3Scripts(extensions: readonly string[]): S3Scripts {
 }
 
 function checkExtensions(where: string, extensions: readonly string[]): void {
-  if (extensions.length === 0) throw new Error(`${where}: extensions is empty; expected at least one backup file extension such as 'sql.gz'`);
+  if (extensions.length === 0)
+    throw new Error(`${where}: extensions is empty; expected at least one backup file extension such as 'sql.gz'`);
   for (const e of extensions) {
-    if (!BACKUP_EXTENSION_RE.test(e)) throw new Error(`${where}: extension '${e}'; expected lowercase letters and digits in dot-separated parts, without the leading dot (e.g. 'sql.gz', 'rdb')`);
+    if (!BACKUP_EXTENSION_RE.test(e))
+      throw new Error(
+        `${where}: extension '${e}'; expected lowercase letters and digits in dot-separated parts, without the leading dot (e.g. 'sql.gz', 'rdb')`,
+      );
   }
   const dup = extensions.find((e, i) => extensions.indexOf(e) !== i);
   if (dup !== undefined) throw new Error(`${where}: extension '${dup}' is listed twice; expected each extension once`);
@@ -144,15 +152,21 @@ export interface BackupScriptOptions {
  */
 export function backupScript(options: BackupScriptOptions): string {
   const shell = options.shell ?? 'bash';
-  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(options.name)) throw new Error(`backupScript: name '${options.name}'; expected lowercase letters and digits in '-'-separated words, e.g. 'mongodb-dump'`);
-  if (!options.description.trim() || /[\r\n]/.test(options.description)) throw new Error(`backupScript '${options.name}': description ${JSON.stringify(options.description)}; expected one non-empty line`);
-  if (shell !== 'bash' && shell !== 'sh') throw new Error(`backupScript '${options.name}': shell '${shell as string}'; expected 'bash' or 'sh'`);
+  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(options.name))
+    throw new Error(
+      `backupScript: name '${options.name}'; expected lowercase letters and digits in '-'-separated words, e.g. 'mongodb-dump'`,
+    );
+  if (!options.description.trim() || /[\r\n]/.test(options.description))
+    throw new Error(`backupScript '${options.name}': description ${JSON.stringify(options.description)}; expected one non-empty line`);
+  if (shell !== 'bash' && shell !== 'sh')
+    throw new Error(`backupScript '${options.name}': shell '${shell as string}'; expected 'bash' or 'sh'`);
   const header = shell === 'bash' ? '#!/usr/bin/env bash' : '#!/bin/sh';
   const strict = shell === 'bash' ? 'set -euo pipefail' : 'set -eu';
-  return `${header}\n# ${options.name}: ${options.description}\n# Rendered by lib/constructs/backup/backup-scripts.ts (backupScript) with the helpers of assets/include/common.sh.\n` +
-    `${strict}\nSCRIPT_NAME=${options.name}\n\n${render('include/common.sh')}\n${options.body.endsWith('\n') ? options.body : `${options.body}\n`}`;
+  return (
+    `${header}\n# ${options.name}: ${options.description}\n# Rendered by lib/constructs/backup/backup-scripts.ts (backupScript) with the helpers of assets/include/common.sh.\n` +
+    `${strict}\nSCRIPT_NAME=${options.name}\n\n${render('include/common.sh')}\n${options.body.endsWith('\n') ? options.body : `${options.body}\n`}`
+  );
 }
-
 
 /**
  * Shell functions (POSIX sh + awk; no network) that pick S3 keys, fed a key list on stdin, one

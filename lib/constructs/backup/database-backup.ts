@@ -102,8 +102,13 @@ export class DatabaseBackup extends Construct {
     const serviceAccount = this.renderServiceAccount();
 
     const upload = this.uploader('upload', 'upload.sh', { RETENTION_DAYS: String(props.retentionDays) });
-    this.cronJob = this.renderCronJob('cronjob', props.name, props.schedule, false,
-      this.jobPod(props.name, serviceAccount, [this.storeContainer('dump', 'dump.sh')], upload));
+    this.cronJob = this.renderCronJob(
+      'cronjob',
+      props.name,
+      props.schedule,
+      false,
+      this.jobPod(props.name, serviceAccount, [this.storeContainer('dump', 'dump.sh')], upload),
+    );
     this.component = { name: props.name, podLabels: selectorLabels(this.identity), ports: {} };
     this.bindHelmValues(upload);
 
@@ -116,7 +121,9 @@ export class DatabaseBackup extends Construct {
 
   /** The scripts ConfigMap: the engine's dump, the shared S3 upload (and download), the restore plan's scripts. */
   private renderScripts(plan: BackupRestorePlan | undefined): void {
-    const extensions = BUILT_IN_BACKUP_EXTENSIONS.includes(this.engine.fileExtension) ? BUILT_IN_BACKUP_EXTENSIONS : [...BUILT_IN_BACKUP_EXTENSIONS, this.engine.fileExtension];
+    const extensions = BUILT_IN_BACKUP_EXTENSIONS.includes(this.engine.fileExtension)
+      ? BUILT_IN_BACKUP_EXTENSIONS
+      : [...BUILT_IN_BACKUP_EXTENSIONS, this.engine.fileExtension];
     const s3 = s3Scripts(extensions);
     new k8s.KubeConfigMap(this, 'scripts', {
       metadata: { name: `${this.props.name}-scripts`, namespace: this.props.namespace, labels: this.labels },
@@ -144,9 +151,14 @@ export class DatabaseBackup extends Construct {
 
   /** The restore pod: download, then the plan's steps (the last one is the main container). */
   private restorePod(name: string, serviceAccount: string, plan: BackupRestorePlan): k8s.PodTemplateSpec {
-    const containers = plan.steps.map((step) => step.kind === 'upload'
-      ? this.uploader(step.name, 'upload.sh', { S3_PREFIX: `${this.target.prefix.replace(/\/+$/, '')}/${step.subPrefix}`, RETENTION_DAYS: String(this.props.retentionDays) })
-      : this.storeContainer(step.name, step.script, { ...step.env }, [...(step.volumeMounts ?? [])]));
+    const containers = plan.steps.map((step) =>
+      step.kind === 'upload'
+        ? this.uploader(step.name, 'upload.sh', {
+            S3_PREFIX: `${this.target.prefix.replace(/\/+$/, '')}/${step.subPrefix}`,
+            RETENTION_DAYS: String(this.props.retentionDays),
+          })
+        : this.storeContainer(step.name, step.script, { ...step.env }, [...(step.volumeMounts ?? [])]),
+    );
     const main = containers.pop()!;
     const download = this.uploader('download', 'download.sh', { BACKUP_OBJECT: 'latest' });
     return this.jobPod(name, serviceAccount, [download, ...containers], main, [...(plan.volumes ?? [])]);
@@ -171,13 +183,20 @@ export class DatabaseBackup extends Construct {
         ...(t.endpointUrl ? { S3_ENDPOINT_URL: t.endpointUrl } : {}),
         ...extraEnv,
       },
-      secretEnv: t.credentials ? { AWS_ACCESS_KEY_ID: t.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: t.credentials.secretAccessKey } : {},
+      secretEnv: t.credentials
+        ? { AWS_ACCESS_KEY_ID: t.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: t.credentials.secretAccessKey }
+        : {},
       volumeMounts: SHARED_MOUNTS,
     });
   }
 
   /** A container with the source image (the store's client tools) running one of the engine's scripts. */
-  private storeContainer(name: string, script: string, extraEnv: Record<string, string> = {}, extraMounts: k8s.VolumeMount[] = []): k8s.Container {
+  private storeContainer(
+    name: string,
+    script: string,
+    extraEnv: Record<string, string> = {},
+    extraMounts: k8s.VolumeMount[] = [],
+  ): k8s.Container {
     const source = this.props.source;
     return renderContainer({
       name,
@@ -191,7 +210,13 @@ export class DatabaseBackup extends Construct {
     });
   }
 
-  private jobPod(name: string, serviceAccount: string, init: k8s.Container[], main: k8s.Container, extraVolumes: k8s.Volume[] = []): k8s.PodTemplateSpec {
+  private jobPod(
+    name: string,
+    serviceAccount: string,
+    init: k8s.Container[],
+    main: k8s.Container,
+    extraVolumes: k8s.Volume[] = [],
+  ): k8s.PodTemplateSpec {
     return renderPodTemplate({
       labels: componentLabels({ ...this.identity, name }),
       selector: selectorLabels({ ...this.identity, name }),
@@ -235,8 +260,11 @@ export class DatabaseBackup extends Construct {
     const prefix = this.props.helmPrefix ?? valueKey(this.props.name);
     helm.bind(this.cronJob, '/spec/schedule', `${prefix}.schedule`, VALUE_SCHEMAS.cron);
     const retentionIndex = (upload.env ?? []).findIndex((e) => e.name === 'RETENTION_DAYS');
-    helm.bind(this.cronJob, `/spec/jobTemplate/spec/template/spec/containers/0/env/${retentionIndex}/value`, `${prefix}.retentionDays`,
-      { type: 'string', pattern: '^[1-9][0-9]*$', description: 'Days backups are kept' });
+    helm.bind(this.cronJob, `/spec/jobTemplate/spec/template/spec/containers/0/env/${retentionIndex}/value`, `${prefix}.retentionDays`, {
+      type: 'string',
+      pattern: '^[1-9][0-9]*$',
+      description: 'Days backups are kept',
+    });
     bindImage(this.cronJob, '/spec/jobTemplate/spec/template/spec/containers/0/image', `${prefix}.uploader`);
   }
 }
@@ -249,7 +277,8 @@ const SHARED_MOUNTS: readonly k8s.VolumeMount[] = [
 
 function validateProps(where: string, p: DatabaseBackupProps): void {
   if (!cron.test(p.schedule)) throw new Error(`${where}: schedule '${p.schedule}'; expected ${cron.expected}`);
-  if (!Number.isInteger(p.retentionDays) || p.retentionDays < 1) throw new Error(`${where}: retentionDays ${p.retentionDays}; expected an integer >= 1`);
+  if (!Number.isInteger(p.retentionDays) || p.retentionDays < 1)
+    throw new Error(`${where}: retentionDays ${p.retentionDays}; expected an integer >= 1`);
   validateTarget(where, p.target);
   validateEngine(where, p);
 }
@@ -257,18 +286,30 @@ function validateProps(where: string, p: DatabaseBackupProps): void {
 function validateTarget(where: string, t: BackupTarget): void {
   checkLocation(where, 'target.', t);
   if (!awsRegion.test(t.region)) throw new Error(`${where}: target.region '${t.region}'; expected ${awsRegion.expected}`);
-  if (t.endpointUrl !== undefined && !url.test(t.endpointUrl)) throw new Error(`${where}: target.endpointUrl '${t.endpointUrl}'; expected ${url.expected}`);
-  if (t.roleArn !== undefined && !iamRoleArn.test(t.roleArn)) throw new Error(`${where}: target.roleArn '${t.roleArn}'; expected ${iamRoleArn.expected}`);
-  if (t.credentials && !t.endpointUrl) throw new Error(`${where}: target.credentials are only for an S3-compatible endpoint; on AWS use target.roleArn (IRSA)`);
+  if (t.endpointUrl !== undefined && !url.test(t.endpointUrl))
+    throw new Error(`${where}: target.endpointUrl '${t.endpointUrl}'; expected ${url.expected}`);
+  if (t.roleArn !== undefined && !iamRoleArn.test(t.roleArn))
+    throw new Error(`${where}: target.roleArn '${t.roleArn}'; expected ${iamRoleArn.expected}`);
+  if (t.credentials && !t.endpointUrl)
+    throw new Error(`${where}: target.credentials are only for an S3-compatible endpoint; on AWS use target.roleArn (IRSA)`);
 }
 
 function validateEngine(where: string, p: DatabaseBackupProps): void {
   const e = p.engine;
-  if (!BACKUP_NAME_PREFIX_RE.test(e.name)) throw new Error(`${where}: engine.name '${e.name}'; expected letters, digits, '.', '_' and '-', starting with a letter or digit (it prefixes the dump file names)`);
-  if (!BACKUP_EXTENSION_RE.test(e.fileExtension)) throw new Error(`${where}: engine '${e.name}' fileExtension '${e.fileExtension}'; expected lowercase letters and digits in dot-separated parts, without the leading dot (e.g. 'sql.gz')`);
+  if (!BACKUP_NAME_PREFIX_RE.test(e.name))
+    throw new Error(
+      `${where}: engine.name '${e.name}'; expected letters, digits, '.', '_' and '-', starting with a letter or digit (it prefixes the dump file names)`,
+    );
+  if (!BACKUP_EXTENSION_RE.test(e.fileExtension))
+    throw new Error(
+      `${where}: engine '${e.name}' fileExtension '${e.fileExtension}'; expected lowercase letters and digits in dot-separated parts, without the leading dot (e.g. 'sql.gz')`,
+    );
   const given = new Set([...Object.keys(p.source.env), ...Object.keys(p.source.secretEnv)]);
   const missing = e.sourceEnv.filter((v) => !given.has(v));
-  if (missing.length) throw new Error(`${where}: source lacks ${missing.join(', ')}; engine '${e.name}' needs ${e.sourceEnv.join(', ')} in source.env or source.secretEnv`);
+  if (missing.length)
+    throw new Error(
+      `${where}: source lacks ${missing.join(', ')}; engine '${e.name}' needs ${e.sourceEnv.join(', ')} in source.env or source.secretEnv`,
+    );
 }
 
 /** The engine's restore plan when a restore is rendered, checked against what the backup pod provides. */
@@ -277,7 +318,9 @@ function restorePlanOf(where: string, p: DatabaseBackupProps): BackupRestorePlan
   const restore = p.restore ?? e.restoreByDefault;
   if (!restore) {
     if (e.restoreOptions?.length) {
-      throw new Error(`${where}: restore is false but engine '${e.name}' was given restore options (${e.restoreOptions.join(', ')}); expected restore true, or no restore options`);
+      throw new Error(
+        `${where}: restore is false but engine '${e.name}' was given restore options (${e.restoreOptions.join(', ')}); expected restore true, or no restore options`,
+      );
     }
     return undefined;
   }
@@ -289,7 +332,8 @@ function restorePlanOf(where: string, p: DatabaseBackupProps): BackupRestorePlan
   }
   const bad = (what: string) => new Error(`${where}: engine '${e.name}' restore plan: ${what}`);
   for (const file of Object.keys(plan.scripts)) {
-    if (SHARED_SCRIPTS.includes(file)) throw bad(`script '${file}' is one of the backup's own (${SHARED_SCRIPTS.join(', ')}); expected another file name`);
+    if (SHARED_SCRIPTS.includes(file))
+      throw bad(`script '${file}' is one of the backup's own (${SHARED_SCRIPTS.join(', ')}); expected another file name`);
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(file)) throw bad(`script '${file}'; expected a file name (letters, digits, '.', '_', '-')`);
   }
   if (plan.steps.length === 0) throw bad('steps is empty; expected at least the step that restores');
@@ -297,19 +341,26 @@ function restorePlanOf(where: string, p: DatabaseBackupProps): BackupRestorePlan
   if (last.kind !== 'store') throw bad(`the last step '${last.name}' is an upload; expected a 'store' step (the restore itself)`);
   const names = new Set(['download']);
   for (const step of plan.steps) {
-    if (names.has(step.name)) throw bad(`step name '${step.name}' is used twice (download is the first step); expected unique container names`);
+    if (names.has(step.name))
+      throw bad(`step name '${step.name}' is used twice (download is the first step); expected unique container names`);
     names.add(step.name);
-    if (step.kind === 'store' && !(step.script in plan.scripts)) throw bad(`step '${step.name}' runs '${step.script}', which is not among its scripts (${Object.keys(plan.scripts).join(', ') || 'none'})`);
-    if (step.kind === 'upload' && !KEY_PREFIX_RE.test(step.subPrefix)) throw bad(`step '${step.name}' subPrefix '${step.subPrefix}'; expected a relative key prefix such as 'pre-restore'`);
+    if (step.kind === 'store' && !(step.script in plan.scripts))
+      throw bad(
+        `step '${step.name}' runs '${step.script}', which is not among its scripts (${Object.keys(plan.scripts).join(', ') || 'none'})`,
+      );
+    if (step.kind === 'upload' && !KEY_PREFIX_RE.test(step.subPrefix))
+      throw bad(`step '${step.name}' subPrefix '${step.subPrefix}'; expected a relative key prefix such as 'pre-restore'`);
   }
   const volumes = new Set<string>();
   for (const v of plan.volumes ?? []) {
-    if (SHARED_VOLUMES.includes(v.name) || volumes.has(v.name)) throw bad(`volume '${v.name}' is taken (${[...SHARED_VOLUMES, ...volumes].join(', ')}); expected another name`);
+    if (SHARED_VOLUMES.includes(v.name) || volumes.has(v.name))
+      throw bad(`volume '${v.name}' is taken (${[...SHARED_VOLUMES, ...volumes].join(', ')}); expected another name`);
     volumes.add(v.name);
   }
   for (const step of plan.steps) {
-    for (const m of step.kind === 'store' ? step.volumeMounts ?? [] : []) {
-      if (!volumes.has(m.name)) throw bad(`step '${step.name}' mounts volume '${m.name}', which the plan does not declare (${[...volumes].join(', ') || 'none'})`);
+    for (const m of step.kind === 'store' ? (step.volumeMounts ?? []) : []) {
+      if (!volumes.has(m.name))
+        throw bad(`step '${step.name}' mounts volume '${m.name}', which the plan does not declare (${[...volumes].join(', ') || 'none'})`);
     }
   }
   return plan;

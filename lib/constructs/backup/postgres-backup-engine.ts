@@ -36,7 +36,8 @@ export class PostgresBackupEngine implements BackupEngine {
 
   constructor(props: PostgresBackupEngineProps = {}) {
     const mode = props.restoreMode ?? 'in-place';
-    if (!['in-place', 'recreate'].includes(mode)) throw new Error(`PostgresBackupEngine: restoreMode '${mode}'; expected 'in-place' or 'recreate'`);
+    if (!['in-place', 'recreate'].includes(mode))
+      throw new Error(`PostgresBackupEngine: restoreMode '${mode}'; expected 'in-place' or 'recreate'`);
     this.restoreMode = mode;
     this.restoreOptions = props.restoreMode !== undefined ? [`restoreMode '${props.restoreMode}'`] : [];
   }

@@ -39,9 +39,12 @@ export class RedisBackupEngine implements BackupEngine {
   constructor(props: RedisBackupEngineProps = {}) {
     const data = props.data;
     if (data) {
-      if (!dnsSubdomain.test(data.claimName)) throw new Error(`RedisBackupEngine: data.claimName '${data.claimName}'; expected a PVC name, ${dnsSubdomain.expected}`);
-      if (!dnsLabel.test(data.statefulSet)) throw new Error(`RedisBackupEngine: data.statefulSet '${data.statefulSet}'; expected a StatefulSet name, ${dnsLabel.expected}`);
-      if (data.mountPath !== undefined && !/^\/[^\s]*$/.test(data.mountPath)) throw new Error(`RedisBackupEngine: data.mountPath '${data.mountPath}'; expected an absolute path such as '/data'`);
+      if (!dnsSubdomain.test(data.claimName))
+        throw new Error(`RedisBackupEngine: data.claimName '${data.claimName}'; expected a PVC name, ${dnsSubdomain.expected}`);
+      if (!dnsLabel.test(data.statefulSet))
+        throw new Error(`RedisBackupEngine: data.statefulSet '${data.statefulSet}'; expected a StatefulSet name, ${dnsLabel.expected}`);
+      if (data.mountPath !== undefined && !/^\/[^\s]*$/.test(data.mountPath))
+        throw new Error(`RedisBackupEngine: data.mountPath '${data.mountPath}'; expected an absolute path such as '/data'`);
     }
     this.data = data;
     this.restoreByDefault = data !== undefined;
@@ -49,13 +52,22 @@ export class RedisBackupEngine implements BackupEngine {
   }
 
   public restorePlan(): BackupRestorePlan {
-    if (!this.data) throw new Error("a redis restore needs the store's data volume (its PVC); got none. Give RedisBackupEngine `data`, or set restore: false");
+    if (!this.data)
+      throw new Error(
+        "a redis restore needs the store's data volume (its PVC); got none. Give RedisBackupEngine `data`, or set restore: false",
+      );
     const dataPath = this.data.mountPath ?? '/data';
     return {
       scripts: { 'ensure-stopped.sh': redisEnsureStoppedScript, 'restore.sh': redisRestoreScript },
       steps: [
         { kind: 'store', name: 'ensure-stopped', script: 'ensure-stopped.sh', env: { STORE_NAME: this.data.statefulSet } },
-        { kind: 'store', name: 'restore', script: 'restore.sh', env: { REDIS_DATA_DIR: dataPath }, volumeMounts: [{ name: 'data', mountPath: dataPath }] },
+        {
+          kind: 'store',
+          name: 'restore',
+          script: 'restore.sh',
+          env: { REDIS_DATA_DIR: dataPath },
+          volumeMounts: [{ name: 'data', mountPath: dataPath }],
+        },
       ],
       volumes: [{ name: 'data', persistentVolumeClaim: { claimName: this.data.claimName } }],
     };

@@ -24,7 +24,9 @@ export function renderScriptAsset(moduleDir: string, assetsDir: string, file: st
   return text.replace(PLACEHOLDER, (_m, name: string) => {
     const value = values[name];
     if (value === undefined) {
-      throw new Error(`${assetsDir}/${file}: placeholder {{${name}}} has no value; expected one of ${Object.keys(values).sort().join(', ') || '(none given)'}`);
+      throw new Error(
+        `${assetsDir}/${file}: placeholder {{${name}}} has no value; expected one of ${Object.keys(values).sort().join(', ') || '(none given)'}`,
+      );
     }
     return value;
   });
@@ -36,8 +38,12 @@ export function readAssetInline(moduleDir: string, assetsDir: string, file: stri
 }
 
 function resolveIncludes(moduleDir: string, assetsDir: string, file: string, stack: readonly string[]): string {
-  if (stack.includes(file)) throw new Error(`${assetsDir}/${file}: included from itself (${[...stack, file].join(' -> ')}); expected includes without cycles`);
+  if (stack.includes(file))
+    throw new Error(`${assetsDir}/${file}: included from itself (${[...stack, file].join(' -> ')}); expected includes without cycles`);
   const text = readAsset(moduleDir, `${assetsDir}/${file}`);
-  if (!text.endsWith('\n')) throw new Error(`${assetsDir}/${file}: does not end with a newline; expected a text file ending with one (its last line would join the next)`);
+  if (!text.endsWith('\n'))
+    throw new Error(
+      `${assetsDir}/${file}: does not end with a newline; expected a text file ending with one (its last line would join the next)`,
+    );
   return text.replace(INCLUDE, (_m, included: string) => resolveIncludes(moduleDir, assetsDir, included, [...stack, file]));
 }

@@ -54,14 +54,22 @@ export class LocalStack extends WebService implements S3CompatibleServer {
     const where = `LocalStack in '${props.namespace}'`;
     if (services.length === 0) throw new Error(`${where}: services is empty; expected at least one of ${LOCALSTACK_SERVICES.join(', ')}`);
     for (const svc of services) {
-      if (!LOCALSTACK_SERVICES.includes(svc)) throw new Error(`${where}: service '${svc}'; expected one of ${LOCALSTACK_SERVICES.join(', ')}`);
+      if (!LOCALSTACK_SERVICES.includes(svc))
+        throw new Error(`${where}: service '${svc}'; expected one of ${LOCALSTACK_SERVICES.join(', ')}`);
     }
     for (const b of buckets) {
       if (!s3Bucket.test(b)) throw new Error(`${where}: bucket '${b}'; expected ${s3Bucket.expected}`);
     }
-    if (buckets.length > 0 && !services.includes('s3')) throw new Error(`${where}: buckets ${JSON.stringify(buckets)} need the 's3' service; expected services to include 's3'`);
-    const init = '#!/bin/sh\nset -eu\n' + buckets.map((b) =>
-      `awslocal s3 mb s3://${b} || true\nawslocal s3api put-bucket-versioning --bucket ${b} --versioning-configuration Status=Enabled\n`).join('');
+    if (buckets.length > 0 && !services.includes('s3'))
+      throw new Error(`${where}: buckets ${JSON.stringify(buckets)} need the 's3' service; expected services to include 's3'`);
+    const init =
+      '#!/bin/sh\nset -eu\n' +
+      buckets
+        .map(
+          (b) =>
+            `awslocal s3 mb s3://${b} || true\nawslocal s3api put-bucket-versioning --bucket ${b} --versioning-configuration Status=Enabled\n`,
+        )
+        .join('');
     super(scope, id, {
       namespace: props.namespace,
       name: LOCALSTACK_NAME,
@@ -76,7 +84,10 @@ export class LocalStack extends WebService implements S3CompatibleServer {
       replicas: 1,
       env: { SERVICES: services.join(','), EAGER_SERVICE_LOADING: '1', DISABLE_EVENTS: '1', LOCALSTACK_HOST: 'localstack' },
       configs: [{ path: '/etc/localstack/init/ready.d', files: { '10-buckets.sh': init } }],
-      writablePaths: [{ path: '/var/lib/localstack', sizeLimit: props.dataSize ?? '2Gi' }, { path: '/tmp', sizeLimit: '512Mi' }],
+      writablePaths: [
+        { path: '/var/lib/localstack', sizeLimit: props.dataSize ?? '2Gi' },
+        { path: '/tmp', sizeLimit: '512Mi' },
+      ],
     });
   }
 

@@ -50,7 +50,9 @@ const CONF_DIRECTIVES = new Set(['include', 'include_dir', 'include_if_exists'])
  */
 export function renderPostgresqlConf(settings: Record<string, PostgresSettingValue>): string {
   if (settings === null || typeof settings !== 'object' || Array.isArray(settings)) {
-    throw new Error(`renderPostgresqlConf settings: got ${describe(settings)}; expected an object of parameter name -> string | number | boolean`);
+    throw new Error(
+      `renderPostgresqlConf settings: got ${describe(settings)}; expected an object of parameter name -> string | number | boolean`,
+    );
   }
   const merged: Record<string, PostgresSettingValue> = { ...POSTGRES_DEFAULT_SETTINGS, ...settings };
   const lines = ['# postgresql.conf rendered by renderPostgresqlConf (lib/constructs/data/postgres-config.ts); do not edit by hand.'];
@@ -91,7 +93,9 @@ function renderConfValue(key: string, value: unknown): string {
     }
     return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
   }
-  throw new Error(`postgresql.conf setting ${JSON.stringify(key)}: got ${describe(value)}; expected a string, a finite number or a boolean`);
+  throw new Error(
+    `postgresql.conf setting ${JSON.stringify(key)}: got ${describe(value)}; expected a string, a finite number or a boolean`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -117,7 +121,9 @@ export interface PgHbaProps {
  */
 export function renderPgHba(props: PgHbaProps): string {
   if (!props || !Array.isArray(props.allowedCidrs)) {
-    throw new Error(`pg_hba allowedCidrs: got ${describe(props?.allowedCidrs)}; expected an array of CIDR strings such as "10.244.0.0/16" or "fd00::/8"`);
+    throw new Error(
+      `pg_hba allowedCidrs: got ${describe(props?.allowedCidrs)}; expected an array of CIDR strings such as "10.244.0.0/16" or "fd00::/8"`,
+    );
   }
   const cidrs: string[] = [];
   props.allowedCidrs.forEach((cidr, i) => {
@@ -142,11 +148,14 @@ export function validateCidr(cidr: unknown, field: string): string {
   const [, address, prefixText] = match;
   const v4 = parseIpv4(address);
   const bytes = v4 ?? parseIpv6(address);
-  if (!bytes) throw new Error(`${field}: got ${JSON.stringify(cidr)} (${JSON.stringify(address)} is not an IP address); expected ${expected}`);
+  if (!bytes)
+    throw new Error(`${field}: got ${JSON.stringify(cidr)} (${JSON.stringify(address)} is not an IP address); expected ${expected}`);
   const maxPrefix = bytes.length * 8;
   const prefix = Number(prefixText);
   if (prefix > maxPrefix || (prefixText.length > 1 && prefixText.startsWith('0'))) {
-    throw new Error(`${field}: got ${JSON.stringify(cidr)} (prefix length ${prefixText}); expected a prefix length from 0 to ${maxPrefix} for an IPv${v4 ? 4 : 6} address`);
+    throw new Error(
+      `${field}: got ${JSON.stringify(cidr)} (prefix length ${prefixText}); expected a prefix length from 0 to ${maxPrefix} for an IPv${v4 ? 4 : 6} address`,
+    );
   }
   for (let bit = prefix; bit < maxPrefix; bit++) {
     if (bytes[bit >> 3] & (0x80 >> (bit & 7))) {
@@ -303,7 +312,8 @@ const RESERVED_ENV_VARS = new Set(['POSTGRES_USER', 'POSTGRES_DB', 'POSTGRES_PAS
  * @throws Error naming the field (e.g. `roles[1].connectionLimit`), the bad value and what is allowed.
  */
 export function validatePostgresInitSpec(spec: PostgresInitSpec): void {
-  if (!spec || typeof spec !== 'object') throw new Error(`postgres init spec: got ${describe(spec)}; expected { schemas, extensions, roles }`);
+  if (!spec || typeof spec !== 'object')
+    throw new Error(`postgres init spec: got ${describe(spec)}; expected { schemas, extensions, roles }`);
   for (const field of ['schemas', 'extensions', 'roles'] as const) {
     if (!Array.isArray(spec[field])) throw new Error(`postgres init spec ${field}: got ${describe(spec[field])}; expected an array`);
   }
@@ -312,7 +322,9 @@ export function validatePostgresInitSpec(spec: PostgresInitSpec): void {
     const field = `schemas[${i}]`;
     checkIdentifier(schema, field);
     if (schema.startsWith('pg_') || schema === 'information_schema') {
-      throw new Error(`${field}: got ${JSON.stringify(schema)}; expected a schema name not starting with "pg_" and not "information_schema" (reserved by PostgreSQL)`);
+      throw new Error(
+        `${field}: got ${JSON.stringify(schema)}; expected a schema name not starting with "pg_" and not "information_schema" (reserved by PostgreSQL)`,
+      );
     }
     if (seenSchemas.has(schema)) throw new Error(`${field}: got ${JSON.stringify(schema)} again; expected each schema once`);
     seenSchemas.add(schema);
@@ -321,7 +333,9 @@ export function validatePostgresInitSpec(spec: PostgresInitSpec): void {
   spec.extensions.forEach((ext, i) => {
     const field = `extensions[${i}]`;
     if (typeof ext !== 'string' || !POSTGRES_EXTENSION_NAME_PATTERN.test(ext)) {
-      throw new Error(`${field}: got ${describe(ext)}; expected an extension name matching ${POSTGRES_EXTENSION_NAME_PATTERN}, e.g. "pgcrypto" or "uuid-ossp"`);
+      throw new Error(
+        `${field}: got ${describe(ext)}; expected an extension name matching ${POSTGRES_EXTENSION_NAME_PATTERN}, e.g. "pgcrypto" or "uuid-ossp"`,
+      );
     }
     if (seenExtensions.has(ext)) throw new Error(`${field}: got ${JSON.stringify(ext)} again; expected each extension once`);
     seenExtensions.add(ext);
@@ -330,7 +344,8 @@ export function validatePostgresInitSpec(spec: PostgresInitSpec): void {
   let owner: string | undefined;
   spec.roles.forEach((role, i) => {
     const field = `roles[${i}]`;
-    if (!role || typeof role !== 'object') throw new Error(`${field}: got ${describe(role)}; expected { name, access, connectionLimit, passwordEnv }`);
+    if (!role || typeof role !== 'object')
+      throw new Error(`${field}: got ${describe(role)}; expected { name, access, connectionLimit, passwordEnv }`);
     checkIdentifier(role.name, `${field}.name`);
     if (RESERVED_ROLE_NAMES.has(role.name) || role.name.startsWith('pg_')) {
       throw new Error(
@@ -340,19 +355,30 @@ export function validatePostgresInitSpec(spec: PostgresInitSpec): void {
     if (seenRoles.has(role.name)) throw new Error(`${field}.name: got ${JSON.stringify(role.name)} again; expected each role name once`);
     seenRoles.add(role.name);
     if (!POSTGRES_ROLE_ACCESS_LEVELS.includes(role.access)) {
-      throw new Error(`${field}.access: got ${describe(role.access)}; expected one of ${POSTGRES_ROLE_ACCESS_LEVELS.map((a) => `"${a}"`).join(', ')}`);
+      throw new Error(
+        `${field}.access: got ${describe(role.access)}; expected one of ${POSTGRES_ROLE_ACCESS_LEVELS.map((a) => `"${a}"`).join(', ')}`,
+      );
     }
     if (role.access === 'owner') {
       if (owner !== undefined) {
-        throw new Error(`${field}.access: got "owner" for role ${JSON.stringify(role.name)}; expected at most one owner role (${JSON.stringify(owner)} is already the owner)`);
+        throw new Error(
+          `${field}.access: got "owner" for role ${JSON.stringify(role.name)}; expected at most one owner role (${JSON.stringify(owner)} is already the owner)`,
+        );
       }
       owner = role.name;
     }
-    if (typeof role.connectionLimit !== 'number' || !Number.isInteger(role.connectionLimit) || role.connectionLimit < -1 || role.connectionLimit > 2147483647) {
+    if (
+      typeof role.connectionLimit !== 'number' ||
+      !Number.isInteger(role.connectionLimit) ||
+      role.connectionLimit < -1 ||
+      role.connectionLimit > 2147483647
+    ) {
       throw new Error(`${field}.connectionLimit: got ${describe(role.connectionLimit)}; expected an integer >= -1 (-1 means no limit)`);
     }
     if (typeof role.passwordEnv !== 'string' || !ENV_VAR_NAME_PATTERN.test(role.passwordEnv)) {
-      throw new Error(`${field}.passwordEnv: got ${describe(role.passwordEnv)}; expected an environment variable name matching ${ENV_VAR_NAME_PATTERN}`);
+      throw new Error(
+        `${field}.passwordEnv: got ${describe(role.passwordEnv)}; expected an environment variable name matching ${ENV_VAR_NAME_PATTERN}`,
+      );
     }
     if (RESERVED_ENV_VARS.has(role.passwordEnv)) {
       throw new Error(
@@ -370,23 +396,32 @@ export function validatePostgresInitSpec(spec: PostgresInitSpec): void {
 function validateRowLevelSecurity(spec: PostgresInitSpec): void {
   const rls = spec.rowLevelSecurity;
   if (rls === undefined) return;
-  if (!rls || typeof rls !== 'object') throw new Error(`rowLevelSecurity: got ${describe(rls)}; expected { tenantSetting, tenantColumn?, tenantType?, schemas? }`);
+  if (!rls || typeof rls !== 'object')
+    throw new Error(`rowLevelSecurity: got ${describe(rls)}; expected { tenantSetting, tenantColumn?, tenantType?, schemas? }`);
   if (typeof rls.tenantSetting !== 'string' || !POSTGRES_TENANT_SETTING_PATTERN.test(rls.tenantSetting)) {
-    throw new Error(`rowLevelSecurity.tenantSetting: got ${describe(rls.tenantSetting)}; expected a custom setting '<prefix>.<name>' such as "app.tenant_id" (lower case identifiers, prefix not "pg_")`);
+    throw new Error(
+      `rowLevelSecurity.tenantSetting: got ${describe(rls.tenantSetting)}; expected a custom setting '<prefix>.<name>' such as "app.tenant_id" (lower case identifiers, prefix not "pg_")`,
+    );
   }
   if (rls.tenantColumn !== undefined) checkIdentifier(rls.tenantColumn, 'rowLevelSecurity.tenantColumn');
   if (rls.tenantType !== undefined && !POSTGRES_TENANT_TYPES.includes(rls.tenantType)) {
-    throw new Error(`rowLevelSecurity.tenantType: got ${describe(rls.tenantType)}; expected one of ${POSTGRES_TENANT_TYPES.map((t) => `"${t}"`).join(', ')}`);
+    throw new Error(
+      `rowLevelSecurity.tenantType: got ${describe(rls.tenantType)}; expected one of ${POSTGRES_TENANT_TYPES.map((t) => `"${t}"`).join(', ')}`,
+    );
   }
   if (rls.schemas !== undefined) {
-    if (!Array.isArray(rls.schemas) || rls.schemas.length === 0) throw new Error(`rowLevelSecurity.schemas: got ${describe(rls.schemas)}; expected a non-empty array of the spec's schemas`);
+    if (!Array.isArray(rls.schemas) || rls.schemas.length === 0)
+      throw new Error(`rowLevelSecurity.schemas: got ${describe(rls.schemas)}; expected a non-empty array of the spec's schemas`);
     rls.schemas.forEach((schema, i) => {
       if (!spec.schemas.includes(schema)) {
-        throw new Error(`rowLevelSecurity.schemas[${i}]: got ${describe(schema)}; expected one of the spec's schemas (${spec.schemas.join(', ')})`);
+        throw new Error(
+          `rowLevelSecurity.schemas[${i}]: got ${describe(schema)}; expected one of the spec's schemas (${spec.schemas.join(', ')})`,
+        );
       }
     });
   }
-  if ((rls.schemas ?? spec.schemas).length === 0) throw new Error('rowLevelSecurity: the spec has no schemas; expected at least one schema to isolate by tenant');
+  if ((rls.schemas ?? spec.schemas).length === 0)
+    throw new Error('rowLevelSecurity: the spec has no schemas; expected at least one schema to isolate by tenant');
 }
 
 /** The owner role of a spec, if any. */
@@ -411,7 +446,8 @@ export function renderInitSql(spec: PostgresInitSpec): string {
   const owner = postgresOwnerRole(spec);
   const grantor = owner ? quoteIdent(owner.name) : 'CURRENT_USER';
   /** A section: blank line, `-- title`, statements; nothing when there are no statements. */
-  const section = (title: string, statements: readonly string[]): string[] => (statements.length > 0 ? ['', `-- ${title}`, ...statements] : []);
+  const section = (title: string, statements: readonly string[]): string[] =>
+    statements.length > 0 ? ['', `-- ${title}`, ...statements] : [];
   const forEachSchema = (file: string, role: PostgresRoleSpec): string[] =>
     spec.schemas.flatMap((schema) => sqlLines(file, { schema, role: role.name, grantor }));
   const grants = spec.roles.flatMap((role): string[] => {
@@ -420,7 +456,11 @@ export function renderInitSql(spec: PostgresInitSpec): string {
       case 'owner':
         return [];
       case 'readwrite':
-        return ['', `-- ${role.name}: read-write on tables, sequences and functions (now and future ones of ${of}).`, ...forEachSchema('postgres-grants-readwrite.sql', role)];
+        return [
+          '',
+          `-- ${role.name}: read-write on tables, sequences and functions (now and future ones of ${of}).`,
+          ...forEachSchema('postgres-grants-readwrite.sql', role),
+        ];
       case 'readonly':
         return [
           '',
@@ -436,8 +476,14 @@ export function renderInitSql(spec: PostgresInitSpec): string {
   const searchPath = [...spec.schemas.map(quoteIdent), ...(spec.schemas.includes('public') ? [] : ['public'])].join(', ');
 
   return renderAsset(__dirname, 'assets/postgres-init.sql', {
-    superuser_check: spec.roles.length > 0 ? ['', ...sqlLines('postgres-superuser-check.sql', { role_names: spec.roles.map((r) => quoteLiteral(r.name)).join(', ') })] : [],
-    extensions: section('Extensions.', spec.extensions.map((ext) => `CREATE EXTENSION IF NOT EXISTS ${quoteIdent(ext)};`)),
+    superuser_check:
+      spec.roles.length > 0
+        ? ['', ...sqlLines('postgres-superuser-check.sql', { role_names: spec.roles.map((r) => quoteLiteral(r.name)).join(', ') })]
+        : [],
+    extensions: section(
+      'Extensions.',
+      spec.extensions.map((ext) => `CREATE EXTENSION IF NOT EXISTS ${quoteIdent(ext)};`),
+    ),
     roles: section(
       'Login roles: created if missing, then brought to the spec (password from the environment, SCRAM).',
       spec.roles.flatMap((role) =>
@@ -453,7 +499,10 @@ export function renderInitSql(spec: PostgresInitSpec): string {
       owner ? `Schemas, owned by ${owner.name}.` : 'Schemas (no owner role: owned by the superuser).',
       spec.schemas.flatMap((schema) => [
         ...(owner
-          ? [`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)} AUTHORIZATION ${quoteIdent(owner.name)};`, `ALTER SCHEMA ${quoteIdent(schema)} OWNER TO ${quoteIdent(owner.name)};`]
+          ? [
+              `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)} AUTHORIZATION ${quoteIdent(owner.name)};`,
+              `ALTER SCHEMA ${quoteIdent(schema)} OWNER TO ${quoteIdent(owner.name)};`,
+            ]
           : [`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)};`]),
         `REVOKE ALL ON SCHEMA ${quoteIdent(schema)} FROM PUBLIC;`,
       ]),
@@ -543,7 +592,9 @@ export function quoteLiteral(value: string): string {
 
 function checkIdentifier(name: unknown, field: string): asserts name is string {
   if (typeof name !== 'string' || !POSTGRES_IDENTIFIER_PATTERN.test(name)) {
-    throw new Error(`${field}: got ${describe(name)}; expected an identifier matching ${POSTGRES_IDENTIFIER_PATTERN} (lower case letter or '_', then up to 62 lower case letters, digits or '_')`);
+    throw new Error(
+      `${field}: got ${describe(name)}; expected an identifier matching ${POSTGRES_IDENTIFIER_PATTERN} (lower case letter or '_', then up to 62 lower case letters, digits or '_')`,
+    );
   }
 }
 

@@ -96,14 +96,20 @@ export class PostgresDatabase extends StatefulStore {
     const name = props.name ?? 'postgres';
     const extensions = props.extensions ?? [];
     const roleNames = props.roles.map((r) => r.name);
-    if (new Set(roleNames).size !== roleNames.length) throw new Error(`PostgresDatabase '${name}': roles ${JSON.stringify(roleNames)} contain duplicates; expected unique role names`);
+    if (new Set(roleNames).size !== roleNames.length)
+      throw new Error(`PostgresDatabase '${name}': roles ${JSON.stringify(roleNames)} contain duplicates; expected unique role names`);
     const exporterRole = props.exporter ? props.roles.find((r) => r.name === props.exporter!.role) : undefined;
     if (props.exporter && exporterRole?.access !== 'monitor') {
-      throw new Error(`PostgresDatabase '${name}': exporter.role '${props.exporter.role}'; expected the name of a role with access 'monitor' (roles: ${roleNames.join(', ')})`);
+      throw new Error(
+        `PostgresDatabase '${name}': exporter.role '${props.exporter.role}'; expected the name of a role with access 'monitor' (roles: ${roleNames.join(', ')})`,
+      );
     }
     const settings: Record<string, string | number | boolean> = { ...props.settings };
     if (extensions.includes('pg_stat_statements')) {
-      const preload = String(settings.shared_preload_libraries ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+      const preload = String(settings.shared_preload_libraries ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
       if (!preload.includes('pg_stat_statements')) preload.push('pg_stat_statements');
       settings.shared_preload_libraries = preload.join(',');
     }
@@ -113,8 +119,20 @@ export class PostgresDatabase extends StatefulStore {
       initScript = renderInitScript({
         schemas: [...props.schemas],
         extensions: [...extensions],
-        roles: props.roles.map((r) => ({ name: r.name, access: r.access, connectionLimit: r.connectionLimit, passwordEnv: rolePasswordEnv(r.name) })),
-        ...(props.rowLevelSecurity ? { rowLevelSecurity: { ...props.rowLevelSecurity, ...(props.rowLevelSecurity.schemas ? { schemas: [...props.rowLevelSecurity.schemas] } : {}) } } : {}),
+        roles: props.roles.map((r) => ({
+          name: r.name,
+          access: r.access,
+          connectionLimit: r.connectionLimit,
+          passwordEnv: rolePasswordEnv(r.name),
+        })),
+        ...(props.rowLevelSecurity
+          ? {
+              rowLevelSecurity: {
+                ...props.rowLevelSecurity,
+                ...(props.rowLevelSecurity.schemas ? { schemas: [...props.rowLevelSecurity.schemas] } : {}),
+              },
+            }
+          : {}),
       });
     } catch (e) {
       throw new Error(`PostgresDatabase '${name}': ${(e as Error).message}`);
@@ -169,7 +187,10 @@ export class PostgresDatabase extends StatefulStore {
         readiness: { exec: pgIsReady, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
         liveness: { exec: pgIsReady, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 6 },
         startupSeconds: props.startupSeconds ?? 300,
-        writablePaths: [{ path: '/var/run/postgresql', sizeLimit: '16Mi' }, { path: '/tmp', sizeLimit: '256Mi' }],
+        writablePaths: [
+          { path: '/var/run/postgresql', sizeLimit: '16Mi' },
+          { path: '/tmp', sizeLimit: '256Mi' },
+        ],
       },
       exporter: props.exporter && {
         image: props.exporter.image,

@@ -63,15 +63,22 @@ export class RedisCache extends StatefulStore {
       release: props.release,
       helmPrefix: props.helmPrefix,
       terminationGracePeriodSeconds: 30,
-      configs: [{
-        suffix: 'config',
-        mountPath: '/etc/redis',
-        defaultMode: 0o555,
-        files: {
-          'redis.conf': renderRedisConf({ maxmemory: props.maxmemory, maxmemoryPolicy: props.maxmemoryPolicy ?? 'allkeys-lru', dir: '/data', authInclude: AUTH_INCLUDE }),
-          'start.sh': redisStartScript({ configPath: CONFIG, authInclude: AUTH_INCLUDE }),
+      configs: [
+        {
+          suffix: 'config',
+          mountPath: '/etc/redis',
+          defaultMode: 0o555,
+          files: {
+            'redis.conf': renderRedisConf({
+              maxmemory: props.maxmemory,
+              maxmemoryPolicy: props.maxmemoryPolicy ?? 'allkeys-lru',
+              dir: '/data',
+              authInclude: AUTH_INCLUDE,
+            }),
+            'start.sh': redisStartScript({ configPath: CONFIG, authInclude: AUTH_INCLUDE }),
+          },
         },
-      }],
+      ],
       container: {
         image: props.image,
         runAs: { user: REDIS_UID },
@@ -81,7 +88,10 @@ export class RedisCache extends StatefulStore {
         readiness: { exec: ping, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
         liveness: { exec: ping, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 6 },
         startupSeconds: 120,
-        writablePaths: [{ path: '/run/redis', sizeLimit: '1Mi', memory: true }, { path: '/tmp', sizeLimit: '64Mi' }],
+        writablePaths: [
+          { path: '/run/redis', sizeLimit: '1Mi', memory: true },
+          { path: '/tmp', sizeLimit: '64Mi' },
+        ],
       },
       exporter: props.exporter && {
         image: props.exporter.image,

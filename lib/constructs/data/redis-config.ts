@@ -58,14 +58,14 @@ export interface RedisConfProps {
 
 /** Defaults of {@link RedisConfProps}. */
 export const REDIS_CONF_DEFAULTS = Object.freeze({
-  maxmemoryPolicy: 'allkeys-lru' as RedisMaxmemoryPolicy,
+  maxmemoryPolicy: 'allkeys-lru',
   appendonly: true,
   appendfsync: 'everysec' as const,
   save: Object.freeze([
     [900, 1],
     [300, 10],
     [60, 10000],
-  ]) as ReadonlyArray<readonly [number, number]>,
+  ]),
   port: 6379,
   dir: '/data',
   authInclude: '/run/redis/auth.conf',
@@ -96,11 +96,17 @@ export function renderRedisConf(props: RedisConfProps): string {
     throw new Error(`redis.conf appendfsync: got ${describe(appendfsync)}; expected one of ${REDIS_APPENDFSYNC_VALUES.join(', ')}`);
   }
   const save = props.save ?? REDIS_CONF_DEFAULTS.save;
-  if (!Array.isArray(save)) throw new Error(`redis.conf save: got ${describe(save)}; expected an array of [seconds, changes] pairs ([] disables snapshots)`);
+  if (!Array.isArray(save))
+    throw new Error(`redis.conf save: got ${describe(save)}; expected an array of [seconds, changes] pairs ([] disables snapshots)`);
   save.forEach((pair, i) => {
     const ok =
-      Array.isArray(pair) && pair.length === 2 && pair.every((n) => typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 2147483647);
-    if (!ok) throw new Error(`redis.conf save[${i}]: got ${describe(pair)}; expected a [seconds, changes] pair of positive integers, e.g. [900, 1]`);
+      Array.isArray(pair) &&
+      pair.length === 2 &&
+      pair.every((n) => typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 2147483647);
+    if (!ok)
+      throw new Error(
+        `redis.conf save[${i}]: got ${describe(pair)}; expected a [seconds, changes] pair of positive integers, e.g. [900, 1]`,
+      );
   });
   const port = props.port ?? REDIS_CONF_DEFAULTS.port;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
@@ -109,7 +115,9 @@ export function renderRedisConf(props: RedisConfProps): string {
   const dir = checkPath(props.dir ?? REDIS_CONF_DEFAULTS.dir, 'redis.conf dir');
   const authInclude = checkPath(props.authInclude ?? REDIS_CONF_DEFAULTS.authInclude, 'redis.conf authInclude');
   if (authInclude === dir || authInclude.startsWith(dir.endsWith('/') ? dir : `${dir}/`)) {
-    throw new Error(`redis.conf authInclude: got ${JSON.stringify(authInclude)}; expected a path outside the data dir ${JSON.stringify(dir)} (the password must not end up in backups of the data volume)`);
+    throw new Error(
+      `redis.conf authInclude: got ${JSON.stringify(authInclude)}; expected a path outside the data dir ${JSON.stringify(dir)} (the password must not end up in backups of the data volume)`,
+    );
   }
 
   return renderAsset(__dirname, 'assets/redis.conf', {
@@ -143,14 +151,17 @@ export interface RedisStartScriptProps {
 export function redisStartScript(props: RedisStartScriptProps): string {
   const configPath = checkPath(props?.configPath, 'redisStartScript configPath');
   const authInclude = checkPath(props?.authInclude, 'redisStartScript authInclude');
-  if (authInclude.endsWith('/')) throw new Error(`redisStartScript authInclude: got ${JSON.stringify(authInclude)}; expected a file path, not a directory`);
+  if (authInclude.endsWith('/'))
+    throw new Error(`redisStartScript authInclude: got ${JSON.stringify(authInclude)}; expected a file path, not a directory`);
   const authDir = authInclude.slice(0, authInclude.lastIndexOf('/')) || '/';
   return renderAsset(__dirname, 'assets/redis-start.sh', { auth_file: authInclude, auth_dir: authDir, config_file: configPath });
 }
 
 function checkPath(path: unknown, field: string): string {
   if (typeof path !== 'string' || !PATH_PATTERN.test(path) || path.split('/').some((seg) => seg === '..')) {
-    throw new Error(`${field}: got ${describe(path)}; expected an absolute path of letters, digits, '.', '_', '-' and '/' (no spaces, quotes or '..')`);
+    throw new Error(
+      `${field}: got ${describe(path)}; expected an absolute path of letters, digits, '.', '_', '-' and '/' (no spaces, quotes or '..')`,
+    );
   }
   return path;
 }

@@ -190,17 +190,19 @@ export class StatefulStore extends Construct implements GraphComponent {
     const { writablePaths: _ignored, ...main } = props.container;
     const containers = [renderContainer({ ...main, name: props.name, ports: { ...props.ports }, volumeMounts: mounts })];
     if (props.exporter) containers.push(renderExporter(props.exporter));
-    const initContainers = (props.initContainers ?? []).map((c) => renderContainer({
-      name: c.name,
-      image: c.image ?? props.container.image,
-      runAs: c.runAs ?? props.runAs,
-      resources: c.resources ?? props.container.resources,
-      command: c.command,
-      ...(c.args ? { args: c.args } : {}),
-      ...(c.env ? { env: c.env } : {}),
-      ...(c.secretEnv ? { secretEnv: c.secretEnv } : {}),
-      volumeMounts: mounts,
-    }));
+    const initContainers = (props.initContainers ?? []).map((c) =>
+      renderContainer({
+        name: c.name,
+        image: c.image ?? props.container.image,
+        runAs: c.runAs ?? props.runAs,
+        resources: c.resources ?? props.container.resources,
+        command: c.command,
+        ...(c.args ? { args: c.args } : {}),
+        ...(c.env ? { env: c.env } : {}),
+        ...(c.secretEnv ? { secretEnv: c.secretEnv } : {}),
+        volumeMounts: mounts,
+      }),
+    );
 
     this.service = new k8s.KubeService(this, 'service', {
       metadata: { name: props.name, namespace: props.namespace, labels },
@@ -208,7 +210,12 @@ export class StatefulStore extends Construct implements GraphComponent {
         clusterIp: 'None',
         ...(this.replicas > 1 ? { publishNotReadyAddresses: true } : {}),
         selector: { ...this.podLabels },
-        ports: Object.entries(this.ports).map(([name, port]) => ({ name, port, targetPort: k8s.IntOrString.fromString(name), protocol: 'TCP' })),
+        ports: Object.entries(this.ports).map(([name, port]) => ({
+          name,
+          port,
+          targetPort: k8s.IntOrString.fromString(name),
+          protocol: 'TCP',
+        })),
       },
     });
 
@@ -235,14 +242,16 @@ export class StatefulStore extends Construct implements GraphComponent {
         persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
         selector: { matchLabels: { ...this.podLabels } },
         template: affinity ? { ...template, spec: { ...template.spec!, affinity } } : template,
-        volumeClaimTemplates: [{
-          metadata: { name: 'data', labels: { ...labels } },
-          spec: {
-            accessModes: ['ReadWriteOnce'],
-            storageClassName: props.storage.storageClassName,
-            resources: { requests: { storage: k8s.Quantity.fromString(props.storage.size) } },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data', labels: { ...labels } },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: props.storage.storageClassName,
+              resources: { requests: { storage: k8s.Quantity.fromString(props.storage.size) } },
+            },
           },
-        }],
+        ],
       },
     });
     this.bindHelmValues(props, prefix);
@@ -256,27 +265,45 @@ export class StatefulStore extends Construct implements GraphComponent {
 
     const endpoint = props.exporter
       ? { port: EXPORTER_PORT_NAME, ...(props.exporter.path ? { path: props.exporter.path } : {}) }
-      : props.metrics ? { port: props.metrics.port, ...(props.metrics.path ? { path: props.metrics.path } : {}) } : undefined;
+      : props.metrics
+        ? { port: props.metrics.port, ...(props.metrics.path ? { path: props.metrics.path } : {}) }
+        : undefined;
     if (endpoint) {
-      new MetricsScrape(this, 'metrics', { namespace: props.namespace, name: props.name, labels, serviceSelector: this.podLabels, release: props.release!, endpoints: [endpoint] });
+      new MetricsScrape(this, 'metrics', {
+        namespace: props.namespace,
+        name: props.name,
+        labels,
+        serviceSelector: this.podLabels,
+        release: props.release!,
+        endpoints: [endpoint],
+      });
     }
   }
 
   /** The data PVC of the pod with this ordinal, e.g. `data-redis-0`. */
   public dataClaimName(ordinal: number): string {
     const claim = this.dataClaimNames[ordinal];
-    if (claim === undefined) throw new Error(`StatefulStore '${this.name}': ordinal ${ordinal}; expected an integer from 0 to ${this.replicas - 1} (replicas: ${this.replicas})`);
+    if (claim === undefined)
+      throw new Error(
+        `StatefulStore '${this.name}': ordinal ${ordinal}; expected an integer from 0 to ${this.replicas - 1} (replicas: ${this.replicas})`,
+      );
     return claim;
   }
 
   /** ConfigMaps, volumes and mounts (data, configs, writable paths, /dev/shm) and the config checksum. */
-  private renderConfigs(props: StatefulStoreProps, labels: Record<string, string>): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[]; checksum: string } {
+  private renderConfigs(
+    props: StatefulStoreProps,
+    labels: Record<string, string>,
+  ): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[]; checksum: string } {
     const volumes: k8s.Volume[] = [];
     const mounts: k8s.VolumeMount[] = [{ name: 'data', mountPath: props.dataPath }];
     const checksum = createHash('sha256');
     for (const c of props.configs ?? []) {
       const cmName = `${props.name}-${c.suffix}`;
-      new k8s.KubeConfigMap(this, `config-${c.suffix}`, { metadata: { name: cmName, namespace: props.namespace, labels }, data: { ...c.files } });
+      new k8s.KubeConfigMap(this, `config-${c.suffix}`, {
+        metadata: { name: cmName, namespace: props.namespace, labels },
+        data: { ...c.files },
+      });
       volumes.push({ name: c.suffix, configMap: { name: cmName, defaultMode: c.defaultMode ?? 0o444 } });
       mounts.push({ name: c.suffix, mountPath: c.mountPath, readOnly: true });
       checksum.update(JSON.stringify([c.suffix, c.files]));
@@ -296,11 +323,21 @@ export class StatefulStore extends Construct implements GraphComponent {
     const helm = HelmValues.of(this);
     bindImage(this.statefulSet, '/spec/template/spec/containers/0/image', prefix);
     bindResources(this.statefulSet, '/spec/template/spec/containers/0', prefix, props.container.resources.cpuLimit !== undefined);
-    helm.bind(this.statefulSet, '/spec/volumeClaimTemplates/0/spec/resources/requests/storage', `${prefix}.storage.size`, VALUE_SCHEMAS.memory);
+    helm.bind(
+      this.statefulSet,
+      '/spec/volumeClaimTemplates/0/spec/resources/requests/storage',
+      `${prefix}.storage.size`,
+      VALUE_SCHEMAS.memory,
+    );
     helm.bind(this.statefulSet, '/spec/volumeClaimTemplates/0/spec/storageClassName', `${prefix}.storage.className`, VALUE_SCHEMAS.dnsName);
     if (props.exporter) {
       bindImage(this.statefulSet, '/spec/template/spec/containers/1/image', `${prefix}.exporter`);
-      bindResources(this.statefulSet, '/spec/template/spec/containers/1', `${prefix}.exporter`, props.exporter.resources.cpuLimit !== undefined);
+      bindResources(
+        this.statefulSet,
+        '/spec/template/spec/containers/1',
+        `${prefix}.exporter`,
+        props.exporter.resources.cpuLimit !== undefined,
+      );
     }
   }
 }
@@ -320,7 +357,8 @@ function renderExporter(spec: ExporterSpec): k8s.Container {
 function antiAffinity(mode: StoreAntiAffinity, selector: Readonly<Record<string, string>>): k8s.Affinity | undefined {
   const term = { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { ...selector } } };
   if (mode === 'required') return { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } };
-  if (mode === 'preferred') return { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] } };
+  if (mode === 'preferred')
+    return { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] } };
   return undefined;
 }
 
@@ -330,7 +368,8 @@ function validateProps(p: StatefulStoreProps): void {
   const replicas = p.replicas ?? 1;
   if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`${where}: replicas ${replicas}; expected an integer >= 1`);
   const policy = p.podManagementPolicy ?? 'OrderedReady';
-  if (policy !== 'OrderedReady' && policy !== 'Parallel') throw new Error(`${where}: podManagementPolicy '${policy as string}'; expected 'OrderedReady' or 'Parallel'`);
+  if (policy !== 'OrderedReady' && policy !== 'Parallel')
+    throw new Error(`${where}: podManagementPolicy '${policy as string}'; expected 'OrderedReady' or 'Parallel'`);
   if (p.podAntiAffinity !== undefined && !['required', 'preferred', 'none'].includes(p.podAntiAffinity)) {
     throw new Error(`${where}: podAntiAffinity '${p.podAntiAffinity as string}'; expected 'required', 'preferred' or 'none'`);
   }
@@ -338,33 +377,54 @@ function validateProps(p: StatefulStoreProps): void {
   const names = Object.keys(p.ports);
   if (names.length === 0) throw new Error(`${where}: ports is empty; expected at least the client port, e.g. { postgres: 5432 }`);
   const all = { ...p.ports, ...(p.exporter ? { [EXPORTER_PORT_NAME]: p.exporter.port } : {}) };
-  if (p.exporter && EXPORTER_PORT_NAME in p.ports) throw new Error(`${where}: ports has '${EXPORTER_PORT_NAME}', the exporter's port name; expected another name, or metrics from the main container instead of an exporter`);
+  if (p.exporter && EXPORTER_PORT_NAME in p.ports)
+    throw new Error(
+      `${where}: ports has '${EXPORTER_PORT_NAME}', the exporter's port name; expected another name, or metrics from the main container instead of an exporter`,
+    );
   const byNumber = new Map<number, string>();
   for (const [name, number] of Object.entries(all)) {
     const field = name === EXPORTER_PORT_NAME && p.exporter ? 'exporter.port' : `ports.${name}`;
     if (!ianaServiceName.test(name)) throw new Error(`${where}: port name '${name}'; expected ${ianaServiceName.expected}`);
-    if (!Number.isInteger(number) || number < 1 || number > 65535) throw new Error(`${where}: ${field} ${number}; expected an integer between 1 and 65535`);
+    if (!Number.isInteger(number) || number < 1 || number > 65535)
+      throw new Error(`${where}: ${field} ${number}; expected an integer between 1 and 65535`);
     const other = byNumber.get(number);
     if (other !== undefined) throw new Error(`${where}: ${field} ${number} is also port '${other}'; expected each port number once`);
     byNumber.set(number, name);
   }
-  if (p.clientPort === undefined && names.length > 1) throw new Error(`${where}: clientPort is missing with several ports (${names.join(', ')}); expected the name of the port clients use`);
-  if (p.clientPort !== undefined && !(p.clientPort in p.ports)) throw new Error(`${where}: clientPort '${p.clientPort}'; expected one of ports: ${names.join(', ')}`);
+  if (p.clientPort === undefined && names.length > 1)
+    throw new Error(`${where}: clientPort is missing with several ports (${names.join(', ')}); expected the name of the port clients use`);
+  if (p.clientPort !== undefined && !(p.clientPort in p.ports))
+    throw new Error(`${where}: clientPort '${p.clientPort}'; expected one of ports: ${names.join(', ')}`);
 
-  if (p.metrics && p.exporter) throw new Error(`${where}: metrics and exporter are both set; expected one source of metrics (the main container's port, or an exporter sidecar)`);
-  if (p.metrics && !(p.metrics.port in p.ports)) throw new Error(`${where}: metrics.port '${p.metrics.port}'; expected one of ports: ${names.join(', ')}`);
-  for (const [field, path] of [['metrics.path', p.metrics?.path], ['exporter.path', p.exporter?.path]] as const) {
-    if (path !== undefined && (!path.startsWith('/') || /\s/.test(path))) throw new Error(`${where}: ${field} '${path}'; expected an absolute URL path such as /metrics`);
+  if (p.metrics && p.exporter)
+    throw new Error(
+      `${where}: metrics and exporter are both set; expected one source of metrics (the main container's port, or an exporter sidecar)`,
+    );
+  if (p.metrics && !(p.metrics.port in p.ports))
+    throw new Error(`${where}: metrics.port '${p.metrics.port}'; expected one of ports: ${names.join(', ')}`);
+  for (const [field, path] of [
+    ['metrics.path', p.metrics?.path],
+    ['exporter.path', p.exporter?.path],
+  ] as const) {
+    if (path !== undefined && (!path.startsWith('/') || /\s/.test(path)))
+      throw new Error(`${where}: ${field} '${path}'; expected an absolute URL path such as /metrics`);
   }
-  if ((p.metrics || p.exporter) && !p.release) throw new Error(`${where}: ${p.exporter ? 'exporter' : 'metrics'} is set but release is missing; expected the kube-prometheus-stack release label value`);
+  if ((p.metrics || p.exporter) && !p.release)
+    throw new Error(
+      `${where}: ${p.exporter ? 'exporter' : 'metrics'} is set but release is missing; expected the kube-prometheus-stack release label value`,
+    );
 
   const containerNames = new Set([p.name, ...(p.exporter ? ['exporter'] : [])]);
   for (const c of p.initContainers ?? []) {
-    if (containerNames.has(c.name)) throw new Error(`${where}: init container '${c.name}' has the name of another container (${[...containerNames].join(', ')}); expected unique names`);
+    if (containerNames.has(c.name))
+      throw new Error(
+        `${where}: init container '${c.name}' has the name of another container (${[...containerNames].join(', ')}); expected unique names`,
+      );
     containerNames.add(c.name);
     if (c.command.length === 0) throw new Error(`${where}: init container '${c.name}' has an empty command; expected the program to run`);
   }
 
   if (!memory.test(p.storage.size)) throw new Error(`${where}: storage.size '${p.storage.size}'; expected ${memory.expected}`);
-  if (!dnsSubdomain.test(p.storage.storageClassName)) throw new Error(`${where}: storage.storageClassName '${p.storage.storageClassName}'; expected ${dnsSubdomain.expected}`);
+  if (!dnsSubdomain.test(p.storage.storageClassName))
+    throw new Error(`${where}: storage.storageClassName '${p.storage.storageClassName}'; expected ${dnsSubdomain.expected}`);
 }

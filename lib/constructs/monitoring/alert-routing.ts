@@ -1,5 +1,9 @@
 import { Construct } from 'constructs';
-import { AlertmanagerConfig, AlertmanagerConfigSpecReceivers, AlertmanagerConfigSpecRouteMatchersMatchType } from '../../../imports/monitoring.coreos.com';
+import {
+  AlertmanagerConfig,
+  AlertmanagerConfigSpecReceivers,
+  AlertmanagerConfigSpecRouteMatchersMatchType,
+} from '../../../imports/monitoring.coreos.com';
 import { checkLabelValue, checkNamespace, checkObjectName, fail } from './validation';
 import { ALERTMANAGER_DURATION_RE, email, hostPort, PROMETHEUS_LABEL_NAME_RE } from '../../core/formats';
 
@@ -86,14 +90,17 @@ export class AlertRouting extends Construct {
     checkObjectName(where, 'name', this.name);
     checkLabelValue(where, 'release', props.release);
     const groupBy = [...(props.groupBy ?? ['alertname', 'namespace'])];
-    groupBy.forEach((l, i) => { if (!LABEL_NAME.test(l)) fail(where, `groupBy[${i}]`, l, 'a Prometheus label name'); });
+    groupBy.forEach((l, i) => {
+      if (!LABEL_NAME.test(l)) fail(where, `groupBy[${i}]`, l, 'a Prometheus label name');
+    });
     const durations = {
       groupWait: props.groupWait ?? '30s',
       groupInterval: props.groupInterval ?? '5m',
       criticalRepeatInterval: props.criticalRepeatInterval ?? '1h',
       warningRepeatInterval: props.warningRepeatInterval ?? '12h',
     };
-    for (const [field, v] of Object.entries(durations)) if (!DURATION.test(v)) fail(where, field, v, "a duration such as '30s', '5m' or '1h'");
+    for (const [field, v] of Object.entries(durations))
+      if (!DURATION.test(v)) fail(where, field, v, "a duration such as '30s', '5m' or '1h'");
 
     const receivers: AlertmanagerConfigSpecReceivers[] = [{ name: NULL_RECEIVER }];
     const warning = props.warning ? receiver(where, 'warning', props.warning) : undefined;
@@ -109,16 +116,26 @@ export class AlertRouting extends Construct {
         groupInterval: durations.groupInterval,
         repeatInterval: durations.warningRepeatInterval,
         routes: [
-          { receiver: critical?.name ?? NULL_RECEIVER, matchers: [{ name: 'severity', value: 'critical', matchType: EQ }], repeatInterval: durations.criticalRepeatInterval },
-          { receiver: warning?.name ?? NULL_RECEIVER, matchers: [{ name: 'severity', value: 'warning', matchType: EQ }], repeatInterval: durations.warningRepeatInterval },
+          {
+            receiver: critical?.name ?? NULL_RECEIVER,
+            matchers: [{ name: 'severity', value: 'critical', matchType: EQ }],
+            repeatInterval: durations.criticalRepeatInterval,
+          },
+          {
+            receiver: warning?.name ?? NULL_RECEIVER,
+            matchers: [{ name: 'severity', value: 'warning', matchType: EQ }],
+            repeatInterval: durations.warningRepeatInterval,
+          },
         ],
       },
       receivers,
-      inhibitRules: [{
-        sourceMatch: [{ name: 'severity', value: 'critical', matchType: EQ }],
-        targetMatch: [{ name: 'severity', value: 'warning', matchType: EQ }],
-        equal: ['alertname', 'namespace'],
-      }],
+      inhibitRules: [
+        {
+          sourceMatch: [{ name: 'severity', value: 'critical', matchType: EQ }],
+          targetMatch: [{ name: 'severity', value: 'warning', matchType: EQ }],
+          equal: ['alertname', 'namespace'],
+        },
+      ],
     };
     new AlertmanagerConfig(this, 'Resource', {
       metadata: { name: this.name, namespace: props.namespace, labels: { ...props.labels, release: props.release } },
@@ -140,14 +157,44 @@ export class AlertRouting extends Construct {
         group_wait: s.route.groupWait,
         group_interval: s.route.groupInterval,
         repeat_interval: s.route.repeatInterval,
-        routes: s.route.routes.map((r: any) => ({ receiver: r.receiver, matchers: r.matchers.map(matcher), repeat_interval: r.repeatInterval })),
+        routes: s.route.routes.map((r: any) => ({
+          receiver: r.receiver,
+          matchers: r.matchers.map(matcher),
+          repeat_interval: r.repeatInterval,
+        })),
       },
-      inhibit_rules: s.inhibitRules.map((r: any) => ({ source_matchers: r.sourceMatch.map(matcher), target_matchers: r.targetMatch.map(matcher), equal: r.equal })),
+      inhibit_rules: s.inhibitRules.map((r: any) => ({
+        source_matchers: r.sourceMatch.map(matcher),
+        target_matchers: r.targetMatch.map(matcher),
+        equal: r.equal,
+      })),
       receivers: s.receivers.map((r: any) => ({
         name: r.name,
-        ...(r.slackConfigs ? { slack_configs: r.slackConfigs.map((c: any) => ({ channel: c.channel, api_url: secret(c.apiUrl), send_resolved: c.sendResolved, title: c.title, text: c.text })) } : {}),
-        ...(r.webhookConfigs ? { webhook_configs: r.webhookConfigs.map((c: any) => ({ url: secret(c.urlSecret), send_resolved: c.sendResolved })) } : {}),
-        ...(r.emailConfigs ? { email_configs: r.emailConfigs.map((c: any) => ({ to: c.to, from: c.from, smarthost: c.smarthost, ...(c.authUsername ? { auth_username: c.authUsername, auth_password: secret(c.authPassword) } : {}), send_resolved: c.sendResolved })) } : {}),
+        ...(r.slackConfigs
+          ? {
+              slack_configs: r.slackConfigs.map((c: any) => ({
+                channel: c.channel,
+                api_url: secret(c.apiUrl),
+                send_resolved: c.sendResolved,
+                title: c.title,
+                text: c.text,
+              })),
+            }
+          : {}),
+        ...(r.webhookConfigs
+          ? { webhook_configs: r.webhookConfigs.map((c: any) => ({ url: secret(c.urlSecret), send_resolved: c.sendResolved })) }
+          : {}),
+        ...(r.emailConfigs
+          ? {
+              email_configs: r.emailConfigs.map((c: any) => ({
+                to: c.to,
+                from: c.from,
+                smarthost: c.smarthost,
+                ...(c.authUsername ? { auth_username: c.authUsername, auth_password: secret(c.authPassword) } : {}),
+                send_resolved: c.sendResolved,
+              })),
+            }
+          : {}),
       })),
     };
   }
@@ -158,20 +205,23 @@ function receiver(where: string, name: 'warning' | 'critical', r: AlertReceiver)
   if (kinds.length !== 1) fail(where, name, kinds.length ? kinds.join('+') : 'nothing', 'exactly one of slack, webhook, email');
   const ref = (field: string, s: SecretKey | undefined): SecretKey => {
     if (!s || !s.name || !s.key) fail(where, `${name}.${field}`, s, 'a Secret key {name, key} in the same namespace');
-    checkObjectName(where, `${name}.${field}.name`, s!.name);
-    return { name: s!.name, key: s!.key };
+    checkObjectName(where, `${name}.${field}.name`, s.name);
+    return { name: s.name, key: s.key };
   };
   if (r.slack) {
-    if (!/^[#@][^\s]+$/.test(r.slack.channel ?? '')) fail(where, `${name}.slack.channel`, r.slack.channel, "a channel such as '#alerts' or '@oncall'");
+    if (!/^[#@][^\s]+$/.test(r.slack.channel ?? ''))
+      fail(where, `${name}.slack.channel`, r.slack.channel, "a channel such as '#alerts' or '@oncall'");
     return {
       name,
-      slackConfigs: [{
-        channel: r.slack.channel,
-        apiUrl: ref('slack.webhookUrl', r.slack.webhookUrl),
-        sendResolved: true,
-        title: '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.namespace }})',
-        text: '{{ range .Alerts }}{{ .Annotations.summary }}\n{{ end }}',
-      }],
+      slackConfigs: [
+        {
+          channel: r.slack.channel,
+          apiUrl: ref('slack.webhookUrl', r.slack.webhookUrl),
+          sendResolved: true,
+          title: '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.namespace }})',
+          text: '{{ range .Alerts }}{{ .Annotations.summary }}\n{{ end }}',
+        },
+      ],
     };
   }
   if (r.webhook) return { name, webhookConfigs: [{ urlSecret: ref('webhook.url', r.webhook.url), sendResolved: true }] };
@@ -179,9 +229,18 @@ function receiver(where: string, name: 'warning' | 'critical', r: AlertReceiver)
   if (!email.test(e.to ?? '')) fail(where, `${name}.email.to`, e.to, 'an e-mail address');
   if (!email.test(e.from ?? '')) fail(where, `${name}.email.from`, e.from, 'an e-mail address');
   if (!hostPort.test(e.smarthost ?? '')) fail(where, `${name}.email.smarthost`, e.smarthost, "host:port, e.g. 'smtp.example.com:587'");
-  if ((e.authUsername === undefined) !== (e.authPassword === undefined)) fail(where, `${name}.email.authPassword`, e.authPassword, 'set together with authUsername (or neither)');
+  if ((e.authUsername === undefined) !== (e.authPassword === undefined))
+    fail(where, `${name}.email.authPassword`, e.authPassword, 'set together with authUsername (or neither)');
   return {
     name,
-    emailConfigs: [{ to: e.to, from: e.from, smarthost: e.smarthost, sendResolved: true, ...(e.authUsername ? { authUsername: e.authUsername, authPassword: ref('email.authPassword', e.authPassword) } : {}) }],
+    emailConfigs: [
+      {
+        to: e.to,
+        from: e.from,
+        smarthost: e.smarthost,
+        sendResolved: true,
+        ...(e.authUsername ? { authUsername: e.authUsername, authPassword: ref('email.authPassword', e.authPassword) } : {}),
+      },
+    ],
   };
 }

@@ -121,17 +121,19 @@ export class AlertRuleGroup extends Construct {
         labels: { ...extraLabels, release },
       },
       spec: {
-        groups: [{
-          name: this.name,
-          interval: this.interval,
-          rules: this.rules.map(rule => ({
-            alert: rule.alert,
-            expr: PrometheusRuleSpecGroupsRulesExpr.fromString(rule.expr),
-            for: rule.for,
-            labels: { ...rule.labels },
-            annotations: { ...rule.annotations },
-          })),
-        }],
+        groups: [
+          {
+            name: this.name,
+            interval: this.interval,
+            rules: this.rules.map((rule) => ({
+              alert: rule.alert,
+              expr: PrometheusRuleSpecGroupsRulesExpr.fromString(rule.expr),
+              for: rule.for,
+              labels: { ...rule.labels },
+              annotations: { ...rule.annotations },
+            })),
+          },
+        ],
       },
     });
   }
@@ -156,7 +158,7 @@ function validateRules(where: string, rules: readonly AlertRule[]): void {
   const seen = new Map<string, number>();
   rules.forEach((rule, i) => {
     const at = `rules[${i}]`;
-    if (typeof rule !== 'object' || rule === null) fail(where, at, rule as unknown, 'an AlertRule object');
+    if (typeof rule !== 'object' || rule === null) fail(where, at, rule, 'an AlertRule object');
     if (typeof rule.alert !== 'string' || !ALERT_NAME_PATTERN.test(rule.alert)) {
       fail(where, `${at}.alert`, rule.alert, `an alert name matching ${ALERT_NAME_PATTERN}`);
     }
@@ -170,7 +172,12 @@ function validateRules(where: string, rules: readonly AlertRule[]): void {
       fail(where, `${at}.for (${rule.alert})`, rule.for, `a duration matching ${FOR_DURATION_PATTERN}, e.g. "30s", "2m", "1h"`);
     }
     if (typeof rule.labels !== 'object' || rule.labels === null || !SEVERITIES.includes(rule.labels.severity)) {
-      fail(where, `${at}.labels.severity (${rule.alert})`, rule.labels?.severity, `one of ${SEVERITIES.map(s => JSON.stringify(s)).join(', ')}`);
+      fail(
+        where,
+        `${at}.labels.severity (${rule.alert})`,
+        rule.labels?.severity,
+        `one of ${SEVERITIES.map((s) => JSON.stringify(s)).join(', ')}`,
+      );
     }
     for (const [key, value] of Object.entries(rule.labels)) {
       if (!PROMETHEUS_LABEL_NAME_RE.test(key)) fail(where, `${at}.labels key (${rule.alert})`, key, 'a Prometheus label name');

@@ -154,8 +154,15 @@ export function httpServiceRules(props: HttpServiceRulesProps): AlertRule[] {
   const threshold = checkPositive(where, 'errorRateThreshold', props.errorRateThreshold ?? 0.1, 'requests/second');
   const latency = latencyOptions(where, props.latencyP95Seconds, props.latencyBucketMetric);
 
-  const scope = selector([['namespace', '=', namespace], ['job', '=', job]]);
-  const errors = selector([['namespace', '=', namespace], ['job', '=', job], [statusLabel, '=~', '5..']]);
+  const scope = selector([
+    ['namespace', '=', namespace],
+    ['job', '=', job],
+  ]);
+  const errors = selector([
+    ['namespace', '=', namespace],
+    ['job', '=', job],
+    [statusLabel, '=~', '5..'],
+  ]);
 
   const rules: AlertRule[] = [
     downRule(prefix, scope),
@@ -240,8 +247,14 @@ export function jvmHttpRules(props: JvmHttpRulesProps): AlertRule[] {
     fail(where, 'excludeUriRegex', excludeUri, 'a regular expression (or "" to keep every URI)');
   }
 
-  const scope = selector([['namespace', '=', namespace], ['job', '=', job]]);
-  const base: Array<[string, '=' | '=~' | '!~', string]> = [['namespace', '=', namespace], ['job', '=', job]];
+  const scope = selector([
+    ['namespace', '=', namespace],
+    ['job', '=', job],
+  ]);
+  const base: Array<[string, '=' | '=~' | '!~', string]> = [
+    ['namespace', '=', namespace],
+    ['job', '=', job],
+  ];
   if (excludeUri !== '') base.push(['uri', '!~', excludeUri]);
   const requests = selector(base);
   const errors = selector([...base, ['status', '=~', '5..']]);
@@ -321,7 +334,10 @@ export function postgresRules(props: PostgresRulesProps): AlertRule[] {
   const threshold = checkPositive(where, 'connectionsThreshold', props.connectionsThreshold ?? 80, 'connections');
   const ratio = checkRatio(where, 'maxConnectionsRatio', props.maxConnectionsRatio ?? 0.8);
 
-  const scope = selector([['namespace', '=', namespace], ['job', '=', job]]);
+  const scope = selector([
+    ['namespace', '=', namespace],
+    ['job', '=', job],
+  ]);
   const connections = `sum by (namespace, job) (${METRICS.pgStatActivityCount}${scope})`;
 
   return [
@@ -332,7 +348,8 @@ export function postgresRules(props: PostgresRulesProps): AlertRule[] {
       labels: { severity: 'critical' },
       annotations: {
         summary: 'PostgreSQL is down',
-        description: 'postgres-exporter {{ $labels.job }} in namespace {{ $labels.namespace }} cannot reach PostgreSQL, or is not being scraped.',
+        description:
+          'postgres-exporter {{ $labels.job }} in namespace {{ $labels.namespace }} cannot reach PostgreSQL, or is not being scraped.',
       },
     },
     {
@@ -390,7 +407,10 @@ export function redisRules(props: RedisRulesProps): AlertRule[] {
   const prefix = checkAlertPrefix(where, props.alertPrefix);
   const ratio = checkRatio(where, 'memoryRatio', props.memoryRatio ?? 0.9);
 
-  const scope = selector([['namespace', '=', namespace], ['job', '=', job]]);
+  const scope = selector([
+    ['namespace', '=', namespace],
+    ['job', '=', job],
+  ]);
   return [
     {
       alert: `${prefix}RedisDown`,
@@ -449,11 +469,18 @@ export function backupRules(props: BackupRulesProps): AlertRule[] {
   const maxAgeSeconds = num(maxAgeHours * 3600);
 
   const ns = selector([['namespace', '=', namespace]]);
-  const cron = selector([['namespace', '=', namespace], ['cronjob', '=', cronJob]]);
-  const owner = selector([['namespace', '=', namespace], ['owner_kind', '=', 'CronJob'], ['owner_name', '=', cronJob]]);
+  const cron = selector([
+    ['namespace', '=', namespace],
+    ['cronjob', '=', cronJob],
+  ]);
+  const owner = selector([
+    ['namespace', '=', namespace],
+    ['owner_kind', '=', 'CronJob'],
+    ['owner_name', '=', cronJob],
+  ]);
 
-  const failedJobs = `(max by (namespace, job_name) (${METRICS.jobFailed}${ns}) > 0)`
-    + ` and on (namespace, job_name) ${METRICS.jobOwner}${owner}`;
+  const failedJobs =
+    `(max by (namespace, job_name) (${METRICS.jobFailed}${ns}) > 0)` + ` and on (namespace, job_name) ${METRICS.jobOwner}${owner}`;
   const supersededJobs = `(${METRICS.jobStartTime}${ns} < on (namespace) group_left () max by (namespace) (${METRICS.cronJobLastSuccess}${cron}))`;
 
   return [
@@ -469,8 +496,9 @@ export function backupRules(props: BackupRulesProps): AlertRule[] {
     },
     {
       alert: `${prefix}BackupMissing`,
-      expr: `time() - max by (namespace, cronjob) (${METRICS.cronJobLastSuccess}${cron}) > ${maxAgeSeconds}`
-        + ` or (absent(${METRICS.cronJobLastSuccess}${cron}) unless on () (time() - ${METRICS.cronJobCreated}${cron} < ${maxAgeSeconds}))`,
+      expr:
+        `time() - max by (namespace, cronjob) (${METRICS.cronJobLastSuccess}${cron}) > ${maxAgeSeconds}` +
+        ` or (absent(${METRICS.cronJobLastSuccess}${cron}) unless on () (time() - ${METRICS.cronJobCreated}${cron} < ${maxAgeSeconds}))`,
       for: '10m',
       labels: { severity: 'critical' },
       annotations: {

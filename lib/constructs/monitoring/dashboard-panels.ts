@@ -29,8 +29,15 @@ export function httpServicePanels(props: HttpServicePanelsProps): DashboardPanel
   const job = checkSelectorValue(where, 'job', props.job);
   const metric = checkMetricName(where, 'errorMetric', props.errorMetric ?? METRICS.httpRequestsTotal);
   const status = checkLabelName(where, 'statusLabel', props.statusLabel ?? 'status');
-  const scope = selector([['namespace', '=', NS], ['job', '=', job]]);
-  const errors = selector([['namespace', '=', NS], ['job', '=', job], [status, '=~', '5..']]);
+  const scope = selector([
+    ['namespace', '=', NS],
+    ['job', '=', job],
+  ]);
+  const errors = selector([
+    ['namespace', '=', NS],
+    ['job', '=', job],
+    [status, '=~', '5..'],
+  ]);
   const panels: DashboardPanel[] = [
     { title: 'Targets up', type: 'stat', exprs: [{ expr: `sum(${METRICS.up}${scope})` }] },
     { title: '5xx rate', type: 'stat', unit: 'reqps', exprs: [{ expr: `sum(rate(${metric}${errors}[${RATE_WINDOW}])) or vector(0)` }] },
@@ -68,8 +75,14 @@ export function jvmHttpPanels(props: JvmHttpPanelsProps): DashboardPanel[] {
   const job = checkSelectorValue(where, 'job', props.job);
   const exclude = props.excludeUriRegex ?? '/actuator.*';
   if (typeof exclude !== 'string') fail(where, 'excludeUriRegex', exclude, 'a regular expression or ""');
-  const scope = selector([['namespace', '=', NS], ['job', '=', job]]);
-  const base: Array<[string, '=' | '=~' | '!~', string]> = [['namespace', '=', NS], ['job', '=', job]];
+  const scope = selector([
+    ['namespace', '=', NS],
+    ['job', '=', job],
+  ]);
+  const base: Array<[string, '=' | '=~' | '!~', string]> = [
+    ['namespace', '=', NS],
+    ['job', '=', job],
+  ];
   if (exclude !== '') base.push(['uri', '!~', exclude]);
   const requests = selector(base);
   const errors = selector([...base, ['status', '=~', '5..']]);
@@ -109,7 +122,10 @@ export interface PostgresPanelsProps {
 /** postgres-exporter: up, share of max_connections, connections by state and by database. */
 export function postgresPanels(props: PostgresPanelsProps): DashboardPanel[] {
   const job = checkSelectorValue('postgresPanels', 'job', props.job);
-  const scope = selector([['namespace', '=', NS], ['job', '=', job]]);
+  const scope = selector([
+    ['namespace', '=', NS],
+    ['job', '=', job],
+  ]);
   const activity = METRICS.pgStatActivityCount;
   return [
     { title: 'PostgreSQL up', type: 'stat', exprs: [{ expr: `min(${METRICS.pgUp}${scope})` }] },
@@ -144,7 +160,10 @@ export interface RedisPanelsProps {
 /** redis_exporter: up, memory share of maxmemory, memory, connected clients. */
 export function redisPanels(props: RedisPanelsProps): DashboardPanel[] {
   const job = checkSelectorValue('redisPanels', 'job', props.job);
-  const scope = selector([['namespace', '=', NS], ['job', '=', job]]);
+  const scope = selector([
+    ['namespace', '=', NS],
+    ['job', '=', job],
+  ]);
   return [
     { title: 'Redis up', type: 'stat', exprs: [{ expr: `min(${METRICS.redisUp}${scope})` }] },
     {
@@ -186,9 +205,16 @@ export function backupPanels(props: BackupPanelsProps): DashboardPanel[] {
   const cronJob = checkObjectName('backupPanels', 'cronJob', props.cronJob, 52);
   const prefix = props.titlePrefix ?? '';
   if (typeof prefix !== 'string') fail('backupPanels', 'titlePrefix', prefix, 'a string');
-  const cron = selector([['namespace', '=', NS], ['cronjob', '=', cronJob]]);
+  const cron = selector([
+    ['namespace', '=', NS],
+    ['cronjob', '=', cronJob],
+  ]);
   const ns = selector([['namespace', '=', NS]]);
-  const owner = selector([['namespace', '=', NS], ['owner_kind', '=', 'CronJob'], ['owner_name', '=', cronJob]]);
+  const owner = selector([
+    ['namespace', '=', NS],
+    ['owner_kind', '=', 'CronJob'],
+    ['owner_name', '=', cronJob],
+  ]);
   const failedByJob = `max by (job_name) (${METRICS.jobFailed}${ns} * on (namespace, job_name) group_left () ${METRICS.jobOwner}${owner})`;
   return [
     {
@@ -215,7 +241,7 @@ function latencyPanel(bucket: string, scope: string): DashboardPanel {
     title: 'Latency',
     type: 'timeseries',
     unit: 's',
-    exprs: [0.5, 0.95, 0.99].map(q => ({
+    exprs: [0.5, 0.95, 0.99].map((q) => ({
       expr: `histogram_quantile(${q}, sum by (le) (rate(${bucket}${scope}[${RATE_WINDOW}])))`,
       legend: `p${Math.round(q * 100)}`,
     })),

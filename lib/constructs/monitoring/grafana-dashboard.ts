@@ -113,7 +113,10 @@ export class GrafanaDashboard extends Construct {
    */
   public static uidFor(namespace: string, name: string): string {
     const hash = createHash('sha256').update(`${namespace}/${name}`).digest('hex').slice(0, 8);
-    const slug = name.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 40 - hash.length - 1).replace(/-+$/, '');
+    const slug = name
+      .replace(/[^A-Za-z0-9_-]/g, '-')
+      .slice(0, 40 - hash.length - 1)
+      .replace(/-+$/, '');
     return `${slug}-${hash}`;
   }
 
@@ -147,7 +150,12 @@ export class GrafanaDashboard extends Construct {
     this.dashboard = buildDashboard({ uid: this.uid, title: props.title, namespace, panels: props.panels, tags: props.tags }, where);
     const json = JSON.stringify(this.dashboard, null, 2);
     if (Buffer.byteLength(json) > MAX_CONFIGMAP_BYTES - 4096) {
-      fail(where, 'panels', `${props.panels.length} panels (${Buffer.byteLength(json)} bytes of JSON)`, 'small enough for a ConfigMap (< 1 MiB); split the dashboard');
+      fail(
+        where,
+        'panels',
+        `${props.panels.length} panels (${Buffer.byteLength(json)} bytes of JSON)`,
+        'small enough for a ConfigMap (< 1 MiB); split the dashboard',
+      );
     }
 
     this.configMap = new kplus.ConfigMap(this, 'ConfigMap', {
@@ -172,7 +180,7 @@ export function buildDashboard(options: DashboardModelOptions, where = 'buildDas
   }
   checkNonEmpty(where, 'title', options.title);
   const tags = options.tags ?? [];
-  if (!Array.isArray(tags) || tags.some(t => typeof t !== 'string' || t === '')) {
+  if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string' || t === '')) {
     fail(where, 'tags', tags, 'an array of non-empty strings');
   }
   return {
@@ -191,15 +199,17 @@ export function buildDashboard(options: DashboardModelOptions, where = 'buildDas
     timepicker: {},
     links: [],
     annotations: {
-      list: [{
-        builtIn: 1,
-        datasource: { type: 'grafana', uid: '-- Grafana --' },
-        enable: true,
-        hide: true,
-        iconColor: 'rgba(0, 211, 255, 1)',
-        name: 'Annotations & Alerts',
-        type: 'dashboard',
-      }],
+      list: [
+        {
+          builtIn: 1,
+          datasource: { type: 'grafana', uid: '-- Grafana --' },
+          enable: true,
+          hide: true,
+          iconColor: 'rgba(0, 211, 255, 1)',
+          name: 'Annotations & Alerts',
+          type: 'dashboard',
+        },
+      ],
     },
     templating: {
       list: [
@@ -281,23 +291,26 @@ function layoutPanels(where: string, panels: readonly DashboardPanel[]): Array<R
           ...(panel.unit !== undefined ? { unit: panel.unit } : {}),
           color: { mode: panel.type === 'stat' ? 'thresholds' : 'palette-classic' },
           thresholds: { mode: 'absolute', steps: [{ color: 'green', value: null }] },
-          ...(panel.type === 'timeseries' ? { custom: { drawStyle: 'line', lineWidth: 1, fillOpacity: 10, showPoints: 'never', spanNulls: false } } : {}),
+          ...(panel.type === 'timeseries'
+            ? { custom: { drawStyle: 'line', lineWidth: 1, fillOpacity: 10, showPoints: 'never', spanNulls: false } }
+            : {}),
         },
         overrides: [],
       },
-      options: panel.type === 'stat'
-        ? {
-          reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
-          colorMode: 'value',
-          graphMode: 'none',
-          justifyMode: 'auto',
-          orientation: 'auto',
-          textMode: 'auto',
-        }
-        : {
-          legend: { displayMode: 'list', placement: 'bottom', showLegend: true, calcs: [] },
-          tooltip: { mode: 'multi', sort: 'none' },
-        },
+      options:
+        panel.type === 'stat'
+          ? {
+              reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
+              colorMode: 'value',
+              graphMode: 'none',
+              justifyMode: 'auto',
+              orientation: 'auto',
+              textMode: 'auto',
+            }
+          : {
+              legend: { displayMode: 'list', placement: 'bottom', showLegend: true, calcs: [] },
+              tooltip: { mode: 'multi', sort: 'none' },
+            },
       targets,
     };
   });

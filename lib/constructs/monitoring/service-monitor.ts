@@ -30,16 +30,23 @@ export class MetricsScrape extends Construct {
 
   constructor(scope: Construct, id: string, props: MetricsScrapeProps) {
     super(scope, id);
-    if (props.endpoints.length === 0) throw new Error(`MetricsScrape '${props.name}': endpoints is empty; expected at least one port to scrape`);
+    if (props.endpoints.length === 0)
+      throw new Error(`MetricsScrape '${props.name}': endpoints is empty; expected at least one port to scrape`);
     for (const e of props.endpoints) {
-      if (e.path !== undefined && !e.path.startsWith('/')) throw new Error(`MetricsScrape '${props.name}': endpoint path '${e.path}'; expected an absolute path starting with '/'`);
+      if (e.path !== undefined && !e.path.startsWith('/'))
+        throw new Error(`MetricsScrape '${props.name}': endpoint path '${e.path}'; expected an absolute path starting with '/'`);
     }
     this.monitor = new ServiceMonitor(this, 'Resource', {
       metadata: { name: props.name, namespace: props.namespace, labels: { ...props.labels, release: props.release } },
       spec: {
         selector: { matchLabels: { ...props.serviceSelector } },
         namespaceSelector: { matchNames: [props.namespace] },
-        endpoints: props.endpoints.map((e) => ({ port: e.port, path: e.path ?? '/metrics', interval: e.interval ?? '30s', scrapeTimeout: '10s' })),
+        endpoints: props.endpoints.map((e) => ({
+          port: e.port,
+          path: e.path ?? '/metrics',
+          interval: e.interval ?? '30s',
+          scrapeTimeout: '10s',
+        })),
       },
     });
   }

@@ -1,4 +1,11 @@
-import { DNS_LABEL_RE, DNS_SUBDOMAIN_RE, LABEL_VALUE_RE, PROMETHEUS_DURATION_RE, PROMETHEUS_LABEL_NAME_RE, PROMETHEUS_METRIC_NAME_RE } from '../../core/formats';
+import {
+  DNS_LABEL_RE,
+  DNS_SUBDOMAIN_RE,
+  LABEL_VALUE_RE,
+  PROMETHEUS_DURATION_RE,
+  PROMETHEUS_LABEL_NAME_RE,
+  PROMETHEUS_METRIC_NAME_RE,
+} from '../../core/formats';
 
 /**
  * Validation and PromQL quoting helpers shared by the monitoring constructs.
@@ -54,7 +61,12 @@ export function checkObjectName(where: string, field: string, value: unknown, ma
 
 export function checkLabelValue(where: string, field: string, value: unknown, allowEmpty = false): string {
   if (typeof value !== 'string' || value.length > 63 || !K8S_LABEL_VALUE.test(value) || (!allowEmpty && value === '')) {
-    fail(where, field, value, `a Kubernetes label value (alphanumerics, "-", "_", "."; starting and ending alphanumeric; ${allowEmpty ? '0' : '1'}-63 chars)`);
+    fail(
+      where,
+      field,
+      value,
+      `a Kubernetes label value (alphanumerics, "-", "_", "."; starting and ending alphanumeric; ${allowEmpty ? '0' : '1'}-63 chars)`,
+    );
   }
   return value;
 }

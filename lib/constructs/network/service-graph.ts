@@ -71,9 +71,11 @@ export class ServiceGraph extends Construct {
     this.privateCidrs = props.privateCidrs ?? ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16'];
     this.scraper = props.scraper ?? ('prometheus' in this.externals ? 'prometheus' : undefined);
     if (this.scraper && !(this.scraper in this.externals)) {
-      throw new Error(`ServiceGraph.scraper: got '${this.scraper}'; expected one of the external peers: ${Object.keys(this.externals).join(', ') || '(none)'}`);
+      throw new Error(
+        `ServiceGraph.scraper: got '${this.scraper}'; expected one of the external peers: ${Object.keys(this.externals).join(', ') || '(none)'}`,
+      );
     }
-    const dns = this.dns = props.dns ?? { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } };
+    const dns = (this.dns = props.dns ?? { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } });
 
     new k8s.KubeNetworkPolicy(this, 'default-deny', {
       metadata: { name: 'default-deny', namespace: this.namespace },
@@ -84,7 +86,15 @@ export class ServiceGraph extends Construct {
       spec: {
         podSelector: {},
         policyTypes: ['Egress'],
-        egress: [{ to: [peerSelector(dns)], ports: [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) }] }],
+        egress: [
+          {
+            to: [peerSelector(dns)],
+            ports: [
+              { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
+              { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
+            ],
+          },
+        ],
       },
     });
   }
@@ -101,7 +111,13 @@ export class ServiceGraph extends Construct {
   public toDeclaration(): DeclaredGraph {
     const components: Record<string, { podLabels: Record<string, string>; ports: Record<string, number> }> = {};
     for (const [name, c] of this.components) components[name] = { podLabels: { ...c.podLabels }, ports: { ...c.ports } };
-    return { namespace: this.namespace, components, externals: JSON.parse(JSON.stringify(this.externals)), dns: JSON.parse(JSON.stringify(this.dns)), flows: this.flows.map((f) => ({ ...f })) };
+    return {
+      namespace: this.namespace,
+      components,
+      externals: JSON.parse(JSON.stringify(this.externals)),
+      dns: JSON.parse(JSON.stringify(this.dns)),
+      flows: this.flows.map((f) => ({ ...f })),
+    };
   }
 
   /** Component names in the graph. */
@@ -119,7 +135,10 @@ export class ServiceGraph extends Construct {
     }
     this.components.set(component.name, component);
     for (const m of component.metricsPorts ?? []) {
-      if (!this.scraper) throw new Error(`ServiceGraph: component '${component.name}' exposes metrics port '${m}' but the graph has no scraper peer; add 'prometheus' to externals`);
+      if (!this.scraper)
+        throw new Error(
+          `ServiceGraph: component '${component.name}' exposes metrics port '${m}' but the graph has no scraper peer; add 'prometheus' to externals`,
+        );
       this.allow(this.scraper, component.name, m);
     }
 
@@ -147,7 +166,9 @@ export class ServiceGraph extends Construct {
     this.assertKnown(src, 'from');
     this.assertKnown(dst, 'to');
     if (!this.components.has(src) && !this.components.has(dst)) {
-      throw new Error(`ServiceGraph.allow: '${src}' -> '${dst}' connects two external peers; expected at least one component of this namespace`);
+      throw new Error(
+        `ServiceGraph.allow: '${src}' -> '${dst}' connects two external peers; expected at least one component of this namespace`,
+      );
     }
     let portNumber: number;
     if (typeof port === 'number') {
@@ -156,7 +177,9 @@ export class ServiceGraph extends Construct {
       const target = this.components.get(dst);
       const found = target?.ports[port];
       if (found === undefined) {
-        throw new Error(`ServiceGraph.allow: '${src}' -> '${dst}' port '${port}' is unknown; expected one of: ${Object.keys(target?.ports ?? {}).join(', ') || '(a port number for external peers)'}`);
+        throw new Error(
+          `ServiceGraph.allow: '${src}' -> '${dst}' port '${port}' is unknown; expected one of: ${Object.keys(target?.ports ?? {}).join(', ') || '(a port number for external peers)'}`,
+        );
       }
       portNumber = found;
     }
@@ -177,7 +200,9 @@ export class ServiceGraph extends Construct {
 
   private assertKnown(name: string, field: string): void {
     if (!this.components.has(name) && !(name in this.externals) && name !== INTERNET) {
-      throw new Error(`ServiceGraph.allow: ${field} '${name}' is unknown; expected a component (${[...this.components.keys()].join(', ')}) or external peer (${Object.keys(this.externals).join(', ')})`);
+      throw new Error(
+        `ServiceGraph.allow: ${field} '${name}' is unknown; expected a component (${[...this.components.keys()].join(', ')}) or external peer (${Object.keys(this.externals).join(', ')})`,
+      );
     }
   }
 
@@ -188,17 +213,21 @@ export class ServiceGraph extends Construct {
   }
 
   private ingressRules(name: string): k8s.NetworkPolicyIngressRule[] {
-    return this.flows.filter((f) => f.to === name).map((f) => ({
-      from: [this.selectorFor(f.from)],
-      ports: [{ protocol: f.protocol, port: k8s.IntOrString.fromNumber(f.port) }],
-    }));
+    return this.flows
+      .filter((f) => f.to === name)
+      .map((f) => ({
+        from: [this.selectorFor(f.from)],
+        ports: [{ protocol: f.protocol, port: k8s.IntOrString.fromNumber(f.port) }],
+      }));
   }
 
   private egressRules(name: string): k8s.NetworkPolicyEgressRule[] {
-    return this.flows.filter((f) => f.from === name && this.components.has(f.from)).map((f) => ({
-      to: [f.to === INTERNET ? { ipBlock: { cidr: '0.0.0.0/0', except: [...this.privateCidrs] } } : this.selectorFor(f.to)],
-      ports: [{ protocol: f.protocol, port: k8s.IntOrString.fromNumber(f.port) }],
-    }));
+    return this.flows
+      .filter((f) => f.from === name && this.components.has(f.from))
+      .map((f) => ({
+        to: [f.to === INTERNET ? { ipBlock: { cidr: '0.0.0.0/0', except: [...this.privateCidrs] } } : this.selectorFor(f.to)],
+        ports: [{ protocol: f.protocol, port: k8s.IntOrString.fromNumber(f.port) }],
+      }));
   }
 }
 

@@ -101,48 +101,61 @@ export class TlsIngress extends Construct {
     if (h.hstsSeconds !== undefined && (!Number.isInteger(h.hstsSeconds) || h.hstsSeconds < 0)) {
       throw new Error(`TlsIngress '${props.name}': securityHeaders.hstsSeconds ${h.hstsSeconds}; expected an integer >= 0`);
     }
-    specs.push(['security-headers', {
-      headers: {
-        frameDeny: (h.frameOptions ?? 'DENY') === 'DENY',
-        ...(h.frameOptions === 'SAMEORIGIN' ? { customFrameOptionsValue: 'SAMEORIGIN' } : {}),
-        contentTypeNosniff: true,
-        browserXssFilter: true,
-        stsSeconds: h.hstsSeconds ?? 31536000,
-        stsIncludeSubdomains: true,
-        forceStsHeader: true,
-        contentSecurityPolicy: h.contentSecurityPolicy ?? "default-src 'self'",
-        referrerPolicy: h.referrerPolicy ?? 'strict-origin-when-cross-origin',
+    specs.push([
+      'security-headers',
+      {
+        headers: {
+          frameDeny: (h.frameOptions ?? 'DENY') === 'DENY',
+          ...(h.frameOptions === 'SAMEORIGIN' ? { customFrameOptionsValue: 'SAMEORIGIN' } : {}),
+          contentTypeNosniff: true,
+          browserXssFilter: true,
+          stsSeconds: h.hstsSeconds ?? 31536000,
+          stsIncludeSubdomains: true,
+          forceStsHeader: true,
+          contentSecurityPolicy: h.contentSecurityPolicy ?? "default-src 'self'",
+          referrerPolicy: h.referrerPolicy ?? 'strict-origin-when-cross-origin',
+        },
       },
-    }]);
+    ]);
     if (edge.corsAllowedOrigins?.length) {
       for (const o of edge.corsAllowedOrigins) {
-        if (!origin.test(o)) throw new Error(`TlsIngress '${props.name}': corsAllowedOrigins entry '${o}'; expected an origin such as https://app.example.com (scheme, host, optional port, no path)`);
+        if (!origin.test(o))
+          throw new Error(
+            `TlsIngress '${props.name}': corsAllowedOrigins entry '${o}'; expected an origin such as https://app.example.com (scheme, host, optional port, no path)`,
+          );
       }
-      specs.push(['cors', {
-        headers: {
-          accessControlAllowOriginList: [...edge.corsAllowedOrigins],
-          accessControlAllowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-          accessControlAllowHeaders: ['Authorization', 'Content-Type'],
-          accessControlAllowCredentials: true,
-          accessControlMaxAge: 600,
-          addVaryHeader: true,
+      specs.push([
+        'cors',
+        {
+          headers: {
+            accessControlAllowOriginList: [...edge.corsAllowedOrigins],
+            accessControlAllowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+            accessControlAllowHeaders: ['Authorization', 'Content-Type'],
+            accessControlAllowCredentials: true,
+            accessControlMaxAge: 600,
+            addVaryHeader: true,
+          },
         },
-      }]);
+      ]);
     }
     // Placeholder position of the rate limit in the chain; each Ingress fills in its own.
     const RATE_LIMIT_SLOT = specs.length;
     if (edge.rateLimit) specs.push(['rate-limit', rateLimitSpec(props.name, 'rateLimit', edge.rateLimit)]);
     if (edge.maxRequestBodyBytes !== undefined) {
-      if (!Number.isInteger(edge.maxRequestBodyBytes) || edge.maxRequestBodyBytes < 1) throw new Error(`TlsIngress '${props.name}': maxRequestBodyBytes ${edge.maxRequestBodyBytes}; expected an integer >= 1`);
+      if (!Number.isInteger(edge.maxRequestBodyBytes) || edge.maxRequestBodyBytes < 1)
+        throw new Error(`TlsIngress '${props.name}': maxRequestBodyBytes ${edge.maxRequestBodyBytes}; expected an integer >= 1`);
       specs.push(['body-limit', { buffering: { maxRequestBodyBytes: edge.maxRequestBodyBytes } }]);
     }
     if (edge.compress) specs.push(['compress', { compress: {} }]);
 
     const common = specs.filter(([suffix]) => suffix !== 'rate-limit');
-    specs.forEach(([suffix, spec]) => new Middleware(this, suffix, {
-      metadata: { name: `${props.name}-${suffix}`, namespace: props.namespace, labels: { ...props.labels } },
-      spec,
-    }));
+    specs.forEach(
+      ([suffix, spec]) =>
+        new Middleware(this, suffix, {
+          metadata: { name: `${props.name}-${suffix}`, namespace: props.namespace, labels: { ...props.labels } },
+          spec,
+        }),
+    );
     const chain = (rateLimitName: string | undefined): string[] => {
       const names = common.map(([suffix]) => `${props.name}-${suffix}`);
       if (rateLimitName) names.splice(RATE_LIMIT_SLOT, 0, rateLimitName);
@@ -165,7 +178,13 @@ export class TlsIngress extends Construct {
     }
     this.routeMiddlewares = routeMiddlewares;
 
-    const render = (cid: string, name: string, routes: readonly IngressRoute[], middlewares: readonly string[], certificate: boolean): k8s.KubeIngress => {
+    const render = (
+      cid: string,
+      name: string,
+      routes: readonly IngressRoute[],
+      middlewares: readonly string[],
+      certificate: boolean,
+    ): k8s.KubeIngress => {
       const ingress = new k8s.KubeIngress(this, cid, {
         metadata: {
           name,
@@ -182,16 +201,18 @@ export class TlsIngress extends Construct {
           ingressClassName: props.className,
           // Every Ingress of the host serves the one certificate the first requests from cert-manager.
           tls: [{ hosts: [props.host], secretName: `${props.name}-tls` }],
-          rules: [{
-            host: props.host,
-            http: {
-              paths: routes.map((r) => ({
-                path: r.path ?? '/',
-                pathType: 'Prefix',
-                backend: { service: { name: r.serviceName, port: { number: r.servicePort } } },
-              })),
+          rules: [
+            {
+              host: props.host,
+              http: {
+                paths: routes.map((r) => ({
+                  path: r.path ?? '/',
+                  pathType: 'Prefix',
+                  backend: { service: { name: r.serviceName, port: { number: r.servicePort } } },
+                })),
+              },
             },
-          }],
+          ],
         },
       });
       const prefix = props.helmPrefix ?? 'ingress';
@@ -199,21 +220,27 @@ export class TlsIngress extends Construct {
       helm.bind(ingress, '/spec/rules/0/host', `${prefix}.host`, VALUE_SCHEMAS.hostname);
       helm.bind(ingress, '/spec/tls/0/hosts/0', `${prefix}.host`, VALUE_SCHEMAS.hostname);
       helm.bind(ingress, '/spec/ingressClassName', `${prefix}.className`, VALUE_SCHEMAS.dnsName);
-      if (certificate) helm.bind(ingress, '/metadata/annotations/cert-manager.io~1cluster-issuer', `${prefix}.clusterIssuer`, VALUE_SCHEMAS.dnsName);
+      if (certificate)
+        helm.bind(ingress, '/metadata/annotations/cert-manager.io~1cluster-issuer', `${prefix}.clusterIssuer`, VALUE_SCHEMAS.dnsName);
       return ingress;
     };
     this.ingress = render('ingress', props.name, shared, this.middlewares, true);
-    this.ingresses = [this.ingress, ...own.map((r) => render(`ingress-${r.name}`, `${props.name}-${r.name}`, [r], routeMiddlewares[r.name!], false))];
+    this.ingresses = [
+      this.ingress,
+      ...own.map((r) => render(`ingress-${r.name}`, `${props.name}-${r.name}`, [r], routeMiddlewares[r.name!], false)),
+    ];
   }
 }
 
 function rateLimitSpec(ingress: string, field: string, r: RateLimit): MiddlewareSpec {
-  if (!Number.isInteger(r.average) || r.average < 1) throw new Error(`TlsIngress '${ingress}': ${field}.average ${r.average}; expected an integer >= 1`);
-  if (!Number.isInteger(r.burst) || r.burst < 1) throw new Error(`TlsIngress '${ingress}': ${field}.burst ${r.burst}; expected an integer >= 1`);
-  if (r.period !== undefined && !/^[1-9][0-9]*(s|m|h)$/.test(r.period)) throw new Error(`TlsIngress '${ingress}': ${field}.period '${r.period}'; expected a duration such as '1s', '1m' or '1h'`);
+  if (!Number.isInteger(r.average) || r.average < 1)
+    throw new Error(`TlsIngress '${ingress}': ${field}.average ${r.average}; expected an integer >= 1`);
+  if (!Number.isInteger(r.burst) || r.burst < 1)
+    throw new Error(`TlsIngress '${ingress}': ${field}.burst ${r.burst}; expected an integer >= 1`);
+  if (r.period !== undefined && !/^[1-9][0-9]*(s|m|h)$/.test(r.period))
+    throw new Error(`TlsIngress '${ingress}': ${field}.period '${r.period}'; expected a duration such as '1s', '1m' or '1h'`);
   return { rateLimit: { average: r.average, burst: r.burst, period: MiddlewareSpecRateLimitPeriod.fromString(r.period ?? '1s') } };
 }
-
 
 function validateRoutes(props: TlsIngressProps): void {
   const where = `TlsIngress '${props.name}'`;
@@ -221,7 +248,8 @@ function validateRoutes(props: TlsIngressProps): void {
   const paths = new Set<string>();
   props.routes.forEach((r, i) => {
     const path = r.path ?? '/';
-    if (!/^\/[A-Za-z0-9._~\/-]*$/.test(path)) throw new Error(`${where}: routes[${i}].path '${path}'; expected an absolute URL path prefix such as /api`);
+    if (!/^\/[A-Za-z0-9._~\/-]*$/.test(path))
+      throw new Error(`${where}: routes[${i}].path '${path}'; expected an absolute URL path prefix such as /api`);
     if (paths.has(path)) throw new Error(`${where}: routes[${i}].path '${path}' is routed twice; expected each path once`);
     paths.add(path);
     if (r.name !== undefined) {
@@ -230,10 +258,14 @@ function validateRoutes(props: TlsIngressProps): void {
       names.add(r.name);
     }
     if (r.rateLimit !== undefined && r.name === undefined) {
-      throw new Error(`${where}: routes[${i}] (${path}) has its own rateLimit but no name; expected a name for its own Ingress and middleware`);
+      throw new Error(
+        `${where}: routes[${i}] (${path}) has its own rateLimit but no name; expected a name for its own Ingress and middleware`,
+      );
     }
   });
   if (props.routes.every((r) => r.rateLimit !== undefined)) {
-    throw new Error(`${where}: every route has its own rateLimit; expected at least one route with the ingress-wide edge settings (its Ingress requests the certificate)`);
+    throw new Error(
+      `${where}: every route has its own rateLimit; expected at least one route with the ingress-wide edge settings (its Ingress requests the certificate)`,
+    );
   }
 }

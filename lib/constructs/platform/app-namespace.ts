@@ -27,7 +27,9 @@ export class AppNamespace extends Construct {
     this.name = props.name;
     this.podSecurity = props.podSecurity ?? 'restricted';
     if (this.podSecurity !== 'restricted' && !props.podSecurityReason?.trim()) {
-      throw new Error(`AppNamespace '${props.name}': podSecurity '${this.podSecurity}' needs podSecurityReason; expected 'restricted' or a written reason for a weaker level`);
+      throw new Error(
+        `AppNamespace '${props.name}': podSecurity '${this.podSecurity}' needs podSecurityReason; expected 'restricted' or a written reason for a weaker level`,
+      );
     }
     new k8s.KubeNamespace(this, 'Resource', {
       metadata: {

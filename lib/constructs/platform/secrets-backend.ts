@@ -23,24 +23,24 @@ export type SecretsProvider =
   | { readonly kind: 'generated' }
   /** AWS Secrets Manager through a SecretStore (or a namespace-bound ClusterSecretStore) authenticated with IRSA. */
   | {
-    readonly kind: 'aws-secrets-manager';
-    readonly region: string;
-    /** IAM role (IRSA) allowed to read `<keyPrefix>/*`. */
-    readonly roleArn: string;
-    /** Secrets Manager name prefix, e.g. `prod/wondernest`. Each Kubernetes Secret maps to `<keyPrefix>/<secret name>`, a JSON object holding its keys. */
-    readonly keyPrefix: string;
-    /** How often values are re-read. @default '1h' */
-    readonly refreshInterval?: string;
-    /**
-     * Where the store lives. `namespace`: a SecretStore in the stack's namespace. `cluster`: a
-     * ClusterSecretStore `<namespace>-aws-secrets-manager` that only this namespace may use
-     * (conditions) and that authenticates as this namespace's IRSA service account: the same
-     * least privilege, but the store itself is cluster-scoped, so namespace admins cannot
-     * repoint it at another role or prefix.
-     * @default 'namespace'
-     */
-    readonly storeScope?: 'namespace' | 'cluster';
-  };
+      readonly kind: 'aws-secrets-manager';
+      readonly region: string;
+      /** IAM role (IRSA) allowed to read `<keyPrefix>/*`. */
+      readonly roleArn: string;
+      /** Secrets Manager name prefix, e.g. `prod/wondernest`. Each Kubernetes Secret maps to `<keyPrefix>/<secret name>`, a JSON object holding its keys. */
+      readonly keyPrefix: string;
+      /** How often values are re-read. @default '1h' */
+      readonly refreshInterval?: string;
+      /**
+       * Where the store lives. `namespace`: a SecretStore in the stack's namespace. `cluster`: a
+       * ClusterSecretStore `<namespace>-aws-secrets-manager` that only this namespace may use
+       * (conditions) and that authenticates as this namespace's IRSA service account: the same
+       * least privilege, but the store itself is cluster-scoped, so namespace admins cannot
+       * repoint it at another role or prefix.
+       * @default 'namespace'
+       */
+      readonly storeScope?: 'namespace' | 'cluster';
+    };
 
 export interface SecretsBackendProps {
   readonly namespace: string;
@@ -80,10 +80,19 @@ export class SecretsBackend extends Construct {
     this.labels = props.labels ?? {};
     const p = props.provider;
     if (p.kind === 'aws-secrets-manager') {
-      if (!awsRegion.test(p.region)) throw new Error(`SecretsBackend.provider.region: got '${p.region}'; expected an AWS region such as 'eu-west-1'`);
-      if (!secretsManagerPrefix.test(p.keyPrefix)) throw new Error(`SecretsBackend.provider.keyPrefix: got '${p.keyPrefix}'; expected a Secrets Manager name prefix such as 'prod/wondernest'`);
+      if (!awsRegion.test(p.region))
+        throw new Error(`SecretsBackend.provider.region: got '${p.region}'; expected an AWS region such as 'eu-west-1'`);
+      if (!secretsManagerPrefix.test(p.keyPrefix))
+        throw new Error(
+          `SecretsBackend.provider.keyPrefix: got '${p.keyPrefix}'; expected a Secrets Manager name prefix such as 'prod/wondernest'`,
+        );
       const sa = new k8s.KubeServiceAccount(this, 'store-sa', {
-        metadata: { name: 'external-secrets-reader', namespace: this.namespace, labels: { ...this.labels }, annotations: { 'eks.amazonaws.com/role-arn': p.roleArn } },
+        metadata: {
+          name: 'external-secrets-reader',
+          namespace: this.namespace,
+          labels: { ...this.labels },
+          annotations: { 'eks.amazonaws.com/role-arn': p.roleArn },
+        },
         automountServiceAccountToken: false,
       });
       if (p.storeScope !== undefined && !['namespace', 'cluster'].includes(p.storeScope)) {
@@ -129,8 +138,10 @@ export class SecretsBackend extends Construct {
     if (this.names.has(name)) throw new Error(`SecretsBackend: secret '${name}' is declared twice; expected unique names`);
     if (!dnsLabel.test(name)) throw new Error(`SecretsBackend: secret name '${name}'; expected a DNS-1123 label`);
     if (keys.length === 0) throw new Error(`SecretsBackend: secret '${name}' has no keys; expected at least one`);
-    for (const k of keys) if (!envVarName.test(k)) throw new Error(`SecretsBackend: secret '${name}' key '${k}'; expected ${envVarName.expected}`);
-    if (new Set(keys).size !== keys.length) throw new Error(`SecretsBackend: secret '${name}' keys ${JSON.stringify(keys)} contain duplicates`);
+    for (const k of keys)
+      if (!envVarName.test(k)) throw new Error(`SecretsBackend: secret '${name}' key '${k}'; expected ${envVarName.expected}`);
+    if (new Set(keys).size !== keys.length)
+      throw new Error(`SecretsBackend: secret '${name}' keys ${JSON.stringify(keys)} contain duplicates`);
     this.names.add(name);
     const p = this.provider;
     const metadata = { name, namespace: this.namespace, labels: { ...this.labels } };
@@ -149,9 +160,17 @@ export class SecretsBackend extends Construct {
             creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,
             deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,
           },
-          dataFrom: [{
-            sourceRef: { generatorRef: { apiVersion: 'generators.external-secrets.io/v1alpha1', kind: ExternalSecretSpecDataFromSourceRefGeneratorRefKind.PASSWORD, name } },
-          }],
+          dataFrom: [
+            {
+              sourceRef: {
+                generatorRef: {
+                  apiVersion: 'generators.external-secrets.io/v1alpha1',
+                  kind: ExternalSecretSpecDataFromSourceRefGeneratorRefKind.PASSWORD,
+                  name,
+                },
+              },
+            },
+          ],
         },
       });
     } else {

@@ -1,6 +1,14 @@
 import { iamRoleArn } from '../../core/formats';
 import { GraphComponent, ServiceGraph } from '../network/service-graph';
-import { checkLocation, checkRegion, ObjectStorage, ObjectStorageClientEnv, ObjectStorageEndpoint, ObjectStorageLocation, ObjectStorageTarget } from './object-storage';
+import {
+  checkLocation,
+  checkRegion,
+  ObjectStorage,
+  ObjectStorageClientEnv,
+  ObjectStorageEndpoint,
+  ObjectStorageLocation,
+  ObjectStorageTarget,
+} from './object-storage';
 
 export interface AmazonS3StorageProps {
   /** Region of the buckets, e.g. `eu-west-1`. */

@@ -79,7 +79,9 @@ export function checkLocation(where: string, field: string, location: ObjectStor
   if (!s3Bucket.test(location.bucket)) throw new Error(`${where}: ${field}bucket '${location.bucket}'; expected ${s3Bucket.expected}`);
   const prefix = typeof location.prefix === 'string' ? location.prefix.replace(/^\/+|\/+$/g, '') : location.prefix;
   if (typeof prefix !== 'string' || !KEY_PREFIX_RE.test(prefix)) {
-    throw new Error(`${where}: ${field}prefix '${location.prefix}'; expected a key prefix such as 'shop/postgres' (letters, digits, '.', '_', '-' and single '/'; not empty)`);
+    throw new Error(
+      `${where}: ${field}prefix '${location.prefix}'; expected a key prefix such as 'shop/postgres' (letters, digits, '.', '_', '-' and single '/'; not empty)`,
+    );
   }
 }
 
@@ -91,7 +93,9 @@ export function checkRegion(where: string, region: string): void {
 /** Checks that each credential names a Secret (DNS-1123 subdomain) and a key. */
 export function checkCredentials(where: string, credentials: S3Credentials): void {
   for (const [field, ref] of Object.entries({ accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey })) {
-    if (!ref || !dnsSubdomain.test(ref.secret)) throw new Error(`${where}: credentials.${field}.secret '${ref?.secret}'; expected the name of a Secret, ${dnsSubdomain.expected}`);
-    if (!/^[-._a-zA-Z0-9]+$/.test(ref.key)) throw new Error(`${where}: credentials.${field}.key '${ref.key}'; expected a Secret key (letters, digits, '-', '_', '.')`);
+    if (!ref || !dnsSubdomain.test(ref.secret))
+      throw new Error(`${where}: credentials.${field}.secret '${ref?.secret}'; expected the name of a Secret, ${dnsSubdomain.expected}`);
+    if (!/^[-._a-zA-Z0-9]+$/.test(ref.key))
+      throw new Error(`${where}: credentials.${field}.key '${ref.key}'; expected a Secret key (letters, digits, '-', '_', '.')`);
   }
 }

@@ -1,7 +1,15 @@
 import { ianaServiceName } from '../../core/formats';
 import { GraphComponent, ServiceGraph } from '../network/service-graph';
 import {
-  checkCredentials, checkLocation, checkRegion, ObjectStorage, ObjectStorageClientEnv, ObjectStorageEndpoint, ObjectStorageLocation, ObjectStorageTarget, S3Credentials,
+  checkCredentials,
+  checkLocation,
+  checkRegion,
+  ObjectStorage,
+  ObjectStorageClientEnv,
+  ObjectStorageEndpoint,
+  ObjectStorageLocation,
+  ObjectStorageTarget,
+  S3Credentials,
 } from './object-storage';
 
 /**
@@ -31,7 +39,10 @@ export function s3CompatibleEndpoint(server: S3CompatibleServer, port: string, s
   const where = `S3-compatible server '${server.name}'`;
   if (!ianaServiceName.test(port)) throw new Error(`${where}: port '${port}'; expected ${ianaServiceName.expected}`);
   const number = server.ports[port];
-  if (number === undefined) throw new Error(`${where}: port '${port}' is not one of its ports; expected one of ${Object.keys(server.ports).join(', ') || '(none)'}`);
+  if (number === undefined)
+    throw new Error(
+      `${where}: port '${port}' is not one of its ports; expected one of ${Object.keys(server.ports).join(', ') || '(none)'}`,
+    );
   if (scheme !== 'http' && scheme !== 'https') throw new Error(`${where}: scheme '${scheme as string}'; expected 'http' or 'https'`);
   return {
     url: `${scheme}://${server.host}:${number}`,
@@ -64,7 +75,13 @@ export class S3CompatibleStorage implements ObjectStorage {
 
   public target(location: ObjectStorageLocation): ObjectStorageTarget {
     checkLocation(this.where, '', location);
-    return { bucket: location.bucket, prefix: location.prefix, region: this.region, endpointUrl: this.endpointUrl, credentials: this.credentials };
+    return {
+      bucket: location.bucket,
+      prefix: location.prefix,
+      region: this.region,
+      endpointUrl: this.endpointUrl,
+      credentials: this.credentials,
+    };
   }
 
   public clientEnv(): ObjectStorageClientEnv {

@@ -76,11 +76,15 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Checks a resource spec; throws naming the field, the value and what is allowed. */
 export function validateResources(where: string, r: ResourceSpec): void {
   for (const [field, value, format, example] of [
-    ['memoryRequest', r.memoryRequest, memory, "'256Mi'"], ['memoryLimit', r.memoryLimit, memory, "'512Mi'"],
-    ['cpuRequest', r.cpuRequest, cpu, "'250m' or '1'"], ...(r.cpuLimit !== undefined ? [['cpuLimit', r.cpuLimit, cpu, "'500m' or '2'"] as const] : []),
+    ['memoryRequest', r.memoryRequest, memory, "'256Mi'"],
+    ['memoryLimit', r.memoryLimit, memory, "'512Mi'"],
+    ['cpuRequest', r.cpuRequest, cpu, "'250m' or '1'"],
+    ...(r.cpuLimit !== undefined ? [['cpuLimit', r.cpuLimit, cpu, "'500m' or '2'"] as const] : []),
   ] as const) {
     if (!format.test(value)) {
-      throw new Error(`${where}.${field}: got ${JSON.stringify(value)}; expected a Kubernetes ${format === memory ? 'memory' : 'CPU'} quantity such as ${example}`);
+      throw new Error(
+        `${where}.${field}: got ${JSON.stringify(value)}; expected a Kubernetes ${format === memory ? 'memory' : 'CPU'} quantity such as ${example}`,
+      );
     }
   }
   if (memoryBytes(r.memoryLimit) < memoryBytes(r.memoryRequest)) {
@@ -97,8 +101,10 @@ function port(p: number | string): k8s.IntOrString {
 
 function probe(check: ProbeCheck & ProbeTimings, defaults: ProbeTimings): k8s.Probe {
   const action: k8s.Probe =
-    'httpGet' in check ? { httpGet: { path: check.httpGet.path, port: port(check.httpGet.port) } }
-      : 'exec' in check ? { exec: { command: [...check.exec] } }
+    'httpGet' in check
+      ? { httpGet: { path: check.httpGet.path, port: port(check.httpGet.port) } }
+      : 'exec' in check
+        ? { exec: { command: [...check.exec] } }
         : { tcpSocket: { port: port(check.tcpPort) } };
   return {
     ...action,
@@ -113,22 +119,28 @@ function probe(check: ProbeCheck & ProbeTimings, defaults: ProbeTimings): k8s.Pr
 export function renderContainer(spec: ContainerSpec): k8s.Container {
   validateResources(`${spec.name}.resources`, spec.resources);
   for (const name of [...Object.keys(spec.env ?? {}), ...Object.keys(spec.secretEnv ?? {})]) {
-    if (!ENV_NAME.test(name)) throw new Error(`${spec.name}.env: got '${name}'; expected an environment variable name matching ${ENV_NAME}`);
+    if (!ENV_NAME.test(name))
+      throw new Error(`${spec.name}.env: got '${name}'; expected an environment variable name matching ${ENV_NAME}`);
   }
   const clash = Object.keys(spec.env ?? {}).filter((k) => k in (spec.secretEnv ?? {}));
-  if (clash.length) throw new Error(`${spec.name}.env: ${clash.join(', ')} set both as a plain value and from a Secret; expected each variable once`);
+  if (clash.length)
+    throw new Error(`${spec.name}.env: ${clash.join(', ')} set both as a plain value and from a Secret; expected each variable once`);
 
   const env: k8s.EnvVar[] = [
     ...Object.entries(spec.env ?? {}).map(([name, value]) => ({ name, value })),
-    ...Object.entries(spec.secretEnv ?? {}).map(([name, ref]) => ({ name, valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } } })),
+    ...Object.entries(spec.secretEnv ?? {}).map(([name, ref]) => ({
+      name,
+      valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } },
+    })),
   ].sort((a, b) => a.name.localeCompare(b.name));
 
   const readiness = spec.readiness ? probe(spec.readiness, { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 }) : undefined;
   const livenessCheck = spec.liveness ?? spec.readiness;
   const liveness = livenessCheck ? probe(livenessCheck, { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 }) : undefined;
-  const startup = spec.startupSeconds && livenessCheck
-    ? probe(livenessCheck, { periodSeconds: 5, timeoutSeconds: 5, failureThreshold: Math.max(1, Math.ceil(spec.startupSeconds / 5)) })
-    : undefined;
+  const startup =
+    spec.startupSeconds && livenessCheck
+      ? probe(livenessCheck, { periodSeconds: 5, timeoutSeconds: 5, failureThreshold: Math.max(1, Math.ceil(spec.startupSeconds / 5)) })
+      : undefined;
 
   const requests: Record<string, k8s.Quantity> = {
     cpu: k8s.Quantity.fromString(spec.resources.cpuRequest),
@@ -162,7 +174,10 @@ export function writableVolumes(prefix: string, paths: readonly WritablePath[]):
   const mounts: k8s.VolumeMount[] = [];
   paths.forEach((p, i) => {
     const name = `${prefix}-rw-${i}`;
-    volumes.push({ name, emptyDir: { sizeLimit: k8s.Quantity.fromString(p.sizeLimit ?? '64Mi'), ...(p.memory ? { medium: 'Memory' } : {}) } });
+    volumes.push({
+      name,
+      emptyDir: { sizeLimit: k8s.Quantity.fromString(p.sizeLimit ?? '64Mi'), ...(p.memory ? { medium: 'Memory' } : {}) },
+    });
     mounts.push({ name, mountPath: p.path });
   });
   return { volumes, mounts };

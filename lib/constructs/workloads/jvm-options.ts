@@ -43,18 +43,26 @@ export function jvmToolOptions(o: JvmOptions, memoryLimit: string): string {
   const gc = o.gc ?? 'G1';
   if (!JVM_GARBAGE_COLLECTORS.includes(gc)) fail('gc', gc, `one of ${JVM_GARBAGE_COLLECTORS.map((g) => `'${g}'`).join(', ')}`);
   const max = o.maxRamPercentage ?? 75;
-  if (typeof max !== 'number' || !Number.isFinite(max) || max < 10 || max > 90) fail('maxRamPercentage', max, 'a number from 10 to 90 (percent of the container memory limit; the rest is non-heap memory)');
+  if (typeof max !== 'number' || !Number.isFinite(max) || max < 10 || max > 90)
+    fail('maxRamPercentage', max, 'a number from 10 to 90 (percent of the container memory limit; the rest is non-heap memory)');
   const initial = o.initialRamPercentage ?? Math.min(50, max);
-  if (typeof initial !== 'number' || !Number.isFinite(initial) || initial < 1 || initial > max) fail('initialRamPercentage', initial, `a number from 1 to maxRamPercentage (${max})`);
+  if (typeof initial !== 'number' || !Number.isFinite(initial) || initial < 1 || initial > max)
+    fail('initialRamPercentage', initial, `a number from 1 to maxRamPercentage (${max})`);
   const pause = o.maxGcPauseMillis ?? 200;
   if (!Number.isInteger(pause) || pause < 1) fail('maxGcPauseMillis', pause, 'an integer >= 1');
   if (o.maxGcPauseMillis !== undefined && gc !== 'G1') fail('maxGcPauseMillis', o.maxGcPauseMillis, "unset unless gc is 'G1'");
   for (const [i, opt] of (o.extraOptions ?? []).entries()) {
-    if (typeof opt !== 'string' || !/^-[^\s]+$/.test(opt)) fail(`extraOptions[${i}]`, opt, "one option starting with '-' and without spaces, such as '-Dfile.encoding=UTF-8'");
-    if (/^-Xm[xs]|^-XX:(Max|Initial|Min)RAM(Percentage|Fraction)?=/.test(opt)) fail(`extraOptions[${i}]`, opt, 'no heap size option: the heap follows the container limit (use maxRamPercentage)');
+    if (typeof opt !== 'string' || !/^-[^\s]+$/.test(opt))
+      fail(`extraOptions[${i}]`, opt, "one option starting with '-' and without spaces, such as '-Dfile.encoding=UTF-8'");
+    if (/^-Xm[xs]|^-XX:(Max|Initial|Min)RAM(Percentage|Fraction)?=/.test(opt))
+      fail(`extraOptions[${i}]`, opt, 'no heap size option: the heap follows the container limit (use maxRamPercentage)');
   }
   if (memoryBytes(memoryLimit) < memoryBytes(JVM_MIN_MEMORY_LIMIT)) {
-    fail('memoryLimit', memoryLimit, `a container memory limit of at least ${JVM_MIN_MEMORY_LIMIT} for a JVM (heap ${max}% of it plus non-heap memory)`);
+    fail(
+      'memoryLimit',
+      memoryLimit,
+      `a container memory limit of at least ${JVM_MIN_MEMORY_LIMIT} for a JVM (heap ${max}% of it plus non-heap memory)`,
+    );
   }
   const pct = (n: number) => (Number.isInteger(n) ? `${n}.0` : String(n));
   return [

@@ -49,7 +49,9 @@ function assertNonRoot(runAs: RunAs): void {
   for (const [field, v] of Object.entries({ user: runAs.user, group: runAs.group, fsGroup: runAs.fsGroup })) {
     if (v === undefined) continue;
     if (!Number.isInteger(v) || v < 1 || v > 2147483647) {
-      throw new Error(`runAs.${field}: got ${v}; expected a non-root numeric id between 1 and 2147483647 (Pod Security Standards 'restricted' forbid uid 0)`);
+      throw new Error(
+        `runAs.${field}: got ${v}; expected a non-root numeric id between 1 and 2147483647 (Pod Security Standards 'restricted' forbid uid 0)`,
+      );
     }
   }
 }

@@ -36,12 +36,24 @@ export function renderPodTemplate(o: PodTemplateOptions): k8s.PodTemplateSpec {
       enableServiceLinks: false,
       ...(o.restartPolicy ? { restartPolicy: o.restartPolicy } : {}),
       ...(o.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: o.terminationGracePeriodSeconds } : {}),
-      ...(o.spreadAcrossZones ? {
-        topologySpreadConstraints: [
-          { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { ...o.selector } } },
-          { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { ...o.selector } } },
-        ],
-      } : {}),
+      ...(o.spreadAcrossZones
+        ? {
+            topologySpreadConstraints: [
+              {
+                maxSkew: 1,
+                topologyKey: 'topology.kubernetes.io/zone',
+                whenUnsatisfiable: 'DoNotSchedule',
+                labelSelector: { matchLabels: { ...o.selector } },
+              },
+              {
+                maxSkew: 1,
+                topologyKey: 'kubernetes.io/hostname',
+                whenUnsatisfiable: 'ScheduleAnyway',
+                labelSelector: { matchLabels: { ...o.selector } },
+              },
+            ],
+          }
+        : {}),
       ...(o.initContainers?.length ? { initContainers: [...o.initContainers] } : {}),
       containers: [...o.containers],
       ...(o.volumes?.length ? { volumes: [...o.volumes] } : {}),

@@ -55,7 +55,8 @@ function fail(field: string, value: unknown, expected: string): never {
  */
 export function springBootEnv(o: SpringBootEnvOptions): Record<string, string> {
   if (!Number.isInteger(o.port) || o.port < 1024 || o.port > 65535) fail('port', o.port, 'an unprivileged port between 1024 and 65535');
-  for (const [i, p] of (o.profiles ?? []).entries()) if (!PROFILE.test(p)) fail(`profiles[${i}]`, p, 'a profile name (letters, digits, _ and -)');
+  for (const [i, p] of (o.profiles ?? []).entries())
+    if (!PROFILE.test(p)) fail(`profiles[${i}]`, p, 'a profile name (letters, digits, _ and -)');
   const shutdown = o.shutdownSeconds ?? 30;
   if (!Number.isInteger(shutdown) || shutdown < 1) fail('shutdownSeconds', shutdown, 'an integer >= 1');
   const env: Record<string, string> = {
@@ -74,7 +75,8 @@ export function springBootEnv(o: SpringBootEnvOptions): Record<string, string> {
     if (!pgIdentifier.test(ds.database)) fail('datasource.database', ds.database, 'a PostgreSQL identifier');
     if (!pgIdentifier.test(ds.username)) fail('datasource.username', ds.username, 'a PostgreSQL role name');
     if (!Number.isInteger(ds.maxPoolSize) || ds.maxPoolSize < 1) fail('datasource.maxPoolSize', ds.maxPoolSize, 'an integer >= 1');
-    if (ds.migrationUsername !== undefined && !pgIdentifier.test(ds.migrationUsername)) fail('datasource.migrationUsername', ds.migrationUsername, 'a PostgreSQL role name');
+    if (ds.migrationUsername !== undefined && !pgIdentifier.test(ds.migrationUsername))
+      fail('datasource.migrationUsername', ds.migrationUsername, 'a PostgreSQL role name');
     Object.assign(env, {
       SPRING_DATASOURCE_URL: `jdbc:postgresql://${ds.host}:${ds.port}/${ds.database}`,
       SPRING_DATASOURCE_USERNAME: ds.username,

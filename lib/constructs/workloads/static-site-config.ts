@@ -46,8 +46,18 @@ export interface StaticSiteOptions {
 
 /** MIME types compressed with gzip (text/html is always compressed by nginx). */
 export const STATIC_SITE_GZIP_TYPES: readonly string[] = [
-  'text/plain', 'text/css', 'text/javascript', 'text/xml', 'application/javascript', 'application/json',
-  'application/manifest+json', 'application/xml', 'application/wasm', 'image/svg+xml', 'font/ttf', 'font/otf',
+  'text/plain',
+  'text/css',
+  'text/javascript',
+  'text/xml',
+  'application/javascript',
+  'application/json',
+  'application/manifest+json',
+  'application/xml',
+  'application/wasm',
+  'image/svg+xml',
+  'font/ttf',
+  'font/otf',
 ];
 
 const ABSOLUTE_DIR = /^\/[A-Za-z0-9._\/-]*$/;
@@ -66,17 +76,21 @@ export function renderStaticSiteConfig(o: StaticSiteOptions): string {
   const root = o.root ?? '/usr/share/nginx/html';
   if (!ABSOLUTE_DIR.test(root) || root.includes('..')) fail('root', root, "an absolute directory such as '/usr/share/nginx/html'");
   const health = o.healthPath ?? '/health';
-  if (!URL_PATH.test(health) || health === '/' || health.endsWith('/')) fail('healthPath', health, "an absolute URL path such as '/health' (not '/', no trailing '/')");
+  if (!URL_PATH.test(health) || health === '/' || health.endsWith('/'))
+    fail('healthPath', health, "an absolute URL path such as '/health' (not '/', no trailing '/')");
   const immutable = o.immutablePaths ?? ['/assets/'];
   immutable.forEach((p, i) => {
-    if (!URL_PATH.test(p) || !p.endsWith('/') || p === '/') fail(`immutablePaths[${i}]`, p, "a path prefix starting and ending with '/' such as '/assets/' (not '/')");
+    if (!URL_PATH.test(p) || !p.endsWith('/') || p === '/')
+      fail(`immutablePaths[${i}]`, p, "a path prefix starting and ending with '/' such as '/assets/' (not '/')");
   });
   if (new Set(immutable).size !== immutable.length) fail('immutablePaths', immutable, 'each prefix once');
-  if (immutable.some((p) => health.startsWith(p))) fail('healthPath', health, `a path outside the immutable prefixes (${immutable.join(', ')})`);
+  if (immutable.some((p) => health.startsWith(p)))
+    fail('healthPath', health, `a path outside the immutable prefixes (${immutable.join(', ')})`);
   const maxAge = o.defaultMaxAgeSeconds ?? 3600;
   if (!Number.isInteger(maxAge) || maxAge < 0) fail('defaultMaxAgeSeconds', maxAge, 'an integer >= 0');
   const tmp = o.tempDir ?? '/tmp';
-  if (!ABSOLUTE_DIR.test(tmp) || tmp.includes('..') || (tmp.endsWith('/') && tmp !== '/')) fail('tempDir', tmp, "an absolute directory such as '/tmp' (no trailing '/')");
+  if (!ABSOLUTE_DIR.test(tmp) || tmp.includes('..') || (tmp.endsWith('/') && tmp !== '/'))
+    fail('tempDir', tmp, "an absolute directory such as '/tmp' (no trailing '/')");
   const workers = o.workerProcesses ?? 2;
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) fail('workerProcesses', workers, 'an integer between 1 and 64');
   const mime = o.mimeTypesPath ?? '/etc/nginx/mime.types';
@@ -91,9 +105,14 @@ export function renderStaticSiteConfig(o: StaticSiteOptions): string {
     port: String(o.port),
     root,
     health_path: health,
-    immutable_locations: immutable.flatMap((prefix) => [...renderAssetLines(__dirname, 'assets/static-site-immutable-location.conf', { prefix }), '']),
+    immutable_locations: immutable.flatMap((prefix) => [
+      ...renderAssetLines(__dirname, 'assets/static-site-immutable-location.conf', { prefix }),
+      '',
+    ]),
     default_max_age: String(maxAge),
-    fallback_comment: spa ? 'SPA fallback: client-side routes are served by index.html (not cached, see above).' : 'No SPA fallback: unknown paths are 404.',
+    fallback_comment: spa
+      ? 'SPA fallback: client-side routes are served by index.html (not cached, see above).'
+      : 'No SPA fallback: unknown paths are 404.',
     fallback: spa ? '/index.html' : '=404',
   });
 }

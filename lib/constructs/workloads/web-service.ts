@@ -174,7 +174,8 @@ export class WebService extends Construct implements GraphComponent {
       new k8s.KubeConfigMap(this, `config-${i}`, { metadata: { ...this.metadata(), name: cmName }, data: { ...c.files } });
       volumes.push({ name: `config-${i}`, configMap: { name: cmName } });
       if (c.asFiles) {
-        for (const file of Object.keys(c.files)) mounts.push({ name: `config-${i}`, mountPath: `${c.path}/${file}`, subPath: file, readOnly: true });
+        for (const file of Object.keys(c.files))
+          mounts.push({ name: `config-${i}`, mountPath: `${c.path}/${file}`, subPath: file, readOnly: true });
       } else {
         mounts.push({ name: `config-${i}`, mountPath: c.path, readOnly: true });
       }
@@ -228,7 +229,10 @@ export class WebService extends Construct implements GraphComponent {
         ...(p.autoscaling ? {} : { replicas: p.replicas }),
         revisionHistoryLimit: 5,
         selector: { matchLabels: { ...this.podLabels } },
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
+        strategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) },
+        },
         minReadySeconds: 5,
         progressDeadlineSeconds: Math.max(600, (p.startupSeconds ?? 30) * 3),
         template: this.podTemplate(configs, storage),
@@ -262,7 +266,10 @@ export class WebService extends Construct implements GraphComponent {
         maxReplicas: a.maxReplicas,
         metrics: [
           { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: a.cpuUtilization ?? 70 } } },
-          { type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: a.memoryUtilization ?? 80 } } },
+          {
+            type: 'Resource',
+            resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: a.memoryUtilization ?? 80 } },
+          },
         ],
         behavior: {
           scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
@@ -304,7 +311,9 @@ export class WebService extends Construct implements GraphComponent {
 function mountedConfigs(p: WebServiceProps): MountedConfig[] {
   const configs = [...(p.configs ?? [])];
   if (p.staticSite) {
-    const conf = named(p.name, () => renderStaticSiteConfig({ ...p.staticSite!, port: p.port, healthPath: p.readinessPath, tempDir: '/tmp' }));
+    const conf = named(p.name, () =>
+      renderStaticSiteConfig({ ...p.staticSite!, port: p.port, healthPath: p.readinessPath, tempDir: '/tmp' }),
+    );
     configs.push({ path: STATIC_SITE_CONFIG_DIR, asFiles: true, files: { 'nginx.conf': conf } });
   } else if (p.standIn) {
     configs.push({ path: '/etc/nginx/conf.d', files: { 'default.conf': standInConfig(p) } });
@@ -330,20 +339,35 @@ function validateProps(p: WebServiceProps): void {
   if (p.autoscaling) {
     const { minReplicas: min, maxReplicas: max } = p.autoscaling;
     if (!Number.isInteger(min) || min < 1) throw new Error(`${where}: autoscaling.minReplicas ${min}; expected an integer >= 1`);
-    if (!Number.isInteger(max) || max < min) throw new Error(`${where}: autoscaling.maxReplicas ${max}; expected an integer >= minReplicas (${min})`);
+    if (!Number.isInteger(max) || max < min)
+      throw new Error(`${where}: autoscaling.maxReplicas ${max}; expected an integer >= minReplicas (${min})`);
   }
-  for (const [field, path] of Object.entries({ readinessPath: p.readinessPath, livenessPath: p.livenessPath, metricsPath: p.metricsPath })) {
-    if (path !== undefined && !/^\/[A-Za-z0-9_\-./{}]*$/.test(path)) throw new Error(`${where}: ${field} '${path}'; expected an absolute URL path such as /health`);
+  for (const [field, path] of Object.entries({
+    readinessPath: p.readinessPath,
+    livenessPath: p.livenessPath,
+    metricsPath: p.metricsPath,
+  })) {
+    if (path !== undefined && !/^\/[A-Za-z0-9_\-./{}]*$/.test(path))
+      throw new Error(`${where}: ${field} '${path}'; expected an absolute URL path such as /health`);
   }
-  if (p.metricsPath && !p.release) throw new Error(`${where}: metricsPath is set but release is missing; expected the kube-prometheus-stack release label value`);
-  if (p.staticSite && p.metricsPath) throw new Error(`${where}: metricsPath '${p.metricsPath}' is set with staticSite; expected no metricsPath (the static site's nginx serves no metrics)`);
+  if (p.metricsPath && !p.release)
+    throw new Error(`${where}: metricsPath is set but release is missing; expected the kube-prometheus-stack release label value`);
+  if (p.staticSite && p.metricsPath)
+    throw new Error(
+      `${where}: metricsPath '${p.metricsPath}' is set with staticSite; expected no metricsPath (the static site's nginx serves no metrics)`,
+    );
   if (p.staticSite && p.livenessPath !== undefined && p.livenessPath !== p.readinessPath) {
-    throw new Error(`${where}: livenessPath '${p.livenessPath}' differs from readinessPath '${p.readinessPath}' with staticSite; expected one health path (the static site answers only readinessPath)`);
+    throw new Error(
+      `${where}: livenessPath '${p.livenessPath}' differs from readinessPath '${p.readinessPath}' with staticSite; expected one health path (the static site answers only readinessPath)`,
+    );
   }
   if (p.staticSite && p.configs?.some((c) => c.path === STATIC_SITE_CONFIG_DIR || c.path.startsWith(`${STATIC_SITE_CONFIG_DIR}/`))) {
-    throw new Error(`${where}: configs mount under ${STATIC_SITE_CONFIG_DIR} with staticSite; expected other paths (staticSite owns ${STATIC_SITE_CONFIG_DIR}/nginx.conf)`);
+    throw new Error(
+      `${where}: configs mount under ${STATIC_SITE_CONFIG_DIR} with staticSite; expected other paths (staticSite owns ${STATIC_SITE_CONFIG_DIR}/nginx.conf)`,
+    );
   }
-  if (p.jvm && p.env && 'JAVA_TOOL_OPTIONS' in p.env) throw new Error(`${where}: env.JAVA_TOOL_OPTIONS is set together with jvm; expected one of them (jvm renders JAVA_TOOL_OPTIONS)`);
+  if (p.jvm && p.env && 'JAVA_TOOL_OPTIONS' in p.env)
+    throw new Error(`${where}: env.JAVA_TOOL_OPTIONS is set together with jvm; expected one of them (jvm renders JAVA_TOOL_OPTIONS)`);
 }
 
 /** nginx config for the stand-in (`assets/stand-in-nginx.conf`): answers the component's probe and metrics paths on its port. */
@@ -354,6 +378,8 @@ function standInConfig(p: WebServiceProps): string {
     port: String(p.port),
     and_metrics: p.metricsPath ? ' and metrics' : '',
     health_locations: paths.flatMap((path) => renderAssetLines(__dirname, 'assets/stand-in-health-location.conf', { path })),
-    metrics_location: p.metricsPath ? renderAssetLines(__dirname, 'assets/stand-in-metrics-location.conf', { path: p.metricsPath, name: p.name }) : [],
+    metrics_location: p.metricsPath
+      ? renderAssetLines(__dirname, 'assets/stand-in-metrics-location.conf', { path: p.metricsPath, name: p.name })
+      : [],
   });
 }

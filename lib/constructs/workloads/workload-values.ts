@@ -15,7 +15,11 @@ export const VALUE_SCHEMAS = {
   replicas: { type: 'integer', minimum: 0, description: 'Replica count' },
   positiveInt: { type: 'integer', minimum: 1, description: 'Positive integer' },
   percent: { type: 'integer', minimum: 1, maximum: 100, description: 'Target utilization in percent' },
-  hostname: { type: 'string', pattern: '^(\\*\\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$', description: 'DNS host name' },
+  hostname: {
+    type: 'string',
+    pattern: '^(\\*\\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$',
+    description: 'DNS host name',
+  },
   dnsName: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$', description: 'DNS-1123 name' },
   cron: { type: 'string', pattern: '^(\\S+\\s+){4}\\S+$', description: 'Five-field cron schedule' },
 } satisfies Record<string, HelmValueSchema>;
