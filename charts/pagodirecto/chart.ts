@@ -2,6 +2,7 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PlatformConfig } from '../../lib/config/platform-schema';
 import { StackProps } from '../../lib/config/stack-module';
+import { LocalStack } from '../../lib/constructs/data/localstack';
 import { PostgresDatabase } from '../../lib/constructs/data/postgres-database';
 import { SecretsBackend } from '../../lib/constructs/platform/secrets-backend';
 import { stackLabels } from '../../lib/core/labels';
@@ -62,7 +63,7 @@ export class PagoDirectoChart extends Chart {
     const backendSecret = secrets.secret('backend-secrets', ['JWT_SECRET']);
 
     const postgres = this.database(pgSecret);
-    const localstackHost = devLocalStack(this, graph, cfg.localstack, {
+    const localstack = devLocalStack(this, graph, cfg.localstack, {
       namespace: cfg.namespace,
       partOf,
       services: ['s3'],
@@ -73,7 +74,7 @@ export class PagoDirectoChart extends Chart {
     for (const c of [frontend, backend]) graph.allow('ingress-controller', c, 'http');
     this.edge(frontend, backend);
     if (cfg.adminer.enabled) this.adminer(postgres);
-    this.backups(postgres, localstackHost);
+    this.backups(postgres, localstack);
     this.monitoring(backend, postgres);
   }
 
@@ -227,18 +228,23 @@ export class PagoDirectoChart extends Chart {
   }
 
   /** Daily verified pg_dump; restore = safety dump, terminate, recreate, verify. */
-  private backups(postgres: PostgresDatabase, localstackHost: string | undefined): void {
+  private backups(postgres: PostgresDatabase, localstack: LocalStack | undefined): void {
     const { cfg, stack } = this;
-    const backupTarget = new BackupTargets(this.secrets, cfg.backups, stack.partOf, cfg.aws, localstackHost).for('postgres');
+    const targets = new BackupTargets(this.secrets, {
+      partOf: stack.partOf,
+      backups: cfg.backups,
+      aws: cfg.aws,
+      ...(localstack ? { inCluster: { server: localstack, port: localstack.s3Port } } : {}),
+    });
     const pgBackup = postgresBackup(this, postgres, {
       ...stack,
       image: cfg.postgres.image,
       schedule: cfg.backups.schedule,
       backups: cfg.backups,
-      target: backupTarget,
+      target: targets.for('postgres'),
       restoreMode: 'recreate',
     });
-    wireBackupJobs(this.graph, backupJobs(pgBackup, postgres, 'postgres'), localstackHost);
+    wireBackupJobs(this.graph, backupJobs(pgBackup, postgres, 'postgres'), targets.storage);
   }
 
   /** The seed's SLOs: p95 latency, 5xx ratio, connection pool; PostgreSQL; backups. */

@@ -13,6 +13,7 @@ import {
 } from '../../lib/constructs/monitoring';
 import { PostgresDatabase } from '../../lib/constructs/data/postgres-database';
 import { RedisCache } from '../../lib/constructs/data/redis-cache';
+import { LocalStack } from '../../lib/constructs/data/localstack';
 import { ServiceGraph } from '../../lib/constructs/network/service-graph';
 import { TlsIngress } from '../../lib/constructs/network/tls-ingress';
 import { WebService } from '../../lib/constructs/workloads/web-service';
@@ -69,15 +70,15 @@ export class WonderNestChart extends Chart {
 
     const credentials = this.credentials();
     const stores = this.dataStores(credentials);
-    const localstackHost = devLocalStack(this, graph, cfg.localstack, {
+    const localstack = devLocalStack(this, graph, cfg.localstack, {
       namespace: cfg.namespace,
       partOf: this.stack.partOf,
       services: ['s3', 'ses', 'sns', 'sqs'],
       buckets: [cfg.backups.bucket],
     });
-    this.api(stores, credentials, localstackHost);
+    this.api(stores, credentials, localstack);
     if (cfg.pgadmin.enabled) this.pgadmin(stores.postgres);
-    this.backups(stores, localstackHost);
+    this.backups(stores, localstack);
     this.monitoring();
   }
 
@@ -132,7 +133,7 @@ export class WonderNestChart extends Chart {
   private api(
     { postgres, redis }: WonderNestStores,
     { pgSecret, redisSecret, apiSecret }: WonderNestCredentials,
-    localstackHost: string | undefined,
+    localstack: LocalStack | undefined,
   ): void {
     const { cfg, platform, stack, graph } = this;
     const api = new WebService(this, 'api', {
@@ -160,7 +161,7 @@ export class WonderNestChart extends Chart {
         REDIS_PORT: String(redis.port),
         CORS_ALLOWED_ORIGINS: cfg.corsAllowedOrigins.join(','),
         JAVA_TOOL_OPTIONS: '-XX:MaxRAMPercentage=75.0 -XX:+ExitOnOutOfMemoryError',
-        ...(localstackHost ? { AWS_ENDPOINT_URL: `http://${localstackHost}:4566` } : {}),
+        ...(localstack ? { AWS_ENDPOINT_URL: `http://${localstack.host}:${localstack.ports[localstack.s3Port]}` } : {}),
       },
       secretEnv: {
         DB_PASSWORD: pgSecret.APP_PASSWORD,
@@ -173,7 +174,7 @@ export class WonderNestChart extends Chart {
     graph.allow('ingress-controller', api, 'http');
     graph.allow(api, postgres, 'postgres');
     graph.allow(api, redis, 'redis');
-    if (localstackHost) graph.allow(api, 'localstack', 'http');
+    if (localstack) graph.allow(api, localstack, localstack.s3Port);
     else graph.allowInternet(api, 443); // SendGrid and AWS APIs
 
     new TlsIngress(this, 'ingress', {
@@ -249,9 +250,14 @@ export class WonderNestChart extends Chart {
   }
 
   /** Daily verified pg_dump and Redis RDB snapshot to S3 (LocalStack in dev), with restores. */
-  private backups({ postgres, redis }: WonderNestStores, localstackHost: string | undefined): void {
+  private backups({ postgres, redis }: WonderNestStores, localstack: LocalStack | undefined): void {
     const { cfg, stack } = this;
-    const targets = new BackupTargets(this.secrets, cfg.backups, stack.partOf, cfg.aws, localstackHost);
+    const targets = new BackupTargets(this.secrets, {
+      partOf: stack.partOf,
+      backups: cfg.backups,
+      aws: cfg.aws,
+      ...(localstack ? { inCluster: { server: localstack, port: localstack.s3Port } } : {}),
+    });
     const common = { namespace: stack.namespace, partOf: stack.partOf, backups: cfg.backups };
     const pgBackup = postgresBackup(this, postgres, {
       ...common,
@@ -265,7 +271,7 @@ export class WonderNestChart extends Chart {
       schedule: cfg.backups.redisSchedule,
       target: targets.for('redis'),
     });
-    wireBackupJobs(this.graph, [...backupJobs(pgBackup, postgres, 'postgres'), ...backupJobs(redisJobs, redis, 'redis')], localstackHost);
+    wireBackupJobs(this.graph, [...backupJobs(pgBackup, postgres, 'postgres'), ...backupJobs(redisJobs, redis, 'redis')], targets.storage);
   }
 
   /** The seed's alerts and the System Health dashboard, plus backup alerts and panels. */

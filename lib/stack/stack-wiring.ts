@@ -8,7 +8,7 @@ import { BackupTarget, DatabaseBackup } from '../constructs/backup/database-back
 import { PostgresBackupEngine, PostgresRestoreMode } from '../constructs/backup/postgres-backup-engine';
 import { RedisBackupEngine } from '../constructs/backup/redis-backup-engine';
 import { LocalStack, LocalStackProps } from '../constructs/data/localstack';
-import { AMAZON_S3_ENDPOINT, AmazonS3Storage, ObjectStorage, s3CompatibleEndpoint, S3CompatibleStorage } from '../constructs/storage';
+import { AmazonS3Storage, ObjectStorage, S3CompatibleServer, S3CompatibleStorage, S3Credentials } from '../constructs/storage';
 import { PostgresDatabase, PostgresDatabaseProps, PostgresRole } from '../constructs/data/postgres-database';
 import { RedisCache } from '../constructs/data/redis-cache';
 import { SecretsBackend, SecretsProvider } from '../constructs/platform/secrets-backend';
@@ -116,17 +116,17 @@ function alertRouting(chart: Chart, env: PlatformConfig, namespace: string, secr
   });
 }
 
-/** LocalStack in the stack's namespace when enabled (dev), in the graph; its host, or undefined. */
+/** LocalStack in the stack's namespace when enabled (dev), in the graph; or undefined. */
 export function devLocalStack(
   scope: Construct,
   graph: ServiceGraph,
   cfg: { enabled: boolean; image: string; resources: ResourceSpec },
   props: Omit<LocalStackProps, 'image' | 'resources'>,
-): string | undefined {
+): LocalStack | undefined {
   if (!cfg.enabled) return undefined;
   const localstack = new LocalStack(scope, 'localstack', { ...props, image: cfg.image, resources: cfg.resources });
   graph.addComponent(localstack);
-  return localstack.host;
+  return localstack;
 }
 
 /** PostgreSQL (with exporter) from a stack's `postgres` config section, in the graph. */
@@ -241,65 +241,78 @@ export function redisBackup(
   });
 }
 
+/** An in-cluster S3-compatible server and the name of its S3 API port. */
+export interface InClusterS3 {
+  readonly server: S3CompatibleServer;
+  /** e.g. `http` (LocalStack), `api` (an object-store StatefulStore). */
+  readonly port: string;
+  /**
+   * Credentials of a user of that server allowed to write the backup bucket.
+   * @default - a generated `backup-s3-credentials` Secret (only for servers that accept any key pair, like LocalStack)
+   */
+  readonly credentials?: S3Credentials;
+}
+
+export interface BackupTargetsProps {
+  readonly partOf: string;
+  /** The stack's `backups` config: `target` is `s3` (Amazon S3) or names the in-cluster server. */
+  readonly backups: { readonly target: string; readonly bucket: string; readonly region: string };
+  /** The stack's AWS settings (the backup role, for `backups.target` s3). @default - none */
+  readonly aws?: AwsStackConfig;
+  /** The in-cluster server backups go to when `backups.target` is not `s3`. @default - none */
+  readonly inCluster?: InClusterS3;
+}
+
 /**
- * Where a stack's backups go: the in-namespace LocalStack (dev; its generated key pair is declared
- * once, LocalStack accepts any) or Amazon S3 with IRSA (prod).
+ * Where a stack's backups go: an in-cluster S3-compatible server (dev: LocalStack, with a
+ * generated key pair declared once, or an object store with a real user) or Amazon S3 with IRSA
+ * (prod). `storage` is the object storage every backup and restore pod is wired to.
  */
 export class BackupTargets {
-  private readonly credentials?: Record<string, SecretKeyRef>;
+  /** The object storage of the stack's backups. */
+  public readonly storage: ObjectStorage;
+  private readonly partOf: string;
+  private readonly bucket: string;
 
-  constructor(
-    secrets: SecretsBackend,
-    private readonly backups: { target: string; bucket: string; region: string },
-    private readonly partOf: string,
-    private readonly aws: AwsStackConfig | undefined,
-    private readonly localstackHost: string | undefined,
-  ) {
-    // Generated keys keep literal credentials out of the manifests.
-    this.credentials = localstackHost ? secrets.secret('backup-s3-credentials', ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) : undefined;
-  }
-
-  /** The object storage of the stack's backups: the LocalStack (S3-compatible, generated keys) or Amazon S3 with the backup role (IRSA). */
-  public get storage(): ObjectStorage {
-    if (this.backups.target === 'localstack') {
-      if (!this.localstackHost || !this.credentials) throw new Error('backups.target localstack needs LocalStack enabled in the stack');
-      return new S3CompatibleStorage({
-        server: LocalStack.fromHost(this.localstackHost),
-        port: 'http',
-        region: this.backups.region,
-        credentials: { accessKeyId: this.credentials.AWS_ACCESS_KEY_ID, secretAccessKey: this.credentials.AWS_SECRET_ACCESS_KEY },
-      });
+  constructor(secrets: SecretsBackend, props: BackupTargetsProps) {
+    const { backups, inCluster } = props;
+    this.partOf = props.partOf;
+    this.bucket = backups.bucket;
+    if (backups.target === 's3') {
+      if (!props.aws) throw new Error("backups.target s3 needs the stack's aws.backupRoleArn");
+      this.storage = new AmazonS3Storage({ region: backups.region, roleArn: props.aws.backupRoleArn });
+      return;
     }
-    if (!this.aws) throw new Error("backups.target s3 needs the stack's aws.backupRoleArn");
-    return new AmazonS3Storage({ region: this.backups.region, roleArn: this.aws.backupRoleArn });
+    if (!inCluster) throw new Error(`backups.target '${backups.target}': the stack did not enable an in-cluster S3 server for it`);
+    // Generated keys keep literal credentials out of the manifests.
+    const generated = (): S3Credentials => {
+      const refs = secrets.secret('backup-s3-credentials', ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
+      return { accessKeyId: refs.AWS_ACCESS_KEY_ID, secretAccessKey: refs.AWS_SECRET_ACCESS_KEY };
+    };
+    this.storage = new S3CompatibleStorage({
+      server: inCluster.server,
+      port: inCluster.port,
+      region: backups.region,
+      credentials: inCluster.credentials ?? generated(),
+    });
   }
 
   /** The target of one store's backups, under `<partOf>/<engine>`. */
   public for(engine: string): BackupTarget {
-    return this.storage.target({ bucket: this.backups.bucket, prefix: `${this.partOf}/${engine}` });
+    return this.storage.target({ bucket: this.bucket, prefix: `${this.partOf}/${engine}` });
   }
 }
 
-/**
- * Backup and restore pods in the graph: each reaches its store, and the backups' object storage
- * (`BackupTargets.storage`). The earlier form of `storage`, the LocalStack host (or undefined for
- * Amazon S3 over HTTPS), is still accepted.
- */
+/** Backup and restore pods in the graph: each reaches its store and the backups' object storage (`BackupTargets.storage`). */
 export function wireBackupJobs(
   graph: ServiceGraph,
   jobs: ReadonlyArray<{ component: GraphComponent; store: GraphComponent; port: string }>,
-  storage: ObjectStorage | string | undefined,
+  storage: ObjectStorage,
 ): void {
-  const endpoint =
-    typeof storage === 'object'
-      ? storage.endpoint
-      : storage
-        ? s3CompatibleEndpoint(LocalStack.fromHost(storage), 'http')
-        : AMAZON_S3_ENDPOINT;
   for (const j of jobs) {
     graph.addComponent(j.component);
     graph.allow(j.component, j.store, j.port);
-    endpoint.allowFrom(graph, j.component);
+    storage.allowAccess(graph, j.component);
   }
 }
 
