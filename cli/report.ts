@@ -12,7 +12,7 @@ import type { IEvent as ICoreEvent } from 'kubernetes-models/v1/Event';
 import type { IObjectReference } from 'kubernetes-models/v1/ObjectReference';
 import type { IPod } from 'kubernetes-models/v1/Pod';
 import { asKind, conditionOf, describeObject, fieldOf, groupOf, KubeObject, namespaceOf } from './objects';
-import { LabelSelector, matchesSelector } from './selector';
+import { LabelSelector, matchesSelector } from '../lib/core/label-selector';
 
 /** An event as either API serves it: core/v1 (involvedObject, message, count) or events.k8s.io/v1 (regarding, note, series). */
 type EventFields = Partial<Omit<ICoreEvent, 'apiVersion' | 'kind' | 'metadata'>> &
@@ -136,7 +136,7 @@ export function podsOf(workload: KubeObject, pods: readonly KubeObject[]): KubeO
   // Only asked for kinds whose spec.selector selects pods (POD_OWNERS, and a CronJob's Jobs).
   const selector = fieldOf(workload.spec, 'selector') as LabelSelector | undefined;
   if (!selector) return [];
-  return pods.filter((p) => p.metadata.namespace === ns && matchesSelector(p.metadata.labels, selector));
+  return pods.filter((p) => p.metadata.namespace === ns && matchesSelector(selector, p.metadata.labels));
 }
 
 /** Jobs a CronJob created (owner reference), newest first. */

@@ -1,7 +1,9 @@
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
-import { KubeObject, LabelSelector, ManifestObject } from './types';
+import { KubeObject, ManifestObject } from './types';
+
+export { matchesLabels, matchesSelector } from '../core/label-selector';
 
 /** A pod template found in a workload. */
 export interface PodTemplateRef {
@@ -77,36 +79,4 @@ export function containersOf(t: PodTemplateRef): ContainerRef[] {
     containers.forEach((c, i) => out.push({ container: c, path: `${t.path}.${list}[${i}]`, list }));
   }
   return out;
-}
-
-/** True when every label of `selector` is present with the same value in `labels`. */
-export function matchesLabels(selector: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>>): boolean {
-  return Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
-}
-
-/** Evaluates a Kubernetes LabelSelector (matchLabels and matchExpressions) against labels. */
-export function matchesSelector(selector: LabelSelector | undefined, labels: Readonly<Record<string, string>>): boolean {
-  if (!selector) return false;
-  if (!matchesLabels(selector.matchLabels, labels)) return false;
-  for (const e of selector.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-    const v = labels[e.key];
-    switch (e.operator) {
-      case 'In':
-        if (!has || !(e.values ?? []).includes(v)) return false;
-        break;
-      case 'NotIn':
-        if (has && (e.values ?? []).includes(v)) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
 }

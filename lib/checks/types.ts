@@ -2,7 +2,6 @@
 import type { ICronJob } from 'kubernetes-models/batch/v1/CronJob';
 import type { IDaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
-import type { IDeploymentSpec } from 'kubernetes-models/apps/v1/DeploymentSpec';
 import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
 import type { INamespace } from 'kubernetes-models/v1/Namespace';
@@ -19,8 +18,7 @@ import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 
 /** Object metadata (ObjectMeta), as kubernetes-models types it. */
 export type ObjectMeta = NonNullable<IPod['metadata']>;
-/** A label selector (matchLabels, matchExpressions), as kubernetes-models types it. */
-export type LabelSelector = IDeploymentSpec['selector'];
+export type { LabelSelector } from '../core/label-selector';
 
 /**
  * A document of the synthesized output. Only the envelope is typed: the checks narrow to a kind
