@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart, YamlOutputType } from 'cdk8s';
 import { loadEnvironments } from './config';
-import { STACKS } from './charts';
+import { STACK_MODULES, stackDefinition } from './charts';
+import { StackModule } from './lib/config/stack-module';
 import { PlatformChart } from './charts/platform';
 import { writeHelmChart } from './lib/output/helm';
 import { collectAppFacts } from './lib/checks/facts';
@@ -18,6 +19,11 @@ export interface SynthesizeOptions {
    * @default - when CDK8S_RECORD_CONSTRUCT_METADATA is 'true'
    */
   readonly recordMetadata?: boolean;
+  /**
+   * The stacks to synthesize (tests add a stack folder that is not in the registry).
+   * @default - every stack registered in charts/stacks.ts
+   */
+  readonly stacks?: readonly StackModule[];
 }
 
 /** Synthesizes every environment x stack into `<outdir>/<env>/`, and one Helm chart per stack into `<outdir>/helm/<stack>/`. */
@@ -30,7 +36,9 @@ export function synthesizeAll(outdir: string, options: SynthesizeOptions = {}): 
       fs.readFileSync(path.join(__dirname, fs.existsSync(path.join(__dirname, 'package.json')) ? '' : '..', 'package.json'), 'utf8'),
     ) as { version: string }
   ).version;
-  const envs = loadEnvironments();
+  const modules = options.stacks ?? STACK_MODULES;
+  const stacks = modules.map(stackDefinition);
+  const envs = loadEnvironments(modules);
   const byStack = new Map<string, Array<{ name: string; chart: Chart }>>();
   for (const env of envs) {
     // recordConstructMetadata off: cdk8s would write it into dist/<env>/, where Argo CD reads manifests.
@@ -40,7 +48,7 @@ export function synthesizeAll(outdir: string, options: SynthesizeOptions = {}): 
       recordConstructMetadata: false,
     });
     new PlatformChart(app, 'platform', { env });
-    for (const stack of STACKS) {
+    for (const stack of stacks) {
       const chart = stack.create(app, stack.name, env);
       byStack.set(stack.name, [...(byStack.get(stack.name) ?? []), { name: env.name, chart }]);
     }
@@ -52,7 +60,7 @@ export function synthesizeAll(outdir: string, options: SynthesizeOptions = {}): 
     }
   }
   // Argo CD App of Apps per environment: dist/argocd/<env>/ (its objects are checked like the rest).
-  synthesizeArgoCd(outdir, envs, STACKS, (env) => env.gitops, {
+  synthesizeArgoCd(outdir, envs, stacks, (env) => env.gitops, {
     platformReleases: platformReleasesFor,
     clusterConfig: { name: 'platform', create: (scope, id, env) => new PlatformChart(scope, id, { env }) },
     onSynth: record ? (app) => Object.assign(resources, collectAppFacts(app, 'argocd').resources) : undefined,
@@ -61,7 +69,7 @@ export function synthesizeAll(outdir: string, options: SynthesizeOptions = {}): 
     const metadata: ConstructMetadata = { version: '1.0.0', resources, environments };
     fs.writeFileSync(path.join(outdir, CONSTRUCT_METADATA_FILE), JSON.stringify(metadata, null, 1));
   }
-  for (const stack of STACKS) {
+  for (const stack of stacks) {
     writeHelmChart({
       name: stack.name,
       version,

@@ -1,6 +1,7 @@
 import { STACK_MODULES } from '../charts';
 import { composeEnvironments, Environment, loadEnvironment as loadWith, PlatformValues } from '../lib/config/environment';
 import { PlatformConfigInput } from '../lib/config/platform-schema';
+import { StackModule } from '../lib/config/stack-module';
 import { dev } from './dev';
 import { prod } from './prod';
 
@@ -32,6 +33,6 @@ export function loadEnvironment(config: unknown, source = 'config'): Environment
 }
 
 /** All environments, composed and validated; the problems of every file are reported together. */
-export function loadEnvironments(): Environment[] {
-  return composeEnvironments(PLATFORMS, STACK_MODULES);
+export function loadEnvironments(stacks: readonly StackModule[] = STACK_MODULES): Environment[] {
+  return composeEnvironments(PLATFORMS, stacks);
 }
