@@ -15,6 +15,8 @@ export const dev: PlatformConfigInput = {
     release: 'kube-prometheus-stack',
     namespace: 'monitoring',
     prometheusPodLabels: { 'app.kubernetes.io/name': 'prometheus' },
+    // seed 003: 7 days in development.
+    retention: '7d',
     // No receivers on kind: alerts are visible in Alertmanager's UI (kubectl -n monitoring port-forward svc/kube-prometheus-stack-alertmanager 9093).
     alerting: {},
   },

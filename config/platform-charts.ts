@@ -149,6 +149,8 @@ export interface KubePrometheusStackValues {
   readonly prometheus: {
     readonly prometheusSpec: {
       readonly retention: string;
+      /** Size cap below the volume: the oldest blocks go first instead of the volume filling up. */
+      readonly retentionSize?: string;
       readonly serviceMonitorSelectorNilUsesHelmValues: false;
       readonly serviceMonitorSelector: LabelSelector;
       readonly serviceMonitorNamespaceSelector: Readonly<Record<string, never>>;
@@ -310,7 +312,7 @@ export const KUBE_PROMETHEUS_STACK: PlatformChartSpec<KubePrometheusStackValues>
     return {
       prometheus: {
         prometheusSpec: {
-          retention: isKind(env) ? '1d' : '15d',
+          retention: env.monitoring.retention,
           serviceMonitorSelectorNilUsesHelmValues: false,
           serviceMonitorSelector: release,
           serviceMonitorNamespaceSelector: {},
@@ -324,7 +326,8 @@ export const KUBE_PROMETHEUS_STACK: PlatformChartSpec<KubePrometheusStackValues>
           probeSelector: release,
           probeNamespaceSelector: {},
           // On EKS the gp3 class comes from the cluster configuration, synced before this chart.
-          ...(env.storage.gp3StorageClass ? { storageSpec: claim(env.storage.gp3StorageClass, '50Gi') } : {}),
+          // retentionSize keeps 10 % of the volume free for compaction and the WAL, whatever the series count.
+          ...(env.storage.gp3StorageClass ? { storageSpec: claim(env.storage.gp3StorageClass, '50Gi'), retentionSize: '45GB' } : {}),
         },
       },
       alertmanager: {

@@ -15,6 +15,8 @@ export const prod: PlatformConfigInput = {
     release: 'kube-prometheus-stack',
     namespace: 'monitoring',
     prometheusPodLabels: { 'app.kubernetes.io/name': 'prometheus' },
+    // seed 003: 30 days in production (capped by size below the 50Gi volume, see config/platform-charts.ts).
+    retention: '30d',
     // Webhook URLs: <stack prefix>/alertmanager-receivers in AWS Secrets Manager (WARNING_/CRITICAL_SLACK_WEBHOOK_URL).
     alerting: { warning: { slack: { channel: '#backend-alerts' } }, critical: { slack: { channel: '#backend-oncall' } } },
   },

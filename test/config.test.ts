@@ -119,6 +119,14 @@ describe('environment config', () => {
     expect(problems(cfg)).toContain('tls.acmeEmail: got nothing; expected an e-mail address for the ACME account');
   });
 
+  test('a Prometheus retention that is not a whole duration', () => {
+    const cfg = envConfig('dev');
+    cfg.monitoring.retention = '1.5d';
+    expect(problems(cfg)).toContain(
+      'monitoring.retention: got "1.5d"; expected a Prometheus retention such as \'7d\' or \'30d\' (a whole number of h, d, w or y)',
+    );
+  });
+
   test('missing required values are named', () => {
     const cfg = envConfig('prod');
     delete cfg.stacks.wondernest.backups.bucket;

@@ -78,6 +78,8 @@ export const platformSchema = f
       release: f.dnsLabel(),
       namespace: f.dnsLabel(),
       prometheusPodLabels: podLabels(),
+      /** How long Prometheus keeps samples, e.g. `7d` (a Prometheus duration). */
+      retention: f.pattern(/^[1-9][0-9]*(h|d|w|y)$/, "a Prometheus retention such as '7d' or '30d' (a whole number of h, d, w or y)"),
       /**
        * Alert routing of every stack (an AlertmanagerConfig per namespace): receivers per severity.
        * Without receivers alerts stay visible in Alertmanager's UI only. Critical defaults to warning's receiver.
