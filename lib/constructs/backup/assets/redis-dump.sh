@@ -25,5 +25,5 @@ log "redis-check-rdb: $(printf '%s\n' "$check_out" | grep -E 'RDB looks OK|keys 
 mv -f "$PARTIAL" "$BACKUP_DIR/$name"
 PARTIAL=
 write_checksum "$BACKUP_DIR" "$name"
-write_name_file "$BACKUP_DIR/{{LATEST_NAME_FILE}}" "$name"
+write_name_file "$BACKUP_DIR/@latest_name_file@" "$name"
 log "backup complete: $name ($(file_size "$BACKUP_DIR/$name") bytes)"

@@ -14,7 +14,7 @@ require_env() {
   _v=; _val=
 }
 
-utc_ts() { date -u '+{{BACKUP_TIMESTAMP_FORMAT}}'; }
+utc_ts() { date -u '+@backup_timestamp_format@'; }
 
 file_size() { wc -c < "$1" | tr -d ' '; }
 

@@ -1,5 +1,5 @@
 check_writable_dir "$BACKUP_DIR"
-read_name_file "$BACKUP_DIR/{{RESTORE_NAME_FILE}}"
+read_name_file "$BACKUP_DIR/@restore_name_file@"
 name=$BACKUP_NAME
 check_backup_name "$name" sql.gz
 dump="$BACKUP_DIR/$name"

@@ -24,4 +24,4 @@ list_keys() {
   KEYS=$(printf '%s\n' "$raw" | tr '\t' '\n' | grep -v -x -e 'None' -e '' || true)
 }
 
-# @include include/s3-key-selection.sh
+# @include s3-key-selection.sh
