@@ -1,7 +1,10 @@
 /**
  * shellcheck over every shell script the project ships:
- * (a) every `*.sh` asset file under lib/, in the dialect its `#!` line (or a
- *     `# shellcheck shell=` directive) names;
+ * (a) every `*.sh` asset file under lib/ as written (placeholders `@name@` unfilled), in the
+ *     dialect its `#!` line (or a `# shellcheck shell=` directive) names, with its `# @include`
+ *     lines resolved the way `shellcheck -x` follows `source` (lib/core/asset-template.ts,
+ *     includeAssetLines); a finding is named by the file and line it is written on. An included
+ *     fragment is also linted on its own, declaring its dialect in a `# shellcheck shell=` line;
  * (b) every script embedded in the synthesized objects of every environment x stack: ConfigMap
  *     keys ending `.sh`, and `sh|bash -c <script>` in the command/args, exec probes and exec
  *     lifecycle hooks of the containers and initContainers of every workload. A ConfigMap script
@@ -14,9 +17,11 @@
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { ENVIRONMENTS, loadEnvironment } from '../../config';
 import { STACKS } from '../../charts';
+import { includeAssetLines, TemplateLine } from '../../lib/core/asset-template';
 import { envConfig, listFiles, podSpecs, synthStack } from '../support/synth';
 import { findTool, PROJECT_ROOT } from '../support/tools';
 
@@ -31,6 +36,8 @@ interface Script {
   readonly text: string;
   /** Dialect of the shell that runs it (`sh -c`, `bash -c`, `sh <file>`): wins over its `#!` line, which must not contradict it. */
   readonly runAs?: Dialect;
+  /** For an asset composed of files: where each line of `text` is written, to name findings by it. */
+  readonly lines?: readonly TemplateLine[];
 }
 
 /** One shellcheck comment. */
@@ -86,8 +93,8 @@ function shellcheck(script: Script, dialect: Dialect): Finding[] {
   if (r.status !== 0 && r.status !== 1) throw new Error(`shellcheck exited ${r.status} on ${script.where}: ${r.stderr}`);
   const out = JSON.parse(r.stdout) as { comments: Array<{ line: number; column: number; level: string; code: number; message: string }> };
   return out.comments.map((c) => ({
-    where: script.where,
-    line: c.line,
+    where: script.lines?.[c.line - 1]?.source ?? script.where,
+    line: script.lines?.[c.line - 1]?.line ?? c.line,
     column: c.column,
     level: c.level,
     code: c.code,
@@ -185,17 +192,16 @@ function embeddedScripts(objects: any[], prefix: string): Script[] {
 
 // --- the checks -----------------------------------------------------------------------------
 
-/**
- * Backup script assets are composed at synth (`# @include` fragments and `{{NAME}}` values,
- * lib/constructs/backup/script-template.ts), so only their rendered form is a whole script: it is
- * linted below with everything embedded in the output (and by test/integration/backup-restore).
- * Every other asset is a whole script and is linted as written.
- */
-const COMPOSED_ASSETS = 'constructs/backup/assets/';
+/** An asset file as written, with its includes resolved (placeholders unfilled). */
+function assetScript(root: string, file: string): Script {
+  const lines = includeAssetLines(root, file);
+  return { where: file, text: `${lines.map((l) => l.text).join('\n')}\n`, lines };
+}
 
+/** Every shell asset in lib/. */
 const assetScripts: Script[] = listFiles(path.join(PROJECT_ROOT, 'lib'))
-  .filter((f) => f.endsWith('.sh') && !f.startsWith(COMPOSED_ASSETS))
-  .map((f) => ({ where: `lib/${f}`, text: fs.readFileSync(path.join(PROJECT_ROOT, 'lib', f), 'utf8') }));
+  .filter((f) => f.endsWith('.sh'))
+  .map((f) => assetScript(PROJECT_ROOT, `lib/${f}`));
 
 const synthesized: Script[] = Object.keys(ENVIRONMENTS).flatMap((env) =>
   STACKS.flatMap((stack) =>
@@ -211,10 +217,26 @@ const findingsOf = (script: Script): Finding[] => {
 };
 
 describe('(a) shell asset files in lib/ pass shellcheck (apart from KNOWN_FINDINGS, reported below)', () => {
-  test('there are asset scripts to lint (the redis start and postgres init scripts at least)', () => {
+  test('there are asset scripts to lint (the redis start and postgres init scripts, the backup scripts and their fragments at least)', () => {
     expect(assetScripts.map((s) => s.where)).toEqual(
-      expect.arrayContaining(['lib/constructs/data/assets/redis-start.sh', 'lib/constructs/data/assets/postgres-init.sh']),
+      expect.arrayContaining([
+        'lib/constructs/data/assets/redis-start.sh',
+        'lib/constructs/data/assets/postgres-init.sh',
+        'lib/constructs/backup/assets/redis-dump.sh',
+        'lib/constructs/backup/assets/include/common.sh',
+      ]),
     );
+  });
+
+  test('a backup script is linted with its includes, a fragment on its own, in the dialect it declares', () => {
+    const byWhere = new Map(assetScripts.map((s) => [s.where, s]));
+    const dump = byWhere.get('lib/constructs/backup/assets/postgres-dump.sh');
+    expect(dump?.text).toContain('\nlog() {'); // from include/common.sh
+    expect(dump?.text).toContain('\ncheck_sql_gz() {'); // from include/postgres.sh
+    expect(dump?.text).toContain('"$BACKUP_DIR/@latest_name_file@"'); // placeholders as written
+    expect(dump?.text).not.toMatch(/^# (@include|shellcheck) /m);
+    const common = byWhere.get('lib/constructs/backup/assets/include/common.sh');
+    expect(common && declaredDialect(common.text)).toBe('sh');
   });
 
   test.each(assetScripts.map((s) => [s.where, s] as const))('%s', (_where, script) => {
@@ -292,6 +314,21 @@ describe('the check fires', () => {
     expect(check({ where: 'b', text: `#!/usr/bin/env bash\n${test}` })).toEqual([]);
     expect(check({ where: 's', text: `#!/bin/sh\n${test}` }).map((f) => f.code)).toContain(3010);
     expect(check({ where: 'd', text: `# shellcheck shell=sh\n${test}` }).map((f) => f.code)).toContain(3010);
+  });
+
+  test('in an asset with includes, named by the file and line the finding is written on', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shellcheck-includes-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'main.sh'), '#!/bin/sh\nset -eu\n# @include frag.sh\nrm $DIR/@name@\n');
+      fs.writeFileSync(path.join(dir, 'frag.sh'), '# shellcheck shell=sh\n# a fragment\n[[ -n "${1:-}" ]] || exit 1\n');
+      const messages = check(assetScript(dir, 'main.sh')).map(format);
+      expect(messages).toEqual([
+        expect.stringMatching(/frag\.sh:3:\d+: \w+ SC3010: /), // [[ ]] in the sh fragment, at its own line
+        expect.stringMatching(/main\.sh:4:\d+: info SC2086: /), // after the include: the script's own line number
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a script without a dialect, or a bash script run as sh, is a finding', () => {

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 umask 077
 PARTIAL=
 trap '[ -z "${PARTIAL:-}" ] || rm -f "$PARTIAL"' EXIT

@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # name and dump come from postgres-restore-read.sh, included before this
 log "verifying $name before touching the database"
 verify_checksum "$BACKUP_DIR" "$name"
 check_sql_gz "$dump" "$name"

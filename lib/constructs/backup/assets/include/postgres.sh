@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # check_sql_gz FILE LABEL: gzip integrity and pg_dump's completion marker near the end.
 check_sql_gz() {
   gzip -t "$1" 2>/dev/null || die "$2 failed the gzip integrity check (truncated or corrupt)"

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # select_expired_keys PREFIX NAME_PREFIX CUTOFF KEEP_NAME < keys
 select_expired_keys() {
   awk -v prefix="$1/" -v np="$2" -v cutoff="$3" -v keep="$4" '
