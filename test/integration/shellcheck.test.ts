@@ -10,10 +10,9 @@
  *     lifecycle hooks of the containers and initContainers of every workload. A ConfigMap script
  *     that a container runs as `sh <file>` must be a POSIX sh script.
  *
- * Findings of every severity count (shellcheck's default, style and up), with no rc file.
- * Findings in files other work packages own are listed in KNOWN_FINDINGS with their owner and
- * why they are not fixed here; each entry must still match a finding, so fixing one makes this
- * test ask for the entry to be removed. Nothing else is excluded.
+ * Findings of every severity count (shellcheck's default, style and up), with no rc file, and
+ * nothing is excluded: where shellcheck is wrong, the script says so in a
+ * `# shellcheck disable=SCxxxx # <reason>` directive.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -49,29 +48,6 @@ interface Finding {
   readonly code: number;
   readonly message: string;
 }
-
-/** A finding in a file another work package owns, reported instead of fixed here. */
-interface KnownFinding {
-  /** Matches the script's `where` (object/key in the output, or the asset path). */
-  readonly where: RegExp;
-  readonly code: number;
-  readonly message: RegExp;
-  /** The file to fix and who owns it. */
-  readonly owner: string;
-  readonly why: string;
-}
-
-const KNOWN_FINDINGS: readonly KnownFinding[] = [
-  {
-    where: /redis-backup-scripts\/(dump|ensure-stopped)\.sh$|^lib\/constructs\/backup\//,
-    code: 2153,
-    message: /REDIS_HOST may not be assigned/,
-    owner: 'lib/constructs/backup/backup-scripts.ts (backup work package)',
-    why:
-      'REDIS_HOST comes from the environment (checked by require_env) and REDIS_PORT is assigned nearby, so shellcheck suspects a misspelling; ' +
-      'the fix is a `: "${REDIS_HOST:?}"` check or a `# shellcheck disable=SC2153` with that reason, in a file this package does not own',
-  },
-];
 
 let shellcheckBin: string;
 beforeAll(() => {
@@ -116,8 +92,6 @@ function check(script: Script): Finding[] {
   return shellcheck(script, dialect);
 }
 
-const isKnown = (f: Finding): KnownFinding | undefined =>
-  KNOWN_FINDINGS.find((k) => k.code === f.code && k.where.test(f.where) && k.message.test(f.message));
 const format = (f: Finding): string => `${f.where}:${f.line}:${f.column}: ${f.level} SC${f.code}: ${f.message}`;
 
 // --- extraction -----------------------------------------------------------------------------
@@ -216,7 +190,7 @@ const findingsOf = (script: Script): Finding[] => {
   return found;
 };
 
-describe('(a) shell asset files in lib/ pass shellcheck (apart from KNOWN_FINDINGS, reported below)', () => {
+describe('(a) shell asset files in lib/ pass shellcheck', () => {
   test('there are asset scripts to lint (the redis start and postgres init scripts, the backup scripts and their fragments at least)', () => {
     expect(assetScripts.map((s) => s.where)).toEqual(
       expect.arrayContaining([
@@ -240,15 +214,11 @@ describe('(a) shell asset files in lib/ pass shellcheck (apart from KNOWN_FINDIN
   });
 
   test.each(assetScripts.map((s) => [s.where, s] as const))('%s', (_where, script) => {
-    expect(
-      findingsOf(script)
-        .filter((f) => !isKnown(f))
-        .map(format),
-    ).toEqual([]);
+    expect(findingsOf(script).map(format)).toEqual([]);
   });
 });
 
-describe('(b) shell scripts embedded in the synthesized objects pass shellcheck (apart from KNOWN_FINDINGS, reported below)', () => {
+describe('(b) shell scripts embedded in the synthesized objects pass shellcheck', () => {
   test('every environment x stack has embedded scripts, from ConfigMaps and from exec commands', () => {
     for (const env of Object.keys(ENVIRONMENTS)) {
       for (const stack of STACKS)
@@ -272,27 +242,8 @@ describe('(b) shell scripts embedded in the synthesized objects pass shellcheck 
   });
 
   test.each(synthesized.map((s) => [s.where, s] as const))('%s', (_where, script) => {
-    expect(
-      findingsOf(script)
-        .filter((f) => !isKnown(f))
-        .map(format),
-    ).toEqual([]);
+    expect(findingsOf(script).map(format)).toEqual([]);
   });
-});
-
-describe('known findings in files other work packages own (reported, not fixed here)', () => {
-  test.each(KNOWN_FINDINGS.map((k) => [`SC${k.code} in ${k.owner}`, k] as const))(
-    '%s is still reported (remove the entry once it is fixed)',
-    (_name, known) => {
-      const scripts = [...assetScripts, ...synthesized];
-      const matches = scripts.flatMap(findingsOf).filter((f) => isKnown(f) === known);
-      expect([known.owner, matches.length > 0]).toEqual([known.owner, true]);
-      // Printed so the findings stay visible in every run: they are not fixed, only known.
-      process.stdout.write(
-        `shellcheck: known finding, owner ${known.owner}: ${known.why}\n${matches.map((f) => `  ${format(f)}`).join('\n')}\n`,
-      );
-    },
-  );
 });
 
 describe('the check fires', () => {
@@ -401,16 +352,6 @@ describe('the check fires', () => {
         expect.stringMatching(/^dev\/x CronJob\/job container main readinessProbe:1:\d+: info SC2086: /),
         expect.stringMatching(/^dev\/x Deployment\/web container app lifecycle.postStart:1:\d+: \w+ SC2164: /),
       ]),
-    );
-  });
-
-  test('findings in a file of this package are never covered by KNOWN_FINDINGS', () => {
-    const redisHost = '#!/bin/sh\nREDIS_PORT=${REDIS_PORT:-6379}\necho "$REDIS_HOST:$REDIS_PORT"\n';
-    const own = check({ where: 'lib/constructs/data/assets/x.sh', text: redisHost });
-    expect(own.map((f) => f.code)).toContain(2153);
-    expect(own.filter((f) => !isKnown(f)).map((f) => f.code)).toContain(2153);
-    expect(check({ where: 'dev/wondernest ConfigMap/redis-backup-scripts/dump.sh', text: redisHost }).filter((f) => !isKnown(f))).toEqual(
-      [],
     );
   });
 });
