@@ -20,7 +20,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { ENVIRONMENTS, loadEnvironment } from '../../config';
 import { STACKS } from '../../charts';
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import { includeAssetLines, TemplateLine } from '../../lib/core/asset-template';
+import { Doc } from '../support/doc';
 import { envConfig, listFiles, podSpecs, synthStack } from '../support/synth';
 import { findTool, PROJECT_ROOT } from '../support/tools';
 
@@ -107,10 +110,10 @@ function inlineScript(argv: readonly string[]): { dialect: Dialect; text: string
 }
 
 /** The ConfigMap key a container path comes from, through the pod's configMap volumes. */
-function configMapSource(spec: any, container: any, file: string): { configMap: string; key: string } | undefined {
+function configMapSource(spec: IPodSpec, container: IContainer, file: string): { configMap: string; key: string } | undefined {
   for (const m of container.volumeMounts ?? []) {
-    const volume = (spec.volumes ?? []).find((v: any) => v.name === m.name);
-    if (!volume?.configMap) continue;
+    const volume = (spec.volumes ?? []).find((v) => v.name === m.name);
+    if (!volume?.configMap?.name) continue;
     const inside = m.subPath
       ? file === m.mountPath
         ? m.subPath
@@ -119,14 +122,14 @@ function configMapSource(spec: any, container: any, file: string): { configMap: 
         ? file.slice(m.mountPath.replace(/\/$/, '').length + 1)
         : undefined;
     if (inside === undefined) continue;
-    const item = (volume.configMap.items ?? []).find((i: any) => i.path === inside);
+    const item = (volume.configMap.items ?? []).find((i) => i.path === inside);
     return { configMap: volume.configMap.name, key: item ? item.key : inside };
   }
   return undefined;
 }
 
 /** Every shell script embedded in a list of synthesized objects, named `<prefix> <Kind>/<name> ...`. */
-function embeddedScripts(objects: any[], prefix: string): Script[] {
+function embeddedScripts(objects: readonly Doc[], prefix: string): Script[] {
   const scripts: Script[] = [];
   const runAsSh = new Set<string>();
   for (const { owner, spec } of podSpecs(objects)) {
