@@ -1,6 +1,5 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import {
   BACKUP_FILE_NAME_PATTERN,
@@ -11,47 +10,8 @@ import {
   s3Scripts,
   s3UploadScript,
 } from '../lib/constructs/backup/backup-scripts';
-import { readAssetInline, renderScriptAsset } from '../lib/constructs/backup/script-template';
 
 const ASSETS = path.join(__dirname, '..', 'lib', 'constructs', 'backup', 'assets');
-
-let tmp: string;
-beforeAll(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'backup-assets-unit-'));
-  fs.mkdirSync(path.join(tmp, 'assets', 'include'), { recursive: true });
-  const write = (file: string, text: string) => fs.writeFileSync(path.join(tmp, 'assets', file), text);
-  write('main.sh', '#!/bin/sh\n# @include include/a.sh\necho "{{GREETING}}"\n');
-  write('include/a.sh', 'a() { :; }\n# @include include/b.sh\n');
-  write('include/b.sh', 'b() { :; }\n');
-  write('loop.sh', '# @include include/loop.sh\n');
-  write('include/loop.sh', '# @include loop.sh\n');
-  write('missing-value.sh', 'echo {{NOT_GIVEN}}\n');
-  write('no-newline.sh', 'echo x');
-  write('missing-include.sh', '# @include include/nope.sh\n');
-  write('inline.awk', '{ print }\n');
-});
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-describe('renderScriptAsset', () => {
-  test('replaces # @include lines by the file (recursively) and {{NAME}} by its value', () => {
-    expect(renderScriptAsset(tmp, 'assets', 'main.sh', { GREETING: 'hello' })).toBe('#!/bin/sh\na() { :; }\nb() { :; }\necho "hello"\n');
-  });
-  test('an inline asset loses only its final newline', () => {
-    expect(readAssetInline(tmp, 'assets', 'inline.awk')).toBe('{ print }');
-  });
-  test.each([
-    [
-      'a placeholder without a value',
-      'missing-value.sh',
-      'assets/missing-value.sh: placeholder {{NOT_GIVEN}} has no value; expected one of GREETING',
-    ],
-    ['an include cycle', 'loop.sh', 'assets/loop.sh: included from itself (loop.sh -> include/loop.sh -> loop.sh)'],
-    ['a file without a final newline', 'no-newline.sh', 'assets/no-newline.sh: does not end with a newline'],
-    ['a missing include', 'missing-include.sh', 'asset not found: '],
-  ])('refuses %s', (_what, file, message) => {
-    expect(() => renderScriptAsset(tmp, 'assets', file, { GREETING: 'x' })).toThrow(message);
-  });
-});
 
 describe('the backup script assets', () => {
   const files = fs.readdirSync(ASSETS, { recursive: true, encoding: 'utf8' }).filter((f) => /\.(sh|awk)$/.test(f));
@@ -76,6 +36,9 @@ describe('the backup script assets', () => {
       's3-download.sh',
       's3-upload.sh',
     ]);
+  });
+  test.each(files)('%s writes its placeholders @name@ (filled by lib/core/asset-template.ts), not {{NAME}}', (file) => {
+    expect(fs.readFileSync(path.join(ASSETS, file), 'utf8')).not.toMatch(/\{\{|\}\}/);
   });
   test.each(files.filter((f) => !f.startsWith('include/')))('%s names itself as the source of the rendered copy', (file) => {
     expect(fs.readFileSync(path.join(ASSETS, file), 'utf8').split('\n')[2]).toBe(

@@ -1,22 +1,29 @@
 /**
  * shellcheck over every shell script the project ships:
- * (a) every `*.sh` asset file under lib/, in the dialect its `#!` line (or a
- *     `# shellcheck shell=` directive) names;
+ * (a) every `*.sh` asset file under lib/ as written (placeholders `@name@` unfilled), in the
+ *     dialect its `#!` line (or a `# shellcheck shell=` directive) names, with its `# @include`
+ *     lines resolved the way `shellcheck -x` follows `source` (lib/core/asset-template.ts,
+ *     includeAssetLines); a finding is named by the file and line it is written on. An included
+ *     fragment is also linted on its own, declaring its dialect in a `# shellcheck shell=` line;
  * (b) every script embedded in the synthesized objects of every environment x stack: ConfigMap
  *     keys ending `.sh`, and `sh|bash -c <script>` in the command/args, exec probes and exec
  *     lifecycle hooks of the containers and initContainers of every workload. A ConfigMap script
  *     that a container runs as `sh <file>` must be a POSIX sh script.
  *
- * Findings of every severity count (shellcheck's default, style and up), with no rc file.
- * Findings in files other work packages own are listed in KNOWN_FINDINGS with their owner and
- * why they are not fixed here; each entry must still match a finding, so fixing one makes this
- * test ask for the entry to be removed. Nothing else is excluded.
+ * Findings of every severity count (shellcheck's default, style and up), with no rc file, and
+ * nothing is excluded: where shellcheck is wrong, the script says so in a
+ * `# shellcheck disable=SCxxxx # <reason>` directive.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { ENVIRONMENTS, loadEnvironment } from '../../config';
 import { STACKS } from '../../charts';
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
+import { includeAssetLines, TemplateLine } from '../../lib/core/asset-template';
+import { Doc } from '../support/doc';
 import { envConfig, listFiles, podSpecs, synthStack } from '../support/synth';
 import { findTool, PROJECT_ROOT } from '../support/tools';
 
@@ -31,6 +38,8 @@ interface Script {
   readonly text: string;
   /** Dialect of the shell that runs it (`sh -c`, `bash -c`, `sh <file>`): wins over its `#!` line, which must not contradict it. */
   readonly runAs?: Dialect;
+  /** For an asset composed of files: where each line of `text` is written, to name findings by it. */
+  readonly lines?: readonly TemplateLine[];
 }
 
 /** One shellcheck comment. */
@@ -42,29 +51,6 @@ interface Finding {
   readonly code: number;
   readonly message: string;
 }
-
-/** A finding in a file another work package owns, reported instead of fixed here. */
-interface KnownFinding {
-  /** Matches the script's `where` (object/key in the output, or the asset path). */
-  readonly where: RegExp;
-  readonly code: number;
-  readonly message: RegExp;
-  /** The file to fix and who owns it. */
-  readonly owner: string;
-  readonly why: string;
-}
-
-const KNOWN_FINDINGS: readonly KnownFinding[] = [
-  {
-    where: /redis-backup-scripts\/(dump|ensure-stopped)\.sh$|^lib\/constructs\/backup\//,
-    code: 2153,
-    message: /REDIS_HOST may not be assigned/,
-    owner: 'lib/constructs/backup/backup-scripts.ts (backup work package)',
-    why:
-      'REDIS_HOST comes from the environment (checked by require_env) and REDIS_PORT is assigned nearby, so shellcheck suspects a misspelling; ' +
-      'the fix is a `: "${REDIS_HOST:?}"` check or a `# shellcheck disable=SC2153` with that reason, in a file this package does not own',
-  },
-];
 
 let shellcheckBin: string;
 beforeAll(() => {
@@ -86,8 +72,8 @@ function shellcheck(script: Script, dialect: Dialect): Finding[] {
   if (r.status !== 0 && r.status !== 1) throw new Error(`shellcheck exited ${r.status} on ${script.where}: ${r.stderr}`);
   const out = JSON.parse(r.stdout) as { comments: Array<{ line: number; column: number; level: string; code: number; message: string }> };
   return out.comments.map((c) => ({
-    where: script.where,
-    line: c.line,
+    where: script.lines?.[c.line - 1]?.source ?? script.where,
+    line: script.lines?.[c.line - 1]?.line ?? c.line,
     column: c.column,
     level: c.level,
     code: c.code,
@@ -109,8 +95,6 @@ function check(script: Script): Finding[] {
   return shellcheck(script, dialect);
 }
 
-const isKnown = (f: Finding): KnownFinding | undefined =>
-  KNOWN_FINDINGS.find((k) => k.code === f.code && k.where.test(f.where) && k.message.test(f.message));
 const format = (f: Finding): string => `${f.where}:${f.line}:${f.column}: ${f.level} SC${f.code}: ${f.message}`;
 
 // --- extraction -----------------------------------------------------------------------------
@@ -126,10 +110,10 @@ function inlineScript(argv: readonly string[]): { dialect: Dialect; text: string
 }
 
 /** The ConfigMap key a container path comes from, through the pod's configMap volumes. */
-function configMapSource(spec: any, container: any, file: string): { configMap: string; key: string } | undefined {
+function configMapSource(spec: IPodSpec, container: IContainer, file: string): { configMap: string; key: string } | undefined {
   for (const m of container.volumeMounts ?? []) {
-    const volume = (spec.volumes ?? []).find((v: any) => v.name === m.name);
-    if (!volume?.configMap) continue;
+    const volume = (spec.volumes ?? []).find((v) => v.name === m.name);
+    if (!volume?.configMap?.name) continue;
     const inside = m.subPath
       ? file === m.mountPath
         ? m.subPath
@@ -138,14 +122,14 @@ function configMapSource(spec: any, container: any, file: string): { configMap: 
         ? file.slice(m.mountPath.replace(/\/$/, '').length + 1)
         : undefined;
     if (inside === undefined) continue;
-    const item = (volume.configMap.items ?? []).find((i: any) => i.path === inside);
+    const item = (volume.configMap.items ?? []).find((i) => i.path === inside);
     return { configMap: volume.configMap.name, key: item ? item.key : inside };
   }
   return undefined;
 }
 
 /** Every shell script embedded in a list of synthesized objects, named `<prefix> <Kind>/<name> ...`. */
-function embeddedScripts(objects: any[], prefix: string): Script[] {
+function embeddedScripts(objects: readonly Doc[], prefix: string): Script[] {
   const scripts: Script[] = [];
   const runAsSh = new Set<string>();
   for (const { owner, spec } of podSpecs(objects)) {
@@ -185,17 +169,16 @@ function embeddedScripts(objects: any[], prefix: string): Script[] {
 
 // --- the checks -----------------------------------------------------------------------------
 
-/**
- * Backup script assets are composed at synth (`# @include` fragments and `{{NAME}}` values,
- * lib/constructs/backup/script-template.ts), so only their rendered form is a whole script: it is
- * linted below with everything embedded in the output (and by test/integration/backup-restore).
- * Every other asset is a whole script and is linted as written.
- */
-const COMPOSED_ASSETS = 'constructs/backup/assets/';
+/** An asset file as written, with its includes resolved (placeholders unfilled). */
+function assetScript(root: string, file: string): Script {
+  const lines = includeAssetLines(root, file);
+  return { where: file, text: `${lines.map((l) => l.text).join('\n')}\n`, lines };
+}
 
+/** Every shell asset in lib/. */
 const assetScripts: Script[] = listFiles(path.join(PROJECT_ROOT, 'lib'))
-  .filter((f) => f.endsWith('.sh') && !f.startsWith(COMPOSED_ASSETS))
-  .map((f) => ({ where: `lib/${f}`, text: fs.readFileSync(path.join(PROJECT_ROOT, 'lib', f), 'utf8') }));
+  .filter((f) => f.endsWith('.sh'))
+  .map((f) => assetScript(PROJECT_ROOT, `lib/${f}`));
 
 const synthesized: Script[] = Object.keys(ENVIRONMENTS).flatMap((env) =>
   STACKS.flatMap((stack) =>
@@ -210,23 +193,35 @@ const findingsOf = (script: Script): Finding[] => {
   return found;
 };
 
-describe('(a) shell asset files in lib/ pass shellcheck (apart from KNOWN_FINDINGS, reported below)', () => {
-  test('there are asset scripts to lint (the redis start and postgres init scripts at least)', () => {
+describe('(a) shell asset files in lib/ pass shellcheck', () => {
+  test('there are asset scripts to lint (the redis start and postgres init scripts, the backup scripts and their fragments at least)', () => {
     expect(assetScripts.map((s) => s.where)).toEqual(
-      expect.arrayContaining(['lib/constructs/data/assets/redis-start.sh', 'lib/constructs/data/assets/postgres-init.sh']),
+      expect.arrayContaining([
+        'lib/constructs/data/assets/redis-start.sh',
+        'lib/constructs/data/assets/postgres-init.sh',
+        'lib/constructs/backup/assets/redis-dump.sh',
+        'lib/constructs/backup/assets/include/common.sh',
+      ]),
     );
   });
 
+  test('a backup script is linted with its includes, a fragment on its own, in the dialect it declares', () => {
+    const byWhere = new Map(assetScripts.map((s) => [s.where, s]));
+    const dump = byWhere.get('lib/constructs/backup/assets/postgres-dump.sh');
+    expect(dump?.text).toContain('\nlog() {'); // from include/common.sh
+    expect(dump?.text).toContain('\ncheck_sql_gz() {'); // from include/postgres.sh
+    expect(dump?.text).toContain('"$BACKUP_DIR/@latest_name_file@"'); // placeholders as written
+    expect(dump?.text).not.toMatch(/^# (@include|shellcheck) /m);
+    const common = byWhere.get('lib/constructs/backup/assets/include/common.sh');
+    expect(common && declaredDialect(common.text)).toBe('sh');
+  });
+
   test.each(assetScripts.map((s) => [s.where, s] as const))('%s', (_where, script) => {
-    expect(
-      findingsOf(script)
-        .filter((f) => !isKnown(f))
-        .map(format),
-    ).toEqual([]);
+    expect(findingsOf(script).map(format)).toEqual([]);
   });
 });
 
-describe('(b) shell scripts embedded in the synthesized objects pass shellcheck (apart from KNOWN_FINDINGS, reported below)', () => {
+describe('(b) shell scripts embedded in the synthesized objects pass shellcheck', () => {
   test('every environment x stack has embedded scripts, from ConfigMaps and from exec commands', () => {
     for (const env of Object.keys(ENVIRONMENTS)) {
       for (const stack of STACKS)
@@ -250,27 +245,8 @@ describe('(b) shell scripts embedded in the synthesized objects pass shellcheck 
   });
 
   test.each(synthesized.map((s) => [s.where, s] as const))('%s', (_where, script) => {
-    expect(
-      findingsOf(script)
-        .filter((f) => !isKnown(f))
-        .map(format),
-    ).toEqual([]);
+    expect(findingsOf(script).map(format)).toEqual([]);
   });
-});
-
-describe('known findings in files other work packages own (reported, not fixed here)', () => {
-  test.each(KNOWN_FINDINGS.map((k) => [`SC${k.code} in ${k.owner}`, k] as const))(
-    '%s is still reported (remove the entry once it is fixed)',
-    (_name, known) => {
-      const scripts = [...assetScripts, ...synthesized];
-      const matches = scripts.flatMap(findingsOf).filter((f) => isKnown(f) === known);
-      expect([known.owner, matches.length > 0]).toEqual([known.owner, true]);
-      // Printed so the findings stay visible in every run: they are not fixed, only known.
-      process.stdout.write(
-        `shellcheck: known finding, owner ${known.owner}: ${known.why}\n${matches.map((f) => `  ${format(f)}`).join('\n')}\n`,
-      );
-    },
-  );
 });
 
 describe('the check fires', () => {
@@ -292,6 +268,21 @@ describe('the check fires', () => {
     expect(check({ where: 'b', text: `#!/usr/bin/env bash\n${test}` })).toEqual([]);
     expect(check({ where: 's', text: `#!/bin/sh\n${test}` }).map((f) => f.code)).toContain(3010);
     expect(check({ where: 'd', text: `# shellcheck shell=sh\n${test}` }).map((f) => f.code)).toContain(3010);
+  });
+
+  test('in an asset with includes, named by the file and line the finding is written on', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shellcheck-includes-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'main.sh'), '#!/bin/sh\nset -eu\n# @include frag.sh\nrm $DIR/@name@\n');
+      fs.writeFileSync(path.join(dir, 'frag.sh'), '# shellcheck shell=sh\n# a fragment\n[[ -n "${1:-}" ]] || exit 1\n');
+      const messages = check(assetScript(dir, 'main.sh')).map(format);
+      expect(messages).toEqual([
+        expect.stringMatching(/frag\.sh:3:\d+: \w+ SC3010: /), // [[ ]] in the sh fragment, at its own line
+        expect.stringMatching(/main\.sh:4:\d+: info SC2086: /), // after the include: the script's own line number
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a script without a dialect, or a bash script run as sh, is a finding', () => {
@@ -364,16 +355,6 @@ describe('the check fires', () => {
         expect.stringMatching(/^dev\/x CronJob\/job container main readinessProbe:1:\d+: info SC2086: /),
         expect.stringMatching(/^dev\/x Deployment\/web container app lifecycle.postStart:1:\d+: \w+ SC2164: /),
       ]),
-    );
-  });
-
-  test('findings in a file of this package are never covered by KNOWN_FINDINGS', () => {
-    const redisHost = '#!/bin/sh\nREDIS_PORT=${REDIS_PORT:-6379}\necho "$REDIS_HOST:$REDIS_PORT"\n';
-    const own = check({ where: 'lib/constructs/data/assets/x.sh', text: redisHost });
-    expect(own.map((f) => f.code)).toContain(2153);
-    expect(own.filter((f) => !isKnown(f)).map((f) => f.code)).toContain(2153);
-    expect(check({ where: 'dev/wondernest ConfigMap/redis-backup-scripts/dump.sh', text: redisHost }).filter((f) => !isKnown(f))).toEqual(
-      [],
     );
   });
 });

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { assetPath, fillTemplate, renderAsset } from '../../lib/core/asset-template';
+import { assetPath, fillTemplate, includeAssetLines, renderAsset, renderAssetWithIncludes } from '../../lib/core/asset-template';
 import { PROJECT_ROOT } from '../../lib/core/assets';
 
 describe('fillTemplate', () => {
@@ -71,5 +71,105 @@ describe('renderAsset', () => {
 
   test('a missing asset is an error naming it', () => {
     expect(() => renderAsset(os.tmpdir(), 'assets/none.sh', {})).toThrow(/asset not found: .*assets\/none\.sh/);
+  });
+});
+
+describe('renderAssetWithIncludes and includeAssetLines', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'asset-includes-'));
+  const rel = path.relative(PROJECT_ROOT, dir);
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  beforeAll(() => {
+    const write = (file: string, text: string) => {
+      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file), text);
+    };
+    write('assets/main.sh', '#!/bin/sh\n# @include include/a.sh\necho "@greeting@"\n');
+    write('assets/include/a.sh', '# shellcheck shell=sh\n# shellcheck disable=SC2034 # for the includer\na() { :; }\n# @include b.sh\n');
+    write('assets/include/b.sh', 'b() { echo @who@; }\n# shellcheck disable=SC2086 # kept: not at the top\n');
+    write('assets/inline.sh', "x=$(awk '@program@')\n");
+    write('assets/loop.sh', '# @include include/loop-a.sh\n');
+    write('assets/include/loop-a.sh', '# @include loop-b.sh\n');
+    write('assets/include/loop-b.sh', '# @include loop-a.sh\n');
+    write('assets/self.sh', 'x\n# @include self.sh\n');
+    write('assets/no-newline.sh', 'echo x');
+    write('assets/includes-no-newline.sh', '# @include no-newline.sh\n');
+    write('assets/missing-include.sh', 'x\n# @include include/nope.sh\n');
+    write('assets/malformed.sh', 'x\n  # @include include/b.sh\n');
+    write('assets/two-words.sh', '# @include include/b.sh include/a.sh\n');
+  });
+
+  test('replaces `# @include` lines by the file (recursively, relative to the including file) and fills the placeholders of all', () => {
+    expect(renderAssetWithIncludes(dir, 'assets/main.sh', { greeting: 'hello', who: 'world' })).toBe(
+      '#!/bin/sh\na() { :; }\nb() { echo world; }\n# shellcheck disable=SC2086 # kept: not at the top\necho "hello"\n',
+    );
+  });
+
+  test('values are scanned neither for placeholders nor for includes', () => {
+    expect(renderAssetWithIncludes(dir, 'assets/inline.sh', { program: '{ print }\n# @include include/b.sh\n@who@' })).toBe(
+      "x=$(awk '{ print }\n# @include include/b.sh\n@who@')\n",
+    );
+  });
+
+  test("a fragment's shellcheck directives at its top are left out where it is included, and when it is rendered on its own", () => {
+    expect(renderAssetWithIncludes(dir, 'assets/include/a.sh', { who: 'x' })).toBe(
+      'a() { :; }\nb() { echo x; }\n# shellcheck disable=SC2086 # kept: not at the top\n',
+    );
+  });
+
+  test('includeAssetLines: the text shellcheck lints, placeholders as written, each line with its file and line', () => {
+    const lines = includeAssetLines(dir, 'assets/include/a.sh');
+    expect(lines.map((l) => `${l.source}:${l.line}: ${l.text}`)).toEqual([
+      `${rel}/assets/include/a.sh:1: # shellcheck shell=sh`,
+      `${rel}/assets/include/a.sh:2: # shellcheck disable=SC2034 # for the includer`,
+      `${rel}/assets/include/a.sh:3: a() { :; }`,
+      `${rel}/assets/include/b.sh:1: b() { echo @who@; }`,
+      `${rel}/assets/include/b.sh:2: # shellcheck disable=SC2086 # kept: not at the top`,
+    ]);
+  });
+
+  test('a placeholder without a value is named by the file and line it is written on, an unused value by the asset', () => {
+    expect(() => renderAssetWithIncludes(dir, 'assets/main.sh', { greeting: 'hello' })).toThrow(
+      `${rel}/assets/include/b.sh:1: placeholder @who@ has no value; expected a value for it (given: @greeting@)`,
+    );
+    expect(() => renderAssetWithIncludes(dir, 'assets/main.sh', { greeting: 'hello', who: 'w', extra: 'x' })).toThrow(
+      `${rel}/assets/main.sh: @extra@ not found; expected every value to fill a placeholder of the template`,
+    );
+  });
+
+  test.each([
+    [
+      'an include cycle',
+      'assets/loop.sh',
+      `${rel}/assets/include/loop-b.sh:1: includes loop-a.sh within itself (${rel}/assets/loop.sh -> ${rel}/assets/include/loop-a.sh -> ${rel}/assets/include/loop-b.sh -> ${rel}/assets/include/loop-a.sh); expected includes without cycles`,
+    ],
+    ['a file including itself', 'assets/self.sh', `${rel}/assets/self.sh:2: includes self.sh within itself`],
+    [
+      'a file without a final newline',
+      'assets/no-newline.sh',
+      `${rel}/assets/no-newline.sh: does not end with a newline; expected a text file ending with one`,
+    ],
+    [
+      'an included file without a final newline',
+      'assets/includes-no-newline.sh',
+      `${rel}/assets/no-newline.sh: does not end with a newline`,
+    ],
+    [
+      'a missing include',
+      'assets/missing-include.sh',
+      `${rel}/assets/missing-include.sh:2: includes include/nope.sh, which does not exist (${rel}/assets/include/nope.sh)`,
+    ],
+    [
+      'an indented include',
+      'assets/malformed.sh',
+      `${rel}/assets/malformed.sh:2: "  # @include include/b.sh" looks like an include; expected '# @include <path>' alone on the line`,
+    ],
+    [
+      'an include of two paths',
+      'assets/two-words.sh',
+      `${rel}/assets/two-words.sh:1: "# @include include/b.sh include/a.sh" looks like an include`,
+    ],
+  ])('refuses %s', (_what, file, message) => {
+    expect(() => renderAssetWithIncludes(dir, file, { who: 'x' })).toThrow(message);
+    expect(() => includeAssetLines(dir, file)).toThrow(message);
   });
 });

@@ -1,11 +1,12 @@
-import { readAssetInline, renderScriptAsset } from './script-template';
+import { renderAsset, renderAssetWithIncludes, TemplateValue } from '../../core/asset-template';
 
 /**
  * Backup and restore scripts for the backup CronJobs and restore Jobs.
  *
  * The shell lives in `assets/` next to this file, one file per script (shared helpers in
- * `assets/include/`), read at synth time; this module fills in the `# @include` lines and the
- * `{{NAME}}` values (the constants below), see {@link renderScriptAsset}.
+ * `assets/include/`), read at synth time; this module resolves the `# @include` lines and fills
+ * the `@name@` placeholders with the constants below, see `renderAssetWithIncludes` in
+ * lib/core/asset-template.ts.
  *
  * A backup CronJob runs an initContainer with the database image (`postgres` / `redis`) that
  * produces and verifies the dump into a shared emptyDir (`$BACKUP_DIR`), then a container with
@@ -83,20 +84,17 @@ export interface S3Scripts {
  */
 export function s3Scripts(extensions: readonly string[]): S3Scripts {
   checkExtensions('s3Scripts', extensions);
-  const values = {
-    ...VALUES,
-    BACKUP_EXTENSIONS: extensions.join(' '),
-    BACKUP_EXTENSION_BRANCHES: extensions
-      .map(
-        (e, i) =>
-          `      ${i === 0 ? 'if' : 'else if'} (name ~ /[.]${e.split('.').join('[.]')}$/) { P_EXT = ".${e}"; stem = substr(name, 1, length(name) - ${e.length + 1}) }`,
-      )
-      .join('\n'),
+  const keySelection = {
+    backup_extension_branches: extensions.map(
+      (e, i) =>
+        `      ${i === 0 ? 'if' : 'else if'} (name ~ /[.]${e.split('.').join('[.]')}$/) { P_EXT = ".${e}"; stem = substr(name, 1, length(name) - ${e.length + 1}) }`,
+    ),
   };
+  const s3 = { ...COMMON_INCLUDE_VALUES, ...keySelection, backup_extensions: extensions.join(' ') };
   return {
-    upload: render('s3-upload.sh', values),
-    download: render('s3-download.sh', values),
-    keySelectionFunctions: render('include/s3-key-selection.sh', values),
+    upload: render('s3-upload.sh', { ...s3, latest_name_file: LATEST_NAME_FILE }),
+    download: render('s3-download.sh', { ...s3, restore_name_file: RESTORE_NAME_FILE }),
+    keySelectionFunctions: render('include/s3-key-selection.sh', keySelection),
   };
 }
 
@@ -113,20 +111,32 @@ function checkExtensions(where: string, extensions: readonly string[]): void {
   if (dup !== undefined) throw new Error(`${where}: extension '${dup}' is listed twice; expected each extension once`);
 }
 
-const VALUES: Readonly<Record<string, string>> = {
-  BACKUP_TIMESTAMP_FORMAT,
-  LATEST_NAME_FILE,
-  RESTORE_NAME_FILE,
-  SAFETY_NAME_FILE,
-  RECREATE_STAGING_SUFFIX: RECREATE_DATABASE_SUFFIXES.staging,
-  RECREATE_PREVIOUS_SUFFIX: RECREATE_DATABASE_SUFFIXES.previous,
-  PG_DUMP_COMPLETE_MARKER,
-  PG_DUMP_COMPLETE_TEXT: PG_DUMP_COMPLETE_MARKER.replace(/^-- /, ''),
-  AWK_COPY_ROW_COUNTS: readAssetInline(__dirname, 'assets', 'include/pg-copy-row-counts.awk'),
+/**
+ * The values of the `@name@` placeholders of `assets/include/common.sh` (`@backup_timestamp_format@`).
+ * An engine that keeps a script as an asset in `assets/` (with `# @include include/common.sh` and
+ * placeholders such as `@latest_name_file@`) renders it with these and its own values:
+ * `renderAssetWithIncludes(__dirname, 'assets/x-dump.sh', { ...COMMON_INCLUDE_VALUES, latest_name_file: LATEST_NAME_FILE })`.
+ */
+export const COMMON_INCLUDE_VALUES: Readonly<Record<string, string>> = { backup_timestamp_format: BACKUP_TIMESTAMP_FORMAT };
+
+/** Values of `include/common.sh` and `include/postgres.sh`. */
+const POSTGRES_VALUES = {
+  ...COMMON_INCLUDE_VALUES,
+  pg_dump_complete_marker: PG_DUMP_COMPLETE_MARKER,
+  pg_dump_complete_text: PG_DUMP_COMPLETE_MARKER.replace(/^-- /, ''),
 };
 
-function render(file: string, values: Readonly<Record<string, string>> = VALUES): string {
-  return renderScriptAsset(__dirname, 'assets', file, values);
+/** Values of those and of the restore steps `include/postgres-restore-read.sh` and `include/postgres-restore-verify-dump.sh`. */
+const POSTGRES_RESTORE_VALUES = {
+  ...POSTGRES_VALUES,
+  restore_name_file: RESTORE_NAME_FILE,
+  // awk's program between single quotes in the shell: the file's text without its final newline.
+  awk_copy_row_counts: renderAsset(__dirname, 'assets/include/pg-copy-row-counts.awk', {}).replace(/\n$/, ''),
+};
+
+/** Renders `assets/<file>`: includes resolved, placeholders filled from `values` (all of them, and only them). */
+function render(file: string, values: Readonly<Record<string, TemplateValue>>): string {
+  return renderAssetWithIncludes(__dirname, `assets/${file}`, values);
 }
 
 const BUILT_IN_S3_SCRIPTS = s3Scripts(BUILT_IN_BACKUP_EXTENSIONS);
@@ -164,7 +174,7 @@ export function backupScript(options: BackupScriptOptions): string {
   const strict = shell === 'bash' ? 'set -euo pipefail' : 'set -eu';
   return (
     `${header}\n# ${options.name}: ${options.description}\n# Rendered by lib/constructs/backup/backup-scripts.ts (backupScript) with the helpers of assets/include/common.sh.\n` +
-    `${strict}\nSCRIPT_NAME=${options.name}\n\n${render('include/common.sh')}\n${options.body.endsWith('\n') ? options.body : `${options.body}\n`}`
+    `${strict}\nSCRIPT_NAME=${options.name}\n\n${render('include/common.sh', COMMON_INCLUDE_VALUES)}\n${options.body.endsWith('\n') ? options.body : `${options.body}\n`}`
   );
 }
 
@@ -193,7 +203,7 @@ export const s3KeySelectionFunctions = BUILT_IN_S3_SCRIPTS.keySelectionFunctions
  * gets its final name, then `<file>.sha256` and `$BACKUP_DIR/latest-name`. Exits non-zero on any
  * failure, leaving no partial file.
  */
-export const postgresDumpScript = render('postgres-dump.sh');
+export const postgresDumpScript = render('postgres-dump.sh', { ...POSTGRES_VALUES, latest_name_file: LATEST_NAME_FILE });
 
 /**
  * Redis backup (redis image, POSIX sh). Env: REDIS_HOST, REDIS_PORT (default 6379),
@@ -203,7 +213,7 @@ export const postgresDumpScript = render('postgres-dump.sh');
  * `redis-cli --rdb` into `$BACKUP_DIR/<prefix>-<UTC ts>.rdb`, verified with `redis-check-rdb`
  * before it gets its final name, then `<file>.sha256` and `$BACKUP_DIR/latest-name`.
  */
-export const redisDumpScript = render('redis-dump.sh');
+export const redisDumpScript = render('redis-dump.sh', { ...COMMON_INCLUDE_VALUES, latest_name_file: LATEST_NAME_FILE });
 
 /**
  * Upload to S3 (amazon/aws-cli image, bash). Env: BACKUP_DIR, S3_BUCKET, S3_PREFIX,
@@ -250,7 +260,7 @@ export const s3DownloadScript = BUILT_IN_S3_SCRIPTS.download;
  * Objects outside the dumped schemas that the dump does not know (e.g. tables created in `public`
  * after the backup) are kept. Stop the applications first for a clean cut-over.
  */
-export const postgresRestoreScript = render('postgres-restore.sh');
+export const postgresRestoreScript = render('postgres-restore.sh', POSTGRES_RESTORE_VALUES);
 
 /**
  * Safety dump before a restore (postgres image, bash), for a restore Job that uploads it before the
@@ -261,7 +271,11 @@ export const postgresRestoreScript = render('postgres-restore.sh');
  * `pre-restore-<ts>.sql.gz` + `.sha256` and names it in `$BACKUP_DIR/latest-name` (for
  * {@link s3UploadScript}) and `$BACKUP_DIR/safety-name` (for the restore script).
  */
-export const postgresSafetyDumpScript = render('postgres-safety-dump.sh');
+export const postgresSafetyDumpScript = render('postgres-safety-dump.sh', {
+  ...POSTGRES_RESTORE_VALUES,
+  latest_name_file: LATEST_NAME_FILE,
+  safety_name_file: SAFETY_NAME_FILE,
+});
 
 /**
  * PostgreSQL restore by recreating the database (postgres image, bash): the seed's restore steps
@@ -286,7 +300,12 @@ export const postgresSafetyDumpScript = render('postgres-safety-dump.sh');
  * A failure before step 4 drops `<db>_restoring` and leaves the live database untouched; a failure
  * during step 4 reopens it. The roles the dump references must exist.
  */
-export const postgresRecreateRestoreScript = render('postgres-recreate-restore.sh');
+export const postgresRecreateRestoreScript = render('postgres-recreate-restore.sh', {
+  ...POSTGRES_RESTORE_VALUES,
+  safety_name_file: SAFETY_NAME_FILE,
+  recreate_staging_suffix: RECREATE_DATABASE_SUFFIXES.staging,
+  recreate_previous_suffix: RECREATE_DATABASE_SUFFIXES.previous,
+});
 
 /**
  * Redis restore (redis image, POSIX sh), for an initContainer that runs before Redis starts, as
@@ -304,7 +323,7 @@ export const postgresRecreateRestoreScript = render('postgres-recreate-restore.s
  * `appendonly yes` on so Redis rewrites the data as a fresh AOF in `appendonlydir`, and shuts
  * it down. The real Redis then starts from that AOF with its normal config.
  */
-export const redisRestoreScript = render('redis-restore.sh');
+export const redisRestoreScript = render('redis-restore.sh', { ...COMMON_INCLUDE_VALUES, restore_name_file: RESTORE_NAME_FILE });
 
 /**
  * Guard of the Redis restore (redis image, sh). Env: REDIS_HOST, REDIS_PORT (default 6379), STORE_NAME
@@ -314,4 +333,4 @@ export const redisRestoreScript = render('redis-restore.sh');
  * data volume, which a running server would overwrite (and the volume is ReadWriteOnce). Scale
  * the StatefulSet to 0 first. Any answer counts (PONG, NOAUTH...): only "cannot connect" passes.
  */
-export const redisEnsureStoppedScript = render('redis-ensure-stopped.sh');
+export const redisEnsureStoppedScript = render('redis-ensure-stopped.sh', COMMON_INCLUDE_VALUES);

@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { awsRegion, cron, iamRoleArn, url } from '../../core/formats';
+import { awsRegion, cron, Format, iamRoleArn, url } from '../../core/formats';
 import { componentLabels, ComponentIdentity, selectorLabels } from '../../core/labels';
 import { HelmValues } from '../../output/helm';
 import { GraphComponent } from '../network/service-graph';
@@ -275,8 +275,11 @@ const SHARED_MOUNTS: readonly k8s.VolumeMount[] = [
   { name: 'tmp', mountPath: '/tmp' },
 ];
 
+/** `format.test` as a plain boolean: its `value is string` guard would narrow a string to never when it fails. */
+const conforms = (format: Format, value: string): boolean => format.test(value);
+
 function validateProps(where: string, p: DatabaseBackupProps): void {
-  if (!cron.test(p.schedule)) throw new Error(`${where}: schedule '${p.schedule}'; expected ${cron.expected}`);
+  if (!conforms(cron, p.schedule)) throw new Error(`${where}: schedule '${p.schedule}'; expected ${cron.expected}`);
   if (!Number.isInteger(p.retentionDays) || p.retentionDays < 1)
     throw new Error(`${where}: retentionDays ${p.retentionDays}; expected an integer >= 1`);
   validateTarget(where, p.target);
@@ -285,10 +288,10 @@ function validateProps(where: string, p: DatabaseBackupProps): void {
 
 function validateTarget(where: string, t: BackupTarget): void {
   checkLocation(where, 'target.', t);
-  if (!awsRegion.test(t.region)) throw new Error(`${where}: target.region '${t.region}'; expected ${awsRegion.expected}`);
-  if (t.endpointUrl !== undefined && !url.test(t.endpointUrl))
+  if (!conforms(awsRegion, t.region)) throw new Error(`${where}: target.region '${t.region}'; expected ${awsRegion.expected}`);
+  if (t.endpointUrl !== undefined && !conforms(url, t.endpointUrl))
     throw new Error(`${where}: target.endpointUrl '${t.endpointUrl}'; expected ${url.expected}`);
-  if (t.roleArn !== undefined && !iamRoleArn.test(t.roleArn))
+  if (t.roleArn !== undefined && !conforms(iamRoleArn, t.roleArn))
     throw new Error(`${where}: target.roleArn '${t.roleArn}'; expected ${iamRoleArn.expected}`);
   if (t.credentials && !t.endpointUrl)
     throw new Error(`${where}: target.credentials are only for an S3-compatible endpoint; on AWS use target.roleArn (IRSA)`);
@@ -328,7 +331,7 @@ function restorePlanOf(where: string, p: DatabaseBackupProps): BackupRestorePlan
   try {
     plan = e.restorePlan();
   } catch (err) {
-    throw new Error(`${where}: ${(err as Error).message}`);
+    throw new Error(`${where}: ${(err as Error).message}`, { cause: err });
   }
   const bad = (what: string) => new Error(`${where}: engine '${e.name}' restore plan: ${what}`);
   for (const file of Object.keys(plan.scripts)) {

@@ -1,6 +1,9 @@
-import { dnsLabel, dnsSubdomain } from '../../core/formats';
+import { dnsLabel, dnsSubdomain, Format } from '../../core/formats';
 import { BackupEngine, BackupRestorePlan } from './backup-engine';
 import { redisDumpScript, redisEnsureStoppedScript, redisRestoreScript } from './backup-scripts';
+
+/** `format.test` as a plain boolean: its `value is string` guard would narrow a string to never when it fails. */
+const conforms = (format: Format, value: string): boolean => format.test(value);
 
 /** The data volume of a Redis store, which its restore replaces. */
 export interface RedisDataVolume {
@@ -39,9 +42,9 @@ export class RedisBackupEngine implements BackupEngine {
   constructor(props: RedisBackupEngineProps = {}) {
     const data = props.data;
     if (data) {
-      if (!dnsSubdomain.test(data.claimName))
+      if (!conforms(dnsSubdomain, data.claimName))
         throw new Error(`RedisBackupEngine: data.claimName '${data.claimName}'; expected a PVC name, ${dnsSubdomain.expected}`);
-      if (!dnsLabel.test(data.statefulSet))
+      if (!conforms(dnsLabel, data.statefulSet))
         throw new Error(`RedisBackupEngine: data.statefulSet '${data.statefulSet}'; expected a StatefulSet name, ${dnsLabel.expected}`);
       if (data.mountPath !== undefined && !/^\/[^\s]*$/.test(data.mountPath))
         throw new Error(`RedisBackupEngine: data.mountPath '${data.mountPath}'; expected an absolute path such as '/data'`);

@@ -15,5 +15,5 @@ check_writable_dir "$BACKUP_DIR"
 
 name="$BACKUP_NAME_PREFIX-$(utc_ts).sql.gz"
 pg_dump_to "$BACKUP_DIR" "$name"
-write_name_file "$BACKUP_DIR/{{LATEST_NAME_FILE}}" "$name"
+write_name_file "$BACKUP_DIR/@latest_name_file@" "$name"
 log "backup complete: $name"

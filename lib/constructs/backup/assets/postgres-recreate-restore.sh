@@ -17,9 +17,9 @@ case $RESTORE_KEEP_PREVIOUS in yes|no) ;; *) die "RESTORE_KEEP_PREVIOUS must be 
 case $RESTORE_DRAIN_SECONDS in ''|*[!0-9]*) die "RESTORE_DRAIN_SECONDS must be a number of seconds, got '$RESTORE_DRAIN_SECONDS'" ;; esac
 live=$PGDATABASE
 case $live in ''|[!a-z_]*|*[!a-z0-9_]*) die "PGDATABASE '$live' must be a lower case identifier (letters, digits, '_')" ;; esac
-[ ${#live} -le 50 ] || die "PGDATABASE '$live' is longer than 50 characters; the restore needs room for the {{RECREATE_STAGING_SUFFIX}} and {{RECREATE_PREVIOUS_SUFFIX}} names"
-staging="${live}{{RECREATE_STAGING_SUFFIX}}"
-previous="${live}{{RECREATE_PREVIOUS_SUFFIX}}"
+[ ${#live} -le 50 ] || die "PGDATABASE '$live' is longer than 50 characters; the restore needs room for the @recreate_staging_suffix@ and @recreate_previous_suffix@ names"
+staging="${live}@recreate_staging_suffix@"
+previous="${live}@recreate_previous_suffix@"
 [ "$PGMAINTENANCE_DB" != "$live" ] || die "PGMAINTENANCE_DB must be another database than PGDATABASE '$live'"
 
 # msql: SQL on stdin against the maintenance database, with :'live', :'staging', :'previous'.
@@ -59,8 +59,8 @@ SQL
 [ "${state% *}" = 1 ] || die "database '$live' does not exist; run the init script first"
 [ "${state#* }" = 0 ] || die "database '$previous' exists (kept by an earlier restore); drop or rename it first"
 
-if [ -f "$BACKUP_DIR/{{SAFETY_NAME_FILE}}" ]; then
-  read_name_file "$BACKUP_DIR/{{SAFETY_NAME_FILE}}"
+if [ -f "$BACKUP_DIR/@safety_name_file@" ]; then
+  read_name_file "$BACKUP_DIR/@safety_name_file@"
   safety=$BACKUP_NAME
   check_backup_name "$safety" sql.gz
   verify_checksum "$BACKUP_DIR" "$safety"

@@ -14,6 +14,7 @@ check_writable_dir "$BACKUP_DIR"
 name="$BACKUP_NAME_PREFIX-$(utc_ts).rdb"
 [ ! -e "$BACKUP_DIR/$name" ] || die "$BACKUP_DIR/$name already exists"
 PARTIAL="$BACKUP_DIR/.$name.partial"
+# shellcheck disable=SC2153 # REDIS_HOST is an input (require_env checked it above), not a misspelt REDIS_PORT
 log "redis-cli --rdb from $REDIS_HOST:$REDIS_PORT -> $BACKUP_DIR/$name"
 redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" --no-auth-warning --rdb "$PARTIAL" || die "redis-cli --rdb from $REDIS_HOST:$REDIS_PORT failed"
 [ -s "$PARTIAL" ] || die "redis-cli --rdb wrote an empty file"
@@ -25,5 +26,5 @@ log "redis-check-rdb: $(printf '%s\n' "$check_out" | grep -E 'RDB looks OK|keys 
 mv -f "$PARTIAL" "$BACKUP_DIR/$name"
 PARTIAL=
 write_checksum "$BACKUP_DIR" "$name"
-write_name_file "$BACKUP_DIR/{{LATEST_NAME_FILE}}" "$name"
+write_name_file "$BACKUP_DIR/@latest_name_file@" "$name"
 log "backup complete: $name ($(file_size "$BACKUP_DIR/$name") bytes)"

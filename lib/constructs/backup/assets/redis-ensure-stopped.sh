@@ -8,6 +8,7 @@ SCRIPT_NAME=redis-ensure-stopped
 
 require_env REDIS_HOST
 REDIS_PORT="${REDIS_PORT:-6379}"
+# shellcheck disable=SC2153 # REDIS_HOST is an input (require_env checked it above), not a misspelt REDIS_PORT
 answer=$(redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" --no-auth-warning ping 2>&1 || true)
 case $answer in
   ''|*'Could not connect'*) log "no Redis answers at $REDIS_HOST:$REDIS_PORT: safe to replace its data" ;;

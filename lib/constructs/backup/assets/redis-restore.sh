@@ -11,7 +11,7 @@ REDIS_APPENDONLY="${REDIS_APPENDONLY:-yes}"
 REDIS_RESTORE_TIMEOUT="${REDIS_RESTORE_TIMEOUT:-600}"
 case $REDIS_APPENDONLY in yes|no) ;; *) die "REDIS_APPENDONLY must be yes or no, got '$REDIS_APPENDONLY'" ;; esac
 case $REDIS_RESTORE_TIMEOUT in ''|*[!0-9]*) die "REDIS_RESTORE_TIMEOUT must be a number of seconds, got '$REDIS_RESTORE_TIMEOUT'" ;; esac
-read_name_file "$BACKUP_DIR/{{RESTORE_NAME_FILE}}"
+read_name_file "$BACKUP_DIR/@restore_name_file@"
 name=$BACKUP_NAME
 check_backup_name "$name" rdb
 

@@ -25,7 +25,7 @@ else
   esac
 fi
 name=${key##*/}
-check_backup_name "$name" {{BACKUP_EXTENSIONS}}
+check_backup_name "$name" @backup_extensions@
 
 log "downloading s3://$S3_BUCKET/$key and its .sha256 into $BACKUP_DIR"
 PARTIAL="$BACKUP_DIR/.$name.partial"
@@ -34,5 +34,5 @@ s3 s3 cp "s3://$S3_BUCKET/$key.sha256" "$BACKUP_DIR/$name.sha256" --only-show-er
 mv -f "$PARTIAL" "$BACKUP_DIR/$name"
 PARTIAL=
 verify_checksum "$BACKUP_DIR" "$name"
-write_name_file "$BACKUP_DIR/{{RESTORE_NAME_FILE}}" "$name"
-log "download complete: $BACKUP_DIR/$name (named in {{RESTORE_NAME_FILE}})"
+write_name_file "$BACKUP_DIR/@restore_name_file@" "$name"
+log "download complete: $BACKUP_DIR/$name (named in @restore_name_file@)"

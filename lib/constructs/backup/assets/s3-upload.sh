@@ -10,9 +10,9 @@ SCRIPT_NAME=s3-upload
 
 require_env BACKUP_DIR S3_BUCKET S3_PREFIX RETENTION_DAYS
 normalise_prefix
-read_name_file "$BACKUP_DIR/{{LATEST_NAME_FILE}}"
+read_name_file "$BACKUP_DIR/@latest_name_file@"
 name=$BACKUP_NAME
-check_backup_name "$name" {{BACKUP_EXTENSIONS}}
+check_backup_name "$name" @backup_extensions@
 verify_checksum "$BACKUP_DIR" "$name"
 
 key="$PREFIX/$name"
@@ -29,7 +29,7 @@ case $RETENTION_DAYS in
 esac
 [ "$RETENTION_DAYS" -ge 1 ] || die "refusing to prune: RETENTION_DAYS must be an integer >= 1, got '$RETENTION_DAYS' (the backup itself was uploaded)"
 name_prefix=${name%-*}
-cutoff=$(date -u -d "@$(( $(date -u +%s) - RETENTION_DAYS * 86400 ))" '+{{BACKUP_TIMESTAMP_FORMAT}}')
+cutoff=$(date -u -d "@$(( $(date -u +%s) - RETENTION_DAYS * 86400 ))" '+@backup_timestamp_format@')
 log "pruning $name_prefix backups under s3://$S3_BUCKET/$PREFIX/ older than $RETENTION_DAYS day(s) (timestamp before $cutoff)"
 list_keys "$PREFIX"
 expired=$(printf '%s\n' "$KEYS" | select_expired_keys "$PREFIX" "$name_prefix" "$cutoff" "$name")

@@ -1,6 +1,6 @@
     function parse(name,    stem) {
       P_PREFIX = ""; P_TS = ""; P_EXT = ""
-{{BACKUP_EXTENSION_BRANCHES}}
+@backup_extension_branches@
       else return 0
       if (length(stem) < 18) return 0
       if (substr(stem, length(stem) - 16, 1) != "-") return 0

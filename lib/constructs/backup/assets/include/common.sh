@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 umask 077
 PARTIAL=
 trap '[ -z "${PARTIAL:-}" ] || rm -f "$PARTIAL"' EXIT
@@ -14,7 +15,7 @@ require_env() {
   _v=; _val=
 }
 
-utc_ts() { date -u '+{{BACKUP_TIMESTAMP_FORMAT}}'; }
+utc_ts() { date -u '+@backup_timestamp_format@'; }
 
 file_size() { wc -c < "$1" | tr -d ' '; }
 

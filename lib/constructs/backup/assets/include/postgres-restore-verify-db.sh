@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # name comes from postgres-restore-read.sh, schemas from postgres-restore-verify-dump.sh, safety from the including script
 problems=0
 while IFS= read -r schema; do
   [ -n "$schema" ] || continue

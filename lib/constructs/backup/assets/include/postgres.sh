@@ -1,11 +1,12 @@
+# shellcheck shell=bash
 # check_sql_gz FILE LABEL: gzip integrity and pg_dump's completion marker near the end.
 check_sql_gz() {
   gzip -t "$1" 2>/dev/null || die "$2 failed the gzip integrity check (truncated or corrupt)"
   local tail_text
   tail_text=$(gzip -dc "$1" | tail -n 20) || die "$2 could not be decompressed"
   case $tail_text in
-    *'{{PG_DUMP_COMPLETE_MARKER}}'*) ;;
-    *) die "$2 lacks the '{{PG_DUMP_COMPLETE_TEXT}}' marker (incomplete dump)" ;;
+    *'@pg_dump_complete_marker@'*) ;;
+    *) die "$2 lacks the '@pg_dump_complete_text@' marker (incomplete dump)" ;;
   esac
   log "gzip integrity and completion marker OK for $2"
 }

@@ -1,7 +1,8 @@
+# shellcheck shell=sh
 # select_expired_keys PREFIX NAME_PREFIX CUTOFF KEEP_NAME < keys
 select_expired_keys() {
   awk -v prefix="$1/" -v np="$2" -v cutoff="$3" -v keep="$4" '
-# @include include/backup-name.awk
+# @include backup-name.awk
     index($0, prefix) == 1 {
       base = substr($0, length(prefix) + 1)
       if (base ~ /[.]sha256$/) base = substr(base, 1, length(base) - 7)
@@ -13,7 +14,7 @@ select_expired_keys() {
 # select_latest_key PREFIX [NAME_PREFIX] < keys
 select_latest_key() {
   awk -v prefix="$1/" -v np="${2:-}" '
-# @include include/backup-name.awk
+# @include backup-name.awk
     { seen[$0] = 1; keys[NR] = $0 }
     END {
       best = ""; bestts = ""

@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # list_keys sets KEYS for the including script
 # s3 ARGS...: aws with --endpoint-url (LocalStack) and --region only when set.
 s3() {
   if [ -n "${S3_ENDPOINT_URL:-}" ]; then set -- --endpoint-url "$S3_ENDPOINT_URL" "$@"; fi
@@ -24,4 +26,4 @@ list_keys() {
   KEYS=$(printf '%s\n' "$raw" | tr '\t' '\n' | grep -v -x -e 'None' -e '' || true)
 }
 
-# @include include/s3-key-selection.sh
+# @include s3-key-selection.sh
