@@ -9,7 +9,12 @@
 export interface Format {
   /** What an allowed value looks like, for messages: "a DNS-1123 label (...)". */
   readonly expected: string;
-  /** True when `value` is a string in this format. */
+  /**
+   * True when `value` is a string in this format. A `string` argument gets a plain boolean: a type
+   * predicate would narrow a rejected string to `never` (the value in the error message).
+   */
+  test(value: string): boolean;
+  /** True when `value` is a string in this format (narrows `value` to string). */
   test(value: unknown): value is string;
   /** JSON Schema / ECMA regex source equivalent to {@link test}, when one regex expresses it. */
   readonly pattern?: string;
