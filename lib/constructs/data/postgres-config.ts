@@ -16,6 +16,7 @@
  */
 import { isIPv6 } from 'net';
 import { renderAsset, renderAssetLines, TemplateValue } from '../../core/asset-template';
+import { describeUnserializable } from '../../core/describe';
 import { pgIdentifier } from '../../core/formats';
 
 // ---------------------------------------------------------------------------------------------
@@ -602,8 +603,8 @@ function describe(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   try {
-    return JSON.stringify(value) ?? String(value);
+    return JSON.stringify(value) ?? describeUnserializable(value);
   } catch {
-    return String(value);
+    return describeUnserializable(value);
   }
 }

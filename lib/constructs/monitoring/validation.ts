@@ -1,3 +1,4 @@
+import { describeUnserializable } from '../../core/describe';
 import {
   DNS_LABEL_RE,
   DNS_SUBDOMAIN_RE,
@@ -34,9 +35,9 @@ function show(value: unknown): string {
   if (typeof value === 'number') return String(value);
   if (value === undefined) return 'undefined';
   try {
-    return JSON.stringify(value) ?? String(value);
+    return JSON.stringify(value) ?? describeUnserializable(value);
   } catch {
-    return String(value);
+    return describeUnserializable(value);
   }
 }
 
