@@ -300,3 +300,18 @@ export const prometheusLabelName = regexFormat(PROMETHEUS_LABEL_NAME_RE, 'a Prom
 export const PROMETHEUS_DURATION_RE = /^\d+[smh]$/;
 /** An Alertmanager duration (`group_wait` etc.): one or more `<n><unit>` with ms, s, m, h, d, w, y. */
 export const ALERTMANAGER_DURATION_RE = /^(\d+(ms|s|m|h|d|w|y))+$/;
+
+// --- text ---------------------------------------------------------------------------------------
+
+/**
+ * True when `s` holds an ASCII control character (U+0000-U+001F or DEL), which a config-file
+ * string or a PromQL label value must not carry. A code-unit test rather than a regex of control
+ * characters (the lint rule against those is for ones put there by accident).
+ */
+export function hasControlCharacter(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 0x1f || c === 0x7f) return true;
+  }
+  return false;
+}

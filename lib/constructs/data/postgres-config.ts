@@ -17,7 +17,7 @@
 import { isIPv6 } from 'net';
 import { renderAsset, renderAssetLines, TemplateValue } from '../../core/asset-template';
 import { describeUnserializable } from '../../core/describe';
-import { pgIdentifier } from '../../core/formats';
+import { hasControlCharacter, pgIdentifier } from '../../core/formats';
 
 // ---------------------------------------------------------------------------------------------
 // postgresql.conf
@@ -87,7 +87,7 @@ function renderConfValue(key: string, value: unknown): string {
     return /^-?\d+(\.\d+)?$/.test(text) ? text : `'${text}'`;
   }
   if (typeof value === 'string') {
-    if (/[\u0000-\u001f\u007f]/.test(value)) {
+    if (hasControlCharacter(value)) {
       throw new Error(
         `postgresql.conf setting ${JSON.stringify(key)}: got ${describe(value)}; expected a string without control characters (newline, tab, NUL...)`,
       );

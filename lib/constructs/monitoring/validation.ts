@@ -2,6 +2,7 @@ import { describeUnserializable } from '../../core/describe';
 import {
   DNS_LABEL_RE,
   DNS_SUBDOMAIN_RE,
+  hasControlCharacter,
   LABEL_VALUE_RE,
   PROMETHEUS_DURATION_RE,
   PROMETHEUS_LABEL_NAME_RE,
@@ -74,8 +75,7 @@ export function checkLabelValue(where: string, field: string, value: unknown, al
 
 /** A value used inside a PromQL string literal (e.g. a `job` label value): non-empty, printable. */
 export function checkSelectorValue(where: string, field: string, value: unknown): string {
-  // eslint-disable-next-line no-control-regex
-  if (typeof value !== 'string' || value.length === 0 || value.length > 253 || /[\u0000-\u001f\u007f]/.test(value)) {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 253 || hasControlCharacter(value)) {
     fail(where, field, value, 'a non-empty label value without control characters (max 253 chars)');
   }
   return value;
