@@ -139,34 +139,37 @@ interface RoutingSpec {
   readonly inhibitRules: InhibitRule[];
 }
 
-/** The `alertmanager.yml` form of a {@link RoutingSpec} (snake_case keys, matchers as strings, secrets resolved). */
+/**
+ * The `alertmanager.yml` form of a {@link RoutingSpec} (snake_case keys, matchers as strings, secrets
+ * resolved). A fresh object per call, the caller's to change (tests break it on purpose).
+ */
 export interface AlertmanagerYaml {
-  readonly route: {
-    readonly receiver: string;
-    readonly group_by: string[];
-    readonly group_wait: string;
-    readonly group_interval: string;
-    readonly repeat_interval: string;
-    readonly routes: { readonly receiver: string; readonly matchers: string[]; readonly repeat_interval: string }[];
+  route: {
+    receiver: string;
+    group_by: string[];
+    group_wait: string;
+    group_interval: string;
+    repeat_interval: string;
+    routes: { receiver: string; matchers: string[]; repeat_interval: string }[];
   };
-  readonly inhibit_rules: { readonly source_matchers: string[]; readonly target_matchers: string[]; readonly equal: string[] }[];
-  readonly receivers: {
-    readonly name: string;
-    readonly slack_configs?: {
-      readonly channel: string;
-      readonly api_url: string;
-      readonly send_resolved: boolean;
-      readonly title: string;
-      readonly text: string;
+  inhibit_rules: { source_matchers: string[]; target_matchers: string[]; equal: string[] }[];
+  receivers: {
+    name: string;
+    slack_configs?: {
+      channel: string;
+      api_url: string;
+      send_resolved: boolean;
+      title: string;
+      text: string;
     }[];
-    readonly webhook_configs?: { readonly url: string; readonly send_resolved: boolean }[];
-    readonly email_configs?: {
-      readonly to: string;
-      readonly from: string;
-      readonly smarthost: string;
-      readonly auth_username?: string;
-      readonly auth_password?: string;
-      readonly send_resolved: boolean;
+    webhook_configs?: { url: string; send_resolved: boolean }[];
+    email_configs?: {
+      to: string;
+      from: string;
+      smarthost: string;
+      auth_username?: string;
+      auth_password?: string;
+      send_resolved: boolean;
     }[];
   }[];
 }
@@ -260,7 +263,7 @@ export class AlertRouting extends Construct {
     return {
       route: {
         receiver: s.route.receiver,
-        group_by: s.route.groupBy,
+        group_by: [...s.route.groupBy],
         group_wait: s.route.groupWait,
         group_interval: s.route.groupInterval,
         repeat_interval: s.route.repeatInterval,
@@ -273,7 +276,7 @@ export class AlertRouting extends Construct {
       inhibit_rules: s.inhibitRules.map((r) => ({
         source_matchers: r.sourceMatch.map(matcher),
         target_matchers: r.targetMatch.map(matcher),
-        equal: r.equal,
+        equal: [...r.equal],
       })),
       receivers: s.receivers.map((r) => ({
         name: r.name,
