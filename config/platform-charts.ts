@@ -444,6 +444,8 @@ export const PLATFORM_CHARTS: readonly PlatformChartSpec<object>[] = [
 
 const PROFILES: readonly PlatformProfile[] = ['dev', 'prod'];
 
+const isPlatformProfile = (p: unknown): p is PlatformProfile => (PROFILES as readonly unknown[]).includes(p);
+
 /**
  * Checks the static fields of chart entries (name, repository, chart, version, wave, profiles),
  * naming the field, the value and what is allowed.
@@ -470,7 +472,7 @@ export function validatePlatformCharts(specs: readonly PlatformChartSpec<object>
     if (
       !Array.isArray(c.profiles) ||
       c.profiles.length === 0 ||
-      c.profiles.some((p) => !PROFILES.includes(p)) ||
+      c.profiles.some((p: unknown) => !isPlatformProfile(p)) ||
       new Set(c.profiles).size !== c.profiles.length
     ) {
       bad('profiles', c.profiles, `a non-empty list of distinct profiles from ${PROFILES.map((p) => `'${p}'`).join(', ')}`);

@@ -8,11 +8,12 @@ import * as registry from '../charts/stacks';
 import { ConfigError } from '../lib/config/config-error';
 import { composeEnvironments, PlatformValues } from '../lib/config/environment';
 import { defineStack, StackModule } from '../lib/config/stack-module';
+import { Doc } from './support/doc';
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 /** A registered module with its values replaced per environment. */
-function withValues(module: StackModule, edit: (env: string, values: any) => void): StackModule {
+function withValues(module: StackModule, edit: (env: string, values: Doc) => void): StackModule {
   const environments = Object.fromEntries(
     Object.entries(module.environments).map(([env, v]) => {
       const values = clone(v.values);
@@ -48,8 +49,8 @@ describe('environments composed from config/ and the stack folders', () => {
 
   test('every problem of every file of every environment in one error, each naming its file', () => {
     const platforms = clone(PLATFORMS) as Record<string, PlatformValues>;
-    (platforms.prod.values as any).ingress.controllerNamespace = 'Traefik';
-    (platforms.dev.values as any).tls.issuer = 'vault';
+    (platforms.prod.values as Doc).ingress.controllerNamespace = 'Traefik';
+    (platforms.dev.values as Doc).tls.issuer = 'vault';
     const [wondernest, pagodirecto] = STACK_MODULES;
     const stacks = [
       withValues(wondernest, (env, v) => {

@@ -1,6 +1,7 @@
 import { loadEnvironment } from '../config';
 import { stack as pagodirecto } from '../charts/pagodirecto';
 import { stackConfig } from '../lib/config/environment';
+import { Doc } from './support/doc';
 import { configProblems, envConfig } from './support/synth';
 
 const problems = configProblems;
@@ -29,42 +30,42 @@ describe('pagodirecto config', () => {
   test.each([
     [
       'adminer',
-      (c: any) => {
+      (c: Doc) => {
         c.stacks.pagodirecto.adminer.enabled = true;
       },
       `${P}.adminer.enabled: got true; expected false: adminer is a development tool and is not allowed in a prod profile`,
     ],
     [
       'LocalStack',
-      (c: any) => {
+      (c: Doc) => {
         c.stacks.pagodirecto.localstack.enabled = true;
       },
       `${P}.localstack.enabled: got true; expected false: localstack is a development tool`,
     ],
     [
       'a backend stand-in',
-      (c: any) => {
+      (c: Doc) => {
         c.stacks.pagodirecto.backend.standIn = true;
       },
       `${P}.backend.standIn: got true; expected false: a stand-in image is only allowed in a dev profile; set backend.image`,
     ],
     [
       'a frontend stand-in',
-      (c: any) => {
+      (c: Doc) => {
         c.stacks.pagodirecto.frontend.standIn = true;
       },
       `${P}.frontend.standIn: got true; expected false: a stand-in image is only allowed in a dev profile; set frontend.image`,
     ],
     [
       'LocalStack backups',
-      (c: any) => {
+      (c: Doc) => {
         c.stacks.pagodirecto.backups.target = 'localstack';
       },
       `${P}.backups.target: got "localstack"; expected 's3' in a prod profile`,
     ],
     [
       'no AWS wiring',
-      (c: any) => {
+      (c: Doc) => {
         delete c.stacks.pagodirecto.aws;
       },
       `${P}.aws: got nothing; expected IRSA role ARNs and a Secrets Manager prefix`,
@@ -114,126 +115,126 @@ describe('pagodirecto config', () => {
   test.each([
     [
       'a rate-limit period',
-      (c: any) => {
+      (c: Doc) => {
         c.stacks.pagodirecto.edge.apiRateLimit.period = '0s';
       },
       `${P}.edge.apiRateLimit.period: got "0s"; expected a period such as '1s', '1m' or '1h'`,
     ],
     [
       'a zero burst',
-      (c: any) => {
+      (c: Doc) => {
         c.stacks.pagodirecto.edge.authRateLimit.burst = 0;
       },
       `${P}.edge.authRateLimit.burst: got 0; expected an integer >= 1`,
     ],
     [
       'an auth path outside /api',
-      (c: any) => {
+      (c: Doc) => {
         c.stacks.pagodirecto.edge.authPath = '/auth';
       },
       `${P}.edge.authPath: got "/auth"; expected a path under /api/`,
     ],
     [
       'a tiny body limit',
-      (c: any) => {
+      (c: Doc) => {
         c.stacks.pagodirecto.edge.maxRequestBodyBytes = 10;
       },
       `${P}.edge.maxRequestBodyBytes: got 10; expected an integer >= 1024`,
     ],
     [
       'a CSP with a newline',
-      (c: any) => {
+      (c: Doc) => {
         c.stacks.pagodirecto.edge.contentSecurityPolicy = "default-src 'self'\nx";
       },
       `${P}.edge.contentSecurityPolicy: got`,
     ],
     [
       'a tenant setting without a prefix',
-      (c: any) => {
+      (c: Doc) => {
         c.stacks.pagodirecto.postgres.rowLevelSecurity.tenantSetting = 'tenant_id';
       },
       `${P}.postgres.rowLevelSecurity.tenantSetting: got "tenant_id"; expected a custom setting '<prefix>.<name>'`,
     ],
     [
       'a pg_ tenant setting',
-      (c: any) => {
+      (c: Doc) => {
         c.stacks.pagodirecto.postgres.rowLevelSecurity.tenantSetting = 'pg_app.tenant';
       },
       `${P}.postgres.rowLevelSecurity.tenantSetting: got "pg_app.tenant"`,
     ],
     [
       'a tenant type',
-      (c: any) => {
+      (c: Doc) => {
         c.stacks.pagodirecto.postgres.rowLevelSecurity.tenantType = 'json';
       },
       `${P}.postgres.rowLevelSecurity.tenantType: got "json"; expected one of 'uuid', 'bigint', 'integer', 'text'`,
     ],
     [
       'a tenant column',
-      (c: any) => {
+      (c: Doc) => {
         c.stacks.pagodirecto.postgres.rowLevelSecurity.tenantColumn = 'Tenant-Id';
       },
       `${P}.postgres.rowLevelSecurity.tenantColumn: got "Tenant-Id"; expected a PostgreSQL identifier`,
     ],
     [
       'a JVM heap share',
-      (c: any) => {
+      (c: Doc) => {
         c.stacks.pagodirecto.backend.jvmMaxRamPercentage = 95;
       },
       `${P}.backend.jvmMaxRamPercentage: got 95; expected an integer >= 10 and <= 90`,
     ],
     [
       'a pool size',
-      (c: any) => {
+      (c: Doc) => {
         c.stacks.pagodirecto.backend.connectionPoolSize = 0;
       },
       `${P}.backend.connectionPoolSize: got 0; expected an integer >= 1 and <= 500`,
     ],
     [
       'duplicate role names',
-      (c: any) => {
+      (c: Doc) => {
         c.stacks.pagodirecto.roles.readonly.name = 'pagodirecto_app';
       },
       `${P}.roles: got ["pagodirecto_owner","pagodirecto_app","pagodirecto_app"]; expected three different role names`,
     ],
     [
       'the superuser as a role',
-      (c: any) => {
+      (c: Doc) => {
         c.stacks.pagodirecto.roles.owner.name = 'postgres';
       },
       `${P}.roles: got ["postgres","pagodirecto_app","pagodirecto_readonly"]; expected role names other than 'postgres'`,
     ],
     [
       'shared_buffers over half the limit',
-      (c: any) => {
+      (c: Doc) => {
         c.stacks.pagodirecto.postgres.settings.shared_buffers = '300MB';
       },
       `${P}.postgres.settings.shared_buffers: got "300MB"; expected at most half of resources.memoryLimit (512Mi)`,
     ],
     [
       'a backup schedule',
-      (c: any) => {
+      (c: Doc) => {
         c.stacks.pagodirecto.backups.schedule = 'daily';
       },
       `${P}.backups.schedule: got "daily"; expected a five-field cron expression`,
     ],
     [
       'an unpinned frontend image',
-      (c: any) => {
+      (c: Doc) => {
         c.stacks.pagodirecto.frontend.image = 'ghcr.io/pagodirecto/frontend:latest';
       },
       `${P}.frontend.image: got "ghcr.io/pagodirecto/frontend:latest"; expected an image reference pinned to a version`,
     ],
     [
       'an unpinned adminer image',
-      (c: any) => {
+      (c: Doc) => {
         c.stacks.pagodirecto.adminer.image = 'adminer';
       },
       `${P}.adminer.image: got "adminer"; expected an image reference pinned`,
     ],
     [
       'a CORS origin with a path',
-      (c: any) => {
+      (c: Doc) => {
         c.stacks.pagodirecto.corsAllowedOrigins = ['https://crm.example.com/app'];
       },
       `${P}.corsAllowedOrigins[0]: got "https://crm.example.com/app"; expected an origin`,

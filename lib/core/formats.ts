@@ -9,7 +9,12 @@
 export interface Format {
   /** What an allowed value looks like, for messages: "a DNS-1123 label (...)". */
   readonly expected: string;
-  /** True when `value` is a string in this format. */
+  /**
+   * True when `value` is a string in this format. A `string` argument gets a plain boolean: a type
+   * predicate would narrow a rejected string to `never` (the value in the error message).
+   */
+  test(value: string): boolean;
+  /** True when `value` is a string in this format (narrows `value` to string). */
   test(value: unknown): value is string;
   /** JSON Schema / ECMA regex source equivalent to {@link test}, when one regex expresses it. */
   readonly pattern?: string;
@@ -295,3 +300,18 @@ export const prometheusLabelName = regexFormat(PROMETHEUS_LABEL_NAME_RE, 'a Prom
 export const PROMETHEUS_DURATION_RE = /^\d+[smh]$/;
 /** An Alertmanager duration (`group_wait` etc.): one or more `<n><unit>` with ms, s, m, h, d, w, y. */
 export const ALERTMANAGER_DURATION_RE = /^(\d+(ms|s|m|h|d|w|y))+$/;
+
+// --- text ---------------------------------------------------------------------------------------
+
+/**
+ * True when `s` holds an ASCII control character (U+0000-U+001F or DEL), which a config-file
+ * string or a PromQL label value must not carry. A code-unit test rather than a regex of control
+ * characters (the lint rule against those is for ones put there by accident).
+ */
+export function hasControlCharacter(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 0x1f || c === 0x7f) return true;
+  }
+  return false;
+}

@@ -9,7 +9,7 @@ import { tmpdir } from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
 import * as YAML from 'yaml';
-import { AlertRouting, AlertRoutingProps } from '../../lib/constructs/monitoring';
+import { AlertmanagerYaml, AlertRouting, AlertRoutingProps } from '../../lib/constructs/monitoring';
 import { STACKS } from '../../charts';
 import { ENVIRONMENTS, loadEnvironment } from '../../config';
 import { findTool } from '../support/tools';
@@ -30,9 +30,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const secrets = (ref: { name: string; key: string }) =>
   /url/i.test(ref.key) ? `https://hooks.example.com/${ref.name}` : 'placeholder-password';
 
-function configFile(props: Partial<AlertRoutingProps>, edit?: (file: any) => void): string {
+function configFile(props: Partial<AlertRoutingProps>, edit?: (file: AlertmanagerYaml) => void): string {
   const routing = new AlertRouting(Testing.chart(), 'routing', { namespace: 'shop', release: 'kube-prometheus-stack', ...props });
-  const file: any = routing.toAlertmanagerYaml(secrets);
+  const file = routing.toAlertmanagerYaml(secrets);
   edit?.(file);
   const p = path.join(dir, `alertmanager-${Math.random().toString(36).slice(2)}.yml`);
   writeFileSync(p, YAML.stringify(file));

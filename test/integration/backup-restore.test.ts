@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
+import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import {
   BACKUP_FILE_NAME_PATTERN,
   BUILT_IN_BACKUP_EXTENSIONS,
@@ -31,6 +32,7 @@ import { findExecutable, PostgresServer, runAsPostgres, startPostgres } from '..
 import { RedisServer, startRedis } from '../support/redis-server';
 import { awsClientEnv, LocalS3, requireAwsCli, startS3rver } from '../support/s3-server';
 import { MongoBackupEngine, mongoDumpScript, mongoRestoreScript, mongoSafetyDumpScript } from '../support/mongo-backup-engine';
+import { Doc } from '../support/doc';
 
 const DB = 'appdb';
 const SPEC: PostgresInitSpec = {
@@ -674,7 +676,7 @@ tar -C "$dir" -xzf "$archive"
 
 describe('an engine defined outside the library (test/support/mongo-backup-engine.ts): its synthesized backup and restore CronJobs, end to end', () => {
   const prefix = 'shop/mongodb';
-  let objects: any[];
+  let objects: Doc[];
   let dataDir: string;
   let stubPath: string;
 
@@ -745,7 +747,7 @@ describe('an engine defined outside the library (test/support/mongo-backup-engin
       const env: NodeJS.ProcessEnv = { ...awsClientEnv(workDir), AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined };
       for (const e of c.env ?? []) env[e.name] = e.value ?? secret(e.valueFrom.secretKeyRef);
       Object.assign(env, { BACKUP_DIR: backupDir, HOME: tmpDir, S3_ENDPOINT_URL: s3.endpoint, PATH: stubPath });
-      if ((c.env ?? []).some((e: any) => e.name === 'BACKUP_OBJECT')) Object.assign(env, override);
+      if ((c.env ?? []).some((e: IEnvVar) => e.name === 'BACKUP_OBJECT')) Object.assign(env, override);
       const script = scripts[path.basename(c.command[1])];
       const file = path.join(tmpDir, `${c.name}.sh`);
       fs.writeFileSync(file, script, { mode: 0o755 });

@@ -12,6 +12,7 @@ import * as YAML from 'yaml';
 import { loadEnvironment } from '../../config';
 import { envConfig, find, synthStack } from '../support/synth';
 import { findTool } from '../support/tools';
+import { Doc } from '../support/doc';
 
 const INSTALL_HINT =
   'Install it with `scripts/install-prom-tools.sh` (puts promtool and amtool into .tools/bin), or set PROMTOOL=/path/to/promtool.';
@@ -96,8 +97,8 @@ test('the seed SLOs fire on bad series and stay silent on good ones', () => {
   // promtool compares exact label sets: fill them in from the rules (severity) and the series.
   const rules = Object.fromEntries(
     groups('prod')
-      .flatMap((g: any) => g.rules)
-      .map((r: any) => [r.alert, r]),
+      .flatMap((g: Doc) => g.rules)
+      .map((r: Doc) => [r.alert, r]),
   );
   const labels: Record<string, Record<string, string>> = {
     BackendHighLatency: { namespace: 'pagodirecto', job: 'backend' },
@@ -105,7 +106,7 @@ test('the seed SLOs fire on bad series and stay silent on good ones', () => {
     PostgresDown: { namespace: 'pagodirecto', job: 'postgres' },
   };
   for (const t of file.tests) {
-    for (const c of t.alert_rule_test as any[]) {
+    for (const c of t.alert_rule_test) {
       const r = rules[c.alertname];
       const all = { ...labels[c.alertname], ...r.labels };
       c.exp_alerts = c.exp_alerts.length

@@ -31,6 +31,7 @@ import {
 import { findTool } from '../support/tools';
 import { STACKS } from '../../charts';
 import { ENVIRONMENTS, loadEnvironment } from '../../config';
+import { Doc } from '../support/doc';
 
 const INSTALL_HINT =
   'Install it with `scripts/install-prom-tools.sh` (puts promtool and amtool into .tools/bin), or set PROMTOOL=/path/to/promtool.';
@@ -777,11 +778,11 @@ describe('every synthesized PrometheusRule', () => {
   const cases = Object.keys(ENVIRONMENTS).flatMap((env) => STACKS.map((stack) => [env, stack.name] as const));
   test.each(cases)('%s/%s passes promtool check rules; every alert has a severity, a summary and a for', (env, stackName) => {
     const chart = STACKS.find((x) => x.name === stackName)!.create(Testing.app(), stackName, loadEnvironment(ENVIRONMENTS[env], env));
-    const rules = Testing.synth(chart).filter((o: any) => o.kind === 'PrometheusRule');
+    const rules = Testing.synth(chart).filter((o: Doc) => o.kind === 'PrometheusRule');
     expect(rules.length).toBeGreaterThan(0);
     for (const r of rules) {
       const file = writeYaml(`${env}-${stackName}-${r.metadata.name}`, r.spec);
-      const alerts = r.spec.groups.flatMap((g: any) => g.rules);
+      const alerts = r.spec.groups.flatMap((g: Doc) => g.rules);
       expect(expectPromtoolOk(['check', 'rules', file], `${env}/${stackName} ${r.metadata.name}`)).toContain(
         `SUCCESS: ${alerts.length} rules found`,
       );

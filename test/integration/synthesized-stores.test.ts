@@ -48,6 +48,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
+import type { IVolume } from 'kubernetes-models/v1/Volume';
+import type { IVolumeMount } from 'kubernetes-models/v1/VolumeMount';
 import { ENVIRONMENTS, loadEnvironment } from '../../config';
 import { STACKS } from '../../charts';
 import { PlatformChart } from '../../charts/platform';
@@ -66,13 +70,14 @@ import { freePort, PostgresServer, PsqlResult, requirePostgresTools, runAsPostgr
 import { launchRedis, RedisServer, requireRedisTools } from '../support/redis-server';
 import { awsClientEnv, LocalS3, requireAwsCli, S3RVER_CREDENTIALS, startS3rver } from '../support/s3-server';
 import { findTool } from '../support/tools';
+import { Doc } from '../support/doc';
 
 // =============================================================================================
 // Synthesis: the whole project, in memory, as main.ts builds it
 // =============================================================================================
 
-/** A k8s object as synthesized (JSON). */
-type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [field: string]: any };
+/** A k8s object as synthesized (JSON): the envelope is typed, the pod specs inside are read with {@link podSpecOf}. */
+type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [field: string]: Doc };
 
 interface SynthesizedChart {
   /** Environment name (config/index.ts ENVIRONMENTS key). */
@@ -117,27 +122,29 @@ function findObject(objects: readonly K8sObject[], kind: string, name: string): 
   return found;
 }
 
-function podSpecOf(o: K8sObject): any {
+function podSpecOf(o: K8sObject): IPodSpec {
   if (o.kind === 'CronJob') return o.spec.jobTemplate.spec.template.spec;
   if (['StatefulSet', 'Deployment', 'Job', 'DaemonSet'].includes(o.kind)) return o.spec.template.spec;
   throw new Error(`${o.kind}/${o.metadata.name} has no pod template`);
 }
 
 /** The container of a pod that exposes `port`. */
-function containerWithPort(pod: any, port: number, owner: string): any {
-  const c = (pod.containers as any[]).find((x) => (x.ports ?? []).some((p: any) => p.containerPort === port));
+function containerWithPort(pod: IPodSpec, port: number, owner: string): IContainer {
+  const c = pod.containers.find((x) => (x.ports ?? []).some((p) => p.containerPort === port));
   if (!c) throw new Error(`${owner}: no container exposes port ${port}`);
   return c;
 }
 
 /** Files of a ConfigMap volume as mounted: relative path -> { content, mode }. */
-function configMapVolumeFiles(objects: readonly K8sObject[], volume: any): Map<string, { content: string; mode: number }> {
-  const cm = findObject(objects, 'ConfigMap', volume.configMap.name);
+function configMapVolumeFiles(objects: readonly K8sObject[], volume: IVolume): Map<string, { content: string; mode: number }> {
+  const source = volume.configMap;
+  if (!source?.name) throw new Error(`volume ${volume.name} is not a volume of a named ConfigMap`);
+  const cm = findObject(objects, 'ConfigMap', source.name);
   const data: Record<string, string> = cm.data ?? {};
-  const defaultMode: number = volume.configMap.defaultMode ?? 0o644;
+  const defaultMode: number = source.defaultMode ?? 0o644;
   const files = new Map<string, { content: string; mode: number }>();
-  if (volume.configMap.items) {
-    for (const item of volume.configMap.items) {
+  if (source.items) {
+    for (const item of source.items) {
       if (!(item.key in data)) throw new Error(`ConfigMap ${cm.metadata.name} has no key ${item.key}`);
       files.set(item.path, { content: data[item.key], mode: item.mode ?? defaultMode });
     }
@@ -148,8 +155,8 @@ function configMapVolumeFiles(objects: readonly K8sObject[], volume: any): Map<s
 }
 
 /** The mount of `container` that holds absolute path `p` (longest mount path wins), and the rest of the path. */
-function mountFor(container: any, p: string): { mount: any; rest: string } | undefined {
-  let best: { mount: any; rest: string } | undefined;
+function mountFor(container: IContainer, p: string): { mount: IVolumeMount; rest: string } | undefined {
+  let best: { mount: IVolumeMount; rest: string } | undefined;
   for (const m of container.volumeMounts ?? []) {
     const mp = String(m.mountPath).replace(/\/+$/, '');
     if (p === mp || p.startsWith(`${mp}/`)) {
@@ -163,13 +170,13 @@ function mountFor(container: any, p: string): { mount: any; rest: string } | und
 /** The ConfigMap files mounted into `container` under directory `dir` (empty when nothing is mounted there). */
 function mountedConfigFiles(
   objects: readonly K8sObject[],
-  pod: any,
-  container: any,
+  pod: IPodSpec,
+  container: IContainer,
   dir: string,
 ): Map<string, { content: string; mode: number }> {
   const found = mountFor(container, dir);
   if (!found) return new Map();
-  const volume = (pod.volumes ?? []).find((v: any) => v.name === found.mount.name);
+  const volume = (pod.volumes ?? []).find((v) => v.name === found.mount.name);
   if (!volume?.configMap) return new Map();
   const prefix = [found.mount.subPath, found.rest].filter(Boolean).join('/');
   const out = new Map<string, { content: string; mode: number }>();
@@ -181,9 +188,9 @@ function mountedConfigFiles(
 }
 
 /** One file mounted into `container` from a ConfigMap, by its absolute path in the container. */
-function mountedConfigFile(objects: readonly K8sObject[], pod: any, container: any, file: string): string {
+function mountedConfigFile(objects: readonly K8sObject[], pod: IPodSpec, container: IContainer, file: string): string {
   const found = mountFor(container, file);
-  const volume = found && (pod.volumes ?? []).find((v: any) => v.name === found.mount.name);
+  const volume = found && (pod.volumes ?? []).find((v) => v.name === found.mount.name);
   if (!found || !volume?.configMap) throw new Error(`container ${container.name}: ${file} is not in a ConfigMap volume`);
   const rel = [found.mount.subPath, found.rest].filter(Boolean).join('/');
   const f = configMapVolumeFiles(objects, volume).get(rel);
@@ -224,15 +231,16 @@ class LocalSecrets {
 const SECRETS = new LocalSecrets();
 
 /** A container's env as the kubelet would give it, with the local Secret values. */
-function containerEnv(objects: readonly K8sObject[], container: any): Record<string, string> {
+function containerEnv(objects: readonly K8sObject[], container: IContainer): Record<string, string> {
   if (container.envFrom?.length)
     throw new Error(`container ${container.name}: envFrom is not reproduced by this suite; extend containerEnv()`);
   const env: Record<string, string> = {};
   for (const e of container.env ?? []) {
     if (e.value !== undefined) env[e.name] = String(e.value);
-    else if (e.valueFrom?.secretKeyRef) env[e.name] = SECRETS.value(e.valueFrom.secretKeyRef.name, e.valueFrom.secretKeyRef.key, e.name);
+    else if (e.valueFrom?.secretKeyRef)
+      env[e.name] = SECRETS.value(e.valueFrom.secretKeyRef.name ?? '', e.valueFrom.secretKeyRef.key, e.name);
     else if (e.valueFrom?.configMapKeyRef) {
-      const cm = findObject(objects, 'ConfigMap', e.valueFrom.configMapKeyRef.name);
+      const cm = findObject(objects, 'ConfigMap', e.valueFrom.configMapKeyRef.name ?? '');
       env[e.name] = cm.data[e.valueFrom.configMapKeyRef.key];
     } else if (e.valueFrom === undefined) env[e.name] = '';
     else throw new Error(`container ${container.name}: env ${e.name} is ${JSON.stringify(e.valueFrom)}; not reproduced by this suite`);
@@ -241,7 +249,7 @@ function containerEnv(objects: readonly K8sObject[], container: any): Record<str
 }
 
 /** The declared env of a container (names, values, Secret references), for content hashes. */
-const declaredEnv = (container: any) => (container.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]);
+const declaredEnv = (container: IContainer) => (container.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom]);
 
 /** Replaces the port number `from` (as a whole number) in a probe or command argument. */
 const replacePort = (text: string, from: number, to: number) => text.replace(new RegExp(`(?<![0-9])${from}(?![0-9])`, 'g'), String(to));
@@ -262,7 +270,7 @@ interface PostgresUnit {
   readonly db: PostgresDatabase;
   readonly objects: readonly K8sObject[];
   readonly statefulSet: K8sObject;
-  readonly container: any;
+  readonly container: IContainer;
   readonly postgresqlConf: string;
   readonly pgHba: string;
   /** /docker-entrypoint-initdb.d, as mounted. */
@@ -276,7 +284,7 @@ interface RedisUnit {
   readonly cache: RedisCache;
   readonly objects: readonly K8sObject[];
   readonly statefulSet: K8sObject;
-  readonly container: any;
+  readonly container: IContainer;
   readonly drills: Drill[];
 }
 
@@ -308,7 +316,7 @@ function unitFor<T extends { key: string; where: string[] }>(units: T[], key: st
 }
 
 /** config_file= / hba_file= from the server's command line (`-c name=value`). */
-function serverArg(container: any, name: string, owner: string): string {
+function serverArg(container: IContainer, name: string, owner: string): string {
   const args: string[] = [...(container.command ?? []), ...(container.args ?? [])];
   for (let i = 0; i < args.length; i++) {
     const a =
@@ -361,9 +369,9 @@ for (const { env, id, chart, objects } of CHARTS) {
       const statefulSet = findObject(objects, 'StatefulSet', c.statefulSet.name);
       const pod = podSpecOf(statefulSet);
       const container = containerWithPort(pod, c.port, `StatefulSet ${c.statefulSet.name}`);
-      const configs = (pod.volumes ?? []).filter((v: any) => v.configMap).map((v: any) => [...configMapVolumeFiles(objects, v)]);
+      const configs = (pod.volumes ?? []).filter((v) => v.configMap).map((v) => [...configMapVolumeFiles(objects, v)]);
       const key = sha({
-        pod: { containers: pod.containers.map((x: any) => ({ ...x, env: declaredEnv(x) })) },
+        pod: { containers: pod.containers.map((x) => ({ ...x, env: declaredEnv(x) })) },
         configs,
         declaration: c.declaration,
       });
@@ -379,9 +387,7 @@ for (const { env, id, chart, objects } of CHARTS) {
     const restoreCronJob = c.restoreCronJob ? findObject(objects, 'CronJob', c.restoreCronJob.name) : undefined;
     // The store a backup dumps: the one whose cluster DNS name its containers' env names.
     const hosts = new Set(
-      [...(podSpecOf(cronJob).initContainers ?? []), ...podSpecOf(cronJob).containers].flatMap((x: any) =>
-        (x.env ?? []).map((e: any) => e.value),
-      ),
+      [...(podSpecOf(cronJob).initContainers ?? []), ...podSpecOf(cronJob).containers].flatMap((x) => (x.env ?? []).map((e) => e.value)),
     );
     const stores = [...storeUnits.keys()].filter((s) => hosts.has(s.host));
     if (stores.length !== 1) {
@@ -392,9 +398,9 @@ for (const { env, id, chart, objects } of CHARTS) {
     }
     const unit = storeUnits.get(stores[0])!;
     const scripts = (o: K8sObject | undefined) =>
-      o && (podSpecOf(o).volumes ?? []).filter((v: any) => v.configMap).map((v: any) => [...configMapVolumeFiles(objects, v)]);
+      o && (podSpecOf(o).volumes ?? []).filter((v) => v.configMap).map((v) => [...configMapVolumeFiles(objects, v)]);
     const program = (o: K8sObject | undefined) =>
-      o && [...(podSpecOf(o).initContainers ?? []), ...podSpecOf(o).containers].map((x: any) => [x.name, x.command, x.args]);
+      o && [...(podSpecOf(o).initContainers ?? []), ...podSpecOf(o).containers].map((x) => [x.name, x.command, x.args]);
     const restoreProgram = sha({ engine: c.engine.name, restore: program(restoreCronJob), scripts: scripts(restoreCronJob) });
     const key = sha({ store: unit.key, env, cronJob, restoreCronJob, scripts: [scripts(cronJob), scripts(restoreCronJob)] });
     const drills = unit.drills;
@@ -460,7 +466,7 @@ beforeAll(async () => {
   for (const d of [...PG_UNITS, ...REDIS_UNITS].flatMap((u) => u.drills)) {
     for (const o of [d.cronJob, d.restoreCronJob].filter((x): x is K8sObject => !!x)) {
       for (const c of [...(podSpecOf(o).initContainers ?? []), ...podSpecOf(o).containers]) {
-        const bucket = (c.env ?? []).find((e: any) => e.name === 'S3_BUCKET')?.value;
+        const bucket = (c.env ?? []).find((e) => e.name === 'S3_BUCKET')?.value;
         if (bucket) buckets.set(d.env, new Set([...(buckets.get(d.env) ?? []), bucket]));
       }
     }
@@ -493,7 +499,7 @@ afterAll(async () => {
 type PodVolumes = Map<string, string>;
 
 /** Maps mount paths of `container` inside `text` (env values, command args, mounted files) to the pod's local dirs, in one pass. */
-function localizePaths(container: any, volumes: PodVolumes, text: string): string {
+function localizePaths(container: IContainer, volumes: PodVolumes, text: string): string {
   const targets = new Map<string, string>();
   for (const m of container.volumeMounts ?? []) {
     const dir = volumes.get(m.name);
@@ -511,14 +517,14 @@ function localizePaths(container: any, volumes: PodVolumes, text: string): strin
  */
 function materializePod(
   objects: readonly K8sObject[],
-  pod: any,
+  pod: IPodSpec,
   root: string,
   overrides: Record<string, string> = {},
-  rewriteFor?: any,
+  rewriteFor?: IContainer,
   claimNames: readonly string[] = [],
 ): PodVolumes {
   const volumes: PodVolumes = new Map();
-  for (const name of [...claimNames, ...(pod.volumes ?? []).map((v: any) => v.name)]) {
+  for (const name of [...claimNames, ...(pod.volumes ?? []).map((v) => v.name)]) {
     const dir = overrides[name] ?? path.join(root, `vol-${name}`);
     fs.mkdirSync(dir, { recursive: true });
     fs.chmodSync(dir, 0o777);
@@ -590,7 +596,7 @@ interface LocalNetwork {
 
 function localEnv(
   objects: readonly K8sObject[],
-  container: any,
+  container: IContainer,
   volumes: PodVolumes,
   net: LocalNetwork,
   extra: Record<string, string>,
@@ -618,9 +624,9 @@ function localEnv(
  */
 async function runPod(
   objects: readonly K8sObject[],
-  pod: any,
+  pod: IPodSpec,
   net: LocalNetwork,
-  opts: { name: string; overrides?: Record<string, string>; envFor?: (container: any) => Record<string, string> },
+  opts: { name: string; overrides?: Record<string, string>; envFor?: (container: IContainer) => Record<string, string> },
 ): Promise<PodRun> {
   const root = scratch(`pod-${opts.name}`);
   const volumes = materializePod(objects, pod, root, opts.overrides ?? {});
@@ -650,7 +656,7 @@ function expectPodOk(run: PodRun, what: string): void {
   }
 }
 
-const containerNames = (pod: any): string => [...(pod.initContainers ?? []), ...pod.containers].map((c: any) => c.name).join(' -> ');
+const containerNames = (pod: IPodSpec): string => [...(pod.initContainers ?? []), ...pod.containers].map((c) => c.name).join(' -> ');
 
 async function aws(s3: LocalS3, args: string[]): Promise<string> {
   const r = await spawnAsync(awsCli, ['--endpoint-url', s3.endpoint, ...args], { env: { ...awsClientEnv(workDir), PATH: toolsPath } });
@@ -679,8 +685,8 @@ async function s3Keys(s3: LocalS3, bucket: string, prefix: string): Promise<stri
 /** Env value of the first container of a pod that sets `name`. */
 function podEnvValue(o: K8sObject, name: string): string {
   for (const c of [...(podSpecOf(o).initContainers ?? []), ...podSpecOf(o).containers]) {
-    const e = (c.env ?? []).find((x: any) => x.name === name && x.value !== undefined);
-    if (e) return e.value;
+    const value = (c.env ?? []).find((x) => x.name === name && x.value !== undefined)?.value;
+    if (value !== undefined) return value;
   }
   throw new Error(`no container of ${o.kind}/${o.metadata.name} sets ${name}`);
 }
@@ -732,8 +738,8 @@ async function uploadTruncatedCopy(s3: LocalS3, drill: Drill, backupDir: string)
 /** Env override for the containers that download (they set BACKUP_OBJECT): restore this file instead of `latest`, as one restores a specific backup. */
 const backupObject =
   (name: string) =>
-  (container: any): Record<string, string> =>
-    (container.env ?? []).some((e: any) => e.name === 'BACKUP_OBJECT') ? { BACKUP_OBJECT: name } : {};
+  (container: IContainer): Record<string, string> =>
+    (container.env ?? []).some((e) => e.name === 'BACKUP_OBJECT') ? { BACKUP_OBJECT: name } : {};
 
 /** What an integrity check says when it refuses a dump (gzip, pg_dump's completion marker, redis-check-rdb). */
 const INTEGRITY_REFUSAL = /failed the gzip integrity check|lacks the '.*' marker|redis-check-rdb rejected/;
@@ -744,22 +750,22 @@ const INTEGRITY_REFUSAL = /failed the gzip integrity check|lacks the '.*' marker
  * dump container runs the library's restore script for the engine, with a data volume mounted at
  * REDIS_DATA_DIR (redis). Only the two scripts come from the library; the rest is the CronJob's.
  */
-function fallbackRestorePod(drill: Drill, engine: 'postgres' | 'redis'): any {
+function fallbackRestorePod(drill: Drill, engine: 'postgres' | 'redis'): IPodSpec {
   const pod = podSpecOf(drill.cronJob);
   const all = [...(pod.initContainers ?? []), ...pod.containers];
-  const uploader = all.find((c) => (c.env ?? []).some((e: any) => e.name === 'S3_BUCKET'));
+  const uploader = all.find((c) => (c.env ?? []).some((e) => e.name === 'S3_BUCKET'));
   const dumper = all.find((c) => c !== uploader);
   if (!uploader || !dumper)
     throw new Error(`CronJob ${drill.cronJob.metadata.name}: expected an uploader container (S3_BUCKET) and a dump container`);
-  const scriptsDir = (c: any) => String(c.command.find((a: string) => a.startsWith('/'))).replace(/\/[^/]+$/, '');
-  const env = (c: any, extra: Record<string, string>) => [
-    ...(c.env ?? []).filter((e: any) => !(e.name in extra)),
+  const scriptsDir = (c: IContainer) => String((c.command ?? []).find((a) => a.startsWith('/'))).replace(/\/[^/]+$/, '');
+  const env = (c: IContainer, extra: Record<string, string>) => [
+    ...(c.env ?? []).filter((e) => !(e.name in extra)),
     ...Object.entries(extra).map(([name, value]) => ({ name, value })),
   ];
   return {
     ...pod,
     volumes: [
-      ...pod.volumes.map((v: any) => (v.configMap ? { ...v, configMap: { ...v.configMap, name: fallbackScriptsName(drill) } } : v)),
+      ...(pod.volumes ?? []).map((v) => (v.configMap ? { ...v, configMap: { ...v.configMap, name: fallbackScriptsName(drill) } } : v)),
       ...(engine === 'redis' ? [{ name: 'drill-data', emptyDir: {} }] : []),
     ],
     initContainers: [
@@ -776,7 +782,7 @@ function fallbackRestorePod(drill: Drill, engine: 'postgres' | 'redis'): any {
         name: 'restore',
         command: [engine === 'redis' ? 'sh' : 'bash', `${scriptsDir(dumper)}/restore.sh`],
         env: env(dumper, engine === 'redis' ? { REDIS_DATA_DIR: '/data' } : {}),
-        volumeMounts: [...dumper.volumeMounts, ...(engine === 'redis' ? [{ name: 'drill-data', mountPath: '/data' }] : [])],
+        volumeMounts: [...(dumper.volumeMounts ?? []), ...(engine === 'redis' ? [{ name: 'drill-data', mountPath: '/data' }] : [])],
       },
     ],
   };
@@ -796,7 +802,7 @@ function fallbackRestoreObjects(drill: Drill, engine: 'postgres' | 'redis'): K8s
 }
 
 /** The restore pod of a drill and the objects it reads: the restore CronJob's, or {@link fallbackRestorePod}. */
-function restoreOf(drill: Drill, engine: 'postgres' | 'redis'): { pod: any; objects: readonly K8sObject[]; label: string } {
+function restoreOf(drill: Drill, engine: 'postgres' | 'redis'): { pod: IPodSpec; objects: readonly K8sObject[]; label: string } {
   return drill.restoreCronJob
     ? { pod: podSpecOf(drill.restoreCronJob), objects: drill.objects, label: `CronJob ${drill.restoreCronJob.metadata.name}` }
     : {
@@ -1075,7 +1081,7 @@ for (const unit of PG_UNITS) {
     });
 
     test("the probes (exec) and the exporter sidecar's credentials work against the server", () => {
-      for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
+      for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe'] as const) {
         const cmd: string[] | undefined = unit.container[probe]?.exec?.command;
         if (!cmd) continue;
         const r = spawnSync(
@@ -1085,7 +1091,7 @@ for (const unit of PG_UNITS) {
         );
         expect(`${probe}: exit ${r.status} ${r.stderr}`).toBe(`${probe}: exit 0 `);
       }
-      for (const sidecar of (podSpecOf(unit.statefulSet).containers as any[]).filter((c) => c !== unit.container)) {
+      for (const sidecar of podSpecOf(unit.statefulSet).containers.filter((c) => c !== unit.container)) {
         const env = containerEnv(unit.objects, sidecar);
         if (!env.DATA_SOURCE_USER) continue;
         const dbName = /\/([^/?]+)(\?|$)/.exec(env.DATA_SOURCE_URI ?? '')?.[1] ?? decl.database;
@@ -1340,12 +1346,12 @@ function redisBytes(size: string): number {
   return Number(m[1]) * factor[(m[2] ?? '').toLowerCase()];
 }
 
-const claimsOf = (unit: RedisUnit): string[] => (unit.statefulSet.spec.volumeClaimTemplates ?? []).map((c: any) => c.metadata.name);
+const claimsOf = (unit: RedisUnit): string[] => (unit.statefulSet.spec.volumeClaimTemplates ?? []).map((c: Doc) => c.metadata.name);
 
 /** The local dir of the store's data claim under a pod root. */
 function redisDataDir(unit: RedisUnit, root: string): string {
   const claims = claimsOf(unit);
-  const mount = (unit.container.volumeMounts as any[]).find((m) => claims.includes(m.name));
+  const mount = (unit.container.volumeMounts ?? []).find((m) => claims.includes(m.name));
   if (!mount) throw new Error(`StatefulSet ${unit.statefulSet.metadata.name}: the redis container mounts no volumeClaimTemplate`);
   return path.join(root, `vol-${mount.name}`);
 }
@@ -1434,7 +1440,7 @@ for (const unit of REDIS_UNITS) {
     });
 
     test("the probes (exec) and the exporter sidecar's password work against the server", () => {
-      for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
+      for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe'] as const) {
         const cmd: string[] | undefined = unit.container[probe]?.exec?.command;
         if (!cmd) continue;
         const r = spawnSync(
@@ -1444,7 +1450,7 @@ for (const unit of REDIS_UNITS) {
         );
         expect(`${probe}: exit ${r.status} ${r.stderr}`).toBe(`${probe}: exit 0 `);
       }
-      for (const sidecar of (podSpecOf(unit.statefulSet).containers as any[]).filter((c) => c !== unit.container)) {
+      for (const sidecar of podSpecOf(unit.statefulSet).containers.filter((c) => c !== unit.container)) {
         const env = containerEnv(unit.objects, sidecar);
         if (!env.REDIS_ADDR) continue;
         const r = spawnSync(
@@ -1618,7 +1624,7 @@ function startRedisDrill(
   /** The restore pod's data volume: the one mounted where REDIS_DATA_DIR points. */
   const dataVolume = (): string => {
     for (const c of [...(restore.pod.initContainers ?? []), ...restore.pod.containers]) {
-      const dir = (c.env ?? []).find((e: any) => e.name === 'REDIS_DATA_DIR')?.value;
+      const dir = (c.env ?? []).find((e) => e.name === 'REDIS_DATA_DIR')?.value;
       const mount = dir && mountFor(c, dir);
       if (mount) return mount.mount.name;
     }

@@ -5,6 +5,7 @@
  * plan is refused with a message naming it.
  */
 import { Chart, Testing } from 'cdk8s';
+import type { IContainer } from 'kubernetes-models/v1/Container';
 import { runChecks } from '../../lib/checks';
 import { BackupEngine, BackupRestorePlan } from '../../lib/constructs/backup/backup-engine';
 import { backupScript } from '../../lib/constructs/backup/backup-scripts';
@@ -16,6 +17,7 @@ import { stackLabels } from '../../lib/core/labels';
 import { S3CompatibleStorage } from '../../lib/constructs/storage';
 import { manifests } from '../checks/helpers';
 import { MongoBackupEngine, mongoDumpScript, mongoRestoreScript, mongoSafetyDumpScript } from '../support/mongo-backup-engine';
+import { Doc } from '../support/doc';
 
 const resources = { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' };
 const storageSpec = { size: '1Gi', storageClassName: 'standard' };
@@ -118,8 +120,8 @@ function synth(props: Partial<DatabaseBackupProps> = {}) {
   return { backup, graph, objects: Testing.synth(chart) };
 }
 
-const podOf = (cronJob: any) => cronJob.spec.jobTemplate.spec.template.spec;
-const envOf = (container: any) => Object.fromEntries((container.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
+const podOf = (cronJob: Doc): Doc => cronJob.spec.jobTemplate.spec.template.spec;
+const envOf = (container: IContainer) => Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom]));
 
 describe('a backup engine defined outside the library', () => {
   const { backup, graph, objects } = synth();
@@ -128,10 +130,10 @@ describe('a backup engine defined outside the library', () => {
 
   test("the backup CronJob dumps with the engine's script in the source image, then uploads", () => {
     const pod = podOf(cron);
-    expect(pod.initContainers.map((c: any) => [c.name, c.image, c.command])).toEqual([
+    expect(pod.initContainers.map((c: IContainer) => [c.name, c.image, c.command])).toEqual([
       ['dump', 'mongo:7.0.14', ['bash', '/scripts/dump.sh']],
     ]);
-    expect(pod.containers.map((c: any) => [c.name, c.command])).toEqual([['upload', ['bash', '/scripts/upload.sh']]]);
+    expect(pod.containers.map((c: IContainer) => [c.name, c.command])).toEqual([['upload', ['bash', '/scripts/upload.sh']]]);
     expect(envOf(pod.initContainers[0])).toEqual({
       BACKUP_DIR: '/backup',
       BACKUP_NAME_PREFIX: 'mongodb',
@@ -160,8 +162,8 @@ describe('a backup engine defined outside the library', () => {
   test('the restore downloads, takes a safety dump, uploads it under pre-restore/, then restores', () => {
     expect(restore.spec.suspend).toBe(true);
     const pod = podOf(restore);
-    expect(pod.initContainers.map((c: any) => c.name)).toEqual(['download', 'safety-dump', 'safety-upload']);
-    expect(pod.containers.map((c: any) => c.name)).toEqual(['restore']);
+    expect(pod.initContainers.map((c: IContainer) => c.name)).toEqual(['download', 'safety-dump', 'safety-upload']);
+    expect(pod.containers.map((c: IContainer) => c.name)).toEqual(['restore']);
     expect(envOf(pod.initContainers[0]).BACKUP_OBJECT).toBe('latest');
     expect(envOf(pod.initContainers[2])).toMatchObject({ S3_PREFIX: 'shop/mongodb/pre-restore', RETENTION_DAYS: '14' });
     expect(pod.containers[0].command).toEqual(['bash', '/scripts/restore.sh']);

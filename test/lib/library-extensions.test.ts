@@ -3,7 +3,8 @@
  * Spring Boot environment, per-route edge rate limits, row-level security, recreate-style restore,
  * LocalStack.
  */
-import { Testing } from 'cdk8s';
+import { Chart, Testing } from 'cdk8s';
+import type { IContainer } from 'kubernetes-models/v1/Container';
 import { DatabaseBackup, DatabaseBackupProps } from '../../lib/constructs/backup/database-backup';
 import { PostgresBackupEngine } from '../../lib/constructs/backup/postgres-backup-engine';
 import { jvmToolOptions } from '../../lib/constructs/workloads/jvm-options';
@@ -14,6 +15,7 @@ import { springBootEnv } from '../../lib/constructs/workloads/spring-boot';
 import { renderStaticSiteConfig } from '../../lib/constructs/workloads/static-site-config';
 import { TlsIngress, TlsIngressProps } from '../../lib/constructs/network/tls-ingress';
 import { WebService, WebServiceProps } from '../../lib/constructs/workloads/web-service';
+import { Doc } from '../support/doc';
 
 const resources = { cpuRequest: '100m', memoryRequest: '128Mi', memoryLimit: '256Mi' };
 const web = (over: Partial<WebServiceProps> = {}): WebServiceProps => ({
@@ -28,7 +30,7 @@ const web = (over: Partial<WebServiceProps> = {}): WebServiceProps => ({
   replicas: 1,
   ...over,
 });
-const synth = (build: (chart: any) => void): any[] => {
+const synth = (build: (chart: Chart) => void): Doc[] => {
   const chart = Testing.chart();
   build(chart);
   return Testing.synth(chart);
@@ -197,7 +199,7 @@ describe('springBootEnv', () => {
       /datasource.maxPoolSize: got 0; expected an integer >= 1/,
     ],
   ])('rejects %j', (options, message) => {
-    expect(() => springBootEnv(options as any)).toThrow(message);
+    expect(() => springBootEnv(options as Doc)).toThrow(message);
   });
 });
 
@@ -321,7 +323,7 @@ describe('DatabaseBackup restoreMode', () => {
   test('recreate: download, safety dump and its upload before the restore container', () => {
     const out = synth((c) => new DatabaseBackup(c, 'b', { ...base, engine: new PostgresBackupEngine({ restoreMode: 'recreate' }) }));
     const pod = out.find((o) => o.kind === 'CronJob' && o.metadata.name === 'db-restore').spec.jobTemplate.spec.template.spec;
-    expect(pod.initContainers.map((c: any) => c.name)).toEqual(['download', 'safety-dump', 'safety-upload']);
+    expect(pod.initContainers.map((c: IContainer) => c.name)).toEqual(['download', 'safety-dump', 'safety-upload']);
     expect(pod.initContainers[2].env).toContainEqual({ name: 'S3_PREFIX', value: 'app/db/pre-restore' });
     expect(Object.keys(out.find((o) => o.kind === 'ConfigMap').data).sort()).toEqual([
       'download.sh',
@@ -334,7 +336,7 @@ describe('DatabaseBackup restoreMode', () => {
   test('in-place stays the default', () => {
     const out = synth((c) => new DatabaseBackup(c, 'b', base));
     expect(
-      out.find((o) => o.metadata.name === 'db-restore').spec.jobTemplate.spec.template.spec.initContainers.map((c: any) => c.name),
+      out.find((o) => o.metadata.name === 'db-restore').spec.jobTemplate.spec.template.spec.initContainers.map((c: IContainer) => c.name),
     ).toEqual(['download']);
   });
   test('rejects an unknown mode', () => {
@@ -430,7 +432,7 @@ describe('row-level security', () => {
     ],
     [{ tenantSetting: 'app.tenant_id', schemas: [] }, /rowLevelSecurity.schemas: got \[\]; expected a non-empty array/],
   ])('rejects %j', (rls, message) => {
-    expect(() => renderInitSql({ ...spec, rowLevelSecurity: rls as any })).toThrow(message);
+    expect(() => renderInitSql({ ...spec, rowLevelSecurity: rls as Doc })).toThrow(message);
   });
   test('PostgresDatabase names itself in the error', () => {
     const props: PostgresDatabaseProps = {

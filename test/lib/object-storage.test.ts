@@ -1,4 +1,5 @@
 import { Testing } from 'cdk8s';
+import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import { DatabaseBackup, DatabaseBackupProps } from '../../lib/constructs/backup/database-backup';
 import { PostgresBackupEngine } from '../../lib/constructs/backup/postgres-backup-engine';
 import { LocalStack } from '../../lib/constructs/data/localstack';
@@ -192,7 +193,7 @@ describe('DatabaseBackup on either storage', () => {
     const objects = Testing.synth(chart);
     const upload = objects.find((o) => o.kind === 'CronJob').spec.jobTemplate.spec.template.spec.containers[0];
     return {
-      env: Object.fromEntries(upload.env.map((e: any) => [e.name, e.value ?? e.valueFrom.secretKeyRef])),
+      env: Object.fromEntries(upload.env.map((e: IEnvVar) => [e.name, e.value ?? e.valueFrom?.secretKeyRef])),
       sa: objects.find((o) => o.kind === 'ServiceAccount'),
     };
   };

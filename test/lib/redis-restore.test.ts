@@ -1,7 +1,9 @@
 import { Testing } from 'cdk8s';
+import type { IContainer } from 'kubernetes-models/v1/Container';
 import { DatabaseBackup, DatabaseBackupProps } from '../../lib/constructs/backup/database-backup';
 import { PostgresBackupEngine } from '../../lib/constructs/backup/postgres-backup-engine';
 import { RedisBackupEngine } from '../../lib/constructs/backup/redis-backup-engine';
+import { Doc } from '../support/doc';
 
 const base: DatabaseBackupProps = {
   namespace: 'shop',
@@ -39,8 +41,8 @@ describe('DatabaseBackup: redis restore', () => {
     const restore = objects.find((o) => o.kind === 'CronJob' && o.metadata.name === 'redis-restore');
     expect(restore.spec.suspend).toBe(true);
     const pod = restore.spec.jobTemplate.spec.template.spec;
-    expect(pod.initContainers.map((c: any) => c.name)).toEqual(['download', 'ensure-stopped']);
-    expect(pod.containers.map((c: any) => c.name)).toEqual(['restore']);
+    expect(pod.initContainers.map((c: IContainer) => c.name)).toEqual(['download', 'ensure-stopped']);
+    expect(pod.containers.map((c: IContainer) => c.name)).toEqual(['restore']);
     expect(pod.volumes).toEqual(expect.arrayContaining([{ name: 'data', persistentVolumeClaim: { claimName: 'data-redis-0' } }]));
     expect(pod.containers[0].volumeMounts).toEqual(expect.arrayContaining([{ name: 'data', mountPath: '/data' }]));
     expect(pod.containers[0].env).toEqual(expect.arrayContaining([{ name: 'REDIS_DATA_DIR', value: '/data' }]));
@@ -123,6 +125,6 @@ describe('resource specs name the bad field', () => {
       'upload.resources.cpuRequest: got "fast"; expected a Kubernetes CPU quantity',
     ],
   ])('%s', (_what, resources, message) => {
-    expect(() => synth({ resources: resources as any })).toThrow(message);
+    expect(() => synth({ resources: resources as Doc })).toThrow(message);
   });
 });

@@ -2,6 +2,7 @@ import { Chart, Testing } from 'cdk8s';
 import { SecretsBackend, SecretsProvider } from '../../lib/constructs/platform/secrets-backend';
 import { SchemaCheck } from '../../lib/checks/schema-check';
 import { configProblems, envConfig } from '../support/synth';
+import { Doc } from '../support/doc';
 
 const aws = (storeScope?: 'namespace' | 'cluster'): SecretsProvider => ({
   kind: 'aws-secrets-manager',
@@ -50,7 +51,7 @@ describe('SecretsBackend store scope', () => {
   );
 
   test('a bad scope is refused', () => {
-    expect(() => render({ ...aws(), storeScope: 'global' } as any)).toThrow(
+    expect(() => render({ ...aws(), storeScope: 'global' } as Doc)).toThrow(
       "SecretsBackend.provider.storeScope: got 'global'; expected 'namespace' or 'cluster'",
     );
   });

@@ -1,4 +1,7 @@
 import { Testing } from 'cdk8s';
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import type { IServicePort } from 'kubernetes-models/v1/ServicePort';
+import type { ITopologySpreadConstraint } from 'kubernetes-models/v1/TopologySpreadConstraint';
 import { StatefulStore, StatefulStoreProps } from '../../lib/constructs/data/stateful-store';
 
 const resources = { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' };
@@ -56,7 +59,7 @@ describe('StatefulStore', () => {
       { name: 'transport', containerPort: 9300, protocol: 'TCP' },
     ]);
     expect(svc.spec.clusterIP).toBe('None');
-    expect(svc.spec.ports.map((p: any) => [p.name, p.port, p.targetPort])).toEqual([
+    expect(svc.spec.ports.map((p: IServicePort) => [p.name, p.port, p.targetPort])).toEqual([
       ['http', 9200, 'http'],
       ['transport', 9300, 'transport'],
     ]);
@@ -91,7 +94,7 @@ describe('StatefulStore', () => {
         labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'search', 'app.kubernetes.io/instance': 'shop' } },
       },
     ]);
-    expect(spec.topologySpreadConstraints.map((c: any) => [c.topologyKey, c.whenUnsatisfiable])).toEqual([
+    expect(spec.topologySpreadConstraints.map((c: ITopologySpreadConstraint) => [c.topologyKey, c.whenUnsatisfiable])).toEqual([
       ['topology.kubernetes.io/zone', 'DoNotSchedule'],
       ['kubernetes.io/hostname', 'ScheduleAnyway'],
     ]);
@@ -118,8 +121,8 @@ describe('StatefulStore', () => {
     expect(monitor.spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }]);
     expect(store.metricsPorts).toEqual(['metrics']);
     expect(store.ports).toEqual({ http: 9200, transport: 9300, metrics: 9114 });
-    expect(svc.spec.ports.map((p: any) => p.name)).toEqual(['http', 'transport', 'metrics']);
-    expect(sts.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['search', 'exporter']);
+    expect(svc.spec.ports.map((p: IServicePort) => p.name)).toEqual(['http', 'transport', 'metrics']);
+    expect(sts.spec.template.spec.containers.map((c: IContainer) => c.name)).toEqual(['search', 'exporter']);
   });
 
   test("init containers: restricted, the store's image, user and resources by default, with the main container's mounts", () => {

@@ -6,17 +6,21 @@
 import * as path from 'path';
 import { helmTemplate, helmTemplateRaw, objectKey } from '../support/helm';
 import { synthToTemp } from '../support/synth';
+import { Doc } from '../support/doc';
 
 const chart = path.join(synthToTemp(), 'helm', 'pagodirecto');
 const render = (set: Record<string, string | number> = {}, setString: Record<string, string> = {}, env = 'prod') =>
   helmTemplate(chart, { releaseName: 'pagodirecto', valuesFiles: [`values-${env}.yaml`], set, setString });
 
 /** `kind/name pointer: before -> after` for every changed leaf. */
-function diff(before: any[], after: any[]): string[] {
+function diff(before: readonly Doc[], after: readonly Doc[]): string[] {
   const out: string[] = [];
-  const walk = (a: any, b: any, p: string): void => {
-    if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) {
-      if (a !== b) out.push(`${p}: ${a} -> ${b}`);
+  const isNode = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+  // A leaf as written in a values file; a subtree that replaces a leaf (or the reverse) as JSON, not [object Object].
+  const show = (v: unknown): string => (isNode(v) ? JSON.stringify(v) : String(v));
+  const walk = (a: unknown, b: unknown, p: string): void => {
+    if (!isNode(a) || !isNode(b)) {
+      if (a !== b) out.push(`${p}: ${show(a)} -> ${show(b)}`);
       return;
     }
     for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) walk(a[k], b[k], `${p}/${k}`);

@@ -1,3 +1,4 @@
+import type { IContainer } from 'kubernetes-models/v1/Container';
 import { loadEnvironment } from '../../config';
 import { postgresRecreateRestoreScript, postgresSafetyDumpScript } from '../../lib/constructs/backup/backup-scripts';
 import { memoryBytes } from '../../lib/core/formats';
@@ -12,10 +13,12 @@ import {
   resourceTotals,
 } from '../support/stack-assertions';
 import { envConfig, find, synthStack } from '../support/synth';
+import { Doc } from '../support/doc';
 
 const dev = synthStack('pagodirecto', loadEnvironment(envConfig('dev')));
 const prod = synthStack('pagodirecto', loadEnvironment(envConfig('prod')));
-const container = (objects: any[], kind: string, name: string, i = 0) => find(objects, kind, name).spec.template.spec.containers[i];
+const container = (objects: readonly Doc[], kind: string, name: string, i = 0): Doc =>
+  find(objects, kind, name).spec.template.spec.containers[i];
 const SCHEMAS = ['identity', 'customers', 'sales', 'catalog', 'billing', 'payments', 'communications', 'audit'];
 
 describe.each([
@@ -170,7 +173,7 @@ describe.each([
     expect(
       ingresses.map((i) => [
         i.metadata.name,
-        i.spec.rules[0].http.paths.map((p: any) => `${p.path}->${p.backend.service.name}:${p.backend.service.port.number}`),
+        i.spec.rules[0].http.paths.map((p: Doc) => `${p.path}->${p.backend.service.name}:${p.backend.service.port.number}`),
       ]),
     ).toEqual([
       ['edge', ['/->frontend:8080']],
@@ -188,7 +191,7 @@ describe.each([
       undefined,
       undefined,
     ]);
-    const chain = (i: any) => i.metadata.annotations['traefik.ingress.kubernetes.io/router.middlewares'].split(',');
+    const chain = (i: Doc) => i.metadata.annotations['traefik.ingress.kubernetes.io/router.middlewares'].split(',');
     const mw = (n: string) => `pagodirecto-edge-${n}@kubernetescrd`;
     expect(chain(ingresses[0])).toEqual([mw('security-headers'), mw('cors'), mw('body-limit'), mw('compress')]);
     expect(chain(ingresses[1])).toEqual([mw('security-headers'), mw('cors'), mw('api-rate-limit'), mw('body-limit'), mw('compress')]);
@@ -218,12 +221,12 @@ describe.each([
     const restore = find(objects, 'CronJob', 'postgres-restore');
     expect(restore.spec.suspend).toBe(true);
     const pod = restore.spec.jobTemplate.spec.template.spec;
-    expect(pod.initContainers.map((c: any) => [c.name, c.command[1]])).toEqual([
+    expect(pod.initContainers.map((c: IContainer) => [c.name, c.command?.[1]])).toEqual([
       ['download', '/scripts/download.sh'],
       ['safety-dump', '/scripts/safety-dump.sh'],
       ['safety-upload', '/scripts/upload.sh'],
     ]);
-    expect(pod.containers.map((c: any) => [c.name, c.command[1]])).toEqual([['restore', '/scripts/restore.sh']]);
+    expect(pod.containers.map((c: IContainer) => [c.name, c.command?.[1]])).toEqual([['restore', '/scripts/restore.sh']]);
     expect(envOf(pod.initContainers[2]).S3_PREFIX).toBe('pagodirecto/postgres/pre-restore');
     expect(envOf(pod.containers[0])).toMatchObject({ PGUSER: 'postgres', PGDATABASE: 'pagodirecto_crm', RESTORE_KEEP_PREVIOUS: 'no' });
     const scripts = find(objects, 'ConfigMap', 'postgres-backup-scripts').data;
@@ -238,8 +241,8 @@ describe.each([
         .map((m) => m.metadata.name)
         .sort(),
     ).toEqual(['backend', 'postgres']);
-    const rules = find(objects, 'PrometheusRule', 'pagodirecto').spec.groups.flatMap((g: any) => g.rules);
-    const byName = Object.fromEntries(rules.map((r: any) => [r.alert, r]));
+    const rules = find(objects, 'PrometheusRule', 'pagodirecto').spec.groups.flatMap((g: Doc) => g.rules);
+    const byName = Object.fromEntries(rules.map((r: Doc) => [r.alert, r]));
     expect(Object.keys(byName)).toEqual(
       expect.arrayContaining([
         'BackendDown',

@@ -1,9 +1,11 @@
+import type { IMetricSpec } from 'kubernetes-models/autoscaling/v2/MetricSpec';
 import { loadEnvironment } from '../../config';
 import { envConfig, find, podSpecs, synthStack } from '../support/synth';
+import { Doc } from '../support/doc';
+import { envOf } from '../support/stack-assertions';
 
 const dev = synthStack('wondernest', loadEnvironment(envConfig('dev')));
 const prod = synthStack('wondernest', loadEnvironment(envConfig('prod')));
-const envOf = (c: any) => Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
 
 describe.each([
   ['dev', dev],
@@ -133,11 +135,11 @@ describe.each([
       { protocol: 'TCP', port: 53 },
     ]);
     const api = find(objects, 'NetworkPolicy', 'api');
-    expect(api.spec.ingress.map((r: any) => r.from[0].namespaceSelector?.matchLabels['kubernetes.io/metadata.name'])).toEqual(
+    expect(api.spec.ingress.map((r: Doc) => r.from[0].namespaceSelector?.matchLabels['kubernetes.io/metadata.name'])).toEqual(
       expect.arrayContaining(['traefik', 'monitoring']),
     );
     const pg = find(objects, 'NetworkPolicy', 'postgres');
-    const sources = pg.spec.ingress.map((r: any) => r.from[0].podSelector?.matchLabels?.['app.kubernetes.io/name']);
+    const sources = pg.spec.ingress.map((r: Doc) => r.from[0].podSelector?.matchLabels?.['app.kubernetes.io/name']);
     expect(sources).toEqual(expect.arrayContaining(['api', 'postgres-backup', 'postgres-restore']));
     expect(sources).not.toContain('redis');
   });
@@ -182,7 +184,7 @@ describe.each([
     expect(monitors.map((m) => m.metadata.name).sort()).toEqual(['api', 'postgres', 'redis']);
     for (const m of [...monitors, find(objects, 'PrometheusRule', 'wondernest')])
       expect(m.metadata.labels.release).toBe('kube-prometheus-stack');
-    const alerts = find(objects, 'PrometheusRule', 'wondernest').spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.alert));
+    const alerts = find(objects, 'PrometheusRule', 'wondernest').spec.groups.flatMap((g: Doc) => g.rules.map((r: Doc) => r.alert));
     expect(alerts).toEqual(expect.arrayContaining(['HighErrorRate', 'DatabaseConnectionsHigh']));
     expect(find(objects, 'ConfigMap', 'wondernest').metadata.labels.grafana_dashboard).toBe('1');
   });
@@ -202,7 +204,7 @@ describe('dev vs prod', () => {
     expect(deploy.spec.replicas).toBeUndefined();
     const hpa = find(prod, 'HorizontalPodAutoscaler', 'api');
     expect(hpa.spec).toMatchObject({ minReplicas: 3, maxReplicas: 10 });
-    expect(hpa.spec.metrics.map((m: any) => m.resource.name)).toEqual(['cpu', 'memory']);
+    expect(hpa.spec.metrics.map((m: IMetricSpec) => m.resource?.name)).toEqual(['cpu', 'memory']);
     expect(find(prod, 'PodDisruptionBudget', 'api').spec.maxUnavailable).toBe(1);
     expect(deploy.spec.template.spec.topologySpreadConstraints[0]).toMatchObject({
       topologyKey: 'topology.kubernetes.io/zone',

@@ -16,7 +16,8 @@
  */
 import { isIPv6 } from 'net';
 import { renderAsset, renderAssetLines, TemplateValue } from '../../core/asset-template';
-import { pgIdentifier } from '../../core/formats';
+import { describeUnserializable } from '../../core/describe';
+import { hasControlCharacter, pgIdentifier } from '../../core/formats';
 
 // ---------------------------------------------------------------------------------------------
 // postgresql.conf
@@ -86,7 +87,7 @@ function renderConfValue(key: string, value: unknown): string {
     return /^-?\d+(\.\d+)?$/.test(text) ? text : `'${text}'`;
   }
   if (typeof value === 'string') {
-    if (/[\u0000-\u001f\u007f]/.test(value)) {
+    if (hasControlCharacter(value)) {
       throw new Error(
         `postgresql.conf setting ${JSON.stringify(key)}: got ${describe(value)}; expected a string without control characters (newline, tab, NUL...)`,
       );
@@ -602,8 +603,8 @@ function describe(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   try {
-    return JSON.stringify(value) ?? String(value);
+    return JSON.stringify(value) ?? describeUnserializable(value);
   } catch {
-    return String(value);
+    return describeUnserializable(value);
   }
 }

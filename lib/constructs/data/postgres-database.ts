@@ -135,7 +135,7 @@ export class PostgresDatabase extends StatefulStore {
           : {}),
       });
     } catch (e) {
-      throw new Error(`PostgresDatabase '${name}': ${(e as Error).message}`);
+      throw new Error(`PostgresDatabase '${name}': ${(e as Error).message}`, { cause: e });
     }
     const pgIsReady = ['pg_isready', '--host=127.0.0.1', `--port=${port}`, '--username=postgres', `--dbname=${props.database}`];
 

@@ -11,6 +11,7 @@
  * values and fills them in. Errors name the offending field, the bad value and what is allowed.
  */
 import { renderAsset } from '../../core/asset-template';
+import { describeUnserializable } from '../../core/describe';
 
 /** Redis's `maxmemory-policy` values. */
 export const REDIS_MAXMEMORY_POLICIES = [
@@ -169,8 +170,8 @@ function checkPath(path: unknown, field: string): string {
 function describe(value: unknown): string {
   if (value === undefined) return 'undefined';
   try {
-    return JSON.stringify(value) ?? String(value);
+    return JSON.stringify(value) ?? describeUnserializable(value);
   } catch {
-    return String(value);
+    return describeUnserializable(value);
   }
 }

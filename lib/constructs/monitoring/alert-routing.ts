@@ -1,7 +1,8 @@
 import { Construct } from 'constructs';
 import {
   AlertmanagerConfig,
-  AlertmanagerConfigSpecReceivers,
+  AlertmanagerConfigSpecInhibitRulesSourceMatchMatchType,
+  AlertmanagerConfigSpecInhibitRulesTargetMatchMatchType,
   AlertmanagerConfigSpecRouteMatchersMatchType,
 } from '../../../imports/monitoring.coreos.com';
 import { checkLabelValue, checkNamespace, checkObjectName, fail } from './validation';
@@ -66,10 +67,119 @@ export interface AlertRoutingProps {
   readonly warningRepeatInterval?: string;
 }
 
+/**
+ * A label matcher (`severity="critical"`). The CRD bindings give routes and the two sides of an
+ * inhibit rule each their own (equal-valued) match-type enum, hence the parameter.
+ */
+interface Matcher<T extends string> {
+  readonly name: string;
+  readonly value: string;
+  readonly matchType: T;
+}
+
+/** A child route: one severity to one receiver. */
+interface SeverityRoute {
+  readonly receiver: string;
+  readonly matchers: Matcher<AlertmanagerConfigSpecRouteMatchersMatchType>[];
+  readonly repeatInterval: string;
+}
+
+interface InhibitRule {
+  readonly sourceMatch: Matcher<AlertmanagerConfigSpecInhibitRulesSourceMatchMatchType>[];
+  readonly targetMatch: Matcher<AlertmanagerConfigSpecInhibitRulesTargetMatchMatchType>[];
+  readonly equal: string[];
+}
+
+interface SlackConfig {
+  readonly channel: string;
+  readonly apiUrl: SecretKey;
+  readonly sendResolved: boolean;
+  readonly title: string;
+  readonly text: string;
+}
+
+interface WebhookConfig {
+  readonly urlSecret: SecretKey;
+  readonly sendResolved: boolean;
+}
+
+/** SMTP authentication: `receiver()` sets the user and the password secret together, or neither. */
+interface EmailConfig {
+  readonly to: string;
+  readonly from: string;
+  readonly smarthost: string;
+  readonly sendResolved: boolean;
+  readonly authUsername?: string;
+  readonly authPassword?: SecretKey;
+}
+
+/** A receiver as this construct builds it: a name and exactly one kind of config (none for the null receiver). */
+interface Receiver {
+  readonly name: string;
+  readonly slackConfigs?: SlackConfig[];
+  readonly webhookConfigs?: WebhookConfig[];
+  readonly emailConfigs?: EmailConfig[];
+}
+
+/**
+ * The AlertmanagerConfig spec this construct renders: the subset of the CRD's (all-optional)
+ * `AlertmanagerConfigSpec` it fills, with every field it sets required, so that
+ * {@link AlertRouting.toAlertmanagerYaml} reads it without guessing.
+ */
+interface RoutingSpec {
+  readonly route: {
+    readonly receiver: string;
+    readonly groupBy: string[];
+    readonly groupWait: string;
+    readonly groupInterval: string;
+    readonly repeatInterval: string;
+    readonly routes: SeverityRoute[];
+  };
+  readonly receivers: Receiver[];
+  readonly inhibitRules: InhibitRule[];
+}
+
+/**
+ * The `alertmanager.yml` form of a {@link RoutingSpec} (snake_case keys, matchers as strings, secrets
+ * resolved). A fresh object per call, the caller's to change (tests break it on purpose).
+ */
+export interface AlertmanagerYaml {
+  route: {
+    receiver: string;
+    group_by: string[];
+    group_wait: string;
+    group_interval: string;
+    repeat_interval: string;
+    routes: { receiver: string; matchers: string[]; repeat_interval: string }[];
+  };
+  inhibit_rules: { source_matchers: string[]; target_matchers: string[]; equal: string[] }[];
+  receivers: {
+    name: string;
+    slack_configs?: {
+      channel: string;
+      api_url: string;
+      send_resolved: boolean;
+      title: string;
+      text: string;
+    }[];
+    webhook_configs?: { url: string; send_resolved: boolean }[];
+    email_configs?: {
+      to: string;
+      from: string;
+      smarthost: string;
+      auth_username?: string;
+      auth_password?: string;
+      send_resolved: boolean;
+    }[];
+  }[];
+}
+
 const DURATION = ALERTMANAGER_DURATION_RE;
 const LABEL_NAME = PROMETHEUS_LABEL_NAME_RE;
 const NULL_RECEIVER = 'blackhole';
 const EQ = AlertmanagerConfigSpecRouteMatchersMatchType.VALUE_EQUALS;
+const SOURCE_EQ = AlertmanagerConfigSpecInhibitRulesSourceMatchMatchType.VALUE_EQUALS;
+const TARGET_EQ = AlertmanagerConfigSpecInhibitRulesTargetMatchMatchType.VALUE_EQUALS;
 
 /**
  * Routes a namespace's alerts by severity: critical alerts to the critical receiver (re-sent
@@ -80,7 +190,7 @@ const EQ = AlertmanagerConfigSpecRouteMatchersMatchType.VALUE_EQUALS;
  */
 export class AlertRouting extends Construct {
   public readonly name: string;
-  private readonly spec: any;
+  private readonly spec: RoutingSpec;
 
   constructor(scope: Construct, id: string, props: AlertRoutingProps) {
     super(scope, id);
@@ -102,7 +212,7 @@ export class AlertRouting extends Construct {
     for (const [field, v] of Object.entries(durations))
       if (!DURATION.test(v)) fail(where, field, v, "a duration such as '30s', '5m' or '1h'");
 
-    const receivers: AlertmanagerConfigSpecReceivers[] = [{ name: NULL_RECEIVER }];
+    const receivers: Receiver[] = [{ name: NULL_RECEIVER }];
     const warning = props.warning ? receiver(where, 'warning', props.warning) : undefined;
     const critical = props.critical ? receiver(where, 'critical', props.critical) : warning ? { ...warning, name: 'critical' } : undefined;
     if (warning) receivers.push(warning);
@@ -131,8 +241,8 @@ export class AlertRouting extends Construct {
       receivers,
       inhibitRules: [
         {
-          sourceMatch: [{ name: 'severity', value: 'critical', matchType: EQ }],
-          targetMatch: [{ name: 'severity', value: 'warning', matchType: EQ }],
+          sourceMatch: [{ name: 'severity', value: 'critical', matchType: SOURCE_EQ }],
+          targetMatch: [{ name: 'severity', value: 'warning', matchType: TARGET_EQ }],
           equal: ['alertname', 'namespace'],
         },
       ],
@@ -147,32 +257,32 @@ export class AlertRouting extends Construct {
    * The `alertmanager.yml` the operator would generate from this object (secret values resolved
    * by `secret`), for `amtool check-config`.
    */
-  public toAlertmanagerYaml(secret: (ref: SecretKey) => string): Record<string, unknown> {
+  public toAlertmanagerYaml(secret: (ref: SecretKey) => string): AlertmanagerYaml {
     const s = this.spec;
-    const matcher = (m: any) => `${m.name}${m.matchType}${JSON.stringify(m.value)}`;
+    const matcher = (m: Matcher<string>) => `${m.name}${m.matchType}${JSON.stringify(m.value)}`;
     return {
       route: {
         receiver: s.route.receiver,
-        group_by: s.route.groupBy,
+        group_by: [...s.route.groupBy],
         group_wait: s.route.groupWait,
         group_interval: s.route.groupInterval,
         repeat_interval: s.route.repeatInterval,
-        routes: s.route.routes.map((r: any) => ({
+        routes: s.route.routes.map((r) => ({
           receiver: r.receiver,
           matchers: r.matchers.map(matcher),
           repeat_interval: r.repeatInterval,
         })),
       },
-      inhibit_rules: s.inhibitRules.map((r: any) => ({
+      inhibit_rules: s.inhibitRules.map((r) => ({
         source_matchers: r.sourceMatch.map(matcher),
         target_matchers: r.targetMatch.map(matcher),
-        equal: r.equal,
+        equal: [...r.equal],
       })),
-      receivers: s.receivers.map((r: any) => ({
+      receivers: s.receivers.map((r) => ({
         name: r.name,
         ...(r.slackConfigs
           ? {
-              slack_configs: r.slackConfigs.map((c: any) => ({
+              slack_configs: r.slackConfigs.map((c) => ({
                 channel: c.channel,
                 api_url: secret(c.apiUrl),
                 send_resolved: c.sendResolved,
@@ -182,15 +292,15 @@ export class AlertRouting extends Construct {
             }
           : {}),
         ...(r.webhookConfigs
-          ? { webhook_configs: r.webhookConfigs.map((c: any) => ({ url: secret(c.urlSecret), send_resolved: c.sendResolved })) }
+          ? { webhook_configs: r.webhookConfigs.map((c) => ({ url: secret(c.urlSecret), send_resolved: c.sendResolved })) }
           : {}),
         ...(r.emailConfigs
           ? {
-              email_configs: r.emailConfigs.map((c: any) => ({
+              email_configs: r.emailConfigs.map((c) => ({
                 to: c.to,
                 from: c.from,
                 smarthost: c.smarthost,
-                ...(c.authUsername ? { auth_username: c.authUsername, auth_password: secret(c.authPassword) } : {}),
+                ...(c.authUsername && c.authPassword ? { auth_username: c.authUsername, auth_password: secret(c.authPassword) } : {}),
                 send_resolved: c.sendResolved,
               })),
             }
@@ -200,7 +310,7 @@ export class AlertRouting extends Construct {
   }
 }
 
-function receiver(where: string, name: 'warning' | 'critical', r: AlertReceiver): AlertmanagerConfigSpecReceivers {
+function receiver(where: string, name: 'warning' | 'critical', r: AlertReceiver): Receiver {
   const kinds = (['slack', 'webhook', 'email'] as const).filter((k) => r[k] !== undefined);
   if (kinds.length !== 1) fail(where, name, kinds.length ? kinds.join('+') : 'nothing', 'exactly one of slack, webhook, email');
   const ref = (field: string, s: SecretKey | undefined): SecretKey => {

@@ -170,6 +170,11 @@ export class GrafanaDashboard extends Construct {
   }
 }
 
+/** Props come from JavaScript too: checks what the type only claims. */
+function isNonEmptyStringArray(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((t) => typeof t === 'string' && t !== '');
+}
+
 /**
  * Builds a Grafana dashboard model (schemaVersion 39) with a `datasource`
  * variable, a hidden `namespace` constant and the panels laid out on the grid.
@@ -179,8 +184,8 @@ export function buildDashboard(options: DashboardModelOptions, where = 'buildDas
     fail(where, 'uid', options.uid, 'a Grafana uid (1-40 chars of A-Z, a-z, 0-9, "_" and "-")');
   }
   checkNonEmpty(where, 'title', options.title);
-  const tags = options.tags ?? [];
-  if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string' || t === '')) {
+  const tags: unknown = options.tags ?? [];
+  if (!isNonEmptyStringArray(tags)) {
     fail(where, 'tags', tags, 'an array of non-empty strings');
   }
   return {

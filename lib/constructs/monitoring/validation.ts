@@ -1,6 +1,8 @@
+import { describeUnserializable } from '../../core/describe';
 import {
   DNS_LABEL_RE,
   DNS_SUBDOMAIN_RE,
+  hasControlCharacter,
   LABEL_VALUE_RE,
   PROMETHEUS_DURATION_RE,
   PROMETHEUS_LABEL_NAME_RE,
@@ -34,9 +36,9 @@ function show(value: unknown): string {
   if (typeof value === 'number') return String(value);
   if (value === undefined) return 'undefined';
   try {
-    return JSON.stringify(value) ?? String(value);
+    return JSON.stringify(value) ?? describeUnserializable(value);
   } catch {
-    return String(value);
+    return describeUnserializable(value);
   }
 }
 
@@ -73,8 +75,7 @@ export function checkLabelValue(where: string, field: string, value: unknown, al
 
 /** A value used inside a PromQL string literal (e.g. a `job` label value): non-empty, printable. */
 export function checkSelectorValue(where: string, field: string, value: unknown): string {
-  // eslint-disable-next-line no-control-regex
-  if (typeof value !== 'string' || value.length === 0 || value.length > 253 || /[\u0000-\u001f\u007f]/.test(value)) {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 253 || hasControlCharacter(value)) {
     fail(where, field, value, 'a non-empty label value without control characters (max 253 chars)');
   }
   return value;

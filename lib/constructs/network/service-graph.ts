@@ -114,8 +114,8 @@ export class ServiceGraph extends Construct {
     return {
       namespace: this.namespace,
       components,
-      externals: JSON.parse(JSON.stringify(this.externals)),
-      dns: JSON.parse(JSON.stringify(this.dns)),
+      externals: Object.fromEntries(Object.entries(this.externals).map(([name, p]) => [name, copyPeer(p)])),
+      dns: copyPeer(this.dns),
       flows: this.flows.map((f) => ({ ...f })),
     };
   }
@@ -229,6 +229,11 @@ export class ServiceGraph extends Construct {
         ports: [{ protocol: f.protocol, port: k8s.IntOrString.fromNumber(f.port) }],
       }));
   }
+}
+
+/** A copy of a peer that shares no object with the graph (the JSON-data copy `toDeclaration` hands out). */
+function copyPeer(p: ExternalPeer): ExternalPeer {
+  return p.podLabels ? { namespace: p.namespace, podLabels: { ...p.podLabels } } : { namespace: p.namespace };
 }
 
 function peerSelector(peer: ExternalPeer): k8s.NetworkPolicyPeer {

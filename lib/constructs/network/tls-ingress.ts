@@ -248,7 +248,7 @@ function validateRoutes(props: TlsIngressProps): void {
   const paths = new Set<string>();
   props.routes.forEach((r, i) => {
     const path = r.path ?? '/';
-    if (!/^\/[A-Za-z0-9._~\/-]*$/.test(path))
+    if (!/^\/[A-Za-z0-9._~/-]*$/.test(path))
       throw new Error(`${where}: routes[${i}].path '${path}'; expected an absolute URL path prefix such as /api`);
     if (paths.has(path)) throw new Error(`${where}: routes[${i}].path '${path}' is routed twice; expected each path once`);
     paths.add(path);

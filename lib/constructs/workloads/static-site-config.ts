@@ -60,8 +60,8 @@ export const STATIC_SITE_GZIP_TYPES: readonly string[] = [
   'font/otf',
 ];
 
-const ABSOLUTE_DIR = /^\/[A-Za-z0-9._\/-]*$/;
-const URL_PATH = /^\/[A-Za-z0-9._~\/-]*$/;
+const ABSOLUTE_DIR = /^\/[A-Za-z0-9._/-]*$/;
+const URL_PATH = /^\/[A-Za-z0-9._~/-]*$/;
 
 function fail(field: string, value: unknown, expected: string): never {
   throw new Error(`static site ${field}: got ${JSON.stringify(value)}; expected ${expected}`);

@@ -326,7 +326,7 @@ function named<T>(name: string, render: () => T): T {
   try {
     return render();
   } catch (e) {
-    throw new Error(`WebService '${name}': ${(e as Error).message}`);
+    throw new Error(`WebService '${name}': ${(e as Error).message}`, { cause: e });
   }
 }
 
