@@ -123,7 +123,7 @@ describe('environment config', () => {
     const cfg = envConfig('dev');
     cfg.monitoring.retention = '1.5d';
     expect(problems(cfg)).toContain(
-      'monitoring.retention: got "1.5d"; expected a Prometheus retention such as \'7d\' or \'30d\' (a whole number of h, d, w or y)',
+      "monitoring.retention: got \"1.5d\"; expected a Prometheus retention such as '7d' or '30d' (a whole number of h, d, w or y)",
     );
   });
 
