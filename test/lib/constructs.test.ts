@@ -1,4 +1,5 @@
 import { Testing } from 'cdk8s';
+import { Doc } from '../support/doc';
 import { AppNamespace } from '../../lib/constructs/platform/app-namespace';
 import { DatabaseBackup, DatabaseBackupProps } from '../../lib/constructs/backup/database-backup';
 import { PostgresBackupEngine } from '../../lib/constructs/backup/postgres-backup-engine';
@@ -35,6 +36,37 @@ describe('WebService', () => {
     );
     expect(out.find((o) => o.kind === 'Deployment').spec.replicas).toBeUndefined();
   });
+  test('three probe paths: readiness, liveness, and startup (a deeper check only while starting)', () => {
+    const chart = Testing.chart();
+    new WebService(chart, 'web', web({ readinessPath: '/ready', livenessPath: '/live', startupPath: '/health', startupSeconds: 30 }));
+    const c = Testing.synth(chart).find((o: Doc) => o.kind === 'Deployment').spec.template.spec.containers[0];
+    expect([c.readinessProbe.httpGet.path, c.livenessProbe.httpGet.path, c.startupProbe.httpGet.path]).toEqual([
+      '/ready',
+      '/live',
+      '/health',
+    ]);
+    expect(c.startupProbe.failureThreshold * c.startupProbe.periodSeconds).toBe(30);
+  });
+  test('the stand-in answers every probe path', () => {
+    const chart = Testing.chart();
+    new WebService(chart, 'web', web({ standIn: true, readinessPath: '/ready', livenessPath: '/live', startupPath: '/health' }));
+    const conf = Object.values(Testing.synth(chart).find((o: Doc) => o.kind === 'ConfigMap').data as Record<string, string>).join('\n');
+    for (const path of ['/ready', '/live', '/health']) expect(conf).toContain(`location = ${path} `);
+  });
+  test('its own ServiceAccount for IRSA: annotated, no API token, used by the pods', () => {
+    const chart = Testing.chart();
+    const svc = new WebService(
+      chart,
+      'web',
+      web({ serviceAccountAnnotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/web' } }),
+    );
+    const out = Testing.synth(chart);
+    const sa = out.find((o: Doc) => o.kind === 'ServiceAccount');
+    expect(sa.metadata).toMatchObject({ name: 'web', annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/web' } });
+    expect(sa.automountServiceAccountToken).toBe(false);
+    const pod = out.find((o: Doc) => o.kind === 'Deployment').spec.template.spec;
+    expect([pod.serviceAccountName, pod.automountServiceAccountToken, svc.serviceAccountName]).toEqual(['web', false, 'web']);
+  });
   test.each([
     ['privileged port', { port: 80 }, /port 80; expected an unprivileged port between 1024 and 65535/],
     ['negative replicas', { replicas: -1 }, /replicas -1; expected an integer >= 0/],
@@ -44,6 +76,7 @@ describe('WebService', () => {
       /autoscaling.maxReplicas 2; expected an integer >= minReplicas \(5\)/,
     ],
     ['relative probe path', { readinessPath: 'health' }, /readinessPath 'health'; expected an absolute URL path/],
+    ['relative startup path', { startupPath: 'health' }, /startupPath 'health'; expected an absolute URL path/],
     ['metrics without release', { metricsPath: '/metrics' }, /metricsPath is set but release is missing/],
     [
       'memory limit below request',
@@ -149,6 +182,16 @@ describe('TlsIngress', () => {
     });
     expect(ing.middlewares).toEqual(['web-security-headers', 'web-cors', 'web-rate-limit', 'web-body-limit', 'web-compress']);
   });
+  test('an IP allow-list is the first middleware: other clients are refused before anything else runs', () => {
+    const chart = Testing.chart();
+    const ing = new TlsIngress(chart, 'i', {
+      ...props,
+      edge: { ipAllowList: ['127.0.0.1/32', '172.16.0.0/12'], rateLimit: { average: 5, burst: 5 } },
+    });
+    expect(ing.middlewares).toEqual(['web-ip-allow-list', 'web-security-headers', 'web-rate-limit']);
+    const mw = Testing.synth(chart).find((o: Doc) => o.kind === 'Middleware' && o.metadata.name === 'web-ip-allow-list');
+    expect(mw.spec).toEqual({ ipAllowList: { sourceRange: ['127.0.0.1/32', '172.16.0.0/12'] } });
+  });
   test.each([
     [
       'origin with a path',
@@ -157,6 +200,12 @@ describe('TlsIngress', () => {
     ],
     ['zero rate', { rateLimit: { average: 0, burst: 1 } }, /rateLimit.average 0; expected an integer >= 1/],
     ['zero body limit', { maxRequestBodyBytes: 0 }, /maxRequestBodyBytes 0; expected an integer >= 1/],
+    ['an empty IP allow-list', { ipAllowList: [] }, /ipAllowList is empty; expected at least one CIDR \(omit it to admit every client\)/],
+    [
+      'an IP allow-list entry that is no CIDR',
+      { ipAllowList: ['10.0.0.0/8', '10.0.0.300/32'] },
+      /ipAllowList\[1\] '10.0.0.300\/32'; expected an IPv4 or IPv6 CIDR/,
+    ],
   ])('rejects %s', (_, edge, message) => {
     expect(() => new TlsIngress(Testing.chart(), 'i', { ...props, edge })).toThrow(message);
   });

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { Middleware, MiddlewareSpec, MiddlewareSpecRateLimitPeriod } from '../../../imports/traefik.io';
 import { HelmValues } from '../../output/helm';
 import { VALUE_SCHEMAS } from '../workloads/workload-values';
-import { dnsLabel, origin } from '../../core/formats';
+import { cidr, dnsLabel, origin } from '../../core/formats';
 
 /** Security response headers (the seeds' Nginx `add_header` set). */
 export interface SecurityHeaders {
@@ -29,6 +29,14 @@ export interface RateLimit {
 
 /** Edge behaviour applied by the ingress controller (Traefik middlewares). */
 export interface EdgeOptions {
+  /**
+   * Client networks (CIDRs) allowed through; every other client gets 403 before any other
+   * middleware runs (tools such as admin consoles). Traefik compares the connection's source
+   * address: on kind that is the Docker network of the host, behind a load balancer without
+   * proxy protocol it is the load balancer's.
+   * @default - every client
+   */
+  readonly ipAllowList?: readonly string[];
   /** @default - the defaults of {@link SecurityHeaders} */
   readonly securityHeaders?: SecurityHeaders;
   /** CORS allow-list. @default - no CORS headers added at the edge */
@@ -97,6 +105,14 @@ export class TlsIngress extends Construct {
     validateRoutes(props);
     const edge = props.edge ?? {};
     const specs: Array<[string, MiddlewareSpec]> = [];
+    if (edge.ipAllowList !== undefined) {
+      if (edge.ipAllowList.length === 0)
+        throw new Error(`TlsIngress '${props.name}': ipAllowList is empty; expected at least one CIDR (omit it to admit every client)`);
+      edge.ipAllowList.forEach((c, i) => {
+        if (!cidr.test(c)) throw new Error(`TlsIngress '${props.name}': ipAllowList[${i}] '${c}'; expected ${cidr.expected}`);
+      });
+      specs.push(['ip-allow-list', { ipAllowList: { sourceRange: [...edge.ipAllowList] } }]);
+    }
     const h = edge.securityHeaders ?? {};
     if (h.hstsSeconds !== undefined && (!Number.isInteger(h.hstsSeconds) || h.hstsSeconds < 0)) {
       throw new Error(`TlsIngress '${props.name}': securityHeaders.hstsSeconds ${h.hstsSeconds}; expected an integer >= 0`);

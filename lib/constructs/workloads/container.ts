@@ -65,6 +65,8 @@ export interface ContainerSpec {
   readonly liveness?: ProbeCheck & ProbeTimings;
   /** Startup allowance in seconds before liveness applies. @default - no startup probe */
   readonly startupSeconds?: number;
+  /** What the startup probe checks (with `startupSeconds`). @default - the liveness check */
+  readonly startup?: ProbeCheck;
   /** Extra volume mounts (configuration, data). */
   readonly volumeMounts?: readonly k8s.VolumeMount[];
   /** Seconds the container keeps serving after it is asked to stop (preStop `sleep`), so endpoints drain first. @default - no preStop hook */
@@ -137,9 +139,10 @@ export function renderContainer(spec: ContainerSpec): k8s.Container {
   const readiness = spec.readiness ? probe(spec.readiness, { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 }) : undefined;
   const livenessCheck = spec.liveness ?? spec.readiness;
   const liveness = livenessCheck ? probe(livenessCheck, { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 }) : undefined;
+  const startupCheck = spec.startup ?? livenessCheck;
   const startup =
-    spec.startupSeconds && livenessCheck
-      ? probe(livenessCheck, { periodSeconds: 5, timeoutSeconds: 5, failureThreshold: Math.max(1, Math.ceil(spec.startupSeconds / 5)) })
+    spec.startupSeconds && startupCheck
+      ? probe(startupCheck, { periodSeconds: 5, timeoutSeconds: 5, failureThreshold: Math.max(1, Math.ceil(spec.startupSeconds / 5)) })
       : undefined;
 
   const requests: Record<string, k8s.Quantity> = {

@@ -62,6 +62,14 @@ export interface WebServiceProps {
   readonly readinessPath: string;
   /** Path answering liveness checks. @default - readinessPath */
   readonly livenessPath?: string;
+  /** Path the startup probe checks (e.g. a full health check that also covers dependencies). @default - livenessPath */
+  readonly startupPath?: string;
+  /**
+   * Annotations of a ServiceAccount of its own (named like the component; no API token mounted),
+   * e.g. the IRSA role `eks.amazonaws.com/role-arn` of an app that calls AWS APIs.
+   * @default - the namespace's default ServiceAccount
+   */
+  readonly serviceAccountAnnotations?: Readonly<Record<string, string>>;
   /** Seconds allowed for startup before liveness applies. @default 30 */
   readonly startupSeconds?: number;
   /** Metrics path scraped by Prometheus on the http port. @default - not scraped */
@@ -129,6 +137,8 @@ export class WebService extends Construct implements GraphComponent {
   public readonly service: k8s.KubeService;
   public readonly autoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
   public readonly disruptionBudget?: k8s.KubePodDisruptionBudget;
+  /** Its own ServiceAccount (with `serviceAccountAnnotations`). */
+  public readonly serviceAccountName?: string;
   /** Cluster DNS name of the Service. */
   public readonly host: string;
 
@@ -152,12 +162,21 @@ export class WebService extends Construct implements GraphComponent {
     this.host = `${props.name}.${props.namespace}.svc.cluster.local`;
 
     const configs = mountedConfigs(props);
+    if (props.serviceAccountAnnotations) this.serviceAccountName = this.addServiceAccount(props.serviceAccountAnnotations);
     this.deployment = this.addDeployment(configs, this.addConfigMaps(configs));
     this.service = this.addService();
     if (props.autoscaling) this.autoscaler = this.addAutoscaler(props.autoscaling);
     const minRunning = props.autoscaling ? props.autoscaling.minReplicas : props.replicas;
     if (minRunning > 1) this.disruptionBudget = this.addDisruptionBudget();
     if (props.metricsPath) this.addMetricsScrape(props.metricsPath);
+  }
+
+  /** Its own ServiceAccount (no API token mounted; IRSA uses its own projected token). */
+  private addServiceAccount(annotations: Readonly<Record<string, string>>): string {
+    return new k8s.KubeServiceAccount(this, 'service-account', {
+      metadata: { ...this.metadata(), annotations: { ...annotations } },
+      automountServiceAccountToken: false,
+    }).name;
   }
 
   /** Metadata of an object of this service: its name, namespace and labels. */
@@ -199,6 +218,7 @@ export class WebService extends Construct implements GraphComponent {
       args: standIn ? undefined : p.args,
       readiness: { httpGet: { path: p.readinessPath, port: 'http' } },
       liveness: { httpGet: { path: p.livenessPath ?? p.readinessPath, port: 'http' } },
+      ...(p.startupPath !== undefined ? { startup: { httpGet: { path: p.startupPath, port: 'http' } } } : {}),
       startupSeconds: p.startupSeconds ?? 30,
       volumeMounts: [...mounts],
       preStopSleepSeconds: p.preStopSleepSeconds ?? 5,
@@ -214,6 +234,7 @@ export class WebService extends Construct implements GraphComponent {
       runAs: p.standIn ? { user: STAND_IN_UID } : p.runAs,
       containers: [renderContainer(this.containerSpec(storage.mounts))],
       volumes: storage.volumes,
+      ...(this.serviceAccountName ? { serviceAccountName: this.serviceAccountName } : {}),
       spreadAcrossZones: p.spreadAcrossZones,
       terminationGracePeriodSeconds: p.terminationGracePeriodSeconds ?? 30,
       ...(p.staticSite ? { annotations: { 'checksum/config': createHash('sha256').update(JSON.stringify(configs)).digest('hex') } } : {}),
@@ -345,6 +366,7 @@ function validateProps(p: WebServiceProps): void {
   for (const [field, path] of Object.entries({
     readinessPath: p.readinessPath,
     livenessPath: p.livenessPath,
+    startupPath: p.startupPath,
     metricsPath: p.metricsPath,
   })) {
     if (path !== undefined && !/^\/[A-Za-z0-9_\-./{}]*$/.test(path))
@@ -372,7 +394,7 @@ function validateProps(p: WebServiceProps): void {
 
 /** nginx config for the stand-in (`assets/stand-in-nginx.conf`): answers the component's probe and metrics paths on its port. */
 function standInConfig(p: WebServiceProps): string {
-  const paths = [...new Set([p.readinessPath, p.livenessPath ?? p.readinessPath])];
+  const paths = [...new Set([p.readinessPath, p.livenessPath ?? p.readinessPath, p.startupPath ?? p.readinessPath])];
   return renderAsset(__dirname, 'assets/stand-in-nginx.conf', {
     name: p.name,
     port: String(p.port),
