@@ -1,3 +1,4 @@
 export * from './object-storage';
 export * from './s3-compatible-storage';
 export * from './amazon-s3-storage';
+export * from './minio-server';

@@ -98,12 +98,18 @@ export function checkRegion(where: string, region: string): void {
   checkFormat(where, 'region', region, awsRegion);
 }
 
+/** A key of a Secret's data. */
+export const SECRET_KEY: Format = {
+  expected: "a Secret key (letters, digits, '-', '_', '.')",
+  pattern: '^[-._a-zA-Z0-9]+$',
+  test: (v: unknown): v is string => typeof v === 'string' && /^[-._a-zA-Z0-9]+$/.test(v),
+};
+
 /** Checks that each credential names a Secret (DNS-1123 subdomain) and a key. */
 export function checkCredentials(where: string, credentials: S3Credentials): void {
   for (const [field, ref] of Object.entries({ accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey })) {
     if (!ref || !dnsSubdomain.test(ref.secret))
       throw new Error(`${where}: credentials.${field}.secret '${ref?.secret}'; expected the name of a Secret, ${dnsSubdomain.expected}`);
-    if (!/^[-._a-zA-Z0-9]+$/.test(ref.key))
-      throw new Error(`${where}: credentials.${field}.key '${ref.key}'; expected a Secret key (letters, digits, '-', '_', '.')`);
+    checkFormat(where, `credentials.${field}.key`, ref.key, SECRET_KEY);
   }
 }
