@@ -4,3 +4,4 @@ export * from './amazon-s3-storage';
 export * from './minio-server';
 export * from './bucket-settings';
 export * from './bucket-setup';
+export * from './bucket-mirror';
