@@ -211,7 +211,7 @@ test('one store: a server-side copy to the target prefix; a second run copies on
   expect(await keys(source, 'backups', 'mirror/')).toEqual([...copied, 'mirror/images/d.jpg'].sort());
 }, 300_000);
 
-test('a source with no object while the mirror has some is refused (a wrong prefix must not empty the backup)', async () => {
+test('a source with no object while the mirror has some is refused, with one store and with two (a wrong prefix must not empty the backup)', async () => {
   await putObjects(source, 'backups', { 'mirror/empty/keep.txt': 'x' });
   const mirror = synthMirror({
     source: { storage: minio, bucket: 'empty' },
@@ -221,6 +221,17 @@ test('a source with no object while the mirror has some is refused (a wrong pref
     /ERROR: s3:\/\/empty\/ is empty but s3:\/\/backups\/mirror\/empty\/ is not: refusing to delete the mirror/,
   );
   expect(await keys(source, 'backups', 'mirror/empty/')).toEqual(['mirror/empty/keep.txt']);
+
+  // two stores: the download brings nothing, and the upload refuses
+  await putObjects(target, 'backups', { 'mirror/empty/keep.txt': 'x' });
+  const twoStores = synthMirror({
+    source: { storage: minio, bucket: 'empty' },
+    target: { storage: backupStore, bucket: 'backups', prefix: 'mirror/empty' },
+  });
+  await expect(runPod(twoStores, { [minio.endpointUrl]: source.endpoint, [backupStore.endpointUrl]: target.endpoint })).rejects.toThrow(
+    /ERROR: s3:\/\/empty\/ is empty \(nothing was downloaded\) but s3:\/\/backups\/mirror\/empty\/ is not: refusing to delete the mirror/,
+  );
+  expect(await keys(target, 'backups', 'mirror/empty/')).toEqual(['mirror/empty/keep.txt']);
 }, 300_000);
 
 test('the target must be versioned before a sync with --delete (get-bucket-versioning, against a node:http fake)', async () => {

@@ -109,7 +109,11 @@ case $MIRROR_STEP in
   upload)
     if [ -z "${MIRROR_DIR:-}" ] || [ ! -d "$MIRROR_DIR" ]; then die "MIRROR_DIR '${MIRROR_DIR:-}' is not a directory"; fi
     check_target_versioning
-    if [ -z "$(find "$MIRROR_DIR" -type f -print -quit)" ] && [ "${ALLOW_EMPTY_SOURCE:-false}" != true ] \
+    # sync creates folders only for files, so an empty MIRROR_DIR means the source listed no object
+    shopt -s nullglob dotglob
+    downloaded=("$MIRROR_DIR"/*)
+    shopt -u nullglob dotglob
+    if [ "${#downloaded[@]}" -eq 0 ] && [ "${ALLOW_EMPTY_SOURCE:-false}" != true ] \
       && has_objects "$TARGET_BUCKET" "$TARGET_PREFIX"; then
       die "$source_url is empty (nothing was downloaded) but $target_url is not: refusing to delete the mirror (set ALLOW_EMPTY_SOURCE=true if the source was emptied on purpose)"
     fi
