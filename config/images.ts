@@ -11,5 +11,10 @@ export const IMAGES = {
   awsCli: 'amazon/aws-cli:2.22.35',
   pgadmin: 'dpage/pgadmin4:8.14',
   localstack: 'localstack/localstack:4.0.3',
+  /**
+   * The last MinIO server image published (Sept 2025; the community edition is source-only since
+   * Oct 2025 and gone from Docker Hub, quay.io still serves it). Dev only: see MinioServer.
+   */
+  minio: 'quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z',
   adminer: 'adminer:4.8.1-standalone',
 } as const;

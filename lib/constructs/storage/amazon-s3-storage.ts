@@ -1,6 +1,7 @@
 import { iamRoleArn } from '../../core/formats';
 import { GraphComponent, ServiceGraph } from '../network/service-graph';
 import {
+  checkFormat,
   checkLocation,
   checkRegion,
   ObjectStorage,
@@ -37,7 +38,7 @@ export class AmazonS3Storage implements ObjectStorage {
 
   constructor(props: AmazonS3StorageProps) {
     checkRegion('AmazonS3Storage', props.region);
-    if (!iamRoleArn.test(props.roleArn)) throw new Error(`AmazonS3Storage: roleArn '${props.roleArn}'; expected ${iamRoleArn.expected}`);
+    checkFormat('AmazonS3Storage', 'roleArn', props.roleArn, iamRoleArn);
     this.region = props.region;
     this.roleArn = props.roleArn;
   }

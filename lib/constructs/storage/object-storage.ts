@@ -1,4 +1,4 @@
-import { awsRegion, dnsSubdomain, s3Bucket } from '../../core/formats';
+import { awsRegion, dnsSubdomain, Format, s3Bucket } from '../../core/formats';
 import { GraphComponent, ServiceGraph } from '../network/service-graph';
 import { SecretKeyRef } from '../workloads/container';
 
@@ -76,7 +76,7 @@ export const KEY_PREFIX_RE = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
  * Throws `<where>: <field>bucket '<value>'; expected ...` (`field` e.g. `target.`).
  */
 export function checkLocation(where: string, field: string, location: ObjectStorageLocation): void {
-  if (!s3Bucket.test(location.bucket)) throw new Error(`${where}: ${field}bucket '${location.bucket}'; expected ${s3Bucket.expected}`);
+  checkFormat(where, `${field}bucket`, location.bucket, s3Bucket);
   const prefix = typeof location.prefix === 'string' ? location.prefix.replace(/^\/+|\/+$/g, '') : location.prefix;
   if (typeof prefix !== 'string' || !KEY_PREFIX_RE.test(prefix)) {
     throw new Error(
@@ -85,17 +85,31 @@ export function checkLocation(where: string, field: string, location: ObjectStor
   }
 }
 
+/**
+ * Checks a value against a format: throws `<where>: <field> '<value>'; expected <what the format allows>`.
+ * The value is typed `unknown` on purpose: config read from YAML or JavaScript may hold anything.
+ */
+export function checkFormat(where: string, field: string, value: unknown, format: Format): void {
+  if (!format.test(value)) throw new Error(`${where}: ${field} '${String(value)}'; expected ${format.expected}`);
+}
+
 /** Checks a region against {@link awsRegion}. */
 export function checkRegion(where: string, region: string): void {
-  if (!awsRegion.test(region)) throw new Error(`${where}: region '${region}'; expected ${awsRegion.expected}`);
+  checkFormat(where, 'region', region, awsRegion);
 }
+
+/** A key of a Secret's data. */
+export const SECRET_KEY: Format = {
+  expected: "a Secret key (letters, digits, '-', '_', '.')",
+  pattern: '^[-._a-zA-Z0-9]+$',
+  test: (v: unknown): v is string => typeof v === 'string' && /^[-._a-zA-Z0-9]+$/.test(v),
+};
 
 /** Checks that each credential names a Secret (DNS-1123 subdomain) and a key. */
 export function checkCredentials(where: string, credentials: S3Credentials): void {
   for (const [field, ref] of Object.entries({ accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey })) {
     if (!ref || !dnsSubdomain.test(ref.secret))
       throw new Error(`${where}: credentials.${field}.secret '${ref?.secret}'; expected the name of a Secret, ${dnsSubdomain.expected}`);
-    if (!/^[-._a-zA-Z0-9]+$/.test(ref.key))
-      throw new Error(`${where}: credentials.${field}.key '${ref.key}'; expected a Secret key (letters, digits, '-', '_', '.')`);
+    checkFormat(where, `credentials.${field}.key`, ref.key, SECRET_KEY);
   }
 }

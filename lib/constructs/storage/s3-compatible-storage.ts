@@ -2,6 +2,7 @@ import { ianaServiceName } from '../../core/formats';
 import { GraphComponent, ServiceGraph } from '../network/service-graph';
 import {
   checkCredentials,
+  checkFormat,
   checkLocation,
   checkRegion,
   ObjectStorage,
@@ -37,7 +38,7 @@ export interface S3CompatibleStorageProps {
 /** The endpoint of an in-cluster S3-compatible server: `<scheme>://<host>:<port>`, reached on that named port. */
 export function s3CompatibleEndpoint(server: S3CompatibleServer, port: string, scheme: 'http' | 'https' = 'http'): ObjectStorageEndpoint {
   const where = `S3-compatible server '${server.name}'`;
-  if (!ianaServiceName.test(port)) throw new Error(`${where}: port '${port}'; expected ${ianaServiceName.expected}`);
+  checkFormat(where, 'port', port, ianaServiceName);
   const number = server.ports[port];
   if (number === undefined)
     throw new Error(
