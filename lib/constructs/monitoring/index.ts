@@ -2,5 +2,6 @@ export * from './alert-rules';
 export * from './alert-rule-group';
 export * from './grafana-dashboard';
 export * from './kubernetes-rules';
+export * from './kubernetes-panels';
 export { promString } from './validation';
 export * from './alert-routing';
