@@ -328,26 +328,82 @@ export function backupJobs(
   ];
 }
 
-/** A stack's alert rules and Grafana dashboard, with the backup alerts and panels of its backup CronJobs appended. */
+/** A further Grafana dashboard of a stack, beside its main one (see {@link stackMonitoring}). */
+export interface StackDashboard {
+  /**
+   * Name of its ConfigMap (the dashboard is stored as `<name>.json`); unique among the stack's
+   * dashboards and different from the main one's `name`. No other ConfigMap of the namespace may
+   * use it: prefix it with the stack, e.g. `shop-dashboard-mongodb`.
+   */
+  readonly name: string;
+  /**
+   * Dashboard title; unique among the stack's dashboards. Grafana wants titles unique per folder
+   * and the stacks share one, so name the stack in it, e.g. `Shop · MongoDB`.
+   */
+  readonly title: string;
+  /** Panels, in display order. */
+  readonly panels: readonly DashboardPanel[];
+}
+
+/** What {@link stackMonitoring} created. */
+export interface StackMonitoring {
+  /** The stack's PrometheusRule. */
+  readonly alerts: AlertRuleGroup;
+  /** The main dashboard first, then the `dashboards`, in order. */
+  readonly dashboards: readonly GrafanaDashboard[];
+}
+
+/**
+ * A stack's alert rules (one PrometheusRule) and Grafana dashboards: the main dashboard (`name`,
+ * `title`, `panels`) with the backup panels of its backup CronJobs appended, plus one dashboard
+ * per entry of `dashboards` (ConfigMaps of their own, construct ids `dashboard-<name>`). The
+ * backup alerts are appended to `rules`.
+ */
 export function stackMonitoring(
   chart: Chart,
   props: {
     readonly namespace: string;
-    /** Name of the PrometheusRule and the dashboard ConfigMap. */
+    /** Name of the PrometheusRule and of the main dashboard's ConfigMap. */
     readonly name: string;
+    /** Title of the main dashboard. */
     readonly title: string;
     readonly release: string;
     readonly rules: readonly AlertRule[];
+    /** Panels of the main dashboard (the backup panels follow them). */
     readonly panels: readonly DashboardPanel[];
     /** Backup CronJobs (name and display label, e.g. `postgres-backup`, `Postgres`) and the age after which a backup counts as missing. */
     readonly backups: {
       readonly cronJobs: ReadonlyArray<{ readonly cronJob: string; readonly label: string }>;
       readonly maxAgeHours: number;
     };
+    /**
+     * Further dashboards, e.g. one per component (service health, database, system resources).
+     * @default - the main dashboard only
+     */
+    readonly dashboards?: readonly StackDashboard[];
   },
-): void {
+): StackMonitoring {
   const { namespace, name, release, backups } = props;
-  new AlertRuleGroup(chart, 'alerts', {
+  const extra = props.dashboards ?? [];
+  const names = new Map<string, string>([[name, 'name']]);
+  const titles = new Map<string, string>([[props.title, 'title']]);
+  extra.forEach((d, i) => {
+    const at = `dashboards[${i}]`;
+    if (names.has(d.name)) {
+      throw new Error(
+        `stackMonitoring: ${at}.name must be unique among the stack's dashboards (${names.get(d.name)} has it), got "${d.name}"`,
+      );
+    }
+    if (titles.has(d.title)) {
+      throw new Error(
+        `stackMonitoring: ${at}.title must be unique among the stack's dashboards (${titles.get(d.title)} has it), got "${d.title}"`,
+      );
+    }
+    names.set(d.name, `${at}.name`);
+    titles.set(d.title, `${at}.title`);
+  });
+
+  const alerts = new AlertRuleGroup(chart, 'alerts', {
     namespace,
     name,
     release,
@@ -358,11 +414,15 @@ export function stackMonitoring(
       ),
     ],
   });
-  new GrafanaDashboard(chart, 'dashboard', {
+  const main = new GrafanaDashboard(chart, 'dashboard', {
     namespace,
     name,
     title: props.title,
     release,
     panels: [...props.panels, ...backups.cronJobs.flatMap((b) => backupPanels({ cronJob: b.cronJob, titlePrefix: `${b.label}: ` }))],
   });
+  const more = extra.map(
+    (d) => new GrafanaDashboard(chart, `dashboard-${d.name}`, { namespace, name: d.name, title: d.title, release, panels: [...d.panels] }),
+  );
+  return { alerts, dashboards: [main, ...more] };
 }

@@ -27,6 +27,7 @@ import {
   num,
   selector,
 } from './validation';
+import { checkForDuration, checkOpenRatio, humanDuration } from './rule-checks';
 
 /** Severity label values understood by the Alertmanager routing of the stacks. */
 export type AlertSeverity = 'critical' | 'warning';
@@ -123,9 +124,27 @@ export interface HttpServiceRulesProps {
   readonly statusLabel?: string;
   /**
    * 5xx responses per second (summed over the job's pods, 5m rate) above which `HighErrorRate` fires.
-   * @default 0.1 (the seed's threshold)
+   * Exclusive with `errorRatioThreshold`.
+   * @default 0.1 (the seed's threshold), unless `errorRatioThreshold` is set
    */
   readonly errorRateThreshold?: number;
+  /**
+   * Share of 5xx responses (0 < x < 1) above which `HighErrorRate` fires instead of an absolute rate:
+   * 5xx rate / rate of all requests, each summed over the job's pods (5m rate). A job that answers no
+   * requests at all never fires. Exclusive with `errorRateThreshold`.
+   * @default - the rate threshold is used
+   */
+  readonly errorRatioThreshold?: number;
+  /**
+   * `for` of `HighErrorRate`.
+   * @default '2m'
+   */
+  readonly errorFor?: string;
+  /**
+   * `for` of `HighLatency`; only with `latencyP95Seconds` + `latencyBucketMetric`.
+   * @default '10m'
+   */
+  readonly latencyFor?: string;
   /**
    * p95 latency in seconds above which `<Prefix>HighLatency` fires. Requires `latencyBucketMetric`.
    * @default - no latency alert
@@ -141,8 +160,10 @@ export interface HttpServiceRulesProps {
 /**
  * Alerts for an HTTP service:
  * - `<Prefix>Down` (critical, 2m): no target of the job is up, or the job has no `up` series at all.
- * - `<Prefix>HighErrorRate` (critical, 2m): the seed's 5xx rate alert, scoped to namespace and job.
- * - `<Prefix>HighLatency` (warning, 10m): p95 over the threshold, only with `latencyP95Seconds` + `latencyBucketMetric`.
+ * - `<Prefix>HighErrorRate` (critical, `errorFor` = 2m): the seed's 5xx rate alert, scoped to namespace and job;
+ *   with `errorRatioThreshold`, the share of 5xx among all requests instead (no requests: no alert).
+ * - `<Prefix>HighLatency` (warning, `latencyFor` = 10m): p95 over the threshold, computed from the histogram
+ *   buckets, only with `latencyP95Seconds` + `latencyBucketMetric`.
  */
 export function httpServiceRules(props: HttpServiceRulesProps): AlertRule[] {
   const where = 'httpServiceRules';
@@ -151,8 +172,18 @@ export function httpServiceRules(props: HttpServiceRulesProps): AlertRule[] {
   const prefix = checkAlertPrefix(where, props.alertPrefix);
   const errorMetric = checkMetricName(where, 'errorMetric', props.errorMetric ?? METRICS.httpRequestsTotal);
   const statusLabel = checkLabelName(where, 'statusLabel', props.statusLabel ?? 'status');
-  const threshold = checkPositive(where, 'errorRateThreshold', props.errorRateThreshold ?? 0.1, 'requests/second');
+  const error = errorThreshold(where, props.errorRateThreshold, props.errorRatioThreshold);
+  const errorFor = checkForDuration(where, 'errorFor', props.errorFor ?? '2m');
   const latency = latencyOptions(where, props.latencyP95Seconds, props.latencyBucketMetric);
+  if (!latency && props.latencyFor !== undefined) {
+    fail(
+      where,
+      'latencyFor',
+      props.latencyFor,
+      'unset unless latencyP95Seconds and latencyBucketMetric are set (there is no latency alert)',
+    );
+  }
+  const latencyFor = checkForDuration(where, 'latencyFor', props.latencyFor ?? '10m');
 
   const scope = selector([
     ['namespace', '=', namespace],
@@ -163,17 +194,24 @@ export function httpServiceRules(props: HttpServiceRulesProps): AlertRule[] {
     ['job', '=', job],
     [statusLabel, '=~', '5..'],
   ]);
+  const by = 'sum by (namespace, job)';
 
   const rules: AlertRule[] = [
     downRule(prefix, scope),
     {
       alert: `${prefix}HighErrorRate`,
-      expr: `sum by (namespace, job) (rate(${errorMetric}${errors}[${RATE_WINDOW}])) > ${num(threshold)}`,
-      for: '2m',
+      expr:
+        error.kind === 'rate'
+          ? `${by} (rate(${errorMetric}${errors}[${RATE_WINDOW}])) > ${num(error.value)}`
+          : `${by} (rate(${errorMetric}${errors}[${RATE_WINDOW}])) / (${by} (rate(${errorMetric}${scope}[${RATE_WINDOW}])) > 0) > ${num(error.value)}`,
+      for: errorFor,
       labels: { severity: 'critical' },
       annotations: {
         summary: 'High error rate detected',
-        description: `{{ $labels.job }} in namespace {{ $labels.namespace }} is answering more than ${num(threshold)} requests/s with a 5xx status (${RATE_WINDOW} rate of ${errorMetric}).`,
+        description:
+          error.kind === 'rate'
+            ? `{{ $labels.job }} in namespace {{ $labels.namespace }} is answering more than ${num(error.value)} requests/s with a 5xx status (${RATE_WINDOW} rate of ${errorMetric}).`
+            : `{{ $labels.job }} in namespace {{ $labels.namespace }} is answering more than ${num(error.value * 100)}% of its requests with a 5xx status (${RATE_WINDOW} rate of ${errorMetric}).`,
       },
     },
   ];
@@ -181,11 +219,11 @@ export function httpServiceRules(props: HttpServiceRulesProps): AlertRule[] {
     rules.push({
       alert: `${prefix}HighLatency`,
       expr: `histogram_quantile(0.95, sum by (namespace, job, le) (rate(${latency.bucket}${scope}[${RATE_WINDOW}]))) > ${num(latency.seconds)}`,
-      for: '10m',
+      for: latencyFor,
       labels: { severity: 'warning' },
       annotations: {
         summary: 'High p95 latency',
-        description: `p95 latency of {{ $labels.job }} in namespace {{ $labels.namespace }} has been above ${num(latency.seconds)}s for 10 minutes.`,
+        description: `p95 latency of {{ $labels.job }} in namespace {{ $labels.namespace }} has been above ${num(latency.seconds)}s for ${humanDuration(latencyFor)}.`,
       },
     });
   }
@@ -525,6 +563,24 @@ function downRule(prefix: string, scope: string): AlertRule {
       description: 'No target of {{ $labels.job }} in namespace {{ $labels.namespace }} has been up (or scraped at all) for 2 minutes.',
     },
   };
+}
+
+/** The `HighErrorRate` threshold: a rate (the default, 0.1/s) or a ratio; never both. */
+function errorThreshold(
+  where: string,
+  rate: number | undefined,
+  ratio: number | undefined,
+): { kind: 'rate'; value: number } | { kind: 'ratio'; value: number } {
+  if (rate !== undefined && ratio !== undefined) {
+    fail(
+      where,
+      'errorRateThreshold / errorRatioThreshold',
+      { errorRateThreshold: rate, errorRatioThreshold: ratio },
+      'set one at most: errorRateThreshold (5xx requests/second) OR errorRatioThreshold (share of 5xx, 0 < x < 1)',
+    );
+  }
+  if (ratio !== undefined) return { kind: 'ratio', value: checkOpenRatio(where, 'errorRatioThreshold', ratio) };
+  return { kind: 'rate', value: checkPositive(where, 'errorRateThreshold', rate ?? 0.1, 'requests/second') };
 }
 
 function latencyOptions(where: string, seconds: number | undefined, bucket: string | undefined) {

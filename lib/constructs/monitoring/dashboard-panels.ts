@@ -21,14 +21,29 @@ export interface HttpServicePanelsProps {
   readonly statusLabel?: string;
   /** Histogram bucket metric for a latency panel. @default - no latency panel */
   readonly latencyBucketMetric?: string;
+  /**
+   * Add a `5xx ratio` stat (share of 5xx among all requests), for services alerted on with
+   * `httpServiceRules({ errorRatioThreshold })`.
+   * @default false
+   */
+  readonly errorRatio?: boolean;
+  /**
+   * Prepended to every panel title; set it (e.g. `'Gateway: '`) when a dashboard shows several services.
+   * @default ''
+   */
+  readonly titlePrefix?: string;
 }
 
-/** Up targets, 5xx rate, requests by status, and (optionally) latency quantiles. */
+/** Up targets, 5xx rate, (optionally) 5xx ratio, requests by status, and (optionally) latency quantiles. */
 export function httpServicePanels(props: HttpServicePanelsProps): DashboardPanel[] {
   const where = 'httpServicePanels';
   const job = checkSelectorValue(where, 'job', props.job);
   const metric = checkMetricName(where, 'errorMetric', props.errorMetric ?? METRICS.httpRequestsTotal);
   const status = checkLabelName(where, 'statusLabel', props.statusLabel ?? 'status');
+  const errorRatio = props.errorRatio ?? false;
+  if (typeof errorRatio !== 'boolean') fail(where, 'errorRatio', errorRatio, 'a boolean');
+  const prefix = props.titlePrefix ?? '';
+  if (typeof prefix !== 'string') fail(where, 'titlePrefix', prefix, 'a string');
   const scope = selector([
     ['namespace', '=', NS],
     ['job', '=', job],
@@ -41,6 +56,16 @@ export function httpServicePanels(props: HttpServicePanelsProps): DashboardPanel
   const panels: DashboardPanel[] = [
     { title: 'Targets up', type: 'stat', exprs: [{ expr: `sum(${METRICS.up}${scope})` }] },
     { title: '5xx rate', type: 'stat', unit: 'reqps', exprs: [{ expr: `sum(rate(${metric}${errors}[${RATE_WINDOW}])) or vector(0)` }] },
+  ];
+  if (errorRatio) {
+    panels.push({
+      title: '5xx ratio',
+      type: 'stat',
+      unit: 'percentunit',
+      exprs: [{ expr: `(sum(rate(${metric}${errors}[${RATE_WINDOW}])) or vector(0)) / sum(rate(${metric}${scope}[${RATE_WINDOW}]))` }],
+    });
+  }
+  panels.push(
     {
       title: 'Requests by status',
       type: 'timeseries',
@@ -53,12 +78,12 @@ export function httpServicePanels(props: HttpServicePanelsProps): DashboardPanel
       unit: 'reqps',
       exprs: [{ expr: `sum(rate(${metric}${errors}[${RATE_WINDOW}]))`, legend: '5xx' }],
     },
-  ];
+  );
   if (props.latencyBucketMetric !== undefined) {
     const bucket = checkMetricName(where, 'latencyBucketMetric', props.latencyBucketMetric, '_bucket');
     panels.push(latencyPanel(bucket, scope));
   }
-  return panels;
+  return prefix === '' ? panels : panels.map((p) => ({ ...p, title: `${prefix}${p.title}` }));
 }
 
 /** Options for {@link jvmHttpPanels}. */

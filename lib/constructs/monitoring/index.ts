@@ -1,5 +1,7 @@
 export * from './alert-rules';
 export * from './alert-rule-group';
 export * from './grafana-dashboard';
+export * from './kubernetes-rules';
+export * from './kubernetes-panels';
 export { promString } from './validation';
 export * from './alert-routing';
