@@ -439,7 +439,7 @@ export class MongoDatabase extends StatefulStore {
       spec: {
         secretName,
         issuerRef: { name: issuer.name, kind: issuer.kind ?? 'ClusterIssuer', group: 'cert-manager.io' },
-        commonName: this.host,
+        // No commonName: it is limited to 64 characters, and clients check the DNS names.
         dnsNames: [this.name, `${this.name}.${namespace}`, `${this.name}.${namespace}.svc`, this.host, `*.${this.host}`, 'localhost'],
         ipAddresses: ['127.0.0.1'],
         // Members present it to each other: client auth as well as server auth.
