@@ -8,6 +8,10 @@ export const IMAGES = {
   postgresExporter: 'quay.io/prometheuscommunity/postgres-exporter:v0.17.1',
   redis72: 'redis:7.2.8-bookworm',
   redisExporter: 'oliver006/redis_exporter:v1.67.0',
+  /** Official image (Ubuntu jammy): mongod, mongosh and the database tools (mongodump/mongorestore) in one. */
+  mongo70: 'mongo:7.0.28-jammy',
+  /** Metric names of lib/constructs/monitoring/mongodb-rules.ts are those of this exporter line (0.47.x). */
+  mongodbExporter: 'percona/mongodb_exporter:0.47.2',
   awsCli: 'amazon/aws-cli:2.22.35',
   pgadmin: 'dpage/pgadmin4:8.14',
   localstack: 'localstack/localstack:4.0.3',

@@ -278,6 +278,29 @@ export const iamRoleArn = regexFormat(
 /** An unquoted PostgreSQL identifier as the project writes them (lowercase). */
 export const pgIdentifier = regexFormat(/^[a-z_][a-z0-9_]{0,62}$/, 'a PostgreSQL identifier (lowercase letters, digits, _)');
 
+/** MongoDB's own databases, which an application database must not be. */
+export const MONGO_RESERVED_DATABASES: readonly string[] = ['admin', 'local', 'config'];
+/**
+ * A MongoDB database name as the project uses them: stricter than MongoDB (no `.`, `$`, `/`, space,
+ * at most 63 characters) so it is also safe in a URI path, a file name and a label, and not one of
+ * MongoDB's own databases.
+ */
+export const mongoDatabaseName = regexFormat(
+  /^[A-Za-z][A-Za-z0-9_-]{0,62}$/,
+  "a MongoDB database name (a letter, then letters, digits, '_' or '-', at most 63 characters; not admin, local or config)",
+  (v) => !MONGO_RESERVED_DATABASES.includes(v.toLowerCase()),
+);
+/** A MongoDB user name: safe unquoted in a URI user part and in log lines. */
+export const mongoUserName = regexFormat(
+  /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/,
+  "a MongoDB user name (a letter, then letters, digits, '_', '.' or '-', at most 64 characters)",
+);
+/** A MongoDB replica set name (`--replSet`, the `replicaSet` URI option). */
+export const mongoReplicaSetName = regexFormat(
+  /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/,
+  "a replica set name (letters, digits, '_' and '-', starting with a letter or digit, at most 63 characters)",
+);
+
 /** A Secrets Manager name prefix such as `prod/shop`. */
 export const secretsManagerPrefix = regexFormat(/^[A-Za-z0-9/_+=.@-]+$/, "a Secrets Manager name prefix such as 'prod/shop'");
 
