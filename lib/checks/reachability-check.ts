@@ -162,7 +162,8 @@ export function analyze(input: CheckInput): { violations: Violation[]; namespace
       const all = [...groups, ...peers];
       for (const src of all) {
         for (const dst of all) {
-          if (src === dst || src.internet) continue;
+          // A group to itself is a real flow (members of a replica set or cluster talking to each other); a peer to itself is not ours.
+          if ((src === dst && !groups.includes(src)) || src.internet) continue;
           if (!groups.includes(src) && !groups.includes(dst)) continue;
           for (const { port, protocol } of candidatePorts(src, dst, policies)) {
             if (allowed(src, dst, port, protocol, policies, nsLabelsOf)) flows.push({ from: src.id, to: dst.id, port, protocol });

@@ -170,3 +170,36 @@ export function perSecond(r: z.output<typeof rateLimitSchema>): number {
   const unit = { s: 1, m: 60, h: 3600 }[r.period.slice(-1) as 's' | 'm' | 'h'];
   return r.average / (Number(r.period.slice(0, -1)) * unit);
 }
+
+/** A MongoDB database name: 1-63 characters, none of `/\. "$*<>:|?` (MongoDB's rules), e.g. `ecommerce`. */
+export const MONGODB_NAME_RE = /^[A-Za-z0-9_-]{1,63}$/;
+
+/**
+ * A MongoDB replica set. `replicas` is the member count: odd, because a replica set elects a
+ * primary only with a majority, and an even count split in half has none (3 tolerates one member
+ * down, 4 still only one).
+ */
+export const mongodbSchema = f.object({
+  ...storeBase,
+  replicas: f.int({ min: 1, max: 7 }).refine((n) => n % 2 === 1, {
+    error: 'an odd number of members (1, 3, 5 or 7): an even replica set cannot keep a majority when split in half',
+  }),
+  database: f.pattern(MONGODB_NAME_RE, "a MongoDB database name such as 'ecommerce' (letters, digits, '_', '-'; at most 63)"),
+  appUser: f.pattern(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, "a user name such as 'app_user' (a letter, then letters, digits, '_', '-')"),
+  /** TLS between clients and members (a cert-manager certificate from the stack's CA issuer). */
+  tls: f.boolean(),
+});
+
+/** An S3-compatible server run in the stack's namespace (dev). */
+export const objectStoreServerSchema = f.object({
+  image: f.image(),
+  /** Image of the bucket setup Job and the mirror (the AWS CLI). */
+  clientImage: f.image(),
+  resources: resourcesSchema,
+  storage: storageSchema,
+  /** The server's web console (a development tool, reached through the tools ingress). */
+  console: f.object({ enabled: f.boolean() }),
+});
+
+export type MongodbConfig = z.output<typeof mongodbSchema>;
+export type ObjectStoreServerConfig = z.output<typeof objectStoreServerSchema>;

@@ -5,7 +5,7 @@ import { goodDeployment, manifests, mutate, namespace, rulesOf } from './helpers
 import { Doc } from '../support/doc';
 
 /** A small stack: ingress -> web -> db, web -> internet:443, Prometheus -> web metrics, plus its NetworkPolicies. */
-function stack() {
+function stack(options: { dbMembersTalk?: boolean } = {}) {
   const chart = Testing.chart();
   const graph = new ServiceGraph(chart, 'graph', {
     namespace: 'shop',
@@ -24,6 +24,7 @@ function stack() {
   graph.allow('ingress-controller', 'web', 'http');
   graph.allow('web', 'db', 'postgres');
   graph.allowInternet('web', 443);
+  if (options.dbMembersTalk) graph.allow('db', 'db', 'postgres');
   const policies = Testing.synth(chart);
   const web = mutate(goodDeployment({ name: 'web' }), (d) => {
     d.spec.template.spec.containers[0].ports.push({ name: 'metrics', containerPort: 9090 });
@@ -90,6 +91,21 @@ describe('reachability check', () => {
       policy(list, 'db').spec.ingress.push({ from: [{ podSelector: {} }] });
     });
     expect(run(open).violations).toEqual([]);
+  });
+
+  test('members of one workload talking to each other (a replica set) are a flow: declared and allowed passes, not allowed fails', () => {
+    const s = stack({ dbMembersTalk: true });
+    const r = run(s.objects, { shop: s.graph });
+    expect(r.violations).toEqual([]);
+    expect(r.namespaces[0].flows).toEqual(expect.arrayContaining([{ from: 'db', to: 'db', port: 5432, protocol: 'TCP' }]));
+    const closed = mutate(s.objects, (list) => {
+      policy(list, 'db').spec.egress = policy(list, 'db').spec.egress.filter((e: Doc) => e.ports?.[0]?.port !== 5432);
+    });
+    expect(run(closed, { shop: s.graph }).violations).toEqual([
+      expect.objectContaining({ rule: 'net/missing-flow', message: expect.stringContaining('db -> db:5432/TCP') }),
+    ]);
+    // Undeclared, the same policies are an extra flow.
+    expect(rulesOf(run(s.objects).violations)).toEqual(['net/extra-flow']);
   });
 
   test('a missing allowed connection is reported', () => {

@@ -52,9 +52,9 @@ export function expectRestrictedPods(objects: readonly Doc[], minPods: number): 
   }
 }
 
-/** Long-running containers (not CronJob pods) have readiness and liveness probes. */
+/** Long-running containers (not the run-to-completion pods of Jobs and CronJobs) have readiness and liveness probes. */
 export function expectProbes(objects: readonly Doc[]): void {
-  for (const { owner, spec } of podSpecs(objects.filter((o) => o.kind !== 'CronJob'))) {
+  for (const { owner, spec } of podSpecs(objects.filter((o) => o.kind !== 'CronJob' && o.kind !== 'Job'))) {
     for (const c of spec.containers) {
       expect([`${owner}/${c.name}`, !!c.readinessProbe, !!c.livenessProbe]).toEqual([`${owner}/${c.name}`, true, true]);
     }
