@@ -4,3 +4,4 @@
  */
 export { stack as wondernest } from './wondernest';
 export { stack as pagodirecto } from './pagodirecto';
+export { stack as ecommerce } from './ecommerce';

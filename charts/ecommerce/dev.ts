@@ -1,0 +1,53 @@
+import { IMAGES } from '../../config/images';
+import { ECOMMERCE_BASE } from './base';
+import { EcommerceConfigInput } from './schema';
+
+/**
+ * dev (kind): one replica each, a single-member replica set, the in-cluster object store with its
+ * console behind the tools ingress, small sizes (this stack's requests stay under 4 GiB together
+ * with its observability half).
+ */
+export const dev: EcommerceConfigInput = {
+  namespace: ECOMMERCE_BASE.namespace,
+  // *.localtest.me resolves to 127.0.0.1 without editing /etc/hosts.
+  host: 'shop.ecommerce.localtest.me',
+  gateway: {
+    image: 'ghcr.io/ecommerce-platform/gateway:1.0.0',
+    standIn: true,
+    replicas: 1,
+    resources: { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
+  },
+  backend: {
+    image: 'ghcr.io/ecommerce-platform/backend:1.0.0',
+    standIn: true,
+    replicas: 1,
+    resources: { cpuRequest: '100m', memoryRequest: '192Mi', memoryLimit: '384Mi' },
+  },
+  rateLimit: { average: 100, burst: 200, period: '1s' },
+  // No error-tracking server on kind yet; the apps run without a DSN.
+  errorTracking: { enabled: false },
+  mongodb: {
+    ...ECOMMERCE_BASE.mongodb,
+    replicas: 1,
+    tls: false,
+    resources: { cpuRequest: '100m', memoryRequest: '384Mi', memoryLimit: '512Mi' },
+    storage: { size: '2Gi', storageClassName: 'standard' },
+  },
+  objectStore: {
+    provider: 'in-cluster',
+    region: 'us-east-1',
+    // The seed's bucket names.
+    buckets: { app: 'ecommerce', backups: 'backups', logs: 'logs' },
+    noncurrentVersionDays: 7,
+    server: {
+      image: IMAGES.minio,
+      clientImage: IMAGES.awsCli,
+      resources: { cpuRequest: '50m', memoryRequest: '256Mi', memoryLimit: '512Mi' },
+      storage: { size: '5Gi', storageClassName: 'standard' },
+      console: { enabled: true },
+    },
+  },
+  backups: { ...ECOMMERCE_BASE.backups, retentionDays: 7 },
+  // Only the machine running kind (its Docker bridge networks) reaches the tools.
+  tools: { host: 'tools.ecommerce.localtest.me', allowedCidrs: ['127.0.0.1/32', '172.16.0.0/12'] },
+};

@@ -1,0 +1,62 @@
+import { defineStack, StackRuleIssue, stackValues } from '../../lib/config/stack-module';
+import { EcommerceChart } from './chart';
+import { dev } from './dev';
+import { prod } from './prod';
+import { EcommerceConfig, ecommerceSchema } from './schema';
+
+export { EcommerceChart } from './chart';
+export type { EcommerceConfig, EcommerceConfigInput } from './schema';
+export { ecommerceSchema } from './schema';
+
+/** Rules across fields of the block (the platform-wide ones are commonStackRules). */
+function ecommerceRules(c: EcommerceConfig, platform: { readonly profile: string }): StackRuleIssue[] {
+  const issues: StackRuleIssue[] = [];
+  const store = c.objectStore;
+  if (store.provider === 'in-cluster' && !store.server)
+    issues.push({
+      path: 'objectStore.server',
+      value: undefined,
+      expected: "the in-cluster server's image, sizes and console setting with provider 'in-cluster'",
+    });
+  if (store.provider === 's3' && store.server)
+    issues.push({
+      path: 'objectStore.server',
+      value: '{...}',
+      expected: "nothing with provider 's3' (Amazon S3 runs no server in the cluster)",
+    });
+  if (store.server?.console.enabled && !c.tools)
+    issues.push({
+      path: 'tools',
+      value: undefined,
+      expected: 'a host and allowedCidrs for the tools ingress the console is reached through',
+    });
+  if (platform.profile === 'prod' && !c.mongodb.tls)
+    issues.push({ path: 'mongodb.tls', value: false, expected: 'true in a prod profile (seed 003: encrypted connections in production)' });
+  return issues;
+}
+
+/** The ecommerce stack: schema, values per environment, chart. Registered in charts/stacks.ts. */
+export const stack = defineStack({
+  name: 'ecommerce',
+  description: 'E-commerce platform: gateway, backend, MongoDB replica set, object storage, backups and monitoring',
+  schema: ecommerceSchema,
+  environments: { dev: stackValues(__dirname, 'dev.ts', dev), prod: stackValues(__dirname, 'prod.ts', prod) },
+  profileFacts: (c) => ({
+    devTools: Object.fromEntries(c.objectStore.server ? [['objectStore.server.console', c.objectStore.server.console]] : []),
+    apps: { gateway: c.gateway, backend: c.backend },
+    // Backups go where the object store is: the in-cluster server in dev, Amazon S3 in prod.
+    backupTarget: c.objectStore.provider === 's3' ? 's3' : 'object-store',
+    aws: c.aws,
+  }),
+  rules: ecommerceRules,
+  create: (scope, id, props) => new EcommerceChart(scope, id, props),
+  notes: [
+    'E-commerce platform {{ .Values.environment }} is deployed to namespace ecommerce.',
+    '',
+    'Gateway:    https://{{ .Values.ingress.host }}/health (the only public service; /api goes to the backend)',
+    'Secrets:    generated in-cluster (dev) or read from AWS Secrets Manager (prod); none are in this chart.',
+    'Backups:    kubectl -n ecommerce get cronjobs',
+    'Restore:    kubectl -n ecommerce create job --from=cronjob/mongodb-restore mongodb-restore-$(date +%s)',
+    '',
+  ].join('\n'),
+});

@@ -1,0 +1,50 @@
+import { ECOMMERCE_BASE } from './base';
+import { EcommerceConfigInput } from './schema';
+
+/**
+ * prod (EKS): HPA-scaled apps spread across zones, a 3-member replica set with TLS, Amazon S3
+ * through IRSA, 30-day backups, no development tools.
+ */
+export const prod: EcommerceConfigInput = {
+  namespace: ECOMMERCE_BASE.namespace,
+  host: 'shop.ecommerce.example',
+  gateway: {
+    image: 'ghcr.io/ecommerce-platform/gateway:1.0.0',
+    standIn: false,
+    replicas: 3,
+    autoscaling: { minReplicas: 3, maxReplicas: 10, cpuUtilization: 70 },
+    resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '512Mi' },
+  },
+  backend: {
+    image: 'ghcr.io/ecommerce-platform/backend:1.0.0',
+    standIn: false,
+    replicas: 3,
+    autoscaling: { minReplicas: 3, maxReplicas: 10, cpuUtilization: 70 },
+    resources: { cpuRequest: '500m', cpuLimit: '2', memoryRequest: '512Mi', memoryLimit: '1Gi' },
+  },
+  rateLimit: { average: 100, burst: 200, period: '1s' },
+  errorTracking: { enabled: true },
+  mongodb: {
+    ...ECOMMERCE_BASE.mongodb,
+    replicas: 3,
+    tls: true,
+    resources: { cpuRequest: '500m', cpuLimit: '2', memoryRequest: '2Gi', memoryLimit: '2Gi' },
+    storage: { size: '50Gi', storageClassName: 'gp3-encrypted' },
+  },
+  objectStore: {
+    provider: 's3',
+    region: 'eu-west-1',
+    // S3 bucket names are global: the seed's names with an owner prefix.
+    buckets: { app: 'example-ecommerce-prod', backups: 'example-ecommerce-prod-backups', logs: 'example-ecommerce-prod-logs' },
+    noncurrentVersionDays: 30,
+  },
+  // Seed 003: 30-day retention in production.
+  backups: { ...ECOMMERCE_BASE.backups, retentionDays: 30 },
+  aws: {
+    backupRoleArn: 'arn:aws:iam::123456789012:role/ecommerce-prod-backup',
+    secretsRoleArn: 'arn:aws:iam::123456789012:role/ecommerce-prod-secrets',
+    secretsKeyPrefix: 'prod/ecommerce',
+    backendRoleArn: 'arn:aws:iam::123456789012:role/ecommerce-prod-backend',
+    bucketAdminRoleArn: 'arn:aws:iam::123456789012:role/ecommerce-prod-bucket-admin',
+  },
+};
