@@ -1,4 +1,5 @@
 import { Testing } from 'cdk8s';
+import { renderContainer } from '../../lib/constructs/workloads/container';
 import { Doc } from '../support/doc';
 import { AppNamespace } from '../../lib/constructs/platform/app-namespace';
 import { DatabaseBackup, DatabaseBackupProps } from '../../lib/constructs/backup/database-backup';
@@ -285,5 +286,21 @@ describe('AppNamespace and pod security', () => {
   });
   test('uid 0 is refused', () => {
     expect(() => restrictedPodSecurityContext({ user: 1000, fsGroup: 0 })).toThrow(/runAs.fsGroup: got 0/);
+  });
+});
+
+describe('renderContainer startup probe', () => {
+  test('the startup allowance is startupSeconds, whatever period and threshold the liveness check sets', () => {
+    const c = renderContainer({
+      name: 'db',
+      image: 'postgres:15.13-bookworm',
+      runAs: { user: 999 },
+      resources,
+      readiness: { exec: ['pg_isready'], periodSeconds: 10 },
+      liveness: { exec: ['pg_isready'], periodSeconds: 15, timeoutSeconds: 10, failureThreshold: 6 },
+      startupSeconds: 300,
+    });
+    expect(c.livenessProbe).toMatchObject({ periodSeconds: 15, failureThreshold: 6 });
+    expect(c.startupProbe).toMatchObject({ exec: { command: ['pg_isready'] }, periodSeconds: 5, timeoutSeconds: 10, failureThreshold: 60 });
   });
 });

@@ -101,6 +101,15 @@ function port(p: number | string): k8s.IntOrString {
   return typeof p === 'number' ? k8s.IntOrString.fromNumber(p) : k8s.IntOrString.fromString(p);
 }
 
+/** A check without the timings that make up an allowance (period, threshold, delay); its timeout is the check's own cost and stays. */
+function checkAction(check: (ProbeCheck & ProbeTimings) | undefined): (ProbeCheck & ProbeTimings) | undefined {
+  if (!check) return undefined;
+  const timeout = check.timeoutSeconds !== undefined ? { timeoutSeconds: check.timeoutSeconds } : {};
+  if ('httpGet' in check) return { httpGet: check.httpGet, ...timeout };
+  if ('exec' in check) return { exec: check.exec, ...timeout };
+  return { tcpPort: check.tcpPort, ...timeout };
+}
+
 function probe(check: ProbeCheck & ProbeTimings, defaults: ProbeTimings): k8s.Probe {
   const action: k8s.Probe =
     'httpGet' in check
@@ -139,7 +148,9 @@ export function renderContainer(spec: ContainerSpec): k8s.Container {
   const readiness = spec.readiness ? probe(spec.readiness, { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 }) : undefined;
   const livenessCheck = spec.liveness ?? spec.readiness;
   const liveness = livenessCheck ? probe(livenessCheck, { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 }) : undefined;
-  const startupCheck = spec.startup ?? livenessCheck;
+  // Only the check's action: the liveness check's own period and threshold would override the
+  // startup allowance (startupSeconds = period x threshold), cutting a slow first start short.
+  const startupCheck = checkAction(spec.startup ?? livenessCheck);
   const startup =
     spec.startupSeconds && startupCheck
       ? probe(startupCheck, { periodSeconds: 5, timeoutSeconds: 5, failureThreshold: Math.max(1, Math.ceil(spec.startupSeconds / 5)) })
