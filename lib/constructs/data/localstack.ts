@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { dnsLabel, s3Bucket } from '../../core/formats';
+import { s3Bucket } from '../../core/formats';
 import { S3CompatibleServer } from '../storage/s3-compatible-storage';
 import { ResourceSpec } from '../workloads/container';
 import { WebService } from '../workloads/web-service';
@@ -33,18 +33,6 @@ export interface LocalStackProps {
  * {@link S3CompatibleServer}: `new S3CompatibleStorage({ server: localstack, port: localstack.s3Port, ... })`.
  */
 export class LocalStack extends WebService implements S3CompatibleServer {
-  /**
-   * The LocalStack of a namespace known only by its Service host (`localstack.<namespace>.svc.cluster.local`),
-   * as an S3-compatible server (name, port, host), e.g. for a chart that kept only the host.
-   */
-  public static fromHost(host: string): S3CompatibleServer {
-    const [name, namespace, ...rest] = host.split('.');
-    if (name !== LOCALSTACK_NAME || !dnsLabel.test(namespace) || rest.join('.') !== 'svc.cluster.local') {
-      throw new Error(`LocalStack.fromHost: host '${host}'; expected '${LOCALSTACK_NAME}.<namespace>.svc.cluster.local'`);
-    }
-    return { name: LOCALSTACK_NAME, host, ports: { http: LOCALSTACK_PORT } };
-  }
-
   /** Name of the port serving the S3 API. */
   public readonly s3Port = 'http';
 
