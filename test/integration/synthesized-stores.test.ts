@@ -36,6 +36,10 @@
  * - Tools: this machine's PostgreSQL 15, Redis 7.0, aws CLI 2, nginx-light (the images run
  *   PostgreSQL 15/16, Redis 7.2, aws-cli and nginx-unprivileged).
  *
+ * MongoDB and MinIO cannot be installed here: their stacks' backups are checked to run exactly the
+ * scripts test/integration/mongodb-backup.test.ts drills with stand-in tools, and the servers are
+ * counted as covered by their own suites (named in the coverage test below).
+ *
  * Runtime: stores are deduplicated by the content hash of what would run (config files, init
  * scripts, container env, declaration), drills by the hash of their CronJobs, scripts and store,
  * nginx configs by content; the test names list the environment/stack occurrences each hash
@@ -53,6 +57,9 @@ import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import type { IVolume } from 'kubernetes-models/v1/Volume';
 import type { IVolumeMount } from 'kubernetes-models/v1/VolumeMount';
 import { ENVIRONMENTS, loadEnvironment } from '../../config';
+import { MongoDbBackupEngine } from '../../lib/constructs/backup/mongodb-backup-engine';
+import { MongoDatabase } from '../../lib/constructs/data/mongodb-database';
+import { MinioServer } from '../../lib/constructs/storage/minio-server';
 import { STACKS } from '../../charts';
 import { PlatformChart } from '../../charts/platform';
 import {
@@ -302,6 +309,8 @@ interface Drill {
 }
 
 const PG_UNITS: PostgresUnit[] = [];
+/** MongoDB backups of the stacks (drilled by mongodb-backup.test.ts; here: same scripts). */
+const MONGO_BACKUPS: Array<{ where: string; backup: DatabaseBackup; engine: MongoDbBackupEngine; objects: readonly K8sObject[] }> = [];
 const REDIS_UNITS: RedisUnit[] = [];
 
 function unitFor<T extends { key: string; where: string[] }>(units: T[], key: string, where: string, make: () => T): T {
@@ -383,6 +392,12 @@ for (const { env, id, chart, objects } of CHARTS) {
   }
   for (const c of constructs) {
     if (!(c instanceof DatabaseBackup)) continue;
+    if (c.engine instanceof MongoDbBackupEngine) {
+      // No MongoDB server can run here: test/integration/mongodb-backup.test.ts drills the engine's
+      // scripts with stand-in tools. This suite checks the stack runs exactly those scripts.
+      MONGO_BACKUPS.push({ where, backup: c, engine: c.engine, objects });
+      continue;
+    }
     const cronJob = findObject(objects, 'CronJob', c.cronJob.name);
     const restoreCronJob = c.restoreCronJob ? findObject(objects, 'CronJob', c.restoreCronJob.name) : undefined;
     // The store a backup dumps: the one whose cluster DNS name its containers' env names.
@@ -1688,6 +1703,23 @@ function startRedisDrill(
   return { backup, refusal, restore: restored, whileRunning, expected: () => redisSeeded.get(unit)! };
 }
 
+describe('MongoDB backups of the stacks run the scripts mongodb-backup.test.ts drills', () => {
+  test.each(MONGO_BACKUPS.map((m) => [`${m.where} ${m.backup.node.path}`, m] as const))('%s', (_name, m) => {
+    const cronJob = findObject(m.objects, 'CronJob', m.backup.cronJob.name);
+    const restore = m.backup.restoreCronJob ? findObject(m.objects, 'CronJob', m.backup.restoreCronJob.name) : undefined;
+    const files = (o: K8sObject) =>
+      Object.fromEntries(
+        (podSpecOf(o).volumes ?? [])
+          .filter((v) => v.configMap)
+          .flatMap((v) => [...configMapVolumeFiles(m.objects, v)].map(([n, f]) => [n, f.content])),
+      );
+    expect(files(cronJob)['dump.sh']).toBe(m.engine.dumpScript);
+    expect(restore).toBeDefined();
+    expect(files(restore!)['safety-dump.sh']).toBe(m.engine.safetyDumpScript);
+    expect(files(restore!)['restore.sh']).toBe(m.engine.restoreScript);
+  });
+});
+
 describe('backup drills: every DatabaseBackup, from its synthesized CronJobs, against a seeded store and a local S3', () => {
   const pgRuns = new Map<Drill, ReturnType<typeof startPostgresDrill>>();
   const redisRuns = new Map<Drill, ReturnType<typeof startRedisDrill>>();
@@ -1919,6 +1951,15 @@ test('the suite covers every data store and backup the project synthesizes', () 
     ...PG_UNITS.flatMap((u) => u.where.map((w) => `${w} ${u.db.node.path}`)),
     ...REDIS_UNITS.flatMap((u) => u.where.map((w) => `${w} ${u.cache.node.path}`)),
     ...[...PG_UNITS, ...REDIS_UNITS].flatMap((u) => u.drills.flatMap((d) => d.where.map((w) => `${w} ${d.backup.node.path}`))),
+    ...MONGO_BACKUPS.map((m) => `${m.where} ${m.backup.node.path}`),
+    // Servers that cannot be installed here, each tested elsewhere: MongoDB (its init script run by node against a
+    // fake mongosh, test/lib/mongodb-database.test.ts), MinIO (its bucket Job and mirror against s3rver, test/integration/bucket-*.test.ts).
+    ...CHARTS.flatMap(({ env, id, chart }) =>
+      chart.node
+        .findAll()
+        .filter((c) => c instanceof MongoDatabase || c instanceof MinioServer)
+        .map((c) => `${env}/${id} ${c.node.path}`),
+    ),
   ];
   // A StatefulStore that is neither PostgreSQL nor Redis (or a backup of one) needs its own section in this suite.
   expect([...covered].sort()).toEqual([...all].sort());
