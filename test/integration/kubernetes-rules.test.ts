@@ -22,11 +22,11 @@ import {
   volumeSpaceRules,
 } from '../../lib/constructs/monitoring';
 import { stackMonitoring } from '../../lib/stack/stack-wiring';
-import { coverageGaps, Promtool, Scenario } from '../support/promtool-rules';
+import { coverageGaps, Promtool, Scenario } from '../support/promtool-scenarios';
 
-const promtool = new Promtool();
-beforeAll(() => promtool.setup());
-afterAll(() => promtool.cleanup());
+let promtool: Promtool;
+beforeAll(() => (promtool = new Promtool()));
+afterAll(() => promtool?.dispose());
 
 const NS = 'shop';
 const OTHER_NS = 'other';

@@ -71,6 +71,16 @@ export class Promtool {
     this.run(['test', 'rules', testFile], `scenario "${scenario.name}"`);
   }
 
+  /** `promtool <args>` in the scratch directory; returns its output (throws with it on failure, naming `context`). */
+  public ok(args: string[], context: string): string {
+    return this.run(args, context);
+  }
+
+  /** Writes `doc` as YAML into the scratch directory; returns the file's path. */
+  public writeYaml(prefix: string, doc: unknown): string {
+    return this.write(prefix, doc);
+  }
+
   private write(prefix: string, doc: unknown): string {
     const file = path.join(this.dir, `${prefix}-${++this.counter}.yaml`);
     writeFileSync(file, YAML.stringify(doc, { lineWidth: 0 }));
@@ -120,6 +130,13 @@ function toPromtoolTest(rules: readonly AlertRule[], scenario: Scenario) {
       };
     }),
   };
+}
+
+/** Alerts of `rules` never asserted firing, and never asserted silent, over all scenarios. */
+export function coverageGaps(rules: readonly AlertRule[], scenarios: readonly Scenario[]): { neverFires: string[]; neverSilent: string[] } {
+  const { fired, silent } = coverage(scenarios);
+  const names = rules.map((r) => r.alert);
+  return { neverFires: names.filter((n) => !fired.has(n)), neverSilent: names.filter((n) => !silent.has(n)) };
 }
 
 /** The alerts that fire in some scenario and those asserted silent in some scenario. */
