@@ -17,7 +17,7 @@ const NODE_TIMERS = Object.fromEntries(
 
 export default defineConfig(
   // Generated or produced files: the CRD bindings (~93k lines), synth output, the tsc build, downloaded tools.
-  globalIgnores(['imports/', 'dist/', 'build/', '.tools/', 'coverage/', 'cdk8s.out/']),
+  globalIgnores(['imports/', 'dist/', 'build/', '.tools/', 'coverage/', 'cdk8s.out/', 'dist.staging-*/', 'dist.old-*/']),
 
   js.configs.recommended,
 

@@ -25,18 +25,22 @@ const runs = Number(process.env.BENCH_RUNS || 5);
 function time(label, cmd, args) {
   const samples = [];
   for (let i = 0; i < runs; i++) {
+    process.stdout.write(`  ${label}: run ${i + 1}/${runs}...\r`);
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
-    const t0 = process.hrtime.bigint();
-    const r = spawnSync(cmd, args, {
-      cwd: root,
-      env: { ...process.env, CDK8S_OUTDIR: out, CDK8S_CHECK_UPGRADE: 'false' },
-      encoding: 'utf8',
-    });
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (r.status !== 0) throw new Error(`${label} failed:\n${r.stderr}`);
-    if (!fs.existsSync(path.join(out, 'helm'))) throw new Error(`${label} wrote no Helm charts into ${out}`);
-    fs.rmSync(out, { recursive: true, force: true });
-    samples.push(ms);
+    try {
+      const t0 = process.hrtime.bigint();
+      const r = spawnSync(cmd, args, {
+        cwd: root,
+        env: { ...process.env, CDK8S_OUTDIR: out, CDK8S_CHECK_UPGRADE: 'false' },
+        encoding: 'utf8',
+      });
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (r.status !== 0) throw new Error(`${label} failed:\n${r.stderr}`);
+      if (!fs.existsSync(path.join(out, 'helm'))) throw new Error(`${label} wrote no Helm charts into ${out}`);
+      samples.push(ms);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
   }
   samples.sort((a, b) => a - b);
   const median = samples[Math.floor(samples.length / 2)];
@@ -45,11 +49,18 @@ function time(label, cmd, args) {
 }
 const fmt = (/** @type {number} */ ms) => `${(ms / 1000).toFixed(2)} s`;
 
+console.log(
+  `npm run bench: ${runs} full synths through each of 2 paths (${2 * runs + 1} in all, a few seconds to tens of seconds each,` +
+    ` so this takes minutes; BENCH_RUNS=1 for a quick look). Output goes to temp folders that are removed.`,
+);
 // Make sure the precompiled build is current, so the project path is measured warm (as after any edit + first synth).
-execFileSync(process.execPath, [path.join(root, 'scripts', 'synth.js')], {
-  cwd: root,
-  env: { ...process.env, CDK8S_OUTDIR: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-warm-')) },
-});
+console.log('warming up (compiles build/ when a source changed)...');
+const warm = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-warm-'));
+try {
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'synth.js')], { cwd: root, env: { ...process.env, CDK8S_OUTDIR: warm } });
+} finally {
+  fs.rmSync(warm, { recursive: true, force: true });
+}
 
 console.log(`synth of all stacks x environments, plain + Helm, on ${os.cpus().length} cores`);
 const ours = time('node scripts/synth.js (cdk8s.yaml)', process.execPath, [path.join(root, 'scripts', 'synth.js')]);

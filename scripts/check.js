@@ -4,7 +4,9 @@
  * one-screen report of the offline manifest checks (schema, pod security, best practices, secrets,
  * reachability). Exits 1 when a rule is broken.
  *   --dir <outdir>   check an existing output folder instead (needs its construct-metadata.json)
- *   --json           print the violations as JSON
+ *   --json           print the report as JSON: summary (objects per kind, rules, families, reachability
+ *                    matrices) and violations
+ *   --help           print the usage
  */
 'use strict';
 const fs = require('fs');
@@ -12,11 +14,25 @@ const os = require('os');
 const path = require('path');
 const { ensureBuild } = require('./ensure-build');
 
+const USAGE = `Usage: npm run check -- [--dir <outdir>] [--json]
+
+Synthesizes every stack and environment into a temporary folder and runs the offline manifest checks
+(schema, pod-security, best-practices, secrets, reachability). Exit code 0 = no violation, 1 = violations,
+2 = usage error.
+
+  --dir <outdir>   check an existing output folder instead (e.g. dist; needs its construct-metadata.json)
+  --json           print the report as JSON: {objects, kinds, rules, families, matrices, violations}
+  --help, -h       print this help`;
+
 const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const known = new Set(['--dir', '--json']);
 for (let i = 0; i < args.length; i++) {
   if (!known.has(args[i])) {
-    console.error(`check: unknown argument '${args[i]}'; expected --dir <outdir> or --json`);
+    console.error(`check: unknown argument '${args[i]}'; expected --dir <outdir>, --json or --help`);
     process.exit(2);
   }
   if (args[i] === '--dir') i++;
@@ -32,6 +48,8 @@ const build = ensureBuild();
 const checks = require(path.join(build, 'lib', 'checks'));
 /** @type {typeof import('../lib/checks/report')} */
 const { formatReport } = require(path.join(build, 'lib', 'checks', 'report.js'));
+/** @type {typeof import('../lib/checks/reachability-check')} */
+const { analyze } = require(path.join(build, 'lib', 'checks', 'reachability-check.js'));
 const started = Date.now();
 let outdir = dirIndex >= 0 ? path.resolve(args[dirIndex + 1]) : undefined;
 let temp;
@@ -53,18 +71,29 @@ try {
   const input = { objects, environments: metadata.environments };
   const result = checks.runChecks(input);
   if (args.includes('--json')) {
+    const broken = new Set(result.violations.map((v) => v.rule));
     console.log(
       JSON.stringify(
-        result.violations.map((v) => ({
-          rule: v.rule,
-          env: v.object?.env,
-          kind: v.object?.object.kind,
-          name: v.object?.object.metadata?.name,
-          namespace: v.object?.object.metadata?.namespace,
-          field: v.field,
-          message: v.message,
-          construct: v.object?.constructPath,
-        })),
+        {
+          objects: objects.length,
+          kinds: result.kinds,
+          rules: result.rules.map((r) => ({ id: r.id, family: r.family, description: r.description, passed: !broken.has(r.id) })),
+          families: result.families.map((family) => {
+            const rules = result.rules.filter((r) => r.family === family);
+            return { family, rules: rules.length, passed: rules.filter((r) => !broken.has(r.id)).length };
+          }),
+          matrices: result.families.includes('reachability') ? analyze(input).namespaces : [],
+          violations: result.violations.map((v) => ({
+            rule: v.rule,
+            env: v.object?.env,
+            kind: v.object?.object.kind,
+            name: v.object?.object.metadata?.name,
+            namespace: v.object?.object.metadata?.namespace,
+            field: v.field,
+            message: v.message,
+            construct: v.object?.constructPath,
+          })),
+        },
         null,
         2,
       ),
