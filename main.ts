@@ -10,6 +10,7 @@ import { collectAppFacts } from './lib/checks/facts';
 import { CONSTRUCT_METADATA_FILE, ConstructMetadata, EnvironmentFacts } from './lib/checks';
 import { synthesizeArgoCd } from './lib/output/argocd';
 import { platformReleasesFor } from './config/platform-charts';
+import { rewritePortableTree } from './lib/output/portable-yaml';
 
 /** Options of {@link synthesizeAll}. */
 export interface SynthesizeOptions {
@@ -53,6 +54,8 @@ export function synthesizeAll(outdir: string, options: SynthesizeOptions = {}): 
       byStack.set(stack.name, [...(byStack.get(stack.name) ?? []), { name: env.name, chart }]);
     }
     app.synth();
+    // cdk8s's writer leaves e.g. `=` plain, which YAML 1.1 readers (PyYAML) cannot load: quote what either YAML version would retype.
+    rewritePortableTree(app.outdir);
     if (record) {
       const facts = collectAppFacts(app, env.name);
       Object.assign(resources, facts.resources);

@@ -15,6 +15,7 @@ import { AppOfApps, AppOfAppsPaths } from './app-of-apps';
 import { GitOpsConfig } from './gitops-config';
 import { RenderedObject } from './manifest-facts';
 import { PlatformRelease } from './platform-release';
+import { rewritePortableTree } from '../portable-yaml';
 
 export * from './app-of-apps';
 export * from './app-project';
@@ -107,6 +108,7 @@ export function synthesizeArgoCd<E extends { readonly name: string }>(
   fs.rmSync(path.join(outdir, 'argocd'), { recursive: true, force: true });
   apps.forEach((app, i) => {
     app.synth();
+    rewritePortableTree(app.outdir);
     options.onSynth?.(app, envs[i]);
   });
   return listFiles(path.join(outdir, 'argocd'))

@@ -2,7 +2,6 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, Chart } from 'cdk8s';
-import * as YAML from 'yaml';
 import { dnsLabel } from '../../core/formats';
 import {
   checkValueAgainstSchema,
@@ -13,6 +12,7 @@ import {
   HelmValueSchema,
 } from './helm-values';
 import { assignAtPointer, resolveJsonPointer } from './json-pointer';
+import { portableStringify } from '../portable-yaml';
 
 /** A synthesized manifest as the writer reads it (apiVersion and kind checked on entry). */
 interface ManifestDoc {
@@ -74,7 +74,7 @@ export const HELM_CHART_KUBE_VERSION = '>=1.27.0-0';
 // https://semver.org/#is-there-a-suggested-regular-expression-regex-to-check-a-semver-string
 const SEMVER =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
-// YAML 1.1 output (as cdk8s writes manifests) quotes strings such as 'yes' or '0755' that YAML 1.1 readers (Helm, kubectl) would retype.
+// YAML 1.1 output (as cdk8s writes manifests), written by portableStringify: strings any YAML reader would retype ('yes', '0755', '=') are quoted.
 const YAML_OPTIONS = { lineWidth: 0, version: '1.1', aliasDuplicateObjects: false } as const;
 
 const HELMIGNORE = `# Patterns to ignore when packaging this chart (helm package).
@@ -123,9 +123,9 @@ export function writeHelmChart(props: HelmChartWriterProps): void {
   files.set('Chart.yaml', chartYaml(props));
   files.set('.helmignore', HELMIGNORE);
   const defaultEnv = envs.find((e) => e.name === props.defaultEnvironment)!;
-  files.set('values.yaml', valuesHeader(props, defaultEnv.name, true) + YAML.stringify(valuesObject(defaultEnv), YAML_OPTIONS));
+  files.set('values.yaml', valuesHeader(props, defaultEnv.name, true) + portableStringify(valuesObject(defaultEnv), YAML_OPTIONS));
   for (const env of envs) {
-    files.set(`values-${env.name}.yaml`, valuesHeader(props, env.name, false) + YAML.stringify(valuesObject(env), YAML_OPTIONS));
+    files.set(`values-${env.name}.yaml`, valuesHeader(props, env.name, false) + portableStringify(valuesObject(env), YAML_OPTIONS));
   }
   files.set('values.schema.json', `${JSON.stringify(valuesSchema(props, envs, schemas), undefined, 2)}\n`);
   for (const [file, text] of templateFiles(envs)) {
@@ -249,7 +249,7 @@ function renderEnvironment(env: HelmChartEnvironment, docs: readonly unknown[], 
   }
 
   const objects = [...working.entries()].map(([key, doc]) => {
-    let text = YAML.stringify(doc, YAML_OPTIONS);
+    let text = portableStringify(doc, YAML_OPTIONS);
     // Literal '{{' in the manifests (e.g. alert templates) must reach the output verbatim.
     text = text.replace(/\{\{/g, '{{ "{{" }}');
     text = text.replace(new RegExp(`(["']?)(${sentinelPrefix}\\d+x)\\1`, 'g'), (match, _quote: string, sentinel: string) => {
@@ -574,7 +574,7 @@ function chooseSentinelPrefix(synthesized: unknown[]): string {
 }
 
 function chartYaml(props: HelmChartWriterProps): string {
-  return YAML.stringify(
+  return portableStringify(
     {
       apiVersion: 'v2',
       name: props.name,

@@ -1,0 +1,80 @@
+/**
+ * YAML that YAML 1.1 readers (PyYAML, so Ansible and Checkov; go-yaml v2, so Helm and kubectl) and
+ * YAML 1.2 readers load to the same objects.
+ *
+ * The `yaml` package with `version: '1.1'` (what cdk8s writes manifests with) already quotes most
+ * strings a YAML 1.1 reader would retype ('yes', 'off', 'y', '0755', '1:30', '~', '.inf', ...), but
+ * not the 1.1 "value" and "merge" keys `=` and `<<` (PyYAML cannot load a plain `=`), nor strings
+ * only YAML 1.2 retypes (`0o17`). {@link portableStringify} double-quotes every string whose plain
+ * form either version (or PyYAML's resolvers) would load as anything but that string.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as YAML from 'yaml';
+
+/** The options cdk8s writes manifests with (cdk8s/lib/yaml.js), plus no anchors/aliases for shared objects. */
+export const PORTABLE_YAML_OPTIONS = { keepUndefined: true, lineWidth: 0, version: '1.1', aliasDuplicateObjects: false } as const;
+
+const MERGE_TAG = 'tag:yaml.org,2002:merge';
+
+// PyYAML's implicit resolvers (yaml/resolver.py), which differ in places from the YAML 1.1 schema of the `yaml` package.
+const PYYAML_IMPLICIT: readonly RegExp[] = [
+  /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,
+  /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/,
+  /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/,
+  /^(?:<<)$/,
+  /^(?:~|null|Null|NULL|)$/,
+  /^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)?(?:[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)?)$/,
+  /^(?:=)$/,
+];
+
+/** Whether the plain (unquoted) form of a string would load as something else under YAML 1.1, YAML 1.2 or PyYAML. */
+export function isAmbiguousPlain(s: string): boolean {
+  if (PYYAML_IMPLICIT.some((re) => re.test(s))) return true;
+  // Only short single-line tokens can be retyped scalars; anything else the writer already quotes as needed.
+  if (!/^[-+.~=<0-9a-zA-Z_:]{1,64}$/.test(s)) return false;
+  try {
+    return YAML.parse(s, { version: '1.1' }) !== s || YAML.parse(s, { version: '1.2' }) !== s;
+  } catch {
+    return false;
+  }
+}
+
+/** `YAML.stringify(value, options)`, with every {@link isAmbiguousPlain ambiguous} string double-quoted. */
+export function portableStringify(
+  value: unknown,
+  opts: YAML.DocumentOptions & YAML.SchemaOptions & YAML.CreateNodeOptions & YAML.ToStringOptions = PORTABLE_YAML_OPTIONS,
+): string {
+  // The 1.1 schema writes the string '<<' as a plain merge key whatever its quoting: without the merge tag it is an ordinary string.
+  const options = { customTags: (tags: YAML.Tags) => tags.filter((t) => typeof t === 'string' || t.tag !== MERGE_TAG), ...opts };
+  const doc = new YAML.Document(value, options);
+  YAML.visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && isAmbiguousPlain(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc.toString(options);
+}
+
+/** Rewrites a multi-document YAML file written by cdk8s (`Yaml.save`) with {@link portableStringify}; the objects stay the same. */
+export function rewritePortable(file: string): void {
+  const before = fs.readFileSync(file, 'utf8');
+  // cdk8s wrote it with version 1.1, so a 1.1 read yields exactly its objects.
+  const docs = YAML.parseAllDocuments(before, { version: '1.1' });
+  const texts = docs.map((d) => {
+    if (d.errors.length > 0) throw new Error(`${file}: ${d.errors[0].message}`);
+    return d.contents === null ? '\n' : portableStringify(d.toJS());
+  });
+  const after = texts.join('---\n');
+  if (after !== before) fs.writeFileSync(file, after, { encoding: 'utf8' });
+}
+
+/** Rewrites every `*.yaml` file under a folder (an App's outdir after `app.synth()`) with {@link rewritePortable}. */
+export function rewritePortableTree(dir: string): void {
+  if (!fs.existsSync(dir)) return;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) rewritePortableTree(p);
+    else if (e.name.endsWith('.yaml')) rewritePortable(p);
+  }
+}
