@@ -10,6 +10,7 @@ import { collectAppFacts } from './lib/checks/facts';
 import { CONSTRUCT_METADATA_FILE, ConstructMetadata, EnvironmentFacts } from './lib/checks';
 import { synthesizeArgoCd } from './lib/output/argocd';
 import { platformReleasesFor } from './config/platform-charts';
+import { writeServiceGraphDiagrams } from './lib/output/diagram';
 
 /** Options of {@link synthesizeAll}. */
 export interface SynthesizeOptions {
@@ -69,6 +70,8 @@ export function synthesizeAll(outdir: string, options: SynthesizeOptions = {}): 
     const metadata: ConstructMetadata = { version: '1.0.0', resources, environments };
     fs.writeFileSync(path.join(outdir, CONSTRUCT_METADATA_FILE), JSON.stringify(metadata, null, 1));
   }
+  // dist/<env>/<stack>.graph.md: the service graph as a Mermaid diagram (Argo CD's directory sources read only .yaml/.yml/.json)
+  writeServiceGraphDiagrams(outdir, byStack, { reference: 'prod' });
   for (const stack of stacks) {
     writeHelmChart({
       name: stack.name,
