@@ -11,6 +11,7 @@ import { CONSTRUCT_METADATA_FILE, ConstructMetadata, EnvironmentFacts } from './
 import { synthesizeArgoCd } from './lib/output/argocd';
 import { platformReleasesFor } from './config/platform-charts';
 import { rewritePortableTree } from './lib/output/portable-yaml';
+import { writeServiceGraphDiagrams } from './lib/output/diagram';
 
 /** Options of {@link synthesizeAll}. */
 export interface SynthesizeOptions {
@@ -72,6 +73,8 @@ export function synthesizeAll(outdir: string, options: SynthesizeOptions = {}): 
     const metadata: ConstructMetadata = { version: '1.0.0', resources, environments };
     fs.writeFileSync(path.join(outdir, CONSTRUCT_METADATA_FILE), JSON.stringify(metadata, null, 1));
   }
+  // dist/<env>/<stack>.graph.md: the service graph as a Mermaid diagram (Argo CD's directory sources read only .yaml/.yml/.json)
+  writeServiceGraphDiagrams(outdir, byStack, { reference: 'prod' });
   for (const stack of stacks) {
     writeHelmChart({
       name: stack.name,
