@@ -22,26 +22,14 @@ import { Doc } from '../support/doc';
 import { findExecutable } from '../support/postgres-server';
 import { awsClientEnv, LocalS3, requireAwsCli, startS3rver } from '../support/s3-server';
 import { PROJECT_ROOT } from '../support/tools';
+import { MONGO_PROPS } from '../support/mongodb-fixture';
 
 /** mongodump and mongorestore stand-ins (and the part they share), copied onto PATH. */
 const STAND_INS = path.join(PROJECT_ROOT, 'test', 'support', 'mongodb-stand-ins');
 const BUCKET = 'backups';
 const PASSWORD = `It's: a #"tricky" pa$$word\\ with spaces`;
 const CA_PEM = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUTEST\n-----END CERTIFICATE-----';
-const secret = (key: string) => ({ secret: 'mongodb-credentials', key });
-const MONGO: MongoDatabaseProps = {
-  namespace: 'shop',
-  partOf: 'shop',
-  image: 'mongo:7.0.28-jammy',
-  replicas: 3,
-  database: 'ecommerce',
-  rootUser: { username: 'admin', password: secret('MONGO_ROOT_PASSWORD') },
-  appUser: { username: 'app_user', password: secret('MONGO_APP_PASSWORD') },
-  keyFile: { secret: 'mongodb-keyfile', key: 'keyfile' },
-  resources: { cpuRequest: '250m', memoryRequest: '1Gi', memoryLimit: '2Gi' },
-  storage: { size: '10Gi', storageClassName: 'standard' },
-  backupUser: { username: 'mongodb_backup', password: secret('MONGO_BACKUP_PASSWORD') },
-};
+const MONGO: MongoDatabaseProps = MONGO_PROPS;
 
 let workDir: string;
 let s3: LocalS3;

@@ -14,21 +14,9 @@ import { manifests, namespace } from '../checks/helpers';
 import { Doc } from '../support/doc';
 import { expectNoSecretValues, expectRestrictedPods } from '../support/stack-assertions';
 import { find } from '../support/synth';
+import { MONGO_PROPS } from '../support/mongodb-fixture';
 
-const secret = (key: string) => ({ secret: 'mongodb-credentials', key });
-const MONGO: MongoDatabaseProps = {
-  namespace: 'shop',
-  partOf: 'shop',
-  image: 'mongo:7.0.28-jammy',
-  replicas: 3,
-  database: 'ecommerce',
-  rootUser: { username: 'admin', password: secret('MONGO_ROOT_PASSWORD') },
-  appUser: { username: 'app_user', password: secret('MONGO_APP_PASSWORD') },
-  keyFile: { secret: 'mongodb-keyfile', key: 'keyfile' },
-  resources: { cpuRequest: '250m', memoryRequest: '1Gi', memoryLimit: '2Gi' },
-  storage: { size: '10Gi', storageClassName: 'standard' },
-  backupUser: { username: 'mongodb_backup', password: secret('MONGO_BACKUP_PASSWORD') },
-};
+const MONGO: MongoDatabaseProps = MONGO_PROPS;
 
 function synth(engine = new MongoDbBackupEngine(), mongoProps: Partial<MongoDatabaseProps> = {}) {
   const chart = Testing.chart();

@@ -12,26 +12,11 @@ import { manifests, namespace } from '../checks/helpers';
 import { Doc } from '../support/doc';
 import { expectNoSecretValues, expectProbes, expectRestrictedPods } from '../support/stack-assertions';
 import { find, podSpecs } from '../support/synth';
+import { MONGO_PROPS_MONITORED, mongoSecret } from '../support/mongodb-fixture';
 
-const secret = (key: string) => ({ secret: 'mongodb-credentials', key });
-const base: MongoDatabaseProps = {
-  namespace: 'shop',
-  partOf: 'shop',
-  image: 'mongo:7.0.28-jammy',
-  database: 'ecommerce',
-  rootUser: { username: 'admin', password: secret('MONGO_ROOT_PASSWORD') },
-  appUser: { username: 'app_user', password: secret('MONGO_APP_PASSWORD') },
-  keyFile: { secret: 'mongodb-keyfile', key: 'keyfile' },
-  resources: { cpuRequest: '250m', memoryRequest: '1Gi', memoryLimit: '2Gi' },
-  storage: { size: '10Gi', storageClassName: 'standard' },
-  exporter: {
-    image: 'percona/mongodb_exporter:0.47.2',
-    resources: { cpuRequest: '20m', memoryRequest: '64Mi', memoryLimit: '128Mi' },
-    user: { username: 'mongodb_exporter', password: secret('MONGO_EXPORTER_PASSWORD') },
-  },
-  backupUser: { username: 'mongodb_backup', password: secret('MONGO_BACKUP_PASSWORD') },
-  release: 'kube-prometheus-stack',
-};
+const secret = mongoSecret;
+// Replicas left to each test (the default is 1).
+const { replicas: _replicas, ...base }: MongoDatabaseProps = MONGO_PROPS_MONITORED;
 const tls = { secretName: 'mongodb-tls', issuer: { name: 'local-ca' } };
 
 function synth(over: Partial<MongoDatabaseProps> = {}) {

@@ -14,6 +14,7 @@ import * as vm from 'vm';
 import { Testing } from 'cdk8s';
 import { MongoDatabase, MongoDatabaseProps, mongoInitScript, mongoPrepareScript } from '../../lib/constructs/data/mongodb-database';
 import { Doc } from '../support/doc';
+import { MONGO_PROPS_MONITORED } from '../support/mongodb-fixture';
 
 // ------------------------------------------------------------------------------------------
 // a fake MongoDB replica set behind the mongosh API the script uses
@@ -182,26 +183,7 @@ const SECRET_VALUES: Record<string, string> = {
   MONGO_EXPORTER_PASSWORD: 'exporter-pw-1',
   MONGO_BACKUP_PASSWORD: 'backup-pw-1',
 };
-const secret = (key: string) => ({ secret: 'mongodb-credentials', key });
-const PROPS: MongoDatabaseProps = {
-  namespace: 'shop',
-  partOf: 'shop',
-  image: 'mongo:7.0.28-jammy',
-  replicas: 3,
-  database: 'ecommerce',
-  rootUser: { username: 'admin', password: secret('MONGO_ROOT_PASSWORD') },
-  appUser: { username: 'app_user', password: secret('MONGO_APP_PASSWORD') },
-  keyFile: { secret: 'mongodb-keyfile', key: 'keyfile' },
-  resources: { cpuRequest: '250m', memoryRequest: '1Gi', memoryLimit: '2Gi' },
-  storage: { size: '10Gi', storageClassName: 'standard' },
-  exporter: {
-    image: 'percona/mongodb_exporter:0.47.2',
-    resources: { cpuRequest: '20m', memoryRequest: '64Mi', memoryLimit: '128Mi' },
-    user: { username: 'mongodb_exporter', password: secret('MONGO_EXPORTER_PASSWORD') },
-  },
-  backupUser: { username: 'mongodb_backup', password: secret('MONGO_BACKUP_PASSWORD') },
-  release: 'kube-prometheus-stack',
-};
+const PROPS: MongoDatabaseProps = MONGO_PROPS_MONITORED;
 const MEMBERS = [0, 1, 2].map((i) => `mongodb-${i}.mongodb.shop.svc.cluster.local:27017`);
 
 /** The env of each step's container in the synthesized Job, Secret references resolved to SECRET_VALUES. */
