@@ -7,7 +7,7 @@ import { ServiceGraph } from '../../lib/constructs/network/service-graph';
 import { TlsIngress } from '../../lib/constructs/network/tls-ingress';
 import { SecretsBackend } from '../../lib/constructs/platform/secrets-backend';
 import { SecretKeyRef } from '../../lib/constructs/workloads/container';
-import { WebService } from '../../lib/constructs/workloads/web-service';
+import { WebService, WebServiceProps } from '../../lib/constructs/workloads/web-service';
 import { BackupTargets, backupJobs, stackFoundation, stackMonitoring, wireBackupJobs } from '../../lib/stack/stack-wiring';
 import { DatabaseBackup } from '../../lib/constructs/backup/database-backup';
 import { MongoDbBackupEngine } from '../../lib/constructs/backup/mongodb-backup-engine';
@@ -28,13 +28,11 @@ import { AmazonS3Storage, ObjectStorage } from '../../lib/constructs/storage';
 import { MinioServer } from '../../lib/constructs/storage/minio-server';
 import { BucketSetup } from '../../lib/constructs/storage/bucket-setup';
 import {
-  bucketArn,
-  BucketPolicyDocument,
+  bucketPolicy,
   BucketPolicyStatement,
   BucketSpec,
   denyInsecureTransport,
-  IAM_POLICY_VERSION,
-  objectsArn,
+  denyVersionRemoval,
 } from '../../lib/constructs/storage/bucket-settings';
 import { EcommerceConfig } from './schema';
 
@@ -279,26 +277,15 @@ export class EcommerceChart extends Chart {
     const { buckets, noncurrentVersionDays, provider } = cfg.objectStore;
     const amazon = provider === 's3';
     const lifecycle = { noncurrentVersionExpirationDays: noncurrentVersionDays, abortIncompleteMultipartUploadDays: 7 };
-    const tlsOnly = (bucket: string) => (amazon ? [denyInsecureTransport(bucket)] : []);
-    const policy = (bucket: string, extra: BucketPolicyStatement[] = []): BucketPolicyDocument | undefined =>
-      [...tlsOnly(bucket), ...extra].length ? { Version: IAM_POLICY_VERSION, Statement: [...tlsOnly(bucket), ...extra] } : undefined;
-    const keepVersions: BucketPolicyStatement = {
-      Sid: 'KeepBackupVersions',
-      Effect: 'Deny',
-      Principal: '*',
-      Action: ['s3:DeleteObjectVersion', 's3:PutBucketVersioning', 's3:PutLifecycleConfiguration'],
-      Resource: [bucketArn(buckets.backups), objectsArn(buckets.backups)],
+    const spec = (name: string, extra: BucketPolicyStatement[] = []): BucketSpec => {
+      const policy = bucketPolicy([...(amazon ? [denyInsecureTransport(name)] : []), ...extra]);
+      return { name, ...(amazon ? { lifecycle } : {}), ...(policy ? { policy } : {}) };
     };
-    const spec = (name: string, extra: BucketPolicyStatement[] = []): BucketSpec => ({
-      name,
-      ...(amazon ? { lifecycle } : {}),
-      ...(policy(name, extra) ? { policy: policy(name, extra) } : {}),
-    });
     new BucketSetup(this, 'bucket-setup', {
       namespace: stack.namespace,
       partOf: stack.partOf,
       storage: store.forBucketSetup,
-      buckets: [spec(buckets.app), spec(buckets.backups, [keepVersions]), spec(buckets.logs)],
+      buckets: [spec(buckets.app), spec(buckets.backups, [denyVersionRemoval(buckets.backups, 'KeepBackupVersions')]), spec(buckets.logs)],
       image: cfg.backups.uploaderImage,
       resources: cfg.backups.resources,
     }).addTo(this.graph);
@@ -332,6 +319,28 @@ export class EcommerceChart extends Chart {
     return { SENTRY_DSN: this.dsn[`${app}_DSN`] };
   }
 
+  /** What both Node.js apps share: identity, image from config, uid, sizes, scaling, the graceful-shutdown timings. */
+  private nodeApp(name: 'gateway' | 'backend', port: number): Omit<WebServiceProps, 'readinessPath'> {
+    const { cfg, platform, stack } = this;
+    const app = cfg[name];
+    return {
+      namespace: stack.namespace,
+      name,
+      partOf: stack.partOf,
+      image: app.image,
+      standIn: app.standIn,
+      port,
+      runAs: { user: 1000 },
+      resources: app.resources,
+      release: stack.release,
+      replicas: app.replicas,
+      autoscaling: app.autoscaling,
+      spreadAcrossZones: platform.spreadAcrossZones,
+      preStopSleepSeconds: PRESTOP_SECONDS,
+      terminationGracePeriodSeconds: PRESTOP_SECONDS + SHUTDOWN_SECONDS + 5,
+    };
+  }
+
   /** Env both Node.js apps share. */
   private nodeEnv(port: number): Record<string, string> {
     return {
@@ -346,29 +355,16 @@ export class EcommerceChart extends Chart {
 
   /** The backend (internal only): business logic on MongoDB and the object store. */
   private backend(mongo: MongoDatabase, storage: ObjectStorage): WebService {
-    const { cfg, platform, stack } = this;
+    const { cfg } = this;
     const objects = storage.clientEnv();
     const annotations = storage.serviceAccountAnnotations();
     // MONGO_URI has no credentials: the driver takes MONGO_USERNAME / MONGO_PASSWORD as options.
     const db = mongo.clientEnv(mongo.appUser, { caPem: true });
     const backend = new WebService(this, 'backend', {
-      namespace: stack.namespace,
-      name: 'backend',
-      partOf: stack.partOf,
-      image: cfg.backend.image,
-      standIn: cfg.backend.standIn,
-      port: BACKEND_PORT,
-      runAs: { user: 1000 },
-      resources: cfg.backend.resources,
+      ...this.nodeApp('backend', BACKEND_PORT),
       readinessPath: '/api/health',
       startupSeconds: 60,
       metricsPath: '/api/metrics',
-      release: stack.release,
-      replicas: cfg.backend.replicas,
-      autoscaling: cfg.backend.autoscaling,
-      spreadAcrossZones: platform.spreadAcrossZones,
-      preStopSleepSeconds: PRESTOP_SECONDS,
-      terminationGracePeriodSeconds: PRESTOP_SECONDS + SHUTDOWN_SECONDS + 5,
       writablePaths: [{ path: '/tmp', sizeLimit: '128Mi' }],
       env: {
         ...this.nodeEnv(BACKEND_PORT),
@@ -394,33 +390,19 @@ export class EcommerceChart extends Chart {
 
   /** The gateway: the only public entry, proxies `/api` to the backend. */
   private gateway(backend: WebService): WebService {
-    const { cfg, platform, stack } = this;
     const gateway = new WebService(this, 'gateway', {
-      namespace: stack.namespace,
-      name: 'gateway',
-      partOf: stack.partOf,
-      image: cfg.gateway.image,
-      standIn: cfg.gateway.standIn,
-      port: GATEWAY_PORT,
-      runAs: { user: 1000 },
-      resources: cfg.gateway.resources,
+      ...this.nodeApp('gateway', GATEWAY_PORT),
       readinessPath: '/ready',
       livenessPath: '/live',
       // The full check (the backend included) only while starting; liveness stays local so a backend outage never restarts the gateway.
       startupPath: '/health',
       startupSeconds: 30,
       metricsPath: '/metrics',
-      release: stack.release,
-      replicas: cfg.gateway.replicas,
-      autoscaling: cfg.gateway.autoscaling,
-      spreadAcrossZones: platform.spreadAcrossZones,
-      preStopSleepSeconds: PRESTOP_SECONDS,
-      terminationGracePeriodSeconds: PRESTOP_SECONDS + SHUTDOWN_SECONDS + 5,
       writablePaths: [{ path: '/tmp', sizeLimit: '64Mi' }],
       env: {
         ...this.nodeEnv(GATEWAY_PORT),
         GATEWAY_PORT: String(GATEWAY_PORT),
-        BACKEND_URL: `http://${backend.name}.${stack.namespace}.svc.cluster.local:${BACKEND_PORT}`,
+        BACKEND_URL: `http://${backend.host}:${BACKEND_PORT}`,
       },
       secretEnv: this.sentryEnv('GATEWAY'),
     });

@@ -6,11 +6,13 @@ import { ServiceGraph } from '../../lib/constructs/network/service-graph';
 import {
   AmazonS3Storage,
   bucketArn,
+  bucketPolicy,
   BucketSetup,
   BucketSetupProps,
   bucketSetupScript,
   contentHashedName,
   denyInsecureTransport,
+  denyVersionRemoval,
   MinioServer,
   objectsArn,
   S3CompatibleStorage,
@@ -376,5 +378,23 @@ describe('BucketSetup refuses bad input, naming field, value and what is allowed
     ],
   ])('%s', (_what, props, message) => {
     expect(() => synth(props)).toThrow(message);
+  });
+});
+
+describe('bucket policy helpers', () => {
+  test('denyVersionRemoval: nobody deletes a version or changes versioning or the lifecycle of the bucket', () => {
+    expect(denyVersionRemoval('backups')).toEqual({
+      Sid: 'KeepVersions',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: ['s3:DeleteObjectVersion', 's3:PutBucketVersioning', 's3:PutLifecycleConfiguration'],
+      Resource: ['arn:aws:s3:::backups', 'arn:aws:s3:::backups/*'],
+    });
+    expect(denyVersionRemoval('backups', 'KeepBackupVersions').Sid).toBe('KeepBackupVersions');
+  });
+
+  test('bucketPolicy: a document of the statements, or none for no statements', () => {
+    expect(bucketPolicy([])).toBeUndefined();
+    expect(bucketPolicy([denyInsecureTransport('b-1')])).toEqual({ Version: '2012-10-17', Statement: [denyInsecureTransport('b-1')] });
   });
 });

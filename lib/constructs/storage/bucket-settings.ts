@@ -111,6 +111,26 @@ export function denyInsecureTransport(bucket: string): BucketPolicyStatement {
   };
 }
 
+/**
+ * The statement that keeps every version of the bucket's objects until its lifecycle expires them:
+ * nobody (a stolen key included) may delete a version or change versioning or the lifecycle.
+ * For backup buckets. (On an S3-compatible server the root user is not bound by bucket policies.)
+ */
+export function denyVersionRemoval(bucket: string, sid = 'KeepVersions'): BucketPolicyStatement {
+  return {
+    Sid: sid,
+    Effect: 'Deny',
+    Principal: '*',
+    Action: ['s3:DeleteObjectVersion', 's3:PutBucketVersioning', 's3:PutLifecycleConfiguration'],
+    Resource: [bucketArn(bucket), objectsArn(bucket)],
+  };
+}
+
+/** A policy document of the statements, or undefined when there are none (the bucket's policy is then left as it is). */
+export function bucketPolicy(statements: readonly BucketPolicyStatement[]): BucketPolicyDocument | undefined {
+  return statements.length ? { Version: IAM_POLICY_VERSION, Statement: [...statements] } : undefined;
+}
+
 /** A KMS key or alias ARN. */
 export const kmsKeyArn: Format = {
   expected: "a KMS key ARN such as 'arn:aws:kms:eu-west-1:123456789012:key/<key id>' (or an alias ARN '...:alias/<name>')",
