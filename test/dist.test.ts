@@ -30,6 +30,13 @@ describe.each(STACKS.map((s) => s.name))('Helm chart %s', (stack) => {
     expect(rendered).toEqual(plain);
   });
 
+  test('one set of templates: none selects on the environment name', () => {
+    const templates = fs.readdirSync(path.join(chart, 'templates')).filter((f) => f.endsWith('.yaml'));
+    const selecting = templates.filter((f) => fs.readFileSync(path.join(chart, 'templates', f), 'utf8').includes('.Values.environment'));
+    expect(templates.length).toBeGreaterThan(20);
+    expect(selecting).toEqual([]);
+  });
+
   test.each(['dev', 'prod'])('helm lint --strict passes with values-%s.yaml', (env) => {
     const r = helmLint(chart, { valuesFiles: [`values-${env}.yaml`], strict: true });
     expect([r.status, r.stderr]).toEqual([0, '']);
@@ -67,12 +74,49 @@ describe('wondernest Helm values', () => {
     ['api.autoscaling.minReplicas=-1', { 'api.autoscaling.minReplicas': -1 }],
     ['postgres.resources.memoryLimit=lots', { 'postgres.resources.memoryLimit': 'lots' }],
     ['ingress.host=not a host', { 'ingress.host': 'not a host' }],
-    ['environment=staging', { environment: 'staging' }],
+    ['environment=Staging_1 (not a DNS label)', { environment: 'Staging_1' }],
     ['api.bogus=1', { 'api.bogus': 1 }],
+    ['backups.postgres.retentionDays=0', { 'backups.postgres.retentionDays': 0 }],
   ])('schema rejects %s', (_, set) => {
     const r = helmTemplateRaw(chart, { releaseName: 'wondernest', valuesFiles: ['values-prod.yaml'], set });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/values don't meet the specifications of the schema/);
+  });
+
+  test('schema refuses the image tag synth refuses (latest)', () => {
+    const r = helmTemplateRaw(chart, {
+      releaseName: 'wondernest',
+      valuesFiles: ['values-prod.yaml'],
+      setString: { 'api.image.tag': 'latest' },
+    });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/api\.image\.tag/);
+  });
+
+  test('an integer value is typed as one: --set backups.postgres.retentionDays=14 (no --set-string) reaches the env var', () => {
+    const rendered = helmTemplate(chart, {
+      releaseName: 'wondernest',
+      valuesFiles: ['values-prod.yaml'],
+      set: { 'backups.postgres.retentionDays': 14 },
+    });
+    const cronJob = rendered.find((o) => o.kind === 'CronJob' && o.metadata.name === 'postgres-backup')!;
+    const env = cronJob.spec.jobTemplate.spec.template.spec.containers[0].env as Array<{ name: string; value?: string }>;
+    expect(env.find((e) => e.name === 'RETENTION_DAYS')?.value).toBe('14');
+  });
+
+  test('a further environment from values alone: dev without pgAdmin', () => {
+    const dev = helmTemplate(chart, { releaseName: 'wondernest', valuesFiles: ['values-dev.yaml'] });
+    const noPgadmin = helmTemplate(chart, {
+      releaseName: 'wondernest',
+      valuesFiles: ['values-dev.yaml'],
+      set: { 'pgadmin.enabled': false },
+    });
+    const gone = dev.map(objectKey).filter((k) => !noPgadmin.map(objectKey).includes(k));
+    expect(gone.sort()).toEqual([
+      'apps/v1 Deployment wondernest/pgadmin',
+      'v1 ConfigMap wondernest/pgadmin-config',
+      'v1 Service wondernest/pgadmin',
+    ]);
   });
 
   test('values cover images, replicas/HPA, resources, ingress, storage and backups', () => {

@@ -33,7 +33,7 @@ export const stack = defineStack({
     'Backups:    kubectl -n pagodirecto get cronjobs',
     'Restore:    kubectl -n pagodirecto create job --from=cronjob/postgres-restore postgres-restore-$(date +%s)',
     '            (verifies the dump, uploads a safety dump, rebuilds the database in a new one, swaps it in, verifies)',
-    '{{- if eq .Values.environment "dev" }}',
+    '{{- if .Values.adminer.enabled }}',
     'Adminer:    kubectl -n pagodirecto port-forward svc/adminer 8081:8080, then http://localhost:8081',
     '{{- end }}',
     '',

@@ -127,13 +127,15 @@ describe('writeHelmChart output', () => {
         resources: { memoryLimit: '256Mi' },
       },
       database: { host: 'postgres.shop-dev.svc', port: 5432 },
-      mailhog: { replicas: 1 },
+      mailhog: { enabled: true, replicas: 1 },
+      // derived from the Service's differences: null = left out
+      service: { metadata: { annotations: null }, spec: { type: 'ClusterIP' } },
     });
-    expect(Object.keys(values)).toEqual(['environment', 'api', 'database', 'mailhog']);
+    expect(Object.keys(values)).toEqual(['environment', 'api', 'database', 'mailhog', 'service']);
     expect(Object.keys(values.api)).toEqual(['automountServiceAccountToken', 'image', 'logLevel', 'replicas', 'resources']);
   });
 
-  test('values-prod.yaml holds the prod values (no dev-only mailhog)', () => {
+  test('values-prod.yaml holds the prod values (dev-only mailhog switched off)', () => {
     expect(YAML.parse(read(dir, 'values-prod.yaml'), { version: '1.1' })).toStrictEqual({
       environment: 'prod',
       api: {
@@ -144,6 +146,11 @@ describe('writeHelmChart output', () => {
         resources: { memoryLimit: TEST_ENVS.prod.memoryLimit },
       },
       database: { host: TEST_ENVS.prod.dbHost, port: TEST_ENVS.prod.dbPort },
+      mailhog: { enabled: false },
+      service: {
+        metadata: { annotations: { 'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb' } },
+        spec: { type: 'LoadBalancer' },
+      },
     });
   });
 
@@ -153,12 +160,18 @@ describe('writeHelmChart output', () => {
     expect(YAML.parse(text)).toEqual(YAML.parse(read(dir, 'values-prod.yaml')));
   });
 
-  test('values.schema.json: closed nested objects, leaf constraints, environment enum, required = keys of every env', () => {
+  test('values.schema.json: closed nested objects, leaf constraints, environment name, required = non-null keys of every env', () => {
     const schema = JSON.parse(read(dir, 'values.schema.json'));
     expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
-    expect(schema).toMatchObject({ type: 'object', additionalProperties: false, required: ['environment', 'api', 'database'] });
-    expect(schema.properties.environment).toMatchObject({ type: 'string', enum: ['dev', 'prod'] });
-    expect(Object.keys(schema.properties)).toEqual(['environment', 'api', 'database', 'mailhog']);
+    expect(schema).toMatchObject({
+      type: 'object',
+      additionalProperties: false,
+      required: ['environment', 'api', 'database', 'mailhog', 'service'],
+    });
+    // any environment name: no template selects on it
+    expect(schema.properties.environment).toMatchObject({ type: 'string', pattern: expect.any(String) });
+    expect(schema.properties.environment.enum).toBeUndefined();
+    expect(Object.keys(schema.properties)).toEqual(['environment', 'api', 'database', 'mailhog', 'service']);
 
     const api = schema.properties.api;
     expect(api).toMatchObject({
@@ -184,12 +197,28 @@ describe('writeHelmChart output', () => {
       minimum: 1,
       maximum: 65535,
     });
-    // Only in dev: present, closed, but not required.
+    // The gate is in every environment; the dev-only replicas value is not required.
     expect(schema.properties.mailhog).toEqual({
       type: 'object',
       additionalProperties: false,
-      properties: { replicas: { type: 'integer', description: 'Replica count', minimum: 0, maximum: 50 } },
+      required: ['enabled'],
+      properties: {
+        enabled: { type: 'boolean', description: 'Renders mailhog (the objects of that component)' },
+        replicas: { type: 'integer', description: 'Replica count', minimum: 0, maximum: 50 },
+      },
     });
+    // Derived values: typed by what the environments hold; null where a field is left out, so not required.
+    expect(schema.properties.service.properties.metadata).toEqual({
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        annotations: {
+          type: ['null', 'object'],
+          description: "Differs between environments: '/metadata/annotations' of Service 'api' (shop/service)",
+        },
+      },
+    });
+    expect(schema.properties.service.properties.spec.required).toEqual(['type']);
   });
 
   test('bound fields become toJson expressions; identical objects are unconditional', () => {
@@ -204,17 +233,58 @@ describe('writeHelmChart output', () => {
     );
   });
 
-  test('objects only in some environments, or differing, are wrapped in environment conditionals', () => {
+  test('no template selects on the environment: objects of some environments are gated, differences are values', () => {
     const mailhog = read(dir, 'templates/deployment-mailhog.yaml');
-    expect(mailhog).toMatch(/^\{\{- if eq \.Values\.environment "dev" \}\}\napiVersion: apps\/v1\n/);
+    expect(mailhog).toMatch(/^\{\{- if \.Values\.mailhog\.enabled \}\}\napiVersion: apps\/v1\n/);
     expect(mailhog).toMatch(/\n\{\{- end \}\}\n$/);
-    expect(mailhog).not.toContain('else');
 
     const service = read(dir, 'templates/service-api.yaml');
-    const markers = service.split('\n').filter((l) => l.startsWith('{{'));
-    expect(markers).toEqual(['{{- if eq .Values.environment "dev" }}', '{{- else if eq .Values.environment "prod" }}', '{{- end }}']);
-    expect(service).toContain('type: LoadBalancer');
-    expect(service).toContain('type: ClusterIP');
+    expect(service).toContain('type: {{ .Values.service.spec.type | toJson }}');
+    // a key of one environment only is rendered when its value is set
+    expect(service).toContain(
+      [
+        '{{- if ne (toJson (index .Values "service" "metadata" "annotations")) "null" }}',
+        '  "annotations": {{ index .Values "service" "metadata" "annotations" | toJson }}',
+        '{{- end }}',
+      ].join('\n'),
+    );
+    for (const file of fs.readdirSync(path.join(dir, 'templates')).filter((f) => f.endsWith('.yaml'))) {
+      expect(read(dir, `templates/${file}`)).not.toContain('.Values.environment');
+    }
+  });
+
+  test('list elements merge by name: an element of one environment is optional, the others keep their bindings', () => {
+    const make = (envName: string) => {
+      const chart = new Chart(testApp(), 'c');
+      const env = [{ name: 'RETENTION_DAYS', value: envName === 'dev' ? '7' : '30' }];
+      if (envName === 'dev') env.push({ name: 'S3_ENDPOINT_URL', value: 'http://localstack:4566' });
+      const job = new k8s.KubeJob(chart, 'job', {
+        metadata: { name: 'job' },
+        spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'upload', image: 'x:1', env }] } } },
+      });
+      HelmValues.of(chart).bind(
+        job,
+        '/spec/template/spec/containers/0/env/0/value',
+        'backup.retentionDays',
+        { ...INT, description: 'Days' },
+        { renderAsString: true },
+      );
+      return chart;
+    };
+    const out = writeOne(make('dev'), {
+      environments: [
+        { name: 'dev', chart: make('dev') },
+        { name: 'prod', chart: make('prod') },
+      ],
+    });
+    const job = read(out, 'templates/job-job.yaml');
+    expect(job).toContain('value: {{ int64 .Values.backup.retentionDays | toString | toJson }}');
+    expect(job).toContain('- {{ index .Values "job" "pod" "containers" "upload" "env" "S3_ENDPOINT_URL" | toJson }}');
+    expect(YAML.parse(read(out, 'values-prod.yaml'))).toMatchObject({
+      backup: { retentionDays: 30 },
+      job: { pod: { containers: { upload: { env: { S3_ENDPOINT_URL: null } } } } },
+    });
+    expect(JSON.parse(read(out, 'values.schema.json')).properties.backup.properties.retentionDays.type).toBe('integer');
   });
 
   test('literal {{ in manifests is escaped', () => {
@@ -325,7 +395,7 @@ describe('writeHelmChart validation errors', () => {
     const { chart, objects } = deployments([1, 1]);
     HelmValues.of(chart).bind(objects[0], '/spec/replicas', 'web', INT);
     HelmValues.of(chart).bind(objects[1], '/spec/replicas', 'web.replicas', INT);
-    expect(() => writeOne(chart)).toThrow(/Value path 'web' is bound as a value .* but 'web\.replicas' .* cannot be both/);
+    expect(() => writeOne(chart)).toThrow(/Value path 'web' is a value at .* but 'web\.replicas' .* cannot be both/);
   });
 
   test('template not matching the synthesized string', () => {
@@ -433,7 +503,7 @@ describe('writeHelmChart template layout', () => {
     expect(read(dir, 'templates/configmap-cfg-team-b.yaml')).toContain('namespace: team-b');
   });
 
-  test('environments sharing a variant share one branch', () => {
+  test('a field differing across three environments is one value, no branches', () => {
     const make = (type: string) => {
       const chart = new Chart(testApp(), 'c');
       new k8s.KubeService(chart, 's', { metadata: { name: 's' }, spec: { type, ports: [{ port: 80 }] } });
@@ -446,13 +516,28 @@ describe('writeHelmChart template layout', () => {
         { name: 'prod', chart: make('LoadBalancer') },
       ],
     });
-    const markers = read(dir, 'templates/service-s.yaml')
-      .split('\n')
-      .filter((l) => l.startsWith('{{'));
-    expect(markers).toEqual([
-      '{{- if eq .Values.environment "dev" }}',
-      '{{- else if or (eq .Values.environment "staging") (eq .Values.environment "prod") }}',
-      '{{- end }}',
-    ]);
+    const text = read(dir, 'templates/service-s.yaml');
+    expect(text).not.toContain('{{-');
+    expect(text).toContain('type: {{ .Values.s.spec.type | toJson }}');
+    expect(YAML.parse(read(dir, 'values-staging.yaml')).s).toEqual({ spec: { type: 'LoadBalancer' } });
+  });
+
+  test('a difference in shape around a binding is refused with the object and field named', () => {
+    const make = (ports: number[]) => {
+      const chart = new Chart(testApp(), 'c');
+      const svc = new k8s.KubeService(chart, 's', { metadata: { name: 's' }, spec: { ports: ports.map((port) => ({ port })) } });
+      HelmValues.of(chart).bind(svc, '/spec/ports/0/port', 's.port', { ...INT, description: 'Port' });
+      return chart;
+    };
+    expect(() =>
+      writeOne(make([80]), {
+        environments: [
+          { name: 'dev', chart: make([80]) },
+          { name: 'prod', chart: make([80, 443]) },
+        ],
+      }),
+    ).toThrow(
+      /field '\/spec\/ports' of Service 's' \(c\/s\) differs in shape between environments 'dev', 'prod' and holds a Helm value binding/,
+    );
   });
 });

@@ -4,6 +4,8 @@
  * without it every test here fails with that instruction.
  */
 import * as fs from 'fs';
+import * as path from 'path';
+import * as YAML from 'yaml';
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { HelmValues, writeHelmChart } from '../../lib/output/helm';
@@ -76,6 +78,26 @@ describe('helm round trip', () => {
     expect(prod['v1 Service shop/api'].spec.type).toBe('LoadBalancer');
   });
 
+  test('a third environment is a values file: prod with mailhog switched on and a NodePort Service', () => {
+    const staging = path.join(dir, 'values-staging-test.yaml');
+    fs.writeFileSync(
+      staging,
+      YAML.stringify({ environment: 'staging', mailhog: { enabled: true, replicas: 2 }, service: { spec: { type: 'NodePort' } } }),
+    );
+    try {
+      const rendered = byKey(helmTemplate(dir, { valuesFiles: ['values-prod.yaml', staging] }));
+      const prod = byKey(stacks.prod.toJson());
+      expect(Object.keys(rendered).sort()).toEqual([...Object.keys(prod), 'apps/v1 Deployment shop/mailhog'].sort());
+      expect(rendered['apps/v1 Deployment shop/mailhog'].spec.replicas).toBe(2);
+      expect(rendered['v1 Service shop/api'].spec.type).toBe('NodePort');
+      // prod's annotations stay; everything else is prod's
+      expect(rendered['v1 Service shop/api'].metadata.annotations).toEqual(prod['v1 Service shop/api'].metadata.annotations);
+      expect(differences(rendered['apps/v1 Deployment shop/api'], prod['apps/v1 Deployment shop/api'])).toEqual([]);
+    } finally {
+      fs.rmSync(staging);
+    }
+  });
+
   test('values.yaml alone renders the default environment', () => {
     expect(sortObjects(helmTemplate(dir))).toStrictEqual(sortObjects(stacks.prod.toJson()));
   });
@@ -115,7 +137,7 @@ describe('helm round trip', () => {
       {},
       /api\.resources\.memoryLimit: Invalid type\. Expected: string, given: integer/,
     ],
-    ['an unknown environment', { environment: 'staging' }, {}, /environment/],
+    ['an environment name that is not a DNS label', { environment: 'Staging_1' }, {}, /environment: Does not match pattern/],
     ['an unknown value', { 'api.replicaz': 2 }, {}, /Additional property replicaz is not allowed/],
     ['a tag violating its pattern', {}, { 'api.image.tag': 'bad tag!' }, /api\.image\.tag: Does not match pattern/],
     ['a log level outside the enum', {}, { 'api.logLevel': 'trace' }, /api\.logLevel/],

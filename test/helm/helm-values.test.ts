@@ -61,7 +61,7 @@ describe('HelmValues.bind validation', () => {
     values = HelmValues.of(chart);
   });
 
-  test.each(['', 'api..replicas', '1api', 'api-x.replicas', 'api.', '.api', 'api.image_tag', 'api.2'])('rejects value path %j', (bad) => {
+  test.each(['', 'api..replicas', '1api', 'api-x.replicas', 'api.', '.api', 'api.image-tag', 'api.2'])('rejects value path %j', (bad) => {
     expect(() => values.bind(obj, '/spec/replicas', bad, INT)).toThrow(/invalid value path/);
   });
 

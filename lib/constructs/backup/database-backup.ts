@@ -260,11 +260,13 @@ export class DatabaseBackup extends Construct {
     const prefix = this.props.helmPrefix ?? valueKey(this.props.name);
     helm.bind(this.cronJob, '/spec/schedule', `${prefix}.schedule`, VALUE_SCHEMAS.cron);
     const retentionIndex = (upload.env ?? []).findIndex((e) => e.name === 'RETENTION_DAYS');
-    helm.bind(this.cronJob, `/spec/jobTemplate/spec/template/spec/containers/0/env/${retentionIndex}/value`, `${prefix}.retentionDays`, {
-      type: 'string',
-      pattern: '^[1-9][0-9]*$',
-      description: 'Days backups are kept',
-    });
+    helm.bind(
+      this.cronJob,
+      `/spec/jobTemplate/spec/template/spec/containers/0/env/${retentionIndex}/value`,
+      `${prefix}.retentionDays`,
+      { type: 'integer', minimum: 1, maximum: 3650, description: 'Days backups are kept' },
+      { renderAsString: true },
+    );
     bindImage(this.cronJob, '/spec/jobTemplate/spec/template/spec/containers/0/image', `${prefix}.uploader`);
   }
 }

@@ -9,7 +9,12 @@ import { HelmValues, HelmValueSchema } from '../../output/helm';
 
 export const VALUE_SCHEMAS = {
   repository: { type: 'string', pattern: imageRepository.pattern, description: 'Image repository' },
-  tag: { type: 'string', pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$', description: 'Image tag (pinned version, never latest)' },
+  tag: {
+    type: 'string',
+    pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$',
+    forbidden: ['latest'],
+    description: 'Image tag (pinned version, never latest)',
+  },
   cpu: { type: 'string', pattern: cpu.pattern, description: "CPU quantity such as '250m' or '1'" },
   memory: { type: 'string', pattern: memory.pattern, description: "Memory quantity such as '256Mi'" },
   replicas: { type: 'integer', minimum: 0, description: 'Replica count' },

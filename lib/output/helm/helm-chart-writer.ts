@@ -12,6 +12,18 @@ import {
   HelmValueSchema,
 } from './helm-values';
 import { assignAtPointer, resolveJsonPointer } from './json-pointer';
+import {
+  BoundExpression,
+  DerivedValue,
+  derivedSegments,
+  isPlainObject,
+  mergeEnvironments,
+  MergeContext,
+  OptionalElement,
+  OptionalEntry,
+  TemplateNode,
+  valueIdentifier,
+} from './environment-merge';
 import { portableStringify } from '../portable-yaml';
 
 /** A synthesized manifest as the writer reads it (apiVersion and kind checked on entry). */
@@ -102,11 +114,17 @@ const HELMIGNORE = `# Patterns to ignore when packaging this chart (helm package
  * environment, such that `helm template <release> <outdir> -f values-<env>.yaml`
  * renders exactly the objects of that environment's `chart.toJson()`.
  *
- * Fields bound through {@link HelmValues} become `{{ .Values.* }}`
- * expressions. An object rendered to the same template text in every
- * environment is emitted unconditionally; otherwise each variant is wrapped in
- * `{{- if eq .Values.environment "<env>" }}`. Everything is computed and
- * validated before `outdir` is touched.
+ * One set of templates serves every environment; every difference between
+ * the environments is a value (no template branches on the environment name):
+ * - fields bound through {@link HelmValues} become `{{ .Values.* }}` expressions;
+ * - an object present in only some environments is rendered behind
+ *   `<component>.enabled` gates, one per construct on its path whose presence
+ *   differs (e.g. `pgadmin.enabled`);
+ * - any other field that differs becomes a value named after the object's
+ *   construct path and the field (see {@link mergeEnvironments}).
+ * So `helm install -f my-staging.yaml` makes a further environment. Objects
+ * are matched across environments by construct path. Everything is computed
+ * and validated before `outdir` is touched.
  *
  * @throws on invalid props, a bound field missing from its object, a value
  *         contradicting its schema, a template not matching, or one value path
@@ -116,19 +134,33 @@ export function writeHelmChart(props: HelmChartWriterProps): void {
   validateProps(props);
   const synthesized = props.environments.map((env) => env.chart.toJson() as unknown[]);
   const sentinelPrefix = chooseSentinelPrefix(synthesized);
-  const envs = props.environments.map((env, i) => renderEnvironment(env, synthesized[i], sentinelPrefix));
+  const envs = props.environments.map((env, i) => renderEnvironment(env, synthesized[i]));
+  const merged = mergeEnvironmentsOfChart(
+    envs,
+    props.environments.map((env) => env.chart.node.path),
+  );
   const schemas = mergeSchemas(envs);
+  checkValueTree(schemas, merged.implicit);
 
   const files = new Map<string, string>();
   files.set('Chart.yaml', chartYaml(props));
   files.set('.helmignore', HELMIGNORE);
   const defaultEnv = envs.find((e) => e.name === props.defaultEnvironment)!;
-  files.set('values.yaml', valuesHeader(props, defaultEnv.name, true) + portableStringify(valuesObject(defaultEnv), YAML_OPTIONS));
+  files.set(
+    'values.yaml',
+    valuesHeader(props, defaultEnv.name, true) + portableStringify(valuesObject(defaultEnv, merged.implicit), YAML_OPTIONS),
+  );
   for (const env of envs) {
-    files.set(`values-${env.name}.yaml`, valuesHeader(props, env.name, false) + portableStringify(valuesObject(env), YAML_OPTIONS));
+    files.set(
+      `values-${env.name}.yaml`,
+      valuesHeader(props, env.name, false) + portableStringify(valuesObject(env, merged.implicit), YAML_OPTIONS),
+    );
   }
-  files.set('values.schema.json', `${JSON.stringify(valuesSchema(props, envs, schemas), undefined, 2)}\n`);
-  for (const [file, text] of templateFiles(envs)) {
+  files.set(
+    'values.schema.json',
+    `${JSON.stringify(valuesSchema(props, envs, schemas, merged.implicit, merged.nullable), undefined, 2)}\n`,
+  );
+  for (const [file, text] of templateFiles(merged, sentinelPrefix)) {
     files.set(`templates/${file}`, text);
   }
   if (props.notes !== undefined) {
@@ -153,23 +185,28 @@ interface ValueRecord {
   readonly where: string;
 }
 
-/** One object of an environment, with its templated YAML text. */
-interface RenderedObject {
-  readonly key: string;
+/** One object of an environment: its JSON with bound fields replaced by {@link BoundExpression}s. */
+interface EnvironmentObject {
+  readonly constructPath: string;
   readonly kind: string;
   readonly name: string;
   readonly namespace?: string;
-  readonly text: string;
+  readonly doc: ManifestDoc;
 }
 
 interface RenderedEnvironment {
   readonly name: string;
-  readonly objects: RenderedObject[];
+  /** construct path -> object, in synthesis order. */
+  readonly objects: Map<string, EnvironmentObject>;
+  /** Every construct path of the chart's tree in this environment. */
+  readonly constructs: ReadonlySet<string>;
   /** value path -> value, in binding order. */
   readonly values: Map<string, ValueRecord>;
+  /** Records a value (explicit binding), checking it against its schema and earlier records. */
+  readonly record: (valuePath: string, value: unknown, schema: HelmValueSchema, where: string) => void;
 }
 
-function renderEnvironment(env: HelmChartEnvironment, docs: readonly unknown[], sentinelPrefix: string): RenderedEnvironment {
+function renderEnvironment(env: HelmChartEnvironment, docs: readonly unknown[]): RenderedEnvironment {
   const originals = new Map<string, ManifestDoc>();
   const working = new Map<string, ManifestDoc>();
   docs.forEach((raw, i) => {
@@ -197,8 +234,6 @@ function renderEnvironment(env: HelmChartEnvironment, docs: readonly unknown[], 
   });
 
   const values = new Map<string, ValueRecord>();
-  const sentinels = new Map<string, string>();
-  const keyOfObject = new Map<ApiObject, string>();
   const record = (valuePath: string, value: unknown, schema: HelmValueSchema, where: string) => {
     const fail = checkValueAgainstSchema(value, schema);
     if (fail) {
@@ -220,6 +255,7 @@ function renderEnvironment(env: HelmChartEnvironment, docs: readonly unknown[], 
     if (!prev) values.set(valuePath, { value, schema, where });
   };
 
+  const keyOfObject = new Map<ApiObject, string>();
   for (const binding of HelmValues.of(env.chart).bindings) {
     const where = describeBindingTarget(binding.object, binding.pointer);
     let key = keyOfObject.get(binding.object);
@@ -242,28 +278,31 @@ function renderEnvironment(env: HelmChartEnvironment, docs: readonly unknown[], 
     }
     const expression = bindingExpression(binding, target.value, where, env.name, record);
     // the working copy is a clone of the original, where the pointer resolved
-    const slot = resolveJsonPointer(working.get(key), binding.pointer)!;
-    const sentinel = `${sentinelPrefix}${sentinels.size}x`;
-    assignAtPointer(slot, sentinel);
-    sentinels.set(sentinel, expression);
+    assignAtPointer(resolveJsonPointer(working.get(key), binding.pointer)!, expression);
   }
 
-  const objects = [...working.entries()].map(([key, doc]) => {
-    let text = portableStringify(doc, YAML_OPTIONS);
-    // Literal '{{' in the manifests (e.g. alert templates) must reach the output verbatim.
-    text = text.replace(/\{\{/g, '{{ "{{" }}');
-    text = text.replace(new RegExp(`(["']?)(${sentinelPrefix}\\d+x)\\1`, 'g'), (match, _quote: string, sentinel: string) => {
-      const expression = sentinels.get(sentinel);
-      if (expression === undefined) throw new Error(`internal error: unknown Helm sentinel ${match}`);
-      sentinels.delete(sentinel);
-      return expression;
-    });
-    return { key, kind: doc.kind, name: doc.metadata?.name ?? '', namespace: doc.metadata?.namespace, text };
-  });
-  if (sentinels.size > 0) {
-    throw new Error(`internal error: Helm sentinels not found in the YAML output: ${[...sentinels.keys()].join(', ')}`);
+  // Objects are matched across environments by construct path (a name may carry a content hash).
+  // (Matched by apiVersion/kind/name; the namespace only breaks ties, as cluster-scoped objects drop the chart's.)
+  const pathsOfName = new Map<string, ApiObject[]>();
+  const constructs = new Set<string>();
+  for (const c of env.chart.node.findAll()) {
+    constructs.add(c.node.path);
+    if (ApiObject.isApiObject(c)) {
+      const k = JSON.stringify([c.apiVersion, c.kind, c.name]);
+      pathsOfName.set(k, [...(pathsOfName.get(k) ?? []), c]);
+    }
   }
-  return { name: env.name, objects, values };
+  const objects = new Map<string, EnvironmentObject>();
+  for (const doc of working.values()) {
+    const candidates = pathsOfName.get(JSON.stringify([doc.apiVersion, doc.kind, doc.metadata?.name ?? ''])) ?? [];
+    const match = candidates.length === 1 ? candidates[0] : candidates.find((c) => c.metadata.namespace === doc.metadata?.namespace);
+    const constructPath = match?.node.path;
+    if (constructPath === undefined) {
+      throw new Error(`Environment '${env.name}': no construct of chart '${env.chart.node.path}' synthesizes ${describeDoc(doc)}`);
+    }
+    objects.set(constructPath, { constructPath, kind: doc.kind, name: doc.metadata?.name ?? '', namespace: doc.metadata?.namespace, doc });
+  }
+  return { name: env.name, objects, constructs, values, record };
 }
 
 /** Validates the synthesized value of one binding, records its value(s) and returns the Helm expression replacing the field. */
@@ -273,10 +312,22 @@ function bindingExpression(
   where: string,
   envName: string,
   record: (valuePath: string, value: unknown, schema: HelmValueSchema, where: string) => void,
-): string {
+): BoundExpression {
   if (binding.kind === 'field') {
+    if (binding.renderAsString) {
+      const parsed = parseStringField(value, binding.schema);
+      if (parsed === undefined) {
+        throw new Error(
+          `${where} in environment '${envName}': the synthesized value ${JSON.stringify(value)} is not a ${binding.schema.type} ` +
+            'written as a string (the binding renders the value with toString)',
+        );
+      }
+      record(binding.valuePath, parsed, binding.schema, where);
+      const ref = valueRef(binding.valuePath);
+      return new BoundExpression(`{{ ${binding.schema.type === 'integer' ? `int64 ${ref}` : ref} | toString | toJson }}`);
+    }
     record(binding.valuePath, value, binding.schema, where);
-    return `{{ ${valueRef(binding.valuePath)} | toJson }}`;
+    return new BoundExpression(`{{ ${valueRef(binding.valuePath)} | toJson }}`, { valuePath: binding.valuePath, schema: binding.schema });
   }
   const template = binding.template.template;
   if (typeof value !== 'string') {
@@ -310,11 +361,234 @@ function bindingExpression(
     const part = binding.parts[name];
     return part.schema.type === 'integer' ? `(toString (int64 ${valueRef(part.path)}))` : `(toString ${valueRef(part.path)})`;
   });
-  return `{{ ${printf} | toJson }}`;
+  return new BoundExpression(`{{ ${printf} | toJson }}`);
+}
+
+/** The typed value of a string field bound with `renderAsString` (canonical integers, numbers, booleans), or undefined. */
+function parseStringField(value: unknown, schema: HelmValueSchema): unknown {
+  if (typeof value !== 'string') return undefined;
+  switch (schema.type) {
+    case 'integer':
+      return /^-?(0|[1-9][0-9]*)$/.test(value) && Number.isSafeInteger(Number(value)) ? Number(value) : undefined;
+    case 'number':
+      return value.trim() !== '' && Number.isFinite(Number(value)) && String(Number(value)) === value ? Number(value) : undefined;
+    case 'boolean':
+      return value === 'true' ? true : value === 'false' ? false : undefined;
+    default:
+      return value;
+  }
 }
 
 function valueRef(valuePath: string): string {
   return `.Values.${valuePath}`;
+}
+
+/** `index .Values "a" "b"`: a lookup that yields nil (no error, also under --strict) when the last key is absent. */
+function valueIndex(valuePath: string): string {
+  return `index .Values ${valuePath
+    .split('.')
+    .map((s) => JSON.stringify(s))
+    .join(' ')}`;
+}
+
+// ---------------------------------------------------------------------------
+// Merging the environments: presence gates and derived values
+
+/** A value that is not an explicit binding: a presence gate or a derived difference. */
+interface ImplicitValue {
+  readonly schema: Record<string, unknown>;
+  /** env -> value (absent: the value does not apply in that environment). */
+  readonly perEnv: Map<string, unknown>;
+  /** Owner, to tell a repeated registration from a clash. */
+  readonly owner: string;
+}
+
+interface MergedObject {
+  readonly constructPath: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace?: string;
+  /** Value paths of the presence gates (all must be true), outermost first. */
+  readonly gates: string[];
+  readonly tree: TemplateNode;
+  /** Value path segments of the object (its construct path below the chart). */
+  readonly base: string[];
+  /** True when the object's name differs between environments. */
+  readonly nameVaries: boolean;
+}
+
+interface MergedChart {
+  readonly objects: MergedObject[];
+  readonly implicit: Map<string, ImplicitValue>;
+  /** Explicit value paths that are null (field left out) in some environment. */
+  readonly nullable: ReadonlySet<string>;
+}
+
+/** Value path segments of a construct: its path below the chart, without cdk8s' trailing 'Resource'. */
+function constructSegments(constructPath: string, chartPath: string): string[] {
+  const below = constructPath.slice(chartPath.length + 1).split('/');
+  if (below.length > 1 && below[below.length - 1] === 'Resource') below.pop();
+  return below.map(valueIdentifier);
+}
+
+function mergeEnvironmentsOfChart(envs: RenderedEnvironment[], chartPaths: string[]): MergedChart {
+  const implicit = new Map<string, ImplicitValue>();
+  const nullable = new Set<string>();
+  const claim = (segments: string[], owner: string, schema: Record<string, unknown>): string => {
+    const stem = segments.join('.');
+    for (let n = 1; ; n++) {
+      const candidate = n === 1 ? stem : `${stem}${n}`;
+      const taken = implicit.get(candidate);
+      if (!taken) {
+        implicit.set(candidate, { schema, perEnv: new Map(), owner });
+        return candidate;
+      }
+      if (taken.owner === owner) return candidate;
+    }
+  };
+
+  const order = mergeOrder(envs.map((env) => [...env.objects.keys()]));
+  const objects: MergedObject[] = [];
+  for (const constructPath of order) {
+    const present = envs.filter((env) => env.objects.has(constructPath));
+    const chartPath = chartPaths[envs.indexOf(present[0])];
+    const first = present[0].objects.get(constructPath)!;
+    const describe = `${first.kind} '${first.name}' (${constructPath})`;
+    const base = constructSegments(constructPath, chartPath);
+
+    // Presence: one boolean gate per construct on the way down whose presence narrows the environments.
+    const gates: string[] = [];
+    if (present.length < envs.length) {
+      const parts = constructPath.split('/');
+      let current = envs;
+      for (let depth = chartPath.split('/').length + 1; depth <= parts.length; depth++) {
+        const ancestor = parts.slice(0, depth).join('/');
+        const having = current.filter((env) => env.constructs.has(ancestor));
+        if (having.length === current.length) continue;
+        const gate = claim([...constructSegments(ancestor, chartPath), 'enabled'], `gate:${ancestor}`, {
+          type: 'boolean',
+          description: `Renders ${ancestor.slice(chartPath.length + 1)} (the objects of that component)`,
+        });
+        const value = implicit.get(gate)!;
+        for (const env of envs) value.perEnv.set(env.name, env.constructs.has(ancestor));
+        gates.push(gate);
+        current = having;
+      }
+    }
+
+    const ctx: MergeContext = {
+      envs: present.map((e) => e.name),
+      base,
+      describe,
+      derive: (segments, perEnv, pointer) => {
+        const observed = new Set<string>();
+        for (const v of perEnv.values()) observed.add(jsonType(v));
+        const types = [...observed].sort();
+        const path = claim(derivedSegments(base, segments), `${constructPath}#${pointer}`, {
+          type: types.length === 1 ? types[0] : types,
+          description: `Differs between environments: '${pointer}' of ${describe}`,
+        });
+        const value = implicit.get(path)!;
+        for (const [env, v] of perEnv) value.perEnv.set(env, v);
+        return path;
+      },
+      extendBinding: (envName, valuePath, schema, value, pointer) => {
+        const env = envs.find((e) => e.name === envName)!;
+        if (value !== null) {
+          env.record(valuePath, value, schema, `field '${pointer}' of ${describe}`);
+          return;
+        }
+        nullable.add(valuePath);
+        const prev = env.values.get(valuePath);
+        if (prev && prev.value !== null) {
+          throw new Error(
+            `Conflicting values for '${valuePath}' in environment '${envName}': ${JSON.stringify(prev.value)} at ${prev.where}, ` +
+              `but the field '${pointer}' of ${describe} is absent there`,
+          );
+        }
+        if (!prev) env.values.set(valuePath, { value: null, schema, where: `field '${pointer}' of ${describe} (absent)` });
+      },
+    };
+    const docs = present.map((env) => env.objects.get(constructPath)!.doc);
+    const tree = mergeEnvironments(docs, ctx);
+    const nameVaries = present.some((env) => env.objects.get(constructPath)!.name !== first.name);
+    objects.push({ constructPath, kind: first.kind, name: first.name, namespace: first.namespace, gates, tree, base, nameVaries });
+  }
+  return { objects, implicit, nullable };
+}
+
+function jsonType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  return typeof v;
+}
+
+/** The YAML text of one merged object: derived and bound fields as Helm actions, optional entries behind `if`s. */
+function renderTemplate(object: MergedObject, sentinelPrefix: string): string {
+  const scalars = new Map<string, string>();
+  const entries = new Map<string, { key: string; path: string }>();
+  const elements = new Map<string, string>();
+  let counter = 0;
+  const toDoc = (node: TemplateNode): unknown => {
+    if (node instanceof BoundExpression) {
+      const s = `${sentinelPrefix}${counter++}x`;
+      scalars.set(s, node.expression);
+      return s;
+    }
+    if (node instanceof DerivedValue) {
+      const s = `${sentinelPrefix}${counter++}x`;
+      scalars.set(s, `{{ ${valueRef(node.path)} | toJson }}`);
+      return s;
+    }
+    if (node instanceof OptionalElement) {
+      const id = String(counter++);
+      elements.set(id, node.path);
+      return `${sentinelPrefix}${id}e`;
+    }
+    if (Array.isArray(node)) return node.map(toDoc);
+    if (isPlainObject(node)) {
+      const out: Record<string, unknown> = {};
+      // Optional entries go last, so a list element never starts with one (its '- ' would vanish with it).
+      for (const [k, v] of Object.entries(node)) if (!(v instanceof OptionalEntry)) out[k] = toDoc(v);
+      for (const [k, v] of Object.entries(node)) {
+        if (v instanceof OptionalEntry) {
+          const id = String(counter++);
+          entries.set(id, { key: k, path: v.path });
+          out[`${sentinelPrefix}${id}k`] = `${sentinelPrefix}${id}v`;
+        }
+      }
+      return out;
+    }
+    return node;
+  };
+  let text = portableStringify(toDoc(object.tree), YAML_OPTIONS);
+  // Literal '{{' in the manifests (e.g. alert templates) must reach the output verbatim.
+  text = text.replace(/\{\{/g, '{{ "{{" }}');
+  const isSet = (path: string) => `ne (toJson (${valueIndex(path)})) "null"`;
+  text = text.replace(new RegExp(`^( *)${sentinelPrefix}(\\d+)k: ${sentinelPrefix}\\2v$`, 'gm'), (_m, indent: string, id: string) => {
+    const { key, path } = entries.get(id)!;
+    entries.delete(id);
+    return `{{- if ${isSet(path)} }}\n${indent}${JSON.stringify(key)}: {{ ${valueIndex(path)} | toJson }}\n{{- end }}`;
+  });
+  text = text.replace(new RegExp(`^( *)- ${sentinelPrefix}(\\d+)e$`, 'gm'), (_m, indent: string, id: string) => {
+    const path = elements.get(id)!;
+    elements.delete(id);
+    return `{{- if ${isSet(path)} }}\n${indent}- {{ ${valueIndex(path)} | toJson }}\n{{- end }}`;
+  });
+  text = text.replace(new RegExp(`(["']?)(${sentinelPrefix}\\d+x)\\1`, 'g'), (match, _quote: string, sentinel: string) => {
+    const expression = scalars.get(sentinel);
+    if (expression === undefined) throw new Error(`internal error: unknown Helm sentinel ${match}`);
+    scalars.delete(sentinel);
+    return expression;
+  });
+  const left = [...scalars.keys(), ...[...entries.keys()].map((id) => `${id}k`), ...[...elements.keys()].map((id) => `${id}e`)];
+  if (left.length > 0 || text.includes(sentinelPrefix)) {
+    throw new Error(`internal error: Helm sentinels of ${object.constructPath} not replaced in the YAML output: ${left.join(', ')}`);
+  }
+  if (object.gates.length === 0) return text;
+  const gate = object.gates.length === 1 ? valueRef(object.gates[0]) : `and ${object.gates.map((g) => `(${valueRef(g)})`).join(' ')}`;
+  return `{{- if ${gate} }}\n${text.replace(/\n+$/, '')}\n{{- end }}\n`;
 }
 
 // ---------------------------------------------------------------------------
@@ -326,7 +600,7 @@ interface SchemaRecord {
   readonly env: string;
 }
 
-/** Checks that each value path has one schema across environments and is never both a value and a parent of values. */
+/** Checks that each explicit value path has one schema across environments. */
 function mergeSchemas(envs: RenderedEnvironment[]): Map<string, SchemaRecord> {
   const merged = new Map<string, SchemaRecord>();
   for (const env of envs) {
@@ -342,19 +616,30 @@ function mergeSchemas(envs: RenderedEnvironment[]): Map<string, SchemaRecord> {
       }
     }
   }
-  const paths = [...merged.keys()].sort();
+  return merged;
+}
+
+/** Every value path is a leaf or a parent, never both; explicit and implicit values never share a path. */
+function checkValueTree(schemas: Map<string, SchemaRecord>, implicit: Map<string, ImplicitValue>): void {
+  const describe = (p: string) => {
+    const explicit = schemas.get(p);
+    return explicit ? `${explicit.where} (environment '${explicit.env}')` : `${implicit.get(p)!.schema.description as string}`;
+  };
+  for (const p of implicit.keys()) {
+    if (schemas.has(p)) {
+      throw new Error(`Value path '${p}' is bound at ${describe(p)} and also derived from an environment difference; rename the binding`);
+    }
+  }
+  const paths = [...schemas.keys(), ...implicit.keys()].sort();
   for (const parent of paths) {
     const child = paths.find((p) => p.startsWith(`${parent}.`));
     if (child) {
-      const a = merged.get(parent)!;
-      const b = merged.get(child)!;
       throw new Error(
-        `Value path '${parent}' is bound as a value at ${a.where} (environment '${a.env}'), but '${child}' ` +
-          `at ${b.where} (environment '${b.env}') makes it an object; a value path cannot be both`,
+        `Value path '${parent}' is a value at ${describe(parent)}, but '${child}' at ${describe(child)} makes it an object; ` +
+          'a value path cannot be both',
       );
     }
   }
-  return merged;
 }
 
 /** Sorts value paths segment by segment (code-unit order), so nested keys come out sorted. */
@@ -377,12 +662,19 @@ function setPath(target: Record<string, unknown>, valuePath: string, value: unkn
   node[segments[segments.length - 1]] = value;
 }
 
-/** The complete values of one environment: `environment` first, then the bound values with keys sorted. */
-function valuesObject(env: RenderedEnvironment): Record<string, unknown> {
+/** The value paths that apply in `env`, with their values. */
+function envValues(env: RenderedEnvironment, implicit: Map<string, ImplicitValue>): Map<string, unknown> {
+  const result = new Map<string, unknown>();
+  for (const [p, rec] of env.values) result.set(p, rec.value);
+  for (const [p, v] of implicit) if (v.perEnv.has(env.name)) result.set(p, v.perEnv.get(env.name));
+  return result;
+}
+
+/** The complete values of one environment: `environment` first, then every value with keys sorted. */
+function valuesObject(env: RenderedEnvironment, implicit: Map<string, ImplicitValue>): Record<string, unknown> {
   const result: Record<string, unknown> = { [HELM_ENVIRONMENT_VALUE]: env.name };
-  for (const valuePath of [...env.values.keys()].sort(comparePaths)) {
-    setPath(result, valuePath, env.values.get(valuePath)!.value);
-  }
+  const values = envValues(env, implicit);
+  for (const valuePath of [...values.keys()].sort(comparePaths)) setPath(result, valuePath, values.get(valuePath));
   return result;
 }
 
@@ -390,14 +682,18 @@ function valuesHeader(props: HelmChartWriterProps, envName: string, isDefault: b
   const lines = isDefault
     ? [
         `Default values of the ${props.name} chart: the '${envName}' environment.`,
-        'Select another environment with -f values-<env>.yaml, e.g.',
+        'Another environment: -f values-<env>.yaml, or your own file (copy one and change what differs), e.g.',
         `  helm template ${props.name} . -f values-${envName}.yaml`,
       ]
     : [
         `Values of the ${props.name} chart for the '${envName}' environment (complete; overrides values.yaml).`,
         `  helm template ${props.name} . -f values-${envName}.yaml`,
       ];
-  lines.push('Generated from the cdk8s stacks by writeHelmChart (lib/helm); do not edit, regenerate instead.');
+  lines.push(
+    'Every difference between the environments is a value here: <component>.enabled switches a component on or off,',
+    'other values are the fields that differ; null means "not set" (the field is left out).',
+    'Generated from the cdk8s stacks by writeHelmChart (lib/output/helm); do not edit, regenerate instead.',
+  );
   return `${lines.map((l) => `# ${l}`).join('\n')}\n`;
 }
 
@@ -407,6 +703,7 @@ function leafSchema(schema: HelmValueSchema): Record<string, unknown> {
   if (schema.maximum !== undefined) leaf.maximum = schema.maximum;
   if (schema.pattern !== undefined) leaf.pattern = schema.pattern;
   if (schema.enum !== undefined) leaf.enum = [...schema.enum];
+  if (schema.forbidden !== undefined) leaf.not = { enum: [...schema.forbidden] };
   return leaf;
 }
 
@@ -415,6 +712,8 @@ function valuesSchema(
   props: HelmChartWriterProps,
   envs: RenderedEnvironment[],
   schemas: Map<string, SchemaRecord>,
+  implicit: Map<string, ImplicitValue>,
+  nullable: ReadonlySet<string>,
 ): Record<string, unknown> {
   const objectNode = (): ObjectSchemaNode => ({
     type: 'object',
@@ -429,22 +728,30 @@ function valuesSchema(
   };
   root.properties[HELM_ENVIRONMENT_VALUE] = {
     type: 'string',
-    enum: envs.map((e) => e.name),
-    description: 'Environment to render; selects the objects and object variants of that environment (set by values-<env>.yaml).',
+    pattern: dnsLabel.pattern,
+    description: `Name of the environment these values describe (${envs.map((e) => e.name).join(', ')}, or your own); shown in NOTES.txt, selects nothing.`,
   };
   root.required?.push(HELM_ENVIRONMENT_VALUE);
 
-  const presentEverywhere = (prefix: string) =>
-    envs.every((env) => [...env.values.keys()].some((p) => p === prefix || p.startsWith(`${prefix}.`)));
-  for (const valuePath of [...schemas.keys()].sort(comparePaths)) {
+  // A null value is left out when Helm merges a values file over values.yaml, so only non-null values are required.
+  const perEnv = envs.map((env) => [...envValues(env, implicit)].filter(([, v]) => v !== null).map(([p]) => p));
+  const presentEverywhere = (prefix: string) => perEnv.every((paths) => paths.some((p) => p === prefix || p.startsWith(`${prefix}.`)));
+  const leaf = (valuePath: string) => {
+    const explicit = schemas.get(valuePath);
+    if (!explicit) return { ...implicit.get(valuePath)!.schema };
+    const schema = leafSchema(explicit.schema);
+    // null = the field is left out (it is absent in some environment)
+    return nullable.has(valuePath) ? { ...schema, type: [explicit.schema.type, 'null'] } : schema;
+  };
+  for (const valuePath of [...schemas.keys(), ...implicit.keys()].sort(comparePaths)) {
     const segments = valuePath.split('.');
     let node: SchemaNode = root;
     segments.forEach((segment, i) => {
-      // value paths never continue below a leaf (checked when the values were bound)
+      // value paths never continue below a leaf (checkValueTree)
       const parent = node as ObjectSchemaNode;
       const prefix = segments.slice(0, i + 1).join('.');
       if (!(segment in parent.properties)) {
-        parent.properties[segment] = i === segments.length - 1 ? leafSchema(schemas.get(valuePath)!.schema) : objectNode();
+        parent.properties[segment] = i === segments.length - 1 ? leaf(valuePath) : objectNode();
         if (presentEverywhere(prefix)) parent.required?.push(segment);
       }
       node = parent.properties[segment];
@@ -492,50 +799,26 @@ function sanitizeFileComponent(s: string): string {
 }
 
 /** template file name -> content, one file per object, in merged object order. */
-function templateFiles(envs: RenderedEnvironment[]): Map<string, string> {
-  const order = mergeOrder(envs.map((env) => env.objects.map((o) => o.key)));
-  const info = new Map<string, RenderedObject>();
-  for (const env of envs) for (const o of env.objects) if (!info.has(o.key)) info.set(o.key, o);
-
-  // File names: <kind>-<name>; colliding ones get the namespace, then a counter.
+function templateFiles(merged: MergedChart, sentinelPrefix: string): Map<string, string> {
+  // File names: <kind>-<name> (<kind>-<construct path> when the name differs per environment, e.g. a
+  // content hash); colliding ones get the namespace, then a counter.
   const base = new Map(
-    order.map((key) => {
-      const o = info.get(key)!;
-      return [key, `${sanitizeFileComponent(o.kind)}-${sanitizeFileComponent(o.name)}`];
+    merged.objects.map((o) => {
+      const name = o.nameVaries ? o.base.join('-') : o.name;
+      return [o, `${sanitizeFileComponent(o.kind)}-${sanitizeFileComponent(name)}`];
     }),
   );
   const baseCount = new Map<string, number>();
   for (const b of base.values()) baseCount.set(b, (baseCount.get(b) ?? 0) + 1);
   const used = new Set<string>();
   const files = new Map<string, string>();
-  for (const key of order) {
-    const o = info.get(key)!;
-    let candidate = base.get(key)!;
+  for (const o of merged.objects) {
+    let candidate = base.get(o)!;
     if (baseCount.get(candidate)! > 1) candidate += `-${sanitizeFileComponent(o.namespace ?? 'cluster')}`;
     let file = candidate;
-    for (let n = 2; used.has(file) || (baseCount.has(file) && file !== base.get(key)); n++) file = `${candidate}-${n}`;
+    for (let n = 2; used.has(file) || (baseCount.has(file) && file !== base.get(o)); n++) file = `${candidate}-${n}`;
     used.add(file);
-
-    const variants: Array<{ envs: string[]; text: string }> = [];
-    for (const env of envs) {
-      const obj = env.objects.find((x) => x.key === key);
-      if (!obj) continue;
-      const same = variants.find((v) => v.text === obj.text);
-      if (same) same.envs.push(env.name);
-      else variants.push({ envs: [env.name], text: obj.text });
-    }
-    let content: string;
-    if (variants.length === 1 && variants[0].envs.length === envs.length) {
-      content = variants[0].text;
-    } else {
-      const blocks = variants.map((v, i) => {
-        const conditions = v.envs.map((e) => `eq .Values.${HELM_ENVIRONMENT_VALUE} ${JSON.stringify(e)}`);
-        const condition = conditions.length === 1 ? conditions[0] : `or ${conditions.map((c) => `(${c})`).join(' ')}`;
-        return `{{- ${i === 0 ? 'if' : 'else if'} ${condition} }}\n${v.text.replace(/\n+$/, '')}\n`;
-      });
-      content = `${blocks.join('')}{{- end }}\n`;
-    }
-    files.set(`${file}.yaml`, content);
+    files.set(`${file}.yaml`, renderTemplate(o, sentinelPrefix));
   }
   return files;
 }

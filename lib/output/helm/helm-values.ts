@@ -34,6 +34,13 @@ export interface HelmValueSchema {
    * @default - any string
    */
   readonly enum?: string[];
+  /**
+   * Values that are refused although they match `pattern` (string only), e.g.
+   * `['latest']` for an image tag; written as `not: { enum: [...] }` because
+   * Go's RE2 has no look-ahead.
+   * @default - none
+   */
+  readonly forbidden?: readonly string[];
   /** What the value controls; becomes the schema `description`. */
   readonly description: string;
 }
@@ -57,6 +64,20 @@ export interface HelmFieldBinding {
   readonly valuePath: string;
   /** Schema of the value. */
   readonly schema: HelmValueSchema;
+  /** The field is a string holding the (integer, number or boolean) value, e.g. an env var: rendered with `toString`. */
+  readonly renderAsString: boolean;
+}
+
+/** Options of {@link HelmValues.bind}. */
+export interface HelmBindOptions {
+  /**
+   * The field is a string that holds an integer, number or boolean value (an
+   * environment variable such as `RETENTION_DAYS: "14"`): the Helm value gets
+   * the schema's type, so `--set x=14` works without `--set-string`, and the
+   * template renders it back as a string.
+   * @default false
+   */
+  readonly renderAsString?: boolean;
 }
 
 /** A string field composed of several Helm values ({@link HelmValues.bindTemplate}). */
@@ -75,12 +96,13 @@ export interface HelmTemplateBinding {
 /** Any binding held by a {@link HelmValues} registry. */
 export type HelmBinding = HelmFieldBinding | HelmTemplateBinding;
 
-/** Value paths: dot-separated identifiers, each a letter followed by letters or digits. */
-export const HELM_VALUE_PATH = /^[a-zA-Z][a-zA-Z0-9]*(\.[a-zA-Z][a-zA-Z0-9]*)*$/;
+/** Value paths: dot-separated identifiers, each a letter followed by letters, digits or '_' (Go template field names). */
+export const HELM_VALUE_PATH = /^[a-zA-Z][a-zA-Z0-9_]*(\.[a-zA-Z][a-zA-Z0-9_]*)*$/;
 
 /**
- * Top-level value the chart writer reserves for selecting the environment
- * (`values-<env>.yaml` sets it); bindings cannot use it.
+ * Top-level value the chart writer reserves for the environment's name
+ * (`values-<env>.yaml` sets it; NOTES.txt may show it; no template selects on
+ * it); bindings cannot use it.
  */
 export const HELM_ENVIRONMENT_VALUE = 'environment';
 
@@ -137,11 +159,15 @@ export class HelmValues {
    *
    * @throws on a bad pointer, value path or schema, or when the field is already bound
    */
-  public bind(obj: ApiObject, pointer: string, valuePath: string, schema: HelmValueSchema): void {
+  public bind(obj: ApiObject, pointer: string, valuePath: string, schema: HelmValueSchema, options: HelmBindOptions = {}): void {
     const where = this.checkTarget(obj, pointer);
     validateValuePath(valuePath, where);
     validateSchema(schema, `${where} (value '${valuePath}')`);
-    this._bindings.push({ kind: 'field', object: obj, pointer, valuePath, schema });
+    const renderAsString = options.renderAsString ?? false;
+    if (renderAsString && schema.type === 'string') {
+      throw new Error(`${where} (value '${valuePath}'): renderAsString needs an integer, number or boolean schema, not 'string'`);
+    }
+    this._bindings.push({ kind: 'field', object: obj, pointer, valuePath, schema, renderAsString });
   }
 
   /**
@@ -212,7 +238,7 @@ export function validateValuePath(valuePath: string, where: string): void {
     );
   }
   if (valuePath.split('.')[0] === HELM_ENVIRONMENT_VALUE) {
-    throw new Error(`${where}: invalid value path '${valuePath}'; '${HELM_ENVIRONMENT_VALUE}' is reserved for the environment selector`);
+    throw new Error(`${where}: invalid value path '${valuePath}'; '${HELM_ENVIRONMENT_VALUE}' is reserved for the environment name`);
   }
 }
 
@@ -255,6 +281,12 @@ export function validateSchema(schema: HelmValueSchema, where: string): void {
       throw new Error(`${where}: schema enum must be a non-empty array of strings, got ${JSON.stringify(schema.enum)}`);
     }
   }
+  if (schema.forbidden !== undefined) {
+    if (schema.type !== 'string') throw new Error(`${where}: schema forbidden is only allowed for string values, not '${schema.type}'`);
+    if (!Array.isArray(schema.forbidden) || schema.forbidden.length === 0 || schema.forbidden.some((e) => typeof e !== 'string')) {
+      throw new Error(`${where}: schema forbidden must be a non-empty array of strings, got ${JSON.stringify(schema.forbidden)}`);
+    }
+  }
 }
 
 /**
@@ -287,6 +319,8 @@ export function checkValueAgainstSchema(value: unknown, schema: HelmValueSchema)
       return `${shown} does not match the pattern ${schema.pattern}`;
     if (schema.enum !== undefined && !schema.enum.includes(value))
       return `${shown} is not one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}`;
+    if (schema.forbidden?.includes(value))
+      return `${shown} is not allowed (forbidden: ${schema.forbidden.map((e) => JSON.stringify(e)).join(', ')})`;
   }
   return undefined;
 }
