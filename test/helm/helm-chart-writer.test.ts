@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import * as YAML from 'yaml';
 import { HelmChartWriterProps, HelmValues, HelmValueSchema, writeHelmChart } from '../../lib/output/helm';
@@ -538,6 +539,68 @@ describe('writeHelmChart template layout', () => {
       }),
     ).toThrow(
       /field '\/spec\/ports' of Service 's' \(c\/s\) differs in shape between environments 'dev', 'prod' and holds a Helm value binding/,
+    );
+  });
+});
+
+describe('writeHelmChart presence gates', () => {
+  /** A chart with an 'app' Service, and per flags a 'tools' construct (Service + NetworkPolicy) and a provider choice. */
+  function make(opts: { tools: boolean; provider: 'generated' | 'aws'; policy?: boolean }): Chart {
+    const chart = new Chart(testApp(), 'c', { namespace: 'ns' });
+    new k8s.KubeService(chart, 'app', { metadata: { name: 'app' }, spec: { ports: [{ port: 80 }] } });
+    const helm = HelmValues.of(chart);
+    if (opts.tools) {
+      new k8s.KubeService(new Construct(chart, 'tools'), 'service', { metadata: { name: 'tools' }, spec: { ports: [{ port: 8080 }] } });
+    }
+    if (opts.policy ?? opts.tools) {
+      const policy = new k8s.KubeNetworkPolicy(chart, 'policy-tools', { metadata: { name: 'tools' }, spec: { podSelector: {} } });
+      helm.gate(policy, 'tools.enabled', { description: 'the tools component' });
+    }
+    const secret =
+      opts.provider === 'generated'
+        ? new k8s.KubeConfigMap(chart, 'generator', { metadata: { name: 'gen' } })
+        : new k8s.KubeConfigMap(chart, 'store', { metadata: { name: 'store' } });
+    helm.gate(secret, 'secrets.provider', { when: opts.provider, description: 'where secrets come from' });
+    return chart;
+  }
+  const write = (dev: Chart, prod: Chart) =>
+    writeOne(dev, {
+      environments: [
+        { name: 'dev', chart: dev },
+        { name: 'prod', chart: prod },
+      ],
+    });
+
+  test('a declared boolean gate is shared with the derived gate of the same name; a string gate chooses', () => {
+    const dir = write(make({ tools: true, provider: 'generated' }), make({ tools: false, provider: 'aws' }));
+    expect(read(dir, 'templates/service-tools.yaml')).toMatch(/^\{\{- if \.Values\.tools\.enabled \}\}\n/);
+    expect(read(dir, 'templates/networkpolicy-tools.yaml')).toMatch(/^\{\{- if \.Values\.tools\.enabled \}\}\n/);
+    expect(read(dir, 'templates/configmap-gen.yaml')).toMatch(/^\{\{- if eq \.Values\.secrets\.provider "generated" \}\}\n/);
+    expect(read(dir, 'templates/configmap-store.yaml')).toMatch(/^\{\{- if eq \.Values\.secrets\.provider "aws" \}\}\n/);
+    expect(YAML.parse(read(dir, 'values-dev.yaml'))).toMatchObject({ tools: { enabled: true }, secrets: { provider: 'generated' } });
+    expect(YAML.parse(read(dir, 'values-prod.yaml'))).toMatchObject({ tools: { enabled: false }, secrets: { provider: 'aws' } });
+    const schema = JSON.parse(read(dir, 'values.schema.json'));
+    expect(schema.properties.secrets.properties.provider).toEqual({
+      type: 'string',
+      enum: ['aws', 'generated'],
+      description: 'where secrets come from',
+    });
+  });
+
+  test('constructs sharing a boolean gate must exist together', () => {
+    expect(() =>
+      write(make({ tools: true, policy: false, provider: 'generated' }), make({ tools: false, policy: true, provider: 'generated' })),
+    ).toThrow(
+      /Helm gate 'tools\.enabled' governs c\/policy-tools, c\/tools, but in environment 'dev' c\/policy-tools do\(es\) not exist while the others do/,
+    );
+  });
+
+  test('a string gate needs a choice in every environment', () => {
+    const dev = make({ tools: false, provider: 'generated' });
+    const prod = new Chart(testApp(), 'c', { namespace: 'ns' });
+    new k8s.KubeService(prod, 'app', { metadata: { name: 'app' }, spec: { ports: [{ port: 80 }] } });
+    expect(() => write(dev, prod)).toThrow(
+      /Helm gate 'secrets\.provider' needs one choice in environment 'prod', but none of its constructs \(c\/generator\) exists there/,
     );
   });
 });

@@ -143,3 +143,31 @@ describe('HelmValues.bindTemplate validation', () => {
     expect(() => values.bindTemplate(obj, image, template, p)).toThrow(message);
   });
 });
+
+describe('HelmValues.gate validation', () => {
+  test.each<[string, (values: HelmValues, obj: ApiObject) => void, RegExp]>([
+    [
+      'a bad value path',
+      (v, o) => v.gate(o, 'tools..enabled', { description: 'x' }),
+      /Helm gate of test\/.*invalid value path "tools\.\.enabled"/,
+    ],
+    ['no description', (v, o) => v.gate(o, 'tools.enabled', { description: ' ' }), /description must be a non-empty string/],
+    ['an empty choice', (v, o) => v.gate(o, 'secrets.provider', { when: '', description: 'x' }), /when must be a non-empty string, got ""/],
+    [
+      'a second gate on one construct',
+      (v, o) => {
+        v.gate(o, 'a.enabled', { description: 'x' });
+        v.gate(o, 'b.enabled', { description: 'x' });
+      },
+      /already gated; a construct can have one gate/,
+    ],
+    [
+      'a construct of another chart',
+      (v) => v.gate(new Chart(testApp(), 'other'), 'a.enabled', { description: 'x' }),
+      /belongs to chart 'other', not to 'test'/,
+    ],
+  ])('rejects %s', (_name, act, message) => {
+    const chart = testChart();
+    expect(() => act(HelmValues.of(chart), deployment(chart))).toThrow(message);
+  });
+});

@@ -2,6 +2,7 @@ import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { DeclaredGraph } from '../../checks/types';
+import { HelmValues } from '../../output/helm';
 
 /** A pod group inside the stack's namespace that takes part in the graph. */
 export interface GraphComponent {
@@ -55,6 +56,11 @@ const INTERNET = 'internet';
  * every pod, and one NetworkPolicy per component holding exactly its declared
  * inbound and outbound flows. Metrics ports are opened to the scraper.
  */
+/** `pg-admin` -> `pgAdmin`: a component name as a Helm value key. */
+function helmKey(name: string): string {
+  return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
 export class ServiceGraph extends Construct {
   public readonly namespace: string;
   private readonly components = new Map<string, GraphComponent>();
@@ -142,7 +148,7 @@ export class ServiceGraph extends Construct {
       this.allow(this.scraper, component.name, m);
     }
 
-    new k8s.KubeNetworkPolicy(this, `policy-${component.name}`, {
+    const policy = new k8s.KubeNetworkPolicy(this, `policy-${component.name}`, {
       metadata: { name: component.name, namespace: this.namespace },
       spec: {
         podSelector: { matchLabels: { ...component.podLabels } },
@@ -150,6 +156,11 @@ export class ServiceGraph extends Construct {
         ingress: Lazy.any({ produce: () => this.ingressRules(component.name) }) as unknown as k8s.NetworkPolicyIngressRule[],
         egress: Lazy.any({ produce: () => this.egressRules(component.name) }) as unknown as k8s.NetworkPolicyEgressRule[],
       },
+    });
+    // Where a component exists in some environments only, its policy follows the component's Helm switch
+    // (the same `<component>.enabled` the chart derives for a construct of that name).
+    HelmValues.of(this).gate(policy, `${helmKey(component.name)}.enabled`, {
+      description: `Renders the component '${component.name}' (its objects and its NetworkPolicy)`,
     });
     return component;
   }

@@ -16,6 +16,14 @@ import {
 import { Password } from '../../../imports/generators.external-secrets.io';
 import { SecretKeyRef } from '../workloads/container';
 import { awsRegion, dnsLabel, envVarName, secretsManagerPrefix } from '../../core/formats';
+import { HelmValues } from '../../output/helm';
+
+/** Helm value choosing the secrets provider where environments differ (gates the provider-specific objects). */
+const PROVIDER_GATE = {
+  valuePath: 'secrets.provider',
+  description:
+    "Where the stack's Secrets come from: 'generated' in the cluster (Password generators) or 'aws-secrets-manager' (read through an IRSA store)",
+};
 
 /** Where a stack's secret values come from. */
 export type SecretsProvider =
@@ -95,6 +103,7 @@ export class SecretsBackend extends Construct {
         },
         automountServiceAccountToken: false,
       });
+      HelmValues.of(this).gate(sa, PROVIDER_GATE.valuePath, { when: 'aws-secrets-manager', description: PROVIDER_GATE.description });
       if (p.storeScope !== undefined && !['namespace', 'cluster'].includes(p.storeScope)) {
         throw new Error(`SecretsBackend.provider.storeScope: got '${p.storeScope}'; expected 'namespace' or 'cluster'`);
       }
@@ -115,9 +124,10 @@ export class SecretsBackend extends Construct {
         });
         // Cluster-scoped: drop the namespace a namespaced Chart puts on every object.
         if (Chart.of(this).namespace) store.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+        HelmValues.of(this).gate(store, PROVIDER_GATE.valuePath, { when: 'aws-secrets-manager', description: PROVIDER_GATE.description });
         this.storeRef = { name, kind: ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE };
       } else {
-        new SecretStore(this, 'store', {
+        const store = new SecretStore(this, 'store', {
           metadata: { name: STORE_NAME, namespace: this.namespace, labels: { ...this.labels } },
           spec: {
             provider: {
@@ -129,6 +139,7 @@ export class SecretsBackend extends Construct {
             },
           },
         });
+        HelmValues.of(this).gate(store, PROVIDER_GATE.valuePath, { when: 'aws-secrets-manager', description: PROVIDER_GATE.description });
         this.storeRef = { name: STORE_NAME, kind: ExternalSecretSpecSecretStoreRefKind.SECRET_STORE };
       }
     }
@@ -147,10 +158,11 @@ export class SecretsBackend extends Construct {
     const metadata = { name, namespace: this.namespace, labels: { ...this.labels } };
 
     if (p.kind === 'generated') {
-      new Password(this, `${name}-generator`, {
+      const generator = new Password(this, `${name}-generator`, {
         metadata,
         spec: { length: 32, digits: 8, symbols: 0, noUpper: false, allowRepeat: true, secretKeys: [...keys] },
       });
+      HelmValues.of(this).gate(generator, PROVIDER_GATE.valuePath, { when: 'generated', description: PROVIDER_GATE.description });
       new ExternalSecret(this, `${name}-external`, {
         metadata: { ...metadata, annotations: { ...KEEP_ANNOTATIONS } },
         spec: {

@@ -301,15 +301,22 @@ export class WebService extends Construct implements GraphComponent {
     const helm = HelmValues.of(this);
     helm.bind(hpa, '/spec/minReplicas', `${this.helmPrefix}.autoscaling.minReplicas`, VALUE_SCHEMAS.positiveInt);
     helm.bind(hpa, '/spec/maxReplicas', `${this.helmPrefix}.autoscaling.maxReplicas`, VALUE_SCHEMAS.positiveInt);
+    helm.gate(hpa, `${this.helmPrefix}.autoscaling.enabled`, {
+      description: 'Scale with a HorizontalPodAutoscaler (minReplicas..maxReplicas) instead of a fixed replica count',
+    });
     return hpa;
   }
 
   /** At most one pod down at a time during voluntary disruptions (only when more than one runs). */
   private addDisruptionBudget(): k8s.KubePodDisruptionBudget {
-    return new k8s.KubePodDisruptionBudget(this, 'pdb', {
+    const pdb = new k8s.KubePodDisruptionBudget(this, 'pdb', {
       metadata: this.metadata(),
       spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...this.podLabels } } },
     });
+    HelmValues.of(this).gate(pdb, `${this.helmPrefix}.disruptionBudget.enabled`, {
+      description: 'A PodDisruptionBudget (at most one pod down at a time), for a service that runs more than one pod',
+    });
+    return pdb;
   }
 
   /** ServiceMonitor scraping `metricsPath` on the http port. */

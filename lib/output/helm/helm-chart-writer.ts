@@ -2,12 +2,14 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, Chart } from 'cdk8s';
+import { IConstruct } from 'constructs';
 import { dnsLabel } from '../../core/formats';
 import {
   checkValueAgainstSchema,
   describeBindingTarget,
   HELM_ENVIRONMENT_VALUE,
   HelmBinding,
+  HelmGate,
   HelmValues,
   HelmValueSchema,
 } from './helm-values';
@@ -135,10 +137,7 @@ export function writeHelmChart(props: HelmChartWriterProps): void {
   const synthesized = props.environments.map((env) => env.chart.toJson() as unknown[]);
   const sentinelPrefix = chooseSentinelPrefix(synthesized);
   const envs = props.environments.map((env, i) => renderEnvironment(env, synthesized[i]));
-  const merged = mergeEnvironmentsOfChart(
-    envs,
-    props.environments.map((env) => env.chart.node.path),
-  );
+  const merged = mergeEnvironmentsOfChart(envs);
   const schemas = mergeSchemas(envs);
   checkValueTree(schemas, merged.implicit);
 
@@ -196,12 +195,16 @@ interface EnvironmentObject {
 
 interface RenderedEnvironment {
   readonly name: string;
+  /** Construct path of the chart; the paths below are relative to it (chart ids may differ per environment). */
+  readonly chartPath: string;
   /** construct path -> object, in synthesis order. */
   readonly objects: Map<string, EnvironmentObject>;
   /** Every construct path of the chart's tree in this environment. */
   readonly constructs: ReadonlySet<string>;
   /** value path -> value, in binding order. */
   readonly values: Map<string, ValueRecord>;
+  /** construct path -> its declared gate ({@link HelmValues.gate}). */
+  readonly gates: ReadonlyMap<string, HelmGate>;
   /** Records a value (explicit binding), checking it against its schema and earlier records. */
   readonly record: (valuePath: string, value: unknown, schema: HelmValueSchema, where: string) => void;
 }
@@ -285,8 +288,10 @@ function renderEnvironment(env: HelmChartEnvironment, docs: readonly unknown[]):
   // (Matched by apiVersion/kind/name; the namespace only breaks ties, as cluster-scoped objects drop the chart's.)
   const pathsOfName = new Map<string, ApiObject[]>();
   const constructs = new Set<string>();
+  const chartPath = env.chart.node.path;
+  const relative = (c: IConstruct) => c.node.path.slice(chartPath.length + 1);
   for (const c of env.chart.node.findAll()) {
-    constructs.add(c.node.path);
+    if (c !== env.chart) constructs.add(relative(c));
     if (ApiObject.isApiObject(c)) {
       const k = JSON.stringify([c.apiVersion, c.kind, c.name]);
       pathsOfName.set(k, [...(pathsOfName.get(k) ?? []), c]);
@@ -296,13 +301,14 @@ function renderEnvironment(env: HelmChartEnvironment, docs: readonly unknown[]):
   for (const doc of working.values()) {
     const candidates = pathsOfName.get(JSON.stringify([doc.apiVersion, doc.kind, doc.metadata?.name ?? ''])) ?? [];
     const match = candidates.length === 1 ? candidates[0] : candidates.find((c) => c.metadata.namespace === doc.metadata?.namespace);
-    const constructPath = match?.node.path;
+    const constructPath = match ? relative(match) : undefined;
     if (constructPath === undefined) {
       throw new Error(`Environment '${env.name}': no construct of chart '${env.chart.node.path}' synthesizes ${describeDoc(doc)}`);
     }
     objects.set(constructPath, { constructPath, kind: doc.kind, name: doc.metadata?.name ?? '', namespace: doc.metadata?.namespace, doc });
   }
-  return { name: env.name, objects, constructs, values, record };
+  const gates = new Map(HelmValues.of(env.chart).gates.map((g) => [relative(g.construct), g]));
+  return { name: env.name, chartPath, objects, constructs, values, gates, record };
 }
 
 /** Validates the synthesized value of one binding, records its value(s) and returns the Helm expression replacing the field. */
@@ -408,8 +414,8 @@ interface MergedObject {
   readonly kind: string;
   readonly name: string;
   readonly namespace?: string;
-  /** Value paths of the presence gates (all must be true), outermost first. */
-  readonly gates: string[];
+  /** Template conditions of the presence gates (all must hold), outermost first. */
+  readonly conditions: string[];
   readonly tree: TemplateNode;
   /** Value path segments of the object (its construct path below the chart). */
   readonly base: string[];
@@ -425,13 +431,15 @@ interface MergedChart {
 }
 
 /** Value path segments of a construct: its path below the chart, without cdk8s' trailing 'Resource'. */
-function constructSegments(constructPath: string, chartPath: string): string[] {
-  const below = constructPath.slice(chartPath.length + 1).split('/');
+function constructSegments(constructPath: string): string[] {
+  const below = constructPath.split('/');
   if (below.length > 1 && below[below.length - 1] === 'Resource') below.pop();
   return below.map(valueIdentifier);
 }
 
-function mergeEnvironmentsOfChart(envs: RenderedEnvironment[], chartPaths: string[]): MergedChart {
+function mergeEnvironmentsOfChart(envs: RenderedEnvironment[]): MergedChart {
+  // Construct paths are relative to the chart; messages show them under the first environment's chart.
+  const full = (constructPath: string) => `${envs[0].chartPath}/${constructPath}`;
   const implicit = new Map<string, ImplicitValue>();
   const nullable = new Set<string>();
   const claim = (segments: string[], owner: string, schema: Record<string, unknown>): string => {
@@ -447,31 +455,91 @@ function mergeEnvironmentsOfChart(envs: RenderedEnvironment[], chartPaths: strin
     }
   };
 
+  // Presence gates: declared (HelmValues.gate) or derived (<construct path>.enabled); their values are
+  // computed once every object is merged, from which governed constructs exist in each environment.
+  const declared = new Map<string, HelmGate>();
+  for (const env of envs) {
+    for (const [constructPath, gate] of env.gates) {
+      const prev = declared.get(constructPath);
+      if (prev && (prev.valuePath !== gate.valuePath || prev.when !== gate.when)) {
+        throw new Error(
+          `Helm gate of ${full(constructPath)}: '${prev.valuePath}'${prev.when ? ` = '${prev.when}'` : ''} in one environment but ` +
+            `'${gate.valuePath}'${gate.when ? ` = '${gate.when}'` : ''} in environment '${env.name}'; a construct has one gate`,
+        );
+      }
+      declared.set(constructPath, gate);
+    }
+  }
+  const gateUses = new Map<string, { description: string; governed: Map<string, string | undefined> }>();
+  const useGate = (constructPath: string): string => {
+    const gate = declared.get(constructPath);
+    const valuePath = gate?.valuePath ?? [...constructSegments(constructPath), 'enabled'].join('.');
+    const description = gate?.description ?? `Renders ${constructPath} (the objects of that component)`;
+    claim(valuePath.split('.'), `gate:${valuePath}`, { type: 'boolean', description });
+    const use = gateUses.get(valuePath) ?? { description, governed: new Map<string, string | undefined>() };
+    use.governed.set(constructPath, gate?.when);
+    gateUses.set(valuePath, use);
+    return gate?.when === undefined ? valueRef(valuePath) : `eq ${valueRef(valuePath)} ${JSON.stringify(gate.when)}`;
+  };
+  const resolveGates = () => {
+    for (const [valuePath, use] of gateUses) {
+      const whens = [...new Set(use.governed.values())];
+      const isString = whens.some((w) => w !== undefined);
+      if (isString && whens.includes(undefined)) {
+        throw new Error(
+          `Helm gate '${valuePath}' is a boolean for some constructs and a string choice for others: ${[...use.governed.keys()].map(full).join(', ')}`,
+        );
+      }
+      const perEnv = new Map<string, unknown>();
+      for (const env of envs) {
+        const existing = [...use.governed].filter(([c]) => env.constructs.has(c));
+        if (!isString) {
+          if (existing.length > 0 && existing.length < use.governed.size) {
+            const missing = [...use.governed.keys()].filter((c) => !env.constructs.has(c)).map(full);
+            throw new Error(
+              `Helm gate '${valuePath}' governs ${[...use.governed.keys()].map(full).join(', ')}, but in environment '${env.name}' ` +
+                `${missing.join(', ')} do(es) not exist while the others do; gated constructs must exist together`,
+            );
+          }
+          perEnv.set(env.name, existing.length > 0);
+          continue;
+        }
+        const chosen = [...new Set(existing.map(([, w]) => w))];
+        if (chosen.length !== 1) {
+          throw new Error(
+            `Helm gate '${valuePath}' needs one choice in environment '${env.name}', but ` +
+              (chosen.length === 0
+                ? `none of its constructs (${[...use.governed.keys()].map(full).join(', ')}) exists there`
+                : `constructs choosing ${chosen.map((c) => `'${c}'`).join(' and ')} both exist there`),
+          );
+        }
+        perEnv.set(env.name, chosen[0]);
+      }
+      const schema = isString
+        ? { type: 'string', enum: (whens as string[]).sort(), description: use.description }
+        : { type: 'boolean', description: use.description };
+      implicit.set(valuePath, { schema, perEnv, owner: `gate:${valuePath}` });
+    }
+  };
+
   const order = mergeOrder(envs.map((env) => [...env.objects.keys()]));
   const objects: MergedObject[] = [];
   for (const constructPath of order) {
     const present = envs.filter((env) => env.objects.has(constructPath));
-    const chartPath = chartPaths[envs.indexOf(present[0])];
     const first = present[0].objects.get(constructPath)!;
-    const describe = `${first.kind} '${first.name}' (${constructPath})`;
-    const base = constructSegments(constructPath, chartPath);
+    const describe = `${first.kind} '${first.name}' (${full(constructPath)})`;
+    const base = constructSegments(constructPath);
 
     // Presence: one boolean gate per construct on the way down whose presence narrows the environments.
-    const gates: string[] = [];
+    const conditions: string[] = [];
     if (present.length < envs.length) {
       const parts = constructPath.split('/');
       let current = envs;
-      for (let depth = chartPath.split('/').length + 1; depth <= parts.length; depth++) {
+      for (let depth = 1; depth <= parts.length; depth++) {
         const ancestor = parts.slice(0, depth).join('/');
         const having = current.filter((env) => env.constructs.has(ancestor));
         if (having.length === current.length) continue;
-        const gate = claim([...constructSegments(ancestor, chartPath), 'enabled'], `gate:${ancestor}`, {
-          type: 'boolean',
-          description: `Renders ${ancestor.slice(chartPath.length + 1)} (the objects of that component)`,
-        });
-        const value = implicit.get(gate)!;
-        for (const env of envs) value.perEnv.set(env.name, env.constructs.has(ancestor));
-        gates.push(gate);
+        conditions.push(useGate(ancestor));
         current = having;
       }
     }
@@ -512,8 +580,18 @@ function mergeEnvironmentsOfChart(envs: RenderedEnvironment[], chartPaths: strin
     const docs = present.map((env) => env.objects.get(constructPath)!.doc);
     const tree = mergeEnvironments(docs, ctx);
     const nameVaries = present.some((env) => env.objects.get(constructPath)!.name !== first.name);
-    objects.push({ constructPath, kind: first.kind, name: first.name, namespace: first.namespace, gates, tree, base, nameVaries });
+    objects.push({
+      constructPath: full(constructPath),
+      kind: first.kind,
+      name: first.name,
+      namespace: first.namespace,
+      conditions,
+      tree,
+      base,
+      nameVaries,
+    });
   }
+  resolveGates();
   return { objects, implicit, nullable };
 }
 
@@ -586,8 +664,8 @@ function renderTemplate(object: MergedObject, sentinelPrefix: string): string {
   if (left.length > 0 || text.includes(sentinelPrefix)) {
     throw new Error(`internal error: Helm sentinels of ${object.constructPath} not replaced in the YAML output: ${left.join(', ')}`);
   }
-  if (object.gates.length === 0) return text;
-  const gate = object.gates.length === 1 ? valueRef(object.gates[0]) : `and ${object.gates.map((g) => `(${valueRef(g)})`).join(' ')}`;
+  if (object.conditions.length === 0) return text;
+  const gate = object.conditions.length === 1 ? object.conditions[0] : `and ${object.conditions.map((c) => `(${c})`).join(' ')}`;
   return `{{- if ${gate} }}\n${text.replace(/\n+$/, '')}\n{{- end }}\n`;
 }
 

@@ -93,6 +93,37 @@ export interface HelmTemplateBinding {
   readonly parts: Readonly<Record<string, HelmTemplatePart>>;
 }
 
+/**
+ * A construct whose objects are rendered only when a Helm value says so
+ * ({@link HelmValues.gate}). Used only where the construct's presence differs
+ * between environments; elsewhere it is ignored.
+ */
+export interface HelmGate {
+  /** The gated construct: every ApiObject below it. */
+  readonly construct: IConstruct;
+  /** Dotted value path of the gate, e.g. 'pgadmin.enabled' or 'secrets.provider'. */
+  readonly valuePath: string;
+  /**
+   * For a string gate: the value that renders this construct (e.g. 'generated').
+   * @default - a boolean gate: rendered when the value is true
+   */
+  readonly when?: string;
+  /** What the value switches; becomes the schema `description`. */
+  readonly description: string;
+}
+
+/** Options of {@link HelmValues.gate}. */
+export interface HelmGateOptions {
+  /**
+   * Make the gate a string value: the construct is rendered when the value equals this
+   * (other constructs gate on the other choices of the same value path).
+   * @default - a boolean gate
+   */
+  readonly when?: string;
+  /** What the value switches; becomes the schema `description`. */
+  readonly description: string;
+}
+
 /** Any binding held by a {@link HelmValues} registry. */
 export type HelmBinding = HelmFieldBinding | HelmTemplateBinding;
 
@@ -141,6 +172,7 @@ export class HelmValues {
   /** The Chart whose objects this registry binds. */
   public readonly chart: Chart;
   private readonly _bindings: HelmBinding[] = [];
+  private readonly _gates: HelmGate[] = [];
 
   private constructor(chart: Chart) {
     this.chart = chart;
@@ -149,6 +181,39 @@ export class HelmValues {
   /** All bindings, in the order they were declared. */
   public get bindings(): readonly HelmBinding[] {
     return [...this._bindings];
+  }
+
+  /** All gates, in the order they were declared. */
+  public get gates(): readonly HelmGate[] {
+    return [...this._gates];
+  }
+
+  /**
+   * Declares which Helm value switches `construct` (all ApiObjects below it) on
+   * and off in the chart, for when its presence differs between environments:
+   * a boolean (`pgadmin.enabled`) or, with `when`, one choice of a string value
+   * (`secrets.provider` = 'generated'). Without a declaration the chart writer
+   * derives `<construct path>.enabled`. Constructs sharing a value path must
+   * exist in the same environments (boolean) or make one choice per environment.
+   *
+   * @throws on a bad value path, a construct outside this chart, or a second gate on the construct
+   */
+  public gate(construct: IConstruct, valuePath: string, options: HelmGateOptions): void {
+    const where = `Helm gate of ${construct.node.path}`;
+    if (Chart.of(construct) !== this.chart) {
+      throw new Error(`${where}: the construct belongs to chart '${Chart.of(construct).node.path}', not to '${this.chart.node.path}'`);
+    }
+    validateValuePath(valuePath, where);
+    if (typeof options?.description !== 'string' || options.description.trim() === '') {
+      throw new Error(`${where}: description must be a non-empty string`);
+    }
+    if (options.when !== undefined && (typeof options.when !== 'string' || options.when === '')) {
+      throw new Error(`${where}: when must be a non-empty string, got ${JSON.stringify(options.when)}`);
+    }
+    if (this._gates.some((g) => g.construct === construct)) {
+      throw new Error(`${where}: the construct is already gated; a construct can have one gate`);
+    }
+    this._gates.push({ construct, valuePath, when: options.when, description: options.description });
   }
 
   /**
