@@ -421,6 +421,8 @@ interface MergedObject {
   readonly base: string[];
   /** True when the object's name differs between environments. */
   readonly nameVaries: boolean;
+  /** Construct path below the chart, e.g. 'mongodb/init-job' (names the template file when the name varies). */
+  readonly relativePath: string;
 }
 
 interface MergedChart {
@@ -582,6 +584,7 @@ function mergeEnvironmentsOfChart(envs: RenderedEnvironment[]): MergedChart {
     const nameVaries = present.some((env) => env.objects.get(constructPath)!.name !== first.name);
     objects.push({
       constructPath: full(constructPath),
+      relativePath: constructPath,
       kind: first.kind,
       name: first.name,
       namespace: first.namespace,
@@ -882,7 +885,7 @@ function templateFiles(merged: MergedChart, sentinelPrefix: string): Map<string,
   // content hash); colliding ones get the namespace, then a counter.
   const base = new Map(
     merged.objects.map((o) => {
-      const name = o.nameVaries ? o.base.join('-') : o.name;
+      const name = o.nameVaries ? o.relativePath.replace(/\//g, '-') : o.name;
       return [o, `${sanitizeFileComponent(o.kind)}-${sanitizeFileComponent(name)}`];
     }),
   );
