@@ -2,8 +2,8 @@
  * A small stack synthesized for two environments, used by the Helm writer tests.
  *
  * dev vs prod differ in: replicas, image tag, memory limit, database address
- * (bound values); the Service's type and annotations (a structural difference
- * -> env-conditional template); the `mailhog` Deployment exists only in dev.
+ * (bound values); the Service's type and annotations (differences the writer
+ * turns into derived values); the `mailhog` Deployment exists only in dev (gated).
  * The `alerts` ConfigMap carries literal `{{ ... }}` text, multi-line strings
  * and YAML-1.1-ambiguous strings that must survive templating untouched.
  */
