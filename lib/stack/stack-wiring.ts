@@ -163,7 +163,7 @@ export function postgresFromConfig(
     exporter: { image: pg.exporterImage, role: 'postgres_exporter', resources: pg.exporterResources },
     release: props.release,
   });
-  graph.addComponent(postgres);
+  postgres.addToGraph(graph);
   return postgres;
 }
 

@@ -90,7 +90,7 @@ describe('every synthesized object passes every check', () => {
       for (const ns of Object.keys(metadata.environments[env].graphs)) expect(report).toContain(`  ${env}/${ns}\n    from\\to`);
     }
     expect(report).toContain('Violations: none');
-    expect(report.split('\n').length).toBeLessThan(80);
+    expect(report.split('\n').length).toBeLessThan(90); // one row per graph component in each matrix: grows with the stacks
   });
 });
 

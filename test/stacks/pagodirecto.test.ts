@@ -155,7 +155,14 @@ describe.each([
     expect(policySources(objects, 'backend')).toEqual(['ns:monitoring', 'ns:traefik']);
     expect(policyDestinations(objects, 'frontend')).toEqual([]);
     expect(policyDestinations(objects, 'backend')).toEqual(['postgres:5432']);
-    const pgSources = ['backend', 'ns:monitoring', 'postgres-backup', 'postgres-restore', ...(name === 'dev' ? ['adminer'] : [])].sort();
+    const pgSources = [
+      'backend',
+      'ns:monitoring',
+      'postgres-backup',
+      'postgres-reconcile',
+      'postgres-restore',
+      ...(name === 'dev' ? ['adminer'] : []),
+    ].sort();
     expect(policySources(objects, 'postgres')).toEqual(pgSources);
     expect(policyDestinations(objects, 'postgres')).toEqual([]);
     const s3 = name === 'dev' ? 'localstack:4566' : '0.0.0.0/0:443';

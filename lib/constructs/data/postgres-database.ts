@@ -1,5 +1,13 @@
+import { createHash } from 'crypto';
+import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ResourceSpec, SecretKeyRef } from '../workloads/container';
+import { cron } from '../../core/formats';
+import { componentLabels, selectorLabels } from '../../core/labels';
+import { HelmValues } from '../../output/helm';
+import { GraphComponent, ServiceGraph } from '../network/service-graph';
+import { renderContainer, ResourceSpec, SecretKeyRef, validateResources } from '../workloads/container';
+import { renderPodTemplate } from '../workloads/pod-template';
+import { VALUE_SCHEMAS } from '../workloads/workload-values';
 import { PostgresRoleAccess, PostgresRowLevelSecuritySpec, renderInitScript, renderPgHba, renderPostgresqlConf } from './postgres-config';
 import { StatefulStore, StorageSpec } from './stateful-store';
 
@@ -55,6 +63,24 @@ export interface PostgresDatabaseProps {
   readonly startupSeconds?: number;
   /** @default - name */
   readonly helmPrefix?: string;
+  /**
+   * The reconcile step, which re-applies the init SQL (roles, passwords, connection limits,
+   * schemas, extensions, grants) to the running database with the current Secrets.
+   * @default - schedule every 15 minutes, 50m CPU / 64Mi requested, 128Mi limit
+   */
+  readonly reconcile?: PostgresReconcileProps;
+}
+
+/** The reconcile Job and CronJob of a {@link PostgresDatabase}. */
+export interface PostgresReconcileProps {
+  /**
+   * When the CronJob re-applies the SQL, so a password rotated in the secrets backend (an
+   * ExternalSecret refresh changes the Secret, not the manifests) reaches the database.
+   * @default - every 15 minutes
+   */
+  readonly schedule?: string;
+  /** @default - 50m CPU and 64Mi requested, 128Mi limit */
+  readonly resources?: ResourceSpec;
 }
 
 /**
@@ -74,6 +100,12 @@ export interface PostgresDatabaseDeclaration {
 }
 
 const PG_UID = 999; // `postgres` in the official Debian image
+const INIT_SCRIPT = '10-init-database.sh';
+const RECONCILE_SCRIPTS_DIR = '/scripts';
+const DEFAULT_RECONCILE: Required<PostgresReconcileProps> = {
+  schedule: '*/15 * * * *',
+  resources: { cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '128Mi' },
+};
 
 /** Environment variable that carries a role's password to the init script. */
 export function rolePasswordEnv(role: string): string {
@@ -85,12 +117,30 @@ export function rolePasswordEnv(role: string): string {
  * tuned postgresql.conf, SCRAM-only pg_hba, an init script that creates schemas,
  * extensions and least-privilege roles (passwords from Secrets, never rendered),
  * data checksums, `pg_isready` probes and a postgres-exporter sidecar.
+ *
+ * The image runs the init script only on an empty data directory, so the database also gets a
+ * reconcile step that runs the same idempotent script against the running server (over TCP, as
+ * the superuser, with the role passwords of the Secrets as they are now):
+ * - a Job named after a hash of everything it runs with (`<name>-reconcile-<hash>`): a changed
+ *   role, connection limit, schema or extension renders a Job of another name, which runs once;
+ *   it is also an Argo CD Sync hook and a Helm post-install/post-upgrade hook;
+ * - a CronJob (`<name>-reconcile`, every 15 minutes by default): a password rotated in the
+ *   secrets backend changes the Secret but not the manifests, and reaches the database there.
+ * Both are restricted pods with their own graph component ({@link reconcileComponent}), allowed
+ * to reach only this database ({@link addToGraph}). Data is never touched: the script creates
+ * what is missing and alters roles and grants, it drops nothing.
  */
 export class PostgresDatabase extends StatefulStore {
   public readonly database: string;
   public readonly superuserPassword: SecretKeyRef;
   /** What this database declares (schemas, extensions, roles, row-level security); does not affect the output. */
   public readonly declaration: PostgresDatabaseDeclaration;
+  /** The reconcile Job (`<name>-reconcile-<hash of its inputs>`). */
+  public readonly reconcileJob: k8s.KubeJob;
+  /** The reconcile CronJob (`<name>-reconcile`), for rotated passwords. */
+  public readonly reconcileCronJob: k8s.KubeCronJob;
+  /** The reconcile pods in the service graph (they connect to the database). */
+  public readonly reconcileComponent: GraphComponent;
 
   constructor(scope: Construct, id: string, props: PostgresDatabaseProps) {
     const name = props.name ?? 'postgres';
@@ -165,7 +215,7 @@ export class PostgresDatabase extends StatefulStore {
           mountPath: '/docker-entrypoint-initdb.d',
           defaultMode: 0o555,
           files: {
-            '10-init-database.sh': initScript,
+            [INIT_SCRIPT]: initScript,
           },
         },
       ],
@@ -213,5 +263,94 @@ export class PostgresDatabase extends StatefulStore {
       roles: Object.freeze(props.roles.map((r) => Object.freeze({ ...r }))),
       ...(props.rowLevelSecurity ? { rowLevelSecurity: Object.freeze({ ...props.rowLevelSecurity }) } : {}),
     });
+
+    const reconcile = { ...DEFAULT_RECONCILE, ...props.reconcile };
+    const where = `PostgresDatabase '${name}'`;
+    if (!cron.test(reconcile.schedule)) {
+      throw new Error(`${where}: reconcile.schedule '${reconcile.schedule}'; expected ${cron.expected}`);
+    }
+    validateResources(`${where}: reconcile.resources`, reconcile.resources);
+    const reconcileName = `${name}-reconcile`;
+    this.reconcileComponent = {
+      name: reconcileName,
+      podLabels: selectorLabels({ name: reconcileName, partOf: props.partOf }),
+      ports: {},
+    };
+    const labels = componentLabels({ name: reconcileName, partOf: props.partOf, component: 'database-reconcile' });
+    const template = renderPodTemplate({
+      labels,
+      selector: this.reconcileComponent.podLabels,
+      runAs: { user: PG_UID },
+      containers: [
+        renderContainer({
+          name: 'reconcile',
+          image: props.image,
+          runAs: { user: PG_UID },
+          resources: reconcile.resources,
+          command: ['bash', `${RECONCILE_SCRIPTS_DIR}/${INIT_SCRIPT}`],
+          env: {
+            POSTGRES_USER: 'postgres',
+            POSTGRES_DB: props.database,
+            PGHOST: this.host,
+            PGPORT: String(port),
+            PGCONNECT_TIMEOUT: '10',
+            PGAPPNAME: reconcileName,
+            HOME: '/tmp',
+          },
+          secretEnv: {
+            PGPASSWORD: props.superuserPassword,
+            ...Object.fromEntries(props.roles.map((r) => [rolePasswordEnv(r.name), r.password])),
+          },
+          volumeMounts: [
+            { name: 'scripts', mountPath: RECONCILE_SCRIPTS_DIR, readOnly: true },
+            { name: 'tmp', mountPath: '/tmp' },
+          ],
+        }),
+      ],
+      volumes: [
+        { name: 'scripts', configMap: { name: `${name}-init`, defaultMode: 0o555 } },
+        { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
+      ],
+      restartPolicy: 'Never',
+    });
+    // Retry-safe (the script converges); the first attempts fail while the server starts.
+    const jobSpec = { backoffLimit: 10, activeDeadlineSeconds: 1800, ttlSecondsAfterFinished: 86400, template };
+    const hash = createHash('sha256')
+      .update(JSON.stringify({ script: initScript, template }))
+      .digest('hex')
+      .slice(0, 10);
+    this.reconcileJob = new k8s.KubeJob(this, 'reconcile-job', {
+      metadata: {
+        name: `${reconcileName}-${hash}`,
+        namespace: props.namespace,
+        labels,
+        annotations: {
+          'argocd.argoproj.io/hook': 'Sync',
+          'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+          'helm.sh/hook': 'post-install,post-upgrade',
+          'helm.sh/hook-delete-policy': 'before-hook-creation',
+        },
+      },
+      spec: jobSpec,
+    });
+    this.reconcileCronJob = new k8s.KubeCronJob(this, 'reconcile-cronjob', {
+      metadata: { name: reconcileName, namespace: props.namespace, labels },
+      spec: {
+        schedule: reconcile.schedule,
+        concurrencyPolicy: 'Forbid',
+        startingDeadlineSeconds: 600,
+        successfulJobsHistoryLimit: 1,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: { metadata: { labels }, spec: { ...jobSpec, backoffLimit: 2, activeDeadlineSeconds: 600 } },
+      },
+    });
+    HelmValues.of(this).bind(this.reconcileCronJob, '/spec/schedule', `${props.helmPrefix ?? name}.reconcile.schedule`, VALUE_SCHEMAS.cron);
+  }
+
+  /** Adds the database and its reconcile pods (which reach it on the `postgres` port) to a service graph. */
+  public addToGraph(graph: ServiceGraph): void {
+    graph.addComponent(this);
+    graph.addComponent(this.reconcileComponent);
+    graph.allow(this.reconcileComponent, this, 'postgres');
   }
 }

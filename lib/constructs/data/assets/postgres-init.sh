@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Rendered from lib/constructs/data/assets/postgres-init.sh by renderInitScript; edit the asset, not this output.
-# Run once by the postgres image's docker-entrypoint.sh on an empty data directory, as OS user
-# postgres, over the local socket. Passwords come from the environment, never from this file.
+# Run by the postgres image's docker-entrypoint.sh on an empty data directory (as OS user postgres,
+# over the local socket), and again by the reconcile Job and CronJob against the running server
+# (over TCP as the superuser: PGHOST, PGPASSWORD): it converges, so re-running it applies changed
+# roles, limits, schemas and rotated passwords. Passwords come from the environment, never from this file.
 set -euo pipefail
 
 log() { printf '%s [postgres-init] %s\n' "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" "$*"; }
