@@ -1,5 +1,7 @@
 /**
- * Entry point: `node build/cli/main.js <deploy|status|diff> <env> [flags]`.
+ * Entry point: `node scripts/cli.js <deploy|status|diff> <env> [flags]` (what `npm run deploy|status|diff`
+ * runs): it compiles build/ only when a source changed, then requires this file and calls {@link main}.
+ * `node build/cli/main.js ...` works too (the `require.main` check at the end).
  *
  * Reads the committed manifests of dist/<env>, checks the kube context against the environment's
  * cluster (config/<env>.ts `cluster`), then deploys, reports status or diffs.
