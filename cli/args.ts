@@ -1,8 +1,9 @@
 /**
- * Command-line parsing: `<command> <env> [flags]`. Every error names the bad argument and what is
- * allowed. Which stacks exist is only known once dist/<env> is read, so stacks are checked later
+ * Command-line parsing: `<command> <env> [flags]`, on node:util parseArgs (strict; no dependency).
+ * Every error names the bad argument and what is allowed. Which stacks exist is only known once dist/<env> is read, so stacks are checked later
  * (see manifests.ts); everything else is checked here.
  */
+import { parseArgs as parseArgv, ParseArgsConfig } from 'node:util';
 import { parseDuration } from './duration';
 import { UsageError } from './errors';
 
@@ -101,61 +102,95 @@ export function usage(environments: readonly string[], command?: Command): strin
   return lines.join('\n');
 }
 
+/** node:util parseArgs' token: an option (with its raw spelling and value), a positional or `--`. */
+type Token = NonNullable<ReturnType<typeof parseArgv>['tokens']>[number];
+
+/** The parseArgs option table of a command: its flags (a value or not, repeatable or not) and -h/--help. */
+function optionsOf(command: Command): ParseArgsConfig['options'] {
+  const options: NonNullable<ParseArgsConfig['options']> = { help: { type: 'boolean', short: 'h' } };
+  for (const f of FLAGS[command]) options[f.name] = { type: f.value ? 'string' : 'boolean', multiple: f.repeatable === true };
+  return options;
+}
+
+/**
+ * The first thing wrong with the flags, in argument order, as our message: an unknown flag, a
+ * missing value, a value given to a boolean flag, a non-repeatable flag given twice. parseArgs'
+ * own messages ("Unknown option '--wait'...") do not say which flags are allowed.
+ */
+function checkFlags(command: Command, tokens: readonly Token[]): void {
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    if (token.name === 'help' && (token.rawName === '--help' || token.rawName === '-h')) {
+      if (token.inlineValue) throw new UsageError(`${token.rawName} takes no value (got '${token.rawName}=${token.value}')`);
+      continue;
+    }
+    const spec = FLAGS[command].find((f) => f.name === token.name && token.rawName === `--${f.name}`);
+    if (!spec) throw new UsageError(`unknown flag '${token.rawName}' for ${command}; allowed: ${flagList(command)}`);
+    if (!spec.value) {
+      if (token.inlineValue) throw new UsageError(`--${spec.name} takes no value (got '--${spec.name}=${token.value}')`);
+    } else if (token.value === undefined || (!token.inlineValue && token.value.startsWith('-') && token.value.length > 1)) {
+      // (parseArgs takes the next argument as the value even when it is a flag; strict mode refuses that)
+      throw new UsageError(`--${spec.name} needs a value${spec.name === 'dry-run' ? ': write --dry-run=server' : ` (<${spec.value}>)`}`);
+    }
+    if (seen.has(spec.name) && !spec.repeatable) throw new UsageError(`--${spec.name} given more than once`);
+    seen.add(spec.name);
+  }
+}
+
+/** node:util parseArgs' own errors (by code: under jest they come from another realm, so no instanceof). */
+const isParseArgsError = (e: unknown): e is Error & { code: string } =>
+  typeof e === 'object' && e !== null && String((e as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS_');
+
+/**
+ * Reads a command's flags and positionals with node:util parseArgs (strict). When strict parsing
+ * refuses the arguments, they are read again leniently to name the problem as {@link checkFlags} does.
+ */
+function readFlags(
+  command: Command,
+  argv: readonly string[],
+): { help: boolean; values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] } {
+  // (typed as the plain ParseArgsConfig: the option table is built at run time)
+  const config = (strict: boolean): ParseArgsConfig => ({
+    args: argv,
+    options: optionsOf(command),
+    allowPositionals: true,
+    tokens: true,
+    strict,
+  });
+  try {
+    const parsed = parseArgv(config(true));
+    if (parsed.values.help === true) return { help: true, values: {}, positionals: [] };
+    checkFlags(command, parsed.tokens ?? []);
+    return { help: false, values: parsed.values, positionals: parsed.positionals };
+  } catch (e) {
+    if (!isParseArgsError(e)) throw e;
+    const lenient = parseArgv(config(false)).tokens ?? [];
+    if (lenient.some((t) => t.kind === 'option' && t.name === 'help' && t.value === undefined))
+      return { help: true, values: {}, positionals: [] };
+    checkFlags(command, lenient);
+    throw new UsageError(`${e.message} (${command} flags: ${flagList(command)})`);
+  }
+}
+
 /**
  * Parses argv (without `node` and the script).
  * @param environments the environment names that exist (listed in errors)
  * @throws UsageError naming the bad argument and what is allowed
  */
 export function parseArgs(argv: readonly string[], environments: readonly string[]): ParsedArgs {
-  const args = [...argv];
-  if (args.length === 0) throw new UsageError(`missing command; allowed: ${COMMANDS.join(', ')}\n\n${usage(environments)}`);
-  const first = args.shift()!;
+  if (argv.length === 0) throw new UsageError(`missing command; allowed: ${COMMANDS.join(', ')}\n\n${usage(environments)}`);
+  const [first, ...rest] = argv;
   if (first === 'help' || first === '--help' || first === '-h') {
-    const topic = args[0];
+    const topic = rest[0];
     return { kind: 'help', text: usage(environments, (COMMANDS as readonly string[]).includes(topic) ? (topic as Command) : undefined) };
   }
   if (!(COMMANDS as readonly string[]).includes(first)) {
     throw new UsageError(`unknown command '${first}'; allowed: ${COMMANDS.join(', ')}`);
   }
   const command = first as Command;
-  const specs = FLAGS[command];
-  const values = new Map<string, string[]>();
-  const positionals: string[] = [];
-
-  while (args.length > 0) {
-    const arg = args.shift()!;
-    if (arg === '--help' || arg === '-h') return { kind: 'help', text: usage(environments, command) };
-    if (arg === '--') {
-      positionals.push(...args.splice(0));
-      break;
-    }
-    if (!arg.startsWith('-')) {
-      positionals.push(arg);
-      continue;
-    }
-    if (!arg.startsWith('--')) {
-      throw new UsageError(`unknown flag '${arg}' for ${command}; allowed: ${flagList(command)}`);
-    }
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq < 0 ? undefined : eq);
-    const spec = specs.find((f) => f.name === name);
-    if (!spec) throw new UsageError(`unknown flag '--${name}' for ${command}; allowed: ${flagList(command)}`);
-    let value: string;
-    if (!spec.value) {
-      if (eq >= 0) throw new UsageError(`--${name} takes no value (got '${arg}')`);
-      value = 'true';
-    } else if (eq >= 0) {
-      value = arg.slice(eq + 1);
-    } else {
-      if (args.length === 0 || args[0].startsWith('--')) {
-        throw new UsageError(`--${name} needs a value${name === 'dry-run' ? ': write --dry-run=server' : ` (<${spec.value}>)`}`);
-      }
-      value = args.shift()!;
-    }
-    const previous = values.get(name) ?? [];
-    if (previous.length > 0 && !spec.repeatable) throw new UsageError(`--${name} given more than once`);
-    values.set(name, [...previous, value]);
-  }
+  const { help, values, positionals } = readFlags(command, rest);
+  if (help) return { kind: 'help', text: usage(environments, command) };
 
   if (positionals.length === 0) {
     throw new UsageError(`missing <env> for ${command}; allowed: ${environments.join(', ')}`);
@@ -168,14 +203,19 @@ export function parseArgs(argv: readonly string[], environments: readonly string
     throw new UsageError(`unknown environment '${env}'; allowed: ${environments.join(', ')}`);
   }
 
-  const one = (name: string): string | undefined => values.get(name)?.[0];
+  const one = (name: string): string | undefined => {
+    const v = values[name];
+    return typeof v === 'string' ? v : undefined;
+  };
+  const flag = (name: string): boolean => values[name] === true;
   const nonEmpty = (name: string): string | undefined => {
     const v = one(name);
     if (v !== undefined && v.trim() === '') throw new UsageError(`--${name} needs a non-empty value`);
     return v;
   };
 
-  const stacks = (values.get('stack') ?? []).flatMap((v) => v.split(',')).map((s) => s.trim());
+  const stackValues = values.stack;
+  const stacks = (Array.isArray(stackValues) ? stackValues : []).flatMap((v) => String(v).split(',')).map((s) => s.trim());
   if (stacks.some((s) => s === '')) throw new UsageError('--stack needs a stack name (got an empty one)');
 
   const dryRunValue = one('dry-run');
@@ -210,9 +250,9 @@ export function parseArgs(argv: readonly string[], environments: readonly string
       timeoutMs,
       context: nonEmpty('context'),
       kubeconfig: nonEmpty('kubeconfig'),
-      force: one('force') === 'true',
+      force: flag('force'),
       fieldManager,
-      forceConflicts: one('no-force-conflicts') !== 'true',
+      forceConflicts: !flag('no-force-conflicts'),
       distDir: nonEmpty('dist'),
     },
   };

@@ -23,6 +23,8 @@ export interface ExpectedCluster {
   /** `kind` or `eks`; any other kind never matches (the check says so). */
   kind: string;
   name: string;
+  /** AWS region of an EKS cluster, for `aws eks update-kubeconfig --region`; absent when the config does not say. */
+  region?: string;
 }
 
 export interface ContextCheck {
@@ -46,6 +48,25 @@ export function expectedDescription(expected: ExpectedCluster): string {
   return expected.kind === 'kind'
     ? `kind cluster '${expected.name}' (context or cluster 'kind-${expected.name}')`
     : `EKS cluster '${expected.name}' (context or cluster such as 'arn:aws:eks:<region>:<account>:cluster/${expected.name}', API server on *.eks.amazonaws.com)`;
+}
+
+/** The command that writes an EKS cluster's context into the kubeconfig, with the region when known. */
+export function eksUpdateKubeconfig(expected: ExpectedCluster): string {
+  return `aws eks update-kubeconfig --name ${expected.name}${expected.region ? ` --region ${expected.region}` : ''}`;
+}
+
+/**
+ * What to do when there is no kubeconfig at all (`home` is ~/.kube/config): create the kind cluster
+ * (which writes its context) or fetch the EKS cluster's context, depending on the environment.
+ */
+export function missingKubeconfigHint(expected: ExpectedCluster | undefined, home: string): string {
+  const how =
+    expected?.kind === 'eks'
+      ? `Add the context of EKS cluster '${expected.name}' with '${eksUpdateKubeconfig(expected)}' (it writes ${home}),`
+      : expected?.kind === 'kind'
+        ? `Create the kind cluster '${expected.name}' with 'npm run kind:up' (kind create cluster --config kind-config.yaml, then the platform; it writes ${home}),`
+        : `Create the dev cluster with 'kind create cluster --config kind-config.yaml' (it writes ${home}),`;
+  return `  ${how}\n  or point to one with --kubeconfig <file> or KUBECONFIG=<file>.`;
 }
 
 /** Whether a context points at the expected cluster. */
@@ -98,7 +119,7 @@ export function guardContext(
       : `no context of your kubeconfig matches; ${
           expected.kind === 'kind'
             ? `create the cluster with 'kind create cluster --config kind-config.yaml'`
-            : `add it with 'aws eks update-kubeconfig --name ${expected.name}'`
+            : `add it with '${eksUpdateKubeconfig(expected)}'`
         }`;
   throw new ContextRefusedError(
     `refusing to use ${what} for environment '${env}': ${check.reason}.\n  expected: ${expectedDescription(expected)}\n  ${hint}, or pass --force to use '${ctx.name}' anyway`,

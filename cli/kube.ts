@@ -14,7 +14,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import type * as ClientNode from '@kubernetes/client-node';
-import { KubeContextInfo } from './context-guard';
+import { ExpectedCluster, KubeContextInfo, missingKubeconfigHint } from './context-guard';
 import { CliError } from './errors';
 import { RestCluster } from './rest-client';
 
@@ -44,6 +44,8 @@ export interface ConnectOptions {
   context?: string;
   /** Per-request timeout. */
   requestTimeoutMs?: number;
+  /** The environment's cluster: with no kubeconfig at all, the hint says how to get its context. */
+  cluster?: ExpectedCluster;
 }
 
 export interface Connection {
@@ -104,11 +106,7 @@ function loadKubeConfig(k8s: ClientNodeModule, options: ConnectOptions): { kc: C
     load('(in-cluster service account)', () => kc.loadFromCluster());
     return { kc, source: 'in-cluster service account' };
   }
-  throw new CliError(
-    `no kubeconfig: KUBECONFIG is not set and ${home} does not exist.\n` +
-      `  Create the dev cluster with 'kind create cluster --config kind-config.yaml' (it writes ${home}),\n` +
-      `  or point to one with --kubeconfig <file> or KUBECONFIG=<file>.`,
-  );
+  throw new CliError(`no kubeconfig: KUBECONFIG is not set and ${home} does not exist.\n${missingKubeconfigHint(options.cluster, home)}`);
 }
 
 /**

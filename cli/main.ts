@@ -1,5 +1,7 @@
 /**
- * Entry point: `node build/cli/main.js <deploy|status|diff> <env> [flags]`.
+ * Entry point: `node scripts/cli.js <deploy|status|diff> <env> [flags]` (what `npm run deploy|status|diff`
+ * runs): it compiles build/ only when a source changed, then requires this file and calls {@link main}.
+ * `node build/cli/main.js ...` works too (the `require.main` check at the end).
  *
  * Reads the committed manifests of dist/<env>, checks the kube context against the environment's
  * cluster (config/<env>.ts `cluster`), then deploys, reports status or diffs.
@@ -53,16 +55,22 @@ export function projectRoot(start: string = __dirname): string {
 /**
  * The expected cluster of every environment. Only `cluster` is read (and checked): the CLI deploys
  * the committed dist/, so a half-edited stack setting elsewhere in config/ must not stop `status`.
+ * An EKS cluster's region (for the `aws eks update-kubeconfig` hint) is `secrets.awsRegion`, the
+ * only AWS region of the platform settings (`cluster` has none); it is left out when not a string.
  * @throws CliError naming the environment whose `cluster` is malformed
  */
-export function expectedClusters(envs: Readonly<Record<string, { cluster?: unknown }>>): Record<string, ExpectedCluster> {
+export function expectedClusters(
+  envs: Readonly<Record<string, { cluster?: unknown; secrets?: unknown }>>,
+): Record<string, ExpectedCluster> {
   const out: Record<string, ExpectedCluster> = {};
   for (const [name, env] of Object.entries(envs)) {
     const c = env?.cluster as Partial<ExpectedCluster> | undefined;
     if (!c || (c.kind !== 'kind' && c.kind !== 'eks') || typeof c.name !== 'string' || !c.name) {
       throw new CliError(`config/${name}.ts: cluster must be { kind: 'kind' | 'eks', name: <cluster name> } (got ${JSON.stringify(c)})`);
     }
-    out[name] = { kind: c.kind, name: c.name };
+    const region = (env.secrets as { awsRegion?: unknown } | undefined)?.awsRegion;
+    out[name] =
+      c.kind === 'eks' && typeof region === 'string' && region ? { kind: c.kind, name: c.name, region } : { kind: c.kind, name: c.name };
   }
   return out;
 }
@@ -92,6 +100,7 @@ async function runCommand(options: CliOptions, expected: ExpectedCluster, deps: 
   const connection = await deps.connect({
     kubeconfig: options.kubeconfig ? path.resolve(deps.cwd, options.kubeconfig) : undefined,
     context: options.context,
+    cluster: expected,
   });
   const warning = guardContext(connection.context, expected, options.env, options.force, connection.contexts);
   if (warning) deps.stderr.write(`${warning}\n`);

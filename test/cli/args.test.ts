@@ -112,6 +112,36 @@ describe('parseArgs', () => {
     expect(() => parseArgs(argv, ENVS)).toThrow(message);
   });
 
+  // node:util parseArgs reads the flags (strict); its own refusals come out as the messages above.
+  test.each([
+    [['deploy', 'dev', '--wait=5'], "unknown flag '--wait' for deploy; allowed: --stack"],
+    [['deploy', 'dev', '--dry-run', '--force'], '--dry-run needs a value: write --dry-run=server'],
+    [['deploy', 'dev', '--stack', '-x'], '--stack needs a value (<name>)'],
+    [['status', 'dev', '--force', '--force'], '--force given more than once'],
+    [['status', 'dev', '--help=yes'], "--help takes no value (got '--help=yes')"],
+    [['deploy', 'dev', '--', '--force'], "unexpected argument '--force' for deploy"],
+  ])('%j is refused by the flag reader: %s', (argv, message) => {
+    expect(() => parseArgs(argv, ENVS)).toThrow(UsageError);
+    expect(() => parseArgs(argv, ENVS)).toThrow(message);
+  });
+
+  test('repeated and comma-separated --stack are merged without duplicates; -- ends the flags', () => {
+    expect(run('status', 'dev', '--stack=a', '--stack', 'b, c', '--stack', 'a').stacks).toEqual(['a', 'b', 'c']);
+    expect(run('deploy', '--', 'dev')).toMatchObject({ command: 'deploy', env: 'dev' });
+  });
+
+  test('-h or --help anywhere after the command asks for the help of that command', () => {
+    for (const argv of [
+      ['status', 'dev', '-h'],
+      ['status', '--stack', 'a', '--help'],
+      ['status', 'dev', '--wait', '--help'],
+    ]) {
+      const parsed = parseArgs(argv, ENVS);
+      expect(parsed.kind === 'help' && parsed.text).toContain('status flags:');
+      expect(parsed.kind === 'help' && parsed.text).not.toContain('deploy flags:');
+    }
+  });
+
   test('usage lists every command and its flags', () => {
     const text = usage(ENVS);
     for (const c of ['deploy <dev|prod>', 'status <dev|prod>', 'diff <dev|prod>', '--dry-run=server', '--no-force-conflicts', 'Exit codes'])

@@ -58,11 +58,24 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('no kubeconfig: a clear error, exit 1', async () => {
+test('no kubeconfig: a clear error, exit 1; dev points at npm run kind:up', async () => {
   const r = await cli(['deploy', 'dev', '--dry-run=server']);
   expect(r.code).toBe(1);
   expect(r.stderr).toContain('error: no kubeconfig: KUBECONFIG is not set and');
-  expect(r.stderr).toContain('kind create cluster --config kind-config.yaml');
+  expect(r.stderr).toContain(
+    "Create the kind cluster 'backends-dev' with 'npm run kind:up' (kind create cluster --config kind-config.yaml",
+  );
+});
+
+test('no kubeconfig for prod (EKS): deploy and diff point at aws eks update-kubeconfig with the name and region of config/prod.ts', async () => {
+  const deployRun = await cli(['deploy', 'prod', '--dry-run=server']);
+  const diffRun = await cli(['diff', 'prod']);
+  expect([deployRun.code, diffRun.code]).toEqual([1, 2]);
+  for (const r of [deployRun, diffRun]) {
+    expect(r.stderr).toContain('error: no kubeconfig: KUBECONFIG is not set and');
+    expect(r.stderr).toContain("with 'aws eks update-kubeconfig --name backends-prod --region eu-west-1'");
+    expect(r.stderr).not.toContain('kind');
+  }
 });
 
 test('a kubeconfig whose current context is another cluster: refused, nothing sent', async () => {

@@ -1,4 +1,4 @@
-import { checkContext, guardContext, KubeContextInfo } from '../../cli/context-guard';
+import { checkContext, guardContext, KubeContextInfo, missingKubeconfigHint } from '../../cli/context-guard';
 import { ContextRefusedError } from '../../cli/errors';
 
 const kindDev = { kind: 'kind', name: 'backends-dev' };
@@ -63,9 +63,35 @@ describe('guardContext', () => {
     );
   });
 
+  test('with the region known, the EKS hint names it', () => {
+    expect(() => guardContext(ctx('kind-backends-dev'), { ...eksProd, region: 'eu-west-1' }, 'prod', false)).toThrow(
+      "add it with 'aws eks update-kubeconfig --name backends-prod --region eu-west-1', or pass --force",
+    );
+  });
+
   test('--force goes on with a warning', () => {
     expect(guardContext(ctx('kind-other'), kindDev, 'dev', true)).toBe(
       "warning: kube context 'kind-other' (https://127.0.0.1:40123) does not match environment 'dev' (neither context 'kind-other' nor its cluster 'kind-other' is 'kind-backends-dev'); going on because of --force",
     );
+  });
+});
+
+describe('missingKubeconfigHint', () => {
+  const home = '/home/u/.kube/config';
+  test('dev (kind): npm run kind:up, which creates the cluster and writes the kubeconfig', () => {
+    expect(missingKubeconfigHint(kindDev, home)).toBe(
+      "  Create the kind cluster 'backends-dev' with 'npm run kind:up' (kind create cluster --config kind-config.yaml, then the platform; it writes /home/u/.kube/config),\n" +
+        '  or point to one with --kubeconfig <file> or KUBECONFIG=<file>.',
+    );
+  });
+
+  test('prod (EKS): aws eks update-kubeconfig with the cluster name and region, no word of kind', () => {
+    const hint = missingKubeconfigHint({ kind: 'eks', name: 'backends-prod', region: 'eu-west-1' }, home);
+    expect(hint).toContain("with 'aws eks update-kubeconfig --name backends-prod --region eu-west-1' (it writes /home/u/.kube/config)");
+    expect(hint).not.toContain('kind');
+  });
+
+  test('environment unknown: the generic kind hint', () => {
+    expect(missingKubeconfigHint(undefined, home)).toContain("'kind create cluster --config kind-config.yaml'");
   });
 });

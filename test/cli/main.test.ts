@@ -125,10 +125,10 @@ describe('main', () => {
     expect(forced.stderr()).toContain("warning: kube context 'kind-scratch' (https://127.0.0.1:40999) does not match environment 'dev'");
   });
 
-  test('--context and --kubeconfig reach the connection (kubeconfig relative to the working directory)', async () => {
+  test('--context, --kubeconfig and the cluster of the environment reach the connection (kubeconfig relative to the working directory)', async () => {
     const h = harness(new FakeCluster());
     await main(['status', 'dev', '--context', 'kind-backends-dev', '--kubeconfig', 'kc.yaml'], h.deps);
-    expect(h.connects).toEqual([{ context: 'kind-backends-dev', kubeconfig: path.join(dist, 'kc.yaml') }]);
+    expect(h.connects).toEqual([{ context: 'kind-backends-dev', kubeconfig: path.join(dist, 'kc.yaml'), cluster: ENVS.dev }]);
   });
 
   test('status: table; exit 1 while a workload is missing, 0 once deployed', async () => {
@@ -193,6 +193,18 @@ describe('main', () => {
   test('expectedClusters reads only cluster, and refuses a malformed one', () => {
     expect(expectedClusters({ dev: { cluster: { kind: 'kind', name: 'backends-dev' } } })).toEqual({
       dev: { kind: 'kind', name: 'backends-dev' },
+    });
+    // EKS: the region is secrets.awsRegion (for the `aws eks update-kubeconfig --region` hint); kind has none.
+    expect(
+      expectedClusters({
+        prod: { cluster: { kind: 'eks', name: 'backends-prod' }, secrets: { provider: 'aws-secrets-manager', awsRegion: 'eu-west-1' } },
+        dev: { cluster: { kind: 'kind', name: 'backends-dev' }, secrets: { awsRegion: 'eu-west-1' } },
+        qa: { cluster: { kind: 'eks', name: 'backends-qa' }, secrets: { provider: 'generated' } },
+      }),
+    ).toEqual({
+      prod: { kind: 'eks', name: 'backends-prod', region: 'eu-west-1' },
+      dev: { kind: 'kind', name: 'backends-dev' },
+      qa: { kind: 'eks', name: 'backends-qa' },
     });
     expect(() => expectedClusters({ qa: { cluster: { kind: 'gke', name: 'x' } } })).toThrow(
       "config/qa.ts: cluster must be { kind: 'kind' | 'eks', name: <cluster name> }",
