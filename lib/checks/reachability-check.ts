@@ -371,7 +371,19 @@ function ipToInt(ip: string): number {
   return ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
 }
 
+/** inCidr per probe address and block (the probes are two fixed addresses, the blocks few). */
+const cidrCache = new Map<string, boolean>();
 function inCidr(ip: string, cidr: string): boolean {
+  const key = `${ip} ${cidr}`;
+  let hit = cidrCache.get(key);
+  if (hit === undefined) {
+    hit = computeInCidr(ip, cidr);
+    if (cidrCache.size < 10000) cidrCache.set(key, hit);
+  }
+  return hit;
+}
+
+function computeInCidr(ip: string, cidr: string): boolean {
   const [base, bits] = cidr.split('/');
   const n = Number(bits);
   if (!/^\d+\.\d+\.\d+\.\d+$/.test(base)) return false; // IPv6 blocks never match the IPv4 probes
