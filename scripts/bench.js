@@ -5,13 +5,17 @@
  * against the stock cdk8s TypeScript path (`npx ts-node main.ts`) on the same code,
  * in one run, and prints both and the ratio.
  *
- *   BENCH_RUNS=5 npm run bench
+ * Then the manifest checks (scripts/bench-checks.js): on the real output, on a synthetic app of
+ * 1x/4x/16x the objects, and synth + checks as cdk8s synth runs them.
+ *
+ *   BENCH_RUNS=5 npm run bench      (BENCH_ENFORCE=1: exit 1 when a target is missed)
  */
 'use strict';
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { execFileSync, spawnSync } = require('child_process');
+const benchChecks = require('./bench-checks');
 
 const root = path.resolve(__dirname, '..');
 const runs = Number(process.env.BENCH_RUNS || 5);
@@ -53,6 +57,7 @@ console.log(
   `npm run bench: ${runs} full synths through each of 2 paths (${2 * runs + 1} in all, a few seconds to tens of seconds each,` +
     ` so this takes minutes; BENCH_RUNS=1 for a quick look). Output goes to temp folders that are removed.`,
 );
+benchChecks.announce(runs);
 // Make sure the precompiled build is current, so the project path is measured warm (as after any edit + first synth).
 console.log('warming up (compiles build/ when a source changed)...');
 const warm = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-warm-'));
@@ -61,6 +66,8 @@ try {
 } finally {
   fs.rmSync(warm, { recursive: true, force: true });
 }
+
+benchChecks.run(runs);
 
 console.log(`synth of all stacks x environments, plain + Helm, on ${os.cpus().length} cores`);
 const ours = time('node scripts/synth.js (cdk8s.yaml)', process.execPath, [path.join(root, 'scripts', 'synth.js')]);

@@ -82,7 +82,7 @@ try {
             const rules = result.rules.filter((r) => r.family === family);
             return { family, rules: rules.length, passed: rules.filter((r) => !broken.has(r.id)).length };
           }),
-          matrices: result.families.includes('reachability') ? analyze(input).namespaces : [],
+          matrices: result.families.includes('reachability') ? (result.reachability ?? analyze(input).namespaces) : [],
           violations: result.violations.map((v) => ({
             rule: v.rule,
             env: v.object?.env,

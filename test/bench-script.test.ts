@@ -17,6 +17,11 @@ test('npm run bench announces its length and removes its temp folders', () => {
     expect([r.status, r.stderr]).toEqual([0, '']);
     expect(r.stdout.split('\n')[0]).toContain('1 full synths through each of 2 paths (3 in all');
     expect(r.stdout).toContain('ratio:');
+    // the manifest checks: real output, the 1x/4x/16x synthetic app, synth + checks
+    expect(r.stdout).toMatch(/\(a\) checks on the real output/);
+    expect(r.stdout).toMatch(/ 16x: +\d+ objects .* us\/object/);
+    expect(r.stdout).toMatch(/per-object time at 16x is [\d.]+x that at 1x/);
+    expect(r.stdout).toMatch(/\(c\) synth \+ checks/);
     // (v8-compile-cache, used by ts-node, keeps its own cache folder in TMPDIR)
     expect(fs.readdirSync(tmp).filter((f) => f.startsWith('bench-'))).toEqual([]);
   } finally {

@@ -1,6 +1,6 @@
 import { isPinnedImage, pinnedImage } from '../core/formats';
 import { containersOf, matchesSelector, podTemplateOf } from './pod-specs';
-import { Check, CheckInput, isKind, ManifestObject, objectsOf, RuleInfo, Violation } from './types';
+import { Check, CheckInput, isKind, ManifestObject, ManifestObjectOf, objectsOf, RuleInfo, Violation } from './types';
 
 export const BEST_PRACTICE_RULES: readonly RuleInfo[] = [
   { id: 'bp/image-pinned', family: 'best-practices', description: 'images carry a version tag or digest, never latest' },
@@ -30,6 +30,11 @@ export const BEST_PRACTICE_RULES: readonly RuleInfo[] = [
   },
 ];
 
+/** Key of an object (or an HPA's target) by namespace, kind and name; `undefined` parts stay distinct from strings. */
+function targetKey(namespace: string | undefined, kind: string | undefined, name: string | undefined): string {
+  return JSON.stringify([namespace ?? null, kind ?? null, name ?? null]);
+}
+
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob']);
 const MONITORING_KINDS = new Set(['ServiceMonitor', 'PodMonitor', 'PrometheusRule', 'AlertmanagerConfig']);
 const OBJECT_LABELS = ['app.kubernetes.io/part-of', 'app.kubernetes.io/managed-by'];
@@ -45,7 +50,11 @@ export class BestPracticesCheck implements Check {
     const add = (rule: string, object: ManifestObject, field: string | undefined, message: string) =>
       out.push({ rule, object, field, message });
     const byEnv = new Map<string, ManifestObject[]>();
-    for (const m of input.objects) byEnv.set(m.env, [...(byEnv.get(m.env) ?? []), m]);
+    for (const m of input.objects) {
+      const list = byEnv.get(m.env);
+      if (list) list.push(m);
+      else byEnv.set(m.env, [m]);
+    }
 
     for (const [env, objects] of byEnv) {
       const boundAccounts = new Set<string>();
@@ -59,7 +68,22 @@ export class BestPracticesCheck implements Check {
         if (isKind(o, 'ServiceAccount')) accounts.set(`${o.metadata?.namespace}/${o.metadata?.name}`, m);
       }
       const hpas = objectsOf(objects, 'HorizontalPodAutoscaler');
-      const pdbs = objectsOf(objects, 'PodDisruptionBudget');
+      // Lookups by namespace/kind/name instead of a scan per workload (linear in the number of objects).
+      const hpaByTarget = new Map<string, (typeof hpas)[number]>();
+      for (const h of hpas) {
+        const ref = h.object.spec?.scaleTargetRef;
+        const key = targetKey(h.object.metadata?.namespace, ref?.kind, ref?.name);
+        if (!hpaByTarget.has(key)) hpaByTarget.set(key, h); // the first, as a scan finds it
+      }
+      const pdbsByNs = new Map<string | undefined, Array<ManifestObjectOf<'PodDisruptionBudget'>>>();
+      for (const p of objectsOf(objects, 'PodDisruptionBudget')) {
+        const list = pdbsByNs.get(p.object.metadata?.namespace);
+        if (list) list.push(p);
+        else pdbsByNs.set(p.object.metadata?.namespace, [p]);
+      }
+      const present = hpas.length
+        ? new Set(objects.map((m) => targetKey(m.object.metadata?.namespace, m.object.kind, m.object.metadata?.name)))
+        : new Set<string>();
 
       for (const m of objects) {
         const o = m.object;
@@ -141,12 +165,7 @@ export class BestPracticesCheck implements Check {
         }
 
         if (isKind(o, 'Deployment') || isKind(o, 'StatefulSet') || isKind(o, 'ReplicaSet')) {
-          const hpa = hpas.find(
-            (h) =>
-              h.object.metadata?.namespace === ns &&
-              h.object.spec?.scaleTargetRef?.kind === o.kind &&
-              h.object.spec?.scaleTargetRef?.name === o.metadata?.name,
-          );
+          const hpa = hpaByTarget.get(targetKey(ns, o.kind, o.metadata?.name));
           const replicas = o.spec?.replicas;
           if (hpa && replicas !== undefined)
             add(
@@ -156,7 +175,7 @@ export class BestPracticesCheck implements Check {
               `got ${replicas} while HorizontalPodAutoscaler ${hpa.object.metadata?.name} owns the replica count; expected no spec.replicas (every apply would reset the HPA)`,
             );
           const max = Math.max(replicas ?? 1, hpa?.object.spec?.maxReplicas ?? 0);
-          if (max > 1 && !pdbs.some((p) => p.object.metadata?.namespace === ns && matchesSelector(p.object.spec?.selector, t.labels))) {
+          if (max > 1 && !(pdbsByNs.get(ns) ?? []).some((p) => matchesSelector(p.object.spec?.selector, t.labels))) {
             add(
               'bp/pdb',
               m,
@@ -168,13 +187,7 @@ export class BestPracticesCheck implements Check {
       }
       for (const h of hpas) {
         const ref = h.object.spec?.scaleTargetRef;
-        const target = objects.find(
-          (m) =>
-            m.object.kind === ref?.kind &&
-            m.object.metadata?.name === ref?.name &&
-            m.object.metadata?.namespace === h.object.metadata?.namespace,
-        );
-        if (!target)
+        if (!present.has(targetKey(h.object.metadata?.namespace, ref?.kind, ref?.name)))
           add(
             'bp/hpa',
             h,

@@ -1,6 +1,6 @@
 import { BestPracticesCheck } from './best-practices-check';
 import { PodSecurityCheck } from './pod-security-check';
-import { ReachabilityCheck } from './reachability-check';
+import { analyze, NamespaceReachability, ReachabilityCheck } from './reachability-check';
 import { SchemaCheck } from './schema-check';
 import { SecretsCheck } from './secrets-check';
 import { Check, CheckFamily, CheckInput, RuleInfo, Violation } from './types';
@@ -29,13 +29,28 @@ export interface CheckResult {
   readonly kinds: Readonly<Record<string, number>>;
   /** Families that ran. */
   readonly families: readonly CheckFamily[];
+  /** The reachability matrices the reachability family computed (absent when it did not run), for the report. */
+  readonly reachability?: readonly NamespaceReachability[];
 }
 
 /** Runs the check families (all by default) over the objects. */
 export function runChecks(input: CheckInput, families?: readonly CheckFamily[]): CheckResult {
   const checks = allChecks().filter((c) => !families || families.includes(c.family));
-  const violations = checks.flatMap((c) => c.run(input));
+  let reachability: NamespaceReachability[] | undefined;
+  const violations = checks.flatMap((c) => {
+    if (!(c instanceof ReachabilityCheck)) return c.run(input);
+    // what ReachabilityCheck.run returns, keeping the matrices so the report need not compute them again
+    const r = analyze(input);
+    reachability = r.namespaces;
+    return r.violations;
+  });
   const kinds: Record<string, number> = {};
   for (const m of input.objects) kinds[m.object?.kind ?? '<none>'] = (kinds[m.object?.kind ?? '<none>'] ?? 0) + 1;
-  return { violations, rules: checks.flatMap((c) => [...c.rules]), kinds, families: checks.map((c) => c.family) };
+  return {
+    violations,
+    rules: checks.flatMap((c) => [...c.rules]),
+    kinds,
+    families: checks.map((c) => c.family),
+    ...(reachability ? { reachability } : {}),
+  };
 }

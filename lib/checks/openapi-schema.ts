@@ -36,8 +36,19 @@ export interface SchemaError {
 /** Appends a property to a path. */
 export function joinPath(path: string, key: string | number): string {
   if (typeof key === 'number') return `${path}[${key}]`;
-  if (!/^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(key)) return `${path}[${JSON.stringify(key)}]`;
+  if (!isIdentifier(key)) return `${path}[${JSON.stringify(key)}]`;
   return path ? `${path}.${key}` : key;
+}
+
+/** Whether a key can follow a dot; remembered per key (the checks join every key of every object). */
+const identifiers = new Map<string, boolean>();
+function isIdentifier(key: string): boolean {
+  let ok = identifiers.get(key);
+  if (ok === undefined) {
+    ok = /^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(key);
+    if (identifiers.size < 100000) identifiers.set(key, ok);
+  }
+  return ok;
 }
 
 function typeOf(v: unknown): string {

@@ -86,10 +86,17 @@ export function analyze(input: CheckInput): { violations: Violation[]; namespace
     }
     const policies = objectsOf(objects, 'NetworkPolicy');
     const templates = podTemplates(objects);
+    // Indexes by namespace (in output order), so the work per namespace does not grow with the others.
+    const templatesByNs = groupBy(templates, (t) => t.owner.object.metadata?.namespace);
+    const context: PolicyContext = {
+      policiesByNs: groupBy(policies, (p) => p.object.metadata?.namespace),
+      portSpecs: policyPortSpecs(policies),
+      selecting: new Map(),
+    };
 
-    for (const ns of [...new Set(templates.map((t) => t.owner.object.metadata?.namespace))].sort()) {
+    for (const ns of [...templatesByNs.keys()].sort()) {
       if (!graphs[String(ns)]) {
-        const first = templates.find((t) => t.owner.object.metadata?.namespace === ns)!;
+        const first = templatesByNs.get(ns)![0];
         violations.push({
           rule: 'net/graph',
           object: first.owner,
@@ -100,7 +107,7 @@ export function analyze(input: CheckInput): { violations: Violation[]; namespace
 
     for (const [ns, graph] of Object.entries(graphs)) {
       const groups: Group[] = [];
-      for (const t of templates.filter((x) => x.owner.object.metadata?.namespace === ns)) {
+      for (const t of templatesByNs.get(ns) ?? []) {
         const matches = Object.entries(graph.components).filter(([, c]) => matchesSelector({ matchLabels: c.podLabels }, t.labels));
         if (matches.length > 1) {
           violations.push({
@@ -165,8 +172,8 @@ export function analyze(input: CheckInput): { violations: Violation[]; namespace
           // A group to itself is a real flow (members of a replica set or cluster talking to each other); a peer to itself is not ours.
           if ((src === dst && !groups.includes(src)) || src.internet) continue;
           if (!groups.includes(src) && !groups.includes(dst)) continue;
-          for (const { port, protocol } of candidatePorts(src, dst, policies)) {
-            if (allowed(src, dst, port, protocol, policies, nsLabelsOf)) flows.push({ from: src.id, to: dst.id, port, protocol });
+          for (const { port, protocol } of candidatePorts(src, dst, context.portSpecs)) {
+            if (allowed(src, dst, port, protocol, context, nsLabelsOf)) flows.push({ from: src.id, to: dst.id, port, protocol });
           }
         }
       }
@@ -181,6 +188,49 @@ export function analyze(input: CheckInput): { violations: Violation[]; namespace
 
 function unique(list: readonly string[]): string[] {
   return [...new Set(list)];
+}
+
+/** The items by key, each list in input order; the keys in order of first appearance. */
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}
+
+/** What {@link direction} and {@link candidatePorts} need of an environment's NetworkPolicies, computed once. */
+interface PolicyContext {
+  /** NetworkPolicies by namespace, in output order. */
+  readonly policiesByNs: ReadonlyMap<string | undefined, readonly NetworkPolicyObject[]>;
+  /** The distinct port entries of every rule of every policy, in first-appearance order. */
+  readonly portSpecs: ReadonlyArray<{ readonly port: number | string; readonly protocol: string }>;
+  /** Per group and policy type: the policies that select its pods (filled on first use). */
+  readonly selecting: Map<Group, Map<'Ingress' | 'Egress', readonly NetworkPolicyObject[]>>;
+}
+
+/** Every `ports[].port` of every ingress and egress rule, without repeats (a repeat adds no candidate port). */
+function policyPortSpecs(policies: readonly NetworkPolicyObject[]): Array<{ port: number | string; protocol: string }> {
+  const seen = new Set<string>();
+  const out: Array<{ port: number | string; protocol: string }> = [];
+  for (const pol of policies) {
+    for (const dir of ['ingress', 'egress'] as const) {
+      for (const rule of pol.object.spec?.[dir] ?? []) {
+        for (const p of rule.ports ?? []) {
+          if (typeof p.port !== 'number' && typeof p.port !== 'string') continue;
+          const protocol = p.protocol ?? 'TCP';
+          const key = `${typeof p.port}:${p.port}/${protocol}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          out.push({ port: p.port, protocol });
+        }
+      }
+    }
+  }
+  return out;
 }
 
 function compare(env: string, ns: string, graph: DeclaredGraph, groups: Group[], flows: ComputedFlow[]): Violation[] {
@@ -224,24 +274,13 @@ function compare(env: string, ns: string, graph: DeclaredGraph, groups: Group[],
 }
 
 /** Ports worth testing from src to dst: dst's container ports, every port any policy names, and "any". */
-function candidatePorts(src: Group, dst: Group, policies: readonly NetworkPolicyObject[]): Array<{ port: number; protocol: string }> {
+function candidatePorts(src: Group, dst: Group, portSpecs: PolicyContext['portSpecs']): Array<{ port: number; protocol: string }> {
   const out = new Map<string, { port: number; protocol: string }>();
   const add = (port: number, protocol: string) => out.set(`${port}/${protocol}`, { port, protocol });
   for (const p of dst.ports) add(p.port, p.protocol);
-  for (const pol of policies) {
-    for (const dir of ['ingress', 'egress'] as const) {
-      for (const rule of pol.object.spec?.[dir] ?? []) {
-        for (const p of rule.ports ?? []) {
-          const n =
-            typeof p.port === 'number'
-              ? p.port
-              : typeof p.port === 'string'
-                ? (dst.namedPorts[p.port] ?? src.namedPorts[p.port])
-                : undefined;
-          if (n !== undefined) add(n, p.protocol ?? 'TCP');
-        }
-      }
-    }
+  for (const p of portSpecs) {
+    const n = typeof p.port === 'number' ? p.port : (dst.namedPorts[p.port] ?? src.namedPorts[p.port]);
+    if (n !== undefined) add(n, p.protocol);
   }
   add(ANY_PORT, 'TCP');
   return [...out.values()];
@@ -249,17 +288,10 @@ function candidatePorts(src: Group, dst: Group, policies: readonly NetworkPolicy
 
 type NsLabels = (g: Group) => Record<string, string> | undefined;
 
-function allowed(
-  src: Group,
-  dst: Group,
-  port: number,
-  protocol: string,
-  policies: readonly NetworkPolicyObject[],
-  nsLabelsOf: NsLabels,
-): boolean {
+function allowed(src: Group, dst: Group, port: number, protocol: string, context: PolicyContext, nsLabelsOf: NsLabels): boolean {
   return (
-    direction('Egress', src, dst, port, protocol, policies, nsLabelsOf) &&
-    direction('Ingress', dst, src, port, protocol, policies, nsLabelsOf)
+    direction('Egress', src, dst, port, protocol, context, nsLabelsOf) &&
+    direction('Ingress', dst, src, port, protocol, context, nsLabelsOf)
   );
 }
 
@@ -270,16 +302,11 @@ function direction(
   peer: Group,
   port: number,
   protocol: string,
-  policies: readonly NetworkPolicyObject[],
+  context: PolicyContext,
   nsLabelsOf: NsLabels,
 ): boolean {
   if (subject.internet || subject.external || !subject.namespace) return true; // not governed by the policies in this output
-  const selecting = policies.filter((p) => {
-    const o = p.object;
-    if (o.metadata?.namespace !== subject.namespace) return false;
-    const types = o.spec?.policyTypes ?? (o.spec?.egress ? ['Ingress', 'Egress'] : ['Ingress']);
-    return types.includes(type) && matchesSelector(o.spec?.podSelector ?? {}, subject.labels);
-  });
+  const selecting = selectingPolicies(type, subject, context);
   if (selecting.length === 0) return true;
   const dst = type === 'Egress' ? peer : subject;
   for (const p of selecting) {
@@ -295,6 +322,25 @@ function direction(
     }
   }
   return false;
+}
+
+/** The policies of `subject`'s namespace of one type that select its pods, in output order (remembered per group). */
+function selectingPolicies(type: 'Ingress' | 'Egress', subject: Group, context: PolicyContext): readonly NetworkPolicyObject[] {
+  let byType = context.selecting.get(subject);
+  if (!byType) {
+    byType = new Map();
+    context.selecting.set(subject, byType);
+  }
+  let selecting = byType.get(type);
+  if (!selecting) {
+    selecting = (context.policiesByNs.get(subject.namespace) ?? []).filter((p) => {
+      const o = p.object;
+      const types = o.spec?.policyTypes ?? (o.spec?.egress ? ['Ingress', 'Egress'] : ['Ingress']);
+      return types.includes(type) && matchesSelector(o.spec?.podSelector ?? {}, subject.labels);
+    });
+    byType.set(type, selecting);
+  }
+  return selecting;
 }
 
 function peerMatches(peer: INetworkPolicyPeer, g: Group, policyNamespace: string | undefined, nsLabelsOf: NsLabels): boolean {
@@ -325,7 +371,19 @@ function ipToInt(ip: string): number {
   return ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
 }
 
+/** inCidr per probe address and block (the probes are two fixed addresses, the blocks few). */
+const cidrCache = new Map<string, boolean>();
 function inCidr(ip: string, cidr: string): boolean {
+  const key = `${ip} ${cidr}`;
+  let hit = cidrCache.get(key);
+  if (hit === undefined) {
+    hit = computeInCidr(ip, cidr);
+    if (cidrCache.size < 10000) cidrCache.set(key, hit);
+  }
+  return hit;
+}
+
+function computeInCidr(ip: string, cidr: string): boolean {
   const [base, bits] = cidr.split('/');
   const n = Number(bits);
   if (!/^\d+\.\d+\.\d+\.\d+$/.test(base)) return false; // IPv6 blocks never match the IPv4 probes

@@ -30,7 +30,7 @@ export function formatReport(input: CheckInput, result: CheckResult, options: { 
   }
   if (options.matrices !== false && result.families.includes('reachability')) {
     out.push('Reachability (rows may open connections to columns; cells are ports, 53 = DNS udp+tcp):');
-    for (const ns of analyze(input).namespaces) {
+    for (const ns of result.reachability ?? analyze(input).namespaces) {
       out.push(`  ${ns.env}/${ns.namespace}`);
       out.push(
         formatMatrix(ns)

@@ -96,9 +96,10 @@ export class SchemaCheck implements Check {
       }
     }
     for (const e of dedupe(errors)) push(e.keyword === 'unknown-field' ? 'schema/unknown-field' : 'schema/type', e.path, e.message);
-    for (const [field, message] of nameProblems(o)) push('schema/name', field, message);
-    for (const [field, message] of portProblems(o, '')) push('schema/port-range', field, message);
-    for (const [field, message] of labelProblems(o, '')) push('schema/label', field, message);
+    const problems = treeProblems(o);
+    for (const [field, message] of problems.names) push('schema/name', field, message);
+    for (const [field, message] of problems.ports) push('schema/port-range', field, message);
+    for (const [field, message] of problems.labels) push('schema/label', field, message);
     return out;
   }
 }
@@ -118,27 +119,41 @@ function dedupe(errors: SchemaError[]): SchemaError[] {
 }
 
 /** Walks an object against the client-node field tables: unknown fields and object/array/scalar shape. */
+/** A field type of the client-node tables, parsed once per type string: a list, a map or a model (or scalar) name. */
+type CoreType = { readonly list: string } | { readonly map: string } | { readonly model: string };
+const coreTypes = new Map<string, CoreType>();
+function coreType(type: string): CoreType {
+  let parsed = coreTypes.get(type);
+  if (!parsed) {
+    const [t] = type.split('|');
+    const array = /^Array<(.+)>$/.exec(t);
+    const map = array ? null : /^\{ \[key: string\]: (.+); \}$/.exec(t);
+    parsed = array ? { list: array[1] } : map ? { map: map[1] } : { model: t };
+    coreTypes.set(type, parsed);
+  }
+  return parsed;
+}
+
 function walkCore(value: unknown, type: string, path: string, errors: SchemaError[]): void {
   if (value === null || value === undefined) return;
-  const [t] = type.split('|');
-  const array = /^Array<(.+)>$/.exec(t);
-  if (array) {
+  const parsed = coreType(type);
+  if ('list' in parsed) {
     if (!Array.isArray(value)) {
       errors.push({ path, keyword: 'type', message: `got ${JSON.stringify(value)}; expected a list` });
       return;
     }
-    value.forEach((v, i) => walkCore(v, array[1], joinPath(path, i), errors));
+    value.forEach((v, i) => walkCore(v, parsed.list, joinPath(path, i), errors));
     return;
   }
-  const map = /^\{ \[key: string\]: (.+); \}$/.exec(t);
-  if (map) {
+  if ('map' in parsed) {
     if (typeof value !== 'object' || Array.isArray(value)) {
       errors.push({ path, keyword: 'type', message: `got ${JSON.stringify(value)}; expected a map` });
       return;
     }
-    for (const [k, v] of Object.entries(value)) walkCore(v, map[1], joinPath(path, k), errors);
+    for (const [k, v] of Object.entries(value)) walkCore(v, parsed.map, joinPath(path, k), errors);
     return;
   }
+  const t = parsed.model;
   const fields = K8S.types[t];
   if (!fields) return; // a scalar (string, number, boolean, Date, IntOrString, any): checked by kubernetes-models
   if (typeof value !== 'object' || Array.isArray(value)) {
@@ -173,7 +188,9 @@ const modelCache = new Map<string, Readonly<Record<string, ModelClass | undefine
 /** Required fields, enums, formats (quantities, int32...) from the kubernetes-models validators. */
 function kubernetesModelsErrors(o: KubeObject, apiVersion: string, kind: string): SchemaError[] {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : [undefined, apiVersion];
-  const mod = group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`;
+  // The kind's own module (`kubernetes-models/apps/v1/Deployment`), not the group index: the index loads
+  // every model and validator of the group (the same classes), which was most of a cold check run.
+  const mod = `${group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`}/${kind}`;
   if (!modelCache.has(mod)) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -224,78 +241,65 @@ function pointerToPath(pointer: string): string {
   return path;
 }
 
-function nameProblems(o: KubeObject): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
+/**
+ * The name, port and label problems of an object, found in one walk of its tree (they were three
+ * walks): names (metadata first, then container and port names), ports, labels, each in tree order.
+ */
+function treeProblems(o: KubeObject): { names: Array<[string, string]>; ports: Array<[string, string]>; labels: Array<[string, string]> } {
+  const names: Array<[string, string]> = [];
+  const ports: Array<[string, string]> = [];
+  const labels: Array<[string, string]> = [];
   const name = o.metadata?.name;
   if (typeof name === 'string') {
     if (o.kind === 'Service' && !conforms(dns1035Label, name)) {
-      out.push(['metadata.name', `got '${name}'; expected ${dns1035Label.expected}`]);
+      names.push(['metadata.name', `got '${name}'; expected ${dns1035Label.expected}`]);
     } else if (LABEL_NAMED_KINDS.has(o.kind ?? '') && !conforms(dnsLabel, name)) {
-      out.push(['metadata.name', `got '${name}'; expected ${dnsLabel.expected}`]);
+      names.push(['metadata.name', `got '${name}'; expected ${dnsLabel.expected}`]);
     } else if (!conforms(dnsSubdomain, name)) {
-      out.push(['metadata.name', `got '${name}'; expected ${dnsSubdomain.expected}`]);
+      names.push(['metadata.name', `got '${name}'; expected ${dnsSubdomain.expected}`]);
     }
   } else if (!o.metadata?.generateName) {
-    out.push(['metadata.name', `got ${JSON.stringify(name)}; expected a name`]);
+    names.push(['metadata.name', `got ${JSON.stringify(name)}; expected a name`]);
   }
   const ns = o.metadata?.namespace;
   if (ns !== undefined && !conforms(dnsLabel, ns)) {
-    out.push(['metadata.namespace', `got ${JSON.stringify(ns)}; expected ${dnsLabel.expected}`]);
+    names.push(['metadata.namespace', `got ${JSON.stringify(ns)}; expected ${dnsLabel.expected}`]);
   }
-  // container and port names inside pod templates and Services
-  walk(o, '', (v, path, key, parentKey) => {
-    if (
-      key === 'name' &&
-      typeof v === 'string' &&
-      /(^|\.)((init|ephemeral)?[cC]ontainers)\[\d+\]\.name$/.test(path) &&
-      !conforms(dnsLabel, v)
-    ) {
-      out.push([path, `got '${v}'; expected a container name: ${dnsLabel.expected}`]);
-    }
-    if (
-      key === 'name' &&
-      typeof v === 'string' &&
-      parentKey === 'ports' &&
-      (o.kind !== 'Service' ? /[cC]ontainers\[\d+\]\.ports\[\d+\]\.name$/.test(path) : /^spec\.ports\[\d+\]\.name$/.test(path))
-    ) {
-      // Service port names are DNS-1123 labels; container port names are IANA service names.
-      const format = o.kind === 'Service' ? dnsLabel : ianaServiceName;
-      if (!conforms(format, v)) out.push([path, `got '${v}'; expected ${format.expected}`]);
-    }
-  });
-  return out;
-}
-
-function portProblems(o: KubeObject, _path: string): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  walk(o, '', (v, path, key) => {
-    if (key && PORT_FIELDS.has(key) && typeof v === 'number' && !(Number.isInteger(v) && v >= 1 && v <= 65535)) {
-      out.push([path, `got ${v}; expected an integer port between 1 and 65535`]);
-    }
-  });
-  return out;
-}
-
-function labelProblems(o: KubeObject, _path: string): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
   const checkMap = (map: unknown, path: string, values: boolean) => {
     if (!map || typeof map !== 'object') return;
     for (const [k, v] of Object.entries(map)) {
       const problem = qualifiedNameProblem(k);
-      if (problem) out.push([joinPath(path, k), `key '${k}' ${problem}`]);
+      if (problem) labels.push([joinPath(path, k), `key '${k}' ${problem}`]);
       if (values) {
-        if (typeof v !== 'string') out.push([joinPath(path, k), `value ${JSON.stringify(v)} is not a string; label values are strings`]);
-        else if (!conforms(labelValue, v)) out.push([joinPath(path, k), `value '${v}'; expected ${labelValue.expected}`]);
+        if (typeof v !== 'string') labels.push([joinPath(path, k), `value ${JSON.stringify(v)} is not a string; label values are strings`]);
+        else if (!conforms(labelValue, v)) labels.push([joinPath(path, k), `value '${v}'; expected ${labelValue.expected}`]);
       }
     }
   };
   walk(o, '', (v, path, key, parentKey) => {
+    // container and port names inside pod templates and Services
+    if (key === 'name' && typeof v === 'string') {
+      if (/(^|\.)((init|ephemeral)?[cC]ontainers)\[\d+\]\.name$/.test(path) && !conforms(dnsLabel, v)) {
+        names.push([path, `got '${v}'; expected a container name: ${dnsLabel.expected}`]);
+      }
+      if (
+        parentKey === 'ports' &&
+        (o.kind !== 'Service' ? /[cC]ontainers\[\d+\]\.ports\[\d+\]\.name$/.test(path) : /^spec\.ports\[\d+\]\.name$/.test(path))
+      ) {
+        // Service port names are DNS-1123 labels; container port names are IANA service names.
+        const format = o.kind === 'Service' ? dnsLabel : ianaServiceName;
+        if (!conforms(format, v)) names.push([path, `got '${v}'; expected ${format.expected}`]);
+      }
+    }
+    if (key && PORT_FIELDS.has(key) && typeof v === 'number' && !(Number.isInteger(v) && v >= 1 && v <= 65535)) {
+      ports.push([path, `got ${v}; expected an integer port between 1 and 65535`]);
+    }
     if (parentKey === 'metadata' && key === 'labels') checkMap(v, path, true);
     if (parentKey === 'metadata' && key === 'annotations') checkMap(v, path, false);
     if (key === 'matchLabels') checkMap(v, path, true);
     if (o.kind === 'Service' && path === 'spec.selector') checkMap(v, path, true);
   });
-  return out;
+  return { names, ports, labels };
 }
 
 function qualifiedNameProblem(k: string): string | undefined {

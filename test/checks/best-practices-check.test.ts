@@ -199,4 +199,21 @@ describe('best practices check', () => {
       ),
     ).toEqual([]);
   });
+
+  /* HPAs, PDBs and HPA targets are looked up by namespace, kind and name: the same findings as a scan. */
+  test('bp/hpa and bp/pdb look in the workload namespace only, and name the first HPA of a target', () => {
+    const other = (o: Doc) => mutate(o, (c) => (c.metadata.namespace = 'other'));
+    const second = mutate(hpa, (h) => (h.metadata.name = 'web-2'));
+    expect(run(goodDeployment({ replicas: 2 }), hpa, second, pdb)).toEqual([
+      expect.objectContaining({ rule: 'bp/hpa', message: expect.stringContaining('HorizontalPodAutoscaler web owns') }),
+    ]);
+    // an HPA or a PDB in another namespace neither owns the replicas nor covers the pods
+    expect(rulesOf(run(goodDeployment({ replicas: 2 }), other(hpa), other(pdb)))).toEqual(['bp/hpa', 'bp/pdb']);
+    // the HPA's target must be in the HPA's namespace, with its kind
+    const statefulTarget = mutate(hpa, (h) => (h.spec.scaleTargetRef.kind = 'StatefulSet'));
+    expect(run(goodDeployment(), other(hpa), statefulTarget, pdb).map((v) => [v.rule, v.object?.object.metadata?.namespace])).toEqual([
+      ['bp/hpa', 'other'],
+      ['bp/hpa', 'shop'],
+    ]);
+  });
 });

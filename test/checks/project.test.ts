@@ -11,6 +11,7 @@ import { parseAllDocuments } from 'yaml';
 import { CheckInput, loadConstructMetadata, loadManifests, ManifestObject, objectKey, runChecks } from '../../lib/checks';
 import { inferOutdir, ManifestChecks } from '../../lib/checks/plugin';
 import { formatReport, formatViolation } from '../../lib/checks/report';
+import { replicateInput } from '../../lib/checks/replicate';
 import { STACKS } from '../../charts';
 import { ENVIRONMENTS } from '../../config';
 import { synthesizeAll } from '../../main';
@@ -91,6 +92,31 @@ describe('every synthesized object passes every check', () => {
     }
     expect(report).toContain('Violations: none');
     expect(report.split('\n').length).toBeLessThan(90); // one row per graph component in each matrix: grows with the stacks
+  });
+
+  /* The bench's synthetic app (npm run bench): copies in their own namespaces, for which the checks must find what they find in the original. */
+  test('the output copied 3 times into renamed namespaces: each fault is found once per copy', () => {
+    const faulty: CheckInput = {
+      ...input,
+      objects: input.objects.map((m, i) => {
+        if (i % 37 !== 0) return m;
+        const o = structuredClone(m.object) as Doc;
+        if (o.metadata?.labels) delete o.metadata.labels['app.kubernetes.io/part-of'];
+        if (o.spec && typeof o.spec === 'object') o.spec.selectr = {};
+        if (o.kind === 'NetworkPolicy') o.spec.podSelector = { matchLabels: { nobody: 'x' } };
+        const c = o.spec?.template?.spec?.containers?.[0];
+        if (c) c.image = 'nginx:latest';
+        return { ...m, object: o };
+      }),
+    };
+    const perRule = (vs: ReadonlyArray<{ rule: string }>, times = 1) =>
+      Object.fromEntries([...new Set(vs.map((v) => v.rule))].sort().map((r) => [r, vs.filter((v) => v.rule === r).length * times]));
+    const once = runChecks(faulty).violations;
+    expect(once.length).toBeGreaterThan(10);
+    const copied = replicateInput(faulty, 3);
+    expect(copied.objects.length).toBe(3 * objects.length);
+    expect(perRule(runChecks(copied).violations)).toEqual(perRule(once, 3));
+    expect(runChecks(replicateInput(input, 3)).violations).toEqual([]);
   });
 });
 

@@ -1,5 +1,6 @@
 import { Testing } from 'cdk8s';
 import { analyzeReachability, DeclaredGraph, formatMatrix } from '../../lib/checks';
+import { replicateInput } from '../../lib/checks/replicate';
 import { ServiceGraph } from '../../lib/constructs/network/service-graph';
 import { goodDeployment, manifests, mutate, namespace, rulesOf } from './helpers';
 import { Doc } from '../support/doc';
@@ -184,5 +185,54 @@ describe('reachability check', () => {
     expect(r.violations.map((v) => v.message)).toEqual(
       expect.arrayContaining([expect.stringContaining('Deployment/stray -> internet:any/TCP')]),
     );
+  });
+
+  /* The check indexes policies and pod templates by namespace and computes each namespace alone: what one namespace finds must not depend on the others. */
+  test('namespaces are computed alone: a copy of the stack in other namespaces finds the same, and a fault in one copy stays in it', () => {
+    const s = stack();
+    const faulty = mutate(s.objects, (list) => {
+      policy(list, 'db').spec.ingress = [];
+    });
+    const single = run(faulty, { shop: s.graph });
+    const copy = replicateInput(
+      { objects: manifests(s.objects), environments: { dev: { monitoringRelease: 'x', graphs: { shop: s.graph } } } },
+      2,
+    );
+    const renamed = copy.objects.slice(s.objects.length);
+    const both = analyzeReachability({
+      objects: [...manifests(faulty), ...renamed],
+      environments: { dev: { monitoringRelease: 'x', graphs: { shop: s.graph, 'shop-c1': copy.environments.dev.graphs['shop-c1'] } } },
+    });
+    expect(both.violations.map((v) => v.message)).toEqual(single.violations.map((v) => v.message));
+    expect(both.namespaces.map((n) => n.namespace)).toEqual(['shop', 'shop-c1']);
+    expect(both.namespaces[0]).toEqual(single.namespaces[0]);
+    expect(both.namespaces[1].flows).toEqual(run(s.objects).namespaces[0].flows);
+  });
+
+  test('ports any policy of the environment names are probed in every namespace (also with repeated port entries)', () => {
+    const { objects } = stack();
+    const noDeny = objects.filter((o) => !(o.kind === 'NetworkPolicy' && ['default-deny', 'db'].includes(o.metadata.name)));
+    const elsewhere: Doc = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'other', namespace: 'other' },
+      spec: {
+        podSelector: {},
+        ingress: [{ ports: [{ port: 7777 }, { port: 7777 }, { port: 'http' }] }, { ports: [{ port: 7777, protocol: 'UDP' }] }],
+      },
+    };
+    const flows = run([...noDeny, elsewhere]).namespaces[0].flows.filter((f) => f.from === 'ingress-controller' && f.to === 'db');
+    // db's container port, then every policy port in output order (the other namespace's last), then "any"
+    expect(flows.map((f) => `${f.port}/${f.protocol}`)).toEqual([
+      '5432/TCP',
+      '53/UDP',
+      '53/TCP',
+      '8080/TCP',
+      '9090/TCP',
+      '443/TCP',
+      '7777/TCP',
+      '7777/UDP',
+      '0/TCP',
+    ]);
   });
 });
