@@ -10,7 +10,7 @@ import { collectAppFacts } from './lib/checks/facts';
 import { CONSTRUCT_METADATA_FILE, ConstructMetadata, EnvironmentFacts } from './lib/checks';
 import { synthesizeArgoCd } from './lib/output/argocd';
 import { platformReleasesFor } from './config/platform-charts';
-import { rewritePortableTree } from './lib/output/portable-yaml';
+import { synthPortable } from './lib/output/portable-yaml';
 import { writeServiceGraphDiagrams } from './lib/output/diagram';
 
 /** Options of {@link synthesizeAll}. */
@@ -54,9 +54,8 @@ export function synthesizeAll(outdir: string, options: SynthesizeOptions = {}): 
       const chart = stack.create(app, stack.name, env);
       byStack.set(stack.name, [...(byStack.get(stack.name) ?? []), { name: env.name, chart }]);
     }
-    app.synth();
     // cdk8s's writer leaves e.g. `=` plain, which YAML 1.1 readers (PyYAML) cannot load: quote what either YAML version would retype.
-    rewritePortableTree(app.outdir);
+    synthPortable(app);
     if (record) {
       const facts = collectAppFacts(app, env.name);
       Object.assign(resources, facts.resources);

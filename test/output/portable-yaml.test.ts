@@ -1,6 +1,9 @@
-import { Yaml } from 'cdk8s';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ApiObject, App, Chart, Yaml, YamlOutputType } from 'cdk8s';
 import * as YAML from 'yaml';
-import { isAmbiguousPlain, portableStringify } from '../../lib/output/portable-yaml';
+import { isAmbiguousPlain, portableStringify, synthPortable } from '../../lib/output/portable-yaml';
 import { yaml11Problems } from '../support/yaml11';
 
 // Strings a YAML 1.1 reader (PyYAML, go-yaml v2) would load as something else when written plain.
@@ -68,5 +71,55 @@ describe('portableStringify', () => {
   test('keeps numbers, booleans, null, multi-line and already quoted strings as the cdk8s writer does', () => {
     const value = { n: 755, f: 1.5, b: true, z: null, m: 'a\nb\n', q: 'a: b', e: '', h: '#x', t: "it's" };
     expect(portableStringify(value)).toBe(Yaml.stringify(value));
+  });
+});
+
+describe('synthPortable', () => {
+  /** The current Yaml.save, compared by identity (not called). */
+  const currentSave = (): unknown => Object.getOwnPropertyDescriptor(Yaml, 'save')?.value;
+  function app(): { app: App; outdir: string } {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-portable-'));
+    const a = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
+    const chart = new Chart(a, 'shop');
+    new ApiObject(chart, 'cm', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'cm' },
+      data: { matchType: '=', on: 'yes', n: '0755' },
+    });
+    new ApiObject(chart, 'cm2', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm2' }, data: { x: 'plain' } });
+    return { app: a, outdir };
+  }
+
+  test('writes what cdk8s would, each document written portably, and restores Yaml.save', () => {
+    const save = currentSave();
+    const { app: a, outdir } = app();
+    try {
+      synthPortable(a);
+      const text = fs.readFileSync(path.join(outdir, 'shop.k8s.yaml'), 'utf8');
+      expect(text).toBe(
+        a.charts[0]
+          .toJson()
+          .map((d) => portableStringify(d))
+          .join('---\n'),
+      );
+      expect(text).toContain('matchType: "="');
+      expect(YAML.parseAllDocuments(text, { version: '1.1' }).map((d) => d.toJS() as unknown)).toEqual(a.charts[0].toJson());
+      expect(currentSave()).toBe(save);
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  test('restores Yaml.save when synthesis fails', () => {
+    const save = currentSave();
+    const { app: a, outdir } = app();
+    a.charts[0].node.addValidation({ validate: () => ['broken on purpose'] });
+    try {
+      expect(() => synthPortable(a)).toThrow(/broken on purpose/);
+      expect(currentSave()).toBe(save);
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
   });
 });

@@ -15,7 +15,7 @@ import { AppOfApps, AppOfAppsPaths } from './app-of-apps';
 import { GitOpsConfig } from './gitops-config';
 import { RenderedObject } from './manifest-facts';
 import { PlatformRelease } from './platform-release';
-import { rewritePortableTree } from '../portable-yaml';
+import { synthPortable } from '../portable-yaml';
 
 export * from './app-of-apps';
 export * from './app-project';
@@ -107,8 +107,7 @@ export function synthesizeArgoCd<E extends { readonly name: string }>(
 
   fs.rmSync(path.join(outdir, 'argocd'), { recursive: true, force: true });
   apps.forEach((app, i) => {
-    app.synth();
-    rewritePortableTree(app.outdir);
+    synthPortable(app);
     options.onSynth?.(app, envs[i]);
   });
   return listFiles(path.join(outdir, 'argocd'))
