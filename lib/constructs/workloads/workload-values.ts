@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { cpu, imageRepository, memory } from '../../core/formats';
-import { HelmValues, HelmValueSchema } from '../../output/helm';
+import { escapePointerToken, HelmValues, HelmValueSchema } from '../../output/helm';
 
 /**
  * Helm value bindings shared by the workload constructs, so every stack's chart
@@ -47,9 +47,7 @@ export function bindResources(obj: ApiObject, containerPointer: string, prefix: 
 }
 
 /** Escapes a key for use inside a JSON pointer. */
-export function pointerKey(key: string): string {
-  return key.replace(/~/g, '~0').replace(/\//g, '~1');
-}
+export const pointerKey = escapePointerToken;
 
 /** Turns a resource name into a Helm value key: `postgres-backup` -> `postgresBackup`. */
 export function valueKey(name: string): string {

@@ -16,6 +16,7 @@
  * Whether an object exists at all is decided by the caller (presence gates).
  */
 import { HelmValueSchema } from './helm-values';
+import { escapePointerToken } from './json-pointer';
 
 /** A field replaced by an explicit binding's expression. */
 export class BoundExpression {
@@ -88,7 +89,7 @@ function merge(vals: readonly unknown[], ctx: MergeContext, segments: string[], 
       if (common.length > 0 || hasBinding) {
         const out: Record<string, unknown> = {};
         for (const key of keys) {
-          const childPointer = `${pointer}/${escapePointer(key)}`;
+          const childPointer = `${pointer}/${escapePointerToken(key)}`;
           const children = objs.map((o) => (Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined));
           if (common.includes(key)) {
             out[key] = merge(children, ctx, [...segments, key], childPointer);
@@ -254,10 +255,6 @@ export function deepEqualTemplate(a: unknown, b: unknown): boolean {
   const ra = a as Record<string, unknown>;
   const rb = b as Record<string, unknown>;
   return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqualTemplate(ra[k], rb[k]));
-}
-
-function escapePointer(key: string): string {
-  return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 /** Pod-template prefixes shortened in derived value names (the Helm-chart convention: `pod.securityContext`). */

@@ -17,6 +17,7 @@ import { assignAtPointer, resolveJsonPointer } from './json-pointer';
 import {
   BoundExpression,
   DerivedValue,
+  deepEqualTemplate as deepEqual,
   derivedSegments,
   isPlainObject,
   mergeEnvironments,
@@ -914,18 +915,6 @@ function identityKey(doc: ManifestDoc): string {
 function describeDoc(doc: ManifestDoc): string {
   const ns = doc.metadata?.namespace ? `${doc.metadata.namespace}/` : '';
   return `${doc.apiVersion} ${doc.kind} '${ns}${doc.metadata?.name ?? ''}'`;
-}
-
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  const ra = a as Record<string, unknown>;
-  const rb = b as Record<string, unknown>;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(ra[k], rb[k]));
 }
 
 /** A prefix for sentinel strings that occurs nowhere in the synthesized manifests. */

@@ -71,3 +71,8 @@ export function resolveJsonPointer(doc: unknown, pointer: string): JsonPointerTa
 export function assignAtPointer(target: JsonPointerTarget, value: unknown): void {
   (target.parent as Record<string | number, unknown>)[target.key] = value;
 }
+
+/** Escapes one key for use as an RFC 6901 pointer token: `~` -> `~0`, `/` -> `~1`. */
+export function escapePointerToken(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
