@@ -18,9 +18,12 @@ export const WONDERNEST_BASE = {
   redis: {
     image: IMAGES.redis72,
     exporterImage: IMAGES.redisExporter,
+    // The seed gives Redis no memory policy. Chosen: it holds sessions and caches the api can rebuild,
+    // so evicting the least recently used key beats refusing writes when full.
     maxmemoryPolicy: 'allkeys-lru' as const,
     exporterResources: { cpuRequest: '25m', memoryRequest: '32Mi', memoryLimit: '64Mi' },
   },
+  // The seed's role connection limits.
   appConnectionLimit: 50,
   analyticsConnectionLimit: 10,
 } as const;
