@@ -90,6 +90,28 @@ export interface Toleration {
   readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
 }
 
+/**
+ * Which peers an entry point believes about the client (chart 41.x `ports.<name>.proxyProtocol`
+ * and `ports.<name>.forwardedHeaders`, Traefik's `entryPoints.<name>.proxyProtocol` /
+ * `.forwardedHeaders`): a PROXY protocol header or `X-Forwarded-*` headers are honoured only from
+ * `trustedIPs`; from anyone else the header is ignored and the `X-Forwarded-*` headers are removed.
+ */
+export interface TraefikTrustValues {
+  /** Peers (CIDRs) whose header is believed. */
+  readonly trustedIPs?: readonly string[];
+  /** Believe every peer. Always false here: a client could claim any address. */
+  readonly insecure: false;
+}
+
+/** The values of one Traefik entry point (`ports.web`, `ports.websecure`). */
+export interface TraefikEntryPointValues {
+  readonly nodePort?: number;
+  /** PROXY protocol (v1/v2) from a TCP load balancer. @default - off */
+  readonly proxyProtocol?: TraefikTrustValues;
+  /** `X-Forwarded-*` from a proxy in front. @default - Traefik's: trust no one */
+  readonly forwardedHeaders: TraefikTrustValues;
+}
+
 /** The Traefik chart values we set (chart 41.x; `values.schema.json` refuses unknown keys). */
 export interface TraefikValues {
   readonly deployment: { readonly replicas: number };
@@ -100,11 +122,10 @@ export interface TraefikValues {
     readonly kubernetesIngress: { readonly enabled: boolean; readonly publishedService?: { readonly enabled: boolean } };
   };
   readonly ports: {
-    readonly web: {
-      readonly nodePort?: number;
+    readonly web: TraefikEntryPointValues & {
       readonly redirections: { readonly entryPoint: { readonly to: 'websecure'; readonly scheme: 'https'; readonly permanent: boolean } };
     };
-    readonly websecure: { readonly nodePort?: number };
+    readonly websecure: TraefikEntryPointValues;
   };
   readonly service: { readonly type: 'NodePort' | 'LoadBalancer'; readonly annotations?: Readonly<Record<string, string>> };
   readonly nodeSelector?: Readonly<Record<string, string>>;
@@ -221,6 +242,13 @@ const API_SERVICE: ClusterResourceKind = { group: 'apiregistration.k8s.io', kind
 // ---------------------------------------------------------------------------------------------
 
 const isKind = (env: EnvironmentConfig): boolean => env.cluster.kind === 'kind';
+
+/** `cluster.vpcCidr` of an EKS environment (the schema requires it there). */
+function vpcCidrOf(env: EnvironmentConfig): string {
+  if (env.cluster.vpcCidr === undefined)
+    throw new Error(`environment '${env.name}': cluster.vpcCidr is unset; expected the VPC's IPv4 CIDR on EKS, such as '10.0.0.0/16'`);
+  return env.cluster.vpcCidr;
+}
 
 /**
  * cert-manager: TLS certificates (local CA on kind, Let's Encrypt on EKS). Chart versions equal
@@ -379,7 +407,9 @@ export const METRICS_SERVER: PlatformChartSpec<MetricsServerValues> = {
  * kind: a NodePort service on 30080/30443 (mapped to the host's 80/443 by kind-config.yaml) on
  * the node labelled `ingress-ready=true`, the control plane, whose taint it tolerates.
  * EKS: a LoadBalancer service as an internet-facing NLB with IP targets (AWS Load Balancer
- * Controller), two replicas with a PDB, and the Ingress status published for external-dns.
+ * Controller), two replicas with a PDB, and the Ingress status published for external-dns. The
+ * NLB sends PROXY protocol v2 and Traefik trusts it (and `X-Forwarded-*`) from `cluster.vpcCidr`
+ * only, so middlewares see each client's own address (rate limits count clients, not the NLB).
  * Both: HTTP redirects to HTTPS; the IngressClass is the environment's `ingress.className`.
  */
 export const TRAEFIK: PlatformChartSpec<TraefikValues> = {
@@ -402,31 +432,60 @@ export const TRAEFIK: PlatformChartSpec<TraefikValues> = {
       redirect: { entryPoint: { to: 'websecure', scheme: 'https', permanent: true } } as const,
     };
     if (isKind(env)) {
+      // kind: clients reach Traefik through the host's port mapping (Docker) and the NodePort, so
+      // every connection comes from the kind Docker network (the host's gateway or the node after
+      // kube-proxy's masquerade), never from the client: no proxy protocol (nothing in front sends
+      // one), and X-Forwarded-* believed from no one (Traefik removes them). Rate limits count all
+      // clients together.
+      const untrusted = { forwardedHeaders: { insecure: false } } as const;
       return {
         deployment: { replicas: 1 },
         ingressClass: common.ingressClass,
         providers: { kubernetesCRD: { enabled: true }, kubernetesIngress: { enabled: true } },
         ports: {
-          web: { nodePort: KIND_INGRESS.httpNodePort, redirections: common.redirect },
-          websecure: { nodePort: KIND_INGRESS.httpsNodePort },
+          web: { nodePort: KIND_INGRESS.httpNodePort, ...untrusted, redirections: common.redirect },
+          websecure: { nodePort: KIND_INGRESS.httpsNodePort, ...untrusted },
         },
         service: { type: 'NodePort' },
         nodeSelector: { [KIND_INGRESS.nodeLabel.key]: KIND_INGRESS.nodeLabel.value },
         tolerations: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }],
       };
     }
+    // EKS: the NLB (IP targets, TCP) connects to the pods from its own addresses in the VPC, so
+    // without proxy protocol every request would seem to come from the load balancer. It sends a
+    // PROXY protocol v2 header with the client's address on every target group (both ports), and
+    // Traefik takes the client address from it when the connection comes from the VPC
+    // (`cluster.vpcCidr`), the only place the NLB connects from. X-Forwarded-* are believed from
+    // the same range only (in-VPC proxies); a client's own are removed.
+    const vpc = vpcCidrOf(env);
+    const trusted = {
+      proxyProtocol: { trustedIPs: [vpc], insecure: false },
+      forwardedHeaders: { trustedIPs: [vpc], insecure: false },
+    } as const;
     return {
       deployment: { replicas: 2 },
       podDisruptionBudget: { enabled: true, minAvailable: 1 },
       ingressClass: common.ingressClass,
       providers: { kubernetesCRD: { enabled: true }, kubernetesIngress: { enabled: true, publishedService: { enabled: true } } },
-      ports: { web: { redirections: common.redirect }, websecure: {} },
+      ports: { web: { ...trusted, redirections: common.redirect }, websecure: { ...trusted } },
       service: {
         type: 'LoadBalancer',
         annotations: {
           'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
           'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
           'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
+          // AWS Load Balancer Controller service annotations (guide/service/annotations, "Proxy
+          // protocol v2"): "specifies whether to enable proxy protocol v2 on the target group. Set
+          // to '*' to enable proxy protocol v2. This annotation takes precedence over the annotation
+          // service.beta.kubernetes.io/aws-load-balancer-target-group-attributes for proxy protocol
+          // v2 configuration"; '*' is its only valid value and covers IP targets as well as instance
+          // targets, so it is the one switch (no proxy_protocol_v2.enabled target-group attribute).
+          'service.beta.kubernetes.io/aws-load-balancer-proxy-protocol': '*',
+          // Client IP preservation off (the default for IP targets over TCP, stated so it stays off):
+          // the NLB then connects from its VPC addresses, the range Traefik trusts, and the client
+          // address travels in the PROXY header. With it on, connections would come from client
+          // addresses outside the trusted range and Traefik would ignore the address in the header.
+          'service.beta.kubernetes.io/aws-load-balancer-target-group-attributes': 'preserve_client_ip.enabled=false',
         },
       },
     };

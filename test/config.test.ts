@@ -1,4 +1,4 @@
-import { isValidCron } from '../lib/core/formats';
+import { isValidCron, isVpcCidr } from '../lib/core/formats';
 import { parseConfig } from '../lib/config/config-error';
 import * as f from '../lib/config/fields';
 import { loadEnvironments } from '../config';
@@ -127,6 +127,30 @@ describe('environment config', () => {
     );
   });
 
+  test("EKS needs the VPC's CIDR (Traefik trusts proxy protocol and X-Forwarded-* from it); kind refuses one", () => {
+    const eks = envConfig('prod');
+    delete eks.cluster.vpcCidr;
+    expect(problems(eks)).toContain(
+      "cluster.vpcCidr: got nothing; expected the VPC's IPv4 CIDR on EKS, such as '10.0.0.0/16' (Traefik trusts the load balancer's proxy protocol and X-Forwarded-* headers from it)",
+    );
+    const kind = envConfig('dev');
+    kind.cluster.vpcCidr = '10.0.0.0/16';
+    expect(problems(kind)).toContain(
+      'cluster.vpcCidr: got "10.0.0.0/16"; expected unset on kind (no load balancer in front of Traefik; clients connect through the host)',
+    );
+  });
+
+  test.each(['10.0.0.1/16', '10.0.0.0/8', '0.0.0.0/0', 'fd00::/48', '10.0.0.0', '10.0.300.0/24', 'vpc-0abc'])(
+    'a VPC CIDR like %s is refused, naming the field, the value and what is allowed',
+    (vpcCidr) => {
+      const cfg = envConfig('prod');
+      cfg.cluster.vpcCidr = vpcCidr;
+      expect(problems(cfg)).toContain(
+        `cluster.vpcCidr: got "${vpcCidr}"; expected an IPv4 VPC CIDR block such as '10.0.0.0/16' (a network address with a prefix from /16 to /28)`,
+      );
+    },
+  );
+
   test('missing required values are named', () => {
     const cfg = envConfig('prod');
     delete cfg.stacks.wondernest.backups.bucket;
@@ -148,6 +172,19 @@ describe('schema primitives', () => {
   test.each(['0 2 * *', '60 * * * *', '* * * * * *', '0 2 * * 8', '*/0 * * * *', '5-1 * * * *', 'x * * * *'])('cron %s is invalid', (c) =>
     expect(isValidCron(c)).toBe(false),
   );
+
+  test.each([
+    ['10.0.0.0/16', true],
+    ['172.31.0.0/16', true],
+    ['192.168.4.0/22', true],
+    ['10.1.2.16/28', true],
+    ['10.0.0.0/15', false],
+    ['10.0.0.0/29', false],
+    ['10.0.0.1/16', false],
+    ['10.1.2.8/28', false],
+    ['10.0.0.0/016', false],
+    ['fd00::/56', false],
+  ])('VPC CIDR %s valid=%s', (v, ok) => expect(isVpcCidr(v)).toBe(ok));
 
   test.each([
     ['postgres:15.13', true],

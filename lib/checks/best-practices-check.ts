@@ -24,11 +24,45 @@ export const BEST_PRACTICE_RULES: readonly RuleInfo[] = [
     description: 'CronJobs: concurrency Forbid, starting and active deadlines, history limits',
   },
   {
+    id: 'bp/rate-limit-source',
+    family: 'best-practices',
+    description:
+      'Traefik rateLimit middlewares set sourceCriterion to the client address (ipStrategy, no X-Forwarded-For depth or excludedIPs, no header or host)',
+  },
+  {
     id: 'bp/release-label',
     family: 'best-practices',
     description: 'ServiceMonitors, PodMonitors, PrometheusRules and AlertmanagerConfigs carry the configured release label',
   },
 ];
+
+/** The rateLimit of a Traefik Middleware as it appears in the output (what the rule reads). */
+interface RateLimitSpec {
+  readonly sourceCriterion?: {
+    readonly ipStrategy?: { readonly depth?: number; readonly excludedIPs?: readonly string[] };
+    readonly requestHeaderName?: string;
+    readonly requestHost?: boolean;
+  };
+}
+
+/**
+ * Why a rateLimit's source criterion does not count clients by their address, or `undefined` when
+ * it does. Traefik's own default is the remote address too, but an explicit criterion keeps a
+ * reader (and a future edit) from guessing; X-Forwarded-For is removed from untrusted clients by
+ * the entry points (config/platform-charts.ts), so reading it gives every internet client an
+ * empty source, and a request header or the Host lets clients pick or share one budget.
+ */
+export function rateLimitSourceProblem(rateLimit: RateLimitSpec): string | undefined {
+  const c = rateLimit.sourceCriterion;
+  const want = 'expected { ipStrategy: { depth: 0 } }: count each client by its connection address';
+  if (c === undefined) return `no sourceCriterion; ${want}`;
+  if (c.requestHeaderName !== undefined) return `got requestHeaderName '${c.requestHeaderName}' (a value the client chooses); ${want}`;
+  if (c.requestHost) return `got requestHost: true (one budget shared by every client of a host); ${want}`;
+  if (c.ipStrategy === undefined) return `got ${JSON.stringify(c)} without ipStrategy; ${want}`;
+  if ((c.ipStrategy.depth ?? 0) > 0 || (c.ipStrategy.excludedIPs ?? []).length > 0)
+    return `got ipStrategy ${JSON.stringify(c.ipStrategy)}, which reads X-Forwarded-For (removed from untrusted clients at the entry point); ${want}`;
+  return undefined;
+}
 
 /** Key of an object (or an HPA's target) by namespace, kind and name; `undefined` parts stay distinct from strings. */
 function targetKey(namespace: string | undefined, kind: string | undefined, name: string | undefined): string {
@@ -102,6 +136,11 @@ export class BestPracticesCheck implements Check {
               'metadata.labels.release',
               `got ${JSON.stringify(labels.release)}; expected '${want}' (monitoring.release of environment ${env}) so kube-prometheus-stack selects it`,
             );
+        }
+        if (kind === 'Middleware' && o.apiVersion?.startsWith('traefik.io/')) {
+          const rateLimit = (o.spec as { rateLimit?: RateLimitSpec } | undefined)?.rateLimit;
+          const problem = rateLimit && rateLimitSourceProblem(rateLimit);
+          if (problem) add('bp/rate-limit-source', m, 'spec.rateLimit.sourceCriterion', problem);
         }
         if (isKind(o, 'CronJob')) {
           const s = o.spec ?? { schedule: '', jobTemplate: {} };

@@ -26,6 +26,7 @@ export const cron = (): z.ZodString => format(formats.cron);
 export const duration = (): z.ZodString => format(formats.duration);
 export const url = (): z.ZodString => format(formats.url);
 export const cidr = (): z.ZodString => format(formats.cidr);
+export const vpcCidr = (): z.ZodString => format(formats.vpcCidr);
 export const email = (): z.ZodString => format(formats.email);
 export const origin = (): z.ZodString => format(formats.origin);
 export const awsRegion = (): z.ZodString => format(formats.awsRegion);

@@ -56,6 +56,14 @@ export const platformSchema = f
       kind: f.oneOf(['kind', 'eks']),
       /** Expected cluster (kube context) name, checked by the deploy tooling. */
       name: f.dnsLabel(),
+      /**
+       * EKS: the IPv4 CIDR of the cluster's VPC (the block the load balancer's subnets are in).
+       * Traefik trusts exactly this range for the NLB's proxy protocol header and for
+       * `X-Forwarded-*` headers, so it sees each client's own address and nobody outside the VPC
+       * can claim another. Required on EKS, unset on kind (no load balancer in front).
+       * @default - none (kind)
+       */
+      vpcCidr: f.vpcCidr().optional(),
     }),
     ingress: f.object({
       className: f.dnsLabel(),
@@ -122,6 +130,20 @@ export const platformSchema = f
           "no receiver, or secrets.provider 'aws-secrets-manager' (receiver URLs and passwords are read from AWS Secrets Manager, never generated)",
         );
       }
+    }
+    if (env.cluster.kind === 'eks' && env.cluster.vpcCidr === undefined) {
+      issue(
+        ['cluster', 'vpcCidr'],
+        undefined,
+        "the VPC's IPv4 CIDR on EKS, such as '10.0.0.0/16' (Traefik trusts the load balancer's proxy protocol and X-Forwarded-* headers from it)",
+      );
+    }
+    if (env.cluster.kind === 'kind' && env.cluster.vpcCidr !== undefined) {
+      issue(
+        ['cluster', 'vpcCidr'],
+        env.cluster.vpcCidr,
+        'unset on kind (no load balancer in front of Traefik; clients connect through the host)',
+      );
     }
     if (env.cluster.kind === 'kind' && env.storage.gp3StorageClass) {
       issue(['storage', 'gp3StorageClass'], env.storage.gp3StorageClass, 'unset on kind (gp3 needs the EBS CSI driver on EKS)');

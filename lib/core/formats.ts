@@ -4,6 +4,7 @@
  * itself. Each format has a test, the regex source where one exists (for JSON Schema `pattern`)
  * and the sentence shown to users when a value does not match.
  */
+import { isIPv4 } from 'net';
 
 /** A named value format. */
 export interface Format {
@@ -204,6 +205,25 @@ export function isCidr(v: unknown): v is string {
   return octets.length === 4 && octets.every((o) => /^[0-9]{1,3}$/.test(o) && Number(o) <= 255) && Number(bits) <= 32;
 }
 export const cidr = predicateFormat("an IPv4 or IPv6 CIDR such as '10.0.0.0/8'", isCidr);
+
+/**
+ * True for an AWS VPC IPv4 CIDR block such as `10.0.0.0/16`: an IPv4 network address (no host
+ * bits set, so a typo like `10.0.0.1/16` is caught) with a prefix from /16 to /28, the block sizes
+ * a VPC accepts.
+ */
+export function isVpcCidr(v: unknown): v is string {
+  if (typeof v !== 'string') return false;
+  const [ip, bits, extra] = v.split('/');
+  if (extra !== undefined || bits === undefined || !/^[0-9]{2}$/.test(bits) || !isIPv4(ip)) return false;
+  const prefix = Number(bits);
+  if (prefix < 16 || prefix > 28) return false;
+  const address = ip.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
+  return address % 2 ** (32 - prefix) === 0;
+}
+export const vpcCidr = predicateFormat(
+  "an IPv4 VPC CIDR block such as '10.0.0.0/16' (a network address with a prefix from /16 to /28)",
+  isVpcCidr,
+);
 
 export const url = predicateFormat('an http(s) URL without credentials, such as https://example.com', (v) => {
   try {

@@ -89,12 +89,44 @@ describe('pinned platform charts', () => {
         'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
         'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
         'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
+        'service.beta.kubernetes.io/aws-load-balancer-proxy-protocol': '*',
+        'service.beta.kubernetes.io/aws-load-balancer-target-group-attributes': 'preserve_client_ip.enabled=false',
       },
     });
     expect(v.deployment.replicas).toBe(2);
     expect(v.podDisruptionBudget).toEqual({ enabled: true, minAvailable: 1 });
     expect(v.nodeSelector).toBeUndefined();
     expect(v.ports.web.nodePort).toBeUndefined();
+  });
+
+  test("Traefik on EKS: both entry points read the NLB's proxy protocol and believe X-Forwarded-* only from cluster.vpcCidr", () => {
+    const other = { ...prod, cluster: { ...prod.cluster, vpcCidr: '10.42.0.0/16' } };
+    for (const env of [prod, other]) {
+      const v = release(env, 'traefik').values as Doc;
+      const trust = { trustedIPs: [env.cluster.vpcCidr], insecure: false };
+      // The annotation's '*' puts the PROXY header on every target group, so both ports must expect it.
+      for (const port of ['web', 'websecure']) {
+        expect(v.ports[port].proxyProtocol).toEqual(trust);
+        expect(v.ports[port].forwardedHeaders).toEqual(trust);
+      }
+    }
+    expect(prod.cluster.vpcCidr).toBe('10.0.0.0/16');
+  });
+
+  test('Traefik on kind: no proxy protocol (nothing in front of it sends one) and X-Forwarded-* believed from no one', () => {
+    const v = release(dev, 'traefik').values as Doc;
+    for (const port of ['web', 'websecure']) {
+      expect(v.ports[port].proxyProtocol).toBeUndefined();
+      expect(v.ports[port].forwardedHeaders).toEqual({ insecure: false });
+    }
+    expect(JSON.stringify(v)).not.toContain('aws-load-balancer');
+  });
+
+  test('Traefik on EKS without cluster.vpcCidr stops resolution, naming the field', () => {
+    const noVpc = { ...prod, cluster: { ...prod.cluster, vpcCidr: undefined } };
+    expect(() => release(noVpc, 'traefik')).toThrow(
+      "environment 'prod': cluster.vpcCidr is unset; expected the VPC's IPv4 CIDR on EKS, such as '10.0.0.0/16'",
+    );
   });
 
   test('kube-prometheus-stack selects what the stacks label with monitoring.release, in every namespace', () => {

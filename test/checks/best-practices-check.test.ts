@@ -200,6 +200,44 @@ describe('best practices check', () => {
     ).toEqual([]);
   });
 
+  describe('bp/rate-limit-source: every Traefik rateLimit counts clients by their connection address', () => {
+    const middleware = (rateLimit: Doc) => ({
+      apiVersion: 'traefik.io/v1alpha1',
+      kind: 'Middleware',
+      metadata: meta('edge-auth-rate-limit'),
+      spec: { rateLimit: { average: 5, burst: 5, period: '1m', ...rateLimit } },
+    });
+    const findings = (rateLimit: Doc) => run(middleware(rateLimit)).map((v) => [v.rule, v.field, v.message]);
+
+    test('the client address (ipStrategy depth 0) passes, as does a Middleware without a rateLimit', () => {
+      expect(run(middleware({ sourceCriterion: { ipStrategy: { depth: 0 } } }))).toEqual([]);
+      expect(run({ ...middleware({}), spec: { compress: {} } })).toEqual([]);
+    });
+
+    test.each([
+      ['no sourceCriterion', {}, /^no sourceCriterion; expected \{ ipStrategy: \{ depth: 0 \} \}/],
+      [
+        'an X-Forwarded-For depth',
+        { sourceCriterion: { ipStrategy: { depth: 1 } } },
+        /got ipStrategy \{"depth":1\}, which reads X-Forwarded-For/,
+      ],
+      [
+        'excludedIPs',
+        { sourceCriterion: { ipStrategy: { excludedIPs: ['10.0.0.0/8'] } } },
+        /got ipStrategy \{"excludedIPs":\["10.0.0.0\/8"\]\}, which reads X-Forwarded-For/,
+      ],
+      [
+        'a client-chosen header',
+        { sourceCriterion: { requestHeaderName: 'X-User' } },
+        /got requestHeaderName 'X-User' \(a value the client chooses\)/,
+      ],
+      ['the Host', { sourceCriterion: { requestHost: true } }, /got requestHost: true \(one budget shared by every client of a host\)/],
+      ['an empty criterion', { sourceCriterion: {} }, /got \{\} without ipStrategy/],
+    ])('fires for %s', (_what, rateLimit, message) => {
+      expect(findings(rateLimit)).toEqual([['bp/rate-limit-source', 'spec.rateLimit.sourceCriterion', expect.stringMatching(message)]]);
+    });
+  });
+
   /* HPAs, PDBs and HPA targets are looked up by namespace, kind and name: the same findings as a scan. */
   test('bp/hpa and bp/pdb look in the workload namespace only, and name the first HPA of a target', () => {
     const other = (o: Doc) => mutate(o, (c) => (c.metadata.namespace = 'other'));

@@ -8,7 +8,7 @@ import { RedisBackupEngine } from '../../lib/constructs/backup/redis-backup-engi
 import { restrictedPodSecurityContext } from '../../lib/constructs/workloads/pod-security';
 import { SecretsBackend } from '../../lib/constructs/platform/secrets-backend';
 import { ServiceGraph } from '../../lib/constructs/network/service-graph';
-import { TlsIngress } from '../../lib/constructs/network/tls-ingress';
+import { RATE_LIMIT_SOURCE, TlsIngress } from '../../lib/constructs/network/tls-ingress';
 import { WebService, WebServiceProps } from '../../lib/constructs/workloads/web-service';
 
 const resources = { cpuRequest: '100m', memoryRequest: '128Mi', memoryLimit: '256Mi' };
@@ -192,6 +192,25 @@ describe('TlsIngress', () => {
     expect(ing.middlewares).toEqual(['web-ip-allow-list', 'web-security-headers', 'web-rate-limit']);
     const mw = Testing.synth(chart).find((o: Doc) => o.kind === 'Middleware' && o.metadata.name === 'web-ip-allow-list');
     expect(mw.spec).toEqual({ ipAllowList: { sourceRange: ['127.0.0.1/32', '172.16.0.0/12'] } });
+  });
+  test('every rate limit, ingress-wide or per route, counts clients by their connection address, never X-Forwarded-For', () => {
+    const chart = Testing.chart();
+    new TlsIngress(chart, 'i', {
+      ...props,
+      routes: [
+        { serviceName: 'web', servicePort: 8080 },
+        { path: '/auth', serviceName: 'web', servicePort: 8080, name: 'auth', rateLimit: { average: 5, burst: 5, period: '1m' } },
+      ],
+      edge: { rateLimit: { average: 10, burst: 20 } },
+    });
+    const limits = Testing.synth(chart)
+      .filter((o: Doc) => o.kind === 'Middleware' && o.spec.rateLimit)
+      .map((o: Doc) => [o.metadata.name, o.spec.rateLimit.sourceCriterion]);
+    expect(limits).toEqual([
+      ['web-rate-limit', { ipStrategy: { depth: 0 } }],
+      ['web-auth-rate-limit', { ipStrategy: { depth: 0 } }],
+    ]);
+    expect(RATE_LIMIT_SOURCE).toEqual({ ipStrategy: { depth: 0 } });
   });
   test.each([
     [

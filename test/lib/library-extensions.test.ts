@@ -235,6 +235,7 @@ describe('TlsIngress per-route rate limits', () => {
       average: 5,
       burst: 5,
       period: '1m',
+      sourceCriterion: { ipStrategy: { depth: 0 } },
     });
   });
   test.each([

@@ -203,8 +203,18 @@ describe.each([
     expect(chain(ingresses[0])).toEqual([mw('security-headers'), mw('cors'), mw('body-limit'), mw('compress')]);
     expect(chain(ingresses[1])).toEqual([mw('security-headers'), mw('cors'), mw('api-rate-limit'), mw('body-limit'), mw('compress')]);
     expect(chain(ingresses[2])).toEqual([mw('security-headers'), mw('cors'), mw('auth-rate-limit'), mw('body-limit'), mw('compress')]);
-    expect(find(objects, 'Middleware', 'edge-api-rate-limit').spec.rateLimit).toEqual({ average: 10, burst: 20, period: '1s' });
-    expect(find(objects, 'Middleware', 'edge-auth-rate-limit').spec.rateLimit).toEqual({ average: 5, burst: 5, period: '1m' });
+    expect(find(objects, 'Middleware', 'edge-api-rate-limit').spec.rateLimit).toEqual({
+      average: 10,
+      burst: 20,
+      period: '1s',
+      sourceCriterion: { ipStrategy: { depth: 0 } },
+    });
+    expect(find(objects, 'Middleware', 'edge-auth-rate-limit').spec.rateLimit).toEqual({
+      average: 5,
+      burst: 5,
+      period: '1m',
+      sourceCriterion: { ipStrategy: { depth: 0 } },
+    });
     const headers = find(objects, 'Middleware', 'edge-security-headers').spec.headers;
     expect(headers).toMatchObject({
       frameDeny: true,

@@ -1,6 +1,11 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { Middleware, MiddlewareSpec, MiddlewareSpecRateLimitPeriod } from '../../../imports/traefik.io';
+import {
+  Middleware,
+  MiddlewareSpec,
+  MiddlewareSpecRateLimitPeriod,
+  MiddlewareSpecRateLimitSourceCriterion,
+} from '../../../imports/traefik.io';
 import { HelmValues } from '../../output/helm';
 import { VALUE_SCHEMAS } from '../workloads/workload-values';
 import { cidr, dnsLabel, origin } from '../../core/formats';
@@ -17,7 +22,18 @@ export interface SecurityHeaders {
   readonly referrerPolicy?: string;
 }
 
-/** Request rate limit per client IP. */
+/**
+ * What every rate limit counts by: the connection's client address (`ipStrategy.depth: 0`, Traefik's
+ * RemoteAddr strategy; 0 means "do not read X-Forwarded-For"). Behind a TCP load balancer with
+ * proxy protocol, Traefik sets that address from the PROXY header of a trusted peer, so it is the
+ * real client; a depth >= 1 would read X-Forwarded-For instead, which a client writes itself and
+ * which Traefik, trusting no client for it, has removed by the time middlewares run (an empty
+ * source). Where clients share one address (kind: every request comes through the host), they
+ * share one budget.
+ */
+export const RATE_LIMIT_SOURCE: MiddlewareSpecRateLimitSourceCriterion = { ipStrategy: { depth: 0 } };
+
+/** Request rate limit per client address (see {@link RATE_LIMIT_SOURCE}). */
 export interface RateLimit {
   /** Average requests per period. */
   readonly average: number;
@@ -31,9 +47,9 @@ export interface RateLimit {
 export interface EdgeOptions {
   /**
    * Client networks (CIDRs) allowed through; every other client gets 403 before any other
-   * middleware runs (tools such as admin consoles). Traefik compares the connection's source
-   * address: on kind that is the Docker network of the host, behind a load balancer without
-   * proxy protocol it is the load balancer's.
+   * middleware runs (tools such as admin consoles). Traefik compares the connection's client
+   * address: on kind that is the Docker network of the host; behind the EKS NLB it is the client's
+   * own, from the proxy protocol header.
    * @default - every client
    */
   readonly ipAllowList?: readonly string[];
@@ -255,7 +271,14 @@ function rateLimitSpec(ingress: string, field: string, r: RateLimit): Middleware
     throw new Error(`TlsIngress '${ingress}': ${field}.burst ${r.burst}; expected an integer >= 1`);
   if (r.period !== undefined && !/^[1-9][0-9]*(s|m|h)$/.test(r.period))
     throw new Error(`TlsIngress '${ingress}': ${field}.period '${r.period}'; expected a duration such as '1s', '1m' or '1h'`);
-  return { rateLimit: { average: r.average, burst: r.burst, period: MiddlewareSpecRateLimitPeriod.fromString(r.period ?? '1s') } };
+  return {
+    rateLimit: {
+      average: r.average,
+      burst: r.burst,
+      period: MiddlewareSpecRateLimitPeriod.fromString(r.period ?? '1s'),
+      sourceCriterion: RATE_LIMIT_SOURCE,
+    },
+  };
 }
 
 function validateRoutes(props: TlsIngressProps): void {
