@@ -49,7 +49,8 @@ interface RenderedClient {
  * (else its replicas) plus the Deployment's rollout surge (old and new pods are connected at
  * once), and its pool size is the literal value of its pool env var. So a config or Helm-values
  * change of replicas, HPA bounds, surge or pool size is checked as rendered; `max_connections`,
- * role limits and reserved connections come from the database's declaration.
+ * role limits and reserved connections come from the database's declaration. A database whose
+ * StatefulSet is not in the output (e.g. another stack's, when one Helm chart is checked) is skipped.
  */
 export class ConnectionBudgetCheck implements Check {
   public readonly family = 'connections' as const;
