@@ -59,7 +59,7 @@ export function synthesizeAll(outdir: string, options: SynthesizeOptions = {}): 
     if (record) {
       const facts = collectAppFacts(app, env.name);
       Object.assign(resources, facts.resources);
-      environments[env.name] = { monitoringRelease: env.monitoring.release, graphs: facts.graphs };
+      environments[env.name] = { monitoringRelease: env.monitoring.release, graphs: facts.graphs, databases: facts.databases };
     }
   }
   // Argo CD App of Apps per environment: dist/argocd/<env>/ (its objects are checked like the rest).

@@ -34,7 +34,14 @@ describe('npm run check', () => {
     expect(Object.keys(report)).toEqual(['objects', 'kinds', 'rules', 'families', 'matrices', 'violations']);
     expect(report.objects).toBe(Object.values(report.kinds).reduce((a, b) => a + b, 0));
     expect(report.kinds.Deployment).toBeGreaterThan(0);
-    expect(report.families.map((f) => f.family)).toEqual(['schema', 'pod-security', 'best-practices', 'secrets', 'reachability']);
+    expect(report.families.map((f) => f.family)).toEqual([
+      'schema',
+      'pod-security',
+      'best-practices',
+      'secrets',
+      'reachability',
+      'connections',
+    ]);
     expect(report.families.every((f) => f.passed === f.rules)).toBe(true);
     expect(report.rules.length).toBe(report.families.reduce((a, f) => a + f.rules, 0));
     expect(report.matrices.map((m) => `${m.env}/${m.namespace}`)).toContain('prod/wondernest');

@@ -23,7 +23,7 @@ describe('pagodirecto config', () => {
     const cfg = envConfig('dev');
     cfg.stacks.pagodirecto.backend.poolSize = 5;
     expect(problems(cfg)).toMatch(
-      /stacks\.pagodirecto\.backend\.poolSize: got 5; expected no such key; allowed keys here: image, standIn, replicas, autoscaling, resources, connectionPoolSize, jvmMaxRamPercentage/,
+      /stacks\.pagodirecto\.backend\.poolSize: got 5; expected no such key; allowed keys here: image, standIn, replicas, autoscaling, resources, connectionPoolSize, connectionPoolMinIdle, jvmMaxRamPercentage/,
     );
   });
 
@@ -86,7 +86,7 @@ describe('pagodirecto config', () => {
     const cfg = envConfig('prod');
     cfg.stacks.pagodirecto.backend.connectionPoolSize = 30;
     expect(problems(cfg)).toContain(
-      `${P}.backend.connectionPoolSize: got 30; expected at most roles.app.connectionLimit (80) / 4 backend pod(s) at most = 20`,
+      `${P}.backend.connectionPoolSize: got 30; expected at most roles.app.connectionLimit (100) / 4 backend pod(s) at most = 25`,
     );
   });
 
@@ -94,7 +94,7 @@ describe('pagodirecto config', () => {
     const cfg = envConfig('prod');
     cfg.stacks.pagodirecto.postgres.settings.max_connections = 90;
     expect(problems(cfg)).toContain(
-      `${P}.postgres.settings.max_connections: got 90; expected at least 101: the role connection limits plus the exporter add up to 98, and 3 are reserved for the superuser`,
+      `${P}.postgres.settings.max_connections: got 90; expected at least 121: the role connection limits plus the exporter add up to 118, and 3 are reserved for the superuser`,
     );
   });
 

@@ -8,7 +8,7 @@ import { SecretsBackend } from '../../lib/constructs/platform/secrets-backend';
 import { stackLabels } from '../../lib/core/labels';
 import { jvmHttpPanels, jvmHttpRules, postgresPanels, postgresRules } from '../../lib/constructs/monitoring';
 import { ServiceGraph } from '../../lib/constructs/network/service-graph';
-import { SPRING_BOOT_PATHS, SPRING_BOOT_SECRET_ENV, springBootEnv } from '../../lib/constructs/workloads/spring-boot';
+import { SPRING_BOOT_PATHS, SPRING_BOOT_POOL_ENV, SPRING_BOOT_SECRET_ENV, springBootEnv } from '../../lib/constructs/workloads/spring-boot';
 import { TlsIngress } from '../../lib/constructs/network/tls-ingress';
 import { WebService } from '../../lib/constructs/workloads/web-service';
 import {
@@ -100,7 +100,7 @@ export class PagoDirectoChart extends Chart {
     });
   }
 
-  /** The Spring Boot (Java 17) API: Hikari pool from config, Flyway as the owner role, graceful drain. */
+  /** The Spring Boot (Java 17) API: Hikari pool from config (a client of the database), Flyway as the owner role, graceful drain. */
   private backend(postgres: PostgresDatabase, pgSecret: SecretRefs, backendSecret: SecretRefs): WebService {
     const { cfg, platform, stack } = this;
     const roles = cfg.roles;
@@ -136,7 +136,6 @@ export class PagoDirectoChart extends Chart {
             port: postgres.port,
             database: postgres.database,
             username: roles.app.name,
-            maxPoolSize: cfg.backend.connectionPoolSize,
             migrationUsername: roles.owner.name,
           },
         }),
@@ -148,6 +147,13 @@ export class PagoDirectoChart extends Chart {
         [SPRING_BOOT_SECRET_ENV.flywayPassword]: pgSecret.OWNER_PASSWORD,
         JWT_SECRET: backendSecret.JWT_SECRET,
       },
+    });
+    // The Hikari pool, declared once: sets its variables and counts it in the app role's connection budget.
+    postgres.client(backend.deployment, {
+      role: roles.app.name,
+      poolSize: cfg.backend.connectionPoolSize,
+      minIdle: cfg.backend.connectionPoolMinIdle,
+      env: SPRING_BOOT_POOL_ENV,
     });
     this.graph.addComponent(backend);
     this.graph.allow(backend, postgres, 'postgres');

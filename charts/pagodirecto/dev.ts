@@ -11,7 +11,9 @@ export const dev: PagoDirectoConfigInput = {
     image: 'ghcr.io/pagodirecto/backend:1.0.0',
     standIn: true,
     replicas: 1,
+    // 1 pod (+1 during a rollout) x 10 = the app role's 20.
     connectionPoolSize: 10,
+    connectionPoolMinIdle: 2,
     jvmMaxRamPercentage: 75,
     resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '384Mi', memoryLimit: '768Mi' },
   },
@@ -29,14 +31,11 @@ export const dev: PagoDirectoConfigInput = {
     allowedCidrs: [...PAGODIRECTO_BASE.postgres.allowedCidrs],
     resources: { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' },
     storage: { size: '2Gi', storageClassName: 'standard' },
-    // The seed's tuning scaled to a 512Mi container.
+    // Memory settings derived from the 512Mi limit (shared_buffers 128MB, effective_cache_size
+    // 384MB, maintenance_work_mem 32MB, work_mem (512 - 128) / 50 = 7MB).
     settings: {
       ...PAGODIRECTO_POSTGRES_MAINTENANCE,
       max_connections: 50,
-      shared_buffers: '128MB',
-      effective_cache_size: '384MB',
-      work_mem: '4MB',
-      maintenance_work_mem: '64MB',
       effective_io_concurrency: 100,
       autovacuum_naptime: '1min',
       log_min_duration_statement: 500,

@@ -11,9 +11,12 @@ export const prod: PagoDirectoConfigInput = {
     image: 'ghcr.io/pagodirecto/backend:1.0.0',
     standIn: false,
     replicas: 2,
-    // The seed's HA layout runs two backends; the HPA grows to four under load (4 x 20 pool = the app role's 80).
+    // The seed's HA layout runs two backends; the HPA grows to four under load, five pods during a
+    // rollout (maxSurge 1): 5 x the seed's 20-connection pool = the app role's 100.
     autoscaling: { minReplicas: 2, maxReplicas: 4, cpuUtilization: 70, memoryUtilization: 90 },
     connectionPoolSize: 20,
+    // 5 idle per pod: connections ready for a burst without holding the whole pool open at night.
+    connectionPoolMinIdle: 5,
     jvmMaxRamPercentage: 75,
     // Seed: 1.5 GB RAM, 2 CPU.
     resources: { cpuRequest: '1', cpuLimit: '2', memoryRequest: '1536Mi', memoryLimit: '1536Mi' },
@@ -35,14 +38,11 @@ export const prod: PagoDirectoConfigInput = {
     // Seed: 2 GB RAM, 2 CPU.
     resources: { cpuRequest: '1', cpuLimit: '2', memoryRequest: '2Gi', memoryLimit: '2Gi' },
     storage: { size: '50Gi', storageClassName: 'gp3-encrypted' },
-    // The seed's postgresql.conf for OLTP on SSD.
+    // OLTP on SSD; memory settings derived from the 2Gi limit (shared_buffers 512MB,
+    // effective_cache_size 1536MB, maintenance_work_mem 128MB, work_mem (2048 - 512) / 150 = 10MB).
     settings: {
       ...PAGODIRECTO_POSTGRES_MAINTENANCE,
       max_connections: 150,
-      shared_buffers: '512MB',
-      effective_cache_size: '1536MB',
-      work_mem: '16MB',
-      maintenance_work_mem: '128MB',
       effective_io_concurrency: 200,
       checkpoint_completion_target: 0.9,
       wal_buffers: '16MB',
@@ -57,7 +57,8 @@ export const prod: PagoDirectoConfigInput = {
   },
   roles: {
     owner: { name: PAGODIRECTO_BASE.roleNames.owner, connectionLimit: 5 },
-    app: { name: PAGODIRECTO_BASE.roleNames.app, connectionLimit: 80 },
+    // 5 backend pods x 20; all roles 118 + 7 reserved (superuser 3, reconcile 2, backup 1, restore 1) = 125 <= 150.
+    app: { name: PAGODIRECTO_BASE.roleNames.app, connectionLimit: 100 },
     readonly: { name: PAGODIRECTO_BASE.roleNames.readonly, connectionLimit: 10 },
   },
   edge: {

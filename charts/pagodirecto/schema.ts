@@ -26,6 +26,8 @@ export const pagodirectoSchema = f
       ...appSchema.shape,
       /** HikariCP maximum pool size per pod. */
       connectionPoolSize: f.int({ min: 1, max: 500 }),
+      /** HikariCP minimum idle connections per pod (at most connectionPoolSize). */
+      connectionPoolMinIdle: f.int({ min: 0, max: 500 }),
       /** Maximum heap, percent of the container memory limit. */
       jvmMaxRamPercentage: f.int({ min: 10, max: 90 }),
     }),

@@ -170,6 +170,8 @@ export class WonderNestChart extends Chart {
         SENDGRID_API_KEY: apiSecret.SENDGRID_API_KEY,
       },
     });
+    // The api builds its HikariConfig in code (the seed's), so its pool bounds are variables of its own (DB_POOL_ENV).
+    postgres.client(api.deployment, { role: 'wondernest_app', poolSize: cfg.api.pool.maxSize, minIdle: cfg.api.pool.minIdle });
     graph.addComponent(api);
     graph.allow('ingress-controller', api, 'http');
     graph.allow(api, postgres, 'postgres');

@@ -13,6 +13,8 @@ export const dev: WonderNestConfigInput = {
     standIn: true,
     replicas: 1,
     resources: { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' },
+    // One pod (+1 during a rollout) x 10 = 20 of wondernest_app's 50: a small pool for a dev database.
+    pool: { maxSize: 10, minIdle: 2 },
   },
   postgres: {
     ...WONDERNEST_BASE.postgres,
@@ -21,13 +23,10 @@ export const dev: WonderNestConfigInput = {
     allowedCidrs: [...WONDERNEST_BASE.postgres.allowedCidrs],
     resources: { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' },
     storage: { size: '2Gi', storageClassName: 'standard' },
-    // The seed's postgresql.conf scaled to a 512Mi container.
+    // The seed's development max_connections; memory settings derived from the 512Mi limit
+    // (shared_buffers 128MB, effective_cache_size 384MB, maintenance_work_mem 32MB, work_mem 3MB).
     settings: {
       max_connections: 100,
-      shared_buffers: '128MB',
-      effective_cache_size: '384MB',
-      work_mem: '4MB',
-      maintenance_work_mem: '64MB',
       random_page_cost: 1.1,
       effective_io_concurrency: 100,
       log_min_duration_statement: 500,

@@ -14,29 +14,35 @@ export const prod: WonderNestConfigInput = {
     // The seed runs 3 replicas; the HPA keeps 3 and grows under load.
     autoscaling: { minReplicas: 3, maxReplicas: 10, cpuUtilization: 70, memoryUtilization: 80 },
     resources: { cpuRequest: '500m', cpuLimit: '2', memoryRequest: '1Gi', memoryLimit: '2Gi' },
+    // The seed's production pool is 50 per pod with 10 idle, sized for one server: at 11 pods
+    // (HPA maxReplicas 10 + rollout surge 1) that is 550 connections against the seed's
+    // max_connections 200. 15 per pod = 165 fits wondernest_app's limit 170 below; the seed's 10 idle stays.
+    pool: { maxSize: 15, minIdle: 10 },
   },
   postgres: {
     ...WONDERNEST_BASE.postgres,
     schemas: [...WONDERNEST_BASE.postgres.schemas],
     extensions: [...WONDERNEST_BASE.postgres.extensions],
     allowedCidrs: [...WONDERNEST_BASE.postgres.allowedCidrs],
-    resources: { cpuRequest: '1', cpuLimit: '2', memoryRequest: '2Gi', memoryLimit: '2Gi' },
+    // The seed's production server has 8GB; the memory settings are derived from the limit
+    // (derivePostgresMemorySettings: shared_buffers 2048MB, effective_cache_size 6144MB,
+    // maintenance_work_mem 512MB as in the seed, work_mem (8192 - 2048) / 200 = 30MB for its 32MB).
+    resources: { cpuRequest: '1', cpuLimit: '2', memoryRequest: '8Gi', memoryLimit: '8Gi' },
     storage: { size: '50Gi', storageClassName: 'gp3-encrypted' },
-    // The seed's postgresql.conf (256MB shared buffers = 25% of RAM, SSD costs), sized to 2Gi.
+    // The seed's production postgresql.conf (log_min_duration_statement is ours: slow queries above 250 ms).
     settings: {
-      max_connections: 100,
-      shared_buffers: '512MB',
-      effective_cache_size: '1536MB',
-      work_mem: '8MB',
-      maintenance_work_mem: '128MB',
+      max_connections: 200,
+      idle_in_transaction_session_timeout: '60min',
       random_page_cost: 1.1,
-      effective_io_concurrency: 100,
+      effective_io_concurrency: 200,
       checkpoint_completion_target: 0.9,
-      wal_buffers: '16MB',
-      idle_in_transaction_session_timeout: '10min',
+      wal_buffers: '64MB',
       log_min_duration_statement: 250,
     },
   },
+  // 11 api pods x 15 = 165, plus 5 for sessions outside the pool (migrations, an operator's psql);
+  // with analytics 10, the exporter 3 and 7 reserved (superuser 3, reconcile 2, backup 1, restore 1) = 190 <= 200.
+  appConnectionLimit: 170,
   redis: {
     ...WONDERNEST_BASE.redis,
     maxmemory: '768mb',

@@ -4,6 +4,7 @@ import {
   appSchema,
   awsStackSchema,
   backupCommonShape,
+  connectionPoolSchema,
   devToolSchema,
   postgresSchema,
   redisSchema,
@@ -15,7 +16,11 @@ export const wondernestSchema = f.object({
   namespace: f.dnsLabel(),
   host: f.hostname(),
   corsAllowedOrigins: f.list(f.origin(), { minItems: 1 }),
-  api: appSchema,
+  api: f.object({
+    ...appSchema.shape,
+    /** The api's HikariCP pool per pod (as wondernest_app). */
+    pool: connectionPoolSchema,
+  }),
   postgres: postgresSchema.superRefine(sharedBuffersWithinLimit),
   redis: redisSchema,
   /** Connection limits of the seed's roles. */

@@ -1,4 +1,5 @@
 import { BestPracticesCheck } from './best-practices-check';
+import { ConnectionBudgetCheck } from './connection-budget-check';
 import { PodSecurityCheck } from './pod-security-check';
 import { analyze, NamespaceReachability, ReachabilityCheck } from './reachability-check';
 import { SchemaCheck } from './schema-check';
@@ -11,9 +12,16 @@ export type { NamespaceReachability } from './reachability-check';
 export { loadManifests, loadConstructMetadata, CONSTRUCT_METADATA_FILE } from './load';
 export type { ConstructMetadata } from './load';
 
-/** The five offline check families, in report order. */
+/** The six offline check families, in report order. */
 export function allChecks(): Check[] {
-  return [new SchemaCheck(), new PodSecurityCheck(), new BestPracticesCheck(), new SecretsCheck(), new ReachabilityCheck()];
+  return [
+    new SchemaCheck(),
+    new PodSecurityCheck(),
+    new BestPracticesCheck(),
+    new SecretsCheck(),
+    new ReachabilityCheck(),
+    new ConnectionBudgetCheck(),
+  ];
 }
 
 /** Every rule of every family. */

@@ -58,7 +58,11 @@ export function replicateInput(input: CheckInput, copies: number): CheckInput {
     for (const [env, facts] of Object.entries(input.environments)) {
       const graphs: Record<string, DeclaredGraph> = { ...environments[env].graphs };
       for (const [ns, g] of Object.entries(facts.graphs)) graphs[rename(ns)] = renameStrings(g, rename);
-      environments[env] = { ...environments[env], graphs };
+      const databases = [
+        ...(environments[env].databases ?? []),
+        ...(facts.databases ?? []).map((d) => ({ ...d, namespace: rename(d.namespace) })),
+      ];
+      environments[env] = { ...environments[env], graphs, databases };
     }
   }
   return { objects, environments };

@@ -81,8 +81,8 @@ export interface ManifestObject {
   readonly constructPath?: string;
 }
 
-/** The five offline check families. */
-export type CheckFamily = 'schema' | 'pod-security' | 'best-practices' | 'secrets' | 'reachability';
+/** The six offline check families. */
+export type CheckFamily = 'schema' | 'pod-security' | 'best-practices' | 'secrets' | 'reachability' | 'connections';
 
 /** A rule a check family enforces. */
 export interface RuleInfo {
@@ -114,12 +114,36 @@ export interface DeclaredGraph {
   readonly flows: ReadonlyArray<{ readonly from: string; readonly to: string; readonly port: number; readonly protocol: 'TCP' | 'UDP' }>;
 }
 
+/**
+ * A database's declared connection budget, as recorded at synth: `max_connections`, the login
+ * roles' limits, connections outside them, and the workloads that connect with a pool (whose
+ * replica counts and pool sizes the checks read from the rendered objects).
+ */
+export interface DeclaredDatabase {
+  readonly namespace: string;
+  readonly name: string;
+  readonly maxConnections: number;
+  /** Role name -> connection limit (-1 = unlimited). */
+  readonly roles: Readonly<Record<string, number>>;
+  readonly reserved: ReadonlyArray<{ readonly what: string; readonly connections: number }>;
+  readonly clients: ReadonlyArray<{
+    readonly kind: string;
+    readonly name: string;
+    readonly container: string;
+    readonly role: string;
+    /** Environment variables holding the pool's maximum size and minimum idle connections. */
+    readonly env: { readonly maxSize: string; readonly minIdle: string };
+  }>;
+}
+
 /** What the checks need to know about one environment besides its objects. */
 export interface EnvironmentFacts {
   /** `release` label ServiceMonitors, PodMonitors and PrometheusRules must carry. */
   readonly monitoringRelease: string;
   /** Declared service graphs by namespace. */
   readonly graphs: Readonly<Record<string, DeclaredGraph>>;
+  /** Declared database connection budgets. @default - none */
+  readonly databases?: readonly DeclaredDatabase[];
 }
 
 /** Input of a check run. */

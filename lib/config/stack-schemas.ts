@@ -45,6 +45,21 @@ export const autoscalingSchema = f
     }
   });
 
+/**
+ * A database connection pool per pod: its maximum size and the connections it keeps open while
+ * idle (at most the maximum). The connection-budget check holds pods x maxSize to the role's limit.
+ */
+export const connectionPoolSchema = f
+  .object({
+    maxSize: f.int({ min: 1, max: 500 }),
+    minIdle: f.int({ min: 0, max: 500 }),
+  })
+  .superRefine((p, ctx) => {
+    if (p.minIdle > p.maxSize) {
+      ctx.addIssue({ code: 'custom', path: ['minIdle'], input: p.minIdle, message: `an integer <= maxSize (${p.maxSize})` });
+    }
+  });
+
 /** An application workload built from the user's own image. */
 export const appSchema = f.object({
   image: f.image(),

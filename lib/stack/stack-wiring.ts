@@ -183,7 +183,7 @@ export function postgresBackup(
     readonly restoreMode?: PostgresRestoreMode;
   },
 ): DatabaseBackup {
-  return new DatabaseBackup(scope, 'postgres-backup', {
+  const backup = new DatabaseBackup(scope, 'postgres-backup', {
     namespace: props.namespace,
     partOf: props.partOf,
     name: 'postgres-backup',
@@ -201,6 +201,10 @@ export function postgresBackup(
     uploaderImage: props.backups.uploaderImage,
     resources: props.backups.resources,
   });
+  // pg_dump and the restore's psql each hold one superuser session (no parallel jobs).
+  postgres.reserveConnections('postgres-backup (pg_dump, superuser)', 1);
+  if (backup.restoreComponent) postgres.reserveConnections('postgres-backup restore (superuser)', 1);
+  return backup;
 }
 
 /**

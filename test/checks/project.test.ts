@@ -42,10 +42,10 @@ describe('every synthesized object passes every check', () => {
     }
   });
 
-  test('no violations (schema, pod security, best practices, secrets, reachability)', () => {
+  test('no violations (schema, pod security, best practices, secrets, reachability, connection budgets)', () => {
     const result = runChecks(input);
     expect(result.violations.map(formatViolation)).toEqual([]);
-    expect(result.families).toEqual(['schema', 'pod-security', 'best-practices', 'secrets', 'reachability']);
+    expect(result.families).toEqual(['schema', 'pod-security', 'best-practices', 'secrets', 'reachability', 'connections']);
   });
 
   test('every object is traced to the construct that made it', () => {
@@ -80,6 +80,32 @@ describe('every synthesized object passes every check', () => {
         expect(result.violations.map(formatViolation)).toEqual([]);
       }
     }
+  });
+
+  test('a Helm value that breaks a connection budget is caught on the rendered chart', () => {
+    const chart = path.join(outdir, 'helm', 'wondernest');
+    const render = (set: string[]) =>
+      parseAllDocuments(
+        execFileSync(
+          helmBinary(),
+          ['template', 'wondernest', chart, '-f', path.join(chart, 'values-prod.yaml'), ...set.flatMap((x) => ['--set', x])],
+          {
+            encoding: 'utf8',
+          },
+        ),
+      )
+        .map((d) => d.toJS())
+        .filter(Boolean)
+        .map((object, index) => ({ env: 'prod', file: 'helm/wondernest', index, object }));
+    const budget = (objects: ManifestObject[]) =>
+      runChecks({ objects, environments: { prod: metadata.environments.prod } }, ['connections']).violations.map((v) => v.message);
+    expect(budget(render([]))).toEqual([]);
+    // 20 + 1 surge pods x 15 = 315 > wondernest_app's 170
+    expect(budget(render(['api.autoscaling.maxReplicas=20']))).toEqual([
+      expect.stringContaining(
+        'role wondernest_app may be asked for 315 connections (Deployment api: 21 pods (HPA maxReplicas 20 + maxSurge 1) x 15',
+      ),
+    ]);
   });
 
   test('the report shows kinds, rules and one matrix per stack and environment', () => {

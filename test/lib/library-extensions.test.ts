@@ -164,13 +164,13 @@ describe('JVM options', () => {
 });
 
 describe('springBootEnv', () => {
-  test('actuator probes, histogram, graceful shutdown, Hikari datasource and Flyway user', () => {
+  test("actuator probes, histogram, graceful shutdown, Hikari datasource and Flyway user (the pool size is PostgresDatabase.client's)", () => {
     expect(
       springBootEnv({
         port: 8080,
         profiles: ['prod'],
         shutdownSeconds: 20,
-        datasource: { host: 'pg.ns.svc', port: 5432, database: 'crm', username: 'app', maxPoolSize: 20, migrationUsername: 'owner' },
+        datasource: { host: 'pg.ns.svc', port: 5432, database: 'crm', username: 'app', migrationUsername: 'owner' },
       }),
     ).toEqual({
       SERVER_PORT: '8080',
@@ -182,7 +182,6 @@ describe('springBootEnv', () => {
       SPRING_PROFILES_ACTIVE: 'prod',
       SPRING_DATASOURCE_URL: 'jdbc:postgresql://pg.ns.svc:5432/crm',
       SPRING_DATASOURCE_USERNAME: 'app',
-      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: '20',
       SPRING_FLYWAY_USER: 'owner',
     });
   });
@@ -191,12 +190,8 @@ describe('springBootEnv', () => {
     [{ port: 8080, profiles: ['a b'] }, /profiles\[0\]: got "a b"/],
     [{ port: 8080, shutdownSeconds: 0 }, /shutdownSeconds: got 0; expected an integer >= 1/],
     [
-      { port: 8080, datasource: { host: 'pg', port: 5432, database: 'crm', username: 'App', maxPoolSize: 5 } },
+      { port: 8080, datasource: { host: 'pg', port: 5432, database: 'crm', username: 'App' } },
       /datasource.username: got "App"; expected a PostgreSQL role name/,
-    ],
-    [
-      { port: 8080, datasource: { host: 'pg', port: 5432, database: 'crm', username: 'app', maxPoolSize: 0 } },
-      /datasource.maxPoolSize: got 0; expected an integer >= 1/,
     ],
   ])('rejects %j', (options, message) => {
     expect(() => springBootEnv(options as Doc)).toThrow(message);

@@ -68,6 +68,7 @@ describe.each([
       SPRING_DATASOURCE_URL: 'jdbc:postgresql://postgres.pagodirecto.svc.cluster.local:5432/pagodirecto_crm',
       SPRING_DATASOURCE_USERNAME: 'pagodirecto_app',
       SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: name === 'prod' ? '20' : '10',
+      SPRING_DATASOURCE_HIKARI_MINIMUMIDLE: name === 'prod' ? '5' : '2',
       SPRING_FLYWAY_USER: 'pagodirecto_owner',
       MANAGEMENT_METRICS_DISTRIBUTION_PERCENTILESHISTOGRAM_HTTP_SERVER_REQUESTS: 'true',
       APP_TENANT_SETTING: 'app.tenant_id',
@@ -128,12 +129,25 @@ describe.each([
     expect(init).toMatch(/NOBYPASSRLS/);
   });
 
-  test('postgres tuning: the seed values in prod, scaled down in dev', () => {
+  test('postgres tuning: memory settings derived from the memory limit and max_connections', () => {
     const conf = find(objects, 'ConfigMap', 'postgres-config').data['postgresql.conf'];
+    // 25 %, 75 %, 1/16 of the limit; work_mem (limit - shared_buffers) / max_connections
     const expected =
       name === 'prod'
-        ? { shared_buffers: "'512MB'", effective_cache_size: "'1536MB'", work_mem: "'16MB'", max_connections: '150' }
-        : { shared_buffers: "'128MB'", effective_cache_size: "'384MB'", work_mem: "'4MB'", max_connections: '50' };
+        ? {
+            shared_buffers: "'512MB'",
+            effective_cache_size: "'1536MB'",
+            maintenance_work_mem: "'128MB'",
+            work_mem: "'10MB'",
+            max_connections: '150',
+          }
+        : {
+            shared_buffers: "'128MB'",
+            effective_cache_size: "'384MB'",
+            maintenance_work_mem: "'32MB'",
+            work_mem: "'7MB'",
+            max_connections: '50',
+          };
     for (const [k, v] of Object.entries({
       ...expected,
       random_page_cost: '1.1',

@@ -113,8 +113,52 @@ describe.each([
     for (const schema of ['core', 'family', 'subscription', 'content', 'audio', 'analytics', 'ml', 'safety', 'audit'])
       expect(init).toContain(schema);
     expect(init).toMatch(/wondernest_app/);
-    expect(init).toMatch(/CONNECTION LIMIT 50/);
-    expect(init).toMatch(/CONNECTION LIMIT 10/);
+    expect(init).toMatch(
+      name === 'prod' ? /"wondernest_app" WITH .* CONNECTION LIMIT 170 / : /"wondernest_app" WITH .* CONNECTION LIMIT 50 /,
+    );
+    expect(init).toMatch(/"wondernest_analytics" WITH .* CONNECTION LIMIT 10 /);
+  });
+
+  test("postgres: the seed's production settings in prod, memory settings derived from the limit", () => {
+    const conf: string = find(objects, 'ConfigMap', 'postgres-config').data['postgresql.conf'];
+    const settings = Object.fromEntries(
+      conf
+        .split('\n')
+        .filter((l) => l.includes(' = '))
+        .map((l) => l.split(' = ')),
+    );
+    const pg = find(objects, 'StatefulSet', 'postgres').spec.template.spec.containers[0];
+    if (name === 'prod') {
+      expect(pg.resources.limits.memory).toBe('8Gi');
+      expect(settings).toMatchObject({
+        max_connections: '200',
+        shared_buffers: "'2048MB'",
+        effective_cache_size: "'6144MB'",
+        maintenance_work_mem: "'512MB'",
+        work_mem: "'30MB'",
+        idle_in_transaction_session_timeout: "'60min'",
+        effective_io_concurrency: '200',
+        checkpoint_completion_target: '0.9',
+        wal_buffers: "'64MB'",
+        random_page_cost: '1.1',
+      });
+    } else {
+      expect(settings).toMatchObject({
+        max_connections: '100',
+        shared_buffers: "'128MB'",
+        effective_cache_size: "'384MB'",
+        work_mem: "'3MB'",
+      });
+    }
+    const env = Object.fromEntries(
+      (find(objects, 'Deployment', 'api').spec.template.spec.containers[0].env as Array<{ name: string; value?: string }>).map((e) => [
+        e.name,
+        e.value,
+      ]),
+    );
+    expect(env).toMatchObject(
+      name === 'prod' ? { DB_POOL_MAX_SIZE: '15', DB_POOL_MIN_IDLE: '10' } : { DB_POOL_MAX_SIZE: '10', DB_POOL_MIN_IDLE: '2' },
+    );
   });
 
   test('redis: AOF + RDB, maxmemory LRU, password not in the config, authenticated probe', () => {

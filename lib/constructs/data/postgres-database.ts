@@ -1,4 +1,5 @@
 import { createHash } from 'crypto';
+import { ApiObject, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { cron } from '../../core/formats';
@@ -9,6 +10,7 @@ import { renderContainer, ResourceSpec, SecretKeyRef, validateResources } from '
 import { renderPodTemplate } from '../workloads/pod-template';
 import { VALUE_SCHEMAS } from '../workloads/workload-values';
 import { PostgresRoleAccess, PostgresRowLevelSecuritySpec, renderInitScript, renderPgHba, renderPostgresqlConf } from './postgres-config';
+import { derivePostgresMemorySettings, POSTGRES_DEFAULT_MAX_CONNECTIONS } from './postgres-memory';
 import { StatefulStore, StorageSpec } from './stateful-store';
 
 /** A database role created at initialization. */
@@ -45,7 +47,11 @@ export interface PostgresDatabaseProps {
    * @default - no row-level security scaffolding
    */
   readonly rowLevelSecurity?: PostgresRowLevelSecuritySpec;
-  /** postgresql.conf settings (tuning). */
+  /**
+   * postgresql.conf settings (tuning). `shared_buffers`, `effective_cache_size`,
+   * `maintenance_work_mem` and `work_mem` default to {@link derivePostgresMemorySettings} of
+   * `resources.memoryLimit` and `max_connections`; a setting given here overrides its derived value.
+   */
   readonly settings: Readonly<Record<string, string | number | boolean>>;
   /** Client networks allowed by pg_hba (SCRAM-SHA-256). @default RFC 1918 ranges */
   readonly allowedCidrs?: readonly string[];
@@ -99,6 +105,73 @@ export interface PostgresDatabaseDeclaration {
   readonly rowLevelSecurity?: PostgresRowLevelSecuritySpec;
 }
 
+/** Environment variables that carry a client's pool bounds (its app reads them into its pool). */
+export interface PoolEnvNames {
+  /** Maximum connections of the pool per pod. */
+  readonly maxSize: string;
+  /** Connections the pool keeps open while idle. */
+  readonly minIdle: string;
+}
+
+/**
+ * Pool variables of an app that builds its pool in code (e.g. a HikariConfig in a Ktor service,
+ * which reads no framework property): named after what they set, with the `DB_` prefix of the
+ * app's other database variables (`DB_HOST`, `DB_USERNAME`...).
+ */
+export const DB_POOL_ENV: PoolEnvNames = Object.freeze({ maxSize: 'DB_POOL_MAX_SIZE', minIdle: 'DB_POOL_MIN_IDLE' });
+
+/** How a workload connects to a {@link PostgresDatabase} (see {@link PostgresDatabase.client}). */
+export interface PostgresClientOptions {
+  /** Role it logs in as: one of the database's roles. */
+  readonly role: string;
+  /** Maximum connections of its pool, per pod. */
+  readonly poolSize: number;
+  /** Connections its pool keeps open while idle, per pod (0..poolSize). */
+  readonly minIdle: number;
+  /** Variables that carry the two numbers. @default DB_POOL_ENV */
+  readonly env?: PoolEnvNames;
+  /** Container that connects. @default - the first container of the pod template */
+  readonly container?: string;
+}
+
+/** A connection budget entry outside the login roles' limits (superuser sessions, reserved slots). */
+export interface ReservedConnections {
+  /** What holds them, e.g. `superuser_reserved_connections` or `postgres-backup`. */
+  readonly what: string;
+  readonly connections: number;
+}
+
+/**
+ * What the connection-budget check needs of a database: its `max_connections`, the roles'
+ * limits, the connections outside them, and which workloads connect with which role (the numbers
+ * of the clients, replicas and pool sizes, are read from the rendered objects).
+ */
+export interface PostgresConnectionBudget {
+  readonly namespace: string;
+  /** The database's StatefulSet (and Service) name. */
+  readonly name: string;
+  readonly maxConnections: number;
+  /** Role name -> connection limit (-1 = unlimited). */
+  readonly roles: Readonly<Record<string, number>>;
+  readonly reserved: readonly ReservedConnections[];
+  readonly clients: ReadonlyArray<{
+    /** Kind and name of the workload, in the database's namespace. */
+    readonly kind: string;
+    readonly name: string;
+    readonly container: string;
+    readonly role: string;
+    readonly env: PoolEnvNames;
+  }>;
+}
+
+/**
+ * Connections the reconcile step may hold at once: its Job (after a change) and its CronJob
+ * (rotated passwords) can run at the same time, one psql session each.
+ */
+const RECONCILE_CONNECTIONS = 2;
+/** PostgreSQL's `superuser_reserved_connections` when postgresql.conf does not set it. */
+const DEFAULT_SUPERUSER_RESERVED = 3;
+
 const PG_UID = 999; // `postgres` in the official Debian image
 const INIT_SCRIPT = '10-init-database.sh';
 const RECONCILE_SCRIPTS_DIR = '/scripts';
@@ -141,6 +214,11 @@ export class PostgresDatabase extends StatefulStore {
   public readonly reconcileCronJob: k8s.KubeCronJob;
   /** The reconcile pods in the service graph (they connect to the database). */
   public readonly reconcileComponent: GraphComponent;
+  /** `max_connections` of the server (the settings' value, else PostgreSQL's default 100). */
+  public readonly maxConnections: number;
+  private readonly roleLimits: Readonly<Record<string, number>>;
+  private readonly reserved: ReservedConnections[] = [];
+  private readonly clients: Array<PostgresConnectionBudget['clients'][number]> = [];
 
   constructor(scope: Construct, id: string, props: PostgresDatabaseProps) {
     const name = props.name ?? 'postgres';
@@ -154,7 +232,16 @@ export class PostgresDatabase extends StatefulStore {
         `PostgresDatabase '${name}': exporter.role '${props.exporter.role}'; expected the name of a role with access 'monitor' (roles: ${roleNames.join(', ')})`,
       );
     }
-    const settings: Record<string, string | number | boolean> = { ...props.settings };
+    const maxConnections = settingInteger(name, props.settings, 'max_connections', POSTGRES_DEFAULT_MAX_CONNECTIONS, 1);
+    let derived: Record<string, string>;
+    try {
+      derived = { ...derivePostgresMemorySettings(props.resources.memoryLimit, maxConnections) };
+    } catch (e) {
+      throw new Error(`PostgresDatabase '${name}': resources.${(e as Error).message.replace(/^postgres memory settings: /, '')}`, {
+        cause: e,
+      });
+    }
+    const settings: Record<string, string | number | boolean> = { ...derived, ...props.settings };
     if (extensions.includes('pg_stat_statements')) {
       const preload = String(settings.shared_preload_libraries ?? '')
         .split(',')
@@ -256,6 +343,13 @@ export class PostgresDatabase extends StatefulStore {
     });
     this.database = props.database;
     this.superuserPassword = props.superuserPassword;
+    this.maxConnections = maxConnections;
+    this.roleLimits = Object.fromEntries(props.roles.map((r) => [r.name, r.connectionLimit]));
+    const superuserReserved = settingInteger(name, props.settings, 'superuser_reserved_connections', DEFAULT_SUPERUSER_RESERVED, 0);
+    const reservedConnections = settingInteger(name, props.settings, 'reserved_connections', 0, 0);
+    this.reserved.push({ what: 'superuser_reserved_connections', connections: superuserReserved });
+    if (reservedConnections > 0) this.reserved.push({ what: 'reserved_connections', connections: reservedConnections });
+    this.reserved.push({ what: `${name}-reconcile (Job and CronJob, superuser)`, connections: RECONCILE_CONNECTIONS });
     this.declaration = Object.freeze({
       database: props.database,
       schemas: Object.freeze([...props.schemas]),
@@ -347,10 +441,105 @@ export class PostgresDatabase extends StatefulStore {
     HelmValues.of(this).bind(this.reconcileCronJob, '/spec/schedule', `${props.helmPrefix ?? name}.reconcile.schedule`, VALUE_SCHEMAS.cron);
   }
 
+  /**
+   * Declares that `workload` connects with a pool as `role`: sets the pool bounds on its container
+   * (`env.maxSize` = poolSize, `env.minIdle` = minIdle) and records the client for the
+   * connection-budget check, which reads the pool size back from the rendered workload and
+   * multiplies it by the most pods it can run (HPA maxReplicas or replicas, plus the rollout surge).
+   * @throws Error naming the field and the bad value: an unknown role, a pool size that is not an
+   *   integer >= 1, a minIdle outside 0..poolSize, a workload without that container, or a
+   *   container that already sets one of the variables.
+   */
+  public client(workload: ApiObject, options: PostgresClientOptions): void {
+    const where = `PostgresDatabase '${this.name}': client ${workload.kind} ${workload.name}`;
+    const env = options.env ?? DB_POOL_ENV;
+    if (!(options.role in this.roleLimits)) {
+      throw new Error(
+        `${where}: role '${options.role}'; expected one of the database's roles (${Object.keys(this.roleLimits).join(', ')})`,
+      );
+    }
+    if (!Number.isInteger(options.poolSize) || options.poolSize < 1) {
+      throw new Error(`${where}: poolSize ${JSON.stringify(options.poolSize)}; expected an integer >= 1`);
+    }
+    if (!Number.isInteger(options.minIdle) || options.minIdle < 0 || options.minIdle > options.poolSize) {
+      throw new Error(`${where}: minIdle ${JSON.stringify(options.minIdle)}; expected an integer from 0 to poolSize (${options.poolSize})`);
+    }
+    const json = workload.toJson() as {
+      spec?: { template?: { spec?: { containers?: Array<{ name: string; env?: Array<{ name: string }> }> } } };
+    };
+    const containers = json.spec?.template?.spec?.containers ?? [];
+    const index = options.container === undefined ? 0 : containers.findIndex((c) => c.name === options.container);
+    const container = containers[index];
+    if (!container) {
+      throw new Error(
+        `${where}: container ${JSON.stringify(options.container ?? '(first)')}; expected a container of its pod template (${containers.map((c) => c.name).join(', ') || 'none'})`,
+      );
+    }
+    for (const name of [env.maxSize, env.minIdle]) {
+      if ((container.env ?? []).some((e) => e.name === name)) {
+        throw new Error(`${where}: container '${container.name}' already sets ${name}; expected the pool bounds to be declared only here`);
+      }
+    }
+    const vars = [
+      { name: env.maxSize, value: String(options.poolSize) },
+      { name: env.minIdle, value: String(options.minIdle) },
+    ];
+    const path = `/spec/template/spec/containers/${index}/env`;
+    if (container.env) workload.addJsonPatch(...vars.map((v) => JsonPatch.add(`${path}/-`, v)));
+    else workload.addJsonPatch(JsonPatch.add(path, vars));
+    this.clients.push({ kind: workload.kind, name: workload.name, container: container.name, role: options.role, env: { ...env } });
+  }
+
+  /**
+   * Counts `connections` superuser sessions of `what` (a backup, a restore) in the budget: they
+   * do not count against any role's limit but take slots of `max_connections`.
+   * @throws Error for a count that is not an integer >= 1.
+   */
+  public reserveConnections(what: string, connections: number): void {
+    if (!Number.isInteger(connections) || connections < 1) {
+      throw new Error(
+        `PostgresDatabase '${this.name}': reserveConnections('${what}') got ${JSON.stringify(connections)}; expected an integer >= 1`,
+      );
+    }
+    this.reserved.push({ what, connections });
+  }
+
+  /** The connection budget as declared (max_connections, role limits, reserved connections, clients), for the checks. */
+  public connectionBudget(): PostgresConnectionBudget {
+    return {
+      namespace: this.statefulSet.metadata.namespace!,
+      name: this.name,
+      maxConnections: this.maxConnections,
+      roles: { ...this.roleLimits },
+      reserved: this.reserved.map((r) => ({ ...r })),
+      clients: this.clients.map((c) => ({ ...c, env: { ...c.env } })),
+    };
+  }
+
   /** Adds the database and its reconcile pods (which reach it on the `postgres` port) to a service graph. */
   public addToGraph(graph: ServiceGraph): void {
     graph.addComponent(this);
     graph.addComponent(this.reconcileComponent);
     graph.allow(this.reconcileComponent, this, 'postgres');
   }
+}
+
+/**
+ * An integer postgresql.conf setting (a number or a string of digits), or its default.
+ * @throws Error naming the setting, the value and what is allowed.
+ */
+function settingInteger(
+  database: string,
+  settings: Readonly<Record<string, string | number | boolean>>,
+  key: string,
+  fallback: number,
+  min: number,
+): number {
+  const raw = settings[key];
+  if (raw === undefined) return fallback;
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^[0-9]+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isInteger(n) || n < min) {
+    throw new Error(`PostgresDatabase '${database}': settings.${key} got ${JSON.stringify(raw)}; expected an integer >= ${min}`);
+  }
+  return n;
 }

@@ -19,21 +19,33 @@ export const SPRING_BOOT_SECRET_ENV = {
   flywayPassword: 'SPRING_FLYWAY_PASSWORD',
 } as const;
 
+/**
+ * HikariCP pool variables of Spring Boot (`spring.datasource.hikari.maximum-pool-size` and
+ * `minimum-idle` in relaxed binding: dots to `_`, dashes dropped), for `PostgresDatabase.client`,
+ * which sets them and records the pool for the connection-budget check.
+ */
+export const SPRING_BOOT_POOL_ENV = {
+  maxSize: 'SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE',
+  minIdle: 'SPRING_DATASOURCE_HIKARI_MINIMUMIDLE',
+} as const;
+
 /** Options of {@link springBootEnv}. */
 export interface SpringBootEnvOptions {
   /** HTTP port (`server.port`). */
   readonly port: number;
   /** Active Spring profiles. @default - none */
   readonly profiles?: readonly string[];
-  /** PostgreSQL the app connects to with HikariCP. @default - no datasource */
+  /**
+   * PostgreSQL the app connects to with HikariCP. The pool size is declared with
+   * `PostgresDatabase.client(..., { env: SPRING_BOOT_POOL_ENV })`, not here.
+   * @default - no datasource
+   */
   readonly datasource?: {
     readonly host: string;
     readonly port: number;
     readonly database: string;
     /** Role for requests (least privilege: not the owner of the tables). */
     readonly username: string;
-    /** HikariCP `maximum-pool-size` per pod. */
-    readonly maxPoolSize: number;
     /** Role Flyway migrates as (the owner of the schemas). @default - Flyway uses `username` */
     readonly migrationUsername?: string;
   };
@@ -50,7 +62,7 @@ function fail(field: string, value: unknown, expected: string): never {
 /**
  * Plain environment for a Spring Boot service: port, profiles, graceful shutdown, actuator
  * health probes and Prometheus endpoint with an HTTP latency histogram (for p95 alerts), and the
- * HikariCP datasource (URL, user, pool size) plus the Flyway user.
+ * HikariCP datasource (URL, user) plus the Flyway user.
  * @throws Error naming the field, the value and what is allowed.
  */
 export function springBootEnv(o: SpringBootEnvOptions): Record<string, string> {
@@ -74,13 +86,11 @@ export function springBootEnv(o: SpringBootEnvOptions): Record<string, string> {
     if (!Number.isInteger(ds.port) || ds.port < 1 || ds.port > 65535) fail('datasource.port', ds.port, 'a port between 1 and 65535');
     if (!pgIdentifier.test(ds.database)) fail('datasource.database', ds.database, 'a PostgreSQL identifier');
     if (!pgIdentifier.test(ds.username)) fail('datasource.username', ds.username, 'a PostgreSQL role name');
-    if (!Number.isInteger(ds.maxPoolSize) || ds.maxPoolSize < 1) fail('datasource.maxPoolSize', ds.maxPoolSize, 'an integer >= 1');
     if (ds.migrationUsername !== undefined && !pgIdentifier.test(ds.migrationUsername))
       fail('datasource.migrationUsername', ds.migrationUsername, 'a PostgreSQL role name');
     Object.assign(env, {
       SPRING_DATASOURCE_URL: `jdbc:postgresql://${ds.host}:${ds.port}/${ds.database}`,
       SPRING_DATASOURCE_USERNAME: ds.username,
-      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: String(ds.maxPoolSize),
       ...(ds.migrationUsername ? { SPRING_FLYWAY_USER: ds.migrationUsername } : {}),
     });
   }
