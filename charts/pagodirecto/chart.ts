@@ -16,6 +16,7 @@ import {
   backupJobs,
   devLocalStack,
   postgresBackup,
+  postgresClientEnv,
   postgresFromConfig,
   stackFoundation,
   stackMonitoring,
@@ -138,6 +139,7 @@ export class PagoDirectoChart extends Chart {
             username: roles.app.name,
             maxPoolSize: cfg.backend.connectionPoolSize,
             migrationUsername: roles.owner.name,
+            ...(postgres.clientTls ? { sslRootCert: postgres.clientTls.caPath } : {}),
           },
         }),
         APP_TENANT_SETTING: cfg.postgres.rowLevelSecurity.tenantSetting,
@@ -148,6 +150,7 @@ export class PagoDirectoChart extends Chart {
         [SPRING_BOOT_SECRET_ENV.flywayPassword]: pgSecret.OWNER_PASSWORD,
         JWT_SECRET: backendSecret.JWT_SECRET,
       },
+      secretFiles: postgresClientEnv(postgres).secretFiles,
     });
     this.graph.addComponent(backend);
     this.graph.allow(backend, postgres, 'postgres');
@@ -220,7 +223,9 @@ export class PagoDirectoChart extends Chart {
       resources: cfg.adminer.resources,
       readinessPath: '/',
       replicas: 1,
-      env: { ADMINER_DEFAULT_SERVER: postgres.host },
+      // PHP's pgsql is libpq: PGSSLMODE/PGSSLROOTCERT make it verify the server.
+      env: { ADMINER_DEFAULT_SERVER: postgres.host, ...postgresClientEnv(postgres).env },
+      secretFiles: postgresClientEnv(postgres).secretFiles,
       writablePaths: [{ path: '/tmp', sizeLimit: '64Mi' }],
     });
     this.graph.addComponent(adminer);

@@ -9,8 +9,9 @@ import { PostgresBackupEngine, PostgresRestoreMode } from '../constructs/backup/
 import { RedisBackupEngine } from '../constructs/backup/redis-backup-engine';
 import { LocalStack, LocalStackProps } from '../constructs/data/localstack';
 import { AmazonS3Storage, ObjectStorage, S3CompatibleServer, S3CompatibleStorage, S3Credentials } from '../constructs/storage';
-import { PostgresDatabase, PostgresDatabaseProps, PostgresRole } from '../constructs/data/postgres-database';
+import { PostgresClientTls, PostgresDatabase, PostgresDatabaseProps, PostgresRole } from '../constructs/data/postgres-database';
 import { RedisCache } from '../constructs/data/redis-cache';
+import { NamespaceCaIssuer } from '../constructs/platform/namespace-ca-issuer';
 import { SecretsBackend, SecretsProvider } from '../constructs/platform/secrets-backend';
 import { ExternalPeer, GraphComponent, ServiceGraph } from '../constructs/network/service-graph';
 import {
@@ -129,7 +130,11 @@ export function devLocalStack(
   return localstack;
 }
 
-/** PostgreSQL (with exporter) from a stack's `postgres` config section, in the graph. */
+/**
+ * PostgreSQL (with exporter) from a stack's `postgres` config section, in the graph, with TLS
+ * required on every TCP connection: a namespace CA (`internal-ca`, {@link NamespaceCaIssuer})
+ * signs its certificate, and clients verify it (`sslmode=verify-full`, see {@link postgresClientEnv}).
+ */
 export function postgresFromConfig(
   scope: Construct,
   graph: ServiceGraph,
@@ -146,6 +151,10 @@ export function postgresFromConfig(
     readonly rowLevelSecurity?: PostgresDatabaseProps['rowLevelSecurity'];
   },
 ): PostgresDatabase {
+  const ca = new NamespaceCaIssuer(scope, 'internal-ca', {
+    namespace: props.namespace,
+    labels: { 'app.kubernetes.io/part-of': props.partOf },
+  });
   const postgres = new PostgresDatabase(scope, 'postgres', {
     namespace: props.namespace,
     partOf: props.partOf,
@@ -158,6 +167,7 @@ export function postgresFromConfig(
     ...(props.rowLevelSecurity ? { rowLevelSecurity: props.rowLevelSecurity } : {}),
     settings: pg.settings,
     allowedCidrs: pg.allowedCidrs,
+    tls: { issuer: ca.issuerRef },
     resources: pg.resources,
     storage: pg.storage,
     exporter: { image: pg.exporterImage, role: 'postgres_exporter', resources: pg.exporterResources },
@@ -165,6 +175,19 @@ export function postgresFromConfig(
   });
   postgres.addToGraph(graph);
   return postgres;
+}
+
+/**
+ * What an application container needs to reach `postgres` over verified TLS: libpq's
+ * `PGSSLMODE`/`PGSSLROOTCERT` (for libpq clients; JDBC takes `clientTls.urlParameters` in its URL)
+ * and the CA as a WebService `secretFiles` entry. Empty when the database has no TLS.
+ */
+export function postgresClientEnv(postgres: PostgresDatabase): {
+  readonly env: Readonly<Record<string, string>>;
+  readonly secretFiles: ReadonlyArray<PostgresClientTls['secretFiles']>;
+} {
+  const tls = postgres.clientTls;
+  return tls ? { env: tls.libpqEnv, secretFiles: [tls.secretFiles] } : { env: {}, secretFiles: [] };
 }
 
 /** A daily pg_dump of `postgres` as its superuser (the postgres image's uid 999), with its restore CronJob (Helm values `backups.postgres`). */
@@ -192,8 +215,15 @@ export function postgresBackup(
     source: {
       image: props.image,
       runAsUser: 999,
-      env: { PGHOST: postgres.host, PGPORT: String(postgres.port), PGUSER: 'postgres', PGDATABASE: postgres.database },
+      env: {
+        PGHOST: postgres.host,
+        PGPORT: String(postgres.port),
+        PGUSER: 'postgres',
+        PGDATABASE: postgres.database,
+        ...postgres.clientTls?.libpqEnv,
+      },
       secretEnv: { PGPASSWORD: postgres.superuserPassword },
+      ...(postgres.clientTls ? { volumes: [postgres.clientTls.volume], volumeMounts: [postgres.clientTls.volumeMount] } : {}),
     },
     schedule: props.schedule,
     retentionDays: props.backups.retentionDays,

@@ -22,6 +22,14 @@ export interface BackupSource {
   /** Plain env; with `secretEnv` it must provide the engine's `sourceEnv`. */
   readonly env: Readonly<Record<string, string>>;
   readonly secretEnv: Readonly<Record<string, SecretKeyRef>>;
+  /**
+   * Volumes the dump and restore containers mount (`volumeMounts`), e.g. the CA a TLS client
+   * verifies the database with. Names must differ from the pod's own (`scripts`, `backup`, `tmp`).
+   * @default - none
+   */
+  readonly volumes?: readonly k8s.Volume[];
+  /** Mounts of `volumes` in the dump and restore containers. @default - none */
+  readonly volumeMounts?: readonly k8s.VolumeMount[];
 }
 
 export interface DatabaseBackupProps {
@@ -206,7 +214,7 @@ export class DatabaseBackup extends Construct {
       command: ['bash', `${SCRIPTS_DIR}/${script}`],
       env: { ...source.env, BACKUP_DIR, BACKUP_NAME_PREFIX: this.engine.name, ...extraEnv },
       secretEnv: source.secretEnv,
-      volumeMounts: [...SHARED_MOUNTS, ...extraMounts],
+      volumeMounts: [...SHARED_MOUNTS, ...(source.volumeMounts ?? []), ...extraMounts],
     });
   }
 
@@ -228,6 +236,7 @@ export class DatabaseBackup extends Construct {
         { name: 'scripts', configMap: { name: `${this.props.name}-scripts`, defaultMode: 0o555 } },
         { name: 'backup', emptyDir: { sizeLimit: k8s.Quantity.fromString(this.props.scratchSize ?? '2Gi') } },
         { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+        ...(this.props.source.volumes ?? []),
         ...extraVolumes,
       ],
       restartPolicy: 'Never',
@@ -315,6 +324,20 @@ function validateEngine(where: string, p: DatabaseBackupProps): void {
     throw new Error(
       `${where}: source lacks ${missing.join(', ')}; engine '${e.name}' needs ${e.sourceEnv.join(', ')} in source.env or source.secretEnv`,
     );
+  const sourceVolumes = new Set<string>();
+  (p.source.volumes ?? []).forEach((v, i) => {
+    if (SHARED_VOLUMES.includes(v.name) || sourceVolumes.has(v.name))
+      throw new Error(
+        `${where}: source.volumes[${i}].name '${v.name}' is taken (${[...SHARED_VOLUMES, ...sourceVolumes].join(', ')}); expected another name`,
+      );
+    sourceVolumes.add(v.name);
+  });
+  (p.source.volumeMounts ?? []).forEach((m, i) => {
+    if (!sourceVolumes.has(m.name))
+      throw new Error(
+        `${where}: source.volumeMounts[${i}].name '${m.name}'; expected one of source.volumes (${[...sourceVolumes].join(', ') || 'none'})`,
+      );
+  });
 }
 
 /** The engine's restore plan when a restore is rendered, checked against what the backup pod provides. */
@@ -357,9 +380,10 @@ function restorePlanOf(where: string, p: DatabaseBackupProps): BackupRestorePlan
       throw bad(`step '${step.name}' subPrefix '${step.subPrefix}'; expected a relative key prefix such as 'pre-restore'`);
   }
   const volumes = new Set<string>();
+  const taken = [...SHARED_VOLUMES, ...(p.source.volumes ?? []).map((v) => v.name)];
   for (const v of plan.volumes ?? []) {
-    if (SHARED_VOLUMES.includes(v.name) || volumes.has(v.name))
-      throw bad(`volume '${v.name}' is taken (${[...SHARED_VOLUMES, ...volumes].join(', ')}); expected another name`);
+    if (taken.includes(v.name) || volumes.has(v.name))
+      throw bad(`volume '${v.name}' is taken (${[...taken, ...volumes].join(', ')}); expected another name`);
     volumes.add(v.name);
   }
   for (const step of plan.steps) {
