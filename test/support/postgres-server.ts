@@ -242,15 +242,18 @@ const SSL_FILE_SETTINGS: Readonly<Record<string, keyof TestTlsFiles>> = {
 };
 
 /**
- * postgresql.conf with its `ssl_*_file` settings pointed at copies of the test certificate in
+ * postgresql.conf with its `ssl_*_file` settings that name files absent here (the pod's mount
+ * paths) pointed at copies of the test certificate in
  * `dir` (the key root-owned, group postgres, mode 0440: as the kubelet mounts a Secret with
  * fsGroup 999); unchanged when it names no such file.
  */
 function withTestTls(conf: string, dir: string, owner: { gid: number }): string {
   let out = conf;
   for (const [setting, file] of Object.entries(SSL_FILE_SETTINGS)) {
-    const re = new RegExp(`^${setting} = '[^']*'$`, 'm');
-    if (!re.test(out)) continue;
+    const re = new RegExp(`^${setting} = '([^']*)'$`, 'm');
+    const given = re.exec(out)?.[1];
+    // A file that exists here was provided by the test (e.g. its own certificate): keep it.
+    if (given === undefined || fs.existsSync(given)) continue;
     const source = testTlsFiles()[file];
     const target = path.join(dir, path.basename(source));
     fs.copyFileSync(source, target);
