@@ -120,11 +120,7 @@ describe('the upload script with server-side encryption (bash, fake aws on PATH)
     ['no encryption at all', {}, /refusing to upload: REQUIRE_SSE=true needs S3_SSE=aws:kms and S3_SSE_KMS_ID .*S3_SSE is ''/],
     ['SSE-S3 only', { S3_SSE: 'AES256' }, /refusing to upload: REQUIRE_SSE=true needs S3_SSE=aws:kms .*S3_SSE is 'AES256'/],
     ['SSE-KMS without a key', { S3_SSE: 'aws:kms' }, /refusing to upload: S3_SSE=aws:kms needs S3_SSE_KMS_ID/],
-    [
-      'SSE-KMS with an empty key',
-      { S3_SSE: 'aws:kms', S3_SSE_KMS_ID: '' },
-      /refusing to upload: S3_SSE=aws:kms needs S3_SSE_KMS_ID/,
-    ],
+    ['SSE-KMS with an empty key', { S3_SSE: 'aws:kms', S3_SSE_KMS_ID: '' }, /refusing to upload: S3_SSE=aws:kms needs S3_SSE_KMS_ID/],
   ])('REQUIRE_SSE=true (prod) with %s: exits non-zero before calling aws', (_what, env, message) => {
     const r = runUpload({ REQUIRE_SSE: 'true', ...env });
     expect(r.status).not.toBe(0);
