@@ -105,6 +105,21 @@ describe('environment config', () => {
     expect(msg).toContain('stacks.wondernest.backups.target: got "localstack"; expected \'s3\' in a prod profile');
   });
 
+  test('S3 backups need a KMS key, in a key ARN, alias ARN or alias form', () => {
+    const cfg = envConfig('prod');
+    delete cfg.stacks.wondernest.backups.kmsKeyId;
+    cfg.stacks.pagodirecto.backups.kmsKeyId = '1234abcd-12ab-34cd-56ef-1234567890ab';
+    const msg = problems(cfg);
+    expect(msg).toContain('stacks.wondernest.backups.kmsKeyId: got nothing; expected a KMS key ARN or alias with backups.target s3');
+    expect(msg).toContain(
+      'stacks.pagodirecto.backups.kmsKeyId: got "1234abcd-12ab-34cd-56ef-1234567890ab"; expected a KMS key ARN \'arn:aws:kms:<region>:<account>:key/<key id>\'',
+    );
+    const ok = envConfig('prod');
+    ok.stacks.wondernest.backups.kmsKeyId = 'alias/wondernest-backups';
+    ok.stacks.pagodirecto.backups.kmsKeyId = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    expect(() => problems(ok)).toThrow(/config was accepted/);
+  });
+
   test('shared_buffers larger than half the memory limit', () => {
     const cfg = envConfig('dev');
     cfg.stacks.wondernest.postgres.settings.shared_buffers = '400MB';

@@ -194,10 +194,10 @@ describe('renderInitScript', () => {
     expect(sql).toContain('\\set VERBOSITY terse');
   });
 
-  test('runs in one transaction', () => {
-    const lines = sql.split('\n');
+  test('runs in one transaction, then reloads the configuration and certificate', () => {
+    const lines = sql.split('\n').filter((l) => l.trim() && !l.startsWith('--'));
     expect(lines.indexOf('BEGIN;')).toBeGreaterThan(0);
-    expect(lines.filter((l) => l.trim()).pop()).toBe('COMMIT;');
+    expect(lines.slice(-2)).toEqual(['COMMIT;', 'SELECT pg_reload_conf() AS reloaded \\gset']);
   });
 
   test('revokes PUBLIC access first', () => {

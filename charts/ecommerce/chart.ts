@@ -230,7 +230,7 @@ export class EcommerceChart extends Chart {
   private objectStore(): EcommerceObjectStore {
     const { cfg, stack } = this;
     const store = cfg.objectStore;
-    const backupsConfig = { target: store.provider, bucket: store.buckets.backups, region: store.region };
+    const backupsConfig = { target: store.provider, bucket: store.buckets.backups, region: store.region, kmsKeyId: cfg.backups.kmsKeyId };
     const common = { partOf: stack.partOf, backups: backupsConfig, aws: cfg.aws };
     if (store.provider === 'in-cluster') {
       const server = store.server!;

@@ -46,6 +46,7 @@ export const stack = defineStack({
     apps: { gateway: c.gateway, backend: c.backend },
     // Backups go where the object store is: the in-cluster server in dev, Amazon S3 in prod.
     backupTarget: c.objectStore.provider === 's3' ? 's3' : 'object-store',
+    backupKmsKeyId: c.backups.kmsKeyId,
     aws: c.aws,
   }),
   rules: ecommerceRules,

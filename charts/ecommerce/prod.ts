@@ -39,7 +39,12 @@ export const prod: EcommerceConfigInput = {
     noncurrentVersionDays: 30,
   },
   // Seed 003: 30-day retention in production.
-  backups: { ...ECOMMERCE_BASE.backups, retentionDays: 30 },
+  backups: {
+    ...ECOMMERCE_BASE.backups,
+    retentionDays: 30,
+    // Chosen: an alias ARN, so the key behind it can be replaced without a config change.
+    kmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:alias/ecommerce-prod-backups',
+  },
   aws: {
     backupRoleArn: 'arn:aws:iam::123456789012:role/ecommerce-prod-backup',
     secretsRoleArn: 'arn:aws:iam::123456789012:role/ecommerce-prod-secrets',

@@ -39,6 +39,8 @@ export const ecommerceSchema = f.object({
     retentionDays: backupCommonShape.retentionDays,
     maxAgeHours: backupCommonShape.maxAgeHours,
     uploaderImage: backupCommonShape.uploaderImage,
+    /** KMS key of the uploads to Amazon S3 (required with objectStore.provider s3). */
+    kmsKeyId: backupCommonShape.kmsKeyId,
     resources: backupCommonShape.resources,
     /** Daily `mongodump` (the seed: 02:00). */
     mongodbSchedule: f.cron(),

@@ -16,6 +16,7 @@ import {
   backupJobs,
   devLocalStack,
   postgresBackup,
+  postgresClientEnv,
   postgresFromConfig,
   stackFoundation,
   stackMonitoring,
@@ -137,6 +138,7 @@ export class PagoDirectoChart extends Chart {
             database: postgres.database,
             username: roles.app.name,
             migrationUsername: roles.owner.name,
+            ...(postgres.clientTls ? { sslRootCert: postgres.clientTls.caPath } : {}),
           },
         }),
         APP_TENANT_SETTING: cfg.postgres.rowLevelSecurity.tenantSetting,
@@ -147,6 +149,7 @@ export class PagoDirectoChart extends Chart {
         [SPRING_BOOT_SECRET_ENV.flywayPassword]: pgSecret.OWNER_PASSWORD,
         JWT_SECRET: backendSecret.JWT_SECRET,
       },
+      secretFiles: postgresClientEnv(postgres).secretFiles,
     });
     // The Hikari pool, declared once: sets its variables and counts it in the app role's connection budget.
     postgres.client(backend.deployment, {
@@ -228,7 +231,9 @@ export class PagoDirectoChart extends Chart {
       resources: cfg.adminer.resources,
       readinessPath: '/',
       replicas: 1,
-      env: { ADMINER_DEFAULT_SERVER: postgres.host },
+      // PHP's pgsql is libpq: PGSSLMODE/PGSSLROOTCERT make it verify the server.
+      env: { ADMINER_DEFAULT_SERVER: postgres.host, ...postgresClientEnv(postgres).env },
+      secretFiles: postgresClientEnv(postgres).secretFiles,
       writablePaths: [{ path: '/tmp', sizeLimit: '64Mi' }],
     });
     this.graph.addComponent(adminer);

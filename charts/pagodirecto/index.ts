@@ -19,6 +19,7 @@ export const stack = defineStack({
     devTools: { adminer: c.adminer, localstack: c.localstack },
     apps: { backend: c.backend, frontend: c.frontend },
     backupTarget: c.backups.target,
+    backupKmsKeyId: c.backups.kmsKeyId,
     localstackEnabled: c.localstack.enabled,
     aws: c.aws,
   }),

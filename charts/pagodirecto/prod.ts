@@ -70,6 +70,8 @@ export const prod: PagoDirectoConfigInput = {
     target: 's3',
     bucket: 'pagodirecto-prod-backups',
     region: 'eu-west-1',
+    // Chosen: an alias ARN, so the key behind it can be replaced without a config change.
+    kmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:alias/pagodirecto-prod-backups',
     schedule: '0 3 * * *',
     retentionDays: 30,
     maxAgeHours: 26,

@@ -23,6 +23,7 @@ import {
   backupJobs,
   devLocalStack,
   postgresBackup,
+  postgresClientEnv,
   postgresFromConfig,
   redisBackup,
   stackFoundation,
@@ -136,6 +137,7 @@ export class WonderNestChart extends Chart {
     localstack: LocalStack | undefined,
   ): void {
     const { cfg, platform, stack, graph } = this;
+    const pgClient = postgresClientEnv(postgres);
     const api = new WebService(this, 'api', {
       namespace: stack.namespace,
       name: 'api',
@@ -157,6 +159,9 @@ export class WonderNestChart extends Chart {
         DB_PORT: String(postgres.port),
         DB_NAME: postgres.database,
         DB_USERNAME: 'wondernest_app',
+        // JDBC takes TLS from the URL (verify-full against the mounted CA); libpq tools from PGSSL*.
+        DB_URL: postgres.jdbcUrl(),
+        ...pgClient.env,
         REDIS_HOST: redis.host,
         REDIS_PORT: String(redis.port),
         CORS_ALLOWED_ORIGINS: cfg.corsAllowedOrigins.join(','),
@@ -169,6 +174,7 @@ export class WonderNestChart extends Chart {
         JWT_SECRET: apiSecret.JWT_SECRET,
         SENDGRID_API_KEY: apiSecret.SENDGRID_API_KEY,
       },
+      secretFiles: pgClient.secretFiles,
     });
     // The api builds its HikariConfig in code (the seed's), so its pool bounds are variables of its own (DB_POOL_ENV).
     postgres.client(api.deployment, { role: 'wondernest_app', poolSize: cfg.api.pool.maxSize, minIdle: cfg.api.pool.minIdle });
@@ -212,7 +218,9 @@ export class WonderNestChart extends Chart {
         PGADMIN_LISTEN_PORT: '5050',
         PGADMIN_SERVER_JSON_FILE: '/pgadmin4/servers.json',
         PGADMIN_DISABLE_POSTFIX: 'true',
+        ...postgresClientEnv(postgres).env,
       },
+      secretFiles: postgresClientEnv(postgres).secretFiles,
       secretEnv: { PGADMIN_DEFAULT_PASSWORD: pgadminSecret.PGADMIN_DEFAULT_PASSWORD },
       configs: [
         {
@@ -229,7 +237,8 @@ export class WonderNestChart extends Chart {
                     Port: postgres.port,
                     MaintenanceDB: postgres.database,
                     Username: 'wondernest_app',
-                    SSLMode: 'prefer',
+                    // The CA comes from PGSSLROOTCERT (libpq's fallback when the server entry names none).
+                    ConnectionParameters: { sslmode: 'verify-full' },
                   },
                 },
               },

@@ -18,6 +18,7 @@ export const stack = defineStack({
     devTools: { pgadmin: c.pgadmin, localstack: c.localstack },
     apps: { api: c.api },
     backupTarget: c.backups.target,
+    backupKmsKeyId: c.backups.kmsKeyId,
     localstackEnabled: c.localstack.enabled,
     aws: c.aws,
   }),

@@ -53,6 +53,8 @@ export const prod: WonderNestConfigInput = {
     target: 's3',
     bucket: 'wondernest-prod-backups',
     region: 'eu-west-1',
+    // Chosen: an alias ARN, so the key behind it can be replaced without a config change.
+    kmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:alias/wondernest-prod-backups',
     postgresSchedule: '0 2 * * *',
     redisSchedule: '30 2 * * *',
     retentionDays: 30,

@@ -29,6 +29,8 @@ export interface StackProfileFacts {
   readonly apps?: Readonly<Record<string, { readonly standIn: boolean }>>;
   /** `backups.target` of the block: `s3` in prod; `localstack` needs `localstack.enabled`. */
   readonly backupTarget?: string;
+  /** `backups.kmsKeyId` of the block: required with backup target `s3`. */
+  readonly backupKmsKeyId?: string;
   /** `localstack.enabled` of the block. */
   readonly localstackEnabled?: boolean;
   /** `aws` of the block (IRSA roles, Secrets Manager prefix), needed by S3 backups and AWS secrets. */
@@ -101,6 +103,14 @@ export function commonStackRules(facts: StackProfileFacts, platform: PlatformCon
     }
     if (facts.backupTarget !== undefined && facts.backupTarget !== 's3')
       issues.push({ path: 'backups.target', value: facts.backupTarget, expected: "'s3' in a prod profile" });
+  }
+  if (facts.backupTarget === 's3' && !facts.backupKmsKeyId) {
+    issues.push({
+      path: 'backups.kmsKeyId',
+      value: undefined,
+      expected:
+        'a KMS key ARN or alias with backups.target s3: backups are uploaded with SSE-KMS and the upload refuses to run without a key',
+    });
   }
   if (facts.backupTarget === 'localstack' && !facts.localstackEnabled) {
     issues.push({ path: 'backups.target', value: 'localstack', expected: "'s3', or set localstack.enabled in this stack" });

@@ -153,6 +153,11 @@ export const backupCommonShape = {
   target: f.oneOf(['localstack', 's3']),
   bucket: f.s3Bucket(),
   region: f.awsRegion(),
+  /**
+   * KMS key the uploads are encrypted with (SSE-KMS); required with target `s3`, where the upload
+   * script refuses to run without it. In-cluster targets use SSE-S3 where the server supports it.
+   */
+  kmsKeyId: f.kmsKeyId().optional(),
   retentionDays: f.int({ min: 1, max: 3650 }),
   /** Alert when the newest successful backup is older than this. */
   maxAgeHours: f.int({ min: 1 }),

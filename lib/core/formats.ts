@@ -288,6 +288,14 @@ export const s3Bucket = regexFormat(
     !v.includes('-.'),
 );
 export const awsRegion = regexFormat(/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/, "an AWS region such as 'eu-west-1'");
+/**
+ * A KMS key as S3 server-side encryption takes it (`--sse-kms-key-id`): a key ARN, an alias ARN,
+ * or an alias name. A bare key id is not accepted: the ARN names the account and region too.
+ */
+export const kmsKeyId = regexFormat(
+  /^(arn:aws[a-z-]*:kms:[a-z]{2}(-gov)?-[a-z]+-[0-9]:[0-9]{12}:(key\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|alias\/[A-Za-z0-9/_-]{1,250})|alias\/[A-Za-z0-9/_-]{1,250})$/,
+  "a KMS key ARN 'arn:aws:kms:<region>:<account>:key/<key id>', an alias ARN 'arn:aws:kms:<region>:<account>:alias/<name>' or an alias 'alias/<name>'",
+);
 export const iamRoleArn = regexFormat(
   /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[\w+=,.@/-]{1,512}$/,
   "an IAM role ARN such as 'arn:aws:iam::123456789012:role/name'",

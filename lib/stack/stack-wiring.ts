@@ -8,9 +8,17 @@ import { BackupTarget, DatabaseBackup } from '../constructs/backup/database-back
 import { PostgresBackupEngine, PostgresRestoreMode } from '../constructs/backup/postgres-backup-engine';
 import { RedisBackupEngine } from '../constructs/backup/redis-backup-engine';
 import { LocalStack, LocalStackProps } from '../constructs/data/localstack';
-import { AmazonS3Storage, ObjectStorage, S3CompatibleServer, S3CompatibleStorage, S3Credentials } from '../constructs/storage';
-import { PostgresDatabase, PostgresDatabaseProps, PostgresRole } from '../constructs/data/postgres-database';
+import {
+  AmazonS3Storage,
+  ObjectStorage,
+  S3CompatibleServer,
+  S3CompatibleStorage,
+  S3Credentials,
+  ServerSideEncryption,
+} from '../constructs/storage';
+import { PostgresClientTls, PostgresDatabase, PostgresDatabaseProps, PostgresRole } from '../constructs/data/postgres-database';
 import { RedisCache } from '../constructs/data/redis-cache';
+import { NamespaceCaIssuer } from '../constructs/platform/namespace-ca-issuer';
 import { SecretsBackend, SecretsProvider } from '../constructs/platform/secrets-backend';
 import { ExternalPeer, GraphComponent, ServiceGraph } from '../constructs/network/service-graph';
 import {
@@ -129,7 +137,11 @@ export function devLocalStack(
   return localstack;
 }
 
-/** PostgreSQL (with exporter) from a stack's `postgres` config section, in the graph. */
+/**
+ * PostgreSQL (with exporter) from a stack's `postgres` config section, in the graph, with TLS
+ * required on every TCP connection: a namespace CA (`internal-ca`, {@link NamespaceCaIssuer})
+ * signs its certificate, and clients verify it (`sslmode=verify-full`, see {@link postgresClientEnv}).
+ */
 export function postgresFromConfig(
   scope: Construct,
   graph: ServiceGraph,
@@ -146,6 +158,10 @@ export function postgresFromConfig(
     readonly rowLevelSecurity?: PostgresDatabaseProps['rowLevelSecurity'];
   },
 ): PostgresDatabase {
+  const ca = new NamespaceCaIssuer(scope, 'internal-ca', {
+    namespace: props.namespace,
+    labels: { 'app.kubernetes.io/part-of': props.partOf },
+  });
   const postgres = new PostgresDatabase(scope, 'postgres', {
     namespace: props.namespace,
     partOf: props.partOf,
@@ -158,6 +174,7 @@ export function postgresFromConfig(
     ...(props.rowLevelSecurity ? { rowLevelSecurity: props.rowLevelSecurity } : {}),
     settings: pg.settings,
     allowedCidrs: pg.allowedCidrs,
+    tls: { issuer: ca.issuerRef },
     resources: pg.resources,
     storage: pg.storage,
     exporter: { image: pg.exporterImage, role: 'postgres_exporter', resources: pg.exporterResources },
@@ -165,6 +182,19 @@ export function postgresFromConfig(
   });
   postgres.addToGraph(graph);
   return postgres;
+}
+
+/**
+ * What an application container needs to reach `postgres` over verified TLS: libpq's
+ * `PGSSLMODE`/`PGSSLROOTCERT` (for libpq clients; JDBC takes `clientTls.urlParameters` in its URL)
+ * and the CA as a WebService `secretFiles` entry. Empty when the database has no TLS.
+ */
+export function postgresClientEnv(postgres: PostgresDatabase): {
+  readonly env: Readonly<Record<string, string>>;
+  readonly secretFiles: ReadonlyArray<PostgresClientTls['secretFiles']>;
+} {
+  const tls = postgres.clientTls;
+  return tls ? { env: tls.libpqEnv, secretFiles: [tls.secretFiles] } : { env: {}, secretFiles: [] };
 }
 
 /** A daily pg_dump of `postgres` as its superuser (the postgres image's uid 999), with its restore CronJob (Helm values `backups.postgres`). */
@@ -192,8 +222,15 @@ export function postgresBackup(
     source: {
       image: props.image,
       runAsUser: 999,
-      env: { PGHOST: postgres.host, PGPORT: String(postgres.port), PGUSER: 'postgres', PGDATABASE: postgres.database },
+      env: {
+        PGHOST: postgres.host,
+        PGPORT: String(postgres.port),
+        PGUSER: 'postgres',
+        PGDATABASE: postgres.database,
+        ...postgres.clientTls?.libpqEnv,
+      },
       secretEnv: { PGPASSWORD: postgres.superuserPassword },
+      ...(postgres.clientTls ? { volumes: [postgres.clientTls.volume], volumeMounts: [postgres.clientTls.volumeMount] } : {}),
     },
     schedule: props.schedule,
     retentionDays: props.backups.retentionDays,
@@ -260,7 +297,7 @@ export interface InClusterS3 {
 export interface BackupTargetsProps {
   readonly partOf: string;
   /** The stack's `backups` config: `target` is `s3` (Amazon S3) or names the in-cluster server. */
-  readonly backups: { readonly target: string; readonly bucket: string; readonly region: string };
+  readonly backups: { readonly target: string; readonly bucket: string; readonly region: string; readonly kmsKeyId?: string };
   /** The stack's AWS settings (the backup role, for `backups.target` s3). @default - none */
   readonly aws?: AwsStackConfig;
   /** The in-cluster server backups go to when `backups.target` is not `s3`. @default - none */
@@ -275,19 +312,28 @@ export interface BackupTargetsProps {
 export class BackupTargets {
   /** The object storage of the stack's backups. */
   public readonly storage: ObjectStorage;
+  /** How uploads are encrypted: SSE-KMS on Amazon S3, SSE-S3 on a server that accepts it, else none. */
+  public readonly serverSideEncryption?: ServerSideEncryption;
   private readonly partOf: string;
   private readonly bucket: string;
+  private readonly requireKms: boolean;
 
   constructor(secrets: SecretsBackend, props: BackupTargetsProps) {
     const { backups, inCluster } = props;
     this.partOf = props.partOf;
     this.bucket = backups.bucket;
+    // Amazon S3 holds the real backups: SSE-KMS with the configured key, and the upload refuses to run without it.
+    this.requireKms = backups.target === 's3';
     if (backups.target === 's3') {
       if (!props.aws) throw new Error("backups.target s3 needs the stack's aws.backupRoleArn");
+      if (!backups.kmsKeyId) throw new Error('backups.kmsKeyId: undefined; expected a KMS key ARN or alias with backups.target s3');
       this.storage = new AmazonS3Storage({ region: backups.region, roleArn: props.aws.backupRoleArn });
+      this.serverSideEncryption = { algorithm: 'aws:kms', kmsKeyId: backups.kmsKeyId };
       return;
     }
     if (!inCluster) throw new Error(`backups.target '${backups.target}': the stack did not enable an in-cluster S3 server for it`);
+    // In-cluster (dev): SSE-S3 where the server takes it (LocalStack), so dev runs the same --sse path as prod.
+    if (inCluster.server.acceptsSseS3) this.serverSideEncryption = { algorithm: 'AES256' };
     // Generated keys keep literal credentials out of the manifests.
     const generated = (): S3Credentials => {
       const refs = secrets.secret('backup-s3-credentials', ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
@@ -303,7 +349,11 @@ export class BackupTargets {
 
   /** The target of one store's backups, under `<partOf>/<engine>`. */
   public for(engine: string): BackupTarget {
-    return this.storage.target({ bucket: this.bucket, prefix: `${this.partOf}/${engine}` });
+    return {
+      ...this.storage.target({ bucket: this.bucket, prefix: `${this.partOf}/${engine}` }),
+      ...(this.serverSideEncryption ? { serverSideEncryption: this.serverSideEncryption } : {}),
+      ...(this.requireKms ? { requireKms: true } : {}),
+    };
   }
 }
 

@@ -33,6 +33,11 @@
  *   socket in a temp dir, Redis gets `--bind 127.0.0.1 --port <free>`.
  * - Paths: the pod's mount paths (ConfigMap volumes, emptyDirs, the data PVC) are directories in a
  *   temp dir; mount paths named in env values, container commands and mounted files are rewritten.
+ * - TLS: the PostgreSQL certificate (a cert-manager Certificate's Secret) is a test CA and a server
+ *   certificate for localhost/127.0.0.1 (test/support/postgres-server.ts testTlsFiles), mounted
+ *   where the pods mount the Secret; clients still verify it (`sslmode=verify-full`).
+ * - Server-side encryption: s3rver has none, so the uploads' S3_SSE, S3_SSE_KMS_ID and
+ *   REQUIRE_SSE are dropped (test/backup-upload-sse.test.ts runs them against a recording aws).
  * - Tools: this machine's PostgreSQL 15, Redis 7.0, aws CLI 2, nginx-light (the images run
  *   PostgreSQL 15/16, Redis 7.2, aws-cli and nginx-unprivileged).
  *
@@ -73,7 +78,15 @@ import { quoteIdent, quoteLiteral } from '../../lib/constructs/data/postgres-con
 import { PostgresDatabase, PostgresDatabaseDeclaration } from '../../lib/constructs/data/postgres-database';
 import { RedisCache } from '../../lib/constructs/data/redis-cache';
 import { StatefulStore } from '../../lib/constructs/data/stateful-store';
-import { freePort, PostgresServer, PsqlResult, requirePostgresTools, runAsPostgres, startPostgres } from '../support/postgres-server';
+import {
+  freePort,
+  PostgresServer,
+  PsqlResult,
+  requirePostgresTools,
+  runAsPostgres,
+  startPostgres,
+  testTlsFiles,
+} from '../support/postgres-server';
 import { launchRedis, RedisServer, requireRedisTools } from '../support/redis-server';
 import { awsClientEnv, LocalS3, requireAwsCli, S3RVER_CREDENTIALS, startS3rver } from '../support/s3-server';
 import { findTool } from '../support/tools';
@@ -554,6 +567,17 @@ function materializePod(
         fs.writeFileSync(file, rewriteFor ? localizePaths(rewriteFor, volumes, f.content) : f.content);
         fs.chmodSync(file, f.mode);
       }
+    } else if (v.secret) {
+      // A cert-manager Certificate's Secret: the test CA and certificate stand in for it (header).
+      const tls = testTlsFiles();
+      const files: Record<string, string> = { 'ca.crt': tls.caFile, 'tls.crt': tls.certFile, 'tls.key': tls.keyFile };
+      for (const item of v.secret.items ?? []) {
+        if (!(item.key in files))
+          throw new Error(
+            `volume ${v.name}: Secret key ${item.key} is not reproduced by this suite (only ${Object.keys(files).join(', ')})`,
+          );
+        fs.copyFileSync(files[item.key], path.join(volumes.get(v.name)!, item.path));
+      }
     } else if (!v.emptyDir && !v.persistentVolumeClaim) {
       throw new Error(`volume ${v.name} (${JSON.stringify(v)}) is not reproduced by this suite; extend materializePod()`);
     }
@@ -628,6 +652,8 @@ function localEnv(
   if (net.s3 && ('S3_BUCKET' in env || 'S3_ENDPOINT_URL' in env)) {
     // LocalStack in dev, Amazon S3 via IRSA in prod: both become the local s3rver.
     Object.assign(env, awsClientEnv(workDir, env.AWS_REGION || 'us-east-1'), { S3_ENDPOINT_URL: net.s3.endpoint });
+    // s3rver implements no server-side encryption (test/backup-upload-sse.test.ts drills it).
+    for (const name of ['S3_SSE', 'S3_SSE_KMS_ID', 'REQUIRE_SSE']) delete env[name];
   }
   return { ...env, PATH: toolsPath };
 }

@@ -50,13 +50,20 @@ describe('BackupTargets', () => {
   });
 
   test('s3: Amazon S3 with the backup role (IRSA), no static credentials, even when an in-cluster server exists', () => {
-    const { chart, targets: t } = targets({ backups: { ...backups, target: 's3' }, aws, inCluster: { server: minio, port: 'api' } });
+    const kmsKeyId = 'arn:aws:kms:eu-west-1:123456789012:alias/shop-backups';
+    const { chart, targets: t } = targets({
+      backups: { ...backups, target: 's3', kmsKeyId },
+      aws,
+      inCluster: { server: minio, port: 'api' },
+    });
     expect(t.storage).toBeInstanceOf(AmazonS3Storage);
     expect(t.for('postgres')).toEqual({
       bucket: 'shop-backups',
       prefix: 'shop/postgres',
       region: 'eu-west-1',
       roleArn: aws.backupRoleArn,
+      serverSideEncryption: { algorithm: 'aws:kms', kmsKeyId },
+      requireKms: true,
     });
     expect(secretNames(chart)).not.toContain('backup-s3-credentials');
   });

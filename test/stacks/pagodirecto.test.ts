@@ -65,7 +65,9 @@ describe.each([
       SERVER_PORT: '8080',
       SERVER_SHUTDOWN: 'graceful',
       SPRING_PROFILES_ACTIVE: name,
-      SPRING_DATASOURCE_URL: 'jdbc:postgresql://postgres.pagodirecto.svc.cluster.local:5432/pagodirecto_crm',
+      // TLS, server verified against the mounted CA (Flyway uses the same URL).
+      SPRING_DATASOURCE_URL:
+        'jdbc:postgresql://postgres.pagodirecto.svc.cluster.local:5432/pagodirecto_crm?sslmode=verify-full&sslrootcert=/etc/postgresql-ca/ca.crt',
       SPRING_DATASOURCE_USERNAME: 'pagodirecto_app',
       SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: name === 'prod' ? '20' : '10',
       SPRING_DATASOURCE_HIKARI_MINIMUMIDLE: name === 'prod' ? '5' : '2',
@@ -80,6 +82,11 @@ describe.each([
       name === 'prod' ? 'https://crm.pagodirecto.example' : 'http://localhost:3000,https://crm.pagodirecto.localtest.me',
     );
     const deploy = find(objects, 'Deployment', 'backend');
+    expect(deploy.spec.template.spec.volumes).toContainEqual({
+      name: 'secret-0',
+      secret: { secretName: 'postgres-tls', defaultMode: 0o444, items: [{ key: 'ca.crt', path: 'ca.crt' }] },
+    });
+    expect(backend.volumeMounts).toContainEqual({ name: 'secret-0', mountPath: '/etc/postgresql-ca', readOnly: true });
     expect(deploy.spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 0, maxSurge: 1 });
     // Graceful shutdown: preStop drain + Spring's shutdown phase fit in the grace period.
     expect(backend.lifecycle.preStop.exec.command).toEqual(['sleep', '10']);
@@ -306,7 +313,11 @@ describe('pagodirecto dev vs prod', () => {
       expect(dev.some((o) => o.kind === 'Deployment' && o.metadata.name === n)).toBe(true);
       expect(prod.some((o) => o.metadata.name === n)).toBe(false);
     }
-    expect(envOf(container(dev, 'Deployment', 'adminer')).ADMINER_DEFAULT_SERVER).toBe('postgres.pagodirecto.svc.cluster.local');
+    expect(envOf(container(dev, 'Deployment', 'adminer'))).toMatchObject({
+      ADMINER_DEFAULT_SERVER: 'postgres.pagodirecto.svc.cluster.local',
+      PGSSLMODE: 'verify-full',
+      PGSSLROOTCERT: '/etc/postgresql-ca/ca.crt',
+    });
     expect(container(dev, 'Deployment', 'backend').image).toMatch(/^nginxinc\/nginx-unprivileged:/);
     expect(container(dev, 'Deployment', 'frontend').image).toMatch(/^nginxinc\/nginx-unprivileged:/);
     expect(container(prod, 'Deployment', 'backend').image).toBe('ghcr.io/pagodirecto/backend:1.0.0');

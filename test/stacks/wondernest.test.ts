@@ -82,6 +82,10 @@ describe.each([
       DB_PORT: '5432',
       DB_NAME: 'wondernest_prod',
       DB_USERNAME: 'wondernest_app',
+      DB_URL:
+        'jdbc:postgresql://postgres.wondernest.svc.cluster.local:5432/wondernest_prod?sslmode=verify-full&sslrootcert=/etc/postgresql-ca/ca.crt',
+      PGSSLMODE: 'verify-full',
+      PGSSLROOTCERT: '/etc/postgresql-ca/ca.crt',
       REDIS_HOST: 'redis.wondernest.svc.cluster.local',
       DB_PASSWORD: { secretKeyRef: { name: 'postgres-credentials', key: 'APP_PASSWORD' } },
       REDIS_PASSWORD: { secretKeyRef: { name: 'redis-credentials', key: 'REDIS_PASSWORD' } },
@@ -95,6 +99,25 @@ describe.each([
     expect(api.lifecycle.preStop.exec.command).toEqual(['sleep', '5']);
     const deploy = find(objects, 'Deployment', 'api');
     expect(deploy.spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 0, maxSurge: 1 });
+    expect(api.volumeMounts).toContainEqual({ name: 'secret-0', mountPath: '/etc/postgresql-ca', readOnly: true });
+  });
+
+  test('postgres requires TLS: Certificate from the namespace CA, hostssl only, clients verify-full', () => {
+    const cert = find(objects, 'Certificate', 'postgres-tls');
+    expect(cert.spec.issuerRef).toEqual({ name: 'internal-ca', kind: 'Issuer', group: 'cert-manager.io' });
+    expect(cert.spec.dnsNames).toContain('postgres.wondernest.svc.cluster.local');
+    const hba = find(objects, 'ConfigMap', 'postgres-config').data['pg_hba.conf'] as string;
+    const tcpRows = hba.split('\n').filter((l) => /^host/.test(l));
+    expect(tcpRows.slice(0, 2).every((l) => /^hostnossl .* reject$/.test(l))).toBe(true);
+    expect(tcpRows.slice(2).every((l) => l.startsWith('hostssl '))).toBe(true);
+    for (const name of ['postgres-backup', 'postgres-restore', 'postgres-reconcile']) {
+      const pod = find(objects, 'CronJob', name).spec.jobTemplate.spec.template.spec;
+      const pgClients = [...(pod.initContainers ?? []), ...pod.containers].filter((c: { env?: Array<{ name: string }> }) =>
+        (c.env ?? []).some((e) => e.name === 'PGHOST'),
+      );
+      expect(pgClients.length).toBeGreaterThan(0);
+      for (const c of pgClients) expect(envOf(c)).toMatchObject({ PGSSLMODE: 'verify-full', PGSSLROOTCERT: '/etc/postgresql-ca/ca.crt' });
+    }
   });
 
   test('postgres: retained PVC, tuned config, SCRAM, init script, exporter', () => {

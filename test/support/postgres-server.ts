@@ -187,6 +187,83 @@ export interface PostgresServer {
   stop(): void;
 }
 
+/**
+ * A test CA and a server certificate it signed (ECDSA P-256, made once per process with openssl) for
+ * `localhost` and 127.0.0.1, the names the tests connect to: the stand-in for the cert-manager
+ * Certificate of a PostgresDatabase with TLS. `ca.crt` is what clients verify with.
+ */
+export interface TestTlsFiles {
+  readonly dir: string;
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+let testTls: TestTlsFiles | undefined;
+
+/** The process's test CA and server certificate (see {@link TestTlsFiles}); removed at exit. */
+export function testTlsFiles(): TestTlsFiles {
+  if (testTls) return testTls;
+  if (!findExecutable('openssl')) throw new Error('openssl is required for PostgreSQL TLS in tests: apt-get install -y openssl');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtest-tls-'));
+  fs.chmodSync(dir, 0o755);
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=test-ca']);
+  fs.writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  openssl(['req', ...ec, '-keyout', 'tls.key', '-out', 'tls.csr', '-subj', '/CN=localhost']);
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    'tls.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'tls.crt',
+    '-days',
+    '2',
+    '-extfile',
+    'san.ext',
+  ]);
+  for (const f of ['ca.crt', 'tls.crt']) fs.chmodSync(path.join(dir, f), 0o444);
+  testTls = { dir, caFile: path.join(dir, 'ca.crt'), certFile: path.join(dir, 'tls.crt'), keyFile: path.join(dir, 'tls.key') };
+  return testTls;
+}
+
+const SSL_FILE_SETTINGS: Readonly<Record<string, keyof TestTlsFiles>> = {
+  ssl_cert_file: 'certFile',
+  ssl_key_file: 'keyFile',
+  ssl_ca_file: 'caFile',
+};
+
+/**
+ * postgresql.conf with its `ssl_*_file` settings that name files absent here (the pod's mount
+ * paths) pointed at copies of the test certificate in
+ * `dir` (the key root-owned, group postgres, mode 0440: as the kubelet mounts a Secret with
+ * fsGroup 999); unchanged when it names no such file.
+ */
+function withTestTls(conf: string, dir: string, owner: { gid: number }): string {
+  let out = conf;
+  for (const [setting, file] of Object.entries(SSL_FILE_SETTINGS)) {
+    const re = new RegExp(`^${setting} = '([^']*)'$`, 'm');
+    const given = re.exec(out)?.[1];
+    // A file that exists here was provided by the test (e.g. its own certificate): keep it.
+    if (given === undefined || fs.existsSync(given)) continue;
+    const source = testTlsFiles()[file];
+    const target = path.join(dir, path.basename(source));
+    fs.copyFileSync(source, target);
+    if (isRoot()) fs.chownSync(target, 0, owner.gid);
+    fs.chmodSync(target, isRoot() ? 0o440 : 0o600);
+    out = out.replace(re, `${setting} = '${target}'`);
+  }
+  return out;
+}
+
 const DEFAULT_CONF = "listen_addresses = '127.0.0.1'\npassword_encryption = 'scram-sha-256'\n";
 const DEFAULT_HBA = 'local all all peer\nhost all all 127.0.0.1/32 scram-sha-256\n';
 
@@ -219,7 +296,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
   };
   try {
     for (const dir of [socketDir, etcDir]) fs.mkdirSync(dir);
-    fs.writeFileSync(configFile, opts.postgresqlConf ?? DEFAULT_CONF);
+    fs.writeFileSync(configFile, withTestTls(opts.postgresqlConf ?? DEFAULT_CONF, etcDir, owner));
     fs.writeFileSync(hbaFile, opts.pgHba ?? DEFAULT_HBA);
     for (const p of [baseDir, socketDir, etcDir, configFile, hbaFile]) fs.chownSync(p, owner.uid, owner.gid);
 

@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { awsRegion, cron, Format, iamRoleArn, url } from '../../core/formats';
+import { awsRegion, cron, Format, iamRoleArn, kmsKeyId, url } from '../../core/formats';
 import { componentLabels, ComponentIdentity, selectorLabels } from '../../core/labels';
 import { HelmValues } from '../../output/helm';
 import { GraphComponent } from '../network/service-graph';
@@ -22,6 +22,14 @@ export interface BackupSource {
   /** Plain env; with `secretEnv` it must provide the engine's `sourceEnv`. */
   readonly env: Readonly<Record<string, string>>;
   readonly secretEnv: Readonly<Record<string, SecretKeyRef>>;
+  /**
+   * Volumes the dump and restore containers mount (`volumeMounts`), e.g. the CA a TLS client
+   * verifies the database with. Names must differ from the pod's own (`scripts`, `backup`, `tmp`).
+   * @default - none
+   */
+  readonly volumes?: readonly k8s.Volume[];
+  /** Mounts of `volumes` in the dump and restore containers. @default - none */
+  readonly volumeMounts?: readonly k8s.VolumeMount[];
 }
 
 export interface DatabaseBackupProps {
@@ -181,6 +189,9 @@ export class DatabaseBackup extends Construct {
         BACKUP_DIR,
         HOME: '/tmp',
         ...(t.endpointUrl ? { S3_ENDPOINT_URL: t.endpointUrl } : {}),
+        ...(t.serverSideEncryption ? { S3_SSE: t.serverSideEncryption.algorithm } : {}),
+        ...(t.serverSideEncryption?.algorithm === 'aws:kms' ? { S3_SSE_KMS_ID: t.serverSideEncryption.kmsKeyId } : {}),
+        ...(t.requireKms ? { REQUIRE_SSE: 'true' } : {}),
         ...extraEnv,
       },
       secretEnv: t.credentials
@@ -206,7 +217,7 @@ export class DatabaseBackup extends Construct {
       command: ['bash', `${SCRIPTS_DIR}/${script}`],
       env: { ...source.env, BACKUP_DIR, BACKUP_NAME_PREFIX: this.engine.name, ...extraEnv },
       secretEnv: source.secretEnv,
-      volumeMounts: [...SHARED_MOUNTS, ...extraMounts],
+      volumeMounts: [...SHARED_MOUNTS, ...(source.volumeMounts ?? []), ...extraMounts],
     });
   }
 
@@ -228,6 +239,7 @@ export class DatabaseBackup extends Construct {
         { name: 'scripts', configMap: { name: `${this.props.name}-scripts`, defaultMode: 0o555 } },
         { name: 'backup', emptyDir: { sizeLimit: k8s.Quantity.fromString(this.props.scratchSize ?? '2Gi') } },
         { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+        ...(this.props.source.volumes ?? []),
         ...extraVolumes,
       ],
       restartPolicy: 'Never',
@@ -297,6 +309,19 @@ function validateTarget(where: string, t: BackupTarget): void {
     throw new Error(`${where}: target.roleArn '${t.roleArn}'; expected ${iamRoleArn.expected}`);
   if (t.credentials && !t.endpointUrl)
     throw new Error(`${where}: target.credentials are only for an S3-compatible endpoint; on AWS use target.roleArn (IRSA)`);
+  const sse = t.serverSideEncryption;
+  if (sse !== undefined) {
+    if (sse.algorithm !== 'AES256' && sse.algorithm !== 'aws:kms')
+      throw new Error(
+        `${where}: target.serverSideEncryption.algorithm '${String((sse as { algorithm: unknown }).algorithm)}'; expected 'AES256' (SSE-S3) or 'aws:kms' (SSE-KMS)`,
+      );
+    if (sse.algorithm === 'aws:kms' && !conforms(kmsKeyId, sse.kmsKeyId))
+      throw new Error(`${where}: target.serverSideEncryption.kmsKeyId '${sse.kmsKeyId}'; expected ${kmsKeyId.expected}`);
+  }
+  if (t.requireKms && sse?.algorithm !== 'aws:kms')
+    throw new Error(
+      `${where}: target.requireKms is true but target.serverSideEncryption is ${sse ? `'${sse.algorithm}'` : 'not set'}; expected { algorithm: 'aws:kms', kmsKeyId }`,
+    );
 }
 
 function validateEngine(where: string, p: DatabaseBackupProps): void {
@@ -315,6 +340,20 @@ function validateEngine(where: string, p: DatabaseBackupProps): void {
     throw new Error(
       `${where}: source lacks ${missing.join(', ')}; engine '${e.name}' needs ${e.sourceEnv.join(', ')} in source.env or source.secretEnv`,
     );
+  const sourceVolumes = new Set<string>();
+  (p.source.volumes ?? []).forEach((v, i) => {
+    if (SHARED_VOLUMES.includes(v.name) || sourceVolumes.has(v.name))
+      throw new Error(
+        `${where}: source.volumes[${i}].name '${v.name}' is taken (${[...SHARED_VOLUMES, ...sourceVolumes].join(', ')}); expected another name`,
+      );
+    sourceVolumes.add(v.name);
+  });
+  (p.source.volumeMounts ?? []).forEach((m, i) => {
+    if (!sourceVolumes.has(m.name))
+      throw new Error(
+        `${where}: source.volumeMounts[${i}].name '${m.name}'; expected one of source.volumes (${[...sourceVolumes].join(', ') || 'none'})`,
+      );
+  });
 }
 
 /** The engine's restore plan when a restore is rendered, checked against what the backup pod provides. */
@@ -357,9 +396,10 @@ function restorePlanOf(where: string, p: DatabaseBackupProps): BackupRestorePlan
       throw bad(`step '${step.name}' subPrefix '${step.subPrefix}'; expected a relative key prefix such as 'pre-restore'`);
   }
   const volumes = new Set<string>();
+  const taken = [...SHARED_VOLUMES, ...(p.source.volumes ?? []).map((v) => v.name)];
   for (const v of plan.volumes ?? []) {
-    if (SHARED_VOLUMES.includes(v.name) || volumes.has(v.name))
-      throw bad(`volume '${v.name}' is taken (${[...SHARED_VOLUMES, ...volumes].join(', ')}); expected another name`);
+    if (taken.includes(v.name) || volumes.has(v.name))
+      throw bad(`volume '${v.name}' is taken (${[...taken, ...volumes].join(', ')}); expected another name`);
     volumes.add(v.name);
   }
   for (const step of plan.steps) {

@@ -35,6 +35,8 @@ export interface LocalStackProps {
 export class LocalStack extends WebService implements S3CompatibleServer {
   /** Name of the port serving the S3 API. */
   public readonly s3Port = 'http';
+  /** LocalStack's S3 takes `--sse AES256` and reports it back on the object (nothing is encrypted on disk: it emulates). */
+  public readonly acceptsSseS3 = true;
 
   constructor(scope: Construct, id: string, props: LocalStackProps) {
     const services = props.services ?? ['s3'];

@@ -110,6 +110,13 @@ export interface PgHbaProps {
    * (`10.244.0.0/16`) or IPv6 (`fd00::/8`). Host bits must be zero. Duplicates are dropped.
    */
   readonly allowedCidrs: string[];
+  /**
+   * Only TLS connections over TCP: every TCP row is `hostssl`, and `hostnossl ... reject` rows for
+   * all IPv4 and IPv6 addresses come first, so a plain connection is refused with a clear
+   * message (`pg_hba.conf rejects connection ... no encryption`) before any password is asked.
+   * The server needs `ssl = on` and a certificate. @default false
+   */
+  readonly requireTls?: boolean;
 }
 
 /**
@@ -117,6 +124,7 @@ export interface PgHbaProps {
  * connect over the unix socket as OS user `postgres` without a password, so the image's
  * `POSTGRES_USER` must be `postgres`), SCRAM over loopback (IPv4 and IPv6), then
  * `host all all <cidr> scram-sha-256` per allowed CIDR. Anything not matched is rejected.
+ * With `requireTls`, plain TCP is rejected first and every TCP row is `hostssl`.
  *
  * @throws Error naming the index and value of an invalid CIDR.
  */
@@ -126,13 +134,26 @@ export function renderPgHba(props: PgHbaProps): string {
       `pg_hba allowedCidrs: got ${describe(props?.allowedCidrs)}; expected an array of CIDR strings such as "10.244.0.0/16" or "fd00::/8"`,
     );
   }
+  if (props.requireTls !== undefined && typeof props.requireTls !== 'boolean')
+    throw new Error(`pg_hba requireTls: got ${describe(props.requireTls)}; expected true or false`);
   const cidrs: string[] = [];
   props.allowedCidrs.forEach((cidr, i) => {
     const normalised = validateCidr(cidr, `pg_hba allowedCidrs[${i}]`);
     if (!cidrs.includes(normalised)) cidrs.push(normalised);
   });
-  const row = (address: string) => `${'host'.padEnd(7)} ${'all'.padEnd(9)} ${'all'.padEnd(9)} ${address.padEnd(24)} scram-sha-256`;
+  const tls = props.requireTls === true;
+  const line = (type: string, address: string, method: string) =>
+    `${type.padEnd(7)} ${'all'.padEnd(9)} ${'all'.padEnd(9)} ${address.padEnd(24)} ${method}`;
+  const row = (address: string) => line(tls ? 'hostssl' : 'host', address, 'scram-sha-256');
   return renderAsset(__dirname, 'assets/pg_hba.conf', {
+    tls_required: tls
+      ? [
+          '# TCP without TLS: refused, whoever asks (TLS is required).',
+          line('hostnossl', '0.0.0.0/0', 'reject'),
+          line('hostnossl', '::/0', 'reject'),
+        ]
+      : [],
+    loopback: [row('127.0.0.1/32'), row('::1/128')],
     allowed_networks: cidrs.length > 0 ? ['# Allowed networks.', ...cidrs.map(row)] : [],
   });
 }

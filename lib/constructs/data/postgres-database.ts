@@ -2,7 +2,13 @@ import { createHash } from 'crypto';
 import { ApiObject, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { cron } from '../../core/formats';
+import {
+  Certificate,
+  CertificateSpecPrivateKeyAlgorithm,
+  CertificateSpecPrivateKeyRotationPolicy,
+  CertificateSpecUsages,
+} from '../../../imports/cert-manager.io';
+import { cron, dnsSubdomain } from '../../core/formats';
 import { componentLabels, selectorLabels } from '../../core/labels';
 import { HelmValues } from '../../output/helm';
 import { GraphComponent, ServiceGraph } from '../network/service-graph';
@@ -23,6 +29,51 @@ export interface PostgresRole {
   readonly connectionLimit: number;
   /** Where its password is. */
   readonly password: SecretKeyRef;
+}
+
+/** The cert-manager issuer that signs a PostgresDatabase's server certificate. */
+export interface PostgresTlsIssuer {
+  /** Issuer name. */
+  readonly name: string;
+  /** @default 'Issuer' (a namespace CA, see NamespaceCaIssuer) */
+  readonly kind?: 'Issuer' | 'ClusterIssuer';
+}
+
+/** TLS on every TCP connection to a PostgresDatabase. */
+export interface PostgresTlsProps {
+  /**
+   * Issuer of the server certificate, a CA issuer (NamespaceCaIssuer's `issuerRef`): an ACME issuer
+   * cannot certify cluster-internal names, and clients verify against the `ca.crt` it writes.
+   */
+  readonly issuer: PostgresTlsIssuer;
+  /** Secret the Certificate writes (`tls.crt`, `tls.key`, `ca.crt`); the Certificate has the same name. @default '<name>-tls' */
+  readonly secretName?: string;
+}
+
+/**
+ * What a client of a TLS PostgresDatabase needs to connect with `sslmode=verify-full`: the CA from
+ * the certificate's Secret (`ca.crt` only, never the key) mounted at {@link caPath}, libpq's
+ * variables, and the URL parameters for JDBC (pgjdbc reads `sslmode` and `sslrootcert` from the URL,
+ * not from the environment). Connect to {@link PostgresDatabase.host}: it is among the certificate's names.
+ */
+export interface PostgresClientTls {
+  readonly sslMode: 'verify-full';
+  /** The Secret holding `ca.crt`. */
+  readonly secretName: string;
+  /** Directory the CA is mounted in. */
+  readonly mountPath: string;
+  /** The CA file in the client container (`<mountPath>/ca.crt`). */
+  readonly caPath: string;
+  /** `PGSSLMODE=verify-full` and `PGSSLROOTCERT=<caPath>` (libpq: psql, pg_dump, PHP pgsql, psycopg). */
+  readonly libpqEnv: Readonly<Record<string, string>>;
+  /** `sslmode=verify-full&sslrootcert=<caPath>`, for a JDBC or libpq URL. */
+  readonly urlParameters: string;
+  /** The pod volume with `ca.crt` (mode 0444: a certificate is public). */
+  readonly volume: k8s.Volume;
+  /** The container's mount of {@link volume}. */
+  readonly volumeMount: k8s.VolumeMount;
+  /** The same CA mount as a WebService `secretFiles` entry. */
+  readonly secretFiles: { readonly path: string; readonly secretName: string; readonly keys: readonly string[] };
 }
 
 export interface PostgresDatabaseProps {
@@ -53,6 +104,13 @@ export interface PostgresDatabaseProps {
    * `resources.memoryLimit` and `max_connections`; a setting given here overrides its derived value.
    */
   readonly settings: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * TLS: a cert-manager Certificate for the Service names, `ssl = on` (TLS 1.2 or newer), and a
+   * pg_hba that rejects TCP without TLS (`hostnossl ... reject`, then `hostssl` rows). The exporter
+   * and the reconcile pods connect with `sslmode=verify-full`; clients use {@link PostgresDatabase.clientTls}.
+   * @default - no TLS (plain TCP with SCRAM)
+   */
+  readonly tls?: PostgresTlsProps;
   /** Client networks allowed by pg_hba (SCRAM-SHA-256). @default RFC 1918 ranges */
   readonly allowedCidrs?: readonly string[];
   readonly resources: ResourceSpec;
@@ -173,6 +231,18 @@ const RECONCILE_CONNECTIONS = 2;
 const DEFAULT_SUPERUSER_RESERVED = 3;
 
 const PG_UID = 999; // `postgres` in the official Debian image
+/** Where the server's certificate, key and CA are mounted (postgres container only). */
+const SERVER_TLS_DIR = '/etc/postgresql/tls';
+/** Where clients (exporter, reconcile, backups, apps) get the CA. */
+const CLIENT_CA_DIR = '/etc/postgresql-ca';
+/** postgresql.conf settings the `tls` prop sets; given in `settings` as well, they are an error. */
+const TLS_SETTINGS: Readonly<Record<string, string | boolean>> = {
+  ssl: true,
+  ssl_cert_file: `${SERVER_TLS_DIR}/tls.crt`,
+  ssl_key_file: `${SERVER_TLS_DIR}/tls.key`,
+  ssl_ca_file: `${SERVER_TLS_DIR}/ca.crt`,
+  ssl_min_protocol_version: 'TLSv1.2',
+};
 const INIT_SCRIPT = '10-init-database.sh';
 const RECONCILE_SCRIPTS_DIR = '/scripts';
 const DEFAULT_RECONCILE: Required<PostgresReconcileProps> = {
@@ -219,6 +289,10 @@ export class PostgresDatabase extends StatefulStore {
   private readonly roleLimits: Readonly<Record<string, number>>;
   private readonly reserved: ReservedConnections[] = [];
   private readonly clients: Array<PostgresConnectionBudget['clients'][number]> = [];
+  /** What clients need to connect with `sslmode=verify-full`, when `tls` is set. */
+  public readonly clientTls?: PostgresClientTls;
+  /** The server's cert-manager Certificate, when `tls` is set. */
+  public readonly certificate?: Certificate;
 
   constructor(scope: Construct, id: string, props: PostgresDatabaseProps) {
     const name = props.name ?? 'postgres';
@@ -250,6 +324,21 @@ export class PostgresDatabase extends StatefulStore {
       if (!preload.includes('pg_stat_statements')) preload.push('pg_stat_statements');
       settings.shared_preload_libraries = preload.join(',');
     }
+    if (props.tls) {
+      for (const key of Object.keys(TLS_SETTINGS)) {
+        if (key in props.settings)
+          throw new Error(
+            `PostgresDatabase '${name}': settings.${key} ${JSON.stringify(props.settings[key])}; expected it unset with tls (tls sets ${key} = ${JSON.stringify(TLS_SETTINGS[key])})`,
+          );
+      }
+      Object.assign(settings, TLS_SETTINGS);
+    }
+    const tlsSecretName = props.tls ? (props.tls.secretName ?? `${name}-tls`) : undefined;
+    if (tlsSecretName !== undefined && !dnsSubdomain.test(tlsSecretName))
+      throw new Error(`PostgresDatabase '${name}': tls.secretName '${tlsSecretName}'; expected ${dnsSubdomain.expected}`);
+    if (props.tls && !['Issuer', 'ClusterIssuer', undefined].includes(props.tls.issuer.kind))
+      throw new Error(`PostgresDatabase '${name}': tls.issuer.kind '${props.tls.issuer.kind}'; expected 'Issuer' or 'ClusterIssuer'`);
+    const clientTls = tlsSecretName ? postgresClientTls(tlsSecretName) : undefined;
     const port = Number(settings.port ?? 5432);
     let initScript: string;
     try {
@@ -294,7 +383,10 @@ export class PostgresDatabase extends StatefulStore {
           mountPath: '/etc/postgresql',
           files: {
             'postgresql.conf': renderPostgresqlConf(settings),
-            'pg_hba.conf': renderPgHba({ allowedCidrs: [...(props.allowedCidrs ?? ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'])] }),
+            'pg_hba.conf': renderPgHba({
+              allowedCidrs: [...(props.allowedCidrs ?? ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'])],
+              requireTls: props.tls !== undefined,
+            }),
           },
         },
         {
@@ -306,6 +398,33 @@ export class PostgresDatabase extends StatefulStore {
           },
         },
       ],
+      // The key as root:999 mode 0440 (fsGroup 999): PostgreSQL accepts a key owned by root that is
+      // readable by its group and no one else. The exporter sees only the CA.
+      ...(tlsSecretName
+        ? {
+            secretFiles: [
+              {
+                volume: 'tls',
+                secretName: tlsSecretName,
+                keys: ['tls.crt', 'tls.key', 'ca.crt'],
+                mountPath: SERVER_TLS_DIR,
+                containers: ['main'],
+              },
+              ...(props.exporter
+                ? [
+                    {
+                      volume: 'tls-ca',
+                      secretName: tlsSecretName,
+                      keys: ['ca.crt'],
+                      mountPath: CLIENT_CA_DIR,
+                      defaultMode: 0o444,
+                      containers: ['exporter'],
+                    } as const,
+                  ]
+                : []),
+            ],
+          }
+        : {}),
       container: {
         image: props.image,
         runAs: { user: PG_UID },
@@ -335,7 +454,8 @@ export class PostgresDatabase extends StatefulStore {
         runAs: { user: 65534 },
         resources: props.exporter.resources,
         env: {
-          DATA_SOURCE_URI: `127.0.0.1:${port}/${props.database}?sslmode=disable`,
+          // Its own pod's server over the loopback; with TLS verified against 127.0.0.1, a name of the certificate.
+          DATA_SOURCE_URI: `127.0.0.1:${port}/${props.database}?${clientTls ? clientTls.urlParameters : 'sslmode=disable'}`,
           DATA_SOURCE_USER: props.exporter.role,
         },
         secretEnv: { DATA_SOURCE_PASS: exporterRole!.password },
@@ -350,6 +470,8 @@ export class PostgresDatabase extends StatefulStore {
     this.reserved.push({ what: 'superuser_reserved_connections', connections: superuserReserved });
     if (reservedConnections > 0) this.reserved.push({ what: 'reserved_connections', connections: reservedConnections });
     this.reserved.push({ what: `${name}-reconcile (Job and CronJob, superuser)`, connections: RECONCILE_CONNECTIONS });
+    this.clientTls = clientTls;
+    if (props.tls && tlsSecretName) this.certificate = this.renderCertificate(props, name, tlsSecretName);
     this.declaration = Object.freeze({
       database: props.database,
       schemas: Object.freeze([...props.schemas]),
@@ -390,6 +512,7 @@ export class PostgresDatabase extends StatefulStore {
             PGCONNECT_TIMEOUT: '10',
             PGAPPNAME: reconcileName,
             HOME: '/tmp',
+            ...clientTls?.libpqEnv,
           },
           secretEnv: {
             PGPASSWORD: props.superuserPassword,
@@ -398,12 +521,14 @@ export class PostgresDatabase extends StatefulStore {
           volumeMounts: [
             { name: 'scripts', mountPath: RECONCILE_SCRIPTS_DIR, readOnly: true },
             { name: 'tmp', mountPath: '/tmp' },
+            ...(clientTls ? [clientTls.volumeMount] : []),
           ],
         }),
       ],
       volumes: [
         { name: 'scripts', configMap: { name: `${name}-init`, defaultMode: 0o555 } },
         { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
+        ...(clientTls ? [clientTls.volume] : []),
       ],
       restartPolicy: 'Never',
     });
@@ -516,6 +641,43 @@ export class PostgresDatabase extends StatefulStore {
     };
   }
 
+  /**
+   * The JDBC URL of `database` on this server (`jdbc:postgresql://<host>:<port>/<database>`), with
+   * `?sslmode=verify-full&sslrootcert=<CA path>` when TLS is on (mount {@link clientTls}'s CA).
+   */
+  public jdbcUrl(database: string = this.database): string {
+    return `jdbc:postgresql://${this.host}:${this.port}/${database}${this.clientTls ? `?${this.clientTls.urlParameters}` : ''}`;
+  }
+
+  /**
+   * The server certificate: the Service's names (`<name>`, `<name>.<ns>`, `<name>.<ns>.svc`,
+   * `<name>.<ns>.svc.cluster.local`), the pods' (`*.<name>.<ns>.svc.cluster.local`), and
+   * `localhost`/127.0.0.1 for the exporter in the pod. ECDSA P-256, 90 days, renewed 30 days
+   * before expiry with a new key; the reconcile CronJob's `pg_reload_conf()` makes the server
+   * read the renewed files.
+   */
+  private renderCertificate(props: PostgresDatabaseProps, name: string, secretName: string): Certificate {
+    const ns = props.namespace;
+    return new Certificate(this, 'certificate', {
+      metadata: { name: secretName, namespace: ns, labels: componentLabels({ name, partOf: props.partOf, component: 'database' }) },
+      spec: {
+        secretName,
+        issuerRef: { name: props.tls!.issuer.name, kind: props.tls!.issuer.kind ?? 'Issuer', group: 'cert-manager.io' },
+        // No commonName: it is limited to 64 characters, and clients check the DNS names.
+        dnsNames: [name, `${name}.${ns}`, `${name}.${ns}.svc`, this.host, `*.${this.host}`, 'localhost'],
+        ipAddresses: ['127.0.0.1'],
+        usages: [CertificateSpecUsages.SERVER_AUTH, CertificateSpecUsages.DIGITAL_SIGNATURE, CertificateSpecUsages.KEY_ENCIPHERMENT],
+        duration: '2160h',
+        renewBefore: '720h',
+        privateKey: {
+          algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA,
+          size: 256,
+          rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS,
+        },
+      },
+    });
+  }
+
   /** Adds the database and its reconcile pods (which reach it on the `postgres` port) to a service graph. */
   public addToGraph(graph: ServiceGraph): void {
     graph.addComponent(this);
@@ -542,4 +704,20 @@ function settingInteger(
     throw new Error(`PostgresDatabase '${database}': settings.${key} got ${JSON.stringify(raw)}; expected an integer >= ${min}`);
   }
   return n;
+}
+
+/** The client side of a TLS PostgresDatabase whose certificate is in `secretName` (see {@link PostgresClientTls}). */
+function postgresClientTls(secretName: string): PostgresClientTls {
+  const caPath = `${CLIENT_CA_DIR}/ca.crt`;
+  return {
+    sslMode: 'verify-full',
+    secretName,
+    mountPath: CLIENT_CA_DIR,
+    caPath,
+    libpqEnv: { PGSSLMODE: 'verify-full', PGSSLROOTCERT: caPath },
+    urlParameters: `sslmode=verify-full&sslrootcert=${caPath}`,
+    volume: { name: 'postgres-ca', secret: { secretName, defaultMode: 0o444, items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+    volumeMount: { name: 'postgres-ca', mountPath: CLIENT_CA_DIR, readOnly: true },
+    secretFiles: { path: CLIENT_CA_DIR, secretName, keys: ['ca.crt'] },
+  };
 }

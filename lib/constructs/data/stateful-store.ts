@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { dns1035Label, dnsSubdomain, ianaServiceName, memory } from '../../core/formats';
+import { dns1035Label, dnsLabel, dnsSubdomain, ianaServiceName, memory } from '../../core/formats';
 import { componentLabels, selectorLabels } from '../../core/labels';
 import { HelmValues } from '../../output/helm';
 import { MetricsScrape } from '../monitoring/service-monitor';
@@ -34,6 +34,29 @@ export type StoreContainer = Omit<ContainerSpec, 'name' | 'ports' | 'volumeMount
   /** Extra writable paths. @default - /tmp */
   readonly writablePaths?: readonly WritablePath[];
 };
+
+/**
+ * Keys of a Secret mounted as files (read-only) into the main container and/or the exporter, e.g.
+ * a TLS certificate, its key and CA. Only the listed containers see them (init containers do not).
+ */
+export interface StoreSecretFiles {
+  /** Volume name, a DNS-1123 label unique in the pod (not `data`, a config suffix or a writable path's volume). */
+  readonly volume: string;
+  /** The Secret. */
+  readonly secretName: string;
+  /** Keys of the Secret, each mounted as a file of the same name. */
+  readonly keys: readonly string[];
+  /** Directory the files appear in. */
+  readonly mountPath: string;
+  /**
+   * File mode. The kubelet makes the files owned by root with the pod's fsGroup as group, so 0o440
+   * lets the store's user (whose group is the fsGroup) read a private key that others cannot.
+   * @default 0o440
+   */
+  readonly defaultMode?: number;
+  /** Containers that mount it: the store (`main`) and/or its `exporter`. */
+  readonly containers: readonly ('main' | 'exporter')[];
+}
 
 /** The exporter sidecar. */
 export interface ExporterSpec extends Omit<ContainerSpec, 'name' | 'ports' | 'volumeMounts' | 'readiness' | 'liveness'> {
@@ -115,6 +138,8 @@ export interface StatefulStoreProps {
   readonly dataPath: string;
   readonly storage: StorageSpec;
   readonly configs?: readonly StoreConfigFiles[];
+  /** Secret keys mounted as files into the main container and/or the exporter. @default - none */
+  readonly secretFiles?: readonly StoreSecretFiles[];
   /** Metrics served by the main container (exclusive with `exporter`). @default - none */
   readonly metrics?: StoreMetrics;
   /** Metrics exporter sidecar (exclusive with `metrics`). @default - none */
@@ -187,9 +212,21 @@ export class StatefulStore extends Construct implements GraphComponent {
     const prefix = props.helmPrefix ?? valueKey(props.name);
 
     const { volumes, mounts, checksum } = this.renderConfigs(props, labels);
+    const secretMounts = (container: 'main' | 'exporter'): k8s.VolumeMount[] =>
+      (props.secretFiles ?? [])
+        .filter((f) => f.containers.includes(container))
+        .map((f) => ({ name: f.volume, mountPath: f.mountPath, readOnly: true }));
+    for (const f of props.secretFiles ?? []) {
+      volumes.push({
+        name: f.volume,
+        secret: { secretName: f.secretName, defaultMode: f.defaultMode ?? 0o440, items: f.keys.map((key) => ({ key, path: key })) },
+      });
+    }
     const { writablePaths: _ignored, ...main } = props.container;
-    const containers = [renderContainer({ ...main, name: props.name, ports: { ...props.ports }, volumeMounts: mounts })];
-    if (props.exporter) containers.push(renderExporter(props.exporter));
+    const containers = [
+      renderContainer({ ...main, name: props.name, ports: { ...props.ports }, volumeMounts: [...mounts, ...secretMounts('main')] }),
+    ];
+    if (props.exporter) containers.push(renderExporter(props.exporter, secretMounts('exporter')));
     const initContainers = (props.initContainers ?? []).map((c) =>
       renderContainer({
         name: c.name,
@@ -342,11 +379,12 @@ export class StatefulStore extends Construct implements GraphComponent {
   }
 }
 
-function renderExporter(spec: ExporterSpec): k8s.Container {
+function renderExporter(spec: ExporterSpec, volumeMounts: k8s.VolumeMount[]): k8s.Container {
   const { port, path: _path, ...exporter } = spec;
   return renderContainer({
     ...exporter,
     name: 'exporter',
+    volumeMounts,
     ports: { [EXPORTER_PORT_NAME]: port },
     readiness: { httpGet: { path: '/', port: EXPORTER_PORT_NAME } },
     liveness: { httpGet: { path: '/', port: EXPORTER_PORT_NAME } },
@@ -423,6 +461,23 @@ function validateProps(p: StatefulStoreProps): void {
     containerNames.add(c.name);
     if (c.command.length === 0) throw new Error(`${where}: init container '${c.name}' has an empty command; expected the program to run`);
   }
+
+  const volumeNames = new Set(['data', 'dshm', ...(p.configs ?? []).map((c) => c.suffix)]);
+  (p.secretFiles ?? []).forEach((f, i) => {
+    const field = `secretFiles[${i}]`;
+    if (!dnsLabel.test(f.volume) || volumeNames.has(f.volume))
+      throw new Error(
+        `${where}: ${field}.volume '${f.volume}'; expected ${dnsLabel.expected}, not one of the pod's other volumes (${[...volumeNames].join(', ')})`,
+      );
+    volumeNames.add(f.volume);
+    if (!dnsSubdomain.test(f.secretName))
+      throw new Error(`${where}: ${field}.secretName '${f.secretName}'; expected ${dnsSubdomain.expected}`);
+    if (f.keys.length === 0) throw new Error(`${where}: ${field}.keys is empty; expected the Secret keys to mount, e.g. ['ca.crt']`);
+    if (f.containers.length === 0 || f.containers.some((c) => c !== 'main' && !(c === 'exporter' && p.exporter)))
+      throw new Error(
+        `${where}: ${field}.containers ${JSON.stringify(f.containers)}; expected 'main'${p.exporter ? " and/or 'exporter'" : ' (there is no exporter)'}`,
+      );
+  });
 
   if (!memory.test(p.storage.size)) throw new Error(`${where}: storage.size '${p.storage.size}'; expected ${memory.expected}`);
   if (!dnsSubdomain.test(p.storage.storageClassName))

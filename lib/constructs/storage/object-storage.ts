@@ -24,6 +24,12 @@ export interface S3Credentials {
   readonly secretAccessKey: SecretKeyRef;
 }
 
+/**
+ * Server-side encryption of uploaded objects: SSE-S3 (`AES256`, keys the store manages) or SSE-KMS
+ * (`aws:kms`, a customer key: access to the objects also needs `kms:Decrypt` on it).
+ */
+export type ServerSideEncryption = { readonly algorithm: 'AES256' } | { readonly algorithm: 'aws:kms'; readonly kmsKeyId: string };
+
 /** A location with everything a pod needs to reach it. */
 export interface ObjectStorageTarget extends ObjectStorageLocation {
   /** Region the S3 API is addressed in (part of the request signature). */
@@ -34,6 +40,14 @@ export interface ObjectStorageTarget extends ObjectStorageLocation {
   readonly credentials?: S3Credentials;
   /** IAM role for the pods' service account (IRSA on EKS). @default - none */
   readonly roleArn?: string;
+  /** How uploads are encrypted at rest (`--sse`). @default - not asked for (the bucket's default encryption applies) */
+  readonly serverSideEncryption?: ServerSideEncryption;
+  /**
+   * Uploads refuse to run unless `serverSideEncryption` is SSE-KMS with a key (the backup scripts'
+   * `REQUIRE_SSE=true`): a guard in the pod against a config that lost its key.
+   * @default false
+   */
+  readonly requireKms?: boolean;
 }
 
 /** Environment of a container that uses an object store (AWS SDK and CLI variable names). */

@@ -20,6 +20,12 @@ import {
 export interface S3CompatibleServer extends Pick<GraphComponent, 'name' | 'ports'> {
   /** Cluster DNS name of its Service, e.g. `minio.shop.svc.cluster.local`. */
   readonly host: string;
+  /**
+   * Accepts SSE-S3 uploads (`x-amz-server-side-encryption: AES256`) as configured. LocalStack does;
+   * MinIO refuses them unless a KMS is configured for it.
+   * @default false
+   */
+  readonly acceptsSseS3?: boolean;
 }
 
 export interface S3CompatibleStorageProps {

@@ -48,6 +48,12 @@ export interface SpringBootEnvOptions {
     readonly username: string;
     /** Role Flyway migrates as (the owner of the schemas). @default - Flyway uses `username` */
     readonly migrationUsername?: string;
+    /**
+     * TLS with the server verified (pgjdbc `sslmode=verify-full`): the CA file in the container
+     * (`PostgresDatabase.clientTls.caPath`). Flyway uses the same URL.
+     * @default - no TLS parameters (pgjdbc's default `prefer`, unverified)
+     */
+    readonly sslRootCert?: string;
   };
   /** Seconds in-flight requests get after SIGTERM (`server.shutdown=graceful`). @default 30 */
   readonly shutdownSeconds?: number;
@@ -88,8 +94,11 @@ export function springBootEnv(o: SpringBootEnvOptions): Record<string, string> {
     if (!pgIdentifier.test(ds.username)) fail('datasource.username', ds.username, 'a PostgreSQL role name');
     if (ds.migrationUsername !== undefined && !pgIdentifier.test(ds.migrationUsername))
       fail('datasource.migrationUsername', ds.migrationUsername, 'a PostgreSQL role name');
+    if (ds.sslRootCert !== undefined && !/^\/[A-Za-z0-9._/-]+$/.test(ds.sslRootCert))
+      fail('datasource.sslRootCert', ds.sslRootCert, "an absolute file path (letters, digits, '.', '_', '-', '/')");
+    const tls = ds.sslRootCert !== undefined ? `?sslmode=verify-full&sslrootcert=${ds.sslRootCert}` : '';
     Object.assign(env, {
-      SPRING_DATASOURCE_URL: `jdbc:postgresql://${ds.host}:${ds.port}/${ds.database}`,
+      SPRING_DATASOURCE_URL: `jdbc:postgresql://${ds.host}:${ds.port}/${ds.database}${tls}`,
       SPRING_DATASOURCE_USERNAME: ds.username,
       ...(ds.migrationUsername ? { SPRING_FLYWAY_USER: ds.migrationUsername } : {}),
     });

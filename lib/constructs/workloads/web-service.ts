@@ -6,6 +6,7 @@ import { ContainerSpec, renderContainer, ResourceSpec, SecretKeyRef, WritablePat
 import { HelmValues } from '../../output/helm';
 import { JvmOptions, jvmToolOptions } from './jvm-options';
 import { componentLabels, selectorLabels } from '../../core/labels';
+import { dnsSubdomain } from '../../core/formats';
 import { renderPodTemplate } from './pod-template';
 import { RunAs } from './pod-security';
 import { GraphComponent } from '../network/service-graph';
@@ -31,6 +32,18 @@ export interface MountedConfig {
   readonly files: Readonly<Record<string, string>>;
   /** Mount each file on its own (subPath) into an existing directory of the image instead of replacing the directory. @default false */
   readonly asFiles?: boolean;
+}
+
+/** Keys of an existing Secret mounted read-only as files, e.g. the CA a client verifies its database with. */
+export interface MountedSecretFiles {
+  /** Directory to mount at. */
+  readonly path: string;
+  /** The Secret (created elsewhere: by cert-manager, External Secrets...). */
+  readonly secretName: string;
+  /** Keys of the Secret, each a file of the same name. Only these are projected. */
+  readonly keys: readonly string[];
+  /** File mode. @default 0o444 (public material such as a CA certificate) */
+  readonly defaultMode?: number;
 }
 
 /** The public, version-pinned stand-in image that answers health and metrics paths in dev. */
@@ -88,6 +101,8 @@ export interface WebServiceProps {
   readonly writablePaths?: readonly WritablePath[];
   /** Read-only configuration mounts. @default - none */
   readonly configs?: readonly MountedConfig[];
+  /** Secret keys mounted read-only as files (e.g. `PostgresDatabase.clientTls`'s CA). @default - none */
+  readonly secretFiles?: readonly MountedSecretFiles[];
   /** Args for the container. @default - image default */
   readonly args?: readonly string[];
   /** Seconds given to finish in-flight requests after SIGTERM. @default 30 */
@@ -198,6 +213,13 @@ export class WebService extends Construct implements GraphComponent {
       } else {
         mounts.push({ name: `config-${i}`, mountPath: c.path, readOnly: true });
       }
+    });
+    (this.props.secretFiles ?? []).forEach((f, i) => {
+      volumes.push({
+        name: `secret-${i}`,
+        secret: { secretName: f.secretName, defaultMode: f.defaultMode ?? 0o444, items: f.keys.map((key) => ({ key, path: key })) },
+      });
+      mounts.push({ name: `secret-${i}`, mountPath: f.path, readOnly: true });
     });
     const rw = writableVolumes('app', this.props.writablePaths ?? [{ path: '/tmp' }]);
     return { volumes: [...volumes, ...rw.volumes], mounts: [...mounts, ...rw.mounts] };
@@ -379,6 +401,13 @@ function validateProps(p: WebServiceProps): void {
     if (path !== undefined && !/^\/[A-Za-z0-9_\-./{}]*$/.test(path))
       throw new Error(`${where}: ${field} '${path}'; expected an absolute URL path such as /health`);
   }
+  (p.secretFiles ?? []).forEach((f, i) => {
+    if (!dnsSubdomain.test(f.secretName))
+      throw new Error(`${where}: secretFiles[${i}].secretName '${f.secretName}'; expected ${dnsSubdomain.expected}`);
+    if (f.keys.length === 0)
+      throw new Error(`${where}: secretFiles[${i}].keys is empty; expected the Secret keys to mount, e.g. ['ca.crt']`);
+    if (!f.path.startsWith('/')) throw new Error(`${where}: secretFiles[${i}].path '${f.path}'; expected an absolute directory`);
+  });
   if (p.metricsPath && !p.release)
     throw new Error(`${where}: metricsPath is set but release is missing; expected the kube-prometheus-stack release label value`);
   if (p.staticSite && p.metricsPath)

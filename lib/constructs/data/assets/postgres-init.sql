@@ -23,3 +23,8 @@ REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 @search_path@
 
 COMMIT;
+
+-- Re-read postgresql.conf, pg_hba.conf and the TLS certificate and key: a running server reads them
+-- only at start and on reload, and cert-manager renews the certificate in the mounted Secret (the
+-- reconcile CronJob runs this every 15 minutes, so a renewed certificate is served soon after).
+SELECT pg_reload_conf() AS reloaded \gset
