@@ -268,6 +268,17 @@ export const s3Bucket = regexFormat(
     !v.includes('-.'),
 );
 export const awsRegion = regexFormat(/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/, "an AWS region such as 'eu-west-1'");
+/** An SNS topic or SQS queue name: 1-80 letters, digits, '-' or '_'; a FIFO one ends in `.fifo` (within the 80). */
+export const AWS_MESSAGING_NAME_RE = /^(?:[A-Za-z0-9_-]{1,75}\.fifo|[A-Za-z0-9_-]{1,80})$/;
+export const awsMessagingName = regexFormat(
+  AWS_MESSAGING_NAME_RE,
+  "an SNS topic or SQS queue name (1-80 letters, digits, '-' or '_'; FIFO names end in '.fifo'), e.g. 'wondernest-events'",
+);
+/** An SES identity: an e-mail address or a domain (no wildcard). */
+export const sesIdentity = predicateFormat(
+  "an SES identity: an e-mail address such as 'noreply@example.com' or a domain such as 'example.com'",
+  (v) => /^[A-Za-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}$/i.test(v) || (HOSTNAME_RE.test(v) && !v.startsWith('*.')),
+);
 export const iamRoleArn = regexFormat(
   /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[\w+=,.@/-]{1,512}$/,
   "an IAM role ARN such as 'arn:aws:iam::123456789012:role/name'",
