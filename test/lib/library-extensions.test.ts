@@ -3,6 +3,10 @@
  * Spring Boot environment, per-route edge rate limits, row-level security, recreate-style restore,
  * LocalStack.
  */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import { DatabaseBackup, DatabaseBackupProps } from '../../lib/constructs/backup/database-backup';
@@ -419,6 +423,37 @@ describe('LocalStack', () => {
     expect(init).toContain('awslocal sqs create-queue --queue-name jobs\n');
     expect(init).toContain('awslocal ses verify-domain-identity --domain example.com\n');
     expect(init).toContain('awslocal ses verify-email-identity --email-address noreply@example.com\n');
+  });
+  test('the init script, run twice against a recording awslocal, creates a bucket once and sets everything each start', () => {
+    const out = synth(
+      (c) => new LocalStack(c, 'l', { ...props, buckets: ['bk1'], topics: ['t1'], queues: ['q1'], emailIdentities: ['a@example.com'] }),
+    );
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'localstack-init-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'init.sh'), out.find((o) => o.kind === 'ConfigMap').data['10-resources.sh']);
+      // A stand-in awslocal: logs its arguments; head-bucket fails until mb created the bucket.
+      fs.writeFileSync(
+        path.join(dir, 'awslocal'),
+        '#!/bin/sh\necho "$*" >> "$LOG"\ncase "$*" in\n  "s3api head-bucket"*) [ -f "$STATE" ] ;;\n  "s3 mb"*) touch "$STATE" ;;\nesac\n',
+        { mode: 0o755 },
+      );
+      const env = { PATH: `${dir}:/usr/bin:/bin`, LOG: path.join(dir, 'log'), STATE: path.join(dir, 'bucket') };
+      execFileSync('sh', [path.join(dir, 'init.sh')], { env });
+      const first = fs.readFileSync(env.LOG, 'utf8').trim().split('\n');
+      fs.rmSync(env.LOG);
+      execFileSync('sh', [path.join(dir, 'init.sh')], { env });
+      const second = fs.readFileSync(env.LOG, 'utf8').trim().split('\n');
+      const settings = [
+        's3api put-bucket-versioning --bucket bk1 --versioning-configuration Status=Enabled',
+        'sns create-topic --name t1',
+        'sqs create-queue --queue-name q1',
+        'ses verify-email-identity --email-address a@example.com',
+      ];
+      expect(first).toEqual(['s3api head-bucket --bucket bk1', 's3 mb s3://bk1', ...settings]);
+      expect(second).toEqual(['s3api head-bucket --bucket bk1', ...settings]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
   test('devLocalStack: nothing when disabled; enabled without storage names the field', () => {
     const chart = Testing.chart();
