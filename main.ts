@@ -12,6 +12,7 @@ import { synthesizeArgoCd } from './lib/output/argocd';
 import { platformReleasesFor } from './config/platform-charts';
 import { synthPortable } from './lib/output/portable-yaml';
 import { writeServiceGraphDiagrams } from './lib/output/diagram';
+import { writeIamPolicies } from './lib/output/iam';
 
 /** Options of {@link synthesizeAll}. */
 export interface SynthesizeOptions {
@@ -74,6 +75,8 @@ export function synthesizeAll(outdir: string, options: SynthesizeOptions = {}): 
   }
   // dist/<env>/<stack>.graph.md: the service graph as a Mermaid diagram (Argo CD's directory sources read only .yaml/.yml/.json)
   writeServiceGraphDiagrams(outdir, byStack, { reference: 'prod' });
+  // dist/<env>/iam/<stack>-<workload>-policy.json: the IAM policy of each workload's IRSA role
+  writeIamPolicies(outdir, byStack);
   for (const stack of stacks) {
     writeHelmChart({
       name: stack.name,

@@ -73,7 +73,11 @@ describe('environments composed from config/ and the stack folders', () => {
 
   test('a rule that needs the platform names the stack file and the field as written there', () => {
     const [wondernest, ...rest] = STACK_MODULES;
-    const e = composeError(PLATFORMS, [withValues(wondernest, (env, v) => env === 'prod' && (v.pgadmin.enabled = true)), ...rest]);
+    const enablePgadmin = (v: Doc): void => {
+      v.pgadmin.enabled = true;
+      v.pgadmin.storage = { size: '1Gi', storageClassName: 'gp3-encrypted' };
+    };
+    const e = composeError(PLATFORMS, [withValues(wondernest, (env, v) => env === 'prod' && enablePgadmin(v)), ...rest]);
     expect(e.message).toContain('charts/wondernest/prod.ts: pgadmin.enabled: got true; expected false: pgadmin is a development tool');
   });
 

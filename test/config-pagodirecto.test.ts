@@ -39,6 +39,7 @@ describe('pagodirecto config', () => {
       'LocalStack',
       (c: Doc) => {
         c.stacks.pagodirecto.localstack.enabled = true;
+        c.stacks.pagodirecto.localstack.storage = { size: '2Gi', storageClassName: 'gp3-encrypted' };
       },
       `${P}.localstack.enabled: got true; expected false: localstack is a development tool`,
     ],

@@ -72,6 +72,7 @@ describe('environment config', () => {
   test('a dev-only tool enabled in prod', () => {
     const cfg = envConfig('prod');
     cfg.stacks.wondernest.pgadmin.enabled = true;
+    cfg.stacks.wondernest.pgadmin.storage = { size: '1Gi', storageClassName: 'gp3-encrypted' };
     expect(problems(cfg)).toContain(
       'stacks.wondernest.pgadmin.enabled: got true; expected false: pgadmin is a development tool and is not allowed in a prod profile',
     );

@@ -113,7 +113,7 @@ describe('wondernest Helm values', () => {
     });
     const gone = dev.map(objectKey).filter((k) => !noPgadmin.map(objectKey).includes(k));
     expect(gone.sort()).toEqual([
-      'apps/v1 Deployment wondernest/pgadmin',
+      'apps/v1 StatefulSet wondernest/pgadmin',
       // its NetworkPolicy follows the same switch (ServiceGraph gates each component's policy on <component>.enabled)
       'networking.k8s.io/v1 NetworkPolicy wondernest/pgadmin',
       'v1 ConfigMap wondernest/pgadmin-config',

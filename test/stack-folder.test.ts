@@ -51,9 +51,9 @@ describe('a stack made from its folder alone, registered with one line', () => {
         'PrometheusRule/shop',
       ]),
     );
-    const store = shopObjects(env).find((o) => o.kind === 'StatefulSet')!;
+    const store = shopObjects(env).find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'store')!;
     expect(store.spec.replicas).toBe(3);
-    expect(kinds.includes('Deployment/localstack')).toBe(env === 'dev');
+    expect(kinds.includes('StatefulSet/localstack')).toBe(env === 'dev');
   });
 
   test('its Helm chart and Argo CD application exist in every environment', () => {

@@ -62,5 +62,11 @@ export const dev: PagoDirectoConfigInput = {
     resources: { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
   },
   adminer: { enabled: true, image: IMAGES.adminer, resources: { cpuRequest: '25m', memoryRequest: '64Mi', memoryLimit: '128Mi' } },
-  localstack: { enabled: true, image: IMAGES.localstack, resources: { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' } },
+  localstack: {
+    enabled: true,
+    image: IMAGES.localstack,
+    resources: { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' },
+    // The emptyDir it replaces was 2Gi: room for a week of dev backups.
+    storage: { size: '2Gi', storageClassName: 'standard' },
+  },
 };

@@ -6,6 +6,7 @@ import {
   awsStackSchema,
   backupCommonShape,
   devToolSchema,
+  statefulDevToolSchema,
   perSecond,
   postgresSchema,
   rateLimitSchema,
@@ -62,7 +63,7 @@ export const pagodirectoSchema = f
     }),
     backups: f.object({ ...backupCommonShape, schedule: f.cron() }),
     adminer: devToolSchema,
-    localstack: devToolSchema,
+    localstack: statefulDevToolSchema,
     aws: awsStackSchema.optional(),
   })
   .superRefine(connectionBudgetsAndEdge);

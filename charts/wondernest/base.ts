@@ -23,6 +23,8 @@ export const WONDERNEST_BASE = {
     maxmemoryPolicy: 'allkeys-lru' as const,
     exporterResources: { cpuRequest: '25m', memoryRequest: '32Mi', memoryLimit: '64Mi' },
   },
+  // The seed's Flyway settings (FLYWAY_ENABLED, FLYWAY_BASELINE_ON_MIGRATE).
+  flyway: { enabled: true, baselineOnMigrate: true },
   // The seed's role connection limits.
   appConnectionLimit: 50,
   analyticsConnectionLimit: 10,

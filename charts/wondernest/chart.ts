@@ -14,6 +14,7 @@ import {
 import { PostgresDatabase } from '../../lib/constructs/data/postgres-database';
 import { RedisCache } from '../../lib/constructs/data/redis-cache';
 import { LocalStack } from '../../lib/constructs/data/localstack';
+import { StatefulStore } from '../../lib/constructs/data/stateful-store';
 import { ServiceGraph } from '../../lib/constructs/network/service-graph';
 import { TlsIngress } from '../../lib/constructs/network/tls-ingress';
 import { WebService } from '../../lib/constructs/workloads/web-service';
@@ -29,7 +30,9 @@ import {
   stackFoundation,
   stackMonitoring,
   wireBackupJobs,
+  workloadAwsAccess,
 } from '../../lib/stack/stack-wiring';
+import { WorkloadAwsAccess } from '../../lib/constructs/workloads/workload-aws-access';
 
 import { WonderNestConfig } from './schema';
 
@@ -75,7 +78,10 @@ export class WonderNestChart extends Chart {
       namespace: cfg.namespace,
       partOf: this.stack.partOf,
       services: ['s3', 'ses', 'sns', 'sqs'],
-      buckets: [cfg.backups.bucket],
+      buckets: [cfg.backups.bucket, cfg.apiAws.uploads.bucket],
+      topics: cfg.apiAws.topics,
+      queues: cfg.apiAws.queues,
+      emailIdentities: [cfg.apiAws.emailIdentity],
     });
     this.api(stores, credentials, localstack);
     if (cfg.pgadmin.enabled) this.pgadmin(stores.postgres);
@@ -138,6 +144,7 @@ export class WonderNestChart extends Chart {
   ): void {
     const { cfg, platform, stack, graph } = this;
     const pgClient = postgresClientEnv(postgres);
+    const aws = this.apiAwsAccess(localstack);
     const api = new WebService(this, 'api', {
       namespace: stack.namespace,
       name: 'api',
@@ -166,13 +173,17 @@ export class WonderNestChart extends Chart {
         REDIS_PORT: String(redis.port),
         CORS_ALLOWED_ORIGINS: cfg.corsAllowedOrigins.join(','),
         JAVA_TOOL_OPTIONS: '-XX:MaxRAMPercentage=75.0 -XX:+ExitOnOutOfMemoryError',
-        ...(localstack ? { AWS_ENDPOINT_URL: `http://${localstack.host}:${localstack.ports[localstack.s3Port]}` } : {}),
+        FLYWAY_ENABLED: String(cfg.flyway.enabled),
+        FLYWAY_BASELINE_ON_MIGRATE: String(cfg.flyway.baselineOnMigrate),
+        ...this.apiAwsEnv(aws),
       },
+      serviceAccountAnnotations: aws.serviceAccountAnnotations,
       secretEnv: {
         DB_PASSWORD: pgSecret.APP_PASSWORD,
         REDIS_PASSWORD: redisSecret.REDIS_PASSWORD,
         JWT_SECRET: apiSecret.JWT_SECRET,
         SENDGRID_API_KEY: apiSecret.SENDGRID_API_KEY,
+        ...aws.secretEnv,
       },
       secretFiles: pgClient.secretFiles,
     });
@@ -182,8 +193,8 @@ export class WonderNestChart extends Chart {
     graph.allow('ingress-controller', api, 'http');
     graph.allow(api, postgres, 'postgres');
     graph.allow(api, redis, 'redis');
-    if (localstack) graph.allow(api, localstack, localstack.s3Port);
-    else graph.allowInternet(api, 443); // SendGrid and AWS APIs
+    // LocalStack's port in dev; HTTPS egress in prod (the AWS APIs and SendGrid).
+    aws.allowAccess(graph, api);
 
     new TlsIngress(this, 'ingress', {
       namespace: stack.namespace,
@@ -197,34 +208,87 @@ export class WonderNestChart extends Chart {
     });
   }
 
-  /** pgAdmin (dev only), preconfigured with the database; reachable by port-forward. */
+  /**
+   * The api's AWS identity: IRSA with the policy of `apiAws` in prod, LocalStack with generated
+   * keys in dev. Uploads (the seed's /app/uploads) go to the uploads bucket, never a pod volume.
+   */
+  private apiAwsAccess(localstack: LocalStack | undefined): WorkloadAwsAccess {
+    const { apiAws } = this.cfg;
+    return workloadAwsAccess(this, this.secrets, {
+      workload: 'api',
+      region: apiAws.region,
+      permissions: {
+        objects: [apiAws.uploads],
+        emailIdentities: [apiAws.emailIdentity],
+        topics: apiAws.topics,
+        queues: apiAws.queues,
+      },
+      roleArn: this.cfg.aws?.apiRoleArn,
+      localstack,
+    });
+  }
+
+  /** The api's AWS env: SDK endpoint/region (and keys in dev), and what it may use. */
+  private apiAwsEnv(aws: WorkloadAwsAccess): Record<string, string> {
+    const { apiAws } = this.cfg;
+    return {
+      ...aws.env,
+      UPLOADS_S3_BUCKET: apiAws.uploads.bucket,
+      UPLOADS_S3_PREFIX: apiAws.uploads.prefix,
+      SES_FROM_IDENTITY: apiAws.emailIdentity,
+      SNS_TOPIC_ARNS: apiAws.topics.map((t) => aws.topicArn(t)).join(','),
+      SQS_QUEUE_NAMES: apiAws.queues.join(','),
+    };
+  }
+
+  /**
+   * pgAdmin (dev only), preconfigured with the database; reachable by port-forward. Its state
+   * (/var/lib/pgadmin: settings, saved queries) is on a PVC the StatefulSet retains.
+   */
   private pgadmin(postgres: PostgresDatabase): void {
     const { cfg, stack } = this;
+    const storage = cfg.pgadmin.storage;
+    if (!storage) throw new Error("pgadmin.storage is missing; expected a PVC such as { size: '512Mi', storageClassName: 'standard' }");
     const pgadminSecret = this.secrets.secret('pgadmin-credentials', ['PGADMIN_DEFAULT_PASSWORD']);
-    const pgadmin = new WebService(this, 'pgadmin', {
+    const runAs = { user: 5050 };
+    const pgadmin = new StatefulStore(this, 'pgadmin', {
       namespace: stack.namespace,
       name: 'pgadmin',
       partOf: stack.partOf,
       component: 'dev-tool',
-      image: cfg.pgadmin.image,
-      port: 5050,
-      runAs: { user: 5050 },
-      resources: cfg.pgadmin.resources,
-      readinessPath: '/misc/ping',
-      startupSeconds: 120,
-      replicas: 1,
-      env: {
-        PGADMIN_DEFAULT_EMAIL: cfg.pgadmin.email,
-        PGADMIN_LISTEN_PORT: '5050',
-        PGADMIN_SERVER_JSON_FILE: '/pgadmin4/servers.json',
-        PGADMIN_DISABLE_POSTFIX: 'true',
-        ...postgresClientEnv(postgres).env,
+      ports: { http: 5050 },
+      runAs,
+      container: {
+        image: cfg.pgadmin.image,
+        runAs,
+        resources: cfg.pgadmin.resources,
+        env: {
+          PGADMIN_DEFAULT_EMAIL: cfg.pgadmin.email,
+          PGADMIN_LISTEN_PORT: '5050',
+          PGADMIN_SERVER_JSON_FILE: '/pgadmin4/servers.json',
+          PGADMIN_DISABLE_POSTFIX: 'true',
+          ...postgresClientEnv(postgres).env,
+        },
+        secretEnv: { PGADMIN_DEFAULT_PASSWORD: pgadminSecret.PGADMIN_DEFAULT_PASSWORD },
+        readiness: { httpGet: { path: '/misc/ping', port: 'http' } },
+        liveness: { httpGet: { path: '/misc/ping', port: 'http' } },
+        startupSeconds: 120,
+        writablePaths: [{ path: '/tmp', sizeLimit: '128Mi' }],
       },
-      secretFiles: postgresClientEnv(postgres).secretFiles,
-      secretEnv: { PGADMIN_DEFAULT_PASSWORD: pgadminSecret.PGADMIN_DEFAULT_PASSWORD },
+      dataPath: '/var/lib/pgadmin',
+      storage,
+      secretFiles: postgresClientEnv(postgres).secretFiles.map((f) => ({
+        volume: 'postgres-ca',
+        secretName: f.secretName,
+        keys: f.keys,
+        mountPath: f.path,
+        defaultMode: 0o444,
+        containers: ['main' as const],
+      })),
       configs: [
         {
-          path: '/pgadmin4',
+          suffix: 'config',
+          mountPath: '/pgadmin4',
           asFiles: true,
           files: {
             'servers.json': JSON.stringify(
@@ -250,10 +314,6 @@ export class WonderNestChart extends Chart {
               "CA_FILE = '/etc/ssl/certs/ca-certificates.crt'\nLOG_FILE = '/dev/null'\nHELP_PATH = '../../docs'\nUPGRADE_CHECK_ENABLED = False\n",
           },
         },
-      ],
-      writablePaths: [
-        { path: '/var/lib/pgadmin', sizeLimit: '256Mi' },
-        { path: '/tmp', sizeLimit: '128Mi' },
       ],
     });
     this.graph.addComponent(pgadmin);

@@ -49,11 +49,27 @@ export const dev: WonderNestConfigInput = {
     uploaderImage: IMAGES.awsCli,
     resources: { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
   },
+  // In LocalStack: us-east-1 like the backups (LocalStack's default region); names as in prod.
+  apiAws: {
+    region: 'us-east-1',
+    uploads: { bucket: 'wondernest-uploads', prefix: 'uploads' },
+    emailIdentity: 'wondernest.localtest.me',
+    topics: ['wondernest-notifications'],
+    queues: ['wondernest-jobs'],
+  },
   pgadmin: {
     enabled: true,
     image: IMAGES.pgadmin,
     email: 'admin@wondernest.localtest.me',
     resources: { cpuRequest: '50m', memoryRequest: '192Mi', memoryLimit: '384Mi' },
+    // The seed keeps pgadmin_data on a bind mount; its emptyDir was 256Mi (settings, saved queries, sessions).
+    storage: { size: '512Mi', storageClassName: 'standard' },
   },
-  localstack: { enabled: true, image: IMAGES.localstack, resources: { cpuRequest: '100m', memoryRequest: '384Mi', memoryLimit: '768Mi' } },
+  localstack: {
+    enabled: true,
+    image: IMAGES.localstack,
+    resources: { cpuRequest: '100m', memoryRequest: '384Mi', memoryLimit: '768Mi' },
+    // The seed's localstack_data volume; the emptyDir it replaces was 2Gi (backups and uploads of a dev week).
+    storage: { size: '2Gi', storageClassName: 'standard' },
+  },
 };

@@ -73,5 +73,17 @@ export const prod: WonderNestConfigInput = {
     backupRoleArn: 'arn:aws:iam::123456789012:role/wondernest-prod-backup',
     secretsRoleArn: 'arn:aws:iam::123456789012:role/wondernest-prod-secrets',
     secretsKeyPrefix: 'prod/wondernest',
+    apiRoleArn: 'arn:aws:iam::123456789012:role/wondernest-prod-api',
+  },
+  // The seed names the services (S3, SES, SNS, SQS) but no buckets, topics or queues: one uploads
+  // bucket beside the backups one, the public domain as sender, one notifications topic and one
+  // jobs queue, named after the stack so the IAM policy stays exact; rename to the app's real ones.
+  // The region of the backups: one region for the stack's data.
+  apiAws: {
+    region: 'eu-west-1',
+    uploads: { bucket: 'wondernest-prod-uploads', prefix: 'uploads' },
+    emailIdentity: 'wondernest.example',
+    topics: ['wondernest-notifications'],
+    queues: ['wondernest-jobs'],
   },
 };

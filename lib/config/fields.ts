@@ -32,6 +32,8 @@ export const origin = (): z.ZodString => format(formats.origin);
 export const awsRegion = (): z.ZodString => format(formats.awsRegion);
 export const iamRoleArn = (): z.ZodString => format(formats.iamRoleArn);
 export const kmsKeyId = (): z.ZodString => format(formats.kmsKeyId);
+export const awsMessagingName = (): z.ZodString => format(formats.awsMessagingName);
+export const sesIdentity = (): z.ZodString => format(formats.sesIdentity);
 export const s3Bucket = (): z.ZodString => format(formats.s3Bucket);
 export const pgIdentifier = (): z.ZodString => format(formats.pgIdentifier);
 export const labelKey = (): z.ZodString => format(formats.labelKey);

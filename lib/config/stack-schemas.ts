@@ -78,6 +78,22 @@ export const storageSchema = f.object({
   storageClassName: f.dnsSubdomain(),
 });
 
+/** A tool that keeps data needs its `storage` (a PVC) when it is `enabled`. */
+export function storageWhenEnabled(t: { readonly enabled: boolean; readonly storage?: unknown }, ctx: z.RefinementCtx): void {
+  if (t.enabled && !t.storage)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['storage'],
+      input: t.storage,
+      message: "a PVC such as { size: '2Gi', storageClassName: 'standard' } when enabled",
+    });
+}
+
+/** A development tool that keeps data (LocalStack): its PVC is required when it is enabled. */
+export const statefulDevToolSchema = f
+  .object({ ...devToolSchema.shape, storage: storageSchema.optional() })
+  .superRefine(storageWhenEnabled);
+
 const storeBase = {
   image: f.image(),
   exporterImage: f.image(),
@@ -177,6 +193,7 @@ export type PostgresConfig = z.output<typeof postgresSchema>;
 export type RedisConfig = z.output<typeof redisSchema>;
 export type AppConfig = z.output<typeof appSchema>;
 export type DevToolConfig = z.output<typeof devToolSchema>;
+export type StatefulDevToolConfig = z.output<typeof statefulDevToolSchema>;
 
 /** An edge rate limit: `average` requests per `period` per client, `burst` on top. */
 export const rateLimitSchema = f.object({

@@ -296,6 +296,17 @@ export const kmsKeyId = regexFormat(
   /^(arn:aws[a-z-]*:kms:[a-z]{2}(-gov)?-[a-z]+-[0-9]:[0-9]{12}:(key\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|alias\/[A-Za-z0-9/_-]{1,250})|alias\/[A-Za-z0-9/_-]{1,250})$/,
   "a KMS key ARN 'arn:aws:kms:<region>:<account>:key/<key id>', an alias ARN 'arn:aws:kms:<region>:<account>:alias/<name>' or an alias 'alias/<name>'",
 );
+/** An SNS topic or SQS queue name: 1-80 letters, digits, '-' or '_'; a FIFO one ends in `.fifo` (within the 80). */
+export const AWS_MESSAGING_NAME_RE = /^(?:[A-Za-z0-9_-]{1,75}\.fifo|[A-Za-z0-9_-]{1,80})$/;
+export const awsMessagingName = regexFormat(
+  AWS_MESSAGING_NAME_RE,
+  "an SNS topic or SQS queue name (1-80 letters, digits, '-' or '_'; FIFO names end in '.fifo'), e.g. 'wondernest-events'",
+);
+/** An SES identity: an e-mail address or a domain (no wildcard). */
+export const sesIdentity = predicateFormat(
+  "an SES identity: an e-mail address such as 'noreply@example.com' or a domain such as 'example.com'",
+  (v) => /^[A-Za-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}$/i.test(v) || (HOSTNAME_RE.test(v) && !v.startsWith('*.')),
+);
 export const iamRoleArn = regexFormat(
   /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[\w+=,.@/-]{1,512}$/,
   "an IAM role ARN such as 'arn:aws:iam::123456789012:role/name'",

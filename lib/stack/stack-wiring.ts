@@ -16,9 +16,11 @@ import {
   S3Credentials,
   ServerSideEncryption,
 } from '../constructs/storage';
+import { AwsPermissions, WorkloadAwsAccess } from '../constructs/workloads/workload-aws-access';
 import { PostgresClientTls, PostgresDatabase, PostgresDatabaseProps, PostgresRole } from '../constructs/data/postgres-database';
 import { RedisCache } from '../constructs/data/redis-cache';
 import { NamespaceCaIssuer } from '../constructs/platform/namespace-ca-issuer';
+import { StorageSpec } from '../constructs/data/stateful-store';
 import { SecretsBackend, SecretsProvider } from '../constructs/platform/secrets-backend';
 import { ExternalPeer, GraphComponent, ServiceGraph } from '../constructs/network/service-graph';
 import {
@@ -128,13 +130,59 @@ function alertRouting(chart: Chart, env: PlatformConfig, namespace: string, secr
 export function devLocalStack(
   scope: Construct,
   graph: ServiceGraph,
-  cfg: { enabled: boolean; image: string; resources: ResourceSpec },
-  props: Omit<LocalStackProps, 'image' | 'resources'>,
+  cfg: { enabled: boolean; image: string; resources: ResourceSpec; storage?: StorageSpec },
+  props: Omit<LocalStackProps, 'image' | 'resources' | 'storage'>,
 ): LocalStack | undefined {
   if (!cfg.enabled) return undefined;
-  const localstack = new LocalStack(scope, 'localstack', { ...props, image: cfg.image, resources: cfg.resources });
+  if (!cfg.storage)
+    throw new Error(
+      `localstack.storage is missing in '${props.namespace}'; expected a PVC such as { size: '2Gi', storageClassName: 'standard' }`,
+    );
+  const localstack = new LocalStack(scope, 'localstack', { ...props, image: cfg.image, resources: cfg.resources, storage: cfg.storage });
   graph.addComponent(localstack);
   return localstack;
+}
+
+/**
+ * The AWS identity of one workload ({@link WorkloadAwsAccess}, construct id `<workload>-aws`): with
+ * the stack's LocalStack (dev) its endpoint and a key pair from a generated `<workload>-aws-credentials`
+ * Secret (LocalStack accepts any pair; generating it keeps literal keys out of Git); without it
+ * (prod) IRSA with `roleArn` and a least-privilege policy from `permissions`.
+ */
+export function workloadAwsAccess(
+  scope: Construct,
+  secrets: SecretsBackend,
+  props: {
+    /** The workload, e.g. `api`. */
+    readonly workload: string;
+    readonly region: string;
+    readonly permissions: AwsPermissions;
+    /** Its IRSA role (required without `localstack`). @default - none */
+    readonly roleArn?: string;
+    /** The stack's LocalStack (dev). @default - none: AWS through IRSA */
+    readonly localstack?: LocalStack;
+  },
+): WorkloadAwsAccess {
+  const { workload, region, permissions, localstack } = props;
+  const id = `${workload}-aws`;
+  if (localstack) {
+    const keys = secrets.secret(`${workload}-aws-credentials`, ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
+    return new WorkloadAwsAccess(scope, id, {
+      workload,
+      region,
+      permissions,
+      emulator: {
+        server: localstack,
+        port: localstack.s3Port,
+        credentials: { accessKeyId: keys.AWS_ACCESS_KEY_ID, secretAccessKey: keys.AWS_SECRET_ACCESS_KEY },
+      },
+    });
+  }
+  if (props.roleArn === undefined)
+    throw new Error(
+      `workload '${workload}': no LocalStack and no roleArn; expected the IAM role ARN of its IRSA role in the stack's aws settings`,
+    );
+  return new WorkloadAwsAccess(scope, id, { workload, region, permissions, roleArn: props.roleArn });
 }
 
 /**

@@ -1986,6 +1986,15 @@ test('the suite covers every data store and backup the project synthesizes', () 
         .filter((c) => c instanceof MongoDatabase || c instanceof MinioServer)
         .map((c) => `${env}/${id} ${c.node.path}`),
     ),
+    // Dev tools on a StatefulStore (LocalStack, pgAdmin), no server installable here either: their data PVC and
+    // config are asserted in test/lib/library-extensions.test.ts and test/stacks/wondernest.test.ts, LocalStack's
+    // init script by shellcheck (test/integration/shellcheck.test.ts).
+    ...CHARTS.flatMap(({ env, id, chart }) =>
+      chart.node
+        .findAll()
+        .filter((c) => c instanceof StatefulStore && c.statefulSet.metadata.getLabel('app.kubernetes.io/component') === 'dev-tool')
+        .map((c) => `${env}/${id} ${c.node.path}`),
+    ),
   ];
   // A StatefulStore that is neither PostgreSQL nor Redis (or a backup of one) needs its own section in this suite.
   expect([...covered].sort()).toEqual([...all].sort());

@@ -3,12 +3,18 @@
  * Spring Boot environment, per-route edge rate limits, row-level security, recreate-style restore,
  * LocalStack.
  */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import { DatabaseBackup, DatabaseBackupProps } from '../../lib/constructs/backup/database-backup';
 import { PostgresBackupEngine } from '../../lib/constructs/backup/postgres-backup-engine';
 import { jvmToolOptions } from '../../lib/constructs/workloads/jvm-options';
 import { LocalStack, LocalStackProps } from '../../lib/constructs/data/localstack';
+import { ServiceGraph } from '../../lib/constructs/network/service-graph';
+import { devLocalStack } from '../../lib/stack/stack-wiring';
 import { PostgresInitSpec, renderInitSql } from '../../lib/constructs/data/postgres-config';
 import { PostgresDatabase, PostgresDatabaseProps } from '../../lib/constructs/data/postgres-database';
 import { springBootEnv } from '../../lib/constructs/workloads/spring-boot';
@@ -360,21 +366,114 @@ describe('LocalStack', () => {
     partOf: 'app',
     image: 'localstack/localstack:4.0.3',
     resources,
+    storage: { size: '2Gi', storageClassName: 'standard' },
+    services: ['s3', 'sns', 'sqs', 'ses'],
     buckets: ['bk1', 'bk2'],
   };
-  test('creates its buckets with versioning when ready', () => {
+  test('creates (or keeps) its buckets with versioning at every start', () => {
     const out = synth((c) => new LocalStack(c, 'l', props));
-    const init = out.find((o) => o.kind === 'ConfigMap').data['10-buckets.sh'];
+    const cm = out.find((o) => o.kind === 'ConfigMap');
+    const init = cm.data['10-resources.sh'];
     expect(init).toContain(
-      'awslocal s3 mb s3://bk1 || true\nawslocal s3api put-bucket-versioning --bucket bk1 --versioning-configuration Status=Enabled\n',
+      'awslocal s3api head-bucket --bucket bk1 2>/dev/null || awslocal s3 mb s3://bk1\nawslocal s3api put-bucket-versioning --bucket bk1 --versioning-configuration Status=Enabled\n',
     );
     expect(init).toContain('s3://bk2');
-    expect(out.find((o) => o.kind === 'Deployment').spec.template.spec.containers[0].env).toContainEqual({ name: 'SERVICES', value: 's3' });
+    const sts = out.find((o) => o.kind === 'StatefulSet');
+    expect(sts.spec.template.spec.volumes).toContainEqual({ name: 'init', configMap: { name: cm.metadata.name, defaultMode: 0o555 } });
+  });
+  test('keeps its volume directory on a retained PVC, with PERSISTENCE=1, restricted', () => {
+    const out = synth((c) => new LocalStack(c, 'l', props));
+    expect(out.filter((o) => o.kind === 'Deployment')).toEqual([]);
+    const sts = out.find((o) => o.kind === 'StatefulSet');
+    expect(sts.metadata.name).toBe('localstack');
+    expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
+    expect(sts.spec.volumeClaimTemplates[0].spec).toMatchObject({
+      storageClassName: 'standard',
+      resources: { requests: { storage: '2Gi' } },
+    });
+    const c = sts.spec.template.spec.containers[0];
+    expect(c.volumeMounts).toContainEqual({ name: 'data', mountPath: '/var/lib/localstack' });
+    expect(c.env).toEqual(
+      expect.arrayContaining([
+        { name: 'PERSISTENCE', value: '1' },
+        { name: 'SERVICES', value: 's3,sns,sqs,ses' },
+      ]),
+    );
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/_localstack/health', port: 'http' });
+    expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true, runAsUser: 1000 });
+    expect(sts.spec.template.spec.securityContext.fsGroup).toBe(1000);
+  });
+  test('creates its topics and queues and verifies its SES identities', () => {
+    const out = synth(
+      (c) =>
+        new LocalStack(c, 'l', {
+          ...props,
+          topics: ['events', 'orders.fifo'],
+          queues: ['jobs'],
+          emailIdentities: ['example.com', 'noreply@example.com'],
+        }),
+    );
+    const init = out.find((o) => o.kind === 'ConfigMap').data['10-resources.sh'];
+    expect(init).toContain('awslocal sns create-topic --name events\n');
+    expect(init).toContain('awslocal sns create-topic --name orders.fifo --attributes FifoTopic=true\n');
+    expect(init).toContain('awslocal sqs create-queue --queue-name jobs\n');
+    expect(init).toContain('awslocal ses verify-domain-identity --domain example.com\n');
+    expect(init).toContain('awslocal ses verify-email-identity --email-address noreply@example.com\n');
+  });
+  test('the init script, run twice against a recording awslocal, creates a bucket once and sets everything each start', () => {
+    const out = synth(
+      (c) => new LocalStack(c, 'l', { ...props, buckets: ['bk1'], topics: ['t1'], queues: ['q1'], emailIdentities: ['a@example.com'] }),
+    );
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'localstack-init-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'init.sh'), out.find((o) => o.kind === 'ConfigMap').data['10-resources.sh']);
+      // A stand-in awslocal: logs its arguments; head-bucket fails until mb created the bucket.
+      fs.writeFileSync(
+        path.join(dir, 'awslocal'),
+        '#!/bin/sh\necho "$*" >> "$LOG"\ncase "$*" in\n  "s3api head-bucket"*) [ -f "$STATE" ] ;;\n  "s3 mb"*) touch "$STATE" ;;\nesac\n',
+        { mode: 0o755 },
+      );
+      const env = { PATH: `${dir}:/usr/bin:/bin`, LOG: path.join(dir, 'log'), STATE: path.join(dir, 'bucket') };
+      execFileSync('sh', [path.join(dir, 'init.sh')], { env });
+      const first = fs.readFileSync(env.LOG, 'utf8').trim().split('\n');
+      fs.rmSync(env.LOG);
+      execFileSync('sh', [path.join(dir, 'init.sh')], { env });
+      const second = fs.readFileSync(env.LOG, 'utf8').trim().split('\n');
+      const settings = [
+        's3api put-bucket-versioning --bucket bk1 --versioning-configuration Status=Enabled',
+        'sns create-topic --name t1',
+        'sqs create-queue --queue-name q1',
+        'ses verify-email-identity --email-address a@example.com',
+      ];
+      expect(first).toEqual(['s3api head-bucket --bucket bk1', 's3 mb s3://bk1', ...settings]);
+      expect(second).toEqual(['s3api head-bucket --bucket bk1', ...settings]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  test('devLocalStack: nothing when disabled; enabled without storage names the field', () => {
+    const chart = Testing.chart();
+    const graph = new ServiceGraph(chart, 'graph', { namespace: 'ns', externals: {} });
+    const cfg = { enabled: false, image: props.image, resources };
+    expect(devLocalStack(chart, graph, cfg, { namespace: 'ns', partOf: 'app' })).toBeUndefined();
+    expect(() => devLocalStack(chart, graph, { ...cfg, enabled: true }, { namespace: 'ns', partOf: 'app' })).toThrow(
+      "localstack.storage is missing in 'ns'; expected a PVC such as { size: '2Gi', storageClassName: 'standard' }",
+    );
   });
   test.each([
     ['an unknown service', { services: ['ec2'] }, /service 'ec2'; expected one of s3, ses/],
-    ['buckets without s3', { services: ['sqs'] }, /need the 's3' service/],
+    ['buckets without s3', { services: ['sqs'] }, /buckets \["bk1","bk2"\] need the 's3' service/],
+    ['topics without sns', { services: ['s3'], topics: ['t'] }, /topics \["t"\] need the 'sns' service/],
+    ['queues without sqs', { services: ['s3'], queues: ['q'] }, /queues \["q"\] need the 'sqs' service/],
+    [
+      'identities without ses',
+      { services: ['s3'], emailIdentities: ['example.com'] },
+      /emailIdentities \["example.com"\] need the 'ses' service/,
+    ],
     ['a bad bucket', { buckets: ['Bad_Bucket'] }, /bucket 'Bad_Bucket'; expected an S3 bucket name/],
+    ['a bad topic', { topics: ['a b'] }, /topic 'a b'; expected an SNS topic or SQS queue name/],
+    ['a bad queue', { queues: ['q;rm -rf /'] }, /queue 'q;rm -rf \/'; expected an SNS topic or SQS queue name/],
+    ['a bad SES identity', { emailIdentities: ['$(id)@example.com'] }, /emailIdentities '\$\(id\)@example.com'; expected an SES identity/],
     ['no services', { services: [] }, /services is empty/],
   ])('rejects %s', (_, over, message) => {
     expect(() => new LocalStack(Testing.chart(), 'l', { ...props, ...over } as LocalStackProps)).toThrow(message);

@@ -57,7 +57,13 @@ describe('S3CompatibleStorage', () => {
 
   test('LocalStack is an S3-compatible server', () => {
     const chart = Testing.chart();
-    const localstack = new LocalStack(chart, 'ls', { namespace: 'shop', partOf: 'shop', image: 'localstack/localstack:4.0.3', resources });
+    const localstack = new LocalStack(chart, 'ls', {
+      namespace: 'shop',
+      partOf: 'shop',
+      image: 'localstack/localstack:4.0.3',
+      resources,
+      storage: { size: '1Gi', storageClassName: 'standard' },
+    });
     const direct = new S3CompatibleStorage({ server: localstack, port: localstack.s3Port, region: 'eu-west-1', credentials });
     expect(direct.endpointUrl).toBe('http://localstack.shop.svc.cluster.local:4566');
     expect(direct.endpointUrl).toBe(localstack.endpointUrl);

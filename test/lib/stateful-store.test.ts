@@ -39,6 +39,24 @@ function synth(over: Partial<StatefulStoreProps> = {}) {
 }
 
 describe('StatefulStore', () => {
+  test('configs: a directory mount by default, one subPath mount per file with asFiles', () => {
+    const { sts, objects } = synth({
+      configs: [
+        { suffix: 'conf', mountPath: '/etc/search', files: { 'a.yml': 'a: 1' } },
+        { suffix: 'extra', mountPath: '/usr/share/app', asFiles: true, files: { 'x.py': 'X = 1', 'y.json': '{}' } },
+      ],
+    });
+    const mounts = sts.spec.template.spec.containers[0].volumeMounts;
+    expect(mounts).toContainEqual({ name: 'conf', mountPath: '/etc/search', readOnly: true });
+    expect(mounts).toContainEqual({ name: 'extra', mountPath: '/usr/share/app/x.py', subPath: 'x.py', readOnly: true });
+    expect(mounts).toContainEqual({ name: 'extra', mountPath: '/usr/share/app/y.json', subPath: 'y.json', readOnly: true });
+    expect(mounts.filter((m: { mountPath: string }) => m.mountPath === '/usr/share/app')).toEqual([]);
+    expect(objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'search-extra').data).toEqual({
+      'x.py': 'X = 1',
+      'y.json': '{}',
+    });
+  });
+
   test('one replica: no PDB, no anti-affinity, ready-only peer publishing, claim data-<name>-0', () => {
     const { store, sts, svc, pdb } = synth();
     expect(sts.spec.replicas).toBe(1);

@@ -60,7 +60,9 @@ test('Adminer and LocalStack render only with values-dev.yaml', () => {
       .filter((o) => o.kind === 'Deployment')
       .map((o) => o.metadata.name)
       .sort(),
-  ).toEqual(['adminer', 'backend', 'frontend', 'localstack']);
+  ).toEqual(['adminer', 'backend', 'frontend']);
+  expect(dev.filter((o) => o.kind === 'StatefulSet').map((o) => o.metadata.name)).toContain('localstack');
+  expect(base.filter((o) => o.metadata.name === 'localstack')).toEqual([]);
   expect(
     base
       .filter((o) => o.kind === 'Deployment')

@@ -309,8 +309,11 @@ describe.each([
 
 describe('pagodirecto dev vs prod', () => {
   test('Adminer, LocalStack and stand-ins only in dev', () => {
-    for (const n of ['adminer', 'localstack']) {
-      expect(dev.some((o) => o.kind === 'Deployment' && o.metadata.name === n)).toBe(true);
+    for (const [n, kind] of [
+      ['adminer', 'Deployment'],
+      ['localstack', 'StatefulSet'],
+    ]) {
+      expect(dev.some((o) => o.kind === kind && o.metadata.name === n)).toBe(true);
       expect(prod.some((o) => o.metadata.name === n)).toBe(false);
     }
     expect(envOf(container(dev, 'Deployment', 'adminer'))).toMatchObject({

@@ -1,6 +1,6 @@
 import type { IMetricSpec } from 'kubernetes-models/autoscaling/v2/MetricSpec';
 import { loadEnvironment } from '../../config';
-import { envConfig, find, podSpecs, synthStack } from '../support/synth';
+import { configProblems, envConfig, find, podSpecs, synthStack } from '../support/synth';
 import { Doc } from '../support/doc';
 import { envOf } from '../support/stack-assertions';
 
@@ -260,8 +260,8 @@ describe.each([
 
 describe('dev vs prod', () => {
   test('dev tools and the stand-in exist only in dev', () => {
-    expect(dev.some((o) => o.kind === 'Deployment' && o.metadata.name === 'pgadmin')).toBe(true);
-    expect(dev.some((o) => o.kind === 'Deployment' && o.metadata.name === 'localstack')).toBe(true);
+    expect(dev.some((o) => o.kind === 'StatefulSet' && o.metadata.name === 'pgadmin')).toBe(true);
+    expect(dev.some((o) => o.kind === 'StatefulSet' && o.metadata.name === 'localstack')).toBe(true);
     expect(prod.some((o) => ['pgadmin', 'localstack'].includes(o.metadata.name))).toBe(false);
     expect(find(dev, 'Deployment', 'api').spec.template.spec.containers[0].image).toMatch(/^nginxinc\/nginx-unprivileged:/);
     expect(find(prod, 'Deployment', 'api').spec.template.spec.containers[0].image).toBe('ghcr.io/wondernest/api:0.1.0');
@@ -325,5 +325,120 @@ describe('dev vs prod', () => {
   test('storage classes come from config', () => {
     expect(find(dev, 'StatefulSet', 'postgres').spec.volumeClaimTemplates[0].spec.storageClassName).toBe('standard');
     expect(find(prod, 'StatefulSet', 'postgres').spec.volumeClaimTemplates[0].spec.storageClassName).toBe('gp3-encrypted');
+  });
+});
+
+describe('api AWS access, Flyway and uploads', () => {
+  const apiOf = (objects: Doc[]): Doc => find(objects, 'Deployment', 'api');
+
+  test.each([
+    ['dev', dev],
+    ['prod', prod],
+  ])("%s: the seed's Flyway settings, the uploads bucket, and no volume at /app/uploads", (_, objects) => {
+    const pod = apiOf(objects).spec.template.spec;
+    const env = envOf(pod.containers[0]);
+    expect(env).toMatchObject({ FLYWAY_ENABLED: 'true', FLYWAY_BASELINE_ON_MIGRATE: 'true', UPLOADS_S3_PREFIX: 'uploads' });
+    expect(env.UPLOADS_S3_BUCKET).toMatch(/^wondernest-(prod-)?uploads$/);
+    expect(pod.containers[0].volumeMounts.map((m: Doc) => m.mountPath)).not.toContain('/app/uploads');
+    expect(pod.volumes.filter((v: Doc) => v.persistentVolumeClaim)).toEqual([]);
+    expect(pod.serviceAccountName).toBe('api');
+  });
+
+  test('prod: IRSA role on the api ServiceAccount, region only, no AWS keys, HTTPS egress', () => {
+    const sa = find(prod, 'ServiceAccount', 'api');
+    expect(sa.metadata.annotations['eks.amazonaws.com/role-arn']).toBe('arn:aws:iam::123456789012:role/wondernest-prod-api');
+    expect(sa.automountServiceAccountToken).toBe(false);
+    const env = envOf(apiOf(prod).spec.template.spec.containers[0]);
+    expect(env.AWS_REGION).toBe('eu-west-1');
+    expect(Object.keys(env).filter((k) => /^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|ENDPOINT_URL)$/.test(k))).toEqual([]);
+    expect(env.SNS_TOPIC_ARNS).toBe('arn:aws:sns:eu-west-1:123456789012:wondernest-notifications');
+    const egress = find(prod, 'NetworkPolicy', 'api').spec.egress;
+    expect(egress).toContainEqual(expect.objectContaining({ ports: [{ protocol: 'TCP', port: 443 }] }));
+  });
+
+  test('dev: LocalStack endpoint and generated keys, egress only to LocalStack (no internet)', () => {
+    expect(find(dev, 'ServiceAccount', 'api').metadata.annotations?.['eks.amazonaws.com/role-arn']).toBeUndefined();
+    const env = envOf(apiOf(dev).spec.template.spec.containers[0]);
+    expect(env).toMatchObject({
+      AWS_ENDPOINT_URL: 'http://localstack.wondernest.svc.cluster.local:4566',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: { secretKeyRef: { name: 'api-aws-credentials', key: 'AWS_ACCESS_KEY_ID' } },
+      AWS_SECRET_ACCESS_KEY: { secretKeyRef: { name: 'api-aws-credentials', key: 'AWS_SECRET_ACCESS_KEY' } },
+    });
+    expect(find(dev, 'ExternalSecret', 'api-aws-credentials').spec.refreshPolicy).toBe('CreatedOnce');
+    const egress = find(dev, 'NetworkPolicy', 'api').spec.egress;
+    expect(egress).toContainEqual({
+      to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'wondernest', 'app.kubernetes.io/name': 'localstack' } } }],
+      ports: [{ protocol: 'TCP', port: 4566 }],
+    });
+    expect(JSON.stringify(egress)).not.toContain('0.0.0.0/0');
+    const ingress = find(dev, 'NetworkPolicy', 'localstack').spec.ingress;
+    expect(JSON.stringify(ingress)).toContain('"app.kubernetes.io/name":"api"');
+  });
+
+  test("dev: LocalStack creates the uploads bucket beside the backups', the topics and queues, and verifies the sender", () => {
+    const init = find(dev, 'ConfigMap', 'localstack-init').data['10-resources.sh'];
+    expect(init).toContain('awslocal s3 mb s3://wondernest-backups');
+    expect(init).toContain('awslocal s3 mb s3://wondernest-uploads');
+    expect(init).toContain('awslocal sns create-topic --name wondernest-notifications');
+    expect(init).toContain('awslocal sqs create-queue --queue-name wondernest-jobs');
+    expect(init).toContain('awslocal ses verify-domain-identity --domain wondernest.localtest.me');
+  });
+});
+
+describe('dev tools keep their data on retained PVCs', () => {
+  test.each([
+    ['localstack', '/var/lib/localstack', '2Gi', 1000],
+    ['pgadmin', '/var/lib/pgadmin', '512Mi', 5050],
+  ])('%s: %s on a %s PVC the StatefulSet retains, restricted, fsGroup %s', (name, dataPath, size, uid) => {
+    const sts = find(dev, 'StatefulSet', name);
+    expect(sts.spec.replicas).toBe(1);
+    expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
+    expect(sts.spec.volumeClaimTemplates[0].spec).toMatchObject({
+      storageClassName: 'standard',
+      resources: { requests: { storage: size } },
+    });
+    const pod = sts.spec.template.spec;
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'data', mountPath: dataPath });
+    expect(pod.volumes.map((v: Doc) => v.name)).not.toContain('data');
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: uid, fsGroup: uid });
+    expect(pod.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
+    expect(dev.filter((o) => o.kind === 'Deployment' && o.metadata.name === name)).toEqual([]);
+  });
+
+  test('pgadmin: servers.json and config_distro.py still mounted file by file into /pgadmin4, PERSISTENCE=1 on LocalStack', () => {
+    const mounts = find(dev, 'StatefulSet', 'pgadmin').spec.template.spec.containers[0].volumeMounts;
+    expect(mounts).toContainEqual({ name: 'config', mountPath: '/pgadmin4/servers.json', subPath: 'servers.json', readOnly: true });
+    expect(mounts).toContainEqual({ name: 'config', mountPath: '/pgadmin4/config_distro.py', subPath: 'config_distro.py', readOnly: true });
+    expect(envOf(find(dev, 'StatefulSet', 'localstack').spec.template.spec.containers[0]).PERSISTENCE).toBe('1');
+  });
+});
+
+describe('wondernest AWS config', () => {
+  test('a bad api role ARN fails naming the field, the value and the allowed form', () => {
+    const cfg = envConfig('prod');
+    cfg.stacks.wondernest.aws.apiRoleArn = 'arn:aws:iam::wondernest:role/api';
+    expect(configProblems(cfg)).toContain(
+      `stacks.wondernest.aws.apiRoleArn: got "arn:aws:iam::wondernest:role/api"; expected an IAM role ARN such as 'arn:aws:iam::123456789012:role/name'`,
+    );
+  });
+
+  test('a missing api role ARN in prod fails', () => {
+    const cfg = envConfig('prod');
+    delete cfg.stacks.wondernest.aws.apiRoleArn;
+    expect(configProblems(cfg)).toContain('stacks.wondernest.aws.apiRoleArn: got nothing; expected a required value');
+  });
+
+  test.each([
+    ['apiAws.uploads.bucket', (c: Doc) => (c.apiAws.uploads.bucket = 'Uploads'), 'got "Uploads"; expected an S3 bucket name'],
+    ['apiAws.uploads.prefix', (c: Doc) => (c.apiAws.uploads.prefix = 'up loads'), 'got "up loads"; expected a key prefix'],
+    ['apiAws.topics[0]', (c: Doc) => (c.apiAws.topics = ['a b']), 'got "a b"; expected an SNS topic or SQS queue name'],
+    ['apiAws.emailIdentity', (c: Doc) => (c.apiAws.emailIdentity = '*.example.com'), 'got "*.example.com"; expected an SES identity'],
+    ['pgadmin.storage', (c: Doc) => delete c.pgadmin.storage, 'got nothing; expected a PVC'],
+    ['localstack.storage', (c: Doc) => delete c.localstack.storage, 'got nothing; expected a PVC'],
+  ])('dev: a bad %s', (field, mutate, message) => {
+    const cfg = envConfig('dev');
+    mutate(cfg.stacks.wondernest);
+    expect(configProblems(cfg)).toContain(`stacks.wondernest.${field}: ${message}`);
   });
 });

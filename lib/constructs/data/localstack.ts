@@ -1,16 +1,18 @@
 import { Construct } from 'constructs';
-import { s3Bucket } from '../../core/formats';
+import { awsMessagingName, s3Bucket, sesIdentity } from '../../core/formats';
 import { S3CompatibleServer } from '../storage/s3-compatible-storage';
 import { ResourceSpec } from '../workloads/container';
-import { WebService } from '../workloads/web-service';
+import { StatefulStore, StorageSpec } from './stateful-store';
 
 /** AWS services LocalStack may emulate here. */
 export const LOCALSTACK_SERVICES = ['s3', 'ses', 'sns', 'sqs', 'secretsmanager'] as const;
 
-/** Name of every LocalStack of this library (Deployment, Service, graph component). */
+/** Name of every LocalStack of this library (StatefulSet, Service, graph component). */
 export const LOCALSTACK_NAME = 'localstack';
 /** Its edge port, serving every emulated API (S3 included), named `http`. */
 export const LOCALSTACK_PORT = 4566;
+/** LocalStack's volume directory (state, caches), on the PVC. */
+export const LOCALSTACK_DATA_PATH = '/var/lib/localstack';
 
 export interface LocalStackProps {
   readonly namespace: string;
@@ -18,22 +20,34 @@ export interface LocalStackProps {
   /** Pinned `localstack/localstack` image. */
   readonly image: string;
   readonly resources: ResourceSpec;
+  /** The PVC of its volume directory (/var/lib/localstack), retained like every store's. */
+  readonly storage: StorageSpec;
   /** Emulated services (loaded eagerly). @default ['s3'] */
   readonly services?: ReadonlyArray<(typeof LOCALSTACK_SERVICES)[number]>;
   /** S3 buckets created (with versioning) when LocalStack is ready, e.g. the backup bucket. @default [] */
   readonly buckets?: readonly string[];
-  /** Size of its state directory. @default '2Gi' */
-  readonly dataSize?: string;
+  /** SNS topics created when LocalStack is ready (needs the `sns` service). @default [] */
+  readonly topics?: readonly string[];
+  /** SQS queues created when LocalStack is ready (needs the `sqs` service). @default [] */
+  readonly queues?: readonly string[];
+  /** SES identities (e-mail addresses or domains) verified when LocalStack is ready (needs the `ses` service). @default [] */
+  readonly emailIdentities?: readonly string[];
 }
 
 /**
- * LocalStack for development clusters: the AWS APIs a stack uses (S3 for backups, ...) inside
- * the stack's namespace, as a restricted {@link WebService} named `localstack` on port 4566
- * (component `dev-tool`), with its buckets created at start. Never for production. It is an
- * {@link S3CompatibleServer}: `new S3CompatibleStorage({ server: localstack, port: localstack.s3Port, ... })`.
+ * LocalStack for development clusters: the AWS APIs a stack uses (S3 for backups and uploads,
+ * SES, SNS, SQS) inside the stack's namespace, as a one-replica restricted {@link StatefulStore}
+ * named `localstack` on port 4566 (component `dev-tool`). Its volume directory is on a PVC the
+ * StatefulSet retains, with `PERSISTENCE=1`; an init hook creates its buckets, topics and queues
+ * and verifies its SES identities at every start (each step idempotent). Never for production.
+ * It is an {@link S3CompatibleServer}: `new S3CompatibleStorage({ server: localstack, port: localstack.s3Port, ... })`.
+ *
+ * `PERSISTENCE=1` restores the saved state only on images that implement it (`localstack/localstack-pro`
+ * with an auth token); the community image keeps the PVC's caches but starts with empty services,
+ * which the init hook then recreates (empty).
  */
-export class LocalStack extends WebService implements S3CompatibleServer {
-  /** Name of the port serving the S3 API. */
+export class LocalStack extends StatefulStore implements S3CompatibleServer {
+  /** Name of the port serving the S3 API (and every other emulated API). */
   public readonly s3Port = 'http';
   /** LocalStack's S3 takes `--sse AES256` and reports it back on the object (nothing is encrypted on disk: it emulates). */
   public readonly acceptsSseS3 = true;
@@ -41,6 +55,9 @@ export class LocalStack extends WebService implements S3CompatibleServer {
   constructor(scope: Construct, id: string, props: LocalStackProps) {
     const services = props.services ?? ['s3'];
     const buckets = props.buckets ?? [];
+    const topics = props.topics ?? [];
+    const queues = props.queues ?? [];
+    const identities = props.emailIdentities ?? [];
     const where = `LocalStack in '${props.namespace}'`;
     if (services.length === 0) throw new Error(`${where}: services is empty; expected at least one of ${LOCALSTACK_SERVICES.join(', ')}`);
     for (const svc of services) {
@@ -50,39 +67,89 @@ export class LocalStack extends WebService implements S3CompatibleServer {
     for (const b of buckets) {
       if (!s3Bucket.test(b)) throw new Error(`${where}: bucket '${b}'; expected ${s3Bucket.expected}`);
     }
-    if (buckets.length > 0 && !services.includes('s3'))
-      throw new Error(`${where}: buckets ${JSON.stringify(buckets)} need the 's3' service; expected services to include 's3'`);
-    const init =
-      '#!/bin/sh\nset -eu\n' +
-      buckets
-        .map(
-          (b) =>
-            `awslocal s3 mb s3://${b} || true\nawslocal s3api put-bucket-versioning --bucket ${b} --versioning-configuration Status=Enabled\n`,
-        )
-        .join('');
+    for (const [field, names] of [
+      ['topic', topics],
+      ['queue', queues],
+    ] as const) {
+      for (const n of names)
+        if (!awsMessagingName.test(n)) throw new Error(`${where}: ${field} '${n}'; expected ${awsMessagingName.expected}`);
+    }
+    for (const i of identities) {
+      if (!sesIdentity.test(i)) throw new Error(`${where}: emailIdentities '${i}'; expected ${sesIdentity.expected}`);
+    }
+    for (const [field, list, service] of [
+      ['buckets', buckets, 's3'],
+      ['topics', topics, 'sns'],
+      ['queues', queues, 'sqs'],
+      ['emailIdentities', identities, 'ses'],
+    ] as const) {
+      if (list.length > 0 && !services.includes(service))
+        throw new Error(
+          `${where}: ${field} ${JSON.stringify(list)} need the '${service}' service; expected services to include '${service}'`,
+        );
+    }
+    const runAs = { user: 1000 };
     super(scope, id, {
       namespace: props.namespace,
       name: LOCALSTACK_NAME,
       partOf: props.partOf,
       component: 'dev-tool',
-      image: props.image,
-      port: LOCALSTACK_PORT,
-      runAs: { user: 1000 },
-      resources: props.resources,
-      readinessPath: '/_localstack/health',
-      startupSeconds: 120,
-      replicas: 1,
-      env: { SERVICES: services.join(','), EAGER_SERVICE_LOADING: '1', DISABLE_EVENTS: '1', LOCALSTACK_HOST: 'localstack' },
-      configs: [{ path: '/etc/localstack/init/ready.d', files: { '10-buckets.sh': init } }],
-      writablePaths: [
-        { path: '/var/lib/localstack', sizeLimit: props.dataSize ?? '2Gi' },
-        { path: '/tmp', sizeLimit: '512Mi' },
+      ports: { http: LOCALSTACK_PORT },
+      runAs,
+      container: {
+        image: props.image,
+        runAs,
+        resources: props.resources,
+        env: {
+          SERVICES: services.join(','),
+          EAGER_SERVICE_LOADING: '1',
+          DISABLE_EVENTS: '1',
+          LOCALSTACK_HOST: LOCALSTACK_NAME,
+          PERSISTENCE: '1',
+        },
+        readiness: { httpGet: { path: '/_localstack/health', port: 'http' } },
+        liveness: { httpGet: { path: '/_localstack/health', port: 'http' } },
+        startupSeconds: 120,
+        writablePaths: [{ path: '/tmp', sizeLimit: '512Mi' }],
+      },
+      dataPath: LOCALSTACK_DATA_PATH,
+      storage: props.storage,
+      configs: [
+        {
+          suffix: 'init',
+          mountPath: '/etc/localstack/init/ready.d',
+          files: { '10-resources.sh': initScript({ buckets, topics, queues, identities }) },
+          defaultMode: 0o555,
+        },
       ],
     });
   }
 
-  /** The S3 endpoint URL of this LocalStack. */
+  /** The endpoint URL of this LocalStack (every emulated API). */
   public get endpointUrl(): string {
     return `http://${this.host}:${LOCALSTACK_PORT}`;
   }
+}
+
+/** The ready hook: each resource created (or verified) idempotently, so it runs at every start. */
+function initScript(r: {
+  buckets: readonly string[];
+  topics: readonly string[];
+  queues: readonly string[];
+  identities: readonly string[];
+}): string {
+  const lines = ['#!/bin/sh', 'set -eu'];
+  for (const b of r.buckets) {
+    lines.push(`awslocal s3api head-bucket --bucket ${b} 2>/dev/null || awslocal s3 mb s3://${b}`);
+    lines.push(`awslocal s3api put-bucket-versioning --bucket ${b} --versioning-configuration Status=Enabled`);
+  }
+  for (const t of r.topics) lines.push(`awslocal sns create-topic --name ${t}${t.endsWith('.fifo') ? ' --attributes FifoTopic=true' : ''}`);
+  for (const q of r.queues)
+    lines.push(`awslocal sqs create-queue --queue-name ${q}${q.endsWith('.fifo') ? ' --attributes FifoQueue=true' : ''}`);
+  for (const i of r.identities) {
+    lines.push(
+      i.includes('@') ? `awslocal ses verify-email-identity --email-address ${i}` : `awslocal ses verify-domain-identity --domain ${i}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
 }

@@ -27,6 +27,12 @@ export interface StoreConfigFiles {
   readonly files: Readonly<Record<string, string>>;
   /** File mode. @default 0o444 */
   readonly defaultMode?: number;
+  /**
+   * Mount each file on its own (subPath) into an existing directory of the image (e.g. one config
+   * file beside the app's code) instead of replacing `mountPath` with the ConfigMap.
+   * @default false
+   */
+  readonly asFiles?: boolean;
 }
 
 /** The main container of a store, without name/ports (the store sets them). */
@@ -342,7 +348,12 @@ export class StatefulStore extends Construct implements GraphComponent {
         data: { ...c.files },
       });
       volumes.push({ name: c.suffix, configMap: { name: cmName, defaultMode: c.defaultMode ?? 0o444 } });
-      mounts.push({ name: c.suffix, mountPath: c.mountPath, readOnly: true });
+      if (c.asFiles) {
+        for (const file of Object.keys(c.files))
+          mounts.push({ name: c.suffix, mountPath: `${c.mountPath}/${file}`, subPath: file, readOnly: true });
+      } else {
+        mounts.push({ name: c.suffix, mountPath: c.mountPath, readOnly: true });
+      }
       checksum.update(JSON.stringify([c.suffix, c.files]));
     }
     const rw = writableVolumes(props.name, props.container.writablePaths ?? [{ path: '/tmp' }]);
