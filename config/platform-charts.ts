@@ -21,6 +21,8 @@ import {
   validatePlatformReleases,
 } from '../lib/output/argocd';
 import { PlatformConfig as EnvironmentConfig } from '../lib/config/platform-schema';
+import { GrafanaAdminValues, grafanaAdminManifests } from '../lib/constructs/monitoring/grafana-admin-secret';
+import { secretsProvider } from '../lib/stack/stack-wiring';
 
 /** Environment profile a chart is installed in. */
 export type PlatformProfile = EnvironmentConfig['profile'];
@@ -197,6 +199,8 @@ export interface KubePrometheusStackValues {
     };
   };
   readonly grafana: {
+    /** Admin login from an existing Secret: the chart renders no password and creates no Secret of its own. */
+    readonly admin: GrafanaAdminValues;
     readonly sidecar: {
       readonly dashboards: {
         readonly enabled: boolean;
@@ -211,6 +215,8 @@ export interface KubePrometheusStackValues {
   readonly kubeEtcd: { readonly enabled: boolean };
   readonly kubeProxy: { readonly enabled: boolean };
   readonly 'prometheus-node-exporter'?: { readonly hostRootFsMount: { readonly enabled: boolean } };
+  /** Objects the release installs beside its own (the Grafana admin Secret's sources). */
+  readonly extraManifests: ReadonlyArray<Record<string, unknown>>;
 }
 
 /** The metrics-server chart values we set. */
@@ -236,6 +242,7 @@ const VALIDATING_WEBHOOK: ClusterResourceKind = { group: 'admissionregistration.
 const MUTATING_WEBHOOK: ClusterResourceKind = { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' };
 const INGRESS_CLASS: ClusterResourceKind = { group: 'networking.k8s.io', kind: 'IngressClass' };
 const API_SERVICE: ClusterResourceKind = { group: 'apiregistration.k8s.io', kind: 'APIService' };
+const CLUSTER_SECRET_STORE: ClusterResourceKind = { group: 'external-secrets.io', kind: 'ClusterSecretStore' };
 
 // ---------------------------------------------------------------------------------------------
 // The charts
@@ -319,6 +326,13 @@ export const EXTERNAL_SECRETS: PlatformChartSpec<ExternalSecretsValues> = {
  * lib/monitoring (rules, routing) put on them. Grafana loads dashboards from ConfigMaps labelled
  * `grafana_dashboard: "1"` in every namespace. Control-plane scrapes are off: kind binds them to
  * 127.0.0.1 and EKS does not expose them.
+ *
+ * Grafana's admin login comes from the Secret `grafana-admin` (lib GrafanaAdminSecret: password
+ * generated once in the cluster on kind, AWS Secrets Manager `<monitoring.aws.secretsKeyPrefix>/grafana-admin`
+ * on EKS), never from the chart's default password. Its ExternalSecret (and generator or store) ship
+ * in the release's `extraManifests`, so they exist in the namespace the release creates before
+ * Grafana has to start: `helm --wait` (kind) and the Application's health (Argo CD) see Grafana
+ * ready without a separate earlier step. External Secrets (wave -9) provides their CRDs.
  */
 export const KUBE_PROMETHEUS_STACK: PlatformChartSpec<KubePrometheusStackValues> = {
   name: 'kube-prometheus-stack',
@@ -334,9 +348,15 @@ export const KUBE_PROMETHEUS_STACK: PlatformChartSpec<KubePrometheusStackValues>
   syncWave: -7,
   serverSideApply: true,
   profiles: ['dev', 'prod'],
-  clusterResources: [CRD, CLUSTER_ROLE, CLUSTER_ROLE_BINDING, VALIDATING_WEBHOOK, MUTATING_WEBHOOK],
+  // ClusterSecretStore: the Grafana admin Secret's store when secrets.storeScope is 'cluster' (EKS).
+  clusterResources: [CRD, CLUSTER_ROLE, CLUSTER_ROLE_BINDING, VALIDATING_WEBHOOK, MUTATING_WEBHOOK, CLUSTER_SECRET_STORE],
   values: (env) => {
     const release: LabelSelector = { matchLabels: { release: env.monitoring.release } };
+    const grafanaAdmin = grafanaAdminManifests({
+      namespace: env.monitoring.namespace,
+      provider: secretsProvider(env, env.monitoring.aws),
+      labels: { 'app.kubernetes.io/part-of': 'platform' },
+    });
     return {
       prometheus: {
         prometheusSpec: {
@@ -365,13 +385,17 @@ export const KUBE_PROMETHEUS_STACK: PlatformChartSpec<KubePrometheusStackValues>
           ...(env.storage.gp3StorageClass ? { storage: claim(env.storage.gp3StorageClass, '2Gi') } : {}),
         },
       },
-      grafana: { sidecar: { dashboards: { enabled: true, label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' } } },
+      grafana: {
+        admin: grafanaAdmin.values,
+        sidecar: { dashboards: { enabled: true, label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' } },
+      },
       kubeControllerManager: { enabled: false },
       kubeScheduler: { enabled: false },
       kubeEtcd: { enabled: false },
       kubeProxy: { enabled: false },
       // kind nodes are containers whose root is not a shared mount: node-exporter cannot mount it.
       ...(isKind(env) ? { 'prometheus-node-exporter': { hostRootFsMount: { enabled: false } } } : {}),
+      extraManifests: grafanaAdmin.manifests,
     };
   },
 };

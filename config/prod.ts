@@ -22,6 +22,9 @@ export const prod: PlatformConfigInput = {
     retention: '30d',
     // Webhook URLs: <stack prefix>/alertmanager-receivers in AWS Secrets Manager (WARNING_/CRITICAL_SLACK_WEBHOOK_URL).
     alerting: { warning: { slack: { channel: '#backend-alerts' } }, critical: { slack: { channel: '#backend-oncall' } } },
+    // Grafana admin password: prod/monitoring/grafana-admin (property admin_password) in AWS Secrets Manager,
+    // read with this IRSA role (same account and naming as the stacks' secrets roles).
+    aws: { secretsRoleArn: 'arn:aws:iam::123456789012:role/monitoring-prod-secrets', secretsKeyPrefix: 'prod/monitoring' },
   },
   // One ClusterSecretStore per stack, usable only from its namespace, reading with the stack's IRSA role.
   secrets: { provider: 'aws-secrets-manager', awsRegion: 'eu-west-1', storeScope: 'cluster' },

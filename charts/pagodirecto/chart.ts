@@ -6,7 +6,16 @@ import { LocalStack } from '../../lib/constructs/data/localstack';
 import { PostgresDatabase } from '../../lib/constructs/data/postgres-database';
 import { SecretsBackend } from '../../lib/constructs/platform/secrets-backend';
 import { stackLabels } from '../../lib/core/labels';
-import { jvmHttpPanels, jvmHttpRules, postgresPanels, postgresRules } from '../../lib/constructs/monitoring';
+import {
+  connectionPoolPanels,
+  jvmHttpPanels,
+  jvmHttpRules,
+  jvmPanels,
+  latencySloPanels,
+  METRICS,
+  postgresPanels,
+  postgresRules,
+} from '../../lib/constructs/monitoring';
 import { ServiceGraph } from '../../lib/constructs/network/service-graph';
 import { SPRING_BOOT_PATHS, SPRING_BOOT_POOL_ENV, SPRING_BOOT_SECRET_ENV, springBootEnv } from '../../lib/constructs/workloads/spring-boot';
 import { TlsIngress } from '../../lib/constructs/network/tls-ingress';
@@ -26,6 +35,13 @@ import {
 import { PagoDirectoConfig } from './schema';
 
 type SecretRefs = ReturnType<SecretsBackend['secret']>;
+
+/**
+ * The seed's "API latency < 200ms (p95)" as an SLO: at least 95 % of requests answered within
+ * 200 ms. The 30-day window is ours: it is the prod Prometheus retention (seed 003), so the whole
+ * window can be queried, and the usual SLO period.
+ */
+const LATENCY_SLO = { thresholdSeconds: 0.2, objective: 0.95, window: '30d' } as const;
 
 /** Seconds the backend keeps serving after removal from endpoints, then finishes in-flight requests. */
 const BACKEND_DRAIN = { preStopSeconds: 10, shutdownSeconds: 30 };
@@ -132,6 +148,8 @@ export class PagoDirectoChart extends Chart {
           port: 8080,
           profiles: [platform.profile],
           shutdownSeconds: BACKEND_DRAIN.shutdownSeconds,
+          // A 200 ms bucket makes the SLO's share of fast requests exact (the error budget panels).
+          latencySloSeconds: [LATENCY_SLO.thresholdSeconds],
           datasource: {
             host: postgres.host,
             port: postgres.port,
@@ -275,7 +293,7 @@ export class PagoDirectoChart extends Chart {
           namespace: ns,
           job: backend.name,
           alertPrefix: 'Backend',
-          latencyP95Seconds: 0.2,
+          latencyP95Seconds: LATENCY_SLO.thresholdSeconds,
           errorRatioThreshold: 0.05,
           connectionPoolRatio: 0.9,
         }),
@@ -283,6 +301,23 @@ export class PagoDirectoChart extends Chart {
       ],
       panels: [...jvmHttpPanels({ job: backend.name }), ...postgresPanels({ job: postgres.name })],
       backups: { cronJobs: [{ cronJob: 'postgres-backup', label: 'Postgres' }], maxAgeHours: this.cfg.backups.maxAgeHours },
+      dashboards: [
+        {
+          // Seed 004 names no dashboard; this one shows its performance criterion (p95 < 200 ms) and the JVM.
+          name: 'pagodirecto-performance',
+          title: 'PagoDirecto CRM Performance',
+          panels: [
+            ...latencySloPanels({
+              job: backend.name,
+              bucketMetric: METRICS.springRequestsBucket,
+              excludeUriRegex: '/actuator.*',
+              slo: LATENCY_SLO,
+            }),
+            ...jvmPanels({ job: backend.name }),
+            ...connectionPoolPanels({ job: backend.name }),
+          ],
+        },
+      ],
     });
   }
 }

@@ -6,8 +6,12 @@ import { stackLabels } from '../../lib/core/labels';
 import {
   httpServicePanels,
   httpServiceRules,
+  connectionPoolPanels,
+  jvmPanels,
+  latencySloPanels,
   postgresPanels,
   postgresRules,
+  redisHitRatioPanels,
   redisPanels,
   redisRules,
 } from '../../lib/constructs/monitoring';
@@ -378,6 +382,21 @@ export class WonderNestChart extends Chart {
         ],
         maxAgeHours: this.cfg.backups.maxAgeHours,
       },
+      dashboards: [
+        {
+          // The seed's System Health dashboard: response times, JVM memory, the HikariCP pool, Redis hits.
+          name: 'wondernest-system-health',
+          title: 'WonderNest System Health',
+          panels: [
+            // http_request_duration_seconds: the seed's Ktor/Micrometer response-time histogram.
+            ...latencySloPanels({ job: 'api', bucketMetric: 'http_request_duration_seconds_bucket' }),
+            ...jvmPanels({ job: 'api' }),
+            // HikariCP publishes hikaricp_connections_* once the pool is given the Micrometer registry.
+            ...connectionPoolPanels({ job: 'api' }),
+            ...redisHitRatioPanels({ job: 'redis' }),
+          ],
+        },
+      ],
     });
   }
 }

@@ -93,6 +93,18 @@ export const platformSchema = f
        * Without receivers alerts stay visible in Alertmanager's UI only. Critical defaults to warning's receiver.
        */
       alerting: f.object({ warning: alertReceiverSchema.optional(), critical: alertReceiverSchema.optional() }),
+      /**
+       * Secrets of the monitoring namespace (the Grafana admin login, Secret `grafana-admin`) when
+       * secrets.provider is aws-secrets-manager: the IRSA role reading `<secretsKeyPrefix>/*` and
+       * that prefix. The password is `<secretsKeyPrefix>/grafana-admin`, property `admin_password`.
+       * @default - required with aws-secrets-manager; unused with generated secrets
+       */
+      aws: f
+        .object({
+          secretsRoleArn: f.iamRoleArn(),
+          secretsKeyPrefix: f.pattern(/^[A-Za-z0-9/_+=.@-]+$/, "a Secrets Manager name prefix such as 'prod/monitoring'"),
+        })
+        .optional(),
     }),
     secrets: f.object({
       provider: f.oneOf(['generated', 'aws-secrets-manager']),
@@ -115,6 +127,16 @@ export const platformSchema = f
     }
     if (env.secrets.storeScope !== undefined && env.secrets.provider !== 'aws-secrets-manager') {
       issue(['secrets', 'storeScope'], env.secrets.storeScope, "unset unless secrets.provider is 'aws-secrets-manager'");
+    }
+    if (env.secrets.provider === 'aws-secrets-manager' && !env.monitoring.aws) {
+      issue(
+        ['monitoring', 'aws'],
+        undefined,
+        'secretsRoleArn and secretsKeyPrefix of the monitoring namespace when secrets.provider is aws-secrets-manager (the Grafana admin password is read from there)',
+      );
+    }
+    if (env.secrets.provider !== 'aws-secrets-manager' && env.monitoring.aws) {
+      issue(['monitoring', 'aws'], env.monitoring.aws, "unset unless secrets.provider is 'aws-secrets-manager'");
     }
     if (env.secrets.provider === 'aws-secrets-manager' && !env.secrets.awsRegion) {
       issue(['secrets', 'awsRegion'], undefined, 'an AWS region when secrets.provider is aws-secrets-manager');

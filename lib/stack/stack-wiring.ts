@@ -49,11 +49,16 @@ export function standardExternals(env: PlatformConfig): Record<string, ExternalP
   };
 }
 
-/** The stack's secrets provider from the environment. */
-export function secretsProvider(env: PlatformConfig, aws: AwsStackConfig | undefined): SecretsProvider {
+/** The secrets provider of a stack (or of the monitoring namespace: `monitoring.aws`) from the environment. */
+export function secretsProvider(
+  env: PlatformConfig,
+  aws: Pick<AwsStackConfig, 'secretsRoleArn' | 'secretsKeyPrefix'> | undefined,
+): SecretsProvider {
   if (env.secrets.provider === 'generated') return { kind: 'generated' };
   if (!aws || !env.secrets.awsRegion)
-    throw new Error("secrets.provider aws-secrets-manager needs secrets.awsRegion and the stack's aws settings");
+    throw new Error(
+      "secrets.provider aws-secrets-manager needs secrets.awsRegion and the namespace's aws settings (secretsRoleArn, secretsKeyPrefix)",
+    );
   return {
     kind: 'aws-secrets-manager',
     region: env.secrets.awsRegion,

@@ -18,6 +18,11 @@ import {
   AlertRule,
   AlertRuleGroup,
   backupPanels,
+  connectionPoolPanels,
+  GrafanaDashboard,
+  jvmPanels,
+  latencySloPanels,
+  redisHitRatioPanels,
   backupRules,
   httpServicePanels,
   httpServiceRules,
@@ -760,6 +765,16 @@ describe('dashboard panel queries', () => {
       ...postgresPanels({ job: 'pg-exporter' }),
       ...redisPanels({ job: 'redis-exporter' }),
       ...backupPanels({ cronJob: 'pg-backup' }),
+      ...latencySloPanels({ job: 'api', bucketMetric: 'http_request_duration_seconds_bucket' }),
+      ...latencySloPanels({
+        job: 'orders',
+        bucketMetric: 'http_server_requests_seconds_bucket',
+        excludeUriRegex: '/actuator.*',
+        slo: { thresholdSeconds: 0.2, objective: 0.95 },
+      }),
+      ...jvmPanels({ job: 'orders' }),
+      ...connectionPoolPanels({ job: 'orders' }),
+      ...redisHitRatioPanels({ job: 'redis-exporter' }),
     ].flatMap((p) => p.exprs.map((e) => e.expr));
     // `$namespace` only ever appears inside label-value strings, so the queries parse as-is.
     const file = writeYaml('dashboard-queries', {
@@ -767,6 +782,134 @@ describe('dashboard panel queries', () => {
     });
     const out = expectPromtoolOk(['check', 'rules', file], 'dashboard queries');
     expect(out).toContain(`SUCCESS: ${exprs.length} rules found`);
+  });
+});
+
+/** Every target expression of every Grafana dashboard ConfigMap among `objects`, named by dashboard and panel. */
+function dashboardQueries(objects: Doc[]): Array<{ where: string; expr: string }> {
+  return objects
+    .filter((o) => o.kind === 'ConfigMap' && o.metadata.labels?.grafana_dashboard === '1')
+    .flatMap((cm) =>
+      Object.values(cm.data as Record<string, string>).flatMap((json) => {
+        const dashboard = JSON.parse(json);
+        return dashboard.panels.flatMap((panel: Doc) =>
+          panel.targets.map((t: Doc) => ({ where: `${dashboard.title} » ${panel.title} » ${t.refId}`, expr: t.expr as string })),
+        );
+      }),
+    );
+}
+
+/** One recording rule per query: `promtool check rules` parses each expression with the real PromQL parser. */
+function checkQueries(name: string, queries: Array<{ where: string; expr: string }>): { status: number | null; output: string } {
+  const file = writeYaml(name, {
+    groups: [{ name, rules: queries.map((q, i) => ({ record: `dashboard:query_${i}`, expr: q.expr, labels: { panel: q.where } })) }],
+  });
+  return run(['check', 'rules', file]);
+}
+
+describe('every synthesized dashboard', () => {
+  const cases = Object.keys(ENVIRONMENTS).flatMap((env) => STACKS.map((stack) => [env, stack.name] as const));
+  test.each(cases)('%s/%s: every panel query passes promtool', (env, stackName) => {
+    const chart = STACKS.find((x) => x.name === stackName)!.create(Testing.app(), stackName, loadEnvironment(ENVIRONMENTS[env], env));
+    const queries = dashboardQueries(Testing.synth(chart));
+    expect(queries.length).toBeGreaterThan(0);
+    const { status, output } = checkQueries(`${env}-${stackName}-dashboards`, queries);
+    expect([status, output]).toEqual([0, expect.stringContaining(`SUCCESS: ${queries.length} rules found`)]);
+  });
+
+  test("the seeds' dashboards are there: WonderNest System Health and PagoDirecto CRM Performance", () => {
+    const titles = (stackName: string) => {
+      const chart = STACKS.find((x) => x.name === stackName)!.create(Testing.app(), stackName, loadEnvironment(ENVIRONMENTS.dev, 'dev'));
+      return dashboardQueries(Testing.synth(chart)).map((q) => q.where.split(' » ').slice(0, 2).join(' » '));
+    };
+    expect(titles('wondernest')).toEqual(
+      expect.arrayContaining([
+        'WonderNest System Health » Latency p50 / p95 / p99',
+        'WonderNest System Health » JVM heap',
+        'WonderNest System Health » Connection pool',
+        'WonderNest System Health » Redis hit ratio',
+      ]),
+    );
+    expect(titles('pagodirecto')).toEqual(
+      expect.arrayContaining([
+        'PagoDirecto CRM Performance » Latency p50 / p95 / p99 (SLO: p95 under 200 ms)',
+        'PagoDirecto CRM Performance » Error budget left (30d)',
+        'PagoDirecto CRM Performance » Error budget burn rate',
+        'PagoDirecto CRM Performance » JVM heap',
+      ]),
+    );
+  });
+
+  test('a dashboard with a broken panel query fails the same check, naming the panel', () => {
+    const chart = Testing.chart();
+    new GrafanaDashboard(chart, 'd', {
+      namespace: NS,
+      name: 'broken',
+      title: 'Broken',
+      panels: [
+        { title: 'Fine', type: 'stat', exprs: [{ expr: 'sum(up{namespace="$namespace"})' }] },
+        { title: 'Unclosed', type: 'timeseries', exprs: [{ expr: 'sum(rate(http_requests_total{namespace="$namespace"}[5m])' }] },
+      ],
+    });
+    const queries = dashboardQueries(Testing.synth(chart));
+    expect(queries).toHaveLength(2);
+    const { status, output } = checkQueries('broken-dashboard', queries);
+    expect(status).not.toBe(0);
+    expect(output).toMatch(/parse error|unclosed|unexpected/i);
+    expect(checkQueries('fine-dashboard', queries.slice(0, 1)).status).toBe(0);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// the SLO panels compute what they claim (promtool test rules, promql_expr_test)
+// ---------------------------------------------------------------------------
+
+describe('latency SLO panel values', () => {
+  test('95 of 100 requests per minute under 200 ms: SLI 0.95, burn rate 1, budget left 0; 99 of 100: burn rate 0.2', () => {
+    const panels = latencySloPanels({
+      job: 'orders',
+      bucketMetric: 'http_server_requests_seconds_bucket',
+      slo: { thresholdSeconds: 0.2, objective: 0.95, window: '1h' },
+    });
+    const expr = (title: RegExp, i = 0) =>
+      panels
+        .find((p) => title.test(p.title))!
+        .exprs[i].expr.split('$namespace')
+        .join(NS);
+    const series = (fast: number, other = OTHER_NS) => [
+      { series: `http_server_requests_seconds_bucket{namespace="${NS}",job="orders",le="0.2"}`, values: `0+${fast}x120` },
+      { series: `http_server_requests_seconds_bucket{namespace="${NS}",job="orders",le="+Inf"}`, values: '0+100x120' },
+      { series: `http_server_requests_seconds_count{namespace="${NS}",job="orders"}`, values: '0+100x120' },
+      // Another namespace's slow traffic must not count.
+      { series: `http_server_requests_seconds_bucket{namespace="${other}",job="orders",le="0.2"}`, values: '0+0x120' },
+      { series: `http_server_requests_seconds_count{namespace="${other}",job="orders"}`, values: '0+100x120' },
+    ];
+    const near = (v: number) => [{ labels: '{}', value: v }];
+    const testFile = writeYaml('slo-values-test', {
+      evaluation_interval: '1m',
+      tests: [
+        {
+          name: 'exactly on budget',
+          interval: '1m',
+          input_series: series(95),
+          promql_expr_test: [
+            { expr: expr(/^Requests under/), eval_time: '90m', exp_samples: near(0.95) },
+            { expr: `round(${expr(/^Error budget burn/)}, 0.001)`, eval_time: '90m', exp_samples: near(1) },
+            { expr: `round(${expr(/^Error budget left/)}, 0.001)`, eval_time: '90m', exp_samples: near(0) },
+          ],
+        },
+        {
+          name: 'well within budget',
+          interval: '1m',
+          input_series: series(99),
+          promql_expr_test: [
+            { expr: `round(${expr(/^Error budget burn/)}, 0.001)`, eval_time: '90m', exp_samples: near(0.2) },
+            { expr: `round(${expr(/^Error budget left/)}, 0.001)`, eval_time: '90m', exp_samples: near(0.8) },
+          ],
+        },
+      ],
+    });
+    expectPromtoolOk(['test', 'rules', testFile], 'SLO panel values');
   });
 });
 

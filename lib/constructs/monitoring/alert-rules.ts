@@ -77,6 +77,15 @@ export const METRICS = {
   springRequestsBucket: 'http_server_requests_seconds_bucket',
   hikariActive: 'hikaricp_connections_active',
   hikariMax: 'hikaricp_connections_max',
+  hikariIdle: 'hikaricp_connections_idle',
+  hikariPending: 'hikaricp_connections_pending',
+  hikariTimeouts: 'hikaricp_connections_timeout_total',
+  /** Micrometer JVM binders (Spring Boot actuator, Ktor MicrometerMetrics). */
+  jvmMemoryUsed: 'jvm_memory_used_bytes',
+  jvmMemoryMax: 'jvm_memory_max_bytes',
+  jvmGcPauseSum: 'jvm_gc_pause_seconds_sum',
+  jvmGcPauseCount: 'jvm_gc_pause_seconds_count',
+  jvmThreadsLive: 'jvm_threads_live_threads',
   /** postgres-exporter. */
   pgUp: 'pg_up',
   pgStatActivityCount: 'pg_stat_activity_count',
@@ -86,6 +95,8 @@ export const METRICS = {
   redisMemoryUsed: 'redis_memory_used_bytes',
   redisMemoryMax: 'redis_memory_max_bytes',
   redisConnectedClients: 'redis_connected_clients',
+  redisKeyspaceHits: 'redis_keyspace_hits_total',
+  redisKeyspaceMisses: 'redis_keyspace_misses_total',
   /** kube-state-metrics. */
   cronJobLastSuccess: 'kube_cronjob_status_last_successful_time',
   cronJobCreated: 'kube_cronjob_created',

@@ -214,6 +214,47 @@ export function redisPanels(props: RedisPanelsProps): DashboardPanel[] {
   ];
 }
 
+/**
+ * redis_exporter keyspace lookups: the hit ratio (stat and over time) and hits / misses per
+ * second. A cache that mostly misses costs a database round trip per request.
+ */
+export function redisHitRatioPanels(props: RedisPanelsProps): DashboardPanel[] {
+  const job = checkSelectorValue('redisHitRatioPanels', 'job', props.job);
+  const scope = selector([
+    ['namespace', '=', NS],
+    ['job', '=', job],
+  ]);
+  const hits = `sum(rate(${METRICS.redisKeyspaceHits}${scope}[${RATE_WINDOW}]))`;
+  const misses = `sum(rate(${METRICS.redisKeyspaceMisses}${scope}[${RATE_WINDOW}]))`;
+  const ratio = `${hits} / (${hits} + ${misses})`;
+  return [
+    {
+      title: 'Redis hit ratio',
+      type: 'stat',
+      unit: 'percentunit',
+      // Below 80 % most reads fall through to PostgreSQL (a chosen warning level, not the seed's).
+      baseColor: 'orange',
+      thresholds: [{ value: 0.8, color: 'green' }],
+      exprs: [{ expr: ratio }],
+    },
+    {
+      title: 'Redis hit ratio over time',
+      type: 'timeseries',
+      unit: 'percentunit',
+      exprs: [{ expr: ratio, legend: 'hit ratio' }],
+    },
+    {
+      title: 'Redis keyspace lookups',
+      type: 'timeseries',
+      unit: 'ops',
+      exprs: [
+        { expr: hits, legend: 'hits' },
+        { expr: misses, legend: 'misses' },
+      ],
+    },
+  ];
+}
+
 /** Options for {@link backupPanels}. */
 export interface BackupPanelsProps {
   /** Name of the backup CronJob. */

@@ -39,6 +39,25 @@ export interface DashboardPanel {
    * @default - 12 for timeseries, 6 for stat
    */
   readonly width?: number;
+  /**
+   * Threshold steps in ascending `value` order, e.g. an SLO target: a timeseries draws each as a
+   * dashed line, a stat takes the colour of the highest step its value reaches.
+   * @default - none (one green base step)
+   */
+  readonly thresholds?: readonly DashboardThreshold[];
+  /**
+   * Colour below the first threshold.
+   * @default 'green'
+   */
+  readonly baseColor?: string;
+}
+
+/** One threshold step of a panel. */
+export interface DashboardThreshold {
+  /** Where the step starts (in the panel's unit; `percentunit` is 0-1). */
+  readonly value: number;
+  /** Grafana colour name or `#rrggbb`, e.g. `red`. */
+  readonly color: string;
 }
 
 /** Props for {@link GrafanaDashboard}. */
@@ -267,6 +286,7 @@ function layoutPanels(where: string, panels: readonly DashboardPanel[]): Array<R
     const w = panel.width ?? SIZES[panel.type].w;
     if (!Number.isInteger(w) || w < 1 || w > GRID_COLUMNS) fail(where, `${at}.width`, panel.width, `an integer from 1 to ${GRID_COLUMNS}`);
     const h = SIZES[panel.type].h;
+    const steps = thresholdSteps(where, at, panel);
 
     if (x + w > GRID_COLUMNS) {
       x = 0;
@@ -295,9 +315,18 @@ function layoutPanels(where: string, panels: readonly DashboardPanel[]): Array<R
         defaults: {
           ...(panel.unit !== undefined ? { unit: panel.unit } : {}),
           color: { mode: panel.type === 'stat' ? 'thresholds' : 'palette-classic' },
-          thresholds: { mode: 'absolute', steps: [{ color: 'green', value: null }] },
+          thresholds: { mode: 'absolute', steps },
           ...(panel.type === 'timeseries'
-            ? { custom: { drawStyle: 'line', lineWidth: 1, fillOpacity: 10, showPoints: 'never', spanNulls: false } }
+            ? {
+                custom: {
+                  drawStyle: 'line',
+                  lineWidth: 1,
+                  fillOpacity: 10,
+                  showPoints: 'never',
+                  spanNulls: false,
+                  ...(steps.length > 1 ? { thresholdsStyle: { mode: 'dashed' } } : {}),
+                },
+              }
             : {}),
         },
         overrides: [],
@@ -319,4 +348,28 @@ function layoutPanels(where: string, panels: readonly DashboardPanel[]): Array<R
       targets,
     };
   });
+}
+
+const COLOR = /^(#[0-9a-fA-F]{6}|[a-z][a-z-]*)$/;
+
+/** Grafana threshold steps of a panel: the base colour, then each threshold (validated, ascending). */
+function thresholdSteps(where: string, at: string, panel: DashboardPanel): Array<{ color: string; value: number | null }> {
+  const base = panel.baseColor ?? 'green';
+  if (typeof base !== 'string' || !COLOR.test(base)) fail(where, `${at}.baseColor`, base, 'a Grafana colour name or #rrggbb');
+  const list: unknown = panel.thresholds ?? [];
+  if (!Array.isArray(list)) fail(where, `${at}.thresholds`, list, 'an array of { value, color }');
+  let previous = -Infinity;
+  const steps: Array<{ color: string; value: number | null }> = [{ color: base, value: null }];
+  (list as DashboardThreshold[]).forEach((t, k) => {
+    const value: unknown = t?.value;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= previous) {
+      fail(where, `${at}.thresholds[${k}].value`, value, 'a finite number above the previous threshold');
+    }
+    if (typeof t.color !== 'string' || !COLOR.test(t.color)) {
+      fail(where, `${at}.thresholds[${k}].color`, t.color, 'a Grafana colour name or #rrggbb');
+    }
+    previous = value;
+    steps.push({ color: t.color, value });
+  });
+  return steps;
 }

@@ -8,6 +8,7 @@ import {
   ExternalSecretSpecSecretStoreRefKind,
   ExternalSecretSpecTargetCreationPolicy,
   ExternalSecretSpecTargetDeletionPolicy,
+  ExternalSecretSpecTargetTemplateMergePolicy,
   ClusterSecretStore,
   ClusterSecretStoreSpecProviderAwsService,
   SecretStore,
@@ -49,6 +50,17 @@ export type SecretsProvider =
        */
       readonly storeScope?: 'namespace' | 'cluster';
     };
+
+/** Options of {@link SecretsBackend.secret}. */
+export interface SecretOptions {
+  /**
+   * Keys with a fixed, non-secret value added to the Secret beside the secret keys, e.g. the user
+   * name a chart reads from the same Secret as the password. Rendered in the ExternalSecret's
+   * template (merged with the secret keys), so they are visible in Git: never put a secret here.
+   * @default - none
+   */
+  readonly plain?: Readonly<Record<string, string>>;
+}
 
 export interface SecretsBackendProps {
   readonly namespace: string;
@@ -145,7 +157,12 @@ export class SecretsBackend extends Construct {
     }
   }
 
-  public secret(name: string, keys: readonly string[]): Record<string, SecretKeyRef> {
+  /**
+   * Declares the Secret `name` with the secret `keys` (generated, or read from
+   * `<keyPrefix>/<name>`) plus the fixed `options.plain` keys.
+   * @returns a reference per key (secret and plain)
+   */
+  public secret(name: string, keys: readonly string[], options: SecretOptions = {}): Record<string, SecretKeyRef> {
     if (this.names.has(name)) throw new Error(`SecretsBackend: secret '${name}' is declared twice; expected unique names`);
     if (!dnsLabel.test(name)) throw new Error(`SecretsBackend: secret name '${name}'; expected a DNS-1123 label`);
     if (keys.length === 0) throw new Error(`SecretsBackend: secret '${name}' has no keys; expected at least one`);
@@ -153,6 +170,21 @@ export class SecretsBackend extends Construct {
       if (!envVarName.test(k)) throw new Error(`SecretsBackend: secret '${name}' key '${k}'; expected ${envVarName.expected}`);
     if (new Set(keys).size !== keys.length)
       throw new Error(`SecretsBackend: secret '${name}' keys ${JSON.stringify(keys)} contain duplicates`);
+    const plain = options.plain ?? {};
+    for (const [k, v] of Object.entries(plain)) {
+      if (!envVarName.test(k)) throw new Error(`SecretsBackend: secret '${name}' plain key '${k}'; expected ${envVarName.expected}`);
+      if (keys.includes(k))
+        throw new Error(`SecretsBackend: secret '${name}' plain key '${k}' is also a secret key; expected distinct keys`);
+      // The value lands in an ExternalSecret template (and in Helm templates when shipped in a chart's values).
+      if (typeof v !== 'string' || v === '' || v.includes('{{'))
+        throw new Error(
+          `SecretsBackend: secret '${name}' plain key '${k}': got ${JSON.stringify(v)}; expected a non-empty string without '{{'`,
+        );
+    }
+    const template =
+      Object.keys(plain).length > 0
+        ? { template: { mergePolicy: ExternalSecretSpecTargetTemplateMergePolicy.MERGE, data: { ...plain } } }
+        : {};
     this.names.add(name);
     const p = this.provider;
     const metadata = { name, namespace: this.namespace, labels: { ...this.labels } };
@@ -171,6 +203,7 @@ export class SecretsBackend extends Construct {
             name,
             creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,
             deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,
+            ...template,
           },
           dataFrom: [
             {
@@ -195,11 +228,12 @@ export class SecretsBackend extends Construct {
             name,
             creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,
             deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,
+            ...template,
           },
           data: keys.map((k) => ({ secretKey: k, remoteRef: { key: `${p.keyPrefix}/${name}`, property: k } })),
         },
       });
     }
-    return Object.fromEntries(keys.map((k) => [k, { secret: name, key: k }]));
+    return Object.fromEntries([...keys, ...Object.keys(plain)].map((k) => [k, { secret: name, key: k }]));
   }
 }

@@ -55,6 +55,13 @@ export interface SpringBootEnvOptions {
      */
     readonly sslRootCert?: string;
   };
+  /**
+   * Latency bounds (seconds) added as histogram buckets of `http.server.requests`
+   * (`management.metrics.distribution.slo`), so the share of requests under each bound is exact:
+   * the SLI of a latency SLO (`latencySloPanels`).
+   * @default - the percentiles-histogram buckets only
+   */
+  readonly latencySloSeconds?: readonly number[];
   /** Seconds in-flight requests get after SIGTERM (`server.shutdown=graceful`). @default 30 */
   readonly shutdownSeconds?: number;
 }
@@ -86,6 +93,13 @@ export function springBootEnv(o: SpringBootEnvOptions): Record<string, string> {
     MANAGEMENT_METRICS_DISTRIBUTION_PERCENTILESHISTOGRAM_HTTP_SERVER_REQUESTS: 'true',
     ...(o.profiles?.length ? { SPRING_PROFILES_ACTIVE: o.profiles.join(',') } : {}),
   };
+  const slo = o.latencySloSeconds ?? [];
+  slo.forEach((v, i) => {
+    // Whole milliseconds: Spring reads the value as a Duration ("200ms").
+    if (typeof v !== 'number' || !(v > 0) || !Number.isInteger(Math.round(v * 1e6) / 1e3))
+      fail(`latencySloSeconds[${i}]`, v, 'a number of seconds > 0 in whole milliseconds, e.g. 0.2');
+  });
+  if (slo.length > 0) env.MANAGEMENT_METRICS_DISTRIBUTION_SLO_HTTP_SERVER_REQUESTS = slo.map((v) => `${Math.round(v * 1000)}ms`).join(',');
   const ds = o.datasource;
   if (ds) {
     if (!dnsSubdomain.test(ds.host)) fail('datasource.host', ds.host, 'a DNS name');
