@@ -101,6 +101,14 @@ export interface StoreInitContainer {
   readonly resources?: ResourceSpec;
   /** @default - the store's runAs */
   readonly runAs?: RunAs;
+  /**
+   * Mount some of the main container's volumes at another path in this container, by the main
+   * container's mount path, e.g. `{ '/usr/share/app/config': '/mnt/config' }`: the image's own files
+   * under the main path stay visible, so the container can copy them into the emptyDir that covers
+   * that path in the main container.
+   * @default - every mount at the main container's path
+   */
+  readonly remount?: Readonly<Record<string, string>>;
 }
 
 /** How StatefulSet pods are started and stopped. */
@@ -156,6 +164,8 @@ export interface StatefulStoreProps {
   readonly shmSize?: string;
   /** @default 60 */
   readonly terminationGracePeriodSeconds?: number;
+  /** Service account of the pods (e.g. one annotated for IRSA); its API token is not mounted. @default - the namespace's default account */
+  readonly serviceAccountName?: string;
   /** Dotted prefix of this store's Helm values. @default - name */
   readonly helmPrefix?: string;
 }
@@ -243,7 +253,7 @@ export class StatefulStore extends Construct implements GraphComponent {
         ...(c.args ? { args: c.args } : {}),
         ...(c.env ? { env: c.env } : {}),
         ...(c.secretEnv ? { secretEnv: c.secretEnv } : {}),
-        volumeMounts: mounts,
+        volumeMounts: c.remount ? mounts.map((m) => ({ ...m, mountPath: c.remount![m.mountPath] ?? m.mountPath })) : mounts,
       }),
     );
 
@@ -270,6 +280,7 @@ export class StatefulStore extends Construct implements GraphComponent {
       containers,
       volumes,
       spreadAcrossZones: props.spreadAcrossZones,
+      serviceAccountName: props.serviceAccountName,
       terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 60,
       annotations: { 'checksum/config': checksum },
     });
@@ -411,6 +422,16 @@ function antiAffinity(mode: StoreAntiAffinity, selector: Readonly<Record<string,
   return undefined;
 }
 
+/** Mount paths of the main container (data, configs, writable paths, /dev/shm), as renderConfigs mounts them. */
+function storeMountPaths(p: StatefulStoreProps): string[] {
+  return [
+    p.dataPath,
+    ...(p.configs ?? []).map((c) => c.mountPath),
+    ...(p.container.writablePaths ?? [{ path: '/tmp' }]).map((w) => w.path),
+    ...(p.shmSize ? ['/dev/shm'] : []),
+  ];
+}
+
 function validateProps(p: StatefulStoreProps): void {
   const where = `StatefulStore '${p.name}'`;
   if (!dns1035Label.test(p.name)) throw new Error(`${where}: name '${p.name}'; expected ${dns1035Label.expected} (it names the Service)`);
@@ -471,6 +492,17 @@ function validateProps(p: StatefulStoreProps): void {
       );
     containerNames.add(c.name);
     if (c.command.length === 0) throw new Error(`${where}: init container '${c.name}' has an empty command; expected the program to run`);
+    const mountPaths = storeMountPaths(p);
+    for (const [from, to] of Object.entries(c.remount ?? {})) {
+      if (!mountPaths.includes(from))
+        throw new Error(
+          `${where}: init container '${c.name}' remount '${from}'; expected a mount path of the main container: ${mountPaths.join(', ')}`,
+        );
+      if (!to.startsWith('/') || mountPaths.includes(to))
+        throw new Error(
+          `${where}: init container '${c.name}' remount '${from}' to '${to}'; expected an absolute path that no other volume is mounted at`,
+        );
+    }
   }
 
   const volumeNames = new Set(['data', 'dshm', ...(p.configs ?? []).map((c) => c.suffix)]);
