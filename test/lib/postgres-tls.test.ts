@@ -157,7 +157,6 @@ describe('PostgresDatabase with tls', () => {
         port: 5432,
         database: 'shop',
         username: 'app',
-        maxPoolSize: 5,
         sslRootCert: '/etc/postgresql-ca/ca.crt',
       },
     });
@@ -167,7 +166,7 @@ describe('PostgresDatabase with tls', () => {
     expect(() =>
       springBootEnv({
         port: 8080,
-        datasource: { host: 'h', port: 5432, database: 'shop', username: 'app', maxPoolSize: 5, sslRootCert: 'ca.crt' },
+        datasource: { host: 'h', port: 5432, database: 'shop', username: 'app', sslRootCert: 'ca.crt' },
       }),
     ).toThrow(/datasource.sslRootCert: got "ca.crt"; expected an absolute file path/);
   });
