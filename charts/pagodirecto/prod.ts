@@ -38,8 +38,10 @@ export const prod: PagoDirectoConfigInput = {
     // Seed: 2 GB RAM, 2 CPU.
     resources: { cpuRequest: '1', cpuLimit: '2', memoryRequest: '2Gi', memoryLimit: '2Gi' },
     storage: { size: '50Gi', storageClassName: 'gp3-encrypted' },
-    // OLTP on SSD; memory settings derived from the 2Gi limit (shared_buffers 512MB,
-    // effective_cache_size 1536MB, maintenance_work_mem 128MB, work_mem (2048 - 512) / 150 = 10MB).
+    // Memory settings derived from the 2Gi limit: shared_buffers 512MB and effective_cache_size 1536MB
+    // equal the seed's, maintenance_work_mem 128MB, work_mem (2048 - 512) / 150 = 10MB (the seed's 16MB
+    // would overcommit 150 connections). max_connections 150, the WAL sizes and the rest are ours: the
+    // app role's 100 plus owner, reporting and reserved sessions, with room for checkpoints on SSD.
     settings: {
       ...PAGODIRECTO_POSTGRES_MAINTENANCE,
       max_connections: 150,

@@ -176,6 +176,8 @@ export class WonderNestChart extends Chart {
         REDIS_HOST: redis.host,
         REDIS_PORT: String(redis.port),
         CORS_ALLOWED_ORIGINS: cfg.corsAllowedOrigins.join(','),
+        // The seed's image sets MaxRAMPercentage=50; ours is 75 because the container holds only the
+        // JVM (the limit is the heap's budget plus metaspace and threads), and exiting on OOM lets Kubernetes restart it.
         JAVA_TOOL_OPTIONS: '-XX:MaxRAMPercentage=75.0 -XX:+ExitOnOutOfMemoryError',
         FLYWAY_ENABLED: String(cfg.flyway.enabled),
         FLYWAY_BASELINE_ON_MIGRATE: String(cfg.flyway.baselineOnMigrate),
