@@ -103,12 +103,13 @@ afterAll(() => {
 });
 
 describe('synthesized postgresql.conf on a real server', () => {
-  test('dev: the scaled-down tuning is accepted', async () => {
+  test('dev: the tuning derived from the 512Mi limit is accepted', async () => {
     const pg = await pagodirectoPostgres('dev');
     expect(['shared_buffers', 'effective_cache_size', 'work_mem', 'max_connections'].map((n) => pg.superSql(`SHOW ${n}`))).toEqual([
       '128MB',
       '384MB',
-      '4MB',
+      // (512 - 128) MB / 50 connections, rounded down (lib/constructs/data/postgres-memory.ts)
+      '7MB',
       '50',
     ]);
     pg.stop();
@@ -121,7 +122,7 @@ describe('PagoDirecto database (prod config)', () => {
     pg = await pagodirectoPostgres('prod');
   });
 
-  test('the seed tuning is in force', () => {
+  test('the seed tuning and the derived memory settings are in force', () => {
     const show = (name: string) => pg.superSql(`SHOW ${name}`);
     expect([
       show('shared_buffers'),
@@ -129,7 +130,8 @@ describe('PagoDirecto database (prod config)', () => {
       show('work_mem'),
       show('random_page_cost'),
       show('max_connections'),
-    ]).toEqual(['512MB', '1536MB', '16MB', '1.1', '150']);
+      // shared_buffers and effective_cache_size are the seed's; work_mem is derived, (2048 - 512) MB / 150 (the seed's 16MB would overcommit)
+    ]).toEqual(['512MB', '1536MB', '10MB', '1.1', '150']);
     expect([
       show('autovacuum'),
       show('autovacuum_naptime'),
@@ -171,7 +173,7 @@ describe('PagoDirecto database (prod config)', () => {
       pg.superSql(
         "SELECT string_agg(format('%s|%s|%s|%s|%s', rolname, rolconnlimit, rolsuper, rolcreaterole, rolbypassrls), ' ' ORDER BY rolname) FROM pg_roles WHERE rolname LIKE 'pagodirecto%' OR rolname = 'postgres_exporter'",
       ),
-    ).toBe(`${APP}|80|f|f|f ${OWNER}|5|f|f|f ${RO}|10|f|f|f postgres_exporter|3|f|f|f`);
+    ).toBe(`${APP}|100|f|f|f ${OWNER}|5|f|f|f ${RO}|10|f|f|f postgres_exporter|3|f|f|f`);
   });
 
   describe('row-level security', () => {
