@@ -4,10 +4,10 @@ import { readAsset } from '../../core/assets';
 import { dns1035Label, pinnedImage } from '../../core/formats';
 import { componentLabels, ComponentIdentity, selectorLabels } from '../../core/labels';
 import { GraphComponent, ServiceGraph } from '../network/service-graph';
-import { contentHashedName } from '../storage/bucket-setup';
 import { checkFormat } from '../storage/object-storage';
 import { renderContainer, ResourceSpec, SecretKeyRef } from '../workloads/container';
 import { renderPodTemplate } from '../workloads/pod-template';
+import { contentHashedName, MAX_HASHED_JOB_BASE_NAME, syncHookJob } from '../workloads/sync-hook-job';
 import { SearchSetupStep } from './search-requests';
 
 /** A server the Job talks to: its URL and the graph component and port that let it through. */
@@ -57,7 +57,7 @@ const CONFIG_DIR = '/config';
 const SCRIPT = 'search-setup.sh';
 const CA_DIR = '/etc/search-ca';
 const UID = 1000;
-const MAX_BASE_NAME = 54;
+const MAX_BASE_NAME = MAX_HASHED_JOB_BASE_NAME;
 /** Names Elasticsearch accepts for policies, templates and repositories (lowercase, no separators it reserves). */
 const ES_NAME = /^[a-z0-9][a-z0-9._-]{0,254}$/;
 
@@ -180,19 +180,14 @@ export class SearchSetup extends Construct implements GraphComponent {
       resources: props.resources,
       caSecret: props.caSecret,
     });
-    this.job = new k8s.KubeJob(this, 'job', {
-      metadata: {
-        name: this.jobName,
-        namespace: props.namespace,
-        labels,
-        annotations: { 'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' },
-      },
-      spec: {
-        backoffLimit: props.backoffLimit ?? 6,
-        activeDeadlineSeconds: props.activeDeadlineSeconds ?? 900,
-        ttlSecondsAfterFinished: props.ttlSecondsAfterFinished ?? 86400,
-        template,
-      },
+    this.job = syncHookJob(this, 'job', {
+      name: this.jobName,
+      namespace: props.namespace,
+      labels,
+      backoffLimit: props.backoffLimit ?? 6,
+      activeDeadlineSeconds: props.activeDeadlineSeconds ?? 900,
+      ttlSecondsAfterFinished: props.ttlSecondsAfterFinished ?? 86400,
+      template,
     });
   }
 

@@ -1,4 +1,3 @@
-import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { readAsset } from '../../core/assets';
@@ -7,6 +6,7 @@ import { componentLabels, ComponentIdentity, selectorLabels } from '../../core/l
 import { GraphComponent, ServiceGraph } from '../network/service-graph';
 import { renderContainer, ResourceSpec } from '../workloads/container';
 import { renderPodTemplate } from '../workloads/pod-template';
+import { contentHashedName, JOB_HASH_LENGTH, MAX_HASHED_JOB_BASE_NAME, syncHookJob } from '../workloads/sync-hook-job';
 import { BucketSettingFiles, BucketSpec, BucketStoreKind, checkBucketNames, renderBucketSettings } from './bucket-settings';
 import { checkFormat, ObjectStorage } from './object-storage';
 
@@ -48,19 +48,9 @@ export interface BucketSetupProps {
 const CONFIG_DIR = '/config';
 const SCRIPT = 'bucket-setup.sh';
 const UID = 1000;
-/** Job names get `-` and this many hex digits of the hash of their inputs. */
-const HASH_LENGTH = 8;
-/** A Job's name is a pod label value (`job-name`, at most 63 characters): the base name keeps room for the hash. */
-const MAX_BASE_NAME = 63 - 1 - HASH_LENGTH;
-
-/**
- * `<base>-<first 8 hex digits of sha256(JSON of inputs)>`: a name that changes whenever the inputs
- * do. A Job's pod template is immutable, so a Job whose work changed must be a new Job: under
- * `kubectl apply` a new name creates (and runs) it, the same name is a no-op.
- */
-export function contentHashedName(base: string, inputs: unknown): string {
-  return `${base}-${createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, HASH_LENGTH)}`;
-}
+const HASH_LENGTH = JOB_HASH_LENGTH;
+const MAX_BASE_NAME = MAX_HASHED_JOB_BASE_NAME;
+export { contentHashedName };
 
 /** The script of every BucketSetup (also what the tests run). */
 export function bucketSetupScript(): string {
@@ -177,19 +167,14 @@ export class BucketSetup extends Construct implements GraphComponent {
     });
 
     this.jobName = contentHashedName(name, { files, env, secretEnv: client.secretEnv, image: props.image, resources: props.resources });
-    this.job = new k8s.KubeJob(this, 'job', {
-      metadata: {
-        name: this.jobName,
-        namespace: props.namespace,
-        labels,
-        annotations: { 'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' },
-      },
-      spec: {
-        backoffLimit: props.backoffLimit ?? 4,
-        activeDeadlineSeconds: props.activeDeadlineSeconds ?? 600,
-        ttlSecondsAfterFinished: props.ttlSecondsAfterFinished ?? 86400,
-        template,
-      },
+    this.job = syncHookJob(this, 'job', {
+      name: this.jobName,
+      namespace: props.namespace,
+      labels,
+      backoffLimit: props.backoffLimit ?? 4,
+      activeDeadlineSeconds: props.activeDeadlineSeconds ?? 600,
+      ttlSecondsAfterFinished: props.ttlSecondsAfterFinished ?? 86400,
+      template,
     });
   }
 
