@@ -381,7 +381,7 @@ describe('LocalStack', () => {
     const sts = out.find((o) => o.kind === 'StatefulSet');
     expect(sts.spec.template.spec.volumes).toContainEqual({ name: 'init', configMap: { name: cm.metadata.name, defaultMode: 0o555 } });
   });
-  test('keeps its volume directory on a retained PVC, with PERSISTENCE=1, restricted', () => {
+  test('keeps its volume directory on a retained PVC, restricted', () => {
     const out = synth((c) => new LocalStack(c, 'l', props));
     expect(out.filter((o) => o.kind === 'Deployment')).toEqual([]);
     const sts = out.find((o) => o.kind === 'StatefulSet');
@@ -393,15 +393,46 @@ describe('LocalStack', () => {
     });
     const c = sts.spec.template.spec.containers[0];
     expect(c.volumeMounts).toContainEqual({ name: 'data', mountPath: '/var/lib/localstack' });
-    expect(c.env).toEqual(
-      expect.arrayContaining([
-        { name: 'PERSISTENCE', value: '1' },
-        { name: 'SERVICES', value: 's3,sns,sqs,ses' },
-      ]),
-    );
+    expect(c.env).toEqual(expect.arrayContaining([{ name: 'SERVICES', value: 's3,sns,sqs,ses' }]));
     expect(c.readinessProbe.httpGet).toEqual({ path: '/_localstack/health', port: 'http' });
     expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true, runAsUser: 1000 });
     expect(sts.spec.template.spec.securityContext.fsGroup).toBe(1000);
+  });
+  test("keeps its buckets' objects on the PVC: restored after the resources hook, saved at shutdown and every interval", () => {
+    const out = synth((c) => new LocalStack(c, 'l', { ...props, mirrorIntervalSeconds: 600 }));
+    const cms = Object.fromEntries(out.filter((o) => o.kind === 'ConfigMap').map((o) => [o.metadata.name, o.data]));
+    expect(Object.keys(cms['localstack-init'])).toEqual(['10-resources.sh', '20-restore-objects.sh']);
+    expect(cms['localstack-init']['20-restore-objects.sh']).toBe(
+      '#!/bin/sh\nexec /etc/localstack/s3-mirror/localstack-s3-mirror.sh restore\n',
+    );
+    expect(cms['localstack-shutdown']).toEqual({
+      '10-save-objects.sh': '#!/bin/sh\nexec /etc/localstack/s3-mirror/localstack-s3-mirror.sh save\n',
+    });
+    expect(cms['localstack-s3-mirror']['localstack-s3-mirror.sh']).toContain('awslocal s3 sync "s3://$b" "$MIRROR_DIR/$b" --delete');
+    const sts = out.find((o) => o.kind === 'StatefulSet');
+    const pod = sts.spec.template.spec;
+    expect(pod.terminationGracePeriodSeconds).toBe(120);
+    const c = pod.containers[0];
+    expect(c.env).toEqual(
+      expect.arrayContaining([
+        { name: 'S3_MIRROR_BUCKETS', value: 'bk1 bk2' },
+        { name: 'S3_MIRROR_DIR', value: '/var/lib/localstack/s3-mirror' },
+        { name: 'S3_MIRROR_INTERVAL_SECONDS', value: '600' },
+      ]),
+    );
+    expect(c.env.map((e: { name: string }) => e.name)).not.toContain('PERSISTENCE');
+    expect(c.volumeMounts).toEqual(
+      expect.arrayContaining([
+        { name: 'shutdown', mountPath: '/etc/localstack/init/shutdown.d', readOnly: true },
+        { name: 's3-mirror', mountPath: '/etc/localstack/s3-mirror', readOnly: true },
+      ]),
+    );
+  });
+  test('without buckets there is nothing to keep: no mirror hooks or env', () => {
+    const out = synth((c) => new LocalStack(c, 'l', { ...props, services: ['sqs'], buckets: [] }));
+    expect(out.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata.name)).toEqual(['localstack-init']);
+    const c = out.find((o) => o.kind === 'StatefulSet').spec.template.spec.containers[0];
+    expect(c.env.map((e: { name: string }) => e.name)).not.toContain('S3_MIRROR_BUCKETS');
   });
   test('creates its topics and queues and verifies its SES identities', () => {
     const out = synth(
@@ -462,6 +493,12 @@ describe('LocalStack', () => {
   });
   test.each([
     ['an unknown service', { services: ['ec2'] }, /service 'ec2'; expected one of s3, ses/],
+    [
+      'a negative mirror interval',
+      { mirrorIntervalSeconds: -1 },
+      /mirrorIntervalSeconds -1; expected an integer from 0 \(only at shutdown\) to 86400/,
+    ],
+    ['a fractional mirror interval', { mirrorIntervalSeconds: 1.5 }, /mirrorIntervalSeconds 1.5; expected an integer/],
     ['buckets without s3', { services: ['sqs'] }, /buckets \["bk1","bk2"\] need the 's3' service/],
     ['topics without sns', { services: ['s3'], topics: ['t'] }, /topics \["t"\] need the 'sns' service/],
     ['queues without sqs', { services: ['s3'], queues: ['q'] }, /queues \["q"\] need the 'sqs' service/],

@@ -406,11 +406,13 @@ describe('dev tools keep their data on retained PVCs', () => {
     expect(dev.filter((o) => o.kind === 'Deployment' && o.metadata.name === name)).toEqual([]);
   });
 
-  test('pgadmin: servers.json and config_distro.py still mounted file by file into /pgadmin4, PERSISTENCE=1 on LocalStack', () => {
+  test('pgadmin: servers.json and config_distro.py still mounted file by file into /pgadmin4; LocalStack keeps the backup and uploads buckets on its PVC', () => {
     const mounts = find(dev, 'StatefulSet', 'pgadmin').spec.template.spec.containers[0].volumeMounts;
     expect(mounts).toContainEqual({ name: 'config', mountPath: '/pgadmin4/servers.json', subPath: 'servers.json', readOnly: true });
     expect(mounts).toContainEqual({ name: 'config', mountPath: '/pgadmin4/config_distro.py', subPath: 'config_distro.py', readOnly: true });
-    expect(envOf(find(dev, 'StatefulSet', 'localstack').spec.template.spec.containers[0]).PERSISTENCE).toBe('1');
+    const localstack = envOf(find(dev, 'StatefulSet', 'localstack').spec.template.spec.containers[0]);
+    expect(localstack.S3_MIRROR_BUCKETS?.split(' ').sort()).toEqual(['wondernest-backups', 'wondernest-uploads']);
+    expect(localstack.S3_MIRROR_DIR).toBe('/var/lib/localstack/s3-mirror');
   });
 });
 

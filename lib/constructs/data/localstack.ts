@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { readAsset } from '../../core/assets';
 import { awsMessagingName, s3Bucket, sesIdentity } from '../../core/formats';
 import { S3CompatibleServer } from '../storage/s3-compatible-storage';
 import { ResourceSpec } from '../workloads/container';
@@ -32,19 +33,36 @@ export interface LocalStackProps {
   readonly queues?: readonly string[];
   /** SES identities (e-mail addresses or domains) verified when LocalStack is ready (needs the `ses` service). @default [] */
   readonly emailIdentities?: readonly string[];
+  /**
+   * Seconds between copies of the buckets' objects to the PVC (they are also copied at shutdown and
+   * restored at start); 0 copies only at shutdown.
+   * @default 300 - a crash loses at most five minutes of dev uploads and backups, and a copy of a
+   * dev bucket (a few hundred MB) takes seconds
+   */
+  readonly mirrorIntervalSeconds?: number;
 }
+
+/** Where the buckets' objects are kept on the PVC, one folder per bucket. */
+export const LOCALSTACK_S3_MIRROR_PATH = `${LOCALSTACK_DATA_PATH}/s3-mirror`;
+/** Folder of the mirror script in the container. */
+const MIRROR_SCRIPT_DIR = '/etc/localstack/s3-mirror';
+const MIRROR_SCRIPT = 'localstack-s3-mirror.sh';
 
 /**
  * LocalStack for development clusters: the AWS APIs a stack uses (S3 for backups and uploads,
  * SES, SNS, SQS) inside the stack's namespace, as a one-replica restricted {@link StatefulStore}
  * named `localstack` on port 4566 (component `dev-tool`). Its volume directory is on a PVC the
- * StatefulSet retains, with `PERSISTENCE=1`; an init hook creates its buckets, topics and queues
- * and verifies its SES identities at every start (each step idempotent). Never for production.
+ * StatefulSet retains; an init hook creates its buckets, topics and queues and verifies its SES
+ * identities at every start (each step idempotent). Never for production.
  * It is an {@link S3CompatibleServer}: `new S3CompatibleStorage({ server: localstack, port: localstack.s3Port, ... })`.
  *
- * `PERSISTENCE=1` restores the saved state only on images that implement it (`localstack/localstack-pro`
- * with an auth token); the community image keeps the PVC's caches but starts with empty services,
- * which the init hook then recreates (empty).
+ * **What survives a restart.** The community image keeps its services in memory (`PERSISTENCE=1`
+ * is a Pro feature it ignores), so the buckets' objects (dev backups, uploads) are copied to the
+ * PVC (`s3-mirror/<bucket>`) by assets/localstack-s3-mirror.sh: every `mirrorIntervalSeconds` and
+ * in the shutdown hook, and back into the recreated buckets by a ready hook before anything else
+ * uses them. A copy never runs before this container's restore finished, so an empty LocalStack
+ * cannot wipe it. Current object versions survive; older versions, topics' and queues' messages do
+ * not (the topics and queues themselves are recreated).
  */
 export class LocalStack extends StatefulStore implements S3CompatibleServer {
   /** Name of the port serving the S3 API (and every other emulated API). */
@@ -88,6 +106,10 @@ export class LocalStack extends StatefulStore implements S3CompatibleServer {
           `${where}: ${field} ${JSON.stringify(list)} need the '${service}' service; expected services to include '${service}'`,
         );
     }
+    const interval = props.mirrorIntervalSeconds ?? 300;
+    if (!Number.isInteger(interval) || interval < 0 || interval > 86400)
+      throw new Error(`${where}: mirrorIntervalSeconds ${interval}; expected an integer from 0 (only at shutdown) to 86400`);
+    const mirror = buckets.length > 0;
     const runAs = { user: 1000 };
     super(scope, id, {
       namespace: props.namespace,
@@ -105,7 +127,13 @@ export class LocalStack extends StatefulStore implements S3CompatibleServer {
           EAGER_SERVICE_LOADING: '1',
           DISABLE_EVENTS: '1',
           LOCALSTACK_HOST: LOCALSTACK_NAME,
-          PERSISTENCE: '1',
+          ...(mirror
+            ? {
+                S3_MIRROR_BUCKETS: buckets.join(' '),
+                S3_MIRROR_DIR: LOCALSTACK_S3_MIRROR_PATH,
+                S3_MIRROR_INTERVAL_SECONDS: String(interval),
+              }
+            : {}),
         },
         readiness: { httpGet: { path: '/_localstack/health', port: 'http' } },
         liveness: { httpGet: { path: '/_localstack/health', port: 'http' } },
@@ -114,13 +142,35 @@ export class LocalStack extends StatefulStore implements S3CompatibleServer {
       },
       dataPath: LOCALSTACK_DATA_PATH,
       storage: props.storage,
+      // Time for the shutdown hook's last copy of the buckets.
+      terminationGracePeriodSeconds: mirror ? 120 : undefined,
       configs: [
         {
           suffix: 'init',
           mountPath: '/etc/localstack/init/ready.d',
-          files: { '10-resources.sh': initScript({ buckets, topics, queues, identities }) },
+          files: {
+            '10-resources.sh': initScript({ buckets, topics, queues, identities }),
+            // After 10-resources.sh (hooks run in name order): the buckets exist.
+            ...(mirror ? { '20-restore-objects.sh': hook('restore') } : {}),
+          },
           defaultMode: 0o555,
         },
+        ...(mirror
+          ? [
+              {
+                suffix: 'shutdown',
+                mountPath: '/etc/localstack/init/shutdown.d',
+                files: { '10-save-objects.sh': hook('save') },
+                defaultMode: 0o555,
+              },
+              {
+                suffix: 's3-mirror',
+                mountPath: MIRROR_SCRIPT_DIR,
+                files: { [MIRROR_SCRIPT]: readAsset(__dirname, `assets/${MIRROR_SCRIPT}`) },
+                defaultMode: 0o555,
+              },
+            ]
+          : []),
       ],
     });
   }
@@ -129,6 +179,11 @@ export class LocalStack extends StatefulStore implements S3CompatibleServer {
   public get endpointUrl(): string {
     return `http://${this.host}:${LOCALSTACK_PORT}`;
   }
+}
+
+/** A LocalStack hook running the mirror script in one of its modes. */
+function hook(mode: 'restore' | 'save'): string {
+  return `#!/bin/sh\nexec ${MIRROR_SCRIPT_DIR}/${MIRROR_SCRIPT} ${mode}\n`;
 }
 
 /** The ready hook: each resource created (or verified) idempotently, so it runs at every start. */
