@@ -12,7 +12,6 @@ import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { IMAGES } from '../../config/images';
 import { LocalStack } from '../../lib/constructs/data/localstack';
-import { Doc } from '../support/doc';
 import { awsClientEnv, LocalS3, requireAwsCli, startS3rver } from '../support/s3-server';
 
 const BUCKETS = ['backups', 'uploads'];
@@ -136,7 +135,7 @@ beforeAll(() => {
     storage: { size: '2Gi', storageClassName: 'standard' },
     buckets: BUCKETS,
   });
-  const docs = Testing.synth(chart) as Doc[];
+  const docs = Testing.synth(chart);
   const data = (name: string) => docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name === name)!.data as Record<string, string>;
   const script = data('localstack-s3-mirror')['localstack-s3-mirror.sh'];
   fs.writeFileSync(path.join(scriptDir, 'localstack-s3-mirror.sh'), script, { mode: 0o755 });
