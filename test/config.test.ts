@@ -1,7 +1,7 @@
 import { isValidCron, isVpcCidr } from '../lib/core/formats';
 import { parseConfig } from '../lib/config/config-error';
 import * as f from '../lib/config/fields';
-import { loadEnvironments } from '../config';
+import { loadEnvironment, loadEnvironments } from '../config';
 import { configProblems, envConfig } from './support/synth';
 
 const problems = configProblems;
@@ -35,6 +35,24 @@ describe('environment config', () => {
     const cfg = envConfig('prod');
     cfg.stacks.wondernest.api.autoscaling = { minReplicas: 5, maxReplicas: 3 };
     expect(problems(cfg)).toContain('stacks.wondernest.api.autoscaling.minReplicas: got 5; expected an integer <= maxReplicas (3)');
+  });
+
+  test.each([
+    ['connectionMs', 100, 'got 100; expected an integer >= 250'],
+    ['idleMs', 1_800_000, 'got 1800000; expected an integer below maxLifetimeMs (1800000)'],
+    ['maxLifetimeMs', 20_000, 'got 20000; expected an integer >= 30000'],
+    ['leakDetectionMs', 1000, 'got 1000; expected 0 (off) or an integer from 2000 to below maxLifetimeMs (1800000)'],
+    ['leakDetectionMs', 1_800_000, 'got 1800000; expected 0 (off) or an integer from 2000 to below maxLifetimeMs (1800000)'],
+  ])('Hikari timeouts follow Hikari’s own rules: %s %d', (field, value, message) => {
+    const cfg = envConfig('prod');
+    cfg.stacks.wondernest.api.poolTimeouts[field] = value;
+    expect(problems(cfg)).toContain(`stacks.wondernest.api.poolTimeouts.${field}: ${message}`);
+  });
+
+  test('Hikari leak detection may be off (0)', () => {
+    const cfg = envConfig('prod');
+    cfg.stacks.wondernest.api.poolTimeouts.leakDetectionMs = 0;
+    expect(() => loadEnvironment(cfg, 'test')).not.toThrow();
   });
 
   test('malformed host', () => {

@@ -29,3 +29,11 @@ export const WONDERNEST_BASE = {
   appConnectionLimit: 50,
   analyticsConnectionLimit: 10,
 } as const;
+
+/** The seed's HikariConfig timeouts (connectionTimeout 30 s, idleTimeout 10 min, maxLifetime 30 min, leakDetectionThreshold 1 min). */
+export const WONDERNEST_API_POOL_TIMEOUTS = {
+  connectionMs: 30_000,
+  idleMs: 600_000,
+  maxLifetimeMs: 1_800_000,
+  leakDetectionMs: 60_000,
+} as const;

@@ -173,6 +173,11 @@ export class WonderNestChart extends Chart {
         // JDBC takes TLS from the URL (verify-full against the mounted CA); libpq tools from PGSSL*.
         DB_URL: postgres.jdbcUrl(),
         ...pgClient.env,
+        // Read by the api's HikariConfig beside DB_POOL_MAX_SIZE / DB_POOL_MIN_IDLE.
+        DB_POOL_CONNECTION_TIMEOUT_MS: String(cfg.api.poolTimeouts.connectionMs),
+        DB_POOL_IDLE_TIMEOUT_MS: String(cfg.api.poolTimeouts.idleMs),
+        DB_POOL_MAX_LIFETIME_MS: String(cfg.api.poolTimeouts.maxLifetimeMs),
+        DB_POOL_LEAK_DETECTION_MS: String(cfg.api.poolTimeouts.leakDetectionMs),
         REDIS_HOST: redis.host,
         REDIS_PORT: String(redis.port),
         CORS_ALLOWED_ORIGINS: cfg.corsAllowedOrigins.join(','),

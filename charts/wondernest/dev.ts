@@ -1,5 +1,5 @@
 import { IMAGES } from '../../config/images';
-import { WONDERNEST_BASE } from './base';
+import { WONDERNEST_API_POOL_TIMEOUTS, WONDERNEST_BASE } from './base';
 import { WonderNestConfigInput } from './schema';
 
 /** dev (kind): one replica, small sizes, dev tools on, backups to the in-namespace LocalStack. */
@@ -15,6 +15,7 @@ export const dev: WonderNestConfigInput = {
     resources: { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' },
     // One pod (+1 during a rollout) x 10 = 20 of wondernest_app's 50: a small pool for a dev database.
     pool: { maxSize: 10, minIdle: 2 },
+    poolTimeouts: WONDERNEST_API_POOL_TIMEOUTS,
   },
   postgres: {
     ...WONDERNEST_BASE.postgres,

@@ -1,5 +1,5 @@
 import { IMAGES } from '../../config/images';
-import { WONDERNEST_BASE } from './base';
+import { WONDERNEST_API_POOL_TIMEOUTS, WONDERNEST_BASE } from './base';
 import { WonderNestConfigInput } from './schema';
 
 /** prod (EKS): the seed's replicas and HPA, production sizes, S3 backups via IRSA, no dev tools. */
@@ -18,6 +18,7 @@ export const prod: WonderNestConfigInput = {
     // (HPA maxReplicas 10 + rollout surge 1) that is 550 connections against the seed's
     // max_connections 200. 15 per pod = 165 fits wondernest_app's limit 170 below; the seed's 10 idle stays.
     pool: { maxSize: 15, minIdle: 10 },
+    poolTimeouts: WONDERNEST_API_POOL_TIMEOUTS,
   },
   postgres: {
     ...WONDERNEST_BASE.postgres,

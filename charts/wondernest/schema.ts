@@ -5,6 +5,7 @@ import {
   awsStackSchema,
   backupCommonShape,
   connectionPoolSchema,
+  hikariTimeoutsSchema,
   devToolSchema,
   postgresSchema,
   redisSchema,
@@ -24,6 +25,8 @@ export const wondernestSchema = f.object({
     ...appSchema.shape,
     /** The api's HikariCP pool per pod (as wondernest_app). */
     pool: connectionPoolSchema,
+    /** The api's HikariCP timeouts. */
+    poolTimeouts: hikariTimeoutsSchema,
   }),
   postgres: postgresSchema.superRefine(sharedBuffersWithinLimit),
   redis: redisSchema,

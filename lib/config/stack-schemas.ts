@@ -60,6 +60,33 @@ export const connectionPoolSchema = f
     }
   });
 
+/**
+ * HikariCP's timeouts, in milliseconds, checked against Hikari's own rules: it silently replaces a
+ * value that breaks them with its default at start, so a bad value would otherwise go unnoticed.
+ */
+export const hikariTimeoutsSchema = f
+  .object({
+    /** Longest wait for a connection from the pool before the request fails (Hikari: at least 250). */
+    connectionMs: f.int({ min: 250, max: 600_000 }),
+    /** An idle connection above minIdle is closed after this (Hikari: at least 10000, below maxLifetimeMs). */
+    idleMs: f.int({ min: 10_000, max: 86_400_000 }),
+    /** Every connection is replaced after this (Hikari: at least 30000). */
+    maxLifetimeMs: f.int({ min: 30_000, max: 86_400_000 }),
+    /** A connection held longer than this is logged as a possible leak; 0 is off (Hikari: 0 or at least 2000, below maxLifetimeMs). */
+    leakDetectionMs: f.int({ min: 0, max: 86_400_000 }),
+  })
+  .superRefine((t, ctx) => {
+    if (t.idleMs >= t.maxLifetimeMs)
+      ctx.addIssue({ code: 'custom', path: ['idleMs'], input: t.idleMs, message: `an integer below maxLifetimeMs (${t.maxLifetimeMs})` });
+    if (t.leakDetectionMs !== 0 && (t.leakDetectionMs < 2000 || t.leakDetectionMs >= t.maxLifetimeMs))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['leakDetectionMs'],
+        input: t.leakDetectionMs,
+        message: `0 (off) or an integer from 2000 to below maxLifetimeMs (${t.maxLifetimeMs})`,
+      });
+  });
+
 /** An application workload built from the user's own image. */
 export const appSchema = f.object({
   image: f.image(),

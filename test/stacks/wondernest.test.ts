@@ -182,6 +182,13 @@ describe.each([
     expect(env).toMatchObject(
       name === 'prod' ? { DB_POOL_MAX_SIZE: '15', DB_POOL_MIN_IDLE: '10' } : { DB_POOL_MAX_SIZE: '10', DB_POOL_MIN_IDLE: '2' },
     );
+    // The seed's HikariConfig timeouts.
+    expect(env).toMatchObject({
+      DB_POOL_CONNECTION_TIMEOUT_MS: '30000',
+      DB_POOL_IDLE_TIMEOUT_MS: '600000',
+      DB_POOL_MAX_LIFETIME_MS: '1800000',
+      DB_POOL_LEAK_DETECTION_MS: '60000',
+    });
   });
 
   test('redis: AOF + RDB, maxmemory LRU, password not in the config, authenticated probe', () => {
