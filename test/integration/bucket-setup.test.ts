@@ -100,7 +100,8 @@ async function runSetup(setup: { job: Doc; configMap: Doc }, endpoint: string): 
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 100_000);
+    // Each aws call starts a Python interpreter: ~1 s on a quiet machine, 10 s+ on a loaded CI runner.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 280_000);
     child.on('error', reject);
     child.on('close', (status) => {
       clearTimeout(timer);
@@ -162,7 +163,7 @@ describe('against s3rver (creation only: it implements none of the bucket settin
     expect(second).not.toContain('created\n');
     expect(second).toContain('done: 3 bucket(s) ready (0 created, 3 already there)');
     expect(await listBuckets()).toEqual(['backups', 'ecommerce', 'logs']);
-  }, 300_000);
+  }, 900_000);
 
   test('with create: false a missing bucket fails the Job, naming it and the fix', async () => {
     const run = await runSetup(synthSetup({ storage, buckets: [{ name: 'media', versioning: false }], create: false }), s3.endpoint);
@@ -395,7 +396,7 @@ describe('against a fake S3 (node:http) that records the requests', () => {
     ]);
     expect(fake.requests.filter((r) => r.method === 'PUT' && r.query === '')).toEqual([]);
     expect(second).toContain('done: 2 bucket(s) ready (0 created, 2 already there)');
-  }, 300_000);
+  }, 900_000);
 
   test('a bucket created meanwhile (HEAD 404, then BucketAlreadyOwnedByYou) is fine: its settings are applied', async () => {
     fake.createdMeanwhile.add('shop-race');
