@@ -4,6 +4,7 @@ module.exports = {
   ...base,
   roots: ['<rootDir>/test/integration'],
   testPathIgnorePatterns: ['/node_modules/'],
-  testTimeout: 120000,
+  // Per test: the drills run several aws CLI and database processes; at a load of 15-20 one took over 120 s.
+  testTimeout: 300000,
   maxWorkers: 1,
 };
