@@ -21,4 +21,6 @@ export const IMAGES = {
    */
   minio: 'quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z',
   adminer: 'adminer:4.8.1-standalone',
+  /** GlitchTip 6 (web, worker, migrations in one image; runs as uid 5000). */
+  glitchtip: 'glitchtip/glitchtip:6.2.6',
 } as const;

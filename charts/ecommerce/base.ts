@@ -14,6 +14,31 @@ export const ECOMMERCE_BASE = {
     appUser: 'app_user',
     exporterResources: { cpuRequest: '25m', memoryRequest: '32Mi', memoryLimit: '64Mi' },
   },
+  /** The in-cluster GlitchTip's facts that hold wherever it runs; sizes and URL per environment. */
+  errorTrackerServer: {
+    image: IMAGES.glitchtip,
+    // Chosen: the stack's own mail domain placeholder (no mail server is configured; GlitchTip logs mails).
+    fromEmail: 'glitchtip@ecommerce.example',
+    adminEmail: 'admin@ecommerce.example',
+    // Chosen: one async granian process per web pod and one worker process, each with a pool of 5
+    // (GlitchTip's default of 20 per process is sized for a busy shared instance).
+    web: { pool: { maxSize: 5, minIdle: 1 } },
+    worker: { pool: { maxSize: 5, minIdle: 1 } },
+    postgres: {
+      // GlitchTip 6 needs PostgreSQL 14 or newer; the library's newest pinned line.
+      image: IMAGES.postgres16,
+      exporterImage: IMAGES.postgresExporter,
+      // Chosen: an exporter of one small database idles well under 16 MiB.
+      exporterResources: { cpuRequest: '10m', memoryRequest: '16Mi', memoryLimit: '64Mi' },
+    },
+    redis: {
+      image: IMAGES.redis72,
+      exporterImage: IMAGES.redisExporter,
+      exporterResources: { cpuRequest: '10m', memoryRequest: '16Mi', memoryLimit: '64Mi' },
+    },
+    // After the MongoDB dump and the object mirror, so the nightly jobs do not overlap.
+    backups: { postgresSchedule: '0 3 * * *', redisSchedule: '15 3 * * *' },
+  },
   backups: {
     // The seed's crontab: daily at 02:00.
     mongodbSchedule: '0 2 * * *',

@@ -8,15 +8,27 @@ import { TlsIngress } from '../../lib/constructs/network/tls-ingress';
 import { SecretsBackend } from '../../lib/constructs/platform/secrets-backend';
 import { SecretKeyRef } from '../../lib/constructs/workloads/container';
 import { WebService, WebServiceProps } from '../../lib/constructs/workloads/web-service';
-import { BackupTargets, backupJobs, stackFoundation, stackMonitoring, wireBackupJobs } from '../../lib/stack/stack-wiring';
+import {
+  BackupTargets,
+  backupJobs,
+  postgresBackup,
+  redisBackup,
+  stackFoundation,
+  stackMonitoring,
+  wireBackupJobs,
+} from '../../lib/stack/stack-wiring';
 import { DatabaseBackup } from '../../lib/constructs/backup/database-backup';
 import { MongoDbBackupEngine } from '../../lib/constructs/backup/mongodb-backup-engine';
 import { MongoDatabase } from '../../lib/constructs/data/mongodb-database';
 import {
   httpServicePanels,
   httpServiceRules,
+  deploymentDownRules,
   mongodbPanels,
   mongodbRules,
+  postgresRules,
+  redisRules,
+  AlertRule,
   namespaceOverviewPanels,
   resourceUsagePanels,
   resourceUsageRules,
@@ -34,6 +46,7 @@ import {
   denyInsecureTransport,
   denyVersionRemoval,
 } from '../../lib/constructs/storage/bucket-settings';
+import { ErrorTracker } from '../../lib/constructs/observability/error-tracker';
 import { EcommerceConfig } from './schema';
 
 /** Ports fixed by the seeds. */
@@ -44,6 +57,11 @@ export const BACKEND_PORT = 3847;
 const SHUTDOWN_SECONDS = 20;
 /** Seconds a pod keeps serving after it left the endpoints, so the ingress and the gateway stop sending to it first. */
 const PRESTOP_SECONDS = 5;
+/**
+ * The in-cluster error tracker's projects and the ids their DSNs end in (chosen: fixed so the apps'
+ * DSNs are composed at deploy time; the setup Job creates the projects with these ids).
+ */
+const ERROR_TRACKING_PROJECTS = { backend: 1, gateway: 2 } as const;
 
 /** The object store: the in-cluster server (dev) or Amazon S3, and where backups go. */
 interface EcommerceObjectStore {
@@ -65,6 +83,8 @@ export class EcommerceChart extends Chart {
   private readonly platform: PlatformConfig;
   private readonly secrets: SecretsBackend;
   private dsn?: Readonly<Record<string, SecretKeyRef>>;
+  /** The in-cluster error tracker (errorTracking.mode `in-cluster`). */
+  private tracker?: ErrorTracker;
   private readonly stack: { readonly namespace: string; readonly partOf: string; readonly release: string };
 
   constructor(scope: Construct, id: string, props: StackProps<EcommerceConfig>) {
@@ -79,8 +99,10 @@ export class EcommerceChart extends Chart {
 
     const objectStore = this.objectStore();
     const mongo = this.mongodb();
+    this.tracker = this.errorTracking(objectStore);
     const backend = this.backend(mongo, objectStore.forBackend);
     const gateway = this.gateway(backend);
+    this.errorTrackingClients(gateway, backend);
     this.ingress(gateway);
     this.buckets(objectStore);
     if (objectStore.server?.consoleEnabled) this.toolsIngress(objectStore.server);
@@ -200,6 +222,7 @@ export class EcommerceChart extends Chart {
         ...mongodbRules({ namespace, job: 'mongodb', alertPrefix: '', replicaSet }),
         ...resourceUsageRules({ namespace, alertPrefix: 'Ecommerce' }),
         ...volumeSpaceRules({ namespace, alertPrefix: 'Ecommerce' }),
+        ...this.errorTrackingRules(),
       ],
       panels: namespaceOverviewPanels(),
       dashboards: [
@@ -215,6 +238,12 @@ export class EcommerceChart extends Chart {
         cronJobs: [
           { cronJob: 'mongodb-backup', label: 'MongoDB' },
           { cronJob: 'objects-mirror', label: 'ObjectMirror' },
+          ...(this.tracker
+            ? [
+                { cronJob: `${this.tracker.postgres.name}-backup`, label: 'ErrorTrackerPostgres' },
+                { cronJob: `${this.tracker.redis.name}-backup`, label: 'ErrorTrackerRedis' },
+              ]
+            : []),
         ],
         maxAgeHours: this.cfg.backups.maxAgeHours,
       },
@@ -312,11 +341,117 @@ export class EcommerceChart extends Chart {
     this.graph.allow('ingress-controller', minio, 'console');
   }
 
-  /** SENTRY_DSN of an app from the `error-tracking-dsn` Secret (one DSN per project), when error tracking is on. */
-  private sentryEnv(app: 'GATEWAY' | 'BACKEND'): Record<string, SecretKeyRef> {
-    if (!this.cfg.errorTracking.enabled) return {};
+  /**
+   * Error tracking (seed 003's Sentry), per `errorTracking.mode`:
+   * - `in-cluster`: GlitchTip (a Sentry-protocol server: the apps' Sentry SDKs send to it unchanged;
+   *   MIT-licensed, and it needs only PostgreSQL and Redis, which the library has, where Sentry's own
+   *   self-hosted release needs Kafka, ClickHouse and a dozen services) with its own PostgreSQL and
+   *   Redis, backed up like the other stores; projects `backend` and `gateway` with generated (or
+   *   stored) DSN keys.
+   * - `external`: no server; the apps' DSNs come from the `error-tracking-dsn` Secret.
+   * - `disabled`: nothing.
+   */
+  private errorTracking(store: EcommerceObjectStore): ErrorTracker | undefined {
+    const { cfg, platform, stack } = this;
+    const server = cfg.errorTracking.server;
+    if (cfg.errorTracking.mode !== 'in-cluster' || !server) return undefined;
+    const creds = this.secrets.secret('glitchtip-credentials', [
+      'POSTGRES_PASSWORD',
+      'APP_PASSWORD',
+      'EXPORTER_PASSWORD',
+      'REDIS_PASSWORD',
+      'SECRET_KEY',
+      'ADMIN_PASSWORD',
+    ]);
+    const keys = this.secrets.secret('error-tracking-keys', ['BACKEND_PUBLIC_KEY', 'GATEWAY_PUBLIC_KEY'], { format: 'uuid-hex' });
+    const tracker = new ErrorTracker(this, 'error-tracker', {
+      namespace: stack.namespace,
+      partOf: stack.partOf,
+      image: server.image,
+      url: server.url,
+      fromEmail: server.fromEmail,
+      secretKey: creds.SECRET_KEY,
+      web: server.web,
+      worker: server.worker,
+      setupResources: server.setupResources,
+      organization: { slug: stack.partOf, name: 'E-commerce' },
+      projects: [
+        { slug: 'backend', id: ERROR_TRACKING_PROJECTS.backend, publicKey: keys.BACKEND_PUBLIC_KEY },
+        { slug: 'gateway', id: ERROR_TRACKING_PROJECTS.gateway, publicKey: keys.GATEWAY_PUBLIC_KEY },
+      ],
+      admin: { email: server.adminEmail, password: creds.ADMIN_PASSWORD },
+      postgres: {
+        ...server.postgres,
+        superuserPassword: creds.POSTGRES_PASSWORD,
+        appPassword: creds.APP_PASSWORD,
+        exporterPassword: creds.EXPORTER_PASSWORD,
+      },
+      redis: { ...server.redis, password: creds.REDIS_PASSWORD },
+      release: stack.release,
+      spreadAcrossZones: platform.spreadAcrossZones,
+    });
+    tracker.addToGraph(this.graph);
+    const b = cfg.backups;
+    const common = { namespace: stack.namespace, partOf: stack.partOf, backups: b };
+    const pg = postgresBackup(this, tracker.postgres, {
+      ...common,
+      name: `${tracker.postgres.name}-backup`,
+      helmPrefix: 'backups.errorTrackerPostgres',
+      image: server.postgres.image,
+      schedule: server.backups.postgresSchedule,
+      target: store.backups.for('glitchtip-postgres'),
+    });
+    const redis = redisBackup(this, tracker.redis, {
+      ...common,
+      name: `${tracker.redis.name}-backup`,
+      helmPrefix: 'backups.errorTrackerRedis',
+      image: server.redis.image,
+      schedule: server.backups.redisSchedule,
+      target: store.backups.for('glitchtip-redis'),
+    });
+    wireBackupJobs(
+      this.graph,
+      [...backupJobs(pg, tracker.postgres, 'postgres'), ...backupJobs(redis, tracker.redis, 'redis')],
+      store.backups.storage,
+    );
+    return tracker;
+  }
+
+  /** Who reaches the error tracker: only the two apps (the in-cluster web Service; or HTTPS to the external service). */
+  private errorTrackingClients(gateway: WebService, backend: WebService): void {
+    const mode = this.cfg.errorTracking.mode;
+    for (const app of [gateway, backend]) {
+      if (this.tracker) this.tracker.allowClient(this.graph, app);
+      else if (mode === 'external') this.graph.allowInternet(app, 443);
+    }
+  }
+
+  /** ErrorTrackerDown (web or worker without an available pod for 5m) and the tracker's PostgreSQL and Redis alerts. */
+  private errorTrackingRules(): AlertRule[] {
+    const t = this.tracker;
+    if (!t) return [];
+    const namespace = this.stack.namespace;
+    return [
+      ...deploymentDownRules({
+        namespace,
+        deployments: [t.web.name, t.worker.name],
+        alert: 'ErrorTrackerDown',
+        what: 'The error-tracking server',
+      }),
+      ...postgresRules({ namespace, job: t.postgres.name, alertPrefix: 'ErrorTracker', connectionsThreshold: 40 }),
+      ...redisRules({ namespace, job: t.redis.name, alertPrefix: 'ErrorTracker', memoryRatio: 0.9 }),
+    ];
+  }
+
+  /** SENTRY_DSN of an app: composed from the in-cluster project key, or from the `error-tracking-dsn` Secret (external). */
+  private sentryEnv(app: 'gateway' | 'backend'): { env: Record<string, string>; secretEnv: Record<string, SecretKeyRef> } {
+    if (this.tracker) {
+      const dsn = this.tracker.dsnEnv(app);
+      return { env: { ...dsn.env }, secretEnv: { ...dsn.secretEnv } };
+    }
+    if (this.cfg.errorTracking.mode !== 'external') return { env: {}, secretEnv: {} };
     this.dsn ??= this.secrets.secret('error-tracking-dsn', ['GATEWAY_DSN', 'BACKEND_DSN']);
-    return { SENTRY_DSN: this.dsn[`${app}_DSN`] };
+    return { env: {}, secretEnv: { SENTRY_DSN: this.dsn[app === 'gateway' ? 'GATEWAY_DSN' : 'BACKEND_DSN'] } };
   }
 
   /** What both Node.js apps share: identity, image from config, uid, sizes, scaling, the graceful-shutdown timings. */
@@ -360,6 +495,7 @@ export class EcommerceChart extends Chart {
     const annotations = storage.serviceAccountAnnotations();
     // MONGO_URI has no credentials: the driver takes MONGO_USERNAME / MONGO_PASSWORD as options.
     const db = mongo.clientEnv(mongo.appUser, { caPem: true });
+    const sentry = this.sentryEnv('backend');
     const backend = new WebService(this, 'backend', {
       ...this.nodeApp('backend', BACKEND_PORT),
       readinessPath: '/api/health',
@@ -378,8 +514,9 @@ export class EcommerceChart extends Chart {
         S3_BUCKET: cfg.objectStore.buckets.app,
         S3_LOGS_BUCKET: cfg.objectStore.buckets.logs,
         S3_FORCE_PATH_STYLE: String(cfg.objectStore.provider === 'in-cluster'),
+        ...sentry.env,
       },
-      secretEnv: { ...db.secretEnv, MONGO_APP_PASSWORD: mongo.appUser.password, ...objects.secretEnv, ...this.sentryEnv('BACKEND') },
+      secretEnv: { ...db.secretEnv, MONGO_APP_PASSWORD: mongo.appUser.password, ...objects.secretEnv, ...sentry.secretEnv },
       ...(Object.keys(annotations).length ? { serviceAccountAnnotations: annotations } : {}),
     });
     this.graph.addComponent(backend);
@@ -390,6 +527,7 @@ export class EcommerceChart extends Chart {
 
   /** The gateway: the only public entry, proxies `/api` to the backend. */
   private gateway(backend: WebService): WebService {
+    const sentry = this.sentryEnv('gateway');
     const gateway = new WebService(this, 'gateway', {
       ...this.nodeApp('gateway', GATEWAY_PORT),
       readinessPath: '/ready',
@@ -403,8 +541,9 @@ export class EcommerceChart extends Chart {
         ...this.nodeEnv(GATEWAY_PORT),
         GATEWAY_PORT: String(GATEWAY_PORT),
         BACKEND_URL: `http://${backend.host}:${BACKEND_PORT}`,
+        ...sentry.env,
       },
-      secretEnv: this.sentryEnv('GATEWAY'),
+      secretEnv: sentry.secretEnv,
     });
     this.graph.addComponent(gateway);
     this.graph.allow('ingress-controller', gateway, 'http');

@@ -24,8 +24,38 @@ export const dev: EcommerceConfigInput = {
     resources: { cpuRequest: '100m', memoryRequest: '192Mi', memoryLimit: '384Mi' },
   },
   rateLimit: { average: 100, burst: 200, period: '1s' },
-  // No error-tracking server on kind yet; the apps run without a DSN.
-  errorTracking: { enabled: false },
+  // GlitchTip in the namespace, its UI through port-forward (README: Error tracking). Requests are
+  // what an idle kind install needs (GlitchTip documents 512 MB for web and worker together; the
+  // limits allow that and more): the stack with its logging half stays inside 4 GiB on kind.
+  errorTracking: {
+    mode: 'in-cluster',
+    server: {
+      ...ECOMMERCE_BASE.errorTrackerServer,
+      url: 'http://localhost:8000',
+      web: {
+        replicas: 1,
+        resources: { cpuRequest: '50m', memoryRequest: '160Mi', memoryLimit: '384Mi' },
+        pool: ECOMMERCE_BASE.errorTrackerServer.web.pool,
+      },
+      worker: {
+        resources: { cpuRequest: '25m', memoryRequest: '128Mi', memoryLimit: '320Mi' },
+        pool: ECOMMERCE_BASE.errorTrackerServer.worker.pool,
+      },
+      setupResources: { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '384Mi' },
+      postgres: {
+        ...ECOMMERCE_BASE.errorTrackerServer.postgres,
+        resources: { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
+        storage: { size: '2Gi', storageClassName: 'standard' },
+      },
+      redis: {
+        ...ECOMMERCE_BASE.errorTrackerServer.redis,
+        resources: { cpuRequest: '25m', memoryRequest: '32Mi', memoryLimit: '64Mi' },
+        storage: { size: '1Gi', storageClassName: 'standard' },
+        // Half the limit: room for the copy-on-write of an RDB snapshot.
+        maxmemory: '32mb',
+      },
+    },
+  },
   mongodb: {
     ...ECOMMERCE_BASE.mongodb,
     replicas: 1,

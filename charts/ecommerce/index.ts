@@ -30,6 +30,19 @@ function ecommerceRules(c: EcommerceConfig, platform: { readonly profile: string
       value: undefined,
       expected: 'a host and allowedCidrs for the tools ingress the console is reached through',
     });
+  const tracking = c.errorTracking;
+  if (tracking.mode === 'in-cluster' && !tracking.server)
+    issues.push({
+      path: 'errorTracking.server',
+      value: undefined,
+      expected: "the GlitchTip server's image, URL, sizes and stores with mode 'in-cluster'",
+    });
+  if (tracking.mode !== 'in-cluster' && tracking.server)
+    issues.push({
+      path: 'errorTracking.server',
+      value: '{...}',
+      expected: `nothing with mode '${tracking.mode}' (only mode 'in-cluster' runs a server)`,
+    });
   if (platform.profile === 'prod' && !c.mongodb.tls)
     issues.push({ path: 'mongodb.tls', value: false, expected: 'true in a prod profile (seed 003: encrypted connections in production)' });
   return issues;
@@ -58,6 +71,7 @@ export const stack = defineStack({
     'Secrets:    generated in-cluster (dev) or read from AWS Secrets Manager (prod); none are in this chart.',
     'Backups:    kubectl -n ecommerce get cronjobs',
     'Restore:    kubectl -n ecommerce create job --from=cronjob/mongodb-restore mongodb-restore-$(date +%s)',
+    'Errors:     with errorTracking.mode in-cluster: kubectl -n ecommerce port-forward svc/glitchtip-web 8000, then http://localhost:8000',
     '',
   ].join('\n'),
 });

@@ -23,7 +23,10 @@ export const prod: EcommerceConfigInput = {
     resources: { cpuRequest: '500m', cpuLimit: '2', memoryRequest: '512Mi', memoryLimit: '1Gi' },
   },
   rateLimit: { average: 100, burst: 200, period: '1s' },
-  errorTracking: { enabled: true },
+  // A Sentry-protocol service outside the cluster (DSNs in Secrets Manager, `error-tracking-dsn`):
+  // errors of a cluster-wide outage must still reach someone, so the tracker must not share the
+  // cluster's fate; and prod runs no second database to operate for it. Dev runs GlitchTip in-cluster.
+  errorTracking: { mode: 'external' },
   mongodb: {
     ...ECOMMERCE_BASE.mongodb,
     replicas: 3,

@@ -3,11 +3,47 @@ import * as f from '../../lib/config/fields';
 import {
   appSchema,
   awsStackSchema,
+  connectionPoolSchema,
   backupCommonShape,
   mongodbSchema,
   objectStoreServerSchema,
   rateLimitSchema,
+  resourcesSchema,
+  storageSchema,
 } from '../../lib/config/stack-schemas';
+
+/** The in-cluster error-tracking server (GlitchTip) with its own PostgreSQL and Redis. */
+export const errorTrackerServerSchema = f.object({
+  /** GlitchTip, pinned. */
+  image: f.image(),
+  /** Where people open the UI (GlitchTip's GLITCHTIP_DOMAIN), e.g. http://localhost:8000 through port-forward. */
+  url: f.url(),
+  /** Sender of GlitchTip's e-mails. */
+  fromEmail: f.email(),
+  /** The first user, owner of the organization (its password is the generated or stored `ADMIN_PASSWORD`). */
+  adminEmail: f.email(),
+  web: f.object({ replicas: f.int({ min: 1 }), resources: resourcesSchema, pool: connectionPoolSchema }),
+  worker: f.object({ resources: resourcesSchema, pool: connectionPoolSchema }),
+  /** The setup Job (migrations, organization, projects, keys) and the init containers that wait for the schema. */
+  setupResources: resourcesSchema,
+  postgres: f.object({
+    image: f.image(),
+    exporterImage: f.image(),
+    resources: resourcesSchema,
+    exporterResources: resourcesSchema,
+    storage: storageSchema,
+  }),
+  redis: f.object({
+    image: f.image(),
+    exporterImage: f.image(),
+    resources: resourcesSchema,
+    exporterResources: resourcesSchema,
+    storage: storageSchema,
+    maxmemory: f.pattern(/^[1-9][0-9]*(kb|mb|gb)$/, "a Redis size such as '64mb'"),
+  }),
+  /** When its database and Redis are backed up (to the stack's backup bucket, with the stack's retention). */
+  backups: f.object({ postgresSchedule: f.cron(), redisSchedule: f.cron() }),
+});
 
 /**
  * The e-commerce platform's block of an environment (`charts/ecommerce/<env>.ts`), seeds 002/003:
@@ -21,8 +57,16 @@ export const ecommerceSchema = f.object({
   backend: appSchema,
   /** Requests per client at the edge, in front of the gateway. */
   rateLimit: rateLimitSchema,
-  /** Sentry-protocol error tracking: the apps get their DSNs from the `error-tracking-dsn` Secret. */
-  errorTracking: f.object({ enabled: f.boolean() }),
+  /**
+   * Sentry-protocol error tracking. `in-cluster`: GlitchTip in the namespace (`server` required),
+   * the apps' DSNs composed from generated (or stored) project keys. `external`: a Sentry (or other
+   * Sentry-protocol) service elsewhere, the apps' DSNs from the `error-tracking-dsn` Secret
+   * (GATEWAY_DSN, BACKEND_DSN), no server. `disabled`: no DSN, the SDKs stay off.
+   */
+  errorTracking: f.object({
+    mode: f.oneOf(['in-cluster', 'external', 'disabled']),
+    server: errorTrackerServerSchema.optional(),
+  }),
   mongodb: mongodbSchema,
   objectStore: f.object({
     /** `in-cluster`: an S3-compatible server in the namespace (dev); `s3`: Amazon S3 through IRSA (prod). */

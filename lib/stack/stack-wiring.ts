@@ -264,13 +264,18 @@ export function postgresBackup(
     readonly backups: { readonly retentionDays: number; readonly uploaderImage: string; readonly resources: ResourceSpec };
     readonly target: BackupTarget;
     readonly restoreMode?: PostgresRestoreMode;
+    /** Construct id and name of the backup CronJob (the restore's is derived from it). @default 'postgres-backup' */
+    readonly name?: string;
+    /** @default 'backups.postgres' */
+    readonly helmPrefix?: string;
   },
 ): DatabaseBackup {
-  const backup = new DatabaseBackup(scope, 'postgres-backup', {
+  const name = props.name ?? 'postgres-backup';
+  const backup = new DatabaseBackup(scope, name, {
     namespace: props.namespace,
     partOf: props.partOf,
-    name: 'postgres-backup',
-    helmPrefix: 'backups.postgres',
+    name,
+    helmPrefix: props.helmPrefix ?? 'backups.postgres',
     engine: new PostgresBackupEngine(props.restoreMode ? { restoreMode: props.restoreMode } : {}),
     source: {
       image: props.image,
@@ -292,8 +297,8 @@ export function postgresBackup(
     resources: props.backups.resources,
   });
   // pg_dump and the restore's psql each hold one superuser session (no parallel jobs).
-  postgres.reserveConnections('postgres-backup (pg_dump, superuser)', 1);
-  if (backup.restoreComponent) postgres.reserveConnections('postgres-backup restore (superuser)', 1);
+  postgres.reserveConnections(`${name} (pg_dump, superuser)`, 1);
+  if (backup.restoreComponent) postgres.reserveConnections(`${name} restore (superuser)`, 1);
   return backup;
 }
 
@@ -313,13 +318,18 @@ export function redisBackup(
     /** The stack's `backups` config: retention, uploader image, resources. */
     readonly backups: { readonly retentionDays: number; readonly uploaderImage: string; readonly resources: ResourceSpec };
     readonly target: BackupTarget;
+    /** Construct id and name of the backup CronJob (the restore's is derived from it). @default 'redis-backup' */
+    readonly name?: string;
+    /** @default 'backups.redis' */
+    readonly helmPrefix?: string;
   },
 ): DatabaseBackup {
-  return new DatabaseBackup(scope, 'redis-backup', {
+  const name = props.name ?? 'redis-backup';
+  return new DatabaseBackup(scope, name, {
     namespace: props.namespace,
     partOf: props.partOf,
-    name: 'redis-backup',
-    helmPrefix: 'backups.redis',
+    name,
+    helmPrefix: props.helmPrefix ?? 'backups.redis',
     engine: new RedisBackupEngine({ data: { claimName: redis.dataClaimName(0), statefulSet: redis.name } }),
     source: {
       image: props.image,

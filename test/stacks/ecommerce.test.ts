@@ -86,7 +86,10 @@ describe.each([
   test('only the gateway is public: ingress -> gateway, gateway -> backend, nothing else reaches them', () => {
     expect(policySources(objects, 'gateway')).toEqual(['ns:monitoring', 'ns:traefik']);
     expect(policySources(objects, 'backend')).toEqual(['gateway', 'ns:monitoring']);
-    expect(policyDestinations(objects, 'gateway')).toEqual(['backend:3847']);
+    // Besides the backend, the error tracker: GlitchTip's web Service in dev, the external service over HTTPS in prod.
+    expect(policyDestinations(objects, 'gateway')).toEqual(
+      name === 'dev' ? ['backend:3847', 'glitchtip-web:8000'] : ['0.0.0.0/0:443', 'backend:3847'],
+    );
     const ingresses = objects.filter((o) => o.kind === 'Ingress');
     const backends = ingresses.flatMap((i) => i.spec.rules[0].http.paths.map((p: Doc) => p.backend.service.name as string));
     expect(backends).toEqual(name === 'dev' ? ['gateway', 'minio'] : ['gateway']);
@@ -142,6 +145,9 @@ describe.each([
     expect(byName.get('BackendHighLatency').expr).toContain(
       'histogram_quantile(0.95, sum by (namespace, job, le) (rate(http_request_duration_seconds_bucket',
     );
+    // The in-cluster error tracker's alerts exist where it runs (dev).
+    for (const a of ['ErrorTrackerDown', 'ErrorTrackerPostgresDown', 'ErrorTrackerRedisDown', 'ErrorTrackerPostgresBackupMissing'])
+      expect([a, byName.has(a)]).toEqual([a, name === 'dev']);
     for (const a of [
       'GatewayDown',
       'BackendDown',
@@ -174,9 +180,39 @@ describe('ecommerce dev specifics', () => {
     });
   });
 
-  test('no error tracking on kind yet: no DSN Secret, the apps start without SENTRY_DSN', () => {
+  test("error tracking in the cluster: GlitchTip with its own PostgreSQL and Redis (backed up), the apps' DSNs composed from generated keys", () => {
     expect(names(dev, 'ExternalSecret')).not.toContain('error-tracking-dsn');
-    expect(envOf(container(dev, 'Deployment', 'gateway')).SENTRY_DSN).toBeUndefined();
+    expect(names(dev, 'ExternalSecret')).toEqual(expect.arrayContaining(['glitchtip-credentials', 'error-tracking-keys']));
+    expect(find(dev, 'Password', 'error-tracking-keys').spec).toMatchObject({ length: 16, encoding: 'hex' });
+    for (const [app, id] of [
+      ['backend', 1],
+      ['gateway', 2],
+    ] as const) {
+      const env = envOf(container(dev, 'Deployment', app));
+      expect(env.SENTRY_DSN).toBe(`http://$(ERROR_TRACKING_DSN_KEY)@glitchtip-web.ecommerce.svc.cluster.local:8000/${id}`);
+      expect(env.ERROR_TRACKING_DSN_KEY).toEqual({
+        secretKeyRef: { name: 'error-tracking-keys', key: `${app.toUpperCase()}_PUBLIC_KEY` },
+      });
+    }
+    expect(names(dev, 'StatefulSet')).toEqual(expect.arrayContaining(['glitchtip-postgres', 'glitchtip-redis']));
+    expect(find(dev, 'CronJob', 'glitchtip-postgres-backup').spec.schedule).toBe('0 3 * * *');
+    expect(find(dev, 'CronJob', 'glitchtip-redis-backup').spec.schedule).toBe('15 3 * * *');
+    // Only the two apps send events; only GlitchTip's own pods, backups and Prometheus reach its stores.
+    expect(policySources(dev, 'glitchtip-web')).toEqual(['backend', 'gateway']);
+    expect(policySources(dev, 'glitchtip-postgres')).toEqual(
+      [
+        'glitchtip-postgres-backup',
+        'glitchtip-postgres-reconcile',
+        'glitchtip-postgres-restore',
+        'glitchtip-setup',
+        'glitchtip-web',
+        'glitchtip-worker',
+        'ns:monitoring',
+      ].sort(),
+    );
+    expect(policySources(dev, 'glitchtip-redis')).toEqual(
+      ['glitchtip-redis-backup', 'glitchtip-redis-restore', 'glitchtip-setup', 'glitchtip-web', 'glitchtip-worker', 'ns:monitoring'].sort(),
+    );
   });
 
   test('requests stay well inside the 4 GiB the stack may use on kind with its observability half', () => {
@@ -192,6 +228,13 @@ describe('ecommerce prod specifics', () => {
       expect(find(prod, 'PodDisruptionBudget', app).spec.maxUnavailable).toBe(1);
       expect(find(prod, 'Deployment', app).spec.template.spec.topologySpreadConstraints[0].topologyKey).toBe('topology.kubernetes.io/zone');
     }
+  });
+
+  test('error tracking is the external service: DSNs from Secrets Manager, no GlitchTip', () => {
+    expect(envOf(container(prod, 'Deployment', 'backend')).SENTRY_DSN).toEqual({
+      secretKeyRef: { name: 'error-tracking-dsn', key: 'BACKEND_DSN' },
+    });
+    expect(prod.filter((o) => String(o.metadata.name).startsWith('glitchtip'))).toEqual([]);
   });
 
   test('nothing but the gateway is exposed: no object store server, no console, no tools ingress', () => {
@@ -212,6 +255,8 @@ describe('ecommerce reachability (the NetworkPolicies as the API server would ev
     const into = (to: string) => [...new Set(ns.flows.filter((f) => f.to === to).map((f) => f.from))].sort();
     expect(into('gateway')).toEqual(['ingress-controller', 'prometheus']);
     expect(into('backend')).toEqual(['gateway', 'prometheus']);
+    // Only the apps reach the error tracker (dev; prod runs none).
+    expect(into('glitchtip-web')).toEqual(env === 'dev' ? ['backend', 'gateway'] : []);
     expect(result.violations.filter((v) => v.message.includes('ecommerce'))).toEqual([]);
   });
 });
@@ -261,6 +306,30 @@ describe('ecommerce config', () => {
       'dev',
       (c) => (c.stacks.ecommerce.tools.allowedCidrs = ['0.0.0.0/33']),
       'stacks.ecommerce.tools.allowedCidrs[0]: got "0.0.0.0/33"; expected an IPv4 or IPv6 CIDR',
+    ],
+    [
+      'an error-tracking mode that does not exist',
+      'dev',
+      (c) => (c.stacks.ecommerce.errorTracking.mode = 'sentry'),
+      "stacks.ecommerce.errorTracking.mode: got \"sentry\"; expected one of 'in-cluster', 'external', 'disabled'",
+    ],
+    [
+      'in-cluster error tracking without its server',
+      'dev',
+      (c) => delete c.stacks.ecommerce.errorTracking.server,
+      "stacks.ecommerce.errorTracking.server: got nothing; expected the GlitchTip server's image",
+    ],
+    [
+      'a server with external error tracking',
+      'dev',
+      (c) => (c.stacks.ecommerce.errorTracking.mode = 'external'),
+      'stacks.ecommerce.errorTracking.server: got "{...}"; expected nothing with mode \'external\'',
+    ],
+    [
+      'a GlitchTip image that is not pinned',
+      'dev',
+      (c) => (c.stacks.ecommerce.errorTracking.server.image = 'glitchtip/glitchtip:latest'),
+      'stacks.ecommerce.errorTracking.server.image: got "glitchtip/glitchtip:latest"; expected',
     ],
   ])('%s fails naming the field', (_name, env, change, message) => {
     const c = cfg(env);

@@ -206,7 +206,10 @@ export class ServiceGraph extends Construct {
   public allowInternet(from: string | GraphComponent, port: number): void {
     const src = typeof from === 'string' ? from : from.name;
     if (!this.components.has(src)) throw new Error(`ServiceGraph.allowInternet: '${src}' is not a component of this graph`);
-    this.flowList.push({ from: src, to: INTERNET, port, protocol: 'TCP' });
+    // Once per component and port, like allow(): two uses of the same egress (S3 and Sentry over HTTPS) are one rule.
+    if (!this.flowList.some((f) => f.from === src && f.to === INTERNET && f.port === port && f.protocol === 'TCP')) {
+      this.flowList.push({ from: src, to: INTERNET, port, protocol: 'TCP' });
+    }
   }
 
   private assertKnown(name: string, field: string): void {

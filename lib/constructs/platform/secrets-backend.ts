@@ -14,7 +14,7 @@ import {
   SecretStore,
   SecretStoreSpecProviderAwsService,
 } from '../../../imports/external-secrets.io';
-import { Password } from '../../../imports/generators.external-secrets.io';
+import { Password, PasswordSpecEncoding } from '../../../imports/generators.external-secrets.io';
 import { SecretKeyRef } from '../workloads/container';
 import { awsRegion, dnsLabel, envVarName, secretsManagerPrefix } from '../../core/formats';
 import { HelmValues } from '../../output/helm';
@@ -60,7 +60,18 @@ export interface SecretOptions {
    * @default - none
    */
   readonly plain?: Readonly<Record<string, string>>;
+  /**
+   * The form of the secret keys' values. `password`: 32 letters and digits. `uuid-hex`: 32
+   * hexadecimal digits, a UUID without dashes (16 random letters and digits, hex-encoded), for
+   * values that must parse as a UUID, such as the public key of a Sentry DSN. Applies to the
+   * `generated` provider; with AWS Secrets Manager the stored values must already have that form.
+   * @default 'password'
+   */
+  readonly format?: SecretFormat;
 }
+
+/** The form of a Secret's generated values (see {@link SecretOptions.format}). */
+export type SecretFormat = 'password' | 'uuid-hex';
 
 export interface SecretsBackendProps {
   readonly namespace: string;
@@ -170,6 +181,9 @@ export class SecretsBackend extends Construct {
       if (!envVarName.test(k)) throw new Error(`SecretsBackend: secret '${name}' key '${k}'; expected ${envVarName.expected}`);
     if (new Set(keys).size !== keys.length)
       throw new Error(`SecretsBackend: secret '${name}' keys ${JSON.stringify(keys)} contain duplicates`);
+    const format = options.format ?? 'password';
+    if (!['password', 'uuid-hex'].includes(format))
+      throw new Error(`SecretsBackend: secret '${name}' format '${String(format)}'; expected 'password' or 'uuid-hex'`);
     const plain = options.plain ?? {};
     for (const [k, v] of Object.entries(plain)) {
       if (!envVarName.test(k)) throw new Error(`SecretsBackend: secret '${name}' plain key '${k}'; expected ${envVarName.expected}`);
@@ -192,7 +206,19 @@ export class SecretsBackend extends Construct {
     if (p.kind === 'generated') {
       const generator = new Password(this, `${name}-generator`, {
         metadata,
-        spec: { length: 32, digits: 8, symbols: 0, noUpper: false, allowRepeat: true, secretKeys: [...keys] },
+        spec:
+          format === 'uuid-hex'
+            ? // 16 characters hex-encoded are 32 hexadecimal digits: what Python's uuid.UUID() parses.
+              {
+                length: 16,
+                digits: 4,
+                symbols: 0,
+                noUpper: false,
+                allowRepeat: true,
+                encoding: PasswordSpecEncoding.HEX,
+                secretKeys: [...keys],
+              }
+            : { length: 32, digits: 8, symbols: 0, noUpper: false, allowRepeat: true, secretKeys: [...keys] },
       });
       HelmValues.of(this).gate(generator, PROVIDER_GATE.valuePath, { when: 'generated', description: PROVIDER_GATE.description });
       new ExternalSecret(this, `${name}-external`, {
