@@ -131,6 +131,23 @@ export class ServiceGraph extends Construct {
     return [...this.components.keys()];
   }
 
+  /**
+   * Adds an external peer after construction: pods of another namespace that a construct brings
+   * (e.g. a node agent in its own namespace that calls a component of this one). Flows to or from
+   * it are declared with {@link allow} like those of the peers given to the constructor.
+   */
+  public addExternal(name: string, peer: ExternalPeer): void {
+    if (name in this.externals || this.components.has(name) || name === INTERNET) {
+      throw new Error(`ServiceGraph.addExternal: '${name}' is already in the graph; expected a name unused by components and peers`);
+    }
+    if (!peer.namespace || peer.namespace === this.namespace) {
+      throw new Error(
+        `ServiceGraph.addExternal: '${name}' namespace '${peer.namespace}'; expected another namespace than the graph's own ('${this.namespace}'): pods of this namespace are components`,
+      );
+    }
+    this.externals[name] = copyPeer(peer);
+  }
+
   /** Adds a component and renders its NetworkPolicy. Its metrics ports are opened to the scraper. */
   public addComponent(component: GraphComponent): GraphComponent {
     if (this.components.has(component.name) || component.name in this.externals || component.name === INTERNET) {
