@@ -21,4 +21,9 @@ export const IMAGES = {
    */
   minio: 'quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z',
   adminer: 'adminer:4.8.1-standalone',
+  /**
+   * The log shipper's agent (LogShipper): the 4.0 line's release in the official chart (fluent/helm-charts)
+   * when it was pinned; its YAML configuration format and `/api/v2/metrics/prometheus` are what the construct renders for.
+   */
+  fluentBit: 'cr.fluentbit.io/fluent/fluent-bit:4.0.7',
 } as const;
