@@ -224,13 +224,14 @@ describe('LogShipper', () => {
   test('network: its namespace denies by default; the agent reaches Elasticsearch 9200 and the API server only', () => {
     const { objects } = synth();
     const inLogging = objects.filter((o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === 'logging');
-    expect(inLogging.map((p) => p.metadata.name).sort()).toEqual(['allow-dns', 'default-deny', 'log-shipper', 'log-shipper-api-server']);
+    expect(inLogging.map((p) => p.metadata.name).sort()).toEqual(['allow-dns', 'default-deny', 'log-shipper']);
     const own = find(objects, 'NetworkPolicy', 'log-shipper');
     expect(own.spec.egress).toEqual([
       {
         to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } }, podSelector: { matchLabels: ES.podLabels } }],
         ports: [{ protocol: 'TCP', port: 9200 }],
       },
+      { to: [{ ipBlock: { cidr: '172.18.0.0/16' } }], ports: [{ protocol: 'TCP', port: 6443 }] },
     ]);
     expect(own.spec.ingress).toEqual([
       {
@@ -242,9 +243,6 @@ describe('LogShipper', () => {
         ],
         ports: [{ protocol: 'TCP', port: 2020 }],
       },
-    ]);
-    expect(find(objects, 'NetworkPolicy', 'log-shipper-api-server').spec.egress).toEqual([
-      { to: [{ ipBlock: { cidr: '172.18.0.0/16' } }], ports: [{ protocol: 'TCP', port: 6443 }] },
     ]);
   });
 
@@ -286,6 +284,7 @@ describe('LogShipper', () => {
     const logging = result.reachability!.find((r) => r.namespace === 'logging')!;
     expect(logging.flows.filter((f) => f.from === 'log-shipper' && f.to !== 'dns')).toEqual([
       { from: 'log-shipper', to: 'elasticsearch', port: 9200, protocol: 'TCP' },
+      { from: 'log-shipper', to: 'kube-apiserver', port: 6443, protocol: 'TCP' },
     ]);
     const shop = result.reachability!.find((r) => r.namespace === 'shop')!;
     // In Elasticsearch's namespace the agent reaches the HTTP port and nothing else.
@@ -491,7 +490,12 @@ describe('LogShipper props', () => {
     [
       'a bad API server CIDR',
       { apiServer: { cidrs: ['172.18.0.0'], port: 6443 } },
-      /apiServer.cidrs\[0\] '172.18.0.0'; expected an IPv4 or IPv6 CIDR/,
+      /apiServer.cidrs\[0\] '172.18.0.0'; expected an IPv4 CIDR/,
+    ],
+    [
+      'an IPv6 API server CIDR',
+      { apiServer: { cidrs: ['fd00::/8'], port: 443 } },
+      /apiServer.cidrs\[0\] 'fd00::\/8'; expected an IPv4 CIDR/,
     ],
     ['a bad buffer limit', { outputBufferLimit: '256MB' }, /outputBufferLimit '256MB'; expected a Fluent Bit size/],
     [
@@ -506,6 +510,29 @@ describe('LogShipper props', () => {
     ],
   ])('throws on %s', (_, change, message) => {
     expect(() => synth({ ...PROPS, ...change })).toThrow(message);
+  });
+});
+
+describe('ServiceGraph.addAddresses', () => {
+  test('a peer by IPv4 CIDRs: declared, rendered as ipBlock peers', () => {
+    const chart = Testing.chart();
+    const graph = new ServiceGraph(chart, 'graph', { namespace: 'shop' });
+    graph.addComponent({ name: 'agent', podLabels: { app: 'agent' }, ports: {} });
+    graph.addAddresses('kube-apiserver', ['172.18.0.2/32', '172.18.0.3/32']);
+    graph.allow('agent', 'kube-apiserver', 6443);
+    expect(graph.toDeclaration().addresses).toEqual({ 'kube-apiserver': ['172.18.0.2/32', '172.18.0.3/32'] });
+    const policy = find(Testing.synth(chart), 'NetworkPolicy', 'agent');
+    expect(policy.spec.egress).toEqual([
+      { to: [{ ipBlock: { cidr: '172.18.0.2/32' } }, { ipBlock: { cidr: '172.18.0.3/32' } }], ports: [{ protocol: 'TCP', port: 6443 }] },
+    ]);
+  });
+
+  test('refuses a name in use, no CIDR and a bad CIDR', () => {
+    const graph = new ServiceGraph(Testing.chart(), 'graph', { namespace: 'shop', externals: { prometheus: PROMETHEUS } });
+    expect(() => graph.addAddresses('prometheus', ['10.0.0.0/8'])).toThrow(/'prometheus' is already in the graph/);
+    expect(() => graph.addAddresses('api', [])).toThrow(/'api' has no CIDRs/);
+    expect(() => graph.addAddresses('api', ['10.0.0.0/33'])).toThrow(/CIDR '10.0.0.0\/33'; expected an IPv4 CIDR/);
+    expect(() => graph.addAddresses('api', ['fd00::/8'])).toThrow(/CIDR 'fd00::\/8'; expected an IPv4 CIDR/);
   });
 });
 

@@ -78,7 +78,7 @@ export interface LogSource {
   readonly otherDataStream: string;
 }
 
-/** How the agent reaches the Kubernetes API (the kubernetes filter reads each pod's labels). */
+/** How the agent reaches the Kubernetes API (the kubernetes filter reads each pod's labels); an IPv4 peer of its graph. */
 export interface ApiServerEndpoint {
   /**
    * Addresses of the API server's endpoints (NetworkPolicies apply after the `kubernetes` Service's
@@ -141,6 +141,8 @@ const TLS_DIR = '/fluent-bit/tls';
 const STATE_DIR = '/var/fluent-bit/state';
 const PASSWORD_ENV = 'ES_PASSWORD';
 const APP_LABEL = 'app.kubernetes.io/name';
+/** The API server's name in the shipper's graph. */
+const API_SERVER_PEER = 'kube-apiserver';
 /** The Pod Security reason written on the namespace. */
 export const LOG_SHIPPER_PSS_REASON =
   "Fluent Bit reads the nodes' container logs (/var/log/pods, /var/log/containers) and keeps its tail positions in /var/lib through hostPath volumes, which 'baseline' forbids too. It runs as uid 0 (the log files are root's, mode 0640) with every capability dropped, no privilege escalation, a read-only root and read-only log mounts.";
@@ -187,9 +189,8 @@ const HOST_PATH: Format = {
  * which the filter reads at start), nothing cluster-wide.
  *
  * Network: its namespace has its own {@link ServiceGraph} (default deny, DNS, Prometheus ->
- * metrics, agent -> Elasticsearch's HTTP port), plus one NetworkPolicy for the API server's
- * endpoints (`apiServer`: addresses outside the graph's pod model). {@link connect} lets the agent
- * into Elasticsearch's namespace graph.
+ * metrics, agent -> Elasticsearch's HTTP port, agent -> the API server's endpoints by address).
+ * {@link connect} lets the agent into Elasticsearch's namespace graph.
  *
  * Credentials and CA: the password Secret and the CA live in Elasticsearch's namespace; an
  * ExternalSecret (External Secrets' Kubernetes provider, through a ServiceAccount whose Role in
@@ -406,19 +407,9 @@ export class LogShipper extends Construct implements GraphComponent {
     this.graph.addComponent(this);
     this.graph.allow(this, es.cluster.name, esPort);
 
-    new k8s.KubeNetworkPolicy(this, 'api-server', {
-      metadata: { name: `${name}-api-server`, namespace, labels },
-      spec: {
-        podSelector: { matchLabels: { ...this.podLabels } },
-        policyTypes: ['Egress'],
-        egress: [
-          {
-            to: props.apiServer.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
-            ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(props.apiServer.port) }],
-          },
-        ],
-      },
-    });
+    // The API server is no pod: a peer by its endpoints' addresses, rendered as ipBlock egress in the agent's policy.
+    this.graph.addAddresses(API_SERVER_PEER, props.apiServer.cidrs);
+    this.graph.allow(this, API_SERVER_PEER, props.apiServer.port);
   }
 
   /**
@@ -574,8 +565,9 @@ function validateProps(where: string, namespace: string, p: LogShipperProps): vo
       `${where}: apiServer.cidrs is empty; expected the API server's endpoint addresses (the kubernetes filter reads pod labels there)`,
     );
   p.apiServer.cidrs.forEach((c, i) => {
-    if (!isCidr(c))
-      throw new Error(`${where}: apiServer.cidrs[${i}] '${String(c)}'; expected an IPv4 or IPv6 CIDR such as '172.18.0.0/16'`);
+    // IPv4 only: the graph's address peers are IPv4 (the clusters here are IPv4).
+    if (!isCidr(c) || c.includes(':'))
+      throw new Error(`${where}: apiServer.cidrs[${i}] '${c}'; expected an IPv4 CIDR such as '172.18.0.0/16'`);
   });
   if (!Number.isInteger(p.apiServer.port) || p.apiServer.port < 1 || p.apiServer.port > 65535)
     throw new Error(`${where}: apiServer.port ${p.apiServer.port}; expected an integer between 1 and 65535 (6443 on kind, 443 on EKS)`);
