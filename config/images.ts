@@ -23,4 +23,9 @@ export const IMAGES = {
   adminer: 'adminer:4.8.1-standalone',
   /** GlitchTip 6 (web, worker, migrations in one image; runs as uid 5000). */
   glitchtip: 'glitchtip/glitchtip:6.2.6',
+  /**
+   * The log shipper's agent (LogShipper): the 4.0 line's release in the official chart (fluent/helm-charts)
+   * when it was pinned; its YAML configuration format and `/api/v2/metrics/prometheus` are what the construct renders for.
+   */
+  fluentBit: 'cr.fluentbit.io/fluent/fluent-bit:4.0.7',
 } as const;

@@ -36,6 +36,8 @@ interface Group {
   readonly ports: ReadonlyArray<{ port: number; protocol: string }>;
   readonly internet?: boolean;
   readonly external?: boolean;
+  /** Probe address of a peer declared by addresses (ipBlock peers match it; no selector does). */
+  readonly ip?: string;
   readonly owner?: ManifestObject;
 }
 
@@ -161,6 +163,14 @@ export function analyze(input: CheckInput): { violations: Violation[]; namespace
           ],
           external: true,
         },
+        ...Object.entries(graph.addresses ?? {}).map(([name, cidrs]) => ({
+          id: name,
+          labels: {},
+          namedPorts: {},
+          ports: [],
+          external: true,
+          ip: probeAddress(cidrs[0]),
+        })),
         { id: 'internet', labels: {}, namedPorts: {}, ports: [], internet: true },
       ];
       const nsLabelsOf = (g: Group) =>
@@ -344,8 +354,8 @@ function selectingPolicies(type: 'Ingress' | 'Egress', subject: Group, context: 
 }
 
 function peerMatches(peer: INetworkPolicyPeer, g: Group, policyNamespace: string | undefined, nsLabelsOf: NsLabels): boolean {
-  if (peer.ipBlock) return cidrMatches(peer.ipBlock, g.internet ? INTERNET_IP : POD_IP);
-  if (g.internet) return false;
+  if (peer.ipBlock) return cidrMatches(peer.ipBlock, g.ip ?? (g.internet ? INTERNET_IP : POD_IP));
+  if (g.internet || g.ip !== undefined) return false;
   if (peer.namespaceSelector) {
     const labels = nsLabelsOf(g);
     if (!labels || !matchesSelector(peer.namespaceSelector, labels)) return false;
@@ -365,6 +375,15 @@ function portMatches(ports: readonly INetworkPolicyPort[] | undefined, port: num
     if (n === undefined) return false;
     return p.endPort ? port >= n && port <= p.endPort : port === n;
   });
+}
+
+/** An address inside an IPv4 CIDR that stands for it: the first host address (the address itself for a /32 or /31). */
+function probeAddress(cidr: string): string {
+  const [base, bits] = cidr.split('/');
+  const n = Number(bits);
+  const mask = n === 0 ? 0 : (0xffffffff << (32 - n)) >>> 0;
+  const first = ((ipToInt(base) & mask) >>> 0) + (n >= 31 ? 0 : 1);
+  return [24, 16, 8, 0].map((shift) => (first >>> shift) & 255).join('.');
 }
 
 function ipToInt(ip: string): number {

@@ -110,6 +110,8 @@ export interface DeclaredGraph {
     Record<string, { readonly podLabels: Readonly<Record<string, string>>; readonly ports: Readonly<Record<string, number>> }>
   >;
   readonly externals: Readonly<Record<string, { readonly namespace: string; readonly podLabels?: Readonly<Record<string, string>> }>>;
+  /** Peers outside the pod network by IPv4 CIDRs (e.g. the API server's endpoints). @default - none */
+  readonly addresses?: Readonly<Record<string, readonly string[]>>;
   readonly dns: { readonly namespace: string; readonly podLabels?: Readonly<Record<string, string>> };
   readonly flows: ReadonlyArray<{ readonly from: string; readonly to: string; readonly port: number; readonly protocol: 'TCP' | 'UDP' }>;
 }

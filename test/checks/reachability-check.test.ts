@@ -109,6 +109,32 @@ describe('reachability check', () => {
     expect(rulesOf(run(s.objects).violations)).toEqual(['net/extra-flow']);
   });
 
+  test('a peer declared by addresses (the API server): declared and allowed passes; not declared is extra; not allowed is missing', () => {
+    const chart = Testing.chart();
+    const graph = new ServiceGraph(chart, 'graph', { namespace: 'shop' });
+    graph.addComponent({ name: 'web', podLabels: { 'app.kubernetes.io/name': 'web' }, ports: { http: 8080 } });
+    graph.addAddresses('kube-apiserver', ['172.18.0.2/32']);
+    graph.allow('web', 'kube-apiserver', 6443);
+    const objects = [namespace(), ...Testing.synth(chart), goodDeployment({ name: 'web' })];
+    const graphs = { shop: graph.toDeclaration() };
+    const declared = run(objects, graphs);
+    expect(declared.violations).toEqual([]);
+    expect(declared.namespaces[0].flows).toContainEqual({ from: 'web', to: 'kube-apiserver', port: 6443, protocol: 'TCP' });
+
+    // The same policies with a graph that does not declare the flow: the ipBlock rule is an extra flow.
+    const undeclared = { shop: { ...graphs.shop, flows: graphs.shop.flows.filter((f) => f.to !== 'kube-apiserver') } };
+    expect(run(objects, undeclared).violations.map((v) => v.message)).toEqual([
+      expect.stringContaining('NetworkPolicies allow web -> kube-apiserver:6443/TCP, which the service graph does not declare'),
+    ]);
+    // The rule pointing elsewhere: the declared flow is missing.
+    const elsewhere = mutate(objects, (list) => {
+      policy(list, 'web').spec.egress[0].to = [{ ipBlock: { cidr: '172.18.0.99/32' } }];
+    });
+    expect(run(elsewhere, graphs).violations.map((v) => v.message)).toEqual([
+      expect.stringContaining('the service graph declares web -> kube-apiserver:6443/TCP but the NetworkPolicies do not allow it'),
+    ]);
+  });
+
   test('a missing allowed connection is reported', () => {
     const { objects } = stack();
     const closed = mutate(objects, (list) => {

@@ -41,6 +41,17 @@ describe('renderServiceGraphMermaid', () => {
     expect(text).not.toMatch(/\bn_[A-Za-z0-9_]*-/);
   });
 
+  test('draws a peer declared by addresses with its CIDRs, and its edges', () => {
+    const withApi: DeclaredGraph = {
+      ...graph,
+      addresses: { 'kube-apiserver': ['172.18.0.2/32'] },
+      flows: [...graph.flows, { from: 'web', to: 'kube-apiserver', port: 6443, protocol: 'TCP' }],
+    };
+    const t = renderServiceGraphMermaid(withApi);
+    expect(t).toContain('n_kube_apiserver[/"kube-apiserver<br/><small>172.18.0.2/32</small>"/]:::external');
+    expect(t).toContain('n_web -->|"6443"| n_kube_apiserver');
+  });
+
   test('marks the dev-only component (class devOnly, label) and dashes its edges', () => {
     expect(text).toContain('n_db_admin["db-admin<br/><small>http 5050</small><br/><i>dev only</i>"]:::devOnly');
     expect(text).toContain('n_db_admin -.->|"5432 postgres"| n_db_main');

@@ -48,6 +48,7 @@ export interface ServiceGraphProps {
 }
 
 const INTERNET = 'internet';
+const IPV4_CIDR = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
 
 /**
  * The stack's service graph: which pod talks to which on what port.
@@ -65,6 +66,8 @@ export class ServiceGraph extends Construct {
   public readonly namespace: string;
   private readonly components = new Map<string, GraphComponent>();
   private readonly externals: Record<string, ExternalPeer>;
+  /** Peers outside the pod network, by name: IPv4 CIDRs (e.g. the API server's endpoints). */
+  private readonly addresses = new Map<string, readonly string[]>();
   private readonly flowList: Flow[] = [];
   private readonly privateCidrs: readonly string[];
   private readonly scraper?: string;
@@ -121,6 +124,7 @@ export class ServiceGraph extends Construct {
       namespace: this.namespace,
       components,
       externals: Object.fromEntries(Object.entries(this.externals).map(([name, p]) => [name, copyPeer(p)])),
+      ...(this.addresses.size ? { addresses: Object.fromEntries([...this.addresses].map(([name, cidrs]) => [name, [...cidrs]])) } : {}),
       dns: copyPeer(this.dns),
       flows: this.flows.map((f) => ({ ...f })),
     };
@@ -131,9 +135,43 @@ export class ServiceGraph extends Construct {
     return [...this.components.keys()];
   }
 
+  /**
+   * Adds an external peer after construction: pods of another namespace that a construct brings
+   * (e.g. a node agent in its own namespace that calls a component of this one). Flows to or from
+   * it are declared with {@link allow} like those of the peers given to the constructor.
+   */
+  public addExternal(name: string, peer: ExternalPeer): void {
+    if (this.isTaken(name)) {
+      throw new Error(`ServiceGraph.addExternal: '${name}' is already in the graph; expected a name unused by components and peers`);
+    }
+    if (!peer.namespace || peer.namespace === this.namespace) {
+      throw new Error(
+        `ServiceGraph.addExternal: '${name}' namespace '${peer.namespace}'; expected another namespace than the graph's own ('${this.namespace}'): pods of this namespace are components`,
+      );
+    }
+    this.externals[name] = copyPeer(peer);
+  }
+
+  /**
+   * Adds a peer outside the pod network by its addresses (IPv4 CIDRs), e.g. the API server's
+   * endpoints: NetworkPolicies see them after the `kubernetes` Service's address is translated.
+   * Flows to or from it are declared with {@link allow} (with a port number) and rendered as ipBlock peers.
+   */
+  public addAddresses(name: string, cidrs: readonly string[]): void {
+    if (this.isTaken(name)) {
+      throw new Error(`ServiceGraph.addAddresses: '${name}' is already in the graph; expected a name unused by components and peers`);
+    }
+    if (cidrs.length === 0) throw new Error(`ServiceGraph.addAddresses: '${name}' has no CIDRs; expected at least one`);
+    for (const c of cidrs) {
+      if (!IPV4_CIDR.test(c) || c.split(/[./]/).some((n, i) => Number(n) > (i === 4 ? 32 : 255)))
+        throw new Error(`ServiceGraph.addAddresses: '${name}' CIDR '${c}'; expected an IPv4 CIDR such as '172.18.0.0/16'`);
+    }
+    this.addresses.set(name, [...cidrs]);
+  }
+
   /** Adds a component and renders its NetworkPolicy. Its metrics ports are opened to the scraper. */
   public addComponent(component: GraphComponent): GraphComponent {
-    if (this.components.has(component.name) || component.name in this.externals || component.name === INTERNET) {
+    if (this.isTaken(component.name)) {
       throw new Error(`ServiceGraph: component '${component.name}' is already in the graph; expected unique names`);
     }
     if (Object.keys(component.podLabels).length === 0) {
@@ -212,8 +250,12 @@ export class ServiceGraph extends Construct {
     }
   }
 
+  private isTaken(name: string): boolean {
+    return this.components.has(name) || name in this.externals || this.addresses.has(name) || name === INTERNET;
+  }
+
   private assertKnown(name: string, field: string): void {
-    if (!this.components.has(name) && !(name in this.externals) && name !== INTERNET) {
+    if (!this.isTaken(name)) {
       throw new Error(
         `ServiceGraph.allow: ${field} '${name}' is unknown; expected a component (${[...this.components.keys()].join(', ')}) or external peer (${Object.keys(this.externals).join(', ')})`,
       );
@@ -226,11 +268,17 @@ export class ServiceGraph extends Construct {
     return peerSelector(this.externals[name]);
   }
 
+  /** Peers of a rule: a component or external peer's selector, or one ipBlock per CIDR of an address peer. */
+  private peersFor(name: string): k8s.NetworkPolicyPeer[] {
+    const cidrs = this.addresses.get(name);
+    return cidrs ? cidrs.map((cidr) => ({ ipBlock: { cidr } })) : [this.selectorFor(name)];
+  }
+
   private ingressRules(name: string): k8s.NetworkPolicyIngressRule[] {
     return this.flows
       .filter((f) => f.to === name)
       .map((f) => ({
-        from: [this.selectorFor(f.from)],
+        from: this.peersFor(f.from),
         ports: [{ protocol: f.protocol, port: k8s.IntOrString.fromNumber(f.port) }],
       }));
   }
@@ -239,7 +287,7 @@ export class ServiceGraph extends Construct {
     return this.flows
       .filter((f) => f.from === name && this.components.has(f.from))
       .map((f) => ({
-        to: [f.to === INTERNET ? { ipBlock: { cidr: '0.0.0.0/0', except: [...this.privateCidrs] } } : this.selectorFor(f.to)],
+        to: f.to === INTERNET ? [{ ipBlock: { cidr: '0.0.0.0/0', except: [...this.privateCidrs] } }] : this.peersFor(f.to),
         ports: [{ protocol: f.protocol, port: k8s.IntOrString.fromNumber(f.port) }],
       }));
   }

@@ -73,6 +73,8 @@ export function renderServiceGraphMermaid(graph: DeclaredGraph, options: Mermaid
     else if (name === 'prometheus') lines.push(`  ${id}{{"${text}"}}:::monitoring`);
     else lines.push(`  ${id}[/"${text}"/]:::external`);
   }
+  for (const [name, cidrs] of Object.entries(graph.addresses ?? {}).sort((a, b) => a[0].localeCompare(b[0])))
+    lines.push(`  ${mermaidId(name)}[/"${label(name)}<br/><small>${cidrs.map(label).join(', ')}</small>"/]:::external`);
   if (usesInternet) lines.push(`  ${mermaidId(INTERNET)}(("${INTERNET}")):::internet`);
 
   const groups: Array<[Kind, string]> = [
