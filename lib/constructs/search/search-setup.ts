@@ -112,14 +112,14 @@ function planEntry(step: SearchSetupStep): { line: string; file: string; body: u
  * An idempotent Job that makes Elasticsearch's roles and native users (passwords from Secrets,
  * passed by environment variables and added to the body at run time, never in the ConfigMap), the
  * passwords of built-in users such as `kibana_system`, ILM policies, index templates, snapshot
- * repository and snapshot lifecycle policy, and Kibana's data views, exist as declared (assets/search-setup.sh,
- * POSIX sh and curl). Each request body is a JSON file of its ConfigMap, typed in TypeScript against
+ * repository and snapshot lifecycle policy, and Kibana's data views, exist as declared
+ * (assets/search-setup.sh, POSIX sh and curl). Each request body is a JSON file of its ConfigMap, typed in TypeScript against
  * the official client's request types ({@link SearchSetupStep}), never generated shell.
  *
  * The steps are checked at synth: names Elasticsearch accepts, no name twice, a template's
  * `index.lifecycle.name` declared before it, an SLM policy's repository declared before it, a
- * user's roles declared before it (or built in), data views only with `kibana`. The Job's name carries a hash of everything it does, and it is an Argo
- * CD Sync hook (see BucketSetup for why both). Restricted pod (uid 1000, read-only root, `/tmp`
+ * user's roles declared before it (or built in), data views only with `kibana`. The Job's name
+ * carries a hash of everything it does, and it is an Argo CD Sync hook (see BucketSetup for why both). Restricted pod (uid 1000, read-only root, `/tmp`
  * emptyDir), its own ServiceAccount without a token; `setup.addTo(graph)` lets it reach the servers.
  */
 export class SearchSetup extends Construct implements GraphComponent {
