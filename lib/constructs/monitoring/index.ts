@@ -8,5 +8,8 @@ export * from './kubernetes-rules';
 export * from './kubernetes-panels';
 export * from './mongodb-rules';
 export * from './mongodb-panels';
+export * from './elasticsearch-rules';
+export * from './elasticsearch-panels';
+export * from './grafana-datasource';
 export { promString } from './validation';
 export * from './alert-routing';

@@ -93,18 +93,18 @@ base_url() {
 # with_password FILE VARIABLE: writes FILE's object plus "password": $VARIABLE to SECRET_BODY (mode 600).
 with_password() {
   case $2 in '' | [!A-Z_]* | *[!A-Z0-9_]*) die "password variable '$2' is not an environment variable name" ;; esac
-  eval "password=\${$2:-}"
-  [ -n "$password" ] || die "environment variable $2 (the password of $1) must be set and non-empty"
-  case $password in *[[:cntrl:]]*) die "the password in $2 has a control character; expected printable characters" ;; esac
-  escaped=$(printf '%s' "$password" | sed 's/\\/\\\\/g; s/"/\\"/g')
+  eval "value=\${$2:-}"
+  [ -n "$value" ] || die "environment variable $2 (the password of $1) must be set and non-empty"
+  case $value in *[[:cntrl:]]*) die "the password in $2 has a control character; expected printable characters" ;; esac
+  escaped=$(printf '%s' "$value" | sed 's/\\/\\\\/g; s/"/\\"/g')
   if [ "$(cat "$1")" = '{}' ]; then
-    printf '{\n  "password": "%s"\n}\n' "$escaped" > "$SECRET_BODY"
+    printf '{\n  "%s": "%s"\n}\n' password "$escaped" > "$SECRET_BODY"
     return 0
   fi
   [ "$(tail -n 1 "$1")" = '}' ] || die "$1 does not end with a line '}'; expected a JSON object as JSON.stringify(body, null, 2) writes it"
   {
     sed '$d' "$1"
-    printf ',\n  "password": "%s"\n}\n' "$escaped"
+    printf ',\n  "%s": "%s"\n}\n' password "$escaped"
   } > "$SECRET_BODY"
 }
 
