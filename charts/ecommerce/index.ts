@@ -1,4 +1,6 @@
 import { defineStack, StackRuleIssue, stackValues } from '../../lib/config/stack-module';
+import { heapBytes } from '../../lib/constructs/search/elasticsearch-cluster';
+import { memoryBytes } from '../../lib/core/formats';
 import { EcommerceChart } from './chart';
 import { dev } from './dev';
 import { prod } from './prod';
@@ -30,6 +32,25 @@ function ecommerceRules(c: EcommerceConfig, platform: { readonly profile: string
       value: undefined,
       expected: 'a host and allowedCidrs for the tools ingress the console is reached through',
     });
+  if (c.kibana.ingress.enabled && !c.kibana.ingress.host)
+    issues.push({ path: 'kibana.ingress.host', value: undefined, expected: 'the host Kibana is reached on with kibana.ingress.enabled' });
+  if (c.kibana.ingress.enabled && !c.tools)
+    issues.push({ path: 'tools', value: undefined, expected: "allowedCidrs for Kibana's ingress (kibana.ingress.enabled)" });
+  const search = c.search;
+  if (heapBytes(search.heap) > memoryBytes(search.resources.memoryLimit) / 2)
+    issues.push({
+      path: 'search.heap',
+      value: search.heap,
+      expected: `at most half of search.resources.memoryLimit (${search.resources.memoryLimit}): Elasticsearch needs the rest for the filesystem cache and off-heap memory`,
+    });
+  if (search.nodes > 1 && !search.tls)
+    issues.push({
+      path: 'search.tls',
+      value: false,
+      expected: `true with ${search.nodes} nodes (Elasticsearch requires transport TLS with security on and several nodes)`,
+    });
+  if (platform.profile === 'prod' && !search.tls)
+    issues.push({ path: 'search.tls', value: false, expected: 'true in a prod profile (seed 003: encrypted connections in production)' });
   if (platform.profile === 'prod' && !c.mongodb.tls)
     issues.push({ path: 'mongodb.tls', value: false, expected: 'true in a prod profile (seed 003: encrypted connections in production)' });
   return issues;
@@ -38,11 +59,15 @@ function ecommerceRules(c: EcommerceConfig, platform: { readonly profile: string
 /** The ecommerce stack: schema, values per environment, chart. Registered in charts/stacks.ts. */
 export const stack = defineStack({
   name: 'ecommerce',
-  description: 'E-commerce platform: gateway, backend, MongoDB replica set, object storage, backups and monitoring',
+  description:
+    'E-commerce platform: gateway, backend, MongoDB replica set, object storage, backups, monitoring, Elasticsearch and Kibana for logs',
   schema: ecommerceSchema,
   environments: { dev: stackValues(__dirname, 'dev.ts', dev), prod: stackValues(__dirname, 'prod.ts', prod) },
   profileFacts: (c) => ({
-    devTools: Object.fromEntries(c.objectStore.server ? [['objectStore.server.console', c.objectStore.server.console]] : []),
+    devTools: Object.fromEntries([
+      ...(c.objectStore.server ? [['objectStore.server.console', c.objectStore.server.console]] : []),
+      ['kibana.ingress', c.kibana.ingress],
+    ]),
     apps: { gateway: c.gateway, backend: c.backend },
     // Backups go where the object store is: the in-cluster server in dev, Amazon S3 in prod.
     backupTarget: c.objectStore.provider === 's3' ? 's3' : 'object-store',
