@@ -81,6 +81,7 @@ export const stack = defineStack({
     '',
     'Gateway:    https://{{ .Values.ingress.host }}/health (the only public service; /api goes to the backend)',
     'Secrets:    generated in-cluster (dev) or read from AWS Secrets Manager (prod); none are in this chart.',
+    'Kibana:     kubectl -n ecommerce port-forward svc/kibana 5601:5601, then http://localhost:5601 (user elastic; on kind also https://kibana.ecommerce.localtest.me/)',
     'Backups:    kubectl -n ecommerce get cronjobs',
     'Restore:    kubectl -n ecommerce create job --from=cronjob/mongodb-restore mongodb-restore-$(date +%s)',
     '',

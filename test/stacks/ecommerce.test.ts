@@ -14,6 +14,7 @@ import {
   policyDestinations,
   policySources,
   resourceTotals,
+  workloadTotals,
 } from '../support/stack-assertions';
 import { configProblems, envConfig, find, synthStack } from '../support/synth';
 import { Doc } from '../support/doc';
@@ -459,5 +460,41 @@ describe('ecommerce config', () => {
     const c = cfg(env);
     change(c);
     expect(configProblems(c)).toContain(message);
+  });
+});
+
+describe('ecommerce README', () => {
+  /** The workloads of both halves, as the README's resource table lists them. */
+  const ROWS: Array<[string, 'Deployment' | 'StatefulSet', string]> = [
+    ['gateway', 'Deployment', 'gateway'],
+    ['backend', 'Deployment', 'backend'],
+    ['MongoDB (+ exporter)', 'StatefulSet', 'mongodb'],
+    ['MinIO (dev only)', 'StatefulSet', 'minio'],
+    ['Elasticsearch (+ exporter)', 'StatefulSet', 'elasticsearch'],
+    ['Kibana', 'Deployment', 'kibana'],
+  ];
+  const mi = (bytes: number) => `${bytes / 1024 ** 2}Mi`;
+  const cell = (objects: Doc[], kind: 'Deployment' | 'StatefulSet', name: string): string => {
+    if (!objects.some((o) => o.kind === kind && o.metadata.name === name)) return '– | – | –';
+    const t = workloadTotals(objects, kind, name);
+    return `${t.pods} ${t.pods === 1 ? 'pod' : 'pods'}: ${t.cpuRequestMillis}m | ${mi(t.memoryRequestBytes)} | ${mi(t.memoryLimitBytes)}`;
+  };
+  /** The table, rendered from the synthesized objects. */
+  function table(): string {
+    const total = (objects: Doc[]) => {
+      const t = resourceTotals(objects).steady;
+      return `${t.cpuRequestMillis}m | ${mi(t.memoryRequestBytes)} | ${mi(t.memoryLimitBytes)}`;
+    };
+    return [
+      '| E-commerce (steady state) | dev pods: CPU request | dev memory request | dev memory limit | prod pods: CPU request | prod memory request | prod memory limit |',
+      '|---|---|---|---|---|---|---|',
+      ...ROWS.map(([label, kind, name]) => `| ${label} | ${cell(dev, kind, name)} | ${cell(prod, kind, name)} |`),
+      `| **total** | ${total(dev)} | ${total(prod)} |`,
+    ].join('\n');
+  }
+
+  test('the resource table is what the charts synthesize (both halves: apps and data, search)', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    expect(readme).toContain(table());
   });
 });
