@@ -64,10 +64,10 @@ export const stack = defineStack({
   schema: ecommerceSchema,
   environments: { dev: stackValues(__dirname, 'dev.ts', dev), prod: stackValues(__dirname, 'prod.ts', prod) },
   profileFacts: (c) => ({
-    devTools: Object.fromEntries([
-      ...(c.objectStore.server ? [['objectStore.server.console', c.objectStore.server.console]] : []),
-      ['kibana.ingress', c.kibana.ingress],
-    ]),
+    devTools: {
+      ...(c.objectStore.server ? { 'objectStore.server.console': c.objectStore.server.console } : {}),
+      'kibana.ingress': c.kibana.ingress,
+    },
     apps: { gateway: c.gateway, backend: c.backend },
     // Backups go where the object store is: the in-cluster server in dev, Amazon S3 in prod.
     backupTarget: c.objectStore.provider === 's3' ? 's3' : 'object-store',

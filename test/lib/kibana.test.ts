@@ -46,8 +46,7 @@ function synth(props: KibanaProps): { kibana: Kibana; docs: Doc[]; graph: Servic
   kibana.addToGraph(graph, { url: props.elasticsearch.url, component: elasticsearch, port: 'http' });
   return { kibana, docs: Testing.synth(chart), graph };
 }
-const settingsOf = (docs: Doc[]): Doc =>
-  parse((find(docs, 'ConfigMap', 'kibana-config').data as Record<string, string>)['kibana.yml']) as Doc;
+const settingsOf = (docs: Doc[]): Doc => parse((find(docs, 'ConfigMap', 'kibana-config').data as Record<string, string>)['kibana.yml']);
 const podOf = (docs: Doc[]): Doc => find(docs, 'Deployment', 'kibana').spec.template.spec;
 
 describe('Kibana', () => {

@@ -25,7 +25,7 @@ describe('elasticsearchDatasource', () => {
     const text = elasticsearchDatasource(OPTIONS);
     expect(text).toContain('basicAuthPassword: {{ .PASSWORD | toJson }}\n');
     // What External Secrets makes of it: toJson quotes the value.
-    const rendered = parse(text.replace('{{ .PASSWORD | toJson }}', JSON.stringify('a"b: #c'))) as Doc;
+    const rendered = parse(text.replace('{{ .PASSWORD | toJson }}', JSON.stringify('a"b: #c')));
     expect(rendered).toEqual({
       apiVersion: 1,
       datasources: [
@@ -72,7 +72,7 @@ describe('SecretsBackend template keys and Secret labels', () => {
   };
 
   test.each([
-    ['generated', { kind: 'generated' } as SecretsProvider],
+    ['generated', { kind: 'generated' }],
     ['aws-secrets-manager', aws],
   ])('%s: the template and the labels in the ExternalSecret, merged with the secret keys', (_name, provider) => {
     const docs = synth(provider, { 'datasource.yaml': 'password: {{ .PASSWORD | toJson }}\n' });

@@ -154,7 +154,7 @@ describe.each([
   test('search setup: least-privilege users and roles, passwords from Secrets; log streams kept 7/30 days; daily snapshots to the logs bucket', () => {
     const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'search-setup')!;
     const data = cm.data as Record<string, string>;
-    const json = (file: string): Doc => JSON.parse(data[file]) as Doc;
+    const json = (file: string): Doc => JSON.parse(data[file]);
     const plan = data.plan.trim().split('\n');
     expect(plan.filter((l) => l.includes('/_security/'))).toEqual([
       'put es /_security/role/log-writer role.log-writer.json',
@@ -188,7 +188,7 @@ describe.each([
   });
 
   test('Kibana: kibana_system over the cluster URL (CA with TLS), encryption keys from its Secret', () => {
-    const kibana = parse((find(objects, 'ConfigMap', 'kibana-config').data as Record<string, string>)['kibana.yml']) as Doc;
+    const kibana = parse((find(objects, 'ConfigMap', 'kibana-config').data as Record<string, string>)['kibana.yml']);
     expect(kibana).toMatchObject({
       'elasticsearch.hosts': [`${name === 'dev' ? 'http' : 'https'}://elasticsearch.ecommerce.svc.cluster.local:9200`],
       'elasticsearch.username': 'kibana_system',
@@ -301,7 +301,7 @@ describe('ecommerce prod specifics', () => {
     expect(names(prod, 'StatefulSet')).toEqual(['mongodb', 'elasticsearch']);
     expect(names(prod, 'Ingress')).toEqual(['gateway']);
     expect(policySources(prod, 'kibana')).toEqual(['search-setup']);
-    const kibana = parse((find(prod, 'ConfigMap', 'kibana-config').data as Record<string, string>)['kibana.yml']) as Doc;
+    const kibana = parse((find(prod, 'ConfigMap', 'kibana-config').data as Record<string, string>)['kibana.yml']);
     expect(kibana['server.publicBaseUrl']).toBe('http://localhost:5601');
   });
 
@@ -319,7 +319,7 @@ describe('ecommerce prod specifics', () => {
     expect(sts.spec.replicas).toBe(3);
     expect(sts.spec.template.spec.topologySpreadConstraints[0].topologyKey).toBe('topology.kubernetes.io/zone');
     expect(envOf(sts.spec.template.spec.containers[0]).ES_JAVA_OPTS).toBe('-Xms1g -Xmx1g');
-    const settings = parse((find(prod, 'ConfigMap', 'elasticsearch-settings').data as Record<string, string>)['elasticsearch.yml']) as Doc;
+    const settings = parse((find(prod, 'ConfigMap', 'elasticsearch-settings').data as Record<string, string>)['elasticsearch.yml']);
     expect(settings).toMatchObject({ 'cluster.name': 'ecommerce-prod', 'xpack.security.http.ssl.enabled': true });
     expect(find(prod, 'Certificate', 'elasticsearch-tls').spec.issuerRef).toEqual({
       name: 'internal-ca',
