@@ -117,7 +117,7 @@ describe('every synthesized object passes every check', () => {
       for (const ns of Object.keys(metadata.environments[env].graphs)) expect(report).toContain(`  ${env}/${ns}\n    from\\to`);
     }
     expect(report).toContain('Violations: none');
-    expect(report.split('\n').length).toBeLessThan(90); // one row per graph component in each matrix: grows with the stacks
+    expect(report.split('\n').length).toBeLessThan(110); // one row per graph component in each matrix: grows with the stacks (91 with the e-commerce search half)
   });
 
   /* The bench's synthetic app (npm run bench): copies in their own namespaces, for which the checks must find what they find in the original. */
