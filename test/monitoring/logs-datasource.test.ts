@@ -71,7 +71,7 @@ describe('SecretsBackend template keys and Secret labels', () => {
     keyPrefix: 'prod/shop',
   };
 
-  test.each([
+  test.each<[string, SecretsProvider]>([
     ['generated', { kind: 'generated' }],
     ['aws-secrets-manager', aws],
   ])('%s: the template and the labels in the ExternalSecret, merged with the secret keys', (_name, provider) => {
