@@ -7,7 +7,13 @@ import { PlatformConfigInput } from '../lib/config/platform-schema';
 export const dev: PlatformConfigInput = {
   name: 'dev',
   profile: 'dev',
-  cluster: { kind: 'kind', name: 'backends-dev' },
+  cluster: {
+    kind: 'kind',
+    name: 'backends-dev',
+    // kind's control plane is a container on the `kind` Docker network, whose subnet Docker takes
+    // from its default pools (172.17.0.0/16 to 172.31.0.0/16, usually 172.18.0.0/16); port 6443.
+    apiServer: { cidrs: ['172.16.0.0/12'], port: 6443 },
+  },
   ingress: { className: 'traefik', controllerNamespace: 'traefik', controllerPodLabels: { 'app.kubernetes.io/name': 'traefik' } },
   tls: { clusterIssuer: 'local-ca', issuer: 'local-ca' },
   storage: {},

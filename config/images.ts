@@ -28,4 +28,11 @@ export const IMAGES = {
    * when it was pinned; its YAML configuration format and `/api/v2/metrics/prometheus` are what the construct renders for.
    */
   fluentBit: 'cr.fluentbit.io/fluent/fluent-bit:4.0.7',
+  elasticsearch: 'docker.elastic.co/elasticsearch/elasticsearch:9.4.0',
+  /** Same version as Elasticsearch: Kibana refuses a newer cluster and warns on an older one. */
+  kibana: 'docker.elastic.co/kibana/kibana:9.4.0',
+  /** Metric names of lib/constructs/monitoring/elasticsearch-rules.ts are those of this exporter line (1.9.x). */
+  elasticsearchExporter: 'quay.io/prometheuscommunity/elasticsearch-exporter:v1.9.0',
+  /** sh and curl for setup Jobs that talk HTTP APIs (SearchSetup). */
+  curl: 'curlimages/curl:8.11.1',
 } as const;

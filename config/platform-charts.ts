@@ -208,6 +208,13 @@ export interface KubePrometheusStackValues {
         readonly labelValue: string;
         readonly searchNamespace: 'ALL';
       };
+      /** Datasources from ConfigMaps and Secrets labelled `grafana_datasource: "1"` (a stack's logs datasource). */
+      readonly datasources: {
+        readonly enabled: boolean;
+        readonly label: string;
+        readonly labelValue: string;
+        readonly searchNamespace: 'ALL';
+      };
     };
   };
   readonly kubeControllerManager: { readonly enabled: boolean };
@@ -324,7 +331,8 @@ export const EXTERNAL_SECRETS: PlatformChartSpec<ExternalSecretsValues> = {
  * ServiceMonitors, PodMonitors, Probes, PrometheusRules and AlertmanagerConfigs by
  * `release: <monitoring.release>` in every namespace: exactly the label lib/service-monitor.ts,
  * lib/monitoring (rules, routing) put on them. Grafana loads dashboards from ConfigMaps labelled
- * `grafana_dashboard: "1"` in every namespace. Control-plane scrapes are off: kind binds them to
+ * `grafana_dashboard: "1"` in every namespace, and datasources from ConfigMaps and Secrets labelled
+ * `grafana_datasource: "1"` in every namespace. Control-plane scrapes are off: kind binds them to
  * 127.0.0.1 and EKS does not expose them.
  *
  * Grafana's admin login comes from the Secret `grafana-admin` (lib GrafanaAdminSecret: password
@@ -387,7 +395,11 @@ export const KUBE_PROMETHEUS_STACK: PlatformChartSpec<KubePrometheusStackValues>
       },
       grafana: {
         admin: grafanaAdmin.values,
-        sidecar: { dashboards: { enabled: true, label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' } },
+        sidecar: {
+          dashboards: { enabled: true, label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' },
+          // A stack's datasource lives in its namespace, in the Secret its password is in (e.g. the e-commerce logs).
+          datasources: { enabled: true, label: 'grafana_datasource', labelValue: '1', searchNamespace: 'ALL' },
+        },
       },
       kubeControllerManager: { enabled: false },
       kubeScheduler: { enabled: false },

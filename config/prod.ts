@@ -10,7 +10,13 @@ export const prod: PlatformConfigInput = {
   // vpcCidr: set to your cluster VPC's CIDR (`aws ec2 describe-vpcs`). 10.0.0.0/16 is the block the
   // AWS console's VPC wizard proposes, chosen as the example; Traefik trusts proxy protocol and
   // X-Forwarded-* headers only from this range (the NLB's addresses in the VPC's subnets).
-  cluster: { kind: 'eks', name: 'backends-prod', vpcCidr: '10.0.0.0/16' },
+  cluster: {
+    kind: 'eks',
+    name: 'backends-prod',
+    vpcCidr: '10.0.0.0/16',
+    // EKS places the control plane's network interfaces in the cluster's subnets: the VPC, port 443.
+    apiServer: { cidrs: ['10.0.0.0/16'], port: 443 },
+  },
   ingress: { className: 'traefik', controllerNamespace: 'traefik', controllerPodLabels: { 'app.kubernetes.io/name': 'traefik' } },
   tls: { clusterIssuer: 'letsencrypt-prod', issuer: 'letsencrypt', acmeEmail: 'platform@wondernest.example' },
   storage: { gp3StorageClass: 'gp3-encrypted' },

@@ -39,6 +39,27 @@ export const ECOMMERCE_BASE = {
     // After the MongoDB dump and the object mirror, so the nightly jobs do not overlap.
     backups: { postgresSchedule: '0 3 * * *', redisSchedule: '15 3 * * *' },
   },
+  search: {
+    image: IMAGES.elasticsearch,
+    exporterImage: IMAGES.elasticsearchExporter,
+    exporterResources: { cpuRequest: '25m', memoryRequest: '32Mi', memoryLimit: '64Mi' },
+    setupImage: IMAGES.curl,
+    setupResources: { cpuRequest: '10m', memoryRequest: '16Mi', memoryLimit: '32Mi' },
+    snapshots: {
+      // A folder of the seed's logs bucket (its "log archives"): Elasticsearch needs write and
+      // delete there (SLM retention deletes snapshots), which the backup bucket grants nobody.
+      prefix: 'elasticsearch',
+      // 01:30: before the MongoDB dump at 02:00 and the mirror at 02:30, so they do not compete for the object store.
+      schedule: '0 30 1 * * ?',
+    },
+  },
+  kibana: { image: IMAGES.kibana },
+  logShipping: {
+    image: IMAGES.fluentBit,
+    // Chosen: Fluent Bit tails and forwards in C; about 20-40 MiB per node for one namespace's
+    // logs, with the limit as headroom for the kubernetes filter's cache and retry chunks in memory.
+    resources: { cpuRequest: '25m', memoryRequest: '48Mi', memoryLimit: '128Mi' },
+  },
   backups: {
     // The seed's crontab: daily at 02:00.
     mongodbSchedule: '0 2 * * *',

@@ -11,17 +11,23 @@ import { WebService, WebServiceProps } from '../../lib/constructs/workloads/web-
 import {
   BackupTargets,
   backupJobs,
+  grafanaPeer,
   postgresBackup,
   redisBackup,
   stackFoundation,
   stackMonitoring,
+  standardExternals,
   wireBackupJobs,
 } from '../../lib/stack/stack-wiring';
+import { LogShipper } from '../../lib/constructs/logging/log-shipper';
 import { DatabaseBackup } from '../../lib/constructs/backup/database-backup';
 import { MongoDbBackupEngine } from '../../lib/constructs/backup/mongodb-backup-engine';
 import { MongoDatabase } from '../../lib/constructs/data/mongodb-database';
 import {
+  elasticsearchPanels,
+  elasticsearchRules,
   httpServicePanels,
+  logsPanel,
   httpServiceRules,
   deploymentDownRules,
   mongodbPanels,
@@ -47,7 +53,21 @@ import {
   denyVersionRemoval,
 } from '../../lib/constructs/storage/bucket-settings';
 import { ErrorTracker } from '../../lib/constructs/observability/error-tracker';
+import { ElasticsearchCluster } from '../../lib/constructs/search/elasticsearch-cluster';
+import { Kibana, KIBANA_PORT, KIBANA_SYSTEM_USER } from '../../lib/constructs/search/kibana';
+import { logStorageSteps, SearchSetupStep } from '../../lib/constructs/search/search-requests';
+import { SearchSetup } from '../../lib/constructs/search/search-setup';
+import { elasticsearchDatasource } from '../../lib/constructs/monitoring';
+import { GraphComponent } from '../../lib/constructs/network/service-graph';
 import { EcommerceConfig } from './schema';
+
+/** The log data streams (seed names; `logs` takes everything else of the namespace). */
+const LOG_STREAMS = ['gateway-logs', 'backend-logs', 'logs'];
+const LOG_PATTERNS = LOG_STREAMS.map((s) => `${s}-*`);
+/** Native users of Elasticsearch besides `elastic` and `kibana_system`, one per client. */
+export const SEARCH_USERS = { logShipper: 'log-shipper', exporter: 'metrics-exporter', grafana: 'grafana' } as const;
+/** uid of Grafana's Elasticsearch datasource (the logs panel refers to it). */
+export const ECOMMERCE_LOGS_DATASOURCE = 'ecommerce-logs';
 
 /** Ports fixed by the seeds. */
 export const GATEWAY_PORT = 5921;
@@ -86,6 +106,9 @@ export class EcommerceChart extends Chart {
   /** The in-cluster error tracker (errorTracking.mode `in-cluster`). */
   private tracker?: ErrorTracker;
   private readonly stack: { readonly namespace: string; readonly partOf: string; readonly release: string };
+  private readonly internalCa?: NamespaceCaIssuer;
+  private readonly elasticsearch: ElasticsearchCluster;
+  private shipperPassword?: { PASSWORD: SecretKeyRef };
 
   constructor(scope: Construct, id: string, props: StackProps<EcommerceConfig>) {
     const { config: cfg, platform } = props;
@@ -93,11 +116,18 @@ export class EcommerceChart extends Chart {
     this.cfg = cfg;
     this.platform = platform;
     this.stack = { namespace: cfg.namespace, partOf: 'ecommerce', release: platform.monitoring.release };
-    const { graph, secrets } = stackFoundation(this, platform, { namespace: cfg.namespace, partOf: this.stack.partOf, aws: cfg.aws });
+    const { graph, secrets } = stackFoundation(this, platform, {
+      namespace: cfg.namespace,
+      partOf: this.stack.partOf,
+      aws: cfg.aws,
+      // Grafana reads the logs from Elasticsearch (its datasource; only without TLS, see grafanaUser).
+      externals: cfg.search.tls ? {} : grafanaPeer(platform),
+    });
     this.graph = graph;
     this.secrets = secrets;
 
     const objectStore = this.objectStore();
+    this.internalCa = this.namespaceCa();
     const mongo = this.mongodb();
     this.tracker = this.errorTracking(objectStore);
     const backend = this.backend(mongo, objectStore.forBackend);
@@ -107,7 +137,252 @@ export class EcommerceChart extends Chart {
     this.buckets(objectStore);
     if (objectStore.server?.consoleEnabled) this.toolsIngress(objectStore.server);
     this.backups(mongo, objectStore);
+    this.elasticsearch = this.search(objectStore);
+    const kibana = this.kibana(this.elasticsearch);
+    this.searchSetup(this.elasticsearch, kibana);
+    this.logShipping(this.elasticsearch);
     this.monitoring();
+  }
+
+  /**
+   * Lets a client of another namespace or of this one (e.g. the log shipper's pods, declared as an
+   * external peer of the graph) reach Elasticsearch's HTTP API. Only Kibana, the setup Job, Grafana
+   * and such clients may.
+   */
+  public allowSearchClient(from: string | GraphComponent): void {
+    this.elasticsearch.allowClient(this.graph, from);
+  }
+
+  /** The log shipper user's password (one key: the only Secret of this namespace the shipper's namespace may copy). */
+  private logShipperSecret(): { PASSWORD: SecretKeyRef } {
+    this.shipperPassword ??= { PASSWORD: this.secrets.secret('elasticsearch-log-shipper', ['PASSWORD']).PASSWORD };
+    return this.shipperPassword;
+  }
+
+  /**
+   * Log shipping (seeds 002/003): a Fluent Bit agent on every node, in its own `logging` namespace
+   * (Pod Security privileged, the reason on the namespace: it reads the nodes' /var/log), ships this
+   * namespace's container logs with their pod metadata: the gateway's to `gateway-logs-<ns>`, the
+   * backend's to `backend-logs-<ns>` (the seeds' names), every other pod's to `logs-<ns>`, as the
+   * `log-shipper` user (create_doc on those streams only), verifying Elasticsearch's certificate
+   * against the namespace CA in prod. Only it, Kibana and the setup Job write or read there.
+   */
+  private logShipping(es: ElasticsearchCluster): void {
+    const { cfg, platform, stack } = this;
+    const shipper = new LogShipper(this, 'log-shipper', {
+      partOf: stack.partOf,
+      image: cfg.logShipping.image,
+      resources: cfg.logShipping.resources,
+      sources: [{ namespace: stack.namespace, routes: { gateway: 'gateway-logs', backend: 'backend-logs' }, otherDataStream: 'logs' }],
+      elasticsearch: {
+        cluster: es,
+        namespace: stack.namespace,
+        username: SEARCH_USERS.logShipper,
+        password: this.logShipperSecret().PASSWORD,
+        ...(cfg.search.tls && this.internalCa ? { tlsIssuer: this.internalCa.issuerRef } : {}),
+      },
+      apiServer: platform.cluster.apiServer,
+      prometheus: standardExternals(platform).prometheus,
+      release: stack.release,
+    });
+    shipper.connect(this.graph);
+  }
+
+  /** The namespace's own CA Issuer (cluster-internal names cannot get a public certificate), when MongoDB or Elasticsearch use TLS. */
+  private namespaceCa(): NamespaceCaIssuer | undefined {
+    const { cfg, stack } = this;
+    if (!cfg.mongodb.tls && !cfg.search.tls) return undefined;
+    return new NamespaceCaIssuer(this, 'internal-ca', {
+      namespace: stack.namespace,
+      labels: { 'app.kubernetes.io/part-of': stack.partOf },
+    });
+  }
+
+  /**
+   * Elasticsearch for the logs (seeds 002/003): one node in dev, three across zones in prod with
+   * TLS on HTTP and transport from the namespace CA; authentication on everywhere (`elastic`'s
+   * password from a Secret); the exporter sidecar as its own `monitor`-only user; the node-level S3
+   * client for snapshots into the logs bucket (MinIO's keys in dev, IRSA in prod).
+   */
+  private search(store: EcommerceObjectStore): ElasticsearchCluster {
+    const { cfg, platform, stack } = this;
+    const s = cfg.search;
+    const creds = this.secrets.secret('elasticsearch-credentials', ['ELASTIC_PASSWORD', 'EXPORTER_PASSWORD']);
+    const objectStorage = store.server
+      ? store.forBucketSetup
+      : new AmazonS3Storage({ region: cfg.objectStore.region, roleArn: cfg.aws!.searchSnapshotRoleArn });
+    const es = new ElasticsearchCluster(this, 'elasticsearch', {
+      namespace: stack.namespace,
+      partOf: stack.partOf,
+      image: s.image,
+      clusterName: s.clusterName,
+      nodes: s.nodes,
+      heap: s.heap,
+      resources: s.resources,
+      storage: s.storage,
+      security: {
+        elasticPassword: creds.ELASTIC_PASSWORD,
+        ...(s.tls ? { tls: { issuer: this.internalCa!.issuerRef, secretName: 'elasticsearch-tls' } } : {}),
+      },
+      objectStorage,
+      exporter: {
+        image: s.exporterImage,
+        resources: s.exporterResources,
+        // Per-index document counts, for LogShippingStopped.
+        indices: true,
+        user: { username: SEARCH_USERS.exporter, password: creds.EXPORTER_PASSWORD },
+      },
+      release: stack.release,
+      spreadAcrossZones: platform.spreadAcrossZones,
+    });
+    es.addToGraph(this.graph);
+    return es;
+  }
+
+  /**
+   * Kibana as `kibana_system` with its encryption keys from a Secret. In dev reachable on its own
+   * host through an Ingress admitting only `tools.allowedCidrs`; in prod not exposed (port-forward).
+   */
+  private kibana(es: ElasticsearchCluster): Kibana {
+    const { cfg, platform, stack } = this;
+    const k = cfg.kibana;
+    const creds = this.secrets.secret('kibana-credentials', [
+      'KIBANA_SYSTEM_PASSWORD',
+      'SAVED_OBJECTS_KEY',
+      'SECURITY_KEY',
+      'REPORTING_KEY',
+    ]);
+    const host = k.ingress.enabled ? k.ingress.host : undefined;
+    const kibana = new Kibana(this, 'kibana', {
+      namespace: stack.namespace,
+      partOf: stack.partOf,
+      image: k.image,
+      resources: k.resources,
+      elasticsearch: { url: es.url, ...(es.caSecretName ? { caSecretName: es.caSecretName } : {}) },
+      systemPassword: creds.KIBANA_SYSTEM_PASSWORD,
+      encryptionKeys: { savedObjects: creds.SAVED_OBJECTS_KEY, security: creds.SECURITY_KEY, reporting: creds.REPORTING_KEY },
+      // Without an Ingress, users reach it through `kubectl port-forward svc/kibana 5601`.
+      publicBaseUrl: host ? `https://${host}` : `http://localhost:${KIBANA_PORT}`,
+      spreadAcrossZones: platform.spreadAcrossZones,
+    });
+    kibana.addToGraph(this.graph, es.searchEndpoint());
+    if (host) {
+      new TlsIngress(this, 'kibana-ingress', {
+        namespace: stack.namespace,
+        name: 'kibana',
+        labels: { 'app.kubernetes.io/part-of': stack.partOf },
+        host,
+        className: platform.ingress.className,
+        clusterIssuer: platform.tls.clusterIssuer,
+        helmPrefix: 'kibanaIngress',
+        routes: [{ serviceName: kibana.name, servicePort: KIBANA_PORT }],
+        edge: {
+          // The seed: "restrict Grafana, Prometheus, Kibana to trusted IPs".
+          ipAllowList: cfg.tools!.allowedCidrs,
+          securityHeaders: {
+            frameOptions: 'SAMEORIGIN',
+            contentSecurityPolicy: "default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:",
+          },
+        },
+      });
+      this.graph.allow('ingress-controller', kibana, 'http');
+    }
+    return kibana;
+  }
+
+  /**
+   * The idempotent setup Job: the users and roles (log shipper: create_doc/auto_configure on the
+   * log streams only; exporter: `monitor`; Grafana: read on the log streams; `kibana_system`'s
+   * password), the log streams' ILM and templates, daily snapshots to the logs bucket, Kibana's
+   * data views. It logs in as `elastic`; every other password comes from its Secret.
+   */
+  private searchSetup(es: ElasticsearchCluster, kibana: Kibana): void {
+    const { cfg, stack } = this;
+    const s = cfg.search;
+    const shipper = this.logShipperSecret();
+    const exporterPassword = { secret: 'elasticsearch-credentials', key: 'EXPORTER_PASSWORD' };
+    const users: SearchSetupStep[] = [
+      {
+        kind: 'role',
+        name: 'log-writer',
+        body: {
+          description: 'Writes container logs into the log data streams, nothing else',
+          indices: [{ names: LOG_PATTERNS, privileges: ['create_doc', 'auto_configure'] }],
+        },
+      },
+      { kind: 'user', name: SEARCH_USERS.logShipper, body: { roles: ['log-writer'] }, password: shipper.PASSWORD },
+      {
+        kind: 'role',
+        name: 'metrics-reader',
+        body: {
+          description: 'Cluster and index statistics for the Prometheus exporter',
+          cluster: ['monitor'],
+          indices: [{ names: ['*'], privileges: ['monitor'] }],
+        },
+      },
+      { kind: 'user', name: SEARCH_USERS.exporter, body: { roles: ['metrics-reader'] }, password: exporterPassword },
+      ...this.grafanaUser(es),
+      { kind: 'password', name: KIBANA_SYSTEM_USER, password: { secret: 'kibana-credentials', key: 'KIBANA_SYSTEM_PASSWORD' } },
+    ];
+    const bucket = cfg.objectStore.buckets.logs;
+    const storage = logStorageSteps({
+      streams: LOG_STREAMS,
+      retentionDays: s.logRetentionDays,
+      // No replica can be placed on a single node.
+      replicas: s.nodes > 1 ? 1 : 0,
+      snapshots: { bucket, basePath: s.snapshots.prefix, retentionDays: s.snapshots.retentionDays },
+      dataViews: true,
+    }).map((step) => (step.kind === 'slm-policy' ? { ...step, body: { ...step.body, schedule: s.snapshots.schedule } } : step));
+    new SearchSetup(this, 'search-setup', {
+      namespace: stack.namespace,
+      partOf: stack.partOf,
+      elasticsearch: es.searchEndpoint(),
+      kibana: kibana.searchEndpoint(),
+      username: es.elasticUser.username,
+      password: es.elasticUser.password,
+      ...(es.caSecretName ? { caSecret: es.caSecretName } : {}),
+      steps: [...users, ...storage],
+      image: s.setupImage,
+      resources: s.setupResources,
+    }).addTo(this.graph);
+  }
+
+  /**
+   * Grafana's Elasticsearch datasource (logs) and its read-only user: the password is generated,
+   * and External Secrets renders the datasource file from a template in the cluster into the same
+   * Secret, labelled for Grafana's datasource sidecar; only the template is in Git. Only without TLS:
+   * Grafana (another namespace) cannot get the namespace CA that verifies a TLS cluster yet.
+   */
+  private grafanaUser(es: ElasticsearchCluster): SearchSetupStep[] {
+    if (es.caSecretName) return [];
+    return [
+      {
+        kind: 'role',
+        name: 'log-reader',
+        body: {
+          description: "Reads the log data streams (Grafana's datasource)",
+          indices: [{ names: LOG_PATTERNS, privileges: ['read', 'view_index_metadata'] }],
+        },
+      },
+      { kind: 'user', name: SEARCH_USERS.grafana, body: { roles: ['log-reader'] }, password: this.grafanaPassword(es) },
+    ];
+  }
+
+  private grafanaPassword(es: ElasticsearchCluster): SecretKeyRef {
+    const datasource = elasticsearchDatasource({
+      name: 'E-commerce logs',
+      uid: ECOMMERCE_LOGS_DATASOURCE,
+      url: es.url,
+      username: SEARCH_USERS.grafana,
+      passwordTemplate: '{{ .PASSWORD | toJson }}',
+      indices: LOG_PATTERNS,
+    });
+    const secret = this.secrets.secret('grafana-elasticsearch', ['PASSWORD'], {
+      templates: { 'ecommerce-elasticsearch-datasource.yaml': datasource },
+      secretLabels: { grafana_datasource: '1' },
+    });
+    this.graph.allow('grafana', es, 'http');
+    return secret.PASSWORD;
   }
 
   /**
@@ -125,9 +400,7 @@ export class EcommerceChart extends Chart {
       'BACKUP_PASSWORD',
       'REPLICA_SET_KEY',
     ]);
-    const ca = m.tls
-      ? new NamespaceCaIssuer(this, 'internal-ca', { namespace: stack.namespace, labels: { 'app.kubernetes.io/part-of': stack.partOf } })
-      : undefined;
+    const ca = m.tls ? this.internalCa : undefined;
     const mongo = new MongoDatabase(this, 'mongodb', {
       namespace: stack.namespace,
       partOf: stack.partOf,
@@ -220,11 +493,20 @@ export class EcommerceChart extends Chart {
         ...http('gateway', 'Gateway'),
         ...http('backend', 'Backend'),
         ...mongodbRules({ namespace, job: 'mongodb', alertPrefix: '', replicaSet }),
+        // The seed streams only: `logs-*` may legitimately be quiet.
+        ...elasticsearchRules({ namespace, job: 'elasticsearch', alertPrefix: '', shippedStreams: '(gateway|backend)-logs-.+' }),
         ...resourceUsageRules({ namespace, alertPrefix: 'Ecommerce' }),
         ...volumeSpaceRules({ namespace, alertPrefix: 'Ecommerce' }),
         ...this.errorTrackingRules(),
       ],
-      panels: namespaceOverviewPanels(),
+      panels: [
+        ...namespaceOverviewPanels(),
+        ...elasticsearchPanels({ job: 'elasticsearch' }),
+        // Grafana has the logs datasource only where it can verify the cluster (see grafanaUser).
+        ...(this.cfg.search.tls
+          ? []
+          : [logsPanel({ title: 'Logs', datasourceUid: ECOMMERCE_LOGS_DATASOURCE, query: `kubernetes.namespace_name:"${namespace}"` })]),
+      ],
       dashboards: [
         {
           name: 'ecommerce-service-health',

@@ -78,6 +78,29 @@ export const dev: EcommerceConfigInput = {
     },
   },
   backups: { ...ECOMMERCE_BASE.backups, retentionDays: 7 },
+  search: {
+    ...ECOMMERCE_BASE.search,
+    // Chosen: names the environment, so dev snapshots never pass for prod ones.
+    clusterName: 'ecommerce-dev',
+    // The seed's dev: a single node with a 512m heap.
+    nodes: 1,
+    heap: '512m',
+    // One node needs no transport TLS; HTTP stays inside the namespace behind the NetworkPolicies, with authentication on.
+    tls: false,
+    // Twice the heap (Elasticsearch's rule: the rest is filesystem cache and off-heap); request = limit, so it is never the first evicted.
+    resources: { cpuRequest: '250m', memoryRequest: '1Gi', memoryLimit: '1Gi' },
+    storage: { size: '5Gi', storageClassName: 'standard' },
+    // Chosen: a week on kind, like the dev backups.
+    logRetentionDays: 7,
+    snapshots: { ...ECOMMERCE_BASE.search.snapshots, retentionDays: 7 },
+  },
+  logShipping: ECOMMERCE_BASE.logShipping,
+  kibana: {
+    ...ECOMMERCE_BASE.kibana,
+    // Chosen: Kibana 9 idles at about 400-500 MiB; the limit leaves room for Discover queries.
+    resources: { cpuRequest: '100m', memoryRequest: '512Mi', memoryLimit: '1Gi' },
+    ingress: { enabled: true, host: 'kibana.ecommerce.localtest.me' },
+  },
   // Only the machine running kind (its Docker bridge networks) reaches the tools.
   tools: { host: 'tools.ecommerce.localtest.me', allowedCidrs: ['127.0.0.1/32', '172.16.0.0/12'] },
 };

@@ -1,4 +1,6 @@
 import { defineStack, StackRuleIssue, stackValues } from '../../lib/config/stack-module';
+import { heapBytes } from '../../lib/constructs/search/elasticsearch-cluster';
+import { memoryBytes } from '../../lib/core/formats';
 import { EcommerceChart } from './chart';
 import { dev } from './dev';
 import { prod } from './prod';
@@ -43,6 +45,25 @@ function ecommerceRules(c: EcommerceConfig, platform: { readonly profile: string
       value: '{...}',
       expected: `nothing with mode '${tracking.mode}' (only mode 'in-cluster' runs a server)`,
     });
+  if (c.kibana.ingress.enabled && !c.kibana.ingress.host)
+    issues.push({ path: 'kibana.ingress.host', value: undefined, expected: 'the host Kibana is reached on with kibana.ingress.enabled' });
+  if (c.kibana.ingress.enabled && !c.tools)
+    issues.push({ path: 'tools', value: undefined, expected: "allowedCidrs for Kibana's ingress (kibana.ingress.enabled)" });
+  const search = c.search;
+  if (heapBytes(search.heap) > memoryBytes(search.resources.memoryLimit) / 2)
+    issues.push({
+      path: 'search.heap',
+      value: search.heap,
+      expected: `at most half of search.resources.memoryLimit (${search.resources.memoryLimit}): Elasticsearch needs the rest for the filesystem cache and off-heap memory`,
+    });
+  if (search.nodes > 1 && !search.tls)
+    issues.push({
+      path: 'search.tls',
+      value: false,
+      expected: `true with ${search.nodes} nodes (Elasticsearch requires transport TLS with security on and several nodes)`,
+    });
+  if (platform.profile === 'prod' && !search.tls)
+    issues.push({ path: 'search.tls', value: false, expected: 'true in a prod profile (seed 003: encrypted connections in production)' });
   if (platform.profile === 'prod' && !c.mongodb.tls)
     issues.push({ path: 'mongodb.tls', value: false, expected: 'true in a prod profile (seed 003: encrypted connections in production)' });
   return issues;
@@ -51,11 +72,15 @@ function ecommerceRules(c: EcommerceConfig, platform: { readonly profile: string
 /** The ecommerce stack: schema, values per environment, chart. Registered in charts/stacks.ts. */
 export const stack = defineStack({
   name: 'ecommerce',
-  description: 'E-commerce platform: gateway, backend, MongoDB replica set, object storage, backups and monitoring',
+  description:
+    'E-commerce platform: gateway, backend, MongoDB replica set, object storage, backups, monitoring, Elasticsearch and Kibana for logs',
   schema: ecommerceSchema,
   environments: { dev: stackValues(__dirname, 'dev.ts', dev), prod: stackValues(__dirname, 'prod.ts', prod) },
   profileFacts: (c) => ({
-    devTools: Object.fromEntries(c.objectStore.server ? [['objectStore.server.console', c.objectStore.server.console]] : []),
+    devTools: {
+      ...(c.objectStore.server ? { 'objectStore.server.console': c.objectStore.server.console } : {}),
+      'kibana.ingress': c.kibana.ingress,
+    },
     apps: { gateway: c.gateway, backend: c.backend },
     // Backups go where the object store is: the in-cluster server in dev, Amazon S3 in prod.
     backupTarget: c.objectStore.provider === 's3' ? 's3' : 'object-store',
@@ -69,6 +94,7 @@ export const stack = defineStack({
     '',
     'Gateway:    https://{{ .Values.ingress.host }}/health (the only public service; /api goes to the backend)',
     'Secrets:    generated in-cluster (dev) or read from AWS Secrets Manager (prod); none are in this chart.',
+    'Kibana:     kubectl -n ecommerce port-forward svc/kibana 5601:5601, then http://localhost:5601 (user elastic; on kind also https://kibana.ecommerce.localtest.me/)',
     'Backups:    kubectl -n ecommerce get cronjobs',
     'Restore:    kubectl -n ecommerce create job --from=cronjob/mongodb-restore mongodb-restore-$(date +%s)',
     'Errors:     with errorTracking.mode in-cluster: kubectl -n ecommerce port-forward svc/glitchtip-web 8000, then http://localhost:8000',

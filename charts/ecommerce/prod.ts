@@ -48,11 +48,35 @@ export const prod: EcommerceConfigInput = {
     // Chosen: an alias ARN, so the key behind it can be replaced without a config change.
     kmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:alias/ecommerce-prod-backups',
   },
+  search: {
+    ...ECOMMERCE_BASE.search,
+    // The seed's prod cluster name and 1g heap; 3 nodes spread over zones keep a master through the loss of one.
+    clusterName: 'ecommerce-prod',
+    nodes: 3,
+    heap: '1g',
+    // Seed 003: encrypted connections in production (HTTP and transport, from the namespace CA).
+    tls: true,
+    // Twice the heap (Elasticsearch's rule: the rest is filesystem cache and off-heap); request = limit (Guaranteed memory).
+    resources: { cpuRequest: '500m', cpuLimit: '2', memoryRequest: '2Gi', memoryLimit: '2Gi' },
+    storage: { size: '50Gi', storageClassName: 'gp3-encrypted' },
+    // Seed 003: 30-day (audit) retention in production, for logs and their snapshots.
+    logRetentionDays: 30,
+    snapshots: { ...ECOMMERCE_BASE.search.snapshots, retentionDays: 30 },
+  },
+  logShipping: ECOMMERCE_BASE.logShipping,
+  kibana: {
+    ...ECOMMERCE_BASE.kibana,
+    // Chosen: 1 GiB, the smallest Kibana Elastic runs in its own cloud; request = limit.
+    resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '1Gi', memoryLimit: '1Gi' },
+    // Not exposed: reached with kubectl port-forward (README).
+    ingress: { enabled: false },
+  },
   aws: {
     backupRoleArn: 'arn:aws:iam::123456789012:role/ecommerce-prod-backup',
     secretsRoleArn: 'arn:aws:iam::123456789012:role/ecommerce-prod-secrets',
     secretsKeyPrefix: 'prod/ecommerce',
     backendRoleArn: 'arn:aws:iam::123456789012:role/ecommerce-prod-backend',
     bucketAdminRoleArn: 'arn:aws:iam::123456789012:role/ecommerce-prod-bucket-admin',
+    searchSnapshotRoleArn: 'arn:aws:iam::123456789012:role/ecommerce-prod-search-snapshots',
   },
 };

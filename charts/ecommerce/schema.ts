@@ -91,6 +91,52 @@ export const ecommerceSchema = f.object({
     /** Mirror of the application bucket to the backup bucket. */
     mirrorSchedule: f.cron(),
   }),
+  /** Elasticsearch for the platform's logs (seeds 002/003), its exporter and the setup Job that makes users, log storage and snapshots exist. */
+  search: f.object({
+    image: f.image(),
+    /** `cluster.name` (seed prod: `ecommerce-prod`). */
+    clusterName: f.pattern(
+      /^[a-z0-9][a-z0-9_-]{0,63}$/,
+      "a cluster name of lowercase letters, digits, '-' and '_' such as 'ecommerce-prod'",
+    ),
+    /** Nodes, each master-eligible and data: an odd count keeps a majority of masters. */
+    nodes: f.int({ min: 1, max: 7 }).refine((n) => n % 2 === 1, {
+      error: 'an odd number of nodes (1, 3, 5 or 7): an even count cannot keep a majority of master-eligible nodes',
+    }),
+    /** JVM heap of each node, at most half of resources.memoryLimit (e.g. '512m', '1g'). */
+    heap: f.pattern(/^[1-9][0-9]*[mg]$/, "a JVM heap size such as '512m' or '1g'"),
+    /** TLS on HTTP and transport (required with more than one node, and in a prod profile). */
+    tls: f.boolean(),
+    resources: resourcesSchema,
+    storage: storageSchema,
+    exporterImage: f.image(),
+    exporterResources: resourcesSchema,
+    /** Image with sh and curl for the setup Job. */
+    setupImage: f.image(),
+    setupResources: resourcesSchema,
+    /** Days log data streams keep their documents (ILM deletes older backing indices). */
+    logRetentionDays: f.int({ min: 1, max: 3650 }),
+    /** Daily snapshots of the log data streams to the logs bucket. */
+    snapshots: f.object({
+      /** Folder in the logs bucket. */
+      prefix: f.pattern(
+        /^[a-z0-9]+([/_-][a-z0-9]+)*$/,
+        "a folder such as 'elasticsearch' or 'logs/elasticsearch' (lowercase, no leading, trailing or double '/')",
+      ),
+      /** Elasticsearch cron, seconds first (e.g. '0 30 1 * * ?'). */
+      schedule: f.pattern(/^\S+( \S+){5,6}$/, "an Elasticsearch cron expression with seconds first such as '0 30 1 * * ?'"),
+      retentionDays: f.int({ min: 1, max: 3650 }),
+    }),
+  }),
+  /** Kibana on the search cluster. */
+  kibana: f.object({
+    image: f.image(),
+    resources: resourcesSchema,
+    /** An Ingress on `host` that admits only `tools.allowedCidrs` (development only; in prod use a port-forward). */
+    ingress: f.object({ enabled: f.boolean(), host: f.hostname().optional() }),
+  }),
+  /** The log shipper (a Fluent Bit agent per node, namespace `logging`): this namespace's container logs into the log streams. */
+  logShipping: f.object({ image: f.image(), resources: resourcesSchema }),
   /** Development UIs (the object store console): reachable only through an Ingress on this host that admits these client addresses. Required when one is enabled. */
   tools: f.object({ host: f.hostname(), allowedCidrs: f.list(f.cidr(), { minItems: 1 }) }).optional(),
   aws: f
@@ -100,6 +146,8 @@ export const ecommerceSchema = f.object({
       backendRoleArn: f.iamRoleArn(),
       /** IRSA role of the bucket setup Job: bucket versioning, encryption, lifecycle and policy. */
       bucketAdminRoleArn: f.iamRoleArn(),
+      /** IRSA role of the Elasticsearch nodes: the snapshot folder of the logs bucket. */
+      searchSnapshotRoleArn: f.iamRoleArn(),
     })
     .optional(),
 });

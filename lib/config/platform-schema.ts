@@ -64,6 +64,14 @@ export const platformSchema = f
        * @default - none (kind)
        */
       vpcCidr: f.vpcCidr().optional(),
+      /**
+       * Where the Kubernetes API server's endpoints are, for NetworkPolicies of node agents that
+       * call it (the log shipper reads pod labels). Policies apply after the `kubernetes` Service's
+       * address is translated, so these are the endpoints' addresses and port: on kind the
+       * control-plane container on kind's Docker network, port 6443; on EKS the control plane's
+       * network interfaces in the VPC's subnets, port 443.
+       */
+      apiServer: f.object({ cidrs: f.list(f.cidr(), { minItems: 1 }), port: f.int({ min: 1, max: 65535 }) }),
     }),
     ingress: f.object({
       className: f.dnsLabel(),

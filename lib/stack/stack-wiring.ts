@@ -49,6 +49,11 @@ export function standardExternals(env: PlatformConfig): Record<string, ExternalP
   };
 }
 
+/** kube-prometheus-stack's Grafana (its subchart's name label), for a stack that serves Grafana a datasource. */
+export function grafanaPeer(env: PlatformConfig): Record<string, ExternalPeer> {
+  return { grafana: { namespace: env.monitoring.namespace, podLabels: { 'app.kubernetes.io/name': 'grafana' } } };
+}
+
 /** The secrets provider of a stack (or of the monitoring namespace: `monitoring.aws`) from the environment. */
 export function secretsProvider(
   env: PlatformConfig,
@@ -82,11 +87,14 @@ export interface StackFoundation {
 export function stackFoundation(
   chart: Chart,
   env: PlatformConfig,
-  stack: { namespace: string; partOf: string; aws?: AwsStackConfig },
+  stack: { namespace: string; partOf: string; aws?: AwsStackConfig; externals?: Readonly<Record<string, ExternalPeer>> },
 ): StackFoundation {
   const labels = { 'app.kubernetes.io/part-of': stack.partOf };
   new AppNamespace(chart, 'namespace', { name: stack.namespace, labels });
-  const graph = new ServiceGraph(chart, 'graph', { namespace: stack.namespace, externals: standardExternals(env) });
+  const graph = new ServiceGraph(chart, 'graph', {
+    namespace: stack.namespace,
+    externals: { ...standardExternals(env), ...stack.externals },
+  });
   const secrets = new SecretsBackend(chart, 'secrets', { namespace: stack.namespace, provider: secretsProvider(env, stack.aws), labels });
   alertRouting(chart, env, stack.namespace, secrets);
   return { graph, secrets };

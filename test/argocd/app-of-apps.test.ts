@@ -1,5 +1,6 @@
 import { Testing } from 'cdk8s';
 import { AppOfApps, AppOfAppsProps, APP_WAVES } from '../../lib/output/argocd';
+import { primaryNamespaceOf } from '../../lib/output/argocd/manifest-facts';
 import { SchemaCheck } from '../../lib/checks/schema-check';
 import { BestPracticesCheck } from '../../lib/checks/best-practices-check';
 import { GITOPS, platformReleases, shopObjects } from './fixtures';
@@ -197,9 +198,9 @@ describe('AppOfApps', () => {
       /stack 'ingress' and platform chart 'ingress' would both be Application 'dev-ingress'/,
     ],
     [
-      'a stack spread over two Namespaces',
+      'a stack spread evenly over two Namespaces (no destination)',
       { stacks: [{ name: 'shop', objects: [...shopObjects(), ...shopObjects({ namespace: 'other' })] }] },
-      /stack 'shop': creates namespaces 'shop', 'other'; expected at most one Namespace per Application/,
+      /stack 'shop': creates namespaces 'shop', 'other' with \d+ objects each in the largest; expected one namespace holding most of the objects/,
     ],
     ['a bad environment name', { environment: 'Dev' }, /AppOfApps 'Dev': environment: got "Dev"; expected a DNS-1123 label/],
     [
@@ -219,5 +220,16 @@ describe('AppOfApps', () => {
     ],
   ])('rejects %s', (_, over, message) => {
     expect(() => render(over as Partial<AppOfAppsProps>)).toThrow(message);
+  });
+});
+
+describe('primaryNamespaceOf', () => {
+  test('a stack with a node agent in a namespace of its own targets the namespace holding most of its objects', () => {
+    const agent = shopObjects({ namespace: 'logging' })
+      .filter((o) => o.kind === 'Namespace' || o.kind === 'ConfigMap')
+      .slice(0, 2);
+    expect(agent.some((o) => o.kind === 'Namespace')).toBe(true);
+    expect(primaryNamespaceOf([...agent, ...shopObjects()], "stack 'shop'")).toBe('shop');
+    expect(primaryNamespaceOf([...shopObjects(), ...agent], "stack 'shop'")).toBe('shop');
   });
 });

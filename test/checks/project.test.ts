@@ -117,7 +117,7 @@ describe('every synthesized object passes every check', () => {
       for (const ns of Object.keys(metadata.environments[env].graphs)) expect(report).toContain(`  ${env}/${ns}\n    from\\to`);
     }
     expect(report).toContain('Violations: none');
-    expect(report.split('\n').length).toBeLessThan(110); // one row per graph component in each matrix: grows with the stacks (94 with the e-commerce error tracker)
+    expect(report.split('\n').length).toBeLessThan(130); // one row per graph component in each matrix: grows with the stacks (e-commerce with its search half and error tracker)
   });
 
   /* The bench's synthetic app (npm run bench): copies in their own namespaces, for which the checks must find what they find in the original. */

@@ -793,7 +793,10 @@ function dashboardQueries(objects: Doc[]): Array<{ where: string; expr: string }
       Object.values(cm.data as Record<string, string>).flatMap((json) => {
         const dashboard = JSON.parse(json);
         return dashboard.panels.flatMap((panel: Doc) =>
-          panel.targets.map((t: Doc) => ({ where: `${dashboard.title} » ${panel.title} » ${t.refId}`, expr: t.expr as string })),
+          // PromQL targets only: a logs panel queries Elasticsearch (Lucene).
+          (panel.targets as Doc[])
+            .filter((t) => t.datasource?.type === 'prometheus')
+            .map((t: Doc) => ({ where: `${dashboard.title} » ${panel.title} » ${t.refId}`, expr: t.expr as string })),
         );
       }),
     );

@@ -12,7 +12,7 @@ import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
-import { logStorageSteps } from '../../lib/constructs/search/search-requests';
+import { logStorageSteps, SearchSetupStep } from '../../lib/constructs/search/search-requests';
 import { SearchSetup } from '../../lib/constructs/search/search-setup';
 import { findTool } from '../support/tools';
 
@@ -80,6 +80,11 @@ class FakeApi {
 }
 
 const component = { name: 'x', podLabels: { app: 'x' }, ports: { http: 1 } };
+const securitySteps: SearchSetupStep[] = [
+  { kind: 'role', name: 'log-writer', body: { indices: [{ names: ['logs-*'], privileges: ['create_doc', 'auto_configure'] }] } },
+  { kind: 'user', name: 'log-shipper', body: { roles: ['log-writer'] }, password: { secret: 'users', key: 'SHIPPER' } },
+  { kind: 'password', name: 'kibana_system', password: { secret: 'users', key: 'KIBANA' } },
+];
 const steps = logStorageSteps({
   streams: ['gateway-logs', 'backend-logs', 'logs'],
   retentionDays: 30,
@@ -98,7 +103,7 @@ function configDir(): string {
     kibana: { url: 'http://kibana:5601', component, port: 'http' },
     username: 'elastic',
     password: { secret: 's', key: 'k' },
-    steps,
+    steps: [...securitySteps, ...steps],
     image: 'curlimages/curl:8.11.1',
     resources: { cpuRequest: '10m', memoryRequest: '16Mi', memoryLimit: '32Mi' },
   });
@@ -117,6 +122,8 @@ function run(dir: string, env: Record<string, string>): Promise<{ status: number
         ES_USERNAME: 'elastic',
         ES_PASSWORD: 'p@ss w:rd',
         WAIT_SECONDS: '5',
+        PASSWORD_LOG_SHIPPER: 'shipper "quoted" \\ pass',
+        PASSWORD_KIBANA_SYSTEM: 'kibana-secret-1',
         ...env,
       },
     });
@@ -156,10 +163,14 @@ describe('search-setup.sh against fake Elasticsearch and Kibana', () => {
   test('first run: the exact requests, authenticated, in plan order', async () => {
     const result = await run(dir, env);
     expect(result).toMatchObject({ status: 0 });
-    expect(result.output).toContain('done: 9 steps');
-    expect(result.output).not.toContain('p@ss');
+    expect(result.output).toContain('done: 12 steps');
+    for (const secret of ['p@ss', 'quoted', 'kibana-secret']) expect(result.output).not.toContain(secret);
     expect(es.requests.map(({ method, path: p, body: b }) => ({ method, path: p, ...(b ? { body: b } : {}) }))).toEqual([
       { method: 'GET', path: '/_cluster/health?wait_for_status=yellow&timeout=5s' },
+      { method: 'PUT', path: '/_security/role/log-writer', body: body('role.log-writer.json') },
+      // The password from the environment, JSON-escaped, added to the ConfigMap's body (which has none).
+      { method: 'PUT', path: '/_security/user/log-shipper', body: { roles: ['log-writer'], password: 'shipper "quoted" \\ pass' } },
+      { method: 'PUT', path: '/_security/user/kibana_system/_password', body: { password: 'kibana-secret-1' } },
       { method: 'PUT', path: '/_ilm/policy/logs-30d', body: body('ilm-policy.logs-30d.json') },
       { method: 'PUT', path: '/_index_template/gateway-logs', body: body('index-template.gateway-logs.json') },
       { method: 'PUT', path: '/_index_template/backend-logs', body: body('index-template.backend-logs.json') },
@@ -201,6 +212,25 @@ describe('search-setup.sh against fake Elasticsearch and Kibana', () => {
       `GET ${DATA_VIEWS}/logs`,
     ]);
     expect(second.output).toContain(`${DATA_VIEWS}/logs exists: left as it is`);
+  });
+
+  test('no password is in the ConfigMap; a missing password variable fails before that request', async () => {
+    expect(body('user.log-shipper.json')).toEqual({ roles: ['log-writer'] });
+    expect(body('password.kibana_system.json')).toEqual({});
+    const result = await run(dir, { ...env, PASSWORD_KIBANA_SYSTEM: '' });
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain('environment variable PASSWORD_KIBANA_SYSTEM (the password of');
+    expect(es.requests.map((r) => r.path)).not.toContain('/_security/user/kibana_system/_password');
+  });
+
+  test('Kibana is waited for only before its first step (it logs in as a user an earlier step sets)', async () => {
+    kibana.failures.set('/api/status', 503);
+    const result = await run(dir, { ...env, WAIT_SECONDS: '0' });
+    expect(result.status).not.toBe(0);
+    expect(result.output).toMatch(/ERROR: Kibana did not answer 200/);
+    expect(es.requests.map((r) => r.path)).toEqual(
+      expect.arrayContaining(['/_security/user/kibana_system/_password', '/_slm/policy/daily-logs']),
+    );
   });
 
   test('a refused request fails the run, names the path and shows the answer; later steps do not run', async () => {

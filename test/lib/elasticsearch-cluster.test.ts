@@ -176,6 +176,10 @@ describe('ElasticsearchCluster: one node (dev-like), no TLS, S3-compatible snaps
     expect(s.exporter.ports).toEqual([{ name: 'metrics', containerPort: 9114, protocol: 'TCP' }]);
     expect(s.exporter.args).toEqual(expect.arrayContaining(['--es.uri=http://127.0.0.1:9200', '--collector.clustersettings']));
     expect(s.exporter.args).not.toContain('--es.ssl-skip-verify');
+    // Per-index statistics only when asked for (they cost a series set per index).
+    expect(s.exporter.args).not.toContain('--es.indices');
+    const withIndices = synth({ ...DEV, exporter: { ...DEV.exporter!, indices: true } });
+    expect(withIndices.exporter.args).toContain('--es.indices');
     expect(envOf(s.exporter)).toEqual({
       ES_USERNAME: 'elastic',
       ES_PASSWORD: { secretKeyRef: { name: 'elasticsearch-credentials', key: 'elastic-password' } },

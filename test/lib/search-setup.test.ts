@@ -4,7 +4,9 @@ import {
   IndexTemplateBody,
   logIndexTemplate,
   logStorageSteps,
+  RoleBody,
   SearchSetupStep,
+  UserBody,
   SlmPolicyBody,
 } from '../../lib/constructs/search/search-requests';
 import { SearchSetup, SearchSetupProps } from '../../lib/constructs/search/search-setup';
@@ -144,6 +146,39 @@ describe('SearchSetup', () => {
     ]);
   });
 
+  const role: SearchSetupStep = {
+    kind: 'role',
+    name: 'log-writer',
+    body: { indices: [{ names: ['logs-*'], privileges: ['create_doc', 'auto_configure'] }] },
+  };
+  const user: SearchSetupStep = {
+    kind: 'user',
+    name: 'log-shipper',
+    body: { roles: ['log-writer'] },
+    password: { secret: 'users', key: 'SHIPPER' },
+  };
+  const kibanaSystem: SearchSetupStep = { kind: 'password', name: 'kibana_system', password: { secret: 'users', key: 'KIBANA' } };
+
+  test('users and passwords: bodies without the password, each password from its Secret by an env variable the plan names', () => {
+    const { setup, docs } = synth(props({ steps: [role, user, kibanaSystem, ...steps] }));
+    expect(setup.plan.slice(0, 3)).toEqual([
+      'put es /_security/role/log-writer role.log-writer.json',
+      'putpw es /_security/user/log-shipper user.log-shipper.json PASSWORD_LOG_SHIPPER',
+      'putpw es /_security/user/kibana_system/_password password.kibana_system.json PASSWORD_KIBANA_SYSTEM',
+    ]);
+    const data = setup.configMap.toJson().data as Record<string, string>;
+    expect(JSON.parse(data['user.log-shipper.json'])).toEqual({ roles: ['log-writer'] });
+    expect(JSON.parse(data['password.kibana_system.json'])).toEqual({});
+    const env = (docs.find((d) => d.kind === 'Job')!.spec.template.spec.containers[0].env as Doc[]).filter((e) =>
+      (e.name as string).startsWith('PASSWORD_'),
+    );
+    expect(env).toEqual([
+      { name: 'PASSWORD_KIBANA_SYSTEM', valueFrom: { secretKeyRef: { name: 'users', key: 'KIBANA' } } },
+      { name: 'PASSWORD_LOG_SHIPPER', valueFrom: { secretKeyRef: { name: 'users', key: 'SHIPPER' } } },
+    ]);
+    expectNoSecretValues(docs);
+  });
+
   const template = (name: string, lifecycle: string): SearchSetupStep => ({
     kind: 'index-template',
     name,
@@ -176,6 +211,18 @@ describe('SearchSetup', () => {
       /steps\[0\].name 'Logs' is invalid/,
     ],
     ['duplicate', { steps: [steps[0], steps[0]] }, /steps\[1\]: ilm-policy 'logs-30d' is already steps\[0\]/],
+    [
+      'a user before its role',
+      { steps: [user, role] },
+      /steps\[0\]: user 'log-shipper' has role 'log-writer', which no earlier step declares/,
+    ],
+    ['a user twice', { steps: [role, user, user] }, /steps\[2\]: user 'log-shipper' is already steps\[1\]/],
+    ['a user name with a space', { steps: [{ ...kibanaSystem, name: 'kibana system' }] }, /steps\[0\].name 'kibana system' is invalid/],
+    [
+      'a password without a Secret key',
+      { steps: [{ ...kibanaSystem, password: { secret: 'users', key: '' } }] },
+      /steps\[0\].password.key ''; expected/,
+    ],
   ])('refuses %s', (_case, overrides, message) => {
     expect(() => synth(props(overrides))).toThrow(message);
   });
@@ -192,6 +239,17 @@ describe('request bodies are typed by the official client', () => {
       // @ts-expect-error -- retention.max_count is an integer, not a string
       retention: { expire_after: '30d', min_count: 1, max_count: 'ten' },
     };
-    expect([bad.index_patterns, wrongType.retention?.expire_after]).toEqual([['x-*'], '30d']);
+    const badRole: RoleBody = {
+      // @ts-expect-error -- `index` is not a field of PUT _security/role (the API's is `indices`)
+      index: [{ names: ['x'], privileges: ['read'] }],
+    };
+    // @ts-expect-error -- a user body needs `roles` (an empty list for none)
+    const noRoles: UserBody = { full_name: 'x' };
+    expect([bad.index_patterns, wrongType.retention?.expire_after, Object.keys(badRole), noRoles.full_name]).toEqual([
+      ['x-*'],
+      '30d',
+      ['index'],
+      'x',
+    ]);
   });
 });

@@ -179,7 +179,7 @@ describe('GrafanaDashboard', () => {
       [{ panels: [] }, /panels must be a non-empty array of panels, got \[\]/],
       [
         { panels: [{ title: 'x', type: 'graph', exprs: [{ expr: 'up' }] }] },
-        /panels\[0\]\.type must be "timeseries" or "stat", got "graph"/,
+        /panels\[0\]\.type must be "timeseries", "stat" or "logs", got "graph"/,
       ],
       [{ panels: [{ title: 'x', type: 'stat', exprs: [] }] }, /panels\[0\]\.exprs must be a non-empty array/],
       [{ panels: [{ title: 'x', type: 'stat', exprs: [{ expr: '' }] }] }, /panels\[0\]\.exprs\[0\]\.expr must be a non-empty string/],

@@ -14,9 +14,11 @@ import {
   policyDestinations,
   policySources,
   resourceTotals,
+  workloadTotals,
 } from '../support/stack-assertions';
 import { configProblems, envConfig, find, synthStack } from '../support/synth';
 import { Doc } from '../support/doc';
+import { parse } from 'yaml';
 
 const dev = synthStack('ecommerce', loadEnvironment(envConfig('dev')));
 const prod = synthStack('ecommerce', loadEnvironment(envConfig('prod')));
@@ -33,7 +35,11 @@ describe.each([
 
   test('namespace ecommerce enforces Pod Security restricted; every pod restricted, pinned, resourced; probes; no secret values', () => {
     expectRestrictedNamespace(objects, 'ecommerce');
-    expectRestrictedPods(objects, name === 'dev' ? 8 : 6);
+    // The log shipper's DaemonSet runs in its own privileged namespace (tested in test/lib/log-shipper.test.ts).
+    expectRestrictedPods(
+      objects.filter((o) => o.metadata?.namespace !== 'logging'),
+      name === 'dev' ? 8 : 6,
+    );
     expectProbes(objects);
     expectNoSecretValues(objects);
   });
@@ -92,7 +98,7 @@ describe.each([
     );
     const ingresses = objects.filter((o) => o.kind === 'Ingress');
     const backends = ingresses.flatMap((i) => i.spec.rules[0].http.paths.map((p: Doc) => p.backend.service.name as string));
-    expect(backends).toEqual(name === 'dev' ? ['gateway', 'minio'] : ['gateway']);
+    expect(backends).toEqual(name === 'dev' ? ['gateway', 'minio', 'kibana'] : ['gateway']);
   });
 
   test('MongoDB: the replica set size of the environment, exporter scraped, PVCs retained, TLS in prod', () => {
@@ -103,7 +109,11 @@ describe.each([
     expect(find(objects, 'ServiceMonitor', 'mongodb').spec.endpoints[0].port).toBe('metrics');
     expect(policySources(objects, 'mongodb')).toEqual(expect.arrayContaining(['backend', 'mongodb', 'mongodb-backup', 'mongodb-restore']));
     expect(policySources(objects, 'mongodb')).not.toContain('gateway');
-    expect(names(objects, 'Certificate')).toEqual(name === 'prod' ? ['internal-ca-root', 'mongodb-tls'] : []);
+    // One namespace CA for MongoDB and Elasticsearch.
+    expect(names(objects, 'Certificate')).toEqual(
+      name === 'prod' ? ['internal-ca-root', 'mongodb-tls', 'elasticsearch-tls', 'log-shipper-client-tls'] : [],
+    );
+    expect(names(objects, 'Issuer')).toEqual(name === 'prod' ? ['internal-ca-bootstrap', 'internal-ca'] : []);
   });
 
   test('buckets: the seed three with versioning by an idempotent Job; Amazon S3 also encryption, TLS only, lifecycle', () => {
@@ -136,6 +146,70 @@ describe.each([
     expect(find(objects, 'CronJob', 'objects-mirror').spec.schedule).toBe('30 2 * * *');
   });
 
+  test('Elasticsearch: the heap of the environment, auth on, the exporter as its own user with index stats', () => {
+    const sts = find(objects, 'StatefulSet', 'elasticsearch');
+    expect(sts.spec.replicas).toBe(name === 'dev' ? 1 : 3);
+    const [node, exporter] = sts.spec.template.spec.containers as Doc[];
+    expect(envOf(node).ES_JAVA_OPTS).toBe(name === 'dev' ? '-Xms512m -Xmx512m' : '-Xms1g -Xmx1g');
+    expect(node.resources.limits.memory).toBe(name === 'dev' ? '1Gi' : '2Gi');
+    expect(envOf(node).ELASTIC_PASSWORD).toEqual({ secretKeyRef: { name: 'elasticsearch-credentials', key: 'ELASTIC_PASSWORD' } });
+    expect(envOf(exporter)).toMatchObject({
+      ES_USERNAME: 'metrics-exporter',
+      ES_PASSWORD: { secretKeyRef: { name: 'elasticsearch-credentials', key: 'EXPORTER_PASSWORD' } },
+    });
+    expect(exporter.args).toEqual(expect.arrayContaining(['--collector.clustersettings', '--es.indices']));
+  });
+
+  test('search setup: least-privilege users and roles, passwords from Secrets; log streams kept 7/30 days; daily snapshots to the logs bucket', () => {
+    const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'search-setup')!;
+    const data = cm.data as Record<string, string>;
+    const json = (file: string): Doc => JSON.parse(data[file]);
+    const plan = data.plan.trim().split('\n');
+    expect(plan.filter((l) => l.includes('/_security/'))).toEqual([
+      'put es /_security/role/log-writer role.log-writer.json',
+      'putpw es /_security/user/log-shipper user.log-shipper.json PASSWORD_LOG_SHIPPER',
+      'put es /_security/role/metrics-reader role.metrics-reader.json',
+      'putpw es /_security/user/metrics-exporter user.metrics-exporter.json PASSWORD_METRICS_EXPORTER',
+      ...(name === 'dev'
+        ? ['put es /_security/role/log-reader role.log-reader.json', 'putpw es /_security/user/grafana user.grafana.json PASSWORD_GRAFANA']
+        : []),
+      'putpw es /_security/user/kibana_system/_password password.kibana_system.json PASSWORD_KIBANA_SYSTEM',
+    ]);
+    expect(json('role.log-writer.json').indices).toEqual([
+      { names: ['gateway-logs-*', 'backend-logs-*', 'logs-*'], privileges: ['create_doc', 'auto_configure'] },
+    ]);
+    expect(json('role.log-writer.json').cluster).toBeUndefined();
+    expect(json('role.metrics-reader.json')).toMatchObject({ cluster: ['monitor'], indices: [{ names: ['*'], privileges: ['monitor'] }] });
+    const days = name === 'dev' ? 7 : 30;
+    expect(json(`ilm-policy.logs-${days}d.json`).policy.phases.delete.min_age).toBe(`${days}d`);
+    expect(json('snapshot-repository.log-snapshots.json').settings).toMatchObject({
+      bucket: name === 'dev' ? 'logs' : 'example-ecommerce-prod-logs',
+      base_path: 'elasticsearch',
+    });
+    expect(json('slm-policy.daily-logs.json')).toMatchObject({ schedule: '0 30 1 * * ?', retention: { expire_after: `${days}d` } });
+    const job = objects.find((o) => o.kind === 'Job' && (o.metadata.name as string).startsWith('search-setup-'))!;
+    expect(envOf(job.spec.template.spec.containers[0])).toMatchObject({
+      ES_USERNAME: 'elastic',
+      ES_PASSWORD: { secretKeyRef: { name: 'elasticsearch-credentials', key: 'ELASTIC_PASSWORD' } },
+      PASSWORD_LOG_SHIPPER: { secretKeyRef: { name: 'elasticsearch-log-shipper', key: 'PASSWORD' } },
+      PASSWORD_KIBANA_SYSTEM: { secretKeyRef: { name: 'kibana-credentials', key: 'KIBANA_SYSTEM_PASSWORD' } },
+    });
+  });
+
+  test('Kibana: kibana_system over the cluster URL (CA with TLS), encryption keys from its Secret', () => {
+    const kibana = parse((find(objects, 'ConfigMap', 'kibana-config').data as Record<string, string>)['kibana.yml']);
+    expect(kibana).toMatchObject({
+      'elasticsearch.hosts': [`${name === 'dev' ? 'http' : 'https'}://elasticsearch.ecommerce.svc.cluster.local:9200`],
+      'elasticsearch.username': 'kibana_system',
+      'elasticsearch.password': '${KIBANA_SYSTEM_PASSWORD}',
+    });
+    expect(kibana['elasticsearch.ssl.certificateAuthorities'] !== undefined).toBe(name === 'prod');
+    expect(envOf(container(objects, 'Deployment', 'kibana')).KIBANA_SECURITY_KEY).toEqual({
+      secretKeyRef: { name: 'kibana-credentials', key: 'SECURITY_KEY' },
+    });
+    expect(policyDestinations(objects, 'kibana')).toEqual(['elasticsearch:9200']);
+  });
+
   test("alerts: the seed's with the corrected latency expression, MongoDB, resources, volumes, backups; four dashboards", () => {
     const rules = find(objects, 'PrometheusRule', 'ecommerce').spec.groups.flatMap((g: Doc) => g.rules) as Doc[];
     const byName = new Map(rules.map((r) => [r.alert as string, r]));
@@ -155,6 +229,11 @@ describe.each([
       'MongoDBConnectionsNearLimit',
       'EcommerceVolumeSpaceLow',
       'EcommerceContainerMemoryNearLimit',
+      'ElasticsearchClusterNotGreen',
+      'ElasticsearchClusterRed',
+      'ElasticsearchDiskWatermarkNear',
+      'ElasticsearchExporterDown',
+      'LogShippingStopped',
     ])
       expect(byName.has(a)).toBe(true);
     expect(byName.has('MongoDBNoPrimary')).toBe(name === 'prod');
@@ -215,9 +294,40 @@ describe('ecommerce dev specifics', () => {
     );
   });
 
-  test('requests stay well inside the 4 GiB the stack may use on kind with its observability half', () => {
+  test('requests stay inside the 4 GiB the stack may use on kind, both halves and the log shipper included', () => {
     const d = resourceTotals(dev);
-    expect(d.steady.memoryRequestBytes).toBeLessThanOrEqual(memoryBytes('1536Mi'));
+    // Apps, MongoDB, MinIO, Elasticsearch (1Gi, request = limit), Kibana, GlitchTip with its stores: about 3 GiB.
+    const shipper = workloadTotals(dev, 'DaemonSet', 'log-shipper');
+    expect(d.steady.memoryRequestBytes + shipper.memoryRequestBytes).toBeLessThanOrEqual(memoryBytes('4Gi'));
+  });
+
+  test('Kibana on its own host through an Ingress with the tools IP allow-list, reached from the ingress controller', () => {
+    const ingress = find(dev, 'Ingress', 'kibana');
+    expect(ingress.spec.rules[0].host).toBe('kibana.ecommerce.localtest.me');
+    expect(ingress.spec.rules[0].http.paths[0].backend.service).toEqual({ name: 'kibana', port: { number: 5601 } });
+    expect(ingress.metadata.annotations['traefik.ingress.kubernetes.io/router.middlewares']).toMatch(
+      /^ecommerce-kibana-ip-allow-list@kubernetescrd,/,
+    );
+    expect(find(dev, 'Middleware', 'kibana-ip-allow-list').spec).toEqual({
+      ipAllowList: { sourceRange: ['127.0.0.1/32', '172.16.0.0/12'] },
+    });
+    expect(policySources(dev, 'kibana')).toEqual(['ns:traefik', 'search-setup']);
+  });
+
+  test("Grafana's logs datasource: a template in the password's Secret, labelled for the sidecar; the logs panel on it", () => {
+    const es = find(dev, 'ExternalSecret', 'grafana-elasticsearch');
+    expect(es.spec.target.template.metadata.labels).toEqual({ grafana_datasource: '1' });
+    const datasource = es.spec.target.template.data['ecommerce-elasticsearch-datasource.yaml'] as string;
+    expect(datasource).toContain('url: http://elasticsearch.ecommerce.svc.cluster.local:9200');
+    expect(datasource).toContain('basicAuthUser: grafana');
+    expect(datasource).toContain('basicAuthPassword: {{ .PASSWORD | toJson }}');
+    const overview = JSON.parse((find(dev, 'ConfigMap', 'ecommerce').data as Record<string, string>)['ecommerce.json']) as {
+      panels: Doc[];
+    };
+    const logs = overview.panels.find((p) => p.type === 'logs')!;
+    expect(logs.datasource).toEqual({ type: 'elasticsearch', uid: 'ecommerce-logs' });
+    expect(logs.targets[0].query).toBe('kubernetes.namespace_name:"ecommerce"');
+    expect(policySources(dev, 'elasticsearch')).toContain('ns:monitoring');
   });
 });
 
@@ -237,9 +347,38 @@ describe('ecommerce prod specifics', () => {
     expect(prod.filter((o) => String(o.metadata.name).startsWith('glitchtip'))).toEqual([]);
   });
 
-  test('nothing but the gateway is exposed: no object store server, no console, no tools ingress', () => {
-    expect(names(prod, 'StatefulSet')).toEqual(['mongodb']);
+  test('nothing but the gateway is exposed: no object store server, no console, no tools ingress, no Kibana ingress', () => {
+    expect(names(prod, 'StatefulSet')).toEqual(['mongodb', 'elasticsearch']);
     expect(names(prod, 'Ingress')).toEqual(['gateway']);
+    expect(policySources(prod, 'kibana')).toEqual(['search-setup']);
+    const kibana = parse((find(prod, 'ConfigMap', 'kibana-config').data as Record<string, string>)['kibana.yml']);
+    expect(kibana['server.publicBaseUrl']).toBe('http://localhost:5601');
+  });
+
+  test('no Grafana datasource yet with TLS: Grafana cannot get the namespace CA, so neither the user nor the logs panel exist', () => {
+    expect(names(prod, 'ExternalSecret')).not.toContain('grafana-elasticsearch');
+    expect(policySources(prod, 'elasticsearch')).toEqual(['elasticsearch', 'kibana', 'ns:logging', 'ns:monitoring', 'search-setup']);
+    const overview = JSON.parse((find(prod, 'ConfigMap', 'ecommerce').data as Record<string, string>)['ecommerce.json']) as {
+      panels: Doc[];
+    };
+    expect(overview.panels.map((p) => p.type)).not.toContain('logs');
+  });
+
+  test("Elasticsearch: the seed's cluster name, 3 nodes with 1g heaps across zones, TLS from the namespace CA, snapshots through IRSA", () => {
+    const sts = find(prod, 'StatefulSet', 'elasticsearch');
+    expect(sts.spec.replicas).toBe(3);
+    expect(sts.spec.template.spec.topologySpreadConstraints[0].topologyKey).toBe('topology.kubernetes.io/zone');
+    expect(envOf(sts.spec.template.spec.containers[0]).ES_JAVA_OPTS).toBe('-Xms1g -Xmx1g');
+    const settings = parse((find(prod, 'ConfigMap', 'elasticsearch-settings').data as Record<string, string>)['elasticsearch.yml']);
+    expect(settings).toMatchObject({ 'cluster.name': 'ecommerce-prod', 'xpack.security.http.ssl.enabled': true });
+    expect(find(prod, 'Certificate', 'elasticsearch-tls').spec.issuerRef).toEqual({
+      name: 'internal-ca',
+      kind: 'Issuer',
+      group: 'cert-manager.io',
+    });
+    expect(find(prod, 'ServiceAccount', 'elasticsearch').metadata.annotations).toMatchObject({
+      'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/ecommerce-prod-search-snapshots',
+    });
   });
 });
 
@@ -257,6 +396,13 @@ describe('ecommerce reachability (the NetworkPolicies as the API server would ev
     expect(into('backend')).toEqual(['gateway', 'prometheus']);
     // Only the apps reach the error tracker (dev; prod runs none).
     expect(into('glitchtip-web')).toEqual(env === 'dev' ? ['backend', 'gateway'] : []);
+    // Only Kibana, the setup Job, the log shipper, the nodes themselves, Prometheus (the exporter) and, in dev, Grafana reach Elasticsearch.
+    expect(into('elasticsearch')).toEqual(
+      env === 'dev'
+        ? ['elasticsearch', 'grafana', 'kibana', 'log-shipper', 'prometheus', 'search-setup']
+        : ['elasticsearch', 'kibana', 'log-shipper', 'prometheus', 'search-setup'],
+    );
+    expect(into('kibana')).toEqual(env === 'dev' ? ['ingress-controller', 'search-setup'] : ['search-setup']);
     expect(result.violations.filter((v) => v.message.includes('ecommerce'))).toEqual([]);
   });
 });
@@ -331,9 +477,105 @@ describe('ecommerce config', () => {
       (c) => (c.stacks.ecommerce.errorTracking.server.image = 'glitchtip/glitchtip:latest'),
       'stacks.ecommerce.errorTracking.server.image: got "glitchtip/glitchtip:latest"; expected',
     ],
+    [
+      'a heap above half the memory limit',
+      'dev',
+      (c) => (c.stacks.ecommerce.search.heap = '768m'),
+      'stacks.ecommerce.search.heap: got "768m"; expected at most half of search.resources.memoryLimit (1Gi)',
+    ],
+    [
+      'an even number of nodes',
+      'prod',
+      (c) => (c.stacks.ecommerce.search.nodes = 2),
+      'stacks.ecommerce.search.nodes: got 2; expected an odd number of nodes (1, 3, 5 or 7)',
+    ],
+    [
+      'several nodes without TLS',
+      'dev',
+      (c) => (c.stacks.ecommerce.search.nodes = 3),
+      'stacks.ecommerce.search.tls: got false; expected true with 3 nodes',
+    ],
+    [
+      'Elasticsearch without TLS in prod',
+      'prod',
+      (c) => (c.stacks.ecommerce.search.tls = false),
+      'stacks.ecommerce.search.tls: got false; expected true in a prod profile',
+    ],
+    [
+      'a heap in kilobytes',
+      'dev',
+      (c) => (c.stacks.ecommerce.search.heap = '524288k'),
+      "stacks.ecommerce.search.heap: got \"524288k\"; expected a JVM heap size such as '512m' or '1g'",
+    ],
+    [
+      'a snapshot folder with a trailing slash',
+      'dev',
+      (c) => (c.stacks.ecommerce.search.snapshots.prefix = 'elasticsearch/'),
+      'stacks.ecommerce.search.snapshots.prefix: got "elasticsearch/"; expected a folder',
+    ],
+    [
+      'a Unix cron for the snapshots',
+      'dev',
+      (c) => (c.stacks.ecommerce.search.snapshots.schedule = '30 1 * * *'),
+      'stacks.ecommerce.search.snapshots.schedule: got "30 1 * * *"; expected an Elasticsearch cron expression with seconds first',
+    ],
+    [
+      "Kibana's ingress in prod",
+      'prod',
+      (c) => (c.stacks.ecommerce.kibana.ingress = { enabled: true, host: 'kibana.example.com' }),
+      'stacks.ecommerce.kibana.ingress.enabled: got true; expected false: kibana.ingress is a development tool',
+    ],
+    [
+      "Kibana's ingress without a host",
+      'dev',
+      (c) => delete c.stacks.ecommerce.kibana.ingress.host,
+      'stacks.ecommerce.kibana.ingress.host: got nothing; expected the host Kibana is reached on',
+    ],
   ])('%s fails naming the field', (_name, env, change, message) => {
     const c = cfg(env);
     change(c);
     expect(configProblems(c)).toContain(message);
+  });
+});
+
+describe('ecommerce README', () => {
+  /** The workloads of both halves, as the README's resource table lists them. */
+  const ROWS: Array<[string, 'Deployment' | 'StatefulSet' | 'DaemonSet', string]> = [
+    ['gateway', 'Deployment', 'gateway'],
+    ['backend', 'Deployment', 'backend'],
+    ['MongoDB (+ exporter)', 'StatefulSet', 'mongodb'],
+    ['MinIO (dev only)', 'StatefulSet', 'minio'],
+    ['Elasticsearch (+ exporter)', 'StatefulSet', 'elasticsearch'],
+    ['Kibana', 'Deployment', 'kibana'],
+    ['GlitchTip web (dev only)', 'Deployment', 'glitchtip-web'],
+    ['GlitchTip worker (dev only)', 'Deployment', 'glitchtip-worker'],
+    ['GlitchTip PostgreSQL (+ exporter, dev only)', 'StatefulSet', 'glitchtip-postgres'],
+    ['GlitchTip Redis (+ exporter, dev only)', 'StatefulSet', 'glitchtip-redis'],
+    ['log shipper (Fluent Bit, per node; not in the total)', 'DaemonSet', 'log-shipper'],
+  ];
+  const mi = (bytes: number) => `${bytes / 1024 ** 2}Mi`;
+  const cell = (objects: Doc[], kind: 'Deployment' | 'StatefulSet' | 'DaemonSet', name: string): string => {
+    if (!objects.some((o) => o.kind === kind && o.metadata.name === name)) return '– | – | –';
+    const t = workloadTotals(objects, kind, name);
+    const pods = kind === 'DaemonSet' ? 'each node' : `${t.pods} ${t.pods === 1 ? 'pod' : 'pods'}`;
+    return `${pods}: ${t.cpuRequestMillis}m | ${mi(t.memoryRequestBytes)} | ${mi(t.memoryLimitBytes)}`;
+  };
+  /** The table, rendered from the synthesized objects. */
+  function table(): string {
+    const total = (objects: Doc[]) => {
+      const t = resourceTotals(objects).steady;
+      return `${t.cpuRequestMillis}m | ${mi(t.memoryRequestBytes)} | ${mi(t.memoryLimitBytes)}`;
+    };
+    return [
+      '| E-commerce (steady state) | dev pods: CPU request | dev memory request | dev memory limit | prod pods: CPU request | prod memory request | prod memory limit |',
+      '|---|---|---|---|---|---|---|',
+      ...ROWS.map(([label, kind, name]) => `| ${label} | ${cell(dev, kind, name)} | ${cell(prod, kind, name)} |`),
+      `| **total** | ${total(dev)} | ${total(prod)} |`,
+    ].join('\n');
+  }
+
+  test('the resource table is what the charts synthesize (both halves: apps and data, search)', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    expect(readme).toContain(table());
   });
 });

@@ -141,3 +141,26 @@ export function resourceTotals(objects: readonly Doc[]): { steady: ResourceTotal
   }
   return { steady, jobs };
 }
+
+/** Steady-state totals of one workload (its replicas, or its HPA's minimum, times its containers incl. sidecars). */
+export function workloadTotals(
+  objects: readonly Doc[],
+  kind: 'Deployment' | 'StatefulSet' | 'DaemonSet',
+  name: string,
+): ResourceTotals & { pods: number } {
+  const o = find(objects, kind, name);
+  const hpa = objects.find((h) => h.kind === 'HorizontalPodAutoscaler' && h.spec.scaleTargetRef.name === name);
+  // A DaemonSet: the figures of one node's pod.
+  const pods: number = kind === 'DaemonSet' ? 1 : hpa ? hpa.spec.minReplicas : o.spec.replicas;
+  const zero = { cpuRequestMillis: 0, cpuLimitMillis: 0, memoryRequestBytes: 0, memoryLimitBytes: 0 };
+  const t = (o.spec.template.spec.containers as Doc[]).reduce(
+    (a: ResourceTotals, c: Doc) => ({
+      cpuRequestMillis: a.cpuRequestMillis + pods * cpuMillis(c.resources.requests.cpu),
+      cpuLimitMillis: a.cpuLimitMillis + pods * cpuMillis(c.resources.limits.cpu ?? c.resources.requests.cpu),
+      memoryRequestBytes: a.memoryRequestBytes + pods * memoryBytes(c.resources.requests.memory),
+      memoryLimitBytes: a.memoryLimitBytes + pods * memoryBytes(c.resources.limits.memory),
+    }),
+    zero,
+  );
+  return { ...t, pods };
+}

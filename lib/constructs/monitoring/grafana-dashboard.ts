@@ -20,10 +20,12 @@ export interface DashboardTarget {
 export interface DashboardPanel {
   /** Panel title. */
   readonly title: string;
-  /** Panel type: `timeseries` (12x8 grid units) or `stat` (6x4 grid units). */
-  readonly type: 'timeseries' | 'stat';
-  /** Queries; at least one. */
+  /** Panel type: `timeseries` (12x8 grid units), `stat` (6x4 grid units) or `logs` (24x10, an Elasticsearch datasource). */
+  readonly type: 'timeseries' | 'stat' | 'logs';
+  /** PromQL queries; at least one (none for `logs`). */
   readonly exprs: DashboardTarget[];
+  /** The datasource and query of a `logs` panel (required with it, refused otherwise). @default - none */
+  readonly logs?: DashboardLogsQuery;
   /**
    * Grafana unit id, e.g. `reqps`, `s`, `bytes`, `percentunit`.
    * @default - no unit
@@ -50,6 +52,12 @@ export interface DashboardPanel {
    * @default 'green'
    */
   readonly baseColor?: string;
+}
+
+/** A logs panel's source: an Elasticsearch datasource by uid and a Lucene query. */
+export interface DashboardLogsQuery {
+  readonly datasourceUid: string;
+  readonly query: string;
 }
 
 /** One threshold step of a panel. */
@@ -110,7 +118,9 @@ export interface DashboardModelOptions {
 export const DASHBOARD_SCHEMA_VERSION = 39;
 /** Width of the Grafana grid. */
 const GRID_COLUMNS = 24;
-const SIZES = { timeseries: { w: 12, h: 8 }, stat: { w: 6, h: 4 } } as const;
+const SIZES = { timeseries: { w: 12, h: 8 }, stat: { w: 6, h: 4 }, logs: { w: 24, h: 10 } } as const;
+/** Most log lines a logs panel fetches. */
+const LOG_LIMIT = 500;
 /** ConfigMaps are limited to 1 MiB in total. */
 const MAX_CONFIGMAP_BYTES = 1024 * 1024;
 /** Datasource reference used by every panel and target: the `datasource` template variable. */
@@ -273,21 +283,10 @@ function layoutPanels(where: string, panels: readonly DashboardPanel[]): Array<R
   let x = 0;
   let y = 0;
   let rowHeight = 0;
-  return panels.map((panel, i) => {
-    const at = `panels[${i}]`;
-    checkNonEmpty(where, `${at}.title`, panel.title);
-    const type: unknown = panel.type;
-    if (type !== 'timeseries' && type !== 'stat') fail(where, `${at}.type`, type, '"timeseries" or "stat"');
-    const exprs: unknown = panel.exprs;
-    if (!Array.isArray(exprs) || exprs.length === 0) fail(where, `${at}.exprs`, exprs, 'a non-empty array of { expr, legend? }');
-    if (panel.exprs.length > 26) fail(where, `${at}.exprs`, `${panel.exprs.length} queries`, 'at most 26 queries (refId A-Z)');
-    panel.exprs.forEach((t, j) => checkNonEmpty(where, `${at}.exprs[${j}].expr`, t?.expr));
-    if (panel.unit !== undefined) checkNonEmpty(where, `${at}.unit`, panel.unit);
+  /** The next free grid position for the panel's size (a new row when it does not fit). */
+  const place = (panel: DashboardPanel): { h: number; w: number; x: number; y: number } => {
     const w = panel.width ?? SIZES[panel.type].w;
-    if (!Number.isInteger(w) || w < 1 || w > GRID_COLUMNS) fail(where, `${at}.width`, panel.width, `an integer from 1 to ${GRID_COLUMNS}`);
     const h = SIZES[panel.type].h;
-    const steps = thresholdSteps(where, at, panel);
-
     if (x + w > GRID_COLUMNS) {
       x = 0;
       y += rowHeight;
@@ -296,6 +295,23 @@ function layoutPanels(where: string, panels: readonly DashboardPanel[]): Array<R
     const gridPos = { h, w, x, y };
     x += w;
     rowHeight = Math.max(rowHeight, h);
+    return gridPos;
+  };
+  return panels.map((panel, i) => {
+    const at = `panels[${i}]`;
+    checkNonEmpty(where, `${at}.title`, panel.title);
+    const type: unknown = panel.type;
+    if (type !== 'timeseries' && type !== 'stat' && type !== 'logs') fail(where, `${at}.type`, type, '"timeseries", "stat" or "logs"');
+    if (type === 'logs' || panel.logs !== undefined) return { ...logsPanelModel(where, at, panel, i), gridPos: place(panel) };
+    const exprs: unknown = panel.exprs;
+    if (!Array.isArray(exprs) || exprs.length === 0) fail(where, `${at}.exprs`, exprs, 'a non-empty array of { expr, legend? }');
+    if (panel.exprs.length > 26) fail(where, `${at}.exprs`, `${panel.exprs.length} queries`, 'at most 26 queries (refId A-Z)');
+    panel.exprs.forEach((t, j) => checkNonEmpty(where, `${at}.exprs[${j}].expr`, t?.expr));
+    if (panel.unit !== undefined) checkNonEmpty(where, `${at}.unit`, panel.unit);
+    const w = panel.width ?? SIZES[panel.type].w;
+    if (!Number.isInteger(w) || w < 1 || w > GRID_COLUMNS) fail(where, `${at}.width`, panel.width, `an integer from 1 to ${GRID_COLUMNS}`);
+    const steps = thresholdSteps(where, at, panel);
+    const gridPos = place(panel);
 
     const targets = panel.exprs.map((t, j) => ({
       refId: String.fromCharCode(65 + j),
@@ -348,6 +364,52 @@ function layoutPanels(where: string, panels: readonly DashboardPanel[]): Array<R
       targets,
     };
   });
+}
+
+const DATASOURCE_UID = /^[a-zA-Z0-9_-]{1,40}$/;
+
+/** A Grafana logs panel on an Elasticsearch datasource (newest first, one Lucene query). */
+function logsPanelModel(where: string, at: string, panel: DashboardPanel, i: number): Record<string, unknown> {
+  if (panel.type !== 'logs') fail(where, `${at}.logs`, panel.logs, `nothing with type "${String(panel.type)}" (only a logs panel has one)`);
+  const logs: unknown = panel.logs;
+  if (typeof logs !== 'object' || logs === null) fail(where, `${at}.logs`, logs, '{ datasourceUid, query } with type "logs"');
+  const { datasourceUid, query } = panel.logs!;
+  if (typeof datasourceUid !== 'string' || !DATASOURCE_UID.test(datasourceUid))
+    fail(where, `${at}.logs.datasourceUid`, datasourceUid, "a datasource uid of 1-40 letters, digits, '-' and '_'");
+  checkNonEmpty(where, `${at}.logs.query`, query);
+  if (panel.exprs.length > 0)
+    fail(where, `${at}.exprs`, `${panel.exprs.length} queries`, 'none with type "logs" (its query is logs.query)');
+  const w = panel.width ?? SIZES.logs.w;
+  if (!Number.isInteger(w) || w < 1 || w > GRID_COLUMNS) fail(where, `${at}.width`, panel.width, `an integer from 1 to ${GRID_COLUMNS}`);
+  const datasource = { type: 'elasticsearch', uid: datasourceUid };
+  return {
+    id: i + 1,
+    type: 'logs',
+    title: panel.title,
+    ...(panel.description !== undefined ? { description: panel.description } : {}),
+    datasource,
+    options: {
+      showTime: true,
+      wrapLogMessage: true,
+      sortOrder: 'Descending',
+      enableLogDetails: true,
+      dedupStrategy: 'none',
+      prettifyLogMessage: false,
+      showCommonLabels: false,
+      showLabels: false,
+    },
+    targets: [
+      {
+        refId: 'A',
+        datasource,
+        query,
+        queryType: 'logs',
+        metrics: [{ id: '1', type: 'logs', settings: { limit: String(LOG_LIMIT) } }],
+        bucketAggs: [],
+        timeField: '@timestamp',
+      },
+    ],
+  };
 }
 
 const COLOR = /^(#[0-9a-fA-F]{6}|[a-z][a-z-]*)$/;

@@ -9,5 +9,8 @@ export * from './kubernetes-panels';
 export * from './mongodb-rules';
 export * from './mongodb-panels';
 export * from './deployment-rules';
+export * from './elasticsearch-rules';
+export * from './elasticsearch-panels';
+export * from './grafana-datasource';
 export { promString } from './validation';
 export * from './alert-routing';

@@ -68,6 +68,16 @@ export interface SecretOptions {
    * @default 'password'
    */
   readonly format?: SecretFormat;
+  /**
+   * Keys External Secrets renders in the cluster from a template over the secret keys
+   * (`{{ .KEY }}`, with sprig functions such as `toJson`), e.g. a configuration file that embeds a
+   * password for a consumer that reads files only. Only the template is in Git; every key it
+   * references must be one of the secret keys.
+   * @default - none
+   */
+  readonly templates?: Readonly<Record<string, string>>;
+  /** Labels of the Kubernetes Secret itself, e.g. `grafana_datasource: "1"` for Grafana's sidecar. @default - the backend's labels only */
+  readonly secretLabels?: Readonly<Record<string, string>>;
 }
 
 /** The form of a Secret's generated values (see {@link SecretOptions.format}). */
@@ -195,9 +205,29 @@ export class SecretsBackend extends Construct {
           `SecretsBackend: secret '${name}' plain key '${k}': got ${JSON.stringify(v)}; expected a non-empty string without '{{'`,
         );
     }
+    const templates = options.templates ?? {};
+    for (const [k, text] of Object.entries(templates)) {
+      if (!/^[-._a-zA-Z0-9]+$/.test(k) || keys.includes(k) || k in plain)
+        throw new Error(
+          `SecretsBackend: secret '${name}' template key '${k}'; expected a Secret data key (letters, digits, '-', '_', '.') distinct from its other keys`,
+        );
+      const refs = [...text.matchAll(/\{\{[^}]*?\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]);
+      if (!text.includes('{{') || refs.some((r) => !keys.includes(r)))
+        throw new Error(
+          `SecretsBackend: secret '${name}' template '${k}' references ${refs.length ? refs.map((r) => `.${r}`).join(', ') : 'no key'}; expected references to its secret keys (${keys.join(', ')}) only`,
+        );
+    }
+    const secretLabels = options.secretLabels ?? {};
+    const templated = { ...plain, ...templates };
     const template =
-      Object.keys(plain).length > 0
-        ? { template: { mergePolicy: ExternalSecretSpecTargetTemplateMergePolicy.MERGE, data: { ...plain } } }
+      Object.keys(templated).length > 0 || Object.keys(secretLabels).length > 0
+        ? {
+            template: {
+              mergePolicy: ExternalSecretSpecTargetTemplateMergePolicy.MERGE,
+              ...(Object.keys(secretLabels).length > 0 ? { metadata: { labels: { ...secretLabels } } } : {}),
+              ...(Object.keys(templated).length > 0 ? { data: templated } : {}),
+            },
+          }
         : {};
     this.names.add(name);
     const p = this.provider;
@@ -260,6 +290,6 @@ export class SecretsBackend extends Construct {
         },
       });
     }
-    return Object.fromEntries([...keys, ...Object.keys(plain)].map((k) => [k, { secret: name, key: k }]));
+    return Object.fromEntries([...keys, ...Object.keys(plain), ...Object.keys(templates)].map((k) => [k, { secret: name, key: k }]));
   }
 }

@@ -60,6 +60,13 @@ export interface ElasticsearchExporterProps {
    * @default - the `elastic` user with {@link ElasticsearchSecurityProps.elasticPassword}
    */
   readonly user?: ElasticsearchUser;
+  /**
+   * Also export per-index statistics (`--es.indices`: `elasticsearch_indices_docs_primary` and the
+   * like, from `/_all/_stats` on every scrape), e.g. for an alert when logs stop arriving. Costs a
+   * series set per index; the user needs the `monitor` index privilege.
+   * @default false
+   */
+  readonly indices?: boolean;
 }
 
 export interface ElasticsearchClusterProps {
@@ -320,6 +327,7 @@ export class ElasticsearchCluster extends StatefulStore {
           '--es.timeout=10s',
           // Disk watermarks (elasticsearch_clustersettings_allocation_watermark_*), for the disk alert.
           '--collector.clustersettings',
+          ...(props.exporter.indices ? ['--es.indices'] : []),
           `--web.listen-address=:${ES_EXPORTER_PORT}`,
           '--log.level=warn',
         ],

@@ -5,6 +5,7 @@
  * type, fails `tsc`.
  */
 import type { estypes } from '@elastic/elasticsearch';
+import type { SecretKeyRef } from '../workloads/container';
 
 /** Body of `PUT _ilm/policy/<name>`. */
 export type IlmPolicyBody = Required<Pick<estypes.IlmPutLifecycleRequest, 'policy'>>;
@@ -20,6 +21,16 @@ export type SnapshotRepositoryBody = estypes.SnapshotRepository;
 
 /** Body of `PUT _slm/policy/<id>`. */
 export type SlmPolicyBody = Required<Pick<estypes.SlmPutLifecycleRequest, 'schedule' | 'name' | 'repository' | 'config' | 'retention'>>;
+
+/** Body of `PUT _security/role/<name>`. */
+export type RoleBody = Pick<estypes.SecurityPutRoleRequest, 'cluster' | 'indices' | 'applications' | 'metadata' | 'description' | 'run_as'>;
+
+/**
+ * Body of `PUT _security/user/<name>` without the password: the Job adds `password` from the
+ * user's Secret at run time, so no password is ever in the ConfigMap.
+ */
+export type UserBody = Required<Pick<estypes.SecurityPutUserRequest, 'roles'>> &
+  Pick<estypes.SecurityPutUserRequest, 'full_name' | 'email' | 'metadata' | 'enabled'>;
 
 /**
  * Body of Kibana's `POST /api/data_views/data_view`. Kibana has no official TypeScript client, so
@@ -192,7 +203,12 @@ export type SearchSetupStep =
   | { readonly kind: 'index-template'; readonly name: string; readonly body: IndexTemplateBody }
   | { readonly kind: 'snapshot-repository'; readonly name: string; readonly body: SnapshotRepositoryBody }
   | { readonly kind: 'slm-policy'; readonly name: string; readonly body: SlmPolicyBody }
-  | { readonly kind: 'data-view'; readonly body: KibanaDataViewBody };
+  | { readonly kind: 'data-view'; readonly body: KibanaDataViewBody }
+  | { readonly kind: 'role'; readonly name: string; readonly body: RoleBody }
+  /** A native-realm user, created or updated with its password from `password` (put again on every run, so a rotated Secret takes effect). */
+  | { readonly kind: 'user'; readonly name: string; readonly body: UserBody; readonly password: SecretKeyRef }
+  /** The password of a built-in (reserved) user such as `kibana_system`, which cannot be PUT as a user. */
+  | { readonly kind: 'password'; readonly name: string; readonly password: SecretKeyRef };
 
 /** Options of {@link logStorageSteps}. */
 export interface LogStorageOptions {

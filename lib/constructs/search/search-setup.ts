@@ -1,10 +1,10 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { readAsset } from '../../core/assets';
-import { dns1035Label, pinnedImage } from '../../core/formats';
+import { dns1035Label, dnsSubdomain, pinnedImage } from '../../core/formats';
 import { componentLabels, ComponentIdentity, selectorLabels } from '../../core/labels';
 import { GraphComponent, ServiceGraph } from '../network/service-graph';
-import { checkFormat } from '../storage/object-storage';
+import { checkFormat, SECRET_KEY } from '../storage/object-storage';
 import { renderContainer, ResourceSpec, SecretKeyRef } from '../workloads/container';
 import { renderPodTemplate } from '../workloads/pod-template';
 import { contentHashedName, MAX_HASHED_JOB_BASE_NAME, syncHookJob } from '../workloads/sync-hook-job';
@@ -58,6 +58,17 @@ const SCRIPT = 'search-setup.sh';
 const CA_DIR = '/etc/search-ca';
 const UID = 1000;
 const MAX_BASE_NAME = MAX_HASHED_JOB_BASE_NAME;
+/** Names of native users and roles (Elasticsearch: 1-507 printable characters; we keep to the unambiguous ones). */
+const SECURITY_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,506}$/;
+/** Elasticsearch's built-in roles a user step may name without declaring them. */
+export const BUILT_IN_ROLES: readonly string[] = [
+  'superuser',
+  'kibana_admin',
+  'viewer',
+  'editor',
+  'monitoring_user',
+  'remote_monitoring_agent',
+];
 /** Names Elasticsearch accepts for policies, templates and repositories (lowercase, no separators it reserves). */
 const ES_NAME = /^[a-z0-9][a-z0-9._-]{0,254}$/;
 
@@ -66,7 +77,15 @@ export function searchSetupScript(): string {
   return readAsset(__dirname, `assets/${SCRIPT}`);
 }
 
-/** The plan line and body file of a step: `<step> <target> <path> <file>`. */
+/** Environment variable that carries the password of a `user` or `password` step for `name`. */
+export function passwordVariable(name: string): string {
+  return `PASSWORD_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+/**
+ * The plan line and body file of a step: `<step> <target> <path> <file> [<password variable>]`.
+ * Users and passwords are `putpw`: the script adds `"password"` from the variable to the body.
+ */
 function planEntry(step: SearchSetupStep): { line: string; file: string; body: unknown } {
   switch (step.kind) {
     case 'ilm-policy':
@@ -80,19 +99,27 @@ function planEntry(step: SearchSetupStep): { line: string; file: string; body: u
     case 'data-view':
       // `create` finds the view by the file name: the id.
       return { line: 'create kibana /api/data_views/data_view', file: `${step.body.data_view.id}.json`, body: step.body };
+    case 'role':
+      return { line: `put es /_security/role/${step.name}`, file: `role.${step.name}.json`, body: step.body };
+    case 'user':
+      return { line: `putpw es /_security/user/${step.name}`, file: `user.${step.name}.json`, body: step.body };
+    case 'password':
+      return { line: `putpw es /_security/user/${step.name}/_password`, file: `password.${step.name}.json`, body: {} };
   }
 }
 
 /**
- * An idempotent Job that makes Elasticsearch's ILM policies, index templates, snapshot repository
- * and snapshot lifecycle policy, and Kibana's data views, exist as declared (assets/search-setup.sh,
- * POSIX sh and curl). Each request body is a JSON file of its ConfigMap, typed in TypeScript against
+ * An idempotent Job that makes Elasticsearch's roles and native users (passwords from Secrets,
+ * passed by environment variables and added to the body at run time, never in the ConfigMap), the
+ * passwords of built-in users such as `kibana_system`, ILM policies, index templates, snapshot
+ * repository and snapshot lifecycle policy, and Kibana's data views, exist as declared
+ * (assets/search-setup.sh, POSIX sh and curl). Each request body is a JSON file of its ConfigMap, typed in TypeScript against
  * the official client's request types ({@link SearchSetupStep}), never generated shell.
  *
  * The steps are checked at synth: names Elasticsearch accepts, no name twice, a template's
- * `index.lifecycle.name` declared before it, an SLM policy's repository declared before it, data
- * views only with `kibana`. The Job's name carries a hash of everything it does, and it is an Argo
- * CD Sync hook (see BucketSetup for why both). Restricted pod (uid 1000, read-only root, `/tmp`
+ * `index.lifecycle.name` declared before it, an SLM policy's repository declared before it, a
+ * user's roles declared before it (or built in), data views only with `kibana`. The Job's name
+ * carries a hash of everything it does, and it is an Argo CD Sync hook (see BucketSetup for why both). Restricted pod (uid 1000, read-only root, `/tmp`
  * emptyDir), its own ServiceAccount without a token; `setup.addTo(graph)` lets it reach the servers.
  */
 export class SearchSetup extends Construct implements GraphComponent {
@@ -115,10 +142,14 @@ export class SearchSetup extends Construct implements GraphComponent {
     this.endpoints = [props.elasticsearch, ...(props.kibana ? [props.kibana] : [])];
 
     const files: Record<string, string> = { [SCRIPT]: searchSetupScript() };
+    const passwords: Record<string, SecretKeyRef> = {};
     const plan = props.steps.map((step) => {
       const entry = planEntry(step);
       files[entry.file] = `${JSON.stringify(entry.body, null, 2)}\n`;
-      return `${entry.line} ${entry.file}`;
+      if (step.kind !== 'user' && step.kind !== 'password') return `${entry.line} ${entry.file}`;
+      const variable = passwordVariable(step.name);
+      passwords[variable] = step.password;
+      return `${entry.line} ${entry.file} ${variable}`;
     });
     files.plan = `${plan.join('\n')}\n`;
     this.plan = plan;
@@ -141,7 +172,7 @@ export class SearchSetup extends Construct implements GraphComponent {
       WAIT_SECONDS: String(props.waitSeconds ?? 300),
       TMPDIR: '/tmp',
     };
-    const secretEnv: Record<string, SecretKeyRef> = props.password ? { ES_PASSWORD: props.password } : {};
+    const secretEnv: Record<string, SecretKeyRef> = { ...(props.password ? { ES_PASSWORD: props.password } : {}), ...passwords };
     const container = renderContainer({
       name: 'setup',
       image: props.image,
@@ -198,6 +229,11 @@ export class SearchSetup extends Construct implements GraphComponent {
   }
 }
 
+function expectPasswordRef(where: string, field: string, ref: SecretKeyRef | undefined): void {
+  checkFormat(where, `${field}.secret`, ref?.secret, dnsSubdomain);
+  checkFormat(where, `${field}.key`, ref?.key, SECRET_KEY);
+}
+
 function validateProps(name: string, props: SearchSetupProps): void {
   const where = `SearchSetup '${name}'`;
   checkFormat(where, 'name', name, dns1035Label);
@@ -222,6 +258,23 @@ function validateProps(name: string, props: SearchSetupProps): void {
   const declared = new Map<string, string>();
   props.steps.forEach((step, i) => {
     const field = `steps[${i}]`;
+    if (step.kind === 'user' || step.kind === 'password' || step.kind === 'role') {
+      if (!SECURITY_NAME.test(step.name))
+        throw new Error(
+          `${where}: ${field}.name '${step.name}' is invalid; expected 1-507 letters, digits, '_', '-', '.' and '@', starting with a letter, digit or '_'`,
+        );
+      const key = `${step.kind === 'role' ? 'role' : 'user'}/${step.name}`;
+      if (declared.has(key)) throw new Error(`${where}: ${field}: ${key.replace('/', " '")}' is already ${declared.get(key)}`);
+      declared.set(key, field);
+      if (step.kind !== 'role') expectPasswordRef(where, `${field}.password`, step.password);
+      if (step.kind === 'user')
+        for (const role of step.body.roles)
+          if (!declared.has(`role/${role}`) && !BUILT_IN_ROLES.includes(role))
+            throw new Error(
+              `${where}: ${field}: user '${step.name}' has role '${role}', which no earlier step declares and is not one of Elasticsearch's built-in roles (${BUILT_IN_ROLES.join(', ')}); declare the role first`,
+            );
+      return;
+    }
     if (step.kind === 'data-view') {
       if (!props.kibana) throw new Error(`${where}: ${field} is a data view but kibana is not set; expected kibana with a data-view step`);
       const id = step.body.data_view.id;

@@ -67,9 +67,10 @@ export function namespacesOf(objects: readonly RenderedObject[]): string[] {
 }
 
 /**
- * The namespace an Application of these objects targets: the one its Namespace object creates,
- * else the one most objects live in.
- * @throws when the objects create several namespaces or none is found
+ * The namespace an Application of these objects targets: the one its Namespace object creates;
+ * when it creates several (a stack with a node agent in a namespace of its own Pod Security level),
+ * the created one most objects live in; else the one most objects live in.
+ * @throws when several created namespaces hold equally many objects, or none is found
  */
 export function primaryNamespaceOf(objects: readonly RenderedObject[], what: string): string {
   const created = objects
@@ -77,13 +78,17 @@ export function primaryNamespaceOf(objects: readonly RenderedObject[], what: str
     .map((o) => o.metadata?.name)
     .filter((n): n is string => !!n);
   if (created.length === 1) return created[0];
-  if (created.length > 1)
-    throw new Error(
-      `${what}: creates namespaces ${created.map((n) => `'${n}'`).join(', ')}; expected at most one Namespace per Application (split it)`,
-    );
   const counts = new Map<string, number>();
   for (const o of objects)
     if (!isClusterScoped(o) && o.metadata?.namespace) counts.set(o.metadata.namespace, (counts.get(o.metadata.namespace) ?? 0) + 1);
+  if (created.length > 1) {
+    const ranked = created.map((n) => [n, counts.get(n) ?? 0] as const).sort((a, b) => b[1] - a[1]);
+    if (ranked[0][1] === ranked[1][1])
+      throw new Error(
+        `${what}: creates namespaces ${created.map((n) => `'${n}'`).join(', ')} with ${ranked[0][1]} objects each in the largest; expected one namespace holding most of the objects (the Application's destination) or one Application per namespace`,
+      );
+    return ranked[0][0];
+  }
   const best = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
   if (!best) throw new Error(`${what}: has no namespaced object and no Namespace; expected objects in at least one namespace`);
   return best[0];

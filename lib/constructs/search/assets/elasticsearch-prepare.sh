@@ -62,8 +62,8 @@ else
 fi
 
 if [ "${S3_WEB_IDENTITY:-false}" = true ]; then
-  token=${AWS_WEB_IDENTITY_TOKEN_FILE:-/var/run/secrets/eks.amazonaws.com/serviceaccount/token}
+  token_file=${AWS_WEB_IDENTITY_TOKEN_FILE:-/var/run/secrets/eks.amazonaws.com/serviceaccount/token}
   mkdir -p "$ES_CONFIG_TARGET/repository-s3"
-  ln -sfn "$token" "$ES_CONFIG_TARGET/repository-s3/aws-web-identity-token-file"
-  log "web identity token linked: $ES_CONFIG_TARGET/repository-s3/aws-web-identity-token-file -> $token"
+  ln -sfn "$token_file" "$ES_CONFIG_TARGET/repository-s3/aws-web-identity-token-file"
+  log "web identity token linked: $ES_CONFIG_TARGET/repository-s3/aws-web-identity-token-file -> $token_file"
 fi

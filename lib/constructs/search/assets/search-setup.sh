@@ -1,8 +1,9 @@
 #!/bin/sh
 # search-setup: applies the Elasticsearch and Kibana settings listed in CONFIG_DIR/plan, in order.
 # Idempotent: every Elasticsearch step is a PUT of the whole object (Elasticsearch keeps an
-# identical policy or template as it is), and a Kibana data view is created only when its id is
-# missing (a view a user edited is never replaced).
+# identical policy, template, role or user as it is), and a Kibana data view is created only when
+# its id is missing (a view a user edited is never replaced). User passwords come from environment
+# variables (Secrets) and are put again on every run, so a rotated Secret takes effect.
 # Shipped by lib/constructs/search/search-setup.ts (its SearchSetup Job runs it); edit this file.
 #
 # Environment:
@@ -13,11 +14,16 @@
 #   ES_PASSWORD         its password (read from the environment, never put on a command line)
 #   CA_FILE             CA bundle that signed the servers' certificates (unset: the system's)
 #   WAIT_SECONDS        how long to wait for each server to answer (default 300)
+#   <variable>          the password a putpw step names
 #
 # Plan lines, `<step> <target> <path> <body file>`:
 #   put    es|kibana  <path>  <file>   PUT the body; 200 or 201 is success
 #   create es|kibana  <path>  <file>   GET <path>/<id>, where <id> is the file name without .json:
 #                                      200 = exists (left as it is), 404 = POST the body to <path>
+#   putpw  es|kibana  <path>  <file>  <variable>
+#                                      PUT the body with "password" set to $<variable> (a JSON object
+#                                      written as by JSON.stringify(body, null, 2): its last line is `}`)
+# Kibana is waited for just before its first step: it may need a user an earlier step sets up.
 set -eu
 
 log() { printf '%s [search-setup] %s\n' "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" "$*"; }
@@ -37,8 +43,9 @@ esac
 # curl's options in a file only this user reads: the password never shows in a process listing.
 CURL_CONFIG=$(mktemp)
 RESPONSE=$(mktemp)
-trap 'rm -f "$CURL_CONFIG" "$RESPONSE"' EXIT
-chmod 600 "$CURL_CONFIG"
+SECRET_BODY=$(mktemp)
+trap 'rm -f "$CURL_CONFIG" "$RESPONSE" "$SECRET_BODY"' EXIT
+chmod 600 "$CURL_CONFIG" "$SECRET_BODY"
 {
   echo 'silent'
   echo 'show-error'
@@ -83,18 +90,41 @@ base_url() {
   esac
 }
 
-# Yellow is enough: a single node never places replicas, and settings need only the master.
-wait_for Elasticsearch "$ES_URL/_cluster/health?wait_for_status=yellow&timeout=5s"
+# with_password FILE VARIABLE: writes FILE's object plus "password": $VARIABLE to SECRET_BODY (mode 600).
+with_password() {
+  case $2 in '' | [!A-Z_]* | *[!A-Z0-9_]*) die "password variable '$2' is not an environment variable name" ;; esac
+  eval "value=\${$2:-}"
+  [ -n "$value" ] || die "environment variable $2 (the password of $1) must be set and non-empty"
+  case $value in *[[:cntrl:]]*) die "the password in $2 has a control character; expected printable characters" ;; esac
+  escaped=$(printf '%s' "$value" | sed 's/\\/\\\\/g; s/"/\\"/g')
+  if [ "$(cat "$1")" = '{}' ]; then
+    printf '{\n  "%s": "%s"\n}\n' password "$escaped" > "$SECRET_BODY"
+    return 0
+  fi
+  [ "$(tail -n 1 "$1")" = '}' ] || die "$1 does not end with a line '}'; expected a JSON object as JSON.stringify(body, null, 2) writes it"
+  {
+    sed '$d' "$1"
+    printf ',\n  "%s": "%s"\n}\n' password "$escaped"
+  } > "$SECRET_BODY"
+}
+
+[ -n "${ES_USERNAME:-}" ] || ! grep -q '^putpw ' "$CONFIG_DIR/plan" || die "the plan sets passwords but ES_USERNAME is not set"
 if grep -q '^[a-z]* kibana ' "$CONFIG_DIR/plan"; then
   [ -n "${KIBANA_URL:-}" ] || die "the plan has a kibana step but KIBANA_URL is not set"
-  wait_for Kibana "$KIBANA_URL/api/status"
 fi
+# Yellow is enough: a single node never places replicas, and settings need only the master.
+wait_for Elasticsearch "$ES_URL/_cluster/health?wait_for_status=yellow&timeout=5s"
 
 applied=0
-while read -r step target path file; do
+kibana_ready=false
+while read -r step target path file variable; do
   case $step in '' | '#'*) continue ;; esac
   [ -f "$CONFIG_DIR/$file" ] || die "plan names $file, which is not in $CONFIG_DIR"
   url="$(base_url "$target")$path"
+  if [ "$target" = kibana ] && [ "$kibana_ready" = false ]; then
+    wait_for Kibana "$KIBANA_URL/api/status"
+    kibana_ready=true
+  fi
   case $step in
     put)
       status=$(request PUT "$url" "$CONFIG_DIR/$file")
@@ -118,7 +148,17 @@ while read -r step target path file; do
         *) die "GET $path/$id answered $status: $(head -c 1000 "$RESPONSE")" ;;
       esac
       ;;
-    *) die "plan step '$step' is not put or create" ;;
+    putpw)
+      [ -n "${variable:-}" ] || die "plan step putpw $path names no password variable"
+      with_password "$CONFIG_DIR/$file" "$variable"
+      status=$(request PUT "$url" "$SECRET_BODY")
+      : > "$SECRET_BODY"
+      case $status in
+        200 | 201) log "PUT $path (password from $variable): ok" ;;
+        *) die "PUT $path answered $status: $(head -c 1000 "$RESPONSE")" ;;
+      esac
+      ;;
+    *) die "plan step '$step' is not put, putpw or create" ;;
   esac
   applied=$((applied + 1))
 done < "$CONFIG_DIR/plan"
