@@ -456,6 +456,8 @@ export class EcommerceChart extends Chart {
       helmPrefix: 'backups.objects',
       source: { storage: store.backups.storage, bucket: cfg.objectStore.buckets.app },
       target: { storage: store.backups.storage, bucket: cfg.objectStore.buckets.backups, prefix: `${stack.partOf}/objects` },
+      // encrypted as the backups are: SSE-KMS with backups.kmsKeyId and REQUIRE_SSE on Amazon S3 (prod); MinIO (dev) none
+      ...store.backups.encryption(),
       schedule: b.mirrorSchedule,
       image: b.uploaderImage,
       resources: b.resources,

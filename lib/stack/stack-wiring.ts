@@ -418,6 +418,15 @@ export class BackupTargets {
     });
   }
 
+  /**
+   * How every writer into the backups' storage encrypts, as BucketMirror takes it
+   * (`new BucketMirror(..., { ...targets.encryption() })`): the `serverSideEncryption` of the
+   * backups, and `requireSse` (refuse to write without SSE-KMS and a key) on Amazon S3.
+   */
+  public encryption(): { readonly serverSideEncryption?: ServerSideEncryption; readonly requireSse: boolean } {
+    return { ...(this.serverSideEncryption ? { serverSideEncryption: this.serverSideEncryption } : {}), requireSse: this.requireKms };
+  }
+
   /** The target of one store's backups, under `<partOf>/<engine>`. */
   public for(engine: string): BackupTarget {
     return {

@@ -9,10 +9,13 @@
  * - a source that lists nothing while the mirror has objects is refused;
  * - the target's versioning is checked before syncing with --delete (s3rver has no versioning, so
  *   the sync tests turn the check off, and a node:http fake answers get-bucket-versioning here).
+ * - server-side encryption: with a recording fake `aws` first on PATH, the exact sync arguments of
+ *   the copy and upload steps carry `--sse aws:kms --sse-kms-key-id <key>` (or `--sse AES256`), the
+ *   download's never; REQUIRE_SSE=true without SSE-KMS and a key refuses before any aws call.
  *
  * Only the endpoints (in-cluster Services), the scratch folder and HOME differ from the pod.
  */
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
@@ -20,7 +23,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { IMAGES } from '../../config/images';
-import { BucketMirror, BucketMirrorProps, S3CompatibleStorage } from '../../lib/constructs/storage';
+import { AmazonS3Storage, BucketMirror, BucketMirrorProps, S3CompatibleStorage } from '../../lib/constructs/storage';
 import { Doc } from '../support/doc';
 import { awsClientEnv, LocalS3, requireAwsCli, S3RVER_CREDENTIALS, startS3rver } from '../support/s3-server';
 
@@ -256,3 +259,199 @@ test('the target must be versioned before a sync with --delete (get-bucket-versi
     await new Promise<void>((resolve) => fake.close(() => resolve()));
   }
 }, 120_000);
+
+describe('server-side encryption of what the mirror writes (the synthesized containers, a recording fake aws on PATH)', () => {
+  const KMS_KEY = 'arn:aws:kms:eu-west-1:123456789012:alias/shop-prod-backups';
+  const kms = { serverSideEncryption: { algorithm: 'aws:kms', kmsKeyId: KMS_KEY }, requireSse: true } as const;
+  const amazon = new AmazonS3Storage({ region: 'eu-west-1', roleArn: 'arn:aws:iam::123456789012:role/shop-backup' });
+  /**
+   * Logs each call (arguments one per line, then `--`) to $AWS_LOG; the target is versioned, the
+   * source lists an object, a sync succeeds without output.
+   */
+  const FAKE_AWS = `#!/usr/bin/env bash
+set -eu
+printf '%s\\n' "$@" -- >> "$AWS_LOG"
+while [ "$1" = --region ] || [ "$1" = --endpoint-url ]; do shift 2; done
+case "$1 $2" in
+  's3api get-bucket-versioning') echo Enabled ;;
+  's3api list-objects-v2') echo images/a.jpg ;;
+esac
+`;
+
+  /** Runs the pod's containers in order with their env (and `overrides`; undefined removes a variable); returns each one's aws calls. */
+  function runWithFakeAws(
+    mirror: { pod: Doc; configMap: Doc },
+    overrides: Record<string, string | undefined> = {},
+  ): { status: number | null; output: string; calls: Record<string, string[][]> } {
+    const dir = fs.mkdtempSync(path.join(workDir, 'fake-aws-'));
+    const bin = path.join(dir, 'bin');
+    const scratch = path.join(dir, 'mirror');
+    fs.mkdirSync(bin);
+    fs.mkdirSync(path.join(scratch, 'images'), { recursive: true });
+    fs.writeFileSync(path.join(scratch, 'images', 'a.jpg'), 'aaa'); // what the download step would have left
+    fs.writeFileSync(path.join(bin, 'aws'), FAKE_AWS, { mode: 0o755 });
+    for (const [key, text] of Object.entries<string>(mirror.configMap.data)) fs.writeFileSync(path.join(dir, key), text);
+    const calls: Record<string, string[][]> = {};
+    let output = '';
+    for (const c of [...(mirror.pod.initContainers ?? []), ...mirror.pod.containers]) {
+      const log = path.join(dir, `${c.name}.log`);
+      fs.writeFileSync(log, '');
+      const env: NodeJS.ProcessEnv = { PATH: `${bin}:/usr/bin:/bin`, AWS_LOG: log, TMPDIR: dir };
+      for (const e of c.env) env[e.name] = e.valueFrom ? 'from-a-secret' : e.value;
+      if (env.MIRROR_DIR) env.MIRROR_DIR = scratch;
+      env.HOME = dir;
+      for (const [k, v] of Object.entries(overrides)) {
+        if (v === undefined) delete env[k];
+        else env[k] = v;
+      }
+      const r = spawnSync('bash', [path.join(dir, 'bucket-mirror.sh')], { env, encoding: 'utf8', timeout: 30_000 });
+      output += r.stdout + r.stderr;
+      calls[c.name] = fs
+        .readFileSync(log, 'utf8')
+        .split('--\n')
+        .filter(Boolean)
+        .map((call) => call.trimEnd().split('\n'));
+      if (r.status !== 0) return { status: r.status, output, calls };
+    }
+    return { status: 0, output, calls };
+  }
+
+  const syncs = (calls: string[][] | undefined) => (calls ?? []).filter((c) => c.includes('sync'));
+
+  test('one store (Amazon S3, as e-commerce prod): the server-side sync carries --sse aws:kms --sse-kms-key-id <key>, after the versioning check', () => {
+    const mirror = synthMirror({
+      source: { storage: amazon, bucket: 'shop-media' },
+      target: { storage: amazon, bucket: 'shop-backups-prod', prefix: 'shop/objects' },
+      requireTargetVersioning: true,
+      ...kms,
+    });
+    const r = runWithFakeAws(mirror);
+    expect(r.status).toBe(0);
+    expect(Object.keys(r.calls)).toEqual(['mirror']);
+    expect(r.calls.mirror[0]).toEqual(expect.arrayContaining(['get-bucket-versioning']));
+    expect(syncs(r.calls.mirror)).toEqual([
+      [
+        '--region',
+        'eu-west-1',
+        's3',
+        'sync',
+        's3://shop-media/',
+        's3://shop-backups-prod/shop/objects/',
+        '--delete',
+        '--sse',
+        'aws:kms',
+        '--sse-kms-key-id',
+        KMS_KEY,
+        '--no-progress',
+      ],
+    ]);
+    expect(r.output).toContain('(server-side copy, server-side encryption aws:kms)');
+  });
+
+  test('two stores: the upload sync carries the SSE-KMS flags, the download sync none', () => {
+    const mirror = synthMirror({
+      source: { storage: minio, bucket: 'ecommerce' },
+      target: { storage: amazon, bucket: 'shop-backups-prod', prefix: 'shop/objects' },
+      ...kms,
+    });
+    const r = runWithFakeAws(mirror);
+    expect(r.status).toBe(0);
+    expect(syncs(r.calls.download)).toHaveLength(1);
+    expect(syncs(r.calls.download)[0]).not.toContain('--sse');
+    expect(syncs(r.calls.upload)).toEqual([
+      [
+        '--region',
+        'eu-west-1',
+        's3',
+        'sync',
+        expect.stringMatching(/\/mirror\/$/),
+        's3://shop-backups-prod/shop/objects/',
+        '--delete',
+        '--sse',
+        'aws:kms',
+        '--sse-kms-key-id',
+        KMS_KEY,
+        '--no-progress',
+      ],
+    ]);
+  });
+
+  test('SSE-S3: --sse AES256 without a key id; no encryption asked: no --sse', () => {
+    const target = { storage: minio, bucket: 'backups', prefix: 'mirror/ecommerce' };
+    const aes = runWithFakeAws(
+      synthMirror({ source: { storage: minio, bucket: 'ecommerce' }, target, serverSideEncryption: { algorithm: 'AES256' } }),
+    );
+    expect(aes.status).toBe(0);
+    expect(syncs(aes.calls.mirror)).toEqual([
+      [
+        '--region',
+        'us-east-1',
+        '--endpoint-url',
+        'http://minio.shop.svc.cluster.local:9000',
+        's3',
+        'sync',
+        's3://ecommerce/',
+        's3://backups/mirror/ecommerce/',
+        '--delete',
+        '--sse',
+        'AES256',
+        '--no-progress',
+      ],
+    ]);
+    const plain = runWithFakeAws(synthMirror({ source: { storage: minio, bucket: 'ecommerce' }, target }));
+    expect(plain.status).toBe(0);
+    expect(syncs(plain.calls.mirror)).toHaveLength(1);
+    expect(syncs(plain.calls.mirror)[0]).not.toContain('--sse');
+  });
+
+  const oneStore = () =>
+    synthMirror({
+      source: { storage: amazon, bucket: 'shop-media' },
+      target: { storage: amazon, bucket: 'shop-backups-prod', prefix: 'shop/objects' },
+      requireTargetVersioning: true,
+      ...kms,
+    });
+  const twoStores = () =>
+    synthMirror({
+      source: { storage: minio, bucket: 'ecommerce' },
+      target: { storage: amazon, bucket: 'shop-backups-prod', prefix: 'shop/objects' },
+      requireTargetVersioning: true,
+      ...kms,
+    });
+  test.each([
+    ['copy', 'no key', oneStore, { S3_SSE_KMS_ID: undefined }, /refusing to upload: S3_SSE=aws:kms needs S3_SSE_KMS_ID/],
+    ['copy', 'an empty key', oneStore, { S3_SSE_KMS_ID: '' }, /refusing to upload: S3_SSE=aws:kms needs S3_SSE_KMS_ID/],
+    [
+      'copy',
+      'SSE-S3 only',
+      oneStore,
+      { S3_SSE: 'AES256', S3_SSE_KMS_ID: undefined },
+      /refusing to upload: REQUIRE_SSE=true needs S3_SSE=aws:kms .*S3_SSE is 'AES256'/,
+    ],
+    [
+      'copy',
+      'no encryption',
+      oneStore,
+      { S3_SSE: undefined, S3_SSE_KMS_ID: undefined },
+      /refusing to upload: REQUIRE_SSE=true needs S3_SSE=aws:kms and S3_SSE_KMS_ID .*S3_SSE is ''/,
+    ],
+    ['upload', 'no key', twoStores, { S3_SSE_KMS_ID: undefined }, /refusing to upload: S3_SSE=aws:kms needs S3_SSE_KMS_ID/],
+    [
+      'upload',
+      'no encryption',
+      twoStores,
+      { S3_SSE: undefined, S3_SSE_KMS_ID: undefined },
+      /refusing to upload: REQUIRE_SSE=true needs S3_SSE=aws:kms/,
+    ],
+  ])(
+    'REQUIRE_SSE=true in the %s step with %s: exits non-zero before any aws call of that step',
+    (step, _what, mirror, overrides, message) => {
+      const r = runWithFakeAws(mirror(), overrides);
+      expect(r.status).not.toBe(0);
+      expect(r.output).toMatch(message);
+      const container = step === 'copy' ? 'mirror' : 'upload';
+      expect(r.calls[container]).toEqual([]);
+      if (step === 'upload') expect(syncs(r.calls.download)).toHaveLength(1); // the download ran (it writes nothing to the target)
+    },
+  );
+});

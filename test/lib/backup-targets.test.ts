@@ -68,6 +68,20 @@ describe('BackupTargets', () => {
     expect(secretNames(chart)).not.toContain('backup-s3-credentials');
   });
 
+  test('encryption(), what a BucketMirror into the backups takes: SSE-KMS required on s3, SSE-S3 where the server takes it, else none', () => {
+    const kmsKeyId = 'arn:aws:kms:eu-west-1:123456789012:alias/shop-backups';
+    expect(targets({ backups: { ...backups, target: 's3', kmsKeyId }, aws }).targets.encryption()).toEqual({
+      serverSideEncryption: { algorithm: 'aws:kms', kmsKeyId },
+      requireSse: true,
+    });
+    const localstack = { ...minio, name: 'localstack', acceptsSseS3: true };
+    expect(targets({ inCluster: { server: localstack, port: 'api' } }).targets.encryption()).toEqual({
+      serverSideEncryption: { algorithm: 'AES256' },
+      requireSse: false,
+    });
+    expect(targets({ inCluster: { server: minio, port: 'api' } }).targets.encryption()).toEqual({ requireSse: false });
+  });
+
   test('s3 without the aws settings fails naming what is missing', () => {
     expect(() => targets({ backups: { ...backups, target: 's3' } })).toThrow("backups.target s3 needs the stack's aws.backupRoleArn");
   });

@@ -6,6 +6,7 @@ import { backupRules } from '../../lib/constructs/monitoring';
 import { ServiceGraph } from '../../lib/constructs/network/service-graph';
 import { AmazonS3Storage, BucketMirror, BucketMirrorProps, bucketMirrorScript, S3CompatibleStorage } from '../../lib/constructs/storage';
 import { Doc } from '../support/doc';
+import { readAsset } from '../../lib/core/assets';
 import { expectNoSecretValues, expectRestrictedPods } from '../support/stack-assertions';
 
 const resources = { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' };
@@ -19,6 +20,9 @@ const minioStorage = new S3CompatibleStorage({
   },
 });
 const ROLE = 'arn:aws:iam::123456789012:role/shop-backup';
+const KMS_KEY = 'arn:aws:kms:eu-west-1:123456789012:alias/shop-prod-backups';
+const kms = { serverSideEncryption: { algorithm: 'aws:kms', kmsKeyId: KMS_KEY }, requireSse: true } as const;
+const SSE_VARS = ['S3_SSE', 'S3_SSE_KMS_ID', 'REQUIRE_SSE'];
 const s3 = new AmazonS3Storage({ region: 'eu-west-1', roleArn: ROLE });
 
 const sameStore: BucketMirrorProps = {
@@ -70,6 +74,39 @@ describe('BucketMirror', () => {
       jobTemplate: { spec: { backoffLimit: 2, activeDeadlineSeconds: 3600 } },
     });
     expect(objects.find((o) => o.kind === 'ConfigMap').data).toEqual({ 'bucket-mirror.sh': bucketMirrorScript() });
+  });
+
+  test('the script is the asset with the shared SSE fragment (include/s3-sse.sh) in place of its include line', () => {
+    const script = bucketMirrorScript();
+    expect(script).not.toMatch(/^# @include /m);
+    expect(script).toContain(
+      readAsset(__dirname, '../../lib/constructs/storage/assets/include/s3-sse.sh').replace(/^(# shellcheck .*\n)+/, ''),
+    );
+    expect(script).toMatch(/^sse_setup$/m);
+  });
+
+  test('encryption: SSE-KMS and REQUIRE_SSE on the copy container (one store)', () => {
+    const { pod } = synth({ ...sameStore, target: twoStores.target, source: { storage: s3, bucket: 'shop-media' }, ...kms });
+    expect(pod.containers.map((c: Doc) => c.name)).toEqual(['mirror']);
+    expect(envOf(pod.containers[0])).toMatchObject({ MIRROR_STEP: 'copy', S3_SSE: 'aws:kms', S3_SSE_KMS_ID: KMS_KEY, REQUIRE_SSE: 'true' });
+  });
+
+  test('encryption: on the upload container only with two stores, never on the download (it writes nothing to the target)', () => {
+    const { pod } = synth({ ...twoStores, ...kms });
+    const [download] = pod.initContainers;
+    const [upload] = pod.containers;
+    expect(envOf(upload)).toMatchObject({ MIRROR_STEP: 'upload', S3_SSE: 'aws:kms', S3_SSE_KMS_ID: KMS_KEY, REQUIRE_SSE: 'true' });
+    expect(Object.keys(envOf(download)).filter((k) => SSE_VARS.includes(k))).toEqual([]);
+  });
+
+  test('encryption: SSE-S3 sets S3_SSE alone; none by default', () => {
+    const aes = envOf(synth({ ...sameStore, serverSideEncryption: { algorithm: 'AES256' } }).pod.containers[0]);
+    expect(Object.fromEntries(SSE_VARS.filter((k) => k in aes).map((k) => [k, aes[k]]))).toEqual({ S3_SSE: 'AES256' });
+    const none = envOf(synth({ ...sameStore, requireSse: false }).pod.containers[0]);
+    expect(Object.keys(none).filter((k) => SSE_VARS.includes(k))).toEqual([]);
+    const twoNone = synth(twoStores).pod;
+    for (const c of [...twoNone.initContainers, ...twoNone.containers])
+      expect(Object.keys(envOf(c)).filter((k) => SSE_VARS.includes(k))).toEqual([]);
   });
 
   test('restricted pods (lib/checks and the stack assertions), no secret values, in both modes', () => {
@@ -208,6 +245,31 @@ describe('BucketMirror', () => {
       'an unpinned image',
       { ...sameStore, image: 'amazon/aws-cli:latest' },
       `${where}: image 'amazon/aws-cli:latest'; expected an image reference pinned`,
+    ],
+    [
+      'an unknown encryption algorithm',
+      { ...sameStore, serverSideEncryption: { algorithm: 'DES' } as unknown as BucketMirrorProps['serverSideEncryption'] },
+      `${where}: serverSideEncryption.algorithm 'DES'; expected 'AES256' (SSE-S3) or 'aws:kms' (SSE-KMS)`,
+    ],
+    [
+      'a malformed KMS key',
+      { ...sameStore, serverSideEncryption: { algorithm: 'aws:kms', kmsKeyId: 'my-key' } },
+      `${where}: serverSideEncryption.kmsKeyId 'my-key'; expected a KMS key ARN`,
+    ],
+    [
+      'requireSse with SSE-S3',
+      { ...sameStore, serverSideEncryption: { algorithm: 'AES256' }, requireSse: true },
+      `${where}: requireSse is true but serverSideEncryption is 'AES256'; expected { algorithm: 'aws:kms', kmsKeyId }`,
+    ],
+    [
+      'requireSse without encryption',
+      { ...sameStore, requireSse: true },
+      `${where}: requireSse is true but serverSideEncryption is not set; expected { algorithm: 'aws:kms', kmsKeyId }`,
+    ],
+    [
+      'a requireSse that is not a boolean',
+      { ...sameStore, ...kms, requireSse: 'yes' as unknown as boolean },
+      `${where}: requireSse "yes"; expected true or false`,
     ],
   ])('refuses %s', (_what, props, message) => {
     expect(() => synth(props)).toThrow(message);

@@ -210,6 +210,20 @@ describe.each([
     expect(policyDestinations(objects, 'kibana')).toEqual(['elasticsearch:9200']);
   });
 
+  test('the mirror writes encrypted as the backups: SSE-KMS with backups.kmsKeyId and REQUIRE_SSE in prod, none on MinIO (dev)', () => {
+    const mirror = find(objects, 'CronJob', 'objects-mirror').spec.jobTemplate.spec.template.spec;
+    const upload = envOf(find(objects, 'CronJob', 'mongodb-backup').spec.jobTemplate.spec.template.spec.containers[0]);
+    const sse = (env: Record<string, unknown>) => ({ S3_SSE: env.S3_SSE, S3_SSE_KMS_ID: env.S3_SSE_KMS_ID, REQUIRE_SSE: env.REQUIRE_SSE });
+    expect(mirror.initContainers).toBeUndefined();
+    expect(envOf(mirror.containers[0]).MIRROR_STEP).toBe('copy');
+    expect(sse(envOf(mirror.containers[0]))).toEqual(
+      name === 'prod'
+        ? { S3_SSE: 'aws:kms', S3_SSE_KMS_ID: 'arn:aws:kms:eu-west-1:123456789012:alias/ecommerce-prod-backups', REQUIRE_SSE: 'true' }
+        : { S3_SSE: undefined, S3_SSE_KMS_ID: undefined, REQUIRE_SSE: undefined },
+    );
+    expect(sse(envOf(mirror.containers[0]))).toEqual(sse(upload));
+  });
+
   test("alerts: the seed's with the corrected latency expression, MongoDB, resources, volumes, backups; four dashboards", () => {
     const rules = find(objects, 'PrometheusRule', 'ecommerce').spec.groups.flatMap((g: Doc) => g.rules) as Doc[];
     const byName = new Map(rules.map((r) => [r.alert as string, r]));

@@ -1,10 +1,16 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { awsRegion, cron, Format, iamRoleArn, kmsKeyId, url } from '../../core/formats';
+import { awsRegion, cron, Format, iamRoleArn, url } from '../../core/formats';
 import { componentLabels, ComponentIdentity, selectorLabels } from '../../core/labels';
 import { HelmValues } from '../../output/helm';
 import { GraphComponent } from '../network/service-graph';
-import { checkLocation, KEY_PREFIX_RE, ObjectStorageTarget } from '../storage/object-storage';
+import {
+  checkLocation,
+  checkServerSideEncryption,
+  KEY_PREFIX_RE,
+  ObjectStorageTarget,
+  serverSideEncryptionEnv,
+} from '../storage/object-storage';
 import { renderContainer, ResourceSpec, SecretKeyRef } from '../workloads/container';
 import { renderPodTemplate } from '../workloads/pod-template';
 import { bindImage, VALUE_SCHEMAS, valueKey } from '../workloads/workload-values';
@@ -189,9 +195,7 @@ export class DatabaseBackup extends Construct {
         BACKUP_DIR,
         HOME: '/tmp',
         ...(t.endpointUrl ? { S3_ENDPOINT_URL: t.endpointUrl } : {}),
-        ...(t.serverSideEncryption ? { S3_SSE: t.serverSideEncryption.algorithm } : {}),
-        ...(t.serverSideEncryption?.algorithm === 'aws:kms' ? { S3_SSE_KMS_ID: t.serverSideEncryption.kmsKeyId } : {}),
-        ...(t.requireKms ? { REQUIRE_SSE: 'true' } : {}),
+        ...serverSideEncryptionEnv(t.serverSideEncryption, t.requireKms),
         ...extraEnv,
       },
       secretEnv: t.credentials
@@ -309,19 +313,12 @@ function validateTarget(where: string, t: BackupTarget): void {
     throw new Error(`${where}: target.roleArn '${t.roleArn}'; expected ${iamRoleArn.expected}`);
   if (t.credentials && !t.endpointUrl)
     throw new Error(`${where}: target.credentials are only for an S3-compatible endpoint; on AWS use target.roleArn (IRSA)`);
-  const sse = t.serverSideEncryption;
-  if (sse !== undefined) {
-    if (sse.algorithm !== 'AES256' && sse.algorithm !== 'aws:kms')
-      throw new Error(
-        `${where}: target.serverSideEncryption.algorithm '${String((sse as { algorithm: unknown }).algorithm)}'; expected 'AES256' (SSE-S3) or 'aws:kms' (SSE-KMS)`,
-      );
-    if (sse.algorithm === 'aws:kms' && !conforms(kmsKeyId, sse.kmsKeyId))
-      throw new Error(`${where}: target.serverSideEncryption.kmsKeyId '${sse.kmsKeyId}'; expected ${kmsKeyId.expected}`);
-  }
-  if (t.requireKms && sse?.algorithm !== 'aws:kms')
-    throw new Error(
-      `${where}: target.requireKms is true but target.serverSideEncryption is ${sse ? `'${sse.algorithm}'` : 'not set'}; expected { algorithm: 'aws:kms', kmsKeyId }`,
-    );
+  checkServerSideEncryption(
+    where,
+    { encryption: 'target.serverSideEncryption', require: 'target.requireKms' },
+    t.serverSideEncryption,
+    t.requireKms,
+  );
 }
 
 function validateEngine(where: string, p: DatabaseBackupProps): void {

@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { readAsset } from '../../core/assets';
+import { renderAssetWithIncludes } from '../../core/asset-template';
 import { cron, dns1035Label, memory, pinnedImage, s3Bucket } from '../../core/formats';
 import { componentLabels, ComponentIdentity, selectorLabels } from '../../core/labels';
 import { HelmValues } from '../../output/helm';
@@ -9,7 +9,14 @@ import { GraphComponent, ServiceGraph } from '../network/service-graph';
 import { renderContainer, ResourceSpec } from '../workloads/container';
 import { renderPodTemplate } from '../workloads/pod-template';
 import { bindImage, VALUE_SCHEMAS, valueKey } from '../workloads/workload-values';
-import { checkFormat, checkLocation, ObjectStorage } from './object-storage';
+import {
+  checkFormat,
+  checkLocation,
+  checkServerSideEncryption,
+  ObjectStorage,
+  ServerSideEncryption,
+  serverSideEncryptionEnv,
+} from './object-storage';
 
 /** One end of a mirror: a bucket (and key prefix) in a store. */
 export interface BucketMirrorLocation {
@@ -47,6 +54,21 @@ export interface BucketMirrorProps {
    * @default true
    */
   readonly requireTargetVersioning?: boolean;
+  /**
+   * How the objects the mirror writes to the target are encrypted at rest: `--sse` on the sync of
+   * the container that writes the target (`copy` with one store, `upload` with two; never the
+   * download). Only objects a run copies get it: an object unchanged since an earlier run keeps the
+   * encryption it was written with.
+   * @default - not asked for (the target bucket's default encryption applies)
+   */
+  readonly serverSideEncryption?: ServerSideEncryption;
+  /**
+   * Refuse to write unless `serverSideEncryption` is SSE-KMS with a key (`REQUIRE_SSE=true`, checked
+   * by the script before any aws call, as the backup uploads do): a guard in the pod against a
+   * config that lost its key. Needs `serverSideEncryption` `aws:kms`.
+   * @default false
+   */
+  readonly requireSse?: boolean;
   /** Dotted prefix of its Helm values (`<prefix>.schedule`, `<prefix>.image`). @default - name in camelCase */
   readonly helmPrefix?: string;
 }
@@ -60,7 +82,7 @@ const MAX_CRONJOB_NAME = 52;
 
 /** The script of every BucketMirror (also what the tests run). */
 export function bucketMirrorScript(): string {
-  return readAsset(__dirname, `assets/${SCRIPT}`);
+  return renderAssetWithIncludes(__dirname, `assets/${SCRIPT}`, {});
 }
 
 /**
@@ -86,6 +108,11 @@ export function bucketMirrorScript(): string {
  * the target's credentials only, uploads it; each run downloads the whole source prefix again (for
  * large buckets between Amazon S3 buckets, S3 Replication is the better tool). One pod has one
  * service account: two Amazon S3 stores with different roles are refused.
+ *
+ * **Encryption.** `serverSideEncryption` and `requireSse` work as for the backup uploads (the
+ * scripts share assets/include/s3-sse.sh): the writing container's sync gets `--sse AES256` or
+ * `--sse aws:kms --sse-kms-key-id <key>`, and with `requireSse` it refuses to run without SSE-KMS
+ * and a key. A stack passes its backups' settings: `...backupTargets.encryption()`.
  *
  * **Failures are alerted** like backups: pass {@link cronJobName} to the stack's backup alerts
  * (`stackMonitoring({ backups: { cronJobs: [{ cronJob: mirror.cronJobName, label: 'ObjectMirror' }] } })`),
@@ -168,10 +195,12 @@ export class BucketMirror extends Construct implements GraphComponent {
       });
     const sourceRegion: Record<string, string> =
       props.source.storage.region !== props.target.storage.region ? { SOURCE_REGION: props.source.storage.region } : {};
+    // Only the container that writes the target gets the encryption (the download reads the source).
+    const encryption = serverSideEncryptionEnv(props.serverSideEncryption, props.requireSse);
     const initContainers = same ? [] : [container('download', 'download', props.source.storage, {}, true)];
     const main = same
-      ? container('mirror', 'copy', props.target.storage, sourceRegion, false)
-      : container('upload', 'upload', props.target.storage, {}, true);
+      ? container('mirror', 'copy', props.target.storage, { ...sourceRegion, ...encryption }, false)
+      : container('upload', 'upload', props.target.storage, encryption, true);
 
     const template = renderPodTemplate({
       labels,
@@ -280,6 +309,7 @@ function validateProps(where: string, p: BucketMirrorProps): void {
   const deadline = p.activeDeadlineSeconds;
   if (deadline !== undefined && (!Number.isInteger(deadline) || deadline < 60))
     throw new Error(`${where}: activeDeadlineSeconds ${deadline}; expected an integer >= 60`);
+  checkServerSideEncryption(where, { encryption: 'serverSideEncryption', require: 'requireSse' }, p.serverSideEncryption, p.requireSse);
   const versioning: unknown = p.requireTargetVersioning ?? true;
   if (typeof versioning !== 'boolean') throw new Error(`${where}: requireTargetVersioning '${String(versioning)}'; expected true or false`);
 }

@@ -1,4 +1,4 @@
-import { awsRegion, dnsSubdomain, Format, s3Bucket } from '../../core/formats';
+import { awsRegion, dnsSubdomain, Format, kmsKeyId, s3Bucket } from '../../core/formats';
 import { GraphComponent, ServiceGraph } from '../network/service-graph';
 import { SecretKeyRef } from '../workloads/container';
 
@@ -29,6 +29,45 @@ export interface S3Credentials {
  * (`aws:kms`, a customer key: access to the objects also needs `kms:Decrypt` on it).
  */
 export type ServerSideEncryption = { readonly algorithm: 'AES256' } | { readonly algorithm: 'aws:kms'; readonly kmsKeyId: string };
+
+/**
+ * The env of a container that writes to S3 with `serverSideEncryption` (`S3_SSE`, and
+ * `S3_SSE_KMS_ID` for SSE-KMS) and, with `require`, refuses to write without SSE-KMS and a key
+ * (`REQUIRE_SSE=true`): what assets/include/s3-sse.sh reads (the backup upload and the bucket mirror).
+ */
+export function serverSideEncryptionEnv(sse: ServerSideEncryption | undefined, require: boolean | undefined): Record<string, string> {
+  return {
+    ...(sse ? { S3_SSE: sse.algorithm } : {}),
+    ...(sse?.algorithm === 'aws:kms' ? { S3_SSE_KMS_ID: sse.kmsKeyId } : {}),
+    ...(require ? { REQUIRE_SSE: 'true' } : {}),
+  };
+}
+
+/**
+ * Checks a writer's encryption: the algorithm, the KMS key of SSE-KMS ({@link kmsKeyId}), and that
+ * `require` (refuse to write without SSE-KMS) comes with SSE-KMS. `fields` name the two in errors,
+ * e.g. `{ encryption: 'target.serverSideEncryption', require: 'target.requireKms' }`.
+ * @throws Error `<where>: <field> '<value>'; expected ...`
+ */
+export function checkServerSideEncryption(
+  where: string,
+  fields: { readonly encryption: string; readonly require: string },
+  sse: ServerSideEncryption | undefined,
+  require: unknown,
+): void {
+  if (sse !== undefined) {
+    const algorithm: unknown = (sse as { algorithm?: unknown }).algorithm;
+    if (algorithm !== 'AES256' && algorithm !== 'aws:kms')
+      throw new Error(`${where}: ${fields.encryption}.algorithm '${String(algorithm)}'; expected 'AES256' (SSE-S3) or 'aws:kms' (SSE-KMS)`);
+    if (sse.algorithm === 'aws:kms') checkFormat(where, `${fields.encryption}.kmsKeyId`, sse.kmsKeyId, kmsKeyId);
+  }
+  if (require !== undefined && typeof require !== 'boolean')
+    throw new Error(`${where}: ${fields.require} ${JSON.stringify(require)}; expected true or false`);
+  if (require && sse?.algorithm !== 'aws:kms')
+    throw new Error(
+      `${where}: ${fields.require} is true but ${fields.encryption} is ${sse ? `'${sse.algorithm}'` : 'not set'}; expected { algorithm: 'aws:kms', kmsKeyId }`,
+    );
+}
 
 /** A location with everything a pod needs to reach it. */
 export interface ObjectStorageTarget extends ObjectStorageLocation {

@@ -8,30 +8,14 @@ SCRIPT_NAME=s3-upload
 
 # @include include/s3.sh
 
+# @include ../../storage/assets/include/s3-sse.sh
+
 require_env BACKUP_DIR S3_BUCKET S3_PREFIX RETENTION_DAYS
 normalise_prefix
 
-# Server-side encryption of the uploads: S3_SSE=AES256 (SSE-S3) or aws:kms (SSE-KMS with the key in
-# S3_SSE_KMS_ID). REQUIRE_SSE=true (set for Amazon S3, i.e. prod) refuses to upload anything
-# unless it is SSE-KMS with a key, checked before any byte leaves the pod.
-sse_args=()
-case ${S3_SSE:-} in
-  '') ;;
-  AES256) sse_args=(--sse AES256) ;;
-  aws:kms)
-    [ -n "${S3_SSE_KMS_ID:-}" ] || die "refusing to upload: S3_SSE=aws:kms needs S3_SSE_KMS_ID (a KMS key ARN or alias)"
-    sse_args=(--sse aws:kms --sse-kms-key-id "$S3_SSE_KMS_ID")
-    ;;
-  *) die "S3_SSE '$S3_SSE' is invalid: use AES256 (SSE-S3) or aws:kms (SSE-KMS)" ;;
-esac
-case ${REQUIRE_SSE:-false} in
-  false) ;;
-  true)
-    [ "${S3_SSE:-}" = aws:kms ] \
-      || die "refusing to upload: REQUIRE_SSE=true needs S3_SSE=aws:kms and S3_SSE_KMS_ID (backups.kmsKeyId of the stack's config); S3_SSE is '${S3_SSE:-}'"
-    ;;
-  *) die "REQUIRE_SSE '$REQUIRE_SSE' is invalid: use true or false" ;;
-esac
+# Server-side encryption of the uploads (S3_SSE, S3_SSE_KMS_ID, REQUIRE_SSE), checked before any byte leaves the pod.
+sse_setup
+
 read_name_file "$BACKUP_DIR/@latest_name_file@"
 name=$BACKUP_NAME
 check_backup_name "$name" @backup_extensions@
@@ -39,7 +23,6 @@ verify_checksum "$BACKUP_DIR" "$name"
 
 key="$PREFIX/$name"
 log "uploading $name to s3://$S3_BUCKET/$key${S3_ENDPOINT_URL:+ (endpoint $S3_ENDPOINT_URL)}${S3_SSE:+ (server-side encryption $S3_SSE)}"
-# ${sse_args[@]+...}: an empty array under set -u is an error in bash before 4.4 (the aws-cli image's).
 s3 s3 cp "$BACKUP_DIR/$name" "s3://$S3_BUCKET/$key" ${sse_args[@]+"${sse_args[@]}"} --only-show-errors --no-progress || die "upload of $name failed"
 s3 s3 cp "$BACKUP_DIR/$name.sha256" "s3://$S3_BUCKET/$key.sha256" ${sse_args[@]+"${sse_args[@]}"} --only-show-errors --no-progress || die "upload of $name.sha256 failed"
 remote_size=$(s3 s3api head-object --bucket "$S3_BUCKET" --key "$key" --query ContentLength --output text) || die "head-object on $key failed"

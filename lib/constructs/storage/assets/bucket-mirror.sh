@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bucket-mirror: one step of mirroring s3://SOURCE_BUCKET/SOURCE_PREFIX/ to s3://TARGET_BUCKET/TARGET_PREFIX/
-# with `aws s3 sync`. Shipped by lib/constructs/storage/bucket-mirror.ts (its BucketMirror CronJob
-# runs it); edit this file.
+# with `aws s3 sync`. Rendered from lib/constructs/storage/assets/bucket-mirror.sh at synth (includes
+# filled in) for the BucketMirror CronJob of lib/constructs/storage/bucket-mirror.ts; edit that file, not this copy.
 #
 # MIRROR_STEP
 #   copy      source and target are one store: a server-side sync, bucket to bucket
@@ -16,10 +16,16 @@
 # A source with no object at all while the target has some is refused (a wrong prefix or an
 # emptied source would otherwise delete the whole mirror) unless ALLOW_EMPTY_SOURCE=true.
 #
+# What the copy and upload steps write to the target is encrypted as S3_SSE and S3_SSE_KMS_ID ask
+# (`--sse AES256`, or `--sse aws:kms --sse-kms-key-id KEY`); REQUIRE_SSE=true refuses to run
+# unless that is SSE-KMS with a key, before any aws call (include/s3-sse.sh, as the backup uploads).
+# Only objects the sync copies get it: an unchanged object keeps the encryption it was written with.
+#
 # Environment: MIRROR_STEP, SOURCE_BUCKET, SOURCE_PREFIX (may be empty: the whole bucket),
 # TARGET_BUCKET, TARGET_PREFIX, AWS_REGION (of this container's store), S3_ENDPOINT_URL (an
 # S3-compatible server; unset: Amazon S3), SOURCE_REGION (copy: the source's region),
-# MIRROR_DIR (download, upload), REQUIRE_TARGET_VERSIONING, ALLOW_EMPTY_SOURCE.
+# MIRROR_DIR (download, upload), REQUIRE_TARGET_VERSIONING, ALLOW_EMPTY_SOURCE, S3_SSE, S3_SSE_KMS_ID,
+# REQUIRE_SSE (copy, upload).
 set -euo pipefail
 
 log() { printf '%s [bucket-mirror] %s\n' "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" "$*"; }
@@ -27,6 +33,8 @@ die() {
   log "ERROR: $*"
   exit 1
 }
+
+# @include include/s3-sse.sh
 
 # aws_s3 ARGS...: aws with the region, and the endpoint of an S3-compatible server.
 aws_s3() {
@@ -84,6 +92,8 @@ done
 SOURCE_PREFIX=$(trim "${SOURCE_PREFIX:-}")
 TARGET_PREFIX=$(trim "$TARGET_PREFIX")
 [ -n "$TARGET_PREFIX" ] || die "TARGET_PREFIX is empty once '/' are stripped; the mirror needs a prefix of its own"
+# the target's encryption, checked before any aws call
+sse_setup
 source_url=$(url "$SOURCE_BUCKET" "$SOURCE_PREFIX")
 target_url=$(url "$TARGET_BUCKET" "$TARGET_PREFIX")
 
@@ -94,8 +104,8 @@ case $MIRROR_STEP in
       && has_objects "$TARGET_BUCKET" "$TARGET_PREFIX"; then
       die "$source_url is empty but $target_url is not: refusing to delete the mirror (set ALLOW_EMPTY_SOURCE=true if the source was emptied on purpose)"
     fi
-    log "mirroring $source_url to $target_url (server-side copy${S3_ENDPOINT_URL:+, endpoint $S3_ENDPOINT_URL})"
-    mirror_sync "$source_url" "$target_url" --delete ${SOURCE_REGION:+--source-region "$SOURCE_REGION"}
+    log "mirroring $source_url to $target_url (server-side copy${S3_ENDPOINT_URL:+, endpoint $S3_ENDPOINT_URL}${S3_SSE:+, server-side encryption $S3_SSE})"
+    mirror_sync "$source_url" "$target_url" --delete ${SOURCE_REGION:+--source-region "$SOURCE_REGION"} ${sse_args[@]+"${sse_args[@]}"}
     ;;
   download)
     if [ -z "${MIRROR_DIR:-}" ] || [ ! -d "$MIRROR_DIR" ] || [ ! -w "$MIRROR_DIR" ]; then
@@ -117,8 +127,8 @@ case $MIRROR_STEP in
       && has_objects "$TARGET_BUCKET" "$TARGET_PREFIX"; then
       die "$source_url is empty (nothing was downloaded) but $target_url is not: refusing to delete the mirror (set ALLOW_EMPTY_SOURCE=true if the source was emptied on purpose)"
     fi
-    log "uploading $MIRROR_DIR to $target_url${S3_ENDPOINT_URL:+ (endpoint $S3_ENDPOINT_URL)}"
-    mirror_sync "$MIRROR_DIR/" "$target_url" --delete
+    log "uploading $MIRROR_DIR to $target_url${S3_ENDPOINT_URL:+ (endpoint $S3_ENDPOINT_URL)}${S3_SSE:+ (server-side encryption $S3_SSE)}"
+    mirror_sync "$MIRROR_DIR/" "$target_url" --delete ${sse_args[@]+"${sse_args[@]}"}
     ;;
   *) die "MIRROR_STEP is '$MIRROR_STEP'; expected copy, download or upload" ;;
 esac
