@@ -9,7 +9,7 @@ import { writeHelmChart } from './lib/output/helm';
 import { collectAppFacts } from './lib/checks/facts';
 import { CONSTRUCT_METADATA_FILE, ConstructMetadata, EnvironmentFacts } from './lib/checks';
 import { synthesizeArgoCd } from './lib/output/argocd';
-import { platformReleasesFor } from './config/platform-charts';
+import { declaredCapacity, platformReleasesFor } from './config/platform-charts';
 import { synthPortable } from './lib/output/portable-yaml';
 import { writeServiceGraphDiagrams } from './lib/output/diagram';
 import { writeIamPolicies } from './lib/output/iam';
@@ -60,7 +60,12 @@ export function synthesizeAll(outdir: string, options: SynthesizeOptions = {}): 
     if (record) {
       const facts = collectAppFacts(app, env.name);
       Object.assign(resources, facts.resources);
-      environments[env.name] = { monitoringRelease: env.monitoring.release, graphs: facts.graphs, databases: facts.databases };
+      environments[env.name] = {
+        monitoringRelease: env.monitoring.release,
+        graphs: facts.graphs,
+        databases: facts.databases,
+        capacity: declaredCapacity(env),
+      };
     }
   }
   // Argo CD App of Apps per environment: dist/argocd/<env>/ (its objects are checked like the rest).

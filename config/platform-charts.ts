@@ -23,6 +23,8 @@ import {
 import { PlatformConfig as EnvironmentConfig } from '../lib/config/platform-schema';
 import { GrafanaAdminValues, grafanaAdminManifests } from '../lib/constructs/monitoring/grafana-admin-secret';
 import { secretsProvider } from '../lib/stack/stack-wiring';
+import { cpuMillis, memoryBytes } from '../lib/core/formats';
+import type { DeclaredCapacity, DeclaredPods } from '../lib/checks/types';
 
 /** Environment profile a chart is installed in. */
 export type PlatformProfile = EnvironmentConfig['profile'];
@@ -58,6 +60,28 @@ export interface PlatformChartSpec<V extends object> {
   readonly clusterResources: readonly ClusterResourceKind[];
   /** Helm values for an environment. */
   readonly values: (env: EnvironmentConfig) => V;
+  /**
+   * The pods the release runs in an environment with the requests its values set (the same
+   * numbers: values read them from here), for the capacity checks. @default - none
+   */
+  readonly pods?: (env: EnvironmentConfig) => readonly DeclaredPods[];
+}
+
+/** Container resources: requests only (no CPU limit, so nothing is throttled below the node's spare CPU). */
+export interface ResourceValues {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+}
+
+/** The `resources` value of a declared pod group. */
+function resources(p: DeclaredPods): ResourceValues {
+  return { requests: { cpu: p.cpu, memory: p.memory } };
+}
+
+/** The pod group named `name` of a list (throws when missing: a values function asks only for its own). */
+function podsNamed(pods: readonly DeclaredPods[], name: string): DeclaredPods {
+  const p = pods.find((x) => x.name === name);
+  if (!p) throw new Error(`platform pods: no group '${name}'; expected one of ${pods.map((x) => x.name).join(', ')}`);
+  return p;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -117,6 +141,7 @@ export interface TraefikEntryPointValues {
 /** The Traefik chart values we set (chart 41.x; `values.schema.json` refuses unknown keys). */
 export interface TraefikValues {
   readonly deployment: { readonly replicas: number };
+  readonly resources: ResourceValues;
   readonly podDisruptionBudget?: { readonly enabled: boolean; readonly minAvailable: number };
   readonly ingressClass: { readonly enabled: boolean; readonly isDefaultClass: boolean; readonly name: string };
   readonly providers: {
@@ -139,9 +164,18 @@ export interface CertManagerValues {
   /** Install the CRDs with the chart and keep them when the release is removed. */
   readonly crds: { readonly enabled: boolean; readonly keep: boolean };
   readonly replicaCount: number;
+  readonly resources: ResourceValues;
   readonly podDisruptionBudget: { readonly enabled: boolean };
-  readonly webhook: { readonly replicaCount: number; readonly podDisruptionBudget: { readonly enabled: boolean } };
-  readonly cainjector: { readonly replicaCount: number; readonly podDisruptionBudget: { readonly enabled: boolean } };
+  readonly webhook: {
+    readonly replicaCount: number;
+    readonly resources: ResourceValues;
+    readonly podDisruptionBudget: { readonly enabled: boolean };
+  };
+  readonly cainjector: {
+    readonly replicaCount: number;
+    readonly resources: ResourceValues;
+    readonly podDisruptionBudget: { readonly enabled: boolean };
+  };
 }
 
 /** `matchLabels` selector. */
@@ -188,6 +222,7 @@ export interface KubePrometheusStackValues {
       readonly probeNamespaceSelector: Readonly<Record<string, never>>;
       /** Persistent TSDB (EKS: on the gp3 class). @default - emptyDir */
       readonly storageSpec?: StorageSpecValues;
+      readonly resources: ResourceValues;
     };
   };
   readonly alertmanager: {
@@ -196,11 +231,13 @@ export interface KubePrometheusStackValues {
       readonly alertmanagerConfigNamespaceSelector: Readonly<Record<string, never>>;
       /** Persistent silences and notification log. @default - emptyDir */
       readonly storage?: StorageSpecValues;
+      readonly resources: ResourceValues;
     };
   };
   readonly grafana: {
     /** Admin login from an existing Secret: the chart renders no password and creates no Secret of its own. */
     readonly admin: GrafanaAdminValues;
+    readonly resources: ResourceValues;
     readonly sidecar: {
       readonly dashboards: {
         readonly enabled: boolean;
@@ -221,7 +258,9 @@ export interface KubePrometheusStackValues {
   readonly kubeScheduler: { readonly enabled: boolean };
   readonly kubeEtcd: { readonly enabled: boolean };
   readonly kubeProxy: { readonly enabled: boolean };
-  readonly 'prometheus-node-exporter'?: { readonly hostRootFsMount: { readonly enabled: boolean } };
+  readonly prometheusOperator: { readonly resources: ResourceValues };
+  readonly 'kube-state-metrics': { readonly resources: ResourceValues };
+  readonly 'prometheus-node-exporter': { readonly hostRootFsMount?: { readonly enabled: boolean }; readonly resources: ResourceValues };
   /** Objects the release installs beside its own (the Grafana admin Secret's sources). */
   readonly extraManifests: ReadonlyArray<Record<string, unknown>>;
 }
@@ -230,12 +269,34 @@ export interface KubePrometheusStackValues {
 export interface MetricsServerValues {
   readonly args: readonly string[];
   readonly replicas: number;
+  readonly resources: ResourceValues;
   readonly podDisruptionBudget: { readonly enabled: boolean; readonly minAvailable?: number };
 }
 
 /** The external-secrets chart values we set. */
 export interface ExternalSecretsValues {
   readonly installCRDs: boolean;
+  readonly resources: ResourceValues;
+  readonly webhook: { readonly resources: ResourceValues };
+  readonly certController: { readonly resources: ResourceValues };
+}
+
+/** The cluster-autoscaler chart values we set (chart 9.43.x). */
+export interface ClusterAutoscalerValues {
+  readonly cloudProvider: 'aws';
+  readonly awsRegion: string;
+  /** Node groups found by their tags `k8s.io/cluster-autoscaler/enabled` and `k8s.io/cluster-autoscaler/<clusterName>`. */
+  readonly autoDiscovery: { readonly clusterName: string };
+  readonly rbac: {
+    readonly serviceAccount: {
+      readonly create: true;
+      readonly name: string;
+      readonly annotations: Readonly<Record<string, string>>;
+    };
+  };
+  /** Command-line flags (`--<key>=<value>`). */
+  readonly extraArgs: Readonly<Record<string, string | number | boolean>>;
+  readonly resources: ResourceValues;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -265,6 +326,20 @@ function vpcCidrOf(env: EnvironmentConfig): string {
 }
 
 /**
+ * cert-manager's pods: two of each on EKS (HA with PDBs), one on kind. Requests chosen from the
+ * controllers' light steady load (a few dozen certificates): 50m/128Mi for the controller (it
+ * caches certificates and secrets), 25m for the webhook and cainjector.
+ */
+const CERT_MANAGER_PODS = (env: EnvironmentConfig): DeclaredPods[] => {
+  const replicas = isKind(env) ? 1 : 2;
+  return [
+    { name: 'cert-manager', replicas, cpu: '50m', memory: '128Mi' },
+    { name: 'cert-manager/webhook', replicas, cpu: '25m', memory: '64Mi' },
+    { name: 'cert-manager/cainjector', replicas, cpu: '25m', memory: '128Mi' },
+  ];
+};
+
+/**
  * cert-manager: TLS certificates (local CA on kind, Let's Encrypt on EKS). Chart versions equal
  * the release tag (v1.21.1 = cert-manager v1.21.1, the CRDs in ../shared/crds/cert-manager).
  * Server-side apply: issuers/clusterissuers CRDs are ~330 KB, challenges ~270 KB (> 256 KiB).
@@ -285,16 +360,29 @@ export const CERT_MANAGER: PlatformChartSpec<CertManagerValues> = {
   clusterResources: [CRD, CLUSTER_ROLE, CLUSTER_ROLE_BINDING, VALIDATING_WEBHOOK, MUTATING_WEBHOOK],
   values: (env) => {
     const ha = !isKind(env);
-    const replicas = ha ? 2 : 1;
+    const pods = CERT_MANAGER_PODS(env);
+    const group = (name: string) => ({ replicaCount: podsNamed(pods, name).replicas, resources: resources(podsNamed(pods, name)) });
     return {
       crds: { enabled: true, keep: true },
-      replicaCount: replicas,
+      ...group('cert-manager'),
       podDisruptionBudget: { enabled: ha },
-      webhook: { replicaCount: replicas, podDisruptionBudget: { enabled: ha } },
-      cainjector: { replicaCount: replicas, podDisruptionBudget: { enabled: ha } },
+      webhook: { ...group('cert-manager/webhook'), podDisruptionBudget: { enabled: ha } },
+      cainjector: { ...group('cert-manager/cainjector'), podDisruptionBudget: { enabled: ha } },
     };
   },
+  pods: (env) => CERT_MANAGER_PODS(env),
 };
+
+/**
+ * External Secrets Operator's pods (the chart's one replica each). Requests chosen for a few dozen
+ * ExternalSecrets refreshed hourly: 50m/128Mi for the controller, 25m/64Mi for the webhook and
+ * the cert controller.
+ */
+const EXTERNAL_SECRETS_PODS = (_env: EnvironmentConfig): DeclaredPods[] => [
+  { name: 'external-secrets', replicas: 1, cpu: '50m', memory: '128Mi' },
+  { name: 'external-secrets/webhook', replicas: 1, cpu: '25m', memory: '64Mi' },
+  { name: 'external-secrets/cert-controller', replicas: 1, cpu: '25m', memory: '64Mi' },
+];
 
 /**
  * External Secrets Operator: dev secrets come from its `Password` generator
@@ -317,8 +405,34 @@ export const EXTERNAL_SECRETS: PlatformChartSpec<ExternalSecretsValues> = {
   serverSideApply: true,
   profiles: ['dev', 'prod'],
   clusterResources: [CRD, CLUSTER_ROLE, CLUSTER_ROLE_BINDING, VALIDATING_WEBHOOK],
-  values: () => ({ installCRDs: true }),
+  values: (env) => {
+    const pods = EXTERNAL_SECRETS_PODS(env);
+    return {
+      installCRDs: true,
+      resources: resources(podsNamed(pods, 'external-secrets')),
+      webhook: { resources: resources(podsNamed(pods, 'external-secrets/webhook')) },
+      certController: { resources: resources(podsNamed(pods, 'external-secrets/cert-controller')) },
+    };
+  },
+  pods: (env) => EXTERNAL_SECRETS_PODS(env),
 };
+
+/**
+ * kube-prometheus-stack's pods. Requests chosen from the series count of three stacks (tens of
+ * thousands of series): Prometheus 500m/2Gi on EKS (30 days of retention, compaction) and
+ * 200m/512Mi on kind (7 days, a laptop); Grafana 100m/256Mi; Alertmanager, the operator and
+ * kube-state-metrics 50-100m/128Mi; node-exporter, on every node, 25m/32Mi.
+ */
+const KUBE_PROMETHEUS_STACK_PODS = (env: EnvironmentConfig): DeclaredPods[] => [
+  isKind(env)
+    ? { name: 'kube-prometheus-stack/prometheus', replicas: 1, cpu: '200m', memory: '512Mi' }
+    : { name: 'kube-prometheus-stack/prometheus', replicas: 1, cpu: '500m', memory: '2Gi' },
+  { name: 'kube-prometheus-stack/alertmanager', replicas: 1, cpu: '50m', memory: '128Mi' },
+  { name: 'kube-prometheus-stack/grafana', replicas: 1, cpu: '100m', memory: '256Mi' },
+  { name: 'kube-prometheus-stack/operator', replicas: 1, cpu: '100m', memory: '128Mi' },
+  { name: 'kube-prometheus-stack/kube-state-metrics', replicas: 1, cpu: '50m', memory: '128Mi' },
+  { name: 'kube-prometheus-stack/node-exporter', replicas: 1, perNode: true, cpu: '25m', memory: '32Mi' },
+];
 
 /**
  * kube-prometheus-stack: Prometheus Operator, Prometheus, Alertmanager, Grafana, node-exporter,
@@ -359,6 +473,8 @@ export const KUBE_PROMETHEUS_STACK: PlatformChartSpec<KubePrometheusStackValues>
   // ClusterSecretStore: the Grafana admin Secret's store when secrets.storeScope is 'cluster' (EKS).
   clusterResources: [CRD, CLUSTER_ROLE, CLUSTER_ROLE_BINDING, VALIDATING_WEBHOOK, MUTATING_WEBHOOK, CLUSTER_SECRET_STORE],
   values: (env) => {
+    const pods = KUBE_PROMETHEUS_STACK_PODS(env);
+    const res = (name: string) => resources(podsNamed(pods, `kube-prometheus-stack/${name}`));
     const release: LabelSelector = { matchLabels: { release: env.monitoring.release } };
     const grafanaAdmin = grafanaAdminManifests({
       namespace: env.monitoring.namespace,
@@ -384,6 +500,7 @@ export const KUBE_PROMETHEUS_STACK: PlatformChartSpec<KubePrometheusStackValues>
           // On EKS the gp3 class comes from the cluster configuration, synced before this chart.
           // retentionSize keeps 10 % of the volume free for compaction and the WAL, whatever the series count.
           ...(env.storage.gp3StorageClass ? { storageSpec: claim(env.storage.gp3StorageClass, '50Gi'), retentionSize: '45GB' } : {}),
+          resources: res('prometheus'),
         },
       },
       alertmanager: {
@@ -391,10 +508,12 @@ export const KUBE_PROMETHEUS_STACK: PlatformChartSpec<KubePrometheusStackValues>
           alertmanagerConfigSelector: release,
           alertmanagerConfigNamespaceSelector: {},
           ...(env.storage.gp3StorageClass ? { storage: claim(env.storage.gp3StorageClass, '2Gi') } : {}),
+          resources: res('alertmanager'),
         },
       },
       grafana: {
         admin: grafanaAdmin.values,
+        resources: res('grafana'),
         sidecar: {
           dashboards: { enabled: true, label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' },
           // A stack's datasource lives in its namespace, in the Secret its password is in (e.g. the e-commerce logs).
@@ -405,12 +524,23 @@ export const KUBE_PROMETHEUS_STACK: PlatformChartSpec<KubePrometheusStackValues>
       kubeScheduler: { enabled: false },
       kubeEtcd: { enabled: false },
       kubeProxy: { enabled: false },
-      // kind nodes are containers whose root is not a shared mount: node-exporter cannot mount it.
-      ...(isKind(env) ? { 'prometheus-node-exporter': { hostRootFsMount: { enabled: false } } } : {}),
+      prometheusOperator: { resources: res('operator') },
+      'kube-state-metrics': { resources: res('kube-state-metrics') },
+      'prometheus-node-exporter': {
+        // kind nodes are containers whose root is not a shared mount: node-exporter cannot mount it.
+        ...(isKind(env) ? { hostRootFsMount: { enabled: false } } : {}),
+        resources: res('node-exporter'),
+      },
       extraManifests: grafanaAdmin.manifests,
     };
   },
+  pods: (env) => KUBE_PROMETHEUS_STACK_PODS(env),
 };
+
+/** metrics-server's pods: two on EKS, one on kind; 100m/200Mi, the chart's own default requests, stated so the capacity checks count them. */
+const METRICS_SERVER_PODS = (env: EnvironmentConfig): DeclaredPods[] => [
+  { name: 'metrics-server', replicas: isKind(env) ? 1 : 2, cpu: '100m', memory: '200Mi' },
+];
 
 /**
  * metrics-server: the resource metrics API HPAs scale on. kind has none, and EKS does not install
@@ -429,10 +559,13 @@ export const METRICS_SERVER: PlatformChartSpec<MetricsServerValues> = {
   serverSideApply: false,
   profiles: ['dev', 'prod'],
   clusterResources: [CLUSTER_ROLE, CLUSTER_ROLE_BINDING, API_SERVICE],
-  values: (env) =>
-    isKind(env)
-      ? { args: ['--kubelet-insecure-tls'], replicas: 1, podDisruptionBudget: { enabled: false } }
-      : { args: [], replicas: 2, podDisruptionBudget: { enabled: true, minAvailable: 1 } },
+  values: (env) => {
+    const pods = podsNamed(METRICS_SERVER_PODS(env), 'metrics-server');
+    return isKind(env)
+      ? { args: ['--kubelet-insecure-tls'], replicas: pods.replicas, resources: resources(pods), podDisruptionBudget: { enabled: false } }
+      : { args: [], replicas: pods.replicas, resources: resources(pods), podDisruptionBudget: { enabled: true, minAvailable: 1 } };
+  },
+  pods: (env) => METRICS_SERVER_PODS(env),
 };
 
 /**
@@ -475,7 +608,8 @@ export const TRAEFIK: PlatformChartSpec<TraefikValues> = {
       // clients together.
       const untrusted = { forwardedHeaders: { insecure: false } } as const;
       return {
-        deployment: { replicas: 1 },
+        deployment: { replicas: podsNamed(TRAEFIK_PODS(env), 'traefik').replicas },
+        resources: resources(podsNamed(TRAEFIK_PODS(env), 'traefik')),
         ingressClass: common.ingressClass,
         providers: { kubernetesCRD: { enabled: true }, kubernetesIngress: { enabled: true } },
         ports: {
@@ -499,7 +633,8 @@ export const TRAEFIK: PlatformChartSpec<TraefikValues> = {
       forwardedHeaders: { trustedIPs: [vpc], insecure: false },
     } as const;
     return {
-      deployment: { replicas: 2 },
+      deployment: { replicas: podsNamed(TRAEFIK_PODS(env), 'traefik').replicas },
+      resources: resources(podsNamed(TRAEFIK_PODS(env), 'traefik')),
       podDisruptionBudget: { enabled: true, minAvailable: 1 },
       ingressClass: common.ingressClass,
       providers: { kubernetesCRD: { enabled: true }, kubernetesIngress: { enabled: true, publishedService: { enabled: true } } },
@@ -526,7 +661,138 @@ export const TRAEFIK: PlatformChartSpec<TraefikValues> = {
       },
     };
   },
+  pods: (env) => TRAEFIK_PODS(env),
 };
+
+/**
+ * Traefik's pods: two on EKS (HA behind the NLB, with a PDB), one on kind. 100m/128Mi chosen for
+ * the stacks' request rates (a few hundred per second proxied, TLS terminated).
+ */
+const TRAEFIK_PODS = (env: EnvironmentConfig): DeclaredPods[] => [
+  { name: 'traefik', replicas: isKind(env) ? 1 : 2, cpu: '100m', memory: '128Mi' },
+];
+
+/** `cluster.nodes` of an environment that must have them (EKS). */
+function nodesOf(env: EnvironmentConfig): NonNullable<EnvironmentConfig['cluster']['nodes']> {
+  if (!env.cluster.nodes)
+    throw new Error(`environment '${env.name}': cluster.nodes is unset; expected the worker nodes (zones, minPerZone, maxPerZone, ...)`);
+  return env.cluster.nodes;
+}
+
+/** The autoscaler's cluster-wide limits: every zone's group at maxPerZone, in nodes, cores and GiB of node capacity. */
+export function autoscalerLimits(env: EnvironmentConfig): { maxNodes: number; maxCores: number; maxMemoryGiB: number } {
+  const n = nodesOf(env);
+  const maxNodes = n.zones.length * n.maxPerZone;
+  return {
+    maxNodes,
+    maxCores: Math.ceil((maxNodes * cpuMillis(n.capacity.cpu)) / 1000),
+    maxMemoryGiB: Math.ceil((maxNodes * memoryBytes(n.capacity.memory)) / 1024 ** 3),
+  };
+}
+
+/** Cluster Autoscaler's pod: 100m/600Mi, the requests of the AWS autoscaler example deployment. */
+const CLUSTER_AUTOSCALER_PODS = (): DeclaredPods[] => [{ name: 'cluster-autoscaler', replicas: 1, cpu: '100m', memory: '600Mi' }];
+
+/**
+ * Cluster Autoscaler (EKS only): adds a node to a zone's node group when a pod cannot be placed
+ * (a drain, an HPA scaling out) and removes underused ones. Chose it over Karpenter: it needs no
+ * CRDs (no bindings to import, nothing in ../shared/crds), works with the managed node groups
+ * EKS already has (one per zone, so zone-pinned EBS volumes always find a node in their zone),
+ * and its limits are flags in these values. Chart 9.43.1 ships `appVersion: 1.31.0`
+ * (kubernetes/autoscaler charts/cluster-autoscaler/Chart.yaml, stored code search); the
+ * autoscaler's minor version should match the cluster's Kubernetes minor (1.31).
+ *
+ * Node groups are discovered by their tags (`k8s.io/cluster-autoscaler/enabled`,
+ * `k8s.io/cluster-autoscaler/<cluster.name>`); their maxSize must be at least
+ * `cluster.nodes.maxPerZone`. The cluster-wide limits come from `cluster.nodes`:
+ * `--max-nodes-total` zones x maxPerZone, `--cores-total` and `--memory-total` that many nodes'
+ * capacity, so the autoscaler never grows past what the capacity checks verified. It reads and
+ * changes the Auto Scaling groups with the IRSA role `cluster.autoscaler.roleArn` (README "Node
+ * autoscaling" lists the role's policy).
+ */
+export const CLUSTER_AUTOSCALER: PlatformChartSpec<ClusterAutoscalerValues> = {
+  name: 'cluster-autoscaler',
+  repoUrl: 'https://kubernetes.github.io/autoscaler',
+  chart: 'cluster-autoscaler',
+  version: '9.43.1',
+  appVersion: '1.31.0',
+  namespace: () => 'kube-system',
+  createNamespace: false,
+  syncWave: -6,
+  serverSideApply: false,
+  profiles: ['prod'],
+  clusterResources: [CLUSTER_ROLE, CLUSTER_ROLE_BINDING],
+  values: (env) => {
+    if (!env.cluster.autoscaler || !env.secrets.awsRegion)
+      throw new Error(
+        `environment '${env.name}': cluster.autoscaler.roleArn and secrets.awsRegion are required for the Cluster Autoscaler; expected both on EKS`,
+      );
+    const limits = autoscalerLimits(env);
+    return {
+      cloudProvider: 'aws',
+      awsRegion: env.secrets.awsRegion,
+      autoDiscovery: { clusterName: env.cluster.name },
+      rbac: {
+        serviceAccount: {
+          create: true,
+          name: 'cluster-autoscaler',
+          annotations: { 'eks.amazonaws.com/role-arn': env.cluster.autoscaler.roleArn },
+        },
+      },
+      extraArgs: {
+        // one node group per zone: keep them the same size, so zone spread always has room
+        'balance-similar-node-groups': true,
+        // among node groups that fit, the one that wastes the least CPU and memory
+        expander: 'least-waste',
+        // emptyDir (/tmp) must not pin a node forever; the pods' PDBs still guard scale-down
+        'skip-nodes-with-local-storage': false,
+        'max-nodes-total': limits.maxNodes,
+        'cores-total': `0:${limits.maxCores}`,
+        'memory-total': `0:${limits.maxMemoryGiB}`,
+      },
+      resources: resources(podsNamed(CLUSTER_AUTOSCALER_PODS(), 'cluster-autoscaler')),
+    };
+  },
+  pods: () => CLUSTER_AUTOSCALER_PODS(),
+};
+
+/**
+ * The EKS add-ons' pods (installed with the cluster, not by these charts): the VPC CNI and
+ * kube-proxy on every node, CoreDNS, the EBS CSI driver. Their requests are those of the add-ons'
+ * default manifests as known when this was written (aws-node 25m, kube-proxy 100m, CoreDNS
+ * 100m/70Mi; the EBS CSI driver's containers 10m/40Mi each); compare with `kubectl -n kube-system
+ * get pods -o yaml` on the cluster after an add-on upgrade.
+ */
+export const EKS_ADDON_PODS: readonly DeclaredPods[] = [
+  { name: 'eks/aws-node', replicas: 1, perNode: true, cpu: '25m', memory: '0' },
+  { name: 'eks/kube-proxy', replicas: 1, perNode: true, cpu: '100m', memory: '0' },
+  { name: 'eks/ebs-csi-node', replicas: 1, perNode: true, cpu: '30m', memory: '120Mi' },
+  { name: 'eks/coredns', replicas: 2, cpu: '100m', memory: '70Mi' },
+  { name: 'eks/ebs-csi-controller', replicas: 2, cpu: '60m', memory: '240Mi' },
+];
+
+/**
+ * What the capacity checks know of an environment's cluster besides the output: its nodes (with
+ * the autoscaler's limits) and the pods of its platform charts and EKS add-ons.
+ */
+export function declaredCapacity(env: EnvironmentConfig, specs: readonly PlatformChartSpec<object>[] = PLATFORM_CHARTS): DeclaredCapacity {
+  const platform = specs.filter((c) => c.profiles.includes(env.profile)).flatMap((c) => [...(c.pods?.(env) ?? [])]);
+  if (env.cluster.kind === 'eks') platform.push(...EKS_ADDON_PODS);
+  const n = env.cluster.nodes;
+  if (!n) return { platform };
+  return {
+    nodes: {
+      zones: [...n.zones],
+      minPerZone: n.minPerZone,
+      maxPerZone: n.maxPerZone,
+      instanceType: n.instanceType,
+      capacity: { ...n.capacity },
+      allocatable: { ...n.allocatable },
+      ...(env.cluster.autoscaler ? { autoscaler: { name: CLUSTER_AUTOSCALER.name, ...autoscalerLimits(env) } } : {}),
+    },
+    platform,
+  };
+}
 
 /** Every pinned platform chart, in sync order. */
 export const PLATFORM_CHARTS: readonly PlatformChartSpec<object>[] = [
@@ -534,6 +800,7 @@ export const PLATFORM_CHARTS: readonly PlatformChartSpec<object>[] = [
   EXTERNAL_SECRETS,
   KUBE_PROMETHEUS_STACK,
   METRICS_SERVER,
+  CLUSTER_AUTOSCALER,
   TRAEFIK,
 ];
 

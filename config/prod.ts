@@ -16,6 +16,23 @@ export const prod: PlatformConfigInput = {
     vpcCidr: '10.0.0.0/16',
     // EKS places the control plane's network interfaces in the cluster's subnets: the VPC, port 443.
     apiServer: { cidrs: ['10.0.0.0/16'], port: 443 },
+    // One managed node group per zone of m6i.xlarge (4 vCPU / 16 GiB, the shape of the 3-node
+    // cluster the prod output was first placed on). Allocatable as the EKS AMI reserves it:
+    // CPU 4000m - 80m kube-reserved; memory ~15.3Gi reported - 893Mi kube-reserved (255Mi + 11Mi
+    // x 58 max pods) - 100Mi eviction threshold, rounded down to 14Gi. maxPerZone 4 (12 nodes):
+    // every HPA at maxReplicas plus the platform takes 8 nodes, 9 with one drained (npm run check
+    // prints the numbers), and a zone's worth more because zone spread packs each zone on its own,
+    // less tightly than the check's cluster-wide first fit. The node groups' maxSize must allow it.
+    nodes: {
+      zones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+      minPerZone: 1,
+      maxPerZone: 4,
+      instanceType: 'm6i.xlarge',
+      capacity: { cpu: '4', memory: '16Gi' },
+      allocatable: { cpu: '3920m', memory: '14Gi' },
+    },
+    // Cluster Autoscaler's IRSA role (same account and naming as the stacks' roles).
+    autoscaler: { roleArn: 'arn:aws:iam::123456789012:role/cluster-autoscaler-prod' },
   },
   ingress: { className: 'traefik', controllerNamespace: 'traefik', controllerPodLabels: { 'app.kubernetes.io/name': 'traefik' } },
   tls: { clusterIssuer: 'letsencrypt-prod', issuer: 'letsencrypt', acmeEmail: 'platform@wondernest.example' },

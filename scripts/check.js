@@ -2,10 +2,11 @@
 /*
  * `npm run check`: synthesizes every stack and environment into a temporary folder and prints the
  * one-screen report of the offline manifest checks (schema, pod security, best practices, secrets,
- * reachability). Exits 1 when a rule is broken.
+ * reachability, connections, disruption, capacity) with the requests at minimum replicas and at
+ * HPA max per environment. Exits 1 when a rule is broken.
  *   --dir <outdir>   check an existing output folder instead (needs its construct-metadata.json)
  *   --json           print the report as JSON: summary (objects per kind, rules, families, reachability
- *                    matrices) and violations
+ *                    matrices, capacity) and violations
  *   --help           print the usage
  */
 'use strict';
@@ -17,11 +18,12 @@ const { ensureBuild } = require('./ensure-build');
 const USAGE = `Usage: npm run check -- [--dir <outdir>] [--json]
 
 Synthesizes every stack and environment into a temporary folder and runs the offline manifest checks
-(schema, pod-security, best-practices, secrets, reachability). Exit code 0 = no violation, 1 = violations,
-2 = usage error.
+(schema, pod-security, best-practices, secrets, reachability, connections, disruption, capacity) and prints
+the CPU/memory requests at minimum replicas and at HPA max per environment against its nodes. Exit code
+0 = no violation, 1 = violations, 2 = usage error.
 
   --dir <outdir>   check an existing output folder instead (e.g. dist; needs its construct-metadata.json)
-  --json           print the report as JSON: {objects, kinds, rules, families, matrices, violations}
+  --json           print the report as JSON: {objects, kinds, rules, families, matrices, capacity, violations}
   --help, -h       print this help`;
 
 const args = process.argv.slice(2);
@@ -83,6 +85,7 @@ try {
             return { family, rules: rules.length, passed: rules.filter((r) => !broken.has(r.id)).length };
           }),
           matrices: result.families.includes('reachability') ? (result.reachability ?? analyze(input).namespaces) : [],
+          capacity: result.families.includes('capacity') ? checks.capacityJson(input) : [],
           violations: result.violations.map((v) => ({
             rule: v.rule,
             env: v.object?.env,

@@ -174,6 +174,40 @@ describe('environment config', () => {
     );
   });
 
+  test('EKS needs its worker nodes and the Cluster Autoscaler role; kind refuses an autoscaler', () => {
+    const eks = envConfig('prod');
+    delete eks.cluster.nodes;
+    delete eks.cluster.autoscaler;
+    expect(problems(eks)).toContain(
+      'cluster.nodes: got nothing; expected the worker nodes on EKS (zones, minPerZone, maxPerZone, instanceType, capacity, allocatable)',
+    );
+    expect(problems(eks)).toContain("cluster.autoscaler: got nothing; expected the Cluster Autoscaler's IRSA role on EKS ({ roleArn })");
+    const kind = envConfig('dev');
+    kind.cluster.autoscaler = { roleArn: 'arn:aws:iam::123456789012:role/ca' };
+    expect(problems(kind)).toContain(
+      'cluster.autoscaler: got {"roleArn":"arn:aws:iam::123456789012:role/ca"}; expected unset on kind (its nodes are containers; nothing adds nodes)',
+    );
+  });
+
+  test('cluster.nodes: maxPerZone below minPerZone, allocatable above capacity, a range without an autoscaler', () => {
+    const cfg = envConfig('prod');
+    cfg.cluster.nodes.maxPerZone = 0;
+    cfg.cluster.nodes.allocatable.cpu = '5';
+    const found = problems(cfg);
+    expect(found).toContain('cluster.nodes.maxPerZone: got 0; expected an integer >= 1');
+    expect(found).not.toContain('expected an integer >= minPerZone'); // one problem per field
+    expect(found).toContain('cluster.nodes.allocatable.cpu: got "5"; expected at most capacity.cpu (4)');
+    const fixed = envConfig('prod');
+    fixed.cluster.nodes.maxPerZone = 1;
+    fixed.cluster.nodes.minPerZone = 2;
+    expect(problems(fixed)).toContain('cluster.nodes.maxPerZone: got 1; expected an integer >= minPerZone (2)');
+    const unscaled = envConfig('prod');
+    delete unscaled.cluster.autoscaler;
+    expect(problems(unscaled)).toContain(
+      'cluster.nodes.maxPerZone: got 4; expected equal to minPerZone (1) without cluster.autoscaler (nothing adds nodes)',
+    );
+  });
+
   test.each(['10.0.0.1/16', '10.0.0.0/8', '0.0.0.0/0', 'fd00::/48', '10.0.0.0', '10.0.300.0/24', 'vpc-0abc'])(
     'a VPC CIDR like %s is refused, naming the field, the value and what is allowed',
     (vpcCidr) => {

@@ -166,7 +166,7 @@ function intEnv(container: IContainer, name: string): number | string | undefine
  * Extra pods a rollout may run: `maxSurge` of a RollingUpdate (Kubernetes' default 25 %, a
  * percentage rounded up), none for Recreate.
  */
-function deploymentSurge(
+export function deploymentSurge(
   strategy: { type?: string; rollingUpdate?: { maxSurge?: number | string } } | undefined,
   replicas: number,
 ): number {

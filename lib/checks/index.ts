@@ -1,4 +1,5 @@
 import { BestPracticesCheck } from './best-practices-check';
+import { CapacityCheck, DisruptionCheck } from './capacity-check';
 import { ConnectionBudgetCheck } from './connection-budget-check';
 import { PodSecurityCheck } from './pod-security-check';
 import { analyze, NamespaceReachability, ReachabilityCheck } from './reachability-check';
@@ -9,10 +10,11 @@ import { Check, CheckFamily, CheckInput, RuleInfo, Violation } from './types';
 export * from './types';
 export { analyze as analyzeReachability, formatMatrix } from './reachability-check';
 export type { NamespaceReachability } from './reachability-check';
+export { DRAIN_BLOCKING_ANNOTATION, environmentCapacity, formatCapacity, capacityJson } from './capacity-check';
 export { loadManifests, loadConstructMetadata, CONSTRUCT_METADATA_FILE } from './load';
 export type { ConstructMetadata } from './load';
 
-/** The six offline check families, in report order. */
+/** The offline check families, in report order. */
 export function allChecks(): Check[] {
   return [
     new SchemaCheck(),
@@ -21,6 +23,8 @@ export function allChecks(): Check[] {
     new SecretsCheck(),
     new ReachabilityCheck(),
     new ConnectionBudgetCheck(),
+    new DisruptionCheck(),
+    new CapacityCheck(),
   ];
 }
 

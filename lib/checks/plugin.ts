@@ -27,7 +27,7 @@ interface ValidationContext {
 
 /**
  * cdk8s validation plugin (cdk8s.yaml `validations`): runs the schema, pod security, best-practice,
- * secrets, reachability and connection-budget checks over the synthesized manifests. A violation fails `cdk8s synth`
+ * secrets, reachability, connection-budget, drain and capacity checks over the synthesized manifests. A violation fails `cdk8s synth`
  * and the CLI's report names the construct path of the offending object.
  */
 export class ManifestChecks {

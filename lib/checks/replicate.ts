@@ -2,7 +2,7 @@
  * A synthetic, larger check input for `npm run bench`: the real output copied N times, each copy
  * in its own namespaces, so the checks' cost can be measured against object count.
  */
-import { CheckInput, DeclaredGraph, EnvironmentFacts, KubeObject, ManifestObject } from './types';
+import { CheckInput, DeclaredCapacity, DeclaredGraph, EnvironmentFacts, KubeObject, ManifestObject } from './types';
 
 /** Every namespace the input names: objects' namespaces, Namespace objects, and the declared graphs' namespaces. */
 export function namespacesOf(input: CheckInput): Set<string> {
@@ -63,7 +63,30 @@ export function replicateInput(input: CheckInput, copies: number): CheckInput {
         ...(facts.databases ?? []).map((d) => ({ ...d, namespace: rename(d.namespace) })),
       ];
       environments[env] = { ...environments[env], graphs, databases };
+      if (facts.capacity) environments[env] = { ...environments[env], capacity: scaleCapacity(facts.capacity, j + 1) };
     }
   }
   return { objects, environments };
+}
+
+/**
+ * The declared cluster of `copies` copies of an environment: nodes, autoscaler limits and
+ * platform pods (not the per-node ones) times `copies`, so each copy has the room the original has
+ * and the capacity checks find in the copies what they find in the original.
+ */
+function scaleCapacity(c: DeclaredCapacity, copies: number): DeclaredCapacity {
+  const platform = c.platform.map((p) => (p.perNode ? p : { ...p, replicas: p.replicas * copies }));
+  if (!c.nodes) return { platform };
+  const a = c.nodes.autoscaler;
+  return {
+    platform,
+    nodes: {
+      ...c.nodes,
+      minPerZone: c.nodes.minPerZone * copies,
+      maxPerZone: c.nodes.maxPerZone * copies,
+      ...(a
+        ? { autoscaler: { ...a, maxNodes: a.maxNodes * copies, maxCores: a.maxCores * copies, maxMemoryGiB: a.maxMemoryGiB * copies } }
+        : {}),
+    },
+  };
 }

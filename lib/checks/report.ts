@@ -1,3 +1,4 @@
+import { formatCapacity } from './capacity-check';
 import { analyze, formatMatrix } from './reachability-check';
 import { CheckResult } from './index';
 import { CheckInput, describeObject, Violation } from './types';
@@ -40,6 +41,7 @@ export function formatReport(input: CheckInput, result: CheckResult, options: { 
       );
     }
   }
+  if (result.families.includes('capacity')) out.push(...formatCapacity(input));
   if (result.violations.length === 0) {
     out.push('Violations: none');
   } else {

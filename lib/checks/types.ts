@@ -81,8 +81,9 @@ export interface ManifestObject {
   readonly constructPath?: string;
 }
 
-/** The six offline check families. */
-export type CheckFamily = 'schema' | 'pod-security' | 'best-practices' | 'secrets' | 'reachability' | 'connections';
+/** The offline check families. */
+export type CheckFamily =
+  'schema' | 'pod-security' | 'best-practices' | 'secrets' | 'reachability' | 'connections' | 'disruption' | 'capacity';
 
 /** A rule a check family enforces. */
 export interface RuleInfo {
@@ -138,6 +139,47 @@ export interface DeclaredDatabase {
   }>;
 }
 
+/**
+ * Pods the cluster runs that are not in the synthesized output (the platform charts' pods, from
+ * their Helm values, and the cluster's own add-ons), with the requests of one pod.
+ */
+export interface DeclaredPods {
+  /** What runs, e.g. `traefik` or `kube-prometheus-stack/prometheus`. */
+  readonly name: string;
+  /** Pods (ignored with `perNode`). */
+  readonly replicas: number;
+  /** A DaemonSet: one pod on every node. @default false */
+  readonly perNode?: boolean;
+  /** CPU request of one pod (all its containers). */
+  readonly cpu: string;
+  /** Memory request of one pod (all its containers). */
+  readonly memory: string;
+}
+
+/** The worker nodes of an environment (`cluster.nodes`, `cluster.autoscaler`). */
+export interface DeclaredNodes {
+  readonly zones: readonly string[];
+  readonly minPerZone: number;
+  readonly maxPerZone: number;
+  readonly instanceType: string;
+  /** A node's capacity and allocatable resources. */
+  readonly capacity: { readonly cpu: string; readonly memory: string };
+  readonly allocatable: { readonly cpu: string; readonly memory: string };
+  /**
+   * The node autoscaler and its cluster-wide limits (Cluster Autoscaler `--max-nodes-total`,
+   * `--cores-total`, `--memory-total`). @default - none: the nodes are fixed at minPerZone
+   */
+  readonly autoscaler?: { readonly name: string; readonly maxNodes: number; readonly maxCores: number; readonly maxMemoryGiB: number };
+}
+
+/** The cluster besides the output: its nodes and the platform's pods. */
+export interface DeclaredCapacity {
+  /** @default - not declared (kind: the laptop's); requests are reported, not placed */
+  readonly nodes?: DeclaredNodes;
+  /** Platform and cluster add-on pods. */
+  readonly platform: readonly DeclaredPods[];
+}
+
 /** What the checks need to know about one environment besides its objects. */
 export interface EnvironmentFacts {
   /** `release` label ServiceMonitors, PodMonitors and PrometheusRules must carry. */
@@ -146,6 +188,8 @@ export interface EnvironmentFacts {
   readonly graphs: Readonly<Record<string, DeclaredGraph>>;
   /** Declared database connection budgets. @default - none */
   readonly databases?: readonly DeclaredDatabase[];
+  /** The cluster's nodes and platform pods. @default - not declared (requests are reported, not placed) */
+  readonly capacity?: DeclaredCapacity;
 }
 
 /** Input of a check run. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GIT_REPO_URL_EXPECTED, GIT_REVISION_EXPECTED, isGitRepoUrl, isGitRevision } from '../output/argocd/gitops-config';
+import { cpuMillis, memoryBytes } from '../core/formats';
 import * as f from './fields';
 
 /**
@@ -47,6 +48,55 @@ export const alertReceiverSchema = f
 
 export type AlertReceiverConfig = z.output<typeof alertReceiverSchema>;
 
+/**
+ * The worker nodes of a cluster (`cluster.nodes`): one node group per zone, all of one instance
+ * type. The `disruption` and `capacity` checks place every pod on this shape (a drain of any one
+ * node, and every HPA at maxReplicas); on EKS the Cluster Autoscaler scales each zone's group
+ * between `minPerZone` and `maxPerZone`, and the node groups (eksctl, Terraform) must allow that
+ * range (their own maxSize >= maxPerZone).
+ */
+export const nodesSchema = f
+  .object({
+    /** Zones the nodes are in (`topology.kubernetes.io/zone`), one node group each. */
+    zones: f.list(f.dnsLabel(), { minItems: 1, unique: true }),
+    /** Nodes per zone when nothing is scaled up (the node groups' minSize). */
+    minPerZone: f.int({ min: 1 }),
+    /** Nodes per zone at most: the autoscaler's limit; equal to minPerZone without one. */
+    maxPerZone: f.int({ min: 1 }),
+    /** Instance type (documentation, and the node groups' type). */
+    instanceType: f.pattern(/^[a-z0-9-]+(\.[a-z0-9]+)?$/, "an instance type such as 'm6i.xlarge'"),
+    /** A node's capacity (what the autoscaler's cluster-wide limits count). */
+    capacity: f.object({ cpu: f.cpu(), memory: f.memory() }),
+    /** A node's allocatable resources (capacity minus what the kubelet and the system reserve): what pods' requests fill. */
+    allocatable: f.object({ cpu: f.cpu(), memory: f.memory() }),
+  })
+  .superRefine((n, ctx) => {
+    if (n.maxPerZone >= 1 && n.maxPerZone < n.minPerZone)
+      ctx.addIssue({ code: 'custom', path: ['maxPerZone'], input: n.maxPerZone, message: `an integer >= minPerZone (${n.minPerZone})` });
+    for (const r of ['cpu', 'memory'] as const) {
+      const [a, c] =
+        r === 'cpu'
+          ? [cpuMillis(n.allocatable.cpu), cpuMillis(n.capacity.cpu)]
+          : [memoryBytes(n.allocatable.memory), memoryBytes(n.capacity.memory)];
+      if (a > c)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['allocatable', r],
+          input: n.allocatable[r],
+          message: `at most capacity.${r} (${n.capacity[r]})`,
+        });
+    }
+  });
+
+/** The node autoscaler of an EKS cluster (`cluster.autoscaler`): Cluster Autoscaler with its IRSA role. */
+export const autoscalerSchema = f.object({
+  /**
+   * IRSA role of the Cluster Autoscaler's ServiceAccount (`kube-system/cluster-autoscaler`): the
+   * Auto Scaling permissions of the autoscaler's documented policy (README "Node autoscaling").
+   */
+  roleArn: f.iamRoleArn(),
+});
+
 export const platformSchema = f
   .object({
     name: f.dnsLabel(),
@@ -72,6 +122,10 @@ export const platformSchema = f
        * network interfaces in the VPC's subnets, port 443.
        */
       apiServer: f.object({ cidrs: f.list(f.cidr(), { minItems: 1 }), port: f.int({ min: 1, max: 65535 }) }),
+      /** The worker nodes. Required on EKS. @default - not declared (kind: the laptop's; capacity is not checked) */
+      nodes: nodesSchema.optional(),
+      /** Node autoscaling (EKS only; required there). @default - none */
+      autoscaler: autoscalerSchema.optional(),
     }),
     ingress: f.object({
       className: f.dnsLabel(),
@@ -173,6 +227,26 @@ export const platformSchema = f
         ['cluster', 'vpcCidr'],
         env.cluster.vpcCidr,
         'unset on kind (no load balancer in front of Traefik; clients connect through the host)',
+      );
+    }
+    if (env.cluster.kind === 'eks' && env.cluster.nodes === undefined) {
+      issue(
+        ['cluster', 'nodes'],
+        undefined,
+        'the worker nodes on EKS (zones, minPerZone, maxPerZone, instanceType, capacity, allocatable)',
+      );
+    }
+    if (env.cluster.kind === 'eks' && env.cluster.autoscaler === undefined) {
+      issue(['cluster', 'autoscaler'], undefined, "the Cluster Autoscaler's IRSA role on EKS ({ roleArn })");
+    }
+    if (env.cluster.kind === 'kind' && env.cluster.autoscaler !== undefined) {
+      issue(['cluster', 'autoscaler'], env.cluster.autoscaler, 'unset on kind (its nodes are containers; nothing adds nodes)');
+    }
+    if (env.cluster.nodes && !env.cluster.autoscaler && env.cluster.nodes.maxPerZone !== env.cluster.nodes.minPerZone) {
+      issue(
+        ['cluster', 'nodes', 'maxPerZone'],
+        env.cluster.nodes.maxPerZone,
+        `equal to minPerZone (${env.cluster.nodes.minPerZone}) without cluster.autoscaler (nothing adds nodes)`,
       );
     }
     if (env.cluster.kind === 'kind' && env.storage.gp3StorageClass) {

@@ -1,7 +1,8 @@
-import { ENVIRONMENTS } from '../../config';
+import { ENVIRONMENTS, loadEnvironments } from '../../config';
 import {
   ARGOCD_INSTALL,
   CERT_MANAGER,
+  declaredCapacity,
   EXTERNAL_SECRETS,
   KIND_INGRESS,
   KUBE_PROMETHEUS_STACK,
@@ -29,22 +30,27 @@ describe('pinned platform charts', () => {
       'external-secrets': 'external-secrets@2.9.0 -> v2.9.0',
       'kube-prometheus-stack': 'kube-prometheus-stack@88.2.0 -> v0.93.0',
       'metrics-server': 'metrics-server@3.13.0 -> v0.8.0',
+      // kubernetes/autoscaler charts/cluster-autoscaler/Chart.yaml: version 9.43.1, appVersion 1.31.0
+      'cluster-autoscaler': 'cluster-autoscaler@9.43.1 -> 1.31.0',
       traefik: 'traefik@41.1.0 -> v3.7.9',
     });
     expect(ARGOCD_INSTALL.version).toBe('v3.5.1');
     expect(ARGOCD_INSTALL.manifestUrl).toContain(`/${ARGOCD_INSTALL.version}/manifests/install.yaml`);
   });
 
-  test('every environment gets every chart, in wave order within the operator waves', () => {
+  test('every environment gets every chart of its profile (the Cluster Autoscaler on EKS only), in wave order within the operator waves', () => {
+    const common = ['cert-manager', 'external-secrets', 'kube-prometheus-stack', 'metrics-server', 'traefik'];
+    expect(platformReleasesFor(dev).map((r) => r.name)).toEqual(common);
+    expect(platformReleasesFor(prod).map((r) => r.name)).toEqual([
+      'cert-manager',
+      'external-secrets',
+      'kube-prometheus-stack',
+      'cluster-autoscaler',
+      'metrics-server',
+      'traefik',
+    ]);
     for (const env of [dev, prod]) {
       const releases = platformReleasesFor(env);
-      expect(releases.map((r) => r.name)).toEqual([
-        'cert-manager',
-        'external-secrets',
-        'kube-prometheus-stack',
-        'metrics-server',
-        'traefik',
-      ]);
       for (const r of releases) {
         expect(r.syncWave).toBeGreaterThanOrEqual(APP_WAVES.operatorsFirst);
         expect(r.syncWave).toBeLessThanOrEqual(APP_WAVES.operatorsLast);
@@ -164,6 +170,33 @@ describe('pinned platform charts', () => {
     expect(values(dev).alertmanager.alertmanagerSpec.storage).toBeUndefined();
   });
 
+  test('the platform pods request in their values exactly what the capacity checks count', () => {
+    for (const env of [dev, prod]) {
+      const pods = declaredCapacity(loadEnvironments().find((e) => e.name === env.name)!).platform;
+      const req = (name: string) => {
+        const p = pods.find((x) => x.name === name)!;
+        return { requests: { cpu: p.cpu, memory: p.memory } };
+      };
+      const kps = release(env, 'kube-prometheus-stack').values as Doc;
+      expect(kps.prometheus.prometheusSpec.resources).toEqual(req('kube-prometheus-stack/prometheus'));
+      expect(kps.grafana.resources).toEqual(req('kube-prometheus-stack/grafana'));
+      expect(kps['prometheus-node-exporter'].resources).toEqual(req('kube-prometheus-stack/node-exporter'));
+      expect((release(env, 'traefik').values as Doc).resources).toEqual(req('traefik'));
+      const cm = release(env, 'cert-manager').values as Doc;
+      expect([cm.replicaCount, cm.webhook.resources]).toEqual([
+        pods.find((x) => x.name === 'cert-manager')!.replicas,
+        req('cert-manager/webhook'),
+      ]);
+      expect((release(env, 'external-secrets').values as Doc).certController.resources).toEqual(req('external-secrets/cert-controller'));
+      expect((release(env, 'metrics-server').values as Doc).resources).toEqual(req('metrics-server'));
+    }
+    // EKS counts its add-ons (VPC CNI, kube-proxy, CoreDNS, EBS CSI) and the autoscaler; kind neither
+    const prodPods = declaredCapacity(loadEnvironments().find((e) => e.name === 'prod')!).platform.map((p) => p.name);
+    expect(prodPods).toEqual(expect.arrayContaining(['cluster-autoscaler', 'eks/aws-node', 'eks/coredns']));
+    const devPods = declaredCapacity(loadEnvironments().find((e) => e.name === 'dev')!).platform.map((p) => p.name);
+    expect(devPods.filter((n) => n === 'cluster-autoscaler' || n.startsWith('eks/'))).toEqual([]);
+  });
+
   test('a platform chart may not take the cluster configuration wave', () => {
     expect(() => platformReleasesFor(prod, [{ ...KUBE_PROMETHEUS_STACK, syncWave: APP_WAVES.clusterConfig }] as Doc)).toThrow(
       `syncWave: got ${APP_WAVES.clusterConfig}; expected an integer from -10 to -5 other than ${APP_WAVES.clusterConfig}`,
@@ -186,7 +219,7 @@ describe('pinned platform charts', () => {
 
   test('External Secrets in dev too: the dev secrets come from its Password generator', () => {
     expect(EXTERNAL_SECRETS.profiles).toEqual(['dev', 'prod']);
-    expect(release(dev, 'external-secrets').values).toEqual({ installCRDs: true });
+    expect(release(dev, 'external-secrets').values).toMatchObject({ installCRDs: true });
   });
 
   test.each([

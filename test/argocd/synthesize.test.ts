@@ -49,9 +49,9 @@ describe('synthesizeArgoCd over the real project', () => {
     const input = { objects, environments: {} };
     expect(new SchemaCheck().run(input).map((v) => `${v.object?.file} ${v.field}: ${v.message}`)).toEqual([]);
     expect(new BestPracticesCheck().run(input).map((v) => `${v.object?.file} ${v.field}: ${v.message}`)).toEqual([]);
-    // All six families, as `npm run check` and the synth plugin will run them once dist/argocd is synthesized.
+    // All eight families, as `npm run check` and the synth plugin will run them once dist/argocd is synthesized.
     const all = runChecks(input);
-    expect(all.families).toHaveLength(6);
+    expect(all.families).toHaveLength(8);
     expect(all.violations.map((v) => `${v.rule} ${v.object?.file}: ${v.message}`)).toEqual([]);
   });
 

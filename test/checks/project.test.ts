@@ -42,10 +42,19 @@ describe('every synthesized object passes every check', () => {
     }
   });
 
-  test('no violations (schema, pod security, best practices, secrets, reachability, connection budgets)', () => {
+  test('no violations (schema, pod security, best practices, secrets, reachability, connection budgets, drains, capacity)', () => {
     const result = runChecks(input);
     expect(result.violations.map(formatViolation)).toEqual([]);
-    expect(result.families).toEqual(['schema', 'pod-security', 'best-practices', 'secrets', 'reachability', 'connections']);
+    expect(result.families).toEqual([
+      'schema',
+      'pod-security',
+      'best-practices',
+      'secrets',
+      'reachability',
+      'connections',
+      'disruption',
+      'capacity',
+    ]);
   });
 
   test('every object is traced to the construct that made it', () => {
@@ -117,7 +126,9 @@ describe('every synthesized object passes every check', () => {
       for (const ns of Object.keys(metadata.environments[env].graphs)) expect(report).toContain(`  ${env}/${ns}\n    from\\to`);
     }
     expect(report).toContain('Violations: none');
-    expect(report.split('\n').length).toBeLessThan(130); // one row per graph component in each matrix: grows with the stacks (e-commerce with its search half and error tracker)
+    expect(report).toMatch(/\nCapacity \(.*\n +dev min +dev peak +prod min +prod peak\n/);
+    // one row per graph component in each matrix (grows with the stacks: e-commerce with its search half, error tracker and log shipper), and ~10 lines of capacity table
+    expect(report.split('\n').length).toBeLessThan(140);
   });
 
   /* The bench's synthetic app (npm run bench): copies in their own namespaces, for which the checks must find what they find in the original. */

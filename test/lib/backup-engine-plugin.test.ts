@@ -176,7 +176,16 @@ describe('a backup engine defined outside the library', () => {
       environments: { dev: { monitoringRelease: 'kps', graphs: { shop: graph.toDeclaration() } } },
     });
     expect(result.violations).toEqual([]);
-    expect(result.families).toEqual(['schema', 'pod-security', 'best-practices', 'secrets', 'reachability', 'connections']);
+    expect(result.families).toEqual([
+      'schema',
+      'pod-security',
+      'best-practices',
+      'secrets',
+      'reachability',
+      'connections',
+      'disruption',
+      'capacity',
+    ]);
   });
 });
 

@@ -9,7 +9,14 @@ export interface PodTemplateOptions {
   readonly containers: readonly k8s.Container[];
   readonly initContainers?: readonly k8s.Container[];
   readonly volumes?: readonly k8s.Volume[];
-  /** Spread replicas across zones (hard) and nodes (soft). @default false */
+  /**
+   * Spread replicas across zones (hard) and nodes (soft). Both constraints honour node taints
+   * (`nodeTaintsPolicy: Honor`): a cordoned node (tainted `node.kubernetes.io/unschedulable`) is
+   * left out of the skew, so a pod evicted by a drain of a zone's only node may go to another zone
+   * (otherwise the emptied zone counts as 0 and every other zone breaks `maxSkew`). See
+   * {@link ZONE_SPREAD_DEFAULTS}.
+   * @default false
+   */
   readonly spreadAcrossZones?: boolean;
   /** Service account. @default - the namespace's default account, with no token mounted */
   readonly serviceAccountName?: string;
@@ -19,6 +26,13 @@ export interface PodTemplateOptions {
   readonly restartPolicy?: 'Always' | 'OnFailure' | 'Never';
   readonly annotations?: Readonly<Record<string, string>>;
 }
+
+/**
+ * The settings of the zone and node spread constraints: `maxSkew` 1 and taints honoured, so a
+ * drain of any one node leaves the evicted pods somewhere to go (the drain rule, README
+ * "Node drains and capacity"; the `disruption` checks hold every workload to it).
+ */
+export const ZONE_SPREAD_DEFAULTS = { maxSkew: 1, nodeTaintsPolicy: 'Honor' } as const;
 
 /** A restricted pod template: pod security context, no token unless asked, optional zone spread. */
 export function renderPodTemplate(o: PodTemplateOptions): k8s.PodTemplateSpec {
@@ -40,13 +54,13 @@ export function renderPodTemplate(o: PodTemplateOptions): k8s.PodTemplateSpec {
         ? {
             topologySpreadConstraints: [
               {
-                maxSkew: 1,
+                ...ZONE_SPREAD_DEFAULTS,
                 topologyKey: 'topology.kubernetes.io/zone',
                 whenUnsatisfiable: 'DoNotSchedule',
                 labelSelector: { matchLabels: { ...o.selector } },
               },
               {
-                maxSkew: 1,
+                ...ZONE_SPREAD_DEFAULTS,
                 topologyKey: 'kubernetes.io/hostname',
                 whenUnsatisfiable: 'ScheduleAnyway',
                 labelSelector: { matchLabels: { ...o.selector } },
