@@ -76,6 +76,7 @@ export class PagoDirectoChart extends Chart {
       'APP_PASSWORD',
       'READONLY_PASSWORD',
       'EXPORTER_PASSWORD',
+      ...(cfg.postgres.standby.enabled ? ['REPLICATION_PASSWORD'] : []),
     ]);
     const backendSecret = secrets.secret('backend-secrets', ['JWT_SECRET']);
 
@@ -114,6 +115,7 @@ export class PagoDirectoChart extends Chart {
         },
       ],
       exporterPassword: pgSecret.EXPORTER_PASSWORD,
+      replicationPassword: pgSecret.REPLICATION_PASSWORD,
     });
   }
 

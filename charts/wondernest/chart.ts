@@ -101,6 +101,7 @@ export class WonderNestChart extends Chart {
         'APP_PASSWORD',
         'ANALYTICS_PASSWORD',
         'EXPORTER_PASSWORD',
+        ...(this.cfg.postgres.standby.enabled ? ['REPLICATION_PASSWORD'] : []),
       ]),
       redisSecret: this.secrets.secret('redis-credentials', ['REDIS_PASSWORD']),
       apiSecret: this.secrets.secret('api-secrets', ['JWT_SECRET', 'SENDGRID_API_KEY']),
@@ -123,6 +124,7 @@ export class WonderNestChart extends Chart {
         },
       ],
       exporterPassword: pgSecret.EXPORTER_PASSWORD,
+      replicationPassword: pgSecret.REPLICATION_PASSWORD,
     });
     const redis = new RedisCache(this, 'redis', {
       namespace: stack.namespace,

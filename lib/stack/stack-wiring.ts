@@ -208,9 +208,15 @@ export function postgresFromConfig(
     readonly roles: readonly PostgresRole[];
     /** Password of the exporter's role. */
     readonly exporterPassword: SecretKeyRef;
+    /** Password of the replication role; required when `pg.standby.enabled`. @default - none */
+    readonly replicationPassword?: SecretKeyRef;
     readonly rowLevelSecurity?: PostgresDatabaseProps['rowLevelSecurity'];
   },
 ): PostgresDatabase {
+  if (pg.standby.enabled && !props.replicationPassword)
+    throw new Error(
+      `postgresFromConfig: postgres.standby.enabled is true but replicationPassword is missing; expected the replication role's Secret key`,
+    );
   const ca = new NamespaceCaIssuer(scope, 'internal-ca', {
     namespace: props.namespace,
     labels: { 'app.kubernetes.io/part-of': props.partOf },
@@ -232,6 +238,7 @@ export function postgresFromConfig(
     storage: pg.storage,
     exporter: { image: pg.exporterImage, role: 'postgres_exporter', resources: pg.exporterResources },
     release: props.release,
+    ...(pg.standby.enabled ? { standby: { replicationPassword: props.replicationPassword! } } : {}),
   });
   postgres.addToGraph(graph);
   return postgres;
