@@ -30,6 +30,7 @@ import {
   postgresBackup,
   postgresClientEnv,
   postgresFromConfig,
+  postgresStandbyRules,
   redisBackup,
   stackFoundation,
   stackMonitoring,
@@ -90,7 +91,7 @@ export class WonderNestChart extends Chart {
     this.api(stores, credentials, localstack);
     if (cfg.pgadmin.enabled) this.pgadmin(stores.postgres);
     this.backups(stores, localstack);
-    this.monitoring();
+    this.monitoring(stores.postgres);
   }
 
   /** The stack's Secrets, declared before anything reads them. */
@@ -354,7 +355,7 @@ export class WonderNestChart extends Chart {
   }
 
   /** The seed's alerts and the System Health dashboard, plus backup alerts and panels. */
-  private monitoring(): void {
+  private monitoring(postgres: PostgresDatabase): void {
     const { namespace: ns, release } = this.stack;
     stackMonitoring(this, {
       namespace: ns,
@@ -372,6 +373,7 @@ export class WonderNestChart extends Chart {
           errorRateThreshold: 0.1,
         }),
         ...postgresRules({ namespace: ns, job: 'postgres', alertPrefix: '', connectionsThreshold: 80 }),
+        ...postgresStandbyRules(postgres),
         ...redisRules({ namespace: ns, job: 'redis', alertPrefix: '', memoryRatio: 0.9 }),
       ],
       panels: [

@@ -32,6 +32,7 @@ import {
   backupRules,
   DashboardPanel,
   GrafanaDashboard,
+  postgresReplicationRules,
   SecretKey,
 } from '../constructs/monitoring';
 
@@ -242,6 +243,23 @@ export function postgresFromConfig(
   });
   postgres.addToGraph(graph);
   return postgres;
+}
+
+/**
+ * The replication alerts of `postgres` ({@link postgresReplicationRules}: lag, standby not
+ * streaming, slot at risk, primary's node cordoned), or none when it has no standby.
+ */
+export function postgresStandbyRules(postgres: PostgresDatabase, alertPrefix = ''): AlertRule[] {
+  const standby = postgres.standby;
+  if (!standby) return [];
+  return postgresReplicationRules({
+    namespace: postgres.statefulSet.metadata.namespace!,
+    primaryJob: postgres.name,
+    standbyJob: standby.store.name,
+    slot: standby.slot,
+    primaryPod: `${postgres.name}-0`,
+    alertPrefix,
+  });
 }
 
 /**

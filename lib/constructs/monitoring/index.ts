@@ -8,5 +8,6 @@ export * from './kubernetes-rules';
 export * from './kubernetes-panels';
 export * from './mongodb-rules';
 export * from './mongodb-panels';
+export * from './postgres-replication-rules';
 export { promString } from './validation';
 export * from './alert-routing';
