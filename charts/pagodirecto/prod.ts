@@ -61,7 +61,7 @@ export const prod: PagoDirectoConfigInput = {
   },
   roles: {
     owner: { name: PAGODIRECTO_BASE.roleNames.owner, connectionLimit: 5 },
-    // 5 backend pods x 20; all roles 118 + 7 reserved (superuser 3, reconcile 2, backup 1, restore 1) = 125 <= 150.
+    // 5 backend pods x 20; all roles 118 + 8 reserved (superuser 3, reconcile 2, backup 1, restore 1, promotion fencing 1) = 126 <= 150.
     app: { name: PAGODIRECTO_BASE.roleNames.app, connectionLimit: 100 },
     readonly: { name: PAGODIRECTO_BASE.roleNames.readonly, connectionLimit: 10 },
   },

@@ -43,7 +43,7 @@ export const prod: WonderNestConfigInput = {
     },
   },
   // 11 api pods x 15 = 165, plus 5 for sessions outside the pool (migrations, an operator's psql);
-  // with analytics 10, the exporter 3 and 7 reserved (superuser 3, reconcile 2, backup 1, restore 1) = 190 <= 200.
+  // with analytics 10, the exporter 3 and 8 reserved (superuser 3, reconcile 2, backup 1, restore 1, promotion fencing 1) = 191 <= 200.
   appConnectionLimit: 170,
   redis: {
     ...WONDERNEST_BASE.redis,
