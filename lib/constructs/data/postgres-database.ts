@@ -254,8 +254,8 @@ const TLS_SETTINGS: Readonly<Record<string, string | boolean>> = {
   ssl_min_protocol_version: 'TLSv1.2',
 };
 const INIT_SCRIPT = '10-init-database.sh';
-/** Environment variable that carries the replication role's password to the init script. */
-const REPLICATION_PASSWORD_ENV = 'PG_REPLICATION_PASSWORD';
+/** Environment variable that carries the replication role's password to the init script (with `standby`). */
+export const REPLICATION_PASSWORD_ENV = 'PG_REPLICATION_PASSWORD';
 const RECONCILE_SCRIPTS_DIR = '/scripts';
 const DEFAULT_RECONCILE: Required<PostgresReconcileProps> = {
   schedule: '*/15 * * * *',

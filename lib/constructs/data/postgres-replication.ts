@@ -306,7 +306,8 @@ export class PostgresStandby extends Construct {
         runAs: { user: primary.uid },
         resources: props.resources ?? primary.resources,
         command: ['bash', '/scripts/postgres-standby.sh', 'start'],
-        args: ['-c', 'config_file=/etc/postgresql/postgresql.conf', '-c', 'hba_file=/etc/postgresql/pg_hba.conf'],
+        // postgres's `--name=value` form of `-c name=value`.
+        args: ['--config_file=/etc/postgresql/postgresql.conf', '--hba_file=/etc/postgresql/pg_hba.conf'],
         env: standbyEnv,
         secretEnv: standbySecretEnv,
         readiness: { exec: pgIsReady, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },

@@ -13,12 +13,12 @@ set -euo pipefail
 log() { printf '%s [postgres-standby] %s\n' "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" "$*"; }
 
 : "${PGDATA:?PGDATA must be set}"
-: "${PRIMARY_HOST:?PRIMARY_HOST must be set (the primary's DNS name, a name of its certificate)}"
+: "${PRIMARY_HOST:?PRIMARY_HOST must be set to the DNS name of the primary, a name of its certificate}"
 : "${PRIMARY_PORT:?PRIMARY_PORT must be set}"
 : "${REPLICATION_USER:?REPLICATION_USER must be set}"
 : "${REPLICATION_PASSWORD:?REPLICATION_PASSWORD must be set to the password of the replication role}"
 : "${REPLICATION_SLOT:?REPLICATION_SLOT must be set}"
-: "${PRIMARY_SSLROOTCERT:?PRIMARY_SSLROOTCERT must be set to the CA that signed the primary's certificate}"
+: "${PRIMARY_SSLROOTCERT:?PRIMARY_SSLROOTCERT must be set to the CA that signed the certificate of the primary}"
 passfile="${STANDBY_PASSFILE:-/tmp/replication.pgpass}"
 
 # A passfile line matching any host, port and database for the replication user; ':' and '\' escaped.
