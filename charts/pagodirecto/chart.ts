@@ -27,6 +27,7 @@ import {
   postgresBackup,
   postgresClientEnv,
   postgresFromConfig,
+  postgresStandbyRules,
   stackFoundation,
   stackMonitoring,
   wireBackupJobs,
@@ -76,6 +77,7 @@ export class PagoDirectoChart extends Chart {
       'APP_PASSWORD',
       'READONLY_PASSWORD',
       'EXPORTER_PASSWORD',
+      ...(cfg.postgres.standby.enabled ? ['REPLICATION_PASSWORD'] : []),
     ]);
     const backendSecret = secrets.secret('backend-secrets', ['JWT_SECRET']);
 
@@ -114,6 +116,7 @@ export class PagoDirectoChart extends Chart {
         },
       ],
       exporterPassword: pgSecret.EXPORTER_PASSWORD,
+      replicationPassword: pgSecret.REPLICATION_PASSWORD,
     });
   }
 
@@ -298,6 +301,7 @@ export class PagoDirectoChart extends Chart {
           connectionPoolRatio: 0.9,
         }),
         ...postgresRules({ namespace: ns, job: postgres.name, alertPrefix: '', connectionsThreshold: Math.floor(maxConnections * 0.8) }),
+        ...postgresStandbyRules(postgres),
       ],
       panels: [...jvmHttpPanels({ job: backend.name }), ...postgresPanels({ job: postgres.name })],
       backups: { cronJobs: [{ cronJob: 'postgres-backup', label: 'Postgres' }], maxAgeHours: this.cfg.backups.maxAgeHours },

@@ -38,6 +38,8 @@ export const prod: PagoDirectoConfigInput = {
     // Seed: 2 GB RAM, 2 CPU.
     resources: { cpuRequest: '1', cpuLimit: '2', memoryRequest: '2Gi', memoryLimit: '2Gi' },
     storage: { size: '50Gi', storageClassName: 'gp3-encrypted' },
+    // The seed's production "1x PostgreSQL primary + 1x replica" (High Availability): a standby in another zone.
+    standby: { enabled: true },
     // Memory settings derived from the 2Gi limit: shared_buffers 512MB and effective_cache_size 1536MB
     // equal the seed's, maintenance_work_mem 128MB, work_mem (2048 - 512) / 150 = 10MB (the seed's 16MB
     // would overcommit 150 connections). max_connections 150, the WAL sizes and the rest are ours: the
@@ -59,7 +61,7 @@ export const prod: PagoDirectoConfigInput = {
   },
   roles: {
     owner: { name: PAGODIRECTO_BASE.roleNames.owner, connectionLimit: 5 },
-    // 5 backend pods x 20; all roles 118 + 7 reserved (superuser 3, reconcile 2, backup 1, restore 1) = 125 <= 150.
+    // 5 backend pods x 20; all roles 118 + 8 reserved (superuser 3, reconcile 2, backup 1, restore 1, promotion fencing 1) = 126 <= 150.
     app: { name: PAGODIRECTO_BASE.roleNames.app, connectionLimit: 100 },
     readonly: { name: PAGODIRECTO_BASE.roleNames.readonly, connectionLimit: 10 },
   },

@@ -30,6 +30,7 @@ import {
   postgresBackup,
   postgresClientEnv,
   postgresFromConfig,
+  postgresStandbyRules,
   redisBackup,
   stackFoundation,
   stackMonitoring,
@@ -90,7 +91,7 @@ export class WonderNestChart extends Chart {
     this.api(stores, credentials, localstack);
     if (cfg.pgadmin.enabled) this.pgadmin(stores.postgres);
     this.backups(stores, localstack);
-    this.monitoring();
+    this.monitoring(stores.postgres);
   }
 
   /** The stack's Secrets, declared before anything reads them. */
@@ -101,6 +102,7 @@ export class WonderNestChart extends Chart {
         'APP_PASSWORD',
         'ANALYTICS_PASSWORD',
         'EXPORTER_PASSWORD',
+        ...(this.cfg.postgres.standby.enabled ? ['REPLICATION_PASSWORD'] : []),
       ]),
       redisSecret: this.secrets.secret('redis-credentials', ['REDIS_PASSWORD']),
       apiSecret: this.secrets.secret('api-secrets', ['JWT_SECRET', 'SENDGRID_API_KEY']),
@@ -123,6 +125,7 @@ export class WonderNestChart extends Chart {
         },
       ],
       exporterPassword: pgSecret.EXPORTER_PASSWORD,
+      replicationPassword: pgSecret.REPLICATION_PASSWORD,
     });
     const redis = new RedisCache(this, 'redis', {
       namespace: stack.namespace,
@@ -357,7 +360,7 @@ export class WonderNestChart extends Chart {
   }
 
   /** The seed's alerts and the System Health dashboard, plus backup alerts and panels. */
-  private monitoring(): void {
+  private monitoring(postgres: PostgresDatabase): void {
     const { namespace: ns, release } = this.stack;
     stackMonitoring(this, {
       namespace: ns,
@@ -375,6 +378,7 @@ export class WonderNestChart extends Chart {
           errorRateThreshold: 0.1,
         }),
         ...postgresRules({ namespace: ns, job: 'postgres', alertPrefix: '', connectionsThreshold: 80 }),
+        ...postgresStandbyRules(postgres),
         ...redisRules({ namespace: ns, job: 'redis', alertPrefix: '', memoryRatio: 0.9 }),
       ],
       panels: [

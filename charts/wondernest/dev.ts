@@ -24,6 +24,8 @@ export const dev: WonderNestConfigInput = {
     allowedCidrs: [...WONDERNEST_BASE.postgres.allowedCidrs],
     resources: { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' },
     storage: { size: '2Gi', storageClassName: 'standard' },
+    // Chosen: no standby on kind (one node, one zone: it could not be in another zone).
+    standby: { enabled: false },
     // The seed's development max_connections; memory settings derived from the 512Mi limit
     // (shared_buffers 128MB, effective_cache_size 384MB, maintenance_work_mem 32MB, work_mem 3MB).
     settings: {

@@ -30,6 +30,8 @@ export const prod: WonderNestConfigInput = {
     // maintenance_work_mem 512MB as in the seed, work_mem (8192 - 2048) / 200 = 30MB for its 32MB).
     resources: { cpuRequest: '1', cpuLimit: '2', memoryRequest: '8Gi', memoryLimit: '8Gi' },
     storage: { size: '50Gi', storageClassName: 'gp3-encrypted' },
+    // The seed's primary and read replica (POSTGRES_REPLICATION_USER replicator): a standby in another zone.
+    standby: { enabled: true },
     // The seed's production postgresql.conf (log_min_duration_statement is ours: slow queries above 250 ms).
     settings: {
       max_connections: 200,
@@ -42,7 +44,7 @@ export const prod: WonderNestConfigInput = {
     },
   },
   // 11 api pods x 15 = 165, plus 5 for sessions outside the pool (migrations, an operator's psql);
-  // with analytics 10, the exporter 3 and 7 reserved (superuser 3, reconcile 2, backup 1, restore 1) = 190 <= 200.
+  // with analytics 10, the exporter 3 and 8 reserved (superuser 3, reconcile 2, backup 1, restore 1, promotion fencing 1) = 191 <= 200.
   appConnectionLimit: 170,
   redis: {
     ...WONDERNEST_BASE.redis,

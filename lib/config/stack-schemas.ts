@@ -149,6 +149,12 @@ export const postgresSchema = f.object({
   /** postgresql.conf tuning. */
   settings: f.record(f.pattern(/^[a-z][a-z0-9_.]*$/, 'a postgresql.conf setting name'), f.scalar()),
   allowedCidrs: f.list(f.cidr(), { minItems: 1 }),
+  /**
+   * A hot standby in another zone (PostgresDatabase `standby`): replication role and slot,
+   * `<name>-replica`, the read-only Service `<name>-ro`, the promotion CronJob, and a drain of the
+   * primary's node blocked until an operator fails over (README: PostgreSQL high availability).
+   */
+  standby: f.object({ enabled: f.boolean() }),
 });
 
 /** postgresql.conf `shared_buffers` may take at most half of the container's memory limit. */

@@ -32,6 +32,7 @@ import {
   backupRules,
   DashboardPanel,
   GrafanaDashboard,
+  postgresReplicationRules,
   SecretKey,
 } from '../constructs/monitoring';
 
@@ -216,9 +217,15 @@ export function postgresFromConfig(
     readonly roles: readonly PostgresRole[];
     /** Password of the exporter's role. */
     readonly exporterPassword: SecretKeyRef;
+    /** Password of the replication role; required when `pg.standby.enabled`. @default - none */
+    readonly replicationPassword?: SecretKeyRef;
     readonly rowLevelSecurity?: PostgresDatabaseProps['rowLevelSecurity'];
   },
 ): PostgresDatabase {
+  if (pg.standby.enabled && !props.replicationPassword)
+    throw new Error(
+      `postgresFromConfig: postgres.standby.enabled is true but replicationPassword is missing; expected the replication role's Secret key`,
+    );
   const ca = new NamespaceCaIssuer(scope, 'internal-ca', {
     namespace: props.namespace,
     labels: { 'app.kubernetes.io/part-of': props.partOf },
@@ -240,9 +247,27 @@ export function postgresFromConfig(
     storage: pg.storage,
     exporter: { image: pg.exporterImage, role: 'postgres_exporter', resources: pg.exporterResources },
     release: props.release,
+    ...(pg.standby.enabled ? { standby: { replicationPassword: props.replicationPassword! } } : {}),
   });
   postgres.addToGraph(graph);
   return postgres;
+}
+
+/**
+ * The replication alerts of `postgres` ({@link postgresReplicationRules}: lag, standby not
+ * streaming, slot at risk, primary's node cordoned), or none when it has no standby.
+ */
+export function postgresStandbyRules(postgres: PostgresDatabase, alertPrefix = ''): AlertRule[] {
+  const standby = postgres.standby;
+  if (!standby) return [];
+  return postgresReplicationRules({
+    namespace: postgres.statefulSet.metadata.namespace!,
+    primaryJob: postgres.name,
+    standbyJob: standby.store.name,
+    slot: standby.slot,
+    primaryPod: `${postgres.name}-0`,
+    alertPrefix,
+  });
 }
 
 /**

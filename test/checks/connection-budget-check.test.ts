@@ -199,11 +199,12 @@ describe('the connection budget of a stack as configured', () => {
   });
 
   test('PagoDirecto prod with a larger app role limit breaks max_connections (the reconcile and backup sessions count)', () => {
-    // 5 + 129 + 10 + 3 = 147 passes the config's own rule (150 - 3 superuser slots); with reconcile 2, backup 1, restore 1 it does not fit.
+    // 5 + 129 + 10 + 3 = 147 passes the config's own rule (150 - 3 superuser slots); with reconcile 2, backup 1, restore 1 and the
+    // promotion's fencing check 1 it does not fit.
     const v = budgetViolations('pagodirecto', (c) => {
       c.stacks.pagodirecto.roles.app.connectionLimit = 129;
     });
     expect(v.map((x) => x.rule)).toEqual(['db/connection-budget']);
-    expect(v[0].message).toContain('role limits 147 + reserved 7 = 154 connections');
+    expect(v[0].message).toContain('role limits 147 + reserved 8 = 155 connections');
   });
 });

@@ -20,7 +20,7 @@ import {
   RESTORE_NAME_FILE,
   SAFETY_NAME_FILE,
 } from '../../lib/constructs/backup/backup-scripts';
-import { rolePasswordEnv } from '../../lib/constructs/data/postgres-database';
+import { REPLICATION_PASSWORD_ENV, rolePasswordEnv } from '../../lib/constructs/data/postgres-database';
 import { PostgresServer, requirePostgresTools, runAsPostgres, startPostgres } from '../support/postgres-server';
 import { envConfig, find, synthStack } from '../support/synth';
 
@@ -35,6 +35,7 @@ const PASSWORDS: Record<string, string> = {
   [RO]: 'ro-pw-3d4c',
   postgres_exporter: 'exp-pw-5b6a',
 };
+const REPLICATION_PASSWORD = 'repl-pw-7e8f';
 const TENANT_A = '11111111-1111-1111-1111-111111111111';
 const TENANT_B = '22222222-2222-2222-2222-222222222222';
 
@@ -66,10 +67,12 @@ async function pagodirectoPostgres(env: 'dev' | 'prod'): Promise<PostgresServer>
       PGHOST: pg.socketDir,
       PGPORT: String(pg.port),
       ...Object.fromEntries(Object.entries(PASSWORDS).map(([role, pw]) => [rolePasswordEnv(role), pw])),
+      // prod has a standby: the init script also sets the replication role's password.
+      [REPLICATION_PASSWORD_ENV]: REPLICATION_PASSWORD,
     },
   });
   if (r.status !== 0) throw new Error(`init script failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
-  for (const pw of Object.values(PASSWORDS)) expect(r.stdout + r.stderr).not.toContain(pw);
+  for (const pw of [...Object.values(PASSWORDS), REPLICATION_PASSWORD]) expect(r.stdout + r.stderr).not.toContain(pw);
   return pg;
 }
 

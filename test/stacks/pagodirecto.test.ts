@@ -182,9 +182,14 @@ describe.each([
       'postgres-backup',
       'postgres-reconcile',
       'postgres-restore',
-      ...(name === 'dev' ? ['adminer'] : []),
+      ...(name === 'dev' ? ['adminer'] : ['postgres-promote', 'postgres-replica']),
     ].sort();
     expect(policySources(objects, 'postgres')).toEqual(pgSources);
+    if (name === 'prod') {
+      // The standby streams from the primary; the promotion Job reaches both (to fence and to promote).
+      expect(policyDestinations(objects, 'postgres-replica')).toEqual(['postgres:5432']);
+      expect(policyDestinations(objects, 'postgres-promote')).toEqual(['postgres-replica:5432', 'postgres:5432'].sort());
+    }
     expect(policyDestinations(objects, 'postgres')).toEqual([]);
     const s3 = name === 'dev' ? 'localstack:4566' : '0.0.0.0/0:443';
     expect(policyDestinations(objects, 'postgres-backup')).toEqual(['postgres:5432', s3].sort());
@@ -278,7 +283,7 @@ describe.each([
         .filter((o) => o.kind === 'ServiceMonitor')
         .map((m) => m.metadata.name)
         .sort(),
-    ).toEqual(['backend', 'postgres']);
+    ).toEqual(['backend', 'postgres', ...(name === 'prod' ? ['postgres-replica'] : [])]);
     const rules = find(objects, 'PrometheusRule', 'pagodirecto').spec.groups.flatMap((g: Doc) => g.rules);
     const byName = Object.fromEntries(rules.map((r: Doc) => [r.alert, r]));
     expect(Object.keys(byName)).toEqual(

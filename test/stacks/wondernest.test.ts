@@ -254,9 +254,42 @@ describe.each([
     expect(find(objects, 'CronJob', 'postgres-restore').spec.suspend).toBe(true);
   });
 
+  test('PostgreSQL: a standby in another zone in prod (blocked primary drain, -ro Service, replication alerts); a single server in dev', () => {
+    const standby = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'postgres-replica');
+    const pdb = objects.find((o) => o.kind === 'PodDisruptionBudget' && o.metadata.name === 'postgres');
+    const alerts = find(objects, 'PrometheusRule', 'wondernest').spec.groups.flatMap((g: Doc) => g.rules.map((r: Doc) => r.alert));
+    if (name === 'dev') {
+      expect([standby, pdb]).toEqual([undefined, undefined]);
+      expect(alerts).not.toContain('PostgresPrimaryNodeCordoned');
+      return;
+    }
+    expect(standby!.spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey).toBe(
+      'topology.kubernetes.io/zone',
+    );
+    expect(pdb!.spec.maxUnavailable).toBe(0);
+    expect(find(objects, 'Service', 'postgres-ro').spec.selector['app.kubernetes.io/name']).toBe('postgres-replica');
+    expect(find(objects, 'CronJob', 'postgres-promote').spec.suspend).toBe(true);
+    expect(find(objects, 'ExternalSecret', 'postgres-credentials').spec.data.map((d: Doc) => d.secretKey)).toContain(
+      'REPLICATION_PASSWORD',
+    );
+    expect(alerts).toEqual(
+      expect.arrayContaining([
+        'PostgresReplicaLagging',
+        'PostgresStandbyNotStreaming',
+        'PostgresReplicationSlotAtRisk',
+        'PostgresPrimaryNodeCordoned',
+      ]),
+    );
+  });
+
   test('ServiceMonitors and rules carry the release label', () => {
     const monitors = objects.filter((o) => o.kind === 'ServiceMonitor');
-    expect(monitors.map((m) => m.metadata.name).sort()).toEqual(['api', 'postgres', 'redis']);
+    expect(monitors.map((m) => m.metadata.name).sort()).toEqual([
+      'api',
+      'postgres',
+      ...(name === 'prod' ? ['postgres-replica'] : []),
+      'redis',
+    ]);
     for (const m of [...monitors, find(objects, 'PrometheusRule', 'wondernest')])
       expect(m.metadata.labels.release).toBe('kube-prometheus-stack');
     const alerts = find(objects, 'PrometheusRule', 'wondernest').spec.groups.flatMap((g: Doc) => g.rules.map((r: Doc) => r.alert));

@@ -117,6 +117,14 @@ export interface PgHbaProps {
    * The server needs `ssl = on` and a certificate. @default false
    */
   readonly requireTls?: boolean;
+  /**
+   * Role allowed to open streaming-replication connections (a standby's WAL receiver and
+   * pg_basebackup): `host[ssl] replication <role> <cidr> scram-sha-256` for the loopback and each
+   * allowed network. The `all` database of the other rows does not match replication connections,
+   * so without it no one can replicate.
+   * @default - no replication connections
+   */
+  readonly replicationRole?: string;
 }
 
 /**
@@ -141,10 +149,13 @@ export function renderPgHba(props: PgHbaProps): string {
     const normalised = validateCidr(cidr, `pg_hba allowedCidrs[${i}]`);
     if (!cidrs.includes(normalised)) cidrs.push(normalised);
   });
+  if (props.replicationRole !== undefined) checkIdentifier(props.replicationRole, 'pg_hba replicationRole');
   const tls = props.requireTls === true;
-  const line = (type: string, address: string, method: string) =>
-    `${type.padEnd(7)} ${'all'.padEnd(9)} ${'all'.padEnd(9)} ${address.padEnd(24)} ${method}`;
+  const line = (type: string, address: string, method: string, database = 'all', user = 'all') =>
+    `${type.padEnd(7)} ${database.padEnd(9)} ${user.padEnd(9)} ${address.padEnd(24)} ${method}`;
   const row = (address: string) => line(tls ? 'hostssl' : 'host', address, 'scram-sha-256');
+  const replicationRow = (address: string) =>
+    line(tls ? 'hostssl' : 'host', address, 'scram-sha-256', 'replication', props.replicationRole);
   return renderAsset(__dirname, 'assets/pg_hba.conf', {
     tls_required: tls
       ? [
@@ -155,6 +166,12 @@ export function renderPgHba(props: PgHbaProps): string {
       : [],
     loopback: [row('127.0.0.1/32'), row('::1/128')],
     allowed_networks: cidrs.length > 0 ? ['# Allowed networks.', ...cidrs.map(row)] : [],
+    replication: props.replicationRole
+      ? [
+          `# Streaming replication (standby, pg_basebackup), for ${props.replicationRole} only.`,
+          ...['127.0.0.1/32', '::1/128', ...cidrs].map(replicationRow),
+        ]
+      : [],
   });
 }
 
@@ -275,7 +292,28 @@ export interface PostgresInitSpec {
   readonly roles: PostgresRoleSpec[];
   /** Row-level security scaffolding for multi-tenant tables. @default - none */
   readonly rowLevelSecurity?: PostgresRowLevelSecuritySpec;
+  /** A replication role and the standby's physical slot (see {@link PostgresReplicationSpec}). @default - none */
+  readonly replication?: PostgresReplicationSpec;
 }
+
+/**
+ * Streaming replication in the init SQL: a `LOGIN REPLICATION` role with no database privilege
+ * (password from `passwordEnv`, as for the login roles) and a physical replication slot created
+ * if missing, reserving WAL from its creation (`pg_create_physical_replication_slot(slot, true)`).
+ */
+export interface PostgresReplicationSpec {
+  /** Role name; matches {@link POSTGRES_IDENTIFIER_PATTERN}, not one of `roles`. */
+  readonly role: string;
+  /** `CONNECTION LIMIT` of the role (>= 1). */
+  readonly connectionLimit: number;
+  /** env var holding the role's password. */
+  readonly passwordEnv: string;
+  /** Physical replication slot (lower case letters, digits, `_`; at most 63 characters). */
+  readonly slot: string;
+}
+
+/** Replication slot names PostgreSQL accepts. */
+export const POSTGRES_SLOT_NAME_PATTERN = /^[a-z0-9_]{1,63}$/;
 
 /** SQL types a tenant column (and the tenant setting) may have. */
 export const POSTGRES_TENANT_TYPES = ['uuid', 'bigint', 'integer', 'text'] as const;
@@ -409,6 +447,37 @@ export function validatePostgresInitSpec(spec: PostgresInitSpec): void {
     }
   });
   validateRowLevelSecurity(spec);
+  validateReplication(spec);
+}
+
+/**
+ * Validates `spec.replication` (if any).
+ * @throws Error naming the field (e.g. `replication.slot`), the bad value and what is allowed.
+ */
+function validateReplication(spec: PostgresInitSpec): void {
+  const r = spec.replication;
+  if (r === undefined) return;
+  if (!r || typeof r !== 'object')
+    throw new Error(`replication: got ${describe(r)}; expected { role, connectionLimit, passwordEnv, slot }`);
+  checkIdentifier(r.role, 'replication.role');
+  if (RESERVED_ROLE_NAMES.has(r.role) || r.role.startsWith('pg_') || spec.roles.some((role) => role.name === r.role)) {
+    throw new Error(
+      `replication.role: got ${JSON.stringify(r.role)}; expected a role name that is neither reserved (${[...RESERVED_ROLE_NAMES].join(', ')}, pg_*) nor one of roles`,
+    );
+  }
+  if (!Number.isInteger(r.connectionLimit) || r.connectionLimit < 1 || r.connectionLimit > 2147483647)
+    throw new Error(`replication.connectionLimit: got ${describe(r.connectionLimit)}; expected an integer >= 1`);
+  if (typeof r.passwordEnv !== 'string' || !ENV_VAR_NAME_PATTERN.test(r.passwordEnv) || RESERVED_ENV_VARS.has(r.passwordEnv)) {
+    throw new Error(
+      `replication.passwordEnv: got ${describe(r.passwordEnv)}; expected an environment variable name matching ${ENV_VAR_NAME_PATTERN}, not ${[...RESERVED_ENV_VARS].join(', ')}`,
+    );
+  }
+  if (spec.roles.some((role) => role.passwordEnv === r.passwordEnv))
+    throw new Error(
+      `replication.passwordEnv: got ${JSON.stringify(r.passwordEnv)}, the variable of a login role; expected its own variable`,
+    );
+  if (typeof r.slot !== 'string' || !POSTGRES_SLOT_NAME_PATTERN.test(r.slot))
+    throw new Error(`replication.slot: got ${describe(r.slot)}; expected a slot name matching ${POSTGRES_SLOT_NAME_PATTERN}`);
 }
 
 /**
@@ -496,11 +565,13 @@ export function renderInitSql(spec: PostgresInitSpec): string {
   });
   const dataRoles = spec.schemas.length > 0 ? spec.roles.filter((r) => r.access !== 'monitor') : [];
   const searchPath = [...spec.schemas.map(quoteIdent), ...(spec.schemas.includes('public') ? [] : ['public'])].join(', ');
+  const replication = spec.replication;
+  const allRoles = [...spec.roles, ...(replication ? [{ name: replication.role }] : [])];
 
   return renderAsset(__dirname, 'assets/postgres-init.sql', {
     superuser_check:
-      spec.roles.length > 0
-        ? ['', ...sqlLines('postgres-superuser-check.sql', { role_names: spec.roles.map((r) => quoteLiteral(r.name)).join(', ') })]
+      allRoles.length > 0
+        ? ['', ...sqlLines('postgres-superuser-check.sql', { role_names: allRoles.map((r) => quoteLiteral(r.name)).join(', ') })]
         : [],
     extensions: section(
       'Extensions.',
@@ -517,6 +588,17 @@ export function renderInitSql(spec: PostgresInitSpec): string {
         }),
       ),
     ),
+    replication: replication
+      ? [
+          '',
+          ...sqlLines('postgres-replication.sql', {
+            role: replication.role,
+            connection_limit: String(replication.connectionLimit),
+            password_variable: passwordVariableName(replication.role),
+            slot: replication.slot,
+          }),
+        ]
+      : [],
     schemas: section(
       owner ? `Schemas, owned by ${owner.name}.` : 'Schemas (no owner role: owned by the superuser).',
       spec.schemas.flatMap((schema) => [
@@ -589,11 +671,16 @@ export function renderInitScript(spec: PostgresInitSpec): string {
   const summary =
     `${spec.schemas.length} schema(s) [${spec.schemas.join(' ')}], ${spec.extensions.length} extension(s) [${spec.extensions.join(' ')}], ` +
     `${spec.roles.length} role(s) [${spec.roles.map((r) => `${r.name}:${r.access}`).join(' ')}]` +
-    (spec.rowLevelSecurity ? `, row-level security by ${spec.rowLevelSecurity.tenantSetting}` : '');
+    (spec.rowLevelSecurity ? `, row-level security by ${spec.rowLevelSecurity.tenantSetting}` : '') +
+    (spec.replication ? `, replication role ${spec.replication.role} with slot ${spec.replication.slot}` : '');
+  const passwordRoles = [
+    ...spec.roles,
+    ...(spec.replication ? [{ name: spec.replication.role, passwordEnv: spec.replication.passwordEnv }] : []),
+  ];
   return renderAsset(__dirname, 'assets/postgres-init.sh', {
-    password_checks: spec.roles.map((r) => `: "\${${r.passwordEnv}:?${r.passwordEnv} must be set to the password of role ${r.name}}"`),
+    password_checks: passwordRoles.map((r) => `: "\${${r.passwordEnv}:?${r.passwordEnv} must be set to the password of role ${r.name}}"`),
     summary,
-    password_variables: spec.roles.map((r) => ` \\\n  -v ${passwordVariableName(r.name)}="$${r.passwordEnv}"`).join(''),
+    password_variables: passwordRoles.map((r) => ` \\\n  -v ${passwordVariableName(r.name)}="$${r.passwordEnv}"`).join(''),
     init_sql: body.trimEnd(),
   });
 }

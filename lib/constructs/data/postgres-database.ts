@@ -17,6 +17,7 @@ import { renderPodTemplate } from '../workloads/pod-template';
 import { VALUE_SCHEMAS } from '../workloads/workload-values';
 import { PostgresRoleAccess, PostgresRowLevelSecuritySpec, renderInitScript, renderPgHba, renderPostgresqlConf } from './postgres-config';
 import { derivePostgresMemorySettings, POSTGRES_DEFAULT_MAX_CONNECTIONS } from './postgres-memory';
+import { PostgresStandby, PostgresStandbyProps, standbyPrimarySettings, standbyReplicationSpec } from './postgres-replication';
 import { StatefulStore, StorageSpec } from './stateful-store';
 
 /** A database role created at initialization. */
@@ -133,6 +134,15 @@ export interface PostgresDatabaseProps {
    * @default - schedule every 15 minutes, 50m CPU / 64Mi requested, 128Mi limit
    */
   readonly reconcile?: PostgresReconcileProps;
+  /**
+   * A hot standby in another zone, streaming from this primary (see {@link PostgresStandby}): a
+   * replication role and slot, `<name>-replica`, the read-only Service `<name>-ro`, the suspended
+   * promotion CronJob `<name>-promote`, and a PodDisruptionBudget that blocks a drain of the
+   * primary's node until the operator fails over. Requires `tls` (the replication stream and its
+   * password cross zones).
+   * @default - no standby (a single server)
+   */
+  readonly standby?: PostgresStandbyProps;
 }
 
 /** The reconcile Job and CronJob of a {@link PostgresDatabase}. */
@@ -244,6 +254,8 @@ const TLS_SETTINGS: Readonly<Record<string, string | boolean>> = {
   ssl_min_protocol_version: 'TLSv1.2',
 };
 const INIT_SCRIPT = '10-init-database.sh';
+/** Environment variable that carries the replication role's password to the init script (with `standby`). */
+export const REPLICATION_PASSWORD_ENV = 'PG_REPLICATION_PASSWORD';
 const RECONCILE_SCRIPTS_DIR = '/scripts';
 const DEFAULT_RECONCILE: Required<PostgresReconcileProps> = {
   schedule: '*/15 * * * *',
@@ -293,6 +305,8 @@ export class PostgresDatabase extends StatefulStore {
   public readonly clientTls?: PostgresClientTls;
   /** The server's cert-manager Certificate, when `tls` is set. */
   public readonly certificate?: Certificate;
+  /** The streaming standby, when `standby` is set. */
+  public readonly standby?: PostgresStandby;
 
   constructor(scope: Construct, id: string, props: PostgresDatabaseProps) {
     const name = props.name ?? 'postgres';
@@ -323,6 +337,13 @@ export class PostgresDatabase extends StatefulStore {
         .filter(Boolean);
       if (!preload.includes('pg_stat_statements')) preload.push('pg_stat_statements');
       settings.shared_preload_libraries = preload.join(',');
+    }
+    if (props.standby) {
+      if (!props.tls)
+        throw new Error(
+          `PostgresDatabase '${name}': standby is set without tls; expected tls as well (the replication stream and the replication password cross zones)`,
+        );
+      Object.assign(settings, standbyPrimarySettings(`PostgresDatabase '${name}'`, props.standby, props.storage.size, props.settings));
     }
     if (props.tls) {
       for (const key of Object.keys(TLS_SETTINGS)) {
@@ -359,10 +380,18 @@ export class PostgresDatabase extends StatefulStore {
               },
             }
           : {}),
+        ...(props.standby ? { replication: standbyReplicationSpec(name, props.standby, REPLICATION_PASSWORD_ENV) } : {}),
       });
     } catch (e) {
       throw new Error(`PostgresDatabase '${name}': ${(e as Error).message}`, { cause: e });
     }
+    const postgresqlConf = renderPostgresqlConf(settings);
+    const pgHba = renderPgHba({
+      allowedCidrs: [...(props.allowedCidrs ?? ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'])],
+      requireTls: props.tls !== undefined,
+      ...(props.standby ? { replicationRole: standbyReplicationSpec(name, props.standby, REPLICATION_PASSWORD_ENV).role } : {}),
+    });
+    const exporterUri = `127.0.0.1:${port}/${props.database}?${clientTls ? clientTls.urlParameters : 'sslmode=disable'}`;
     const pgIsReady = ['pg_isready', '--host=127.0.0.1', `--port=${port}`, '--username=postgres', `--dbname=${props.database}`];
 
     super(scope, id, {
@@ -381,13 +410,7 @@ export class PostgresDatabase extends StatefulStore {
         {
           suffix: 'config',
           mountPath: '/etc/postgresql',
-          files: {
-            'postgresql.conf': renderPostgresqlConf(settings),
-            'pg_hba.conf': renderPgHba({
-              allowedCidrs: [...(props.allowedCidrs ?? ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'])],
-              requireTls: props.tls !== undefined,
-            }),
-          },
+          files: { 'postgresql.conf': postgresqlConf, 'pg_hba.conf': pgHba },
         },
         {
           suffix: 'init',
@@ -439,6 +462,7 @@ export class PostgresDatabase extends StatefulStore {
         secretEnv: {
           POSTGRES_PASSWORD: props.superuserPassword,
           ...Object.fromEntries(props.roles.map((r) => [rolePasswordEnv(r.name), r.password])),
+          ...(props.standby ? { [REPLICATION_PASSWORD_ENV]: props.standby.replicationPassword } : {}),
         },
         readiness: { exec: pgIsReady, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
         liveness: { exec: pgIsReady, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 6 },
@@ -455,7 +479,7 @@ export class PostgresDatabase extends StatefulStore {
         resources: props.exporter.resources,
         env: {
           // Its own pod's server over the loopback; with TLS verified against 127.0.0.1, a name of the certificate.
-          DATA_SOURCE_URI: `127.0.0.1:${port}/${props.database}?${clientTls ? clientTls.urlParameters : 'sslmode=disable'}`,
+          DATA_SOURCE_URI: exporterUri,
           DATA_SOURCE_USER: props.exporter.role,
         },
         secretEnv: { DATA_SOURCE_PASS: exporterRole!.password },
@@ -471,6 +495,48 @@ export class PostgresDatabase extends StatefulStore {
     if (reservedConnections > 0) this.reserved.push({ what: 'reserved_connections', connections: reservedConnections });
     this.reserved.push({ what: `${name}-reconcile (Job and CronJob, superuser)`, connections: RECONCILE_CONNECTIONS });
     this.clientTls = clientTls;
+    if (props.standby && tlsSecretName) {
+      this.standby = new PostgresStandby(
+        this,
+        'standby',
+        {
+          namespace: props.namespace,
+          name,
+          partOf: props.partOf,
+          image: props.image,
+          database: props.database,
+          port,
+          host: this.host,
+          podLabels: this.podLabels,
+          postgresqlConf,
+          pgHba,
+          superuserPassword: props.superuserPassword,
+          tlsSecretName,
+          serverTlsDir: SERVER_TLS_DIR,
+          clientCaDir: CLIENT_CA_DIR,
+          uid: PG_UID,
+          resources: props.resources,
+          storage: props.storage,
+          ...(props.exporter
+            ? {
+                exporter: {
+                  image: props.exporter.image,
+                  role: props.exporter.role,
+                  password: exporterRole!.password,
+                  resources: props.exporter.resources,
+                  dataSourceUri: exporterUri,
+                },
+              }
+            : {}),
+          release: props.release,
+          helmPrefix: props.helmPrefix ?? name,
+          startupSeconds: props.startupSeconds ?? 300,
+        },
+        props.standby,
+      );
+      // The promotion Job's fencing check opens one superuser session on the primary.
+      this.reserved.push({ what: `${name}-promote (fencing check, superuser)`, connections: 1 });
+    }
     if (props.tls && tlsSecretName) this.certificate = this.renderCertificate(props, name, tlsSecretName);
     this.declaration = Object.freeze({
       database: props.database,
@@ -517,6 +583,7 @@ export class PostgresDatabase extends StatefulStore {
           secretEnv: {
             PGPASSWORD: props.superuserPassword,
             ...Object.fromEntries(props.roles.map((r) => [rolePasswordEnv(r.name), r.password])),
+            ...(props.standby ? { [REPLICATION_PASSWORD_ENV]: props.standby.replicationPassword } : {}),
           },
           volumeMounts: [
             { name: 'scripts', mountPath: RECONCILE_SCRIPTS_DIR, readOnly: true },
@@ -664,7 +731,15 @@ export class PostgresDatabase extends StatefulStore {
         secretName,
         issuerRef: { name: props.tls!.issuer.name, kind: props.tls!.issuer.kind ?? 'Issuer', group: 'cert-manager.io' },
         // No commonName: it is limited to 64 characters, and clients check the DNS names.
-        dnsNames: [name, `${name}.${ns}`, `${name}.${ns}.svc`, this.host, `*.${this.host}`, 'localhost'],
+        dnsNames: [
+          name,
+          `${name}.${ns}`,
+          `${name}.${ns}.svc`,
+          this.host,
+          `*.${this.host}`,
+          ...(this.standby?.certificateNames ?? []),
+          'localhost',
+        ],
         ipAddresses: ['127.0.0.1'],
         usages: [CertificateSpecUsages.SERVER_AUTH, CertificateSpecUsages.DIGITAL_SIGNATURE, CertificateSpecUsages.KEY_ENCIPHERMENT],
         duration: '2160h',
@@ -683,6 +758,12 @@ export class PostgresDatabase extends StatefulStore {
     graph.addComponent(this);
     graph.addComponent(this.reconcileComponent);
     graph.allow(this.reconcileComponent, this, 'postgres');
+    this.standby?.addToGraph(graph, this);
+  }
+
+  /** DNS name of the read-only Service `<name>-ro` (the standby), when `standby` is set. */
+  public get readOnlyHost(): string | undefined {
+    return this.standby?.readOnlyHost;
   }
 }
 

@@ -42,8 +42,8 @@ export type StoreContainer = Omit<ContainerSpec, 'name' | 'ports' | 'volumeMount
 };
 
 /**
- * Keys of a Secret mounted as files (read-only) into the main container and/or the exporter, e.g.
- * a TLS certificate, its key and CA. Only the listed containers see them (init containers do not).
+ * Keys of a Secret mounted as files (read-only) into the main container, the exporter and/or the
+ * init containers, e.g. a TLS certificate, its key and CA. Only the listed containers see them.
  */
 export interface StoreSecretFiles {
   /** Volume name, a DNS-1123 label unique in the pod (not `data`, a config suffix or a writable path's volume). */
@@ -60,8 +60,8 @@ export interface StoreSecretFiles {
    * @default 0o440
    */
   readonly defaultMode?: number;
-  /** Containers that mount it: the store (`main`) and/or its `exporter`. */
-  readonly containers: readonly ('main' | 'exporter')[];
+  /** Containers that mount it: the store (`main`), its `exporter`, and/or every init container (`init`). */
+  readonly containers: readonly ('main' | 'exporter' | 'init')[];
 }
 
 /** The exporter sidecar. */
@@ -228,7 +228,7 @@ export class StatefulStore extends Construct implements GraphComponent {
     const prefix = props.helmPrefix ?? valueKey(props.name);
 
     const { volumes, mounts, checksum } = this.renderConfigs(props, labels);
-    const secretMounts = (container: 'main' | 'exporter'): k8s.VolumeMount[] =>
+    const secretMounts = (container: 'main' | 'exporter' | 'init'): k8s.VolumeMount[] =>
       (props.secretFiles ?? [])
         .filter((f) => f.containers.includes(container))
         .map((f) => ({ name: f.volume, mountPath: f.mountPath, readOnly: true }));
@@ -253,7 +253,10 @@ export class StatefulStore extends Construct implements GraphComponent {
         ...(c.args ? { args: c.args } : {}),
         ...(c.env ? { env: c.env } : {}),
         ...(c.secretEnv ? { secretEnv: c.secretEnv } : {}),
-        volumeMounts: c.remount ? mounts.map((m) => ({ ...m, mountPath: c.remount![m.mountPath] ?? m.mountPath })) : mounts,
+        volumeMounts: [
+          ...(c.remount ? mounts.map((m) => ({ ...m, mountPath: c.remount![m.mountPath] ?? m.mountPath })) : mounts),
+          ...secretMounts('init'),
+        ],
       }),
     );
 
@@ -516,9 +519,14 @@ function validateProps(p: StatefulStoreProps): void {
     if (!dnsSubdomain.test(f.secretName))
       throw new Error(`${where}: ${field}.secretName '${f.secretName}'; expected ${dnsSubdomain.expected}`);
     if (f.keys.length === 0) throw new Error(`${where}: ${field}.keys is empty; expected the Secret keys to mount, e.g. ['ca.crt']`);
-    if (f.containers.length === 0 || f.containers.some((c) => c !== 'main' && !(c === 'exporter' && p.exporter)))
+    const hasInit = (p.initContainers ?? []).length > 0;
+    if (
+      f.containers.length === 0 ||
+      f.containers.some((c) => c !== 'main' && !(c === 'exporter' && p.exporter) && !(c === 'init' && hasInit))
+    )
       throw new Error(
-        `${where}: ${field}.containers ${JSON.stringify(f.containers)}; expected 'main'${p.exporter ? " and/or 'exporter'" : ' (there is no exporter)'}`,
+        `${where}: ${field}.containers ${JSON.stringify(f.containers)}; expected some of 'main'${p.exporter ? ", 'exporter'" : ''}${hasInit ? ", 'init'" : ''}` +
+          `${p.exporter ? '' : ' (there is no exporter)'}${hasInit ? '' : ' (there are no init containers)'}`,
       );
   });
 

@@ -12,5 +12,6 @@ export * from './deployment-rules';
 export * from './elasticsearch-rules';
 export * from './elasticsearch-panels';
 export * from './grafana-datasource';
+export * from './postgres-replication-rules';
 export { promString } from './validation';
 export * from './alert-routing';

@@ -17,6 +17,7 @@ REVOKE CONNECT, TEMPORARY ON DATABASE :"dbname" FROM PUBLIC;
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 @extensions@
 @roles@
+@replication@
 @schemas@
 @grants@
 @row_level_security@
