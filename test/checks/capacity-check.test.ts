@@ -311,6 +311,7 @@ function prodWorkloads(objects: readonly ManifestObject[]) {
         replicas: (hpa?.spec.minReplicas ?? o.spec.replicas ?? 1) as number,
         spread: t.spec.topologySpreadConstraints ?? [],
         pdb: budget?.spec as { maxUnavailable?: number; minAvailable?: number } | undefined,
+        drainBlocking: budget?.metadata.annotations?.[DRAIN_BLOCKING_ANNOTATION] !== undefined,
         zonePinned: o.kind === 'StatefulSet' && (o.spec.volumeClaimTemplates ?? []).length > 0,
       },
     ];
@@ -321,7 +322,13 @@ describe('the synthesized prod output on a 3-node, 3-zone cluster', () => {
   const zones = () => loadEnvironments().find((e) => e.name === 'prod')!.cluster.nodes!.zones.length;
 
   test('a drain of any one node keeps every workload with a PDB at its promise: stateless ones back at full replicas, zone-pinned ones at replicas - 1', () => {
-    const workloads = prodWorkloads(input.objects).filter((w) => w.pdb);
+    const withPdb = prodWorkloads(input.objects).filter((w) => w.pdb);
+    // Only the PostgreSQL primaries block a drain on purpose (until an operator fails over to the standby), and say so.
+    expect(withPdb.filter((w) => w.drainBlocking).map((w) => w.name)).toEqual([
+      'StatefulSet pagodirecto/postgres',
+      'StatefulSet wondernest/postgres',
+    ]);
+    const workloads = withPdb.filter((w) => !w.drainBlocking);
     expect(workloads.map((w) => w.name)).toEqual(
       expect.arrayContaining([
         'Deployment wondernest/api',

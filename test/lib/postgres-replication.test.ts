@@ -131,7 +131,7 @@ describe('PostgresDatabase with a standby', () => {
   test("a drain of the primary's node is blocked until failover (PDB maxUnavailable 0, with the runbook)", () => {
     const pdb = find(docs, 'PodDisruptionBudget', 'postgres')!;
     expect(pdb.spec).toEqual({ maxUnavailable: 0, selector: { matchLabels: postgres.podLabels } });
-    expect(pdb.metadata.annotations['postgres.cdk8s.io/drain']).toMatch(/waits until the operator fails over/);
+    expect(pdb.metadata.annotations['backends-on-k8s.io/drain-blocking']).toMatch(/waits until the operator fails over/);
   });
 
   test('the promotion CronJob is suspended, runs once, targets the standby and fences the primary', () => {

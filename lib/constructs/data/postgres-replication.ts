@@ -14,6 +14,7 @@
  */
 import { createHash } from 'crypto';
 import { JsonPatch } from 'cdk8s';
+import { DRAIN_BLOCKING_ANNOTATION } from '../../checks/capacity-check';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { renderAsset } from '../../core/asset-template';
@@ -353,7 +354,8 @@ export class PostgresStandby extends Construct {
         namespace: ns,
         labels,
         annotations: {
-          'postgres.cdk8s.io/drain':
+          // The disruption check accepts a PDB that blocks drains only with this annotation saying why and how to release it.
+          [DRAIN_BLOCKING_ANNOTATION]:
             `A drain of the primary's node waits until the operator fails over to ${name}: ` +
             `scale statefulset/${primary.name} to 0, kubectl create job --from=cronjob/${primary.name}-promote, repoint service/${primary.name} (README: PostgreSQL high availability).`,
         },
