@@ -117,6 +117,13 @@ export interface PgHbaProps {
    * The server needs `ssl = on` and a certificate. @default false
    */
   readonly requireTls?: boolean;
+  /**
+   * Roles allowed physical replication connections (`replication` rows, SCRAM, from loopback and
+   * the allowed networks), e.g. `postgres` for the base backups of point-in-time recovery. The
+   * `all` database of the other rows does not match replication connections.
+   * @default - none
+   */
+  readonly replicationRoles?: readonly string[];
 }
 
 /**
@@ -145,7 +152,22 @@ export function renderPgHba(props: PgHbaProps): string {
   const line = (type: string, address: string, method: string) =>
     `${type.padEnd(7)} ${'all'.padEnd(9)} ${'all'.padEnd(9)} ${address.padEnd(24)} ${method}`;
   const row = (address: string) => line(tls ? 'hostssl' : 'host', address, 'scram-sha-256');
+  const replicationRoles: unknown = props.replicationRoles ?? [];
+  if (!Array.isArray(replicationRoles))
+    throw new Error(`pg_hba replicationRoles: got ${describe(replicationRoles)}; expected an array of role names`);
+  const roles: string[] = [];
+  (replicationRoles as unknown[]).forEach((role, i) => {
+    if (typeof role !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(role))
+      throw new Error(
+        `pg_hba replicationRoles[${i}]: got ${describe(role)}; expected a lower-case role name (letters, digits, '_', at most 63 characters)`,
+      );
+    roles.push(role);
+  });
+  const replicationRow = (role: string, address: string) =>
+    `${(tls ? 'hostssl' : 'host').padEnd(7)} ${'replication'.padEnd(9)} ${role.padEnd(9)} ${address.padEnd(24)} scram-sha-256`;
+  const replicationRows = roles.flatMap((role) => ['127.0.0.1/32', '::1/128', ...cidrs].map((address) => replicationRow(role, address)));
   return renderAsset(__dirname, 'assets/pg_hba.conf', {
+    replication: replicationRows.length > 0 ? ['# Physical replication (base backups), by role.', ...replicationRows] : [],
     tls_required: tls
       ? [
           '# TCP without TLS: refused, whoever asks (TLS is required).',

@@ -11,27 +11,7 @@ SCRIPT_NAME=s3-upload
 require_env BACKUP_DIR S3_BUCKET S3_PREFIX RETENTION_DAYS
 normalise_prefix
 
-# Server-side encryption of the uploads: S3_SSE=AES256 (SSE-S3) or aws:kms (SSE-KMS with the key in
-# S3_SSE_KMS_ID). REQUIRE_SSE=true (set for Amazon S3, i.e. prod) refuses to upload anything
-# unless it is SSE-KMS with a key, checked before any byte leaves the pod.
-sse_args=()
-case ${S3_SSE:-} in
-  '') ;;
-  AES256) sse_args=(--sse AES256) ;;
-  aws:kms)
-    [ -n "${S3_SSE_KMS_ID:-}" ] || die "refusing to upload: S3_SSE=aws:kms needs S3_SSE_KMS_ID (a KMS key ARN or alias)"
-    sse_args=(--sse aws:kms --sse-kms-key-id "$S3_SSE_KMS_ID")
-    ;;
-  *) die "S3_SSE '$S3_SSE' is invalid: use AES256 (SSE-S3) or aws:kms (SSE-KMS)" ;;
-esac
-case ${REQUIRE_SSE:-false} in
-  false) ;;
-  true)
-    [ "${S3_SSE:-}" = aws:kms ] \
-      || die "refusing to upload: REQUIRE_SSE=true needs S3_SSE=aws:kms and S3_SSE_KMS_ID (backups.kmsKeyId of the stack's config); S3_SSE is '${S3_SSE:-}'"
-    ;;
-  *) die "REQUIRE_SSE '$REQUIRE_SSE' is invalid: use true or false" ;;
-esac
+# @include include/s3-sse.sh
 read_name_file "$BACKUP_DIR/@latest_name_file@"
 name=$BACKUP_NAME
 check_backup_name "$name" @backup_extensions@
