@@ -181,6 +181,35 @@ export const backupCommonShape = {
   resources: resourcesSchema,
 };
 
+/**
+ * Point-in-time recovery of a stack's PostgreSQL (`backups.postgresPitr`): continuous WAL
+ * archiving, daily physical base backups kept `retentionDays` (the WAL with them), and a restore
+ * CronJob that recovers to a given time (see WalArchive and PostgresPointInTimeRecovery).
+ */
+export const postgresPitrSchema = f.object({
+  enabled: f.boolean(),
+  /** Cron (UTC) of the physical base backups. */
+  baseBackupSchedule: f.cron(),
+  /** `archive_timeout`: a committed transaction reaches the archive within about this many seconds (the RPO). */
+  archiveTimeoutSeconds: f.int({ min: 1, max: 3600 }),
+  /** Resources of the wal-ship sidecar in the PostgreSQL pod. */
+  shipperResources: resourcesSchema,
+});
+
+/**
+ * PITR archives to Amazon S3 only: the WAL archive is wired into the PostgreSQL pod, which is
+ * created before an in-cluster S3 server (LocalStack) exists in a stack.
+ */
+export function pitrOnS3(b: { readonly target: string; readonly postgresPitr: { readonly enabled: boolean } }, ctx: z.RefinementCtx): void {
+  if (b.postgresPitr.enabled && b.target !== 's3')
+    ctx.addIssue({
+      code: 'custom',
+      path: ['postgresPitr', 'enabled'],
+      input: b.postgresPitr.enabled,
+      message: `false with target '${b.target}': point-in-time recovery archives to Amazon S3 (target 's3') only`,
+    });
+}
+
 /** AWS wiring of a stack (EKS): IRSA roles and Secrets Manager names. */
 export const awsStackSchema = f.object({
   backupRoleArn: f.iamRoleArn(),
@@ -190,6 +219,7 @@ export const awsStackSchema = f.object({
 
 export type AwsStackConfig = z.output<typeof awsStackSchema>;
 export type PostgresConfig = z.output<typeof postgresSchema>;
+export type PostgresPitrConfig = z.output<typeof postgresPitrSchema>;
 export type RedisConfig = z.output<typeof redisSchema>;
 export type AppConfig = z.output<typeof appSchema>;
 export type DevToolConfig = z.output<typeof devToolSchema>;
