@@ -183,12 +183,19 @@ describe.each([
       'postgres-reconcile',
       'postgres-restore',
       ...(name === 'dev' ? ['adminer'] : []),
+      // prod: point-in-time recovery's base backups (pg_basebackup).
+      ...(name === 'prod' ? ['postgres-basebackup'] : []),
     ].sort();
     expect(policySources(objects, 'postgres')).toEqual(pgSources);
-    expect(policyDestinations(objects, 'postgres')).toEqual([]);
     const s3 = name === 'dev' ? 'localstack:4566' : '0.0.0.0/0:443';
+    // prod: the wal-ship sidecar in the PostgreSQL pod uploads WAL to S3, and the PITR restore reaches S3 only.
+    expect(policyDestinations(objects, 'postgres')).toEqual(name === 'prod' ? [s3] : []);
     expect(policyDestinations(objects, 'postgres-backup')).toEqual(['postgres:5432', s3].sort());
     expect(policyDestinations(objects, 'postgres-restore')).toEqual(['postgres:5432', s3].sort());
+    if (name === 'prod') {
+      expect(policyDestinations(objects, 'postgres-basebackup')).toEqual(['postgres:5432', s3].sort());
+      expect(policyDestinations(objects, 'postgres-pitr-restore')).toEqual([s3]);
+    }
     if (name === 'dev') {
       expect(policySources(objects, 'adminer')).toEqual([]);
       expect(policyDestinations(objects, 'adminer')).toEqual(['postgres:5432']);
