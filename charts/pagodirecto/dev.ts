@@ -60,8 +60,8 @@ export const dev: PagoDirectoConfigInput = {
     maxAgeHours: 26,
     uploaderImage: IMAGES.awsCli,
     resources: { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
-    // dev: off. Point-in-time recovery archives to Amazon S3 only (the schema refuses LocalStack, see
-    // pitrOnS3); dev keeps the daily pg_dump, and the mechanism is proven offline by
+    // dev: off. Point-in-time recovery archives to Amazon S3 only (the config rules refuse LocalStack, see
+    // commonStackRules); dev keeps the daily pg_dump, and the mechanism is proven offline by
     // test/integration/postgres-pitr.test.ts (real PostgreSQL 15 and a local S3 server).
     postgresPitr: {
       enabled: false,

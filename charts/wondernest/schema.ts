@@ -6,7 +6,6 @@ import {
   backupCommonShape,
   connectionPoolSchema,
   devToolSchema,
-  pitrOnS3,
   postgresPitrSchema,
   postgresSchema,
   redisSchema,
@@ -32,9 +31,7 @@ export const wondernestSchema = f.object({
   /** Connection limits of the seed's roles. */
   appConnectionLimit: f.int({ min: 1 }),
   analyticsConnectionLimit: f.int({ min: 1 }),
-  backups: f
-    .object({ ...backupCommonShape, postgresSchedule: f.cron(), redisSchedule: f.cron(), postgresPitr: postgresPitrSchema })
-    .superRefine(pitrOnS3),
+  backups: f.object({ ...backupCommonShape, postgresSchedule: f.cron(), redisSchedule: f.cron(), postgresPitr: postgresPitrSchema }),
   /** The seed's Flyway settings: the api migrates the schemas at start. */
   flyway: f.object({ enabled: f.boolean(), baselineOnMigrate: f.boolean() }),
   /** What the api uses of AWS (the seed: S3, SES, SNS, SQS); its IAM policy is derived from this. */

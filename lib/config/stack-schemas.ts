@@ -196,20 +196,6 @@ export const postgresPitrSchema = f.object({
   shipperResources: resourcesSchema,
 });
 
-/**
- * PITR archives to Amazon S3 only: the WAL archive is wired into the PostgreSQL pod, which is
- * created before an in-cluster S3 server (LocalStack) exists in a stack.
- */
-export function pitrOnS3(b: { readonly target: string; readonly postgresPitr: { readonly enabled: boolean } }, ctx: z.RefinementCtx): void {
-  if (b.postgresPitr.enabled && b.target !== 's3')
-    ctx.addIssue({
-      code: 'custom',
-      path: ['postgresPitr', 'enabled'],
-      input: b.postgresPitr.enabled,
-      message: `false with target '${b.target}': point-in-time recovery archives to Amazon S3 (target 's3') only`,
-    });
-}
-
 /** AWS wiring of a stack (EKS): IRSA roles and Secrets Manager names. */
 export const awsStackSchema = f.object({
   backupRoleArn: f.iamRoleArn(),

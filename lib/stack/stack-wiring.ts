@@ -256,8 +256,8 @@ export interface PitrBackupsConfig {
 
 /**
  * The WAL archive of a stack's PostgreSQL when `backups.postgresPitr.enabled` (else undefined), to
- * pass to {@link postgresFromConfig} before the database exists: Amazon S3 (the schema allows PITR
- * there only), under `<partOf>/postgres-pitr`, with the backups' KMS key and IRSA role.
+ * pass to {@link postgresFromConfig} before the database exists: Amazon S3 (the config rules allow
+ * PITR there only), under `<partOf>/postgres-pitr`, with the backups' KMS key and IRSA role.
  */
 export function postgresWalArchive(
   scope: Construct,
