@@ -25,11 +25,15 @@ describe('the backup script assets', () => {
       'include/postgres-restore-verify-dump.sh',
       'include/postgres.sh',
       'include/s3-key-selection.sh',
+      'include/s3-sse.sh',
       'include/s3.sh',
       'mongodb-common.sh',
       'mongodb-dump.sh',
       'mongodb-restore.sh',
       'mongodb-safety-dump.sh',
+      'pitr-fetch.sh',
+      'pitr-recover.sh',
+      'postgres-basebackup.sh',
       'postgres-dump.sh',
       'postgres-recreate-restore.sh',
       'postgres-restore.sh',
@@ -39,6 +43,8 @@ describe('the backup script assets', () => {
       'redis-restore.sh',
       's3-download.sh',
       's3-upload.sh',
+      'wal-ship.sh',
+      'wal-spool.sh',
     ]);
   });
   test.each(files)('%s writes its placeholders @name@ (filled by lib/core/asset-template.ts), not {{NAME}}', (file) => {
