@@ -30,6 +30,9 @@ describe('the backup script assets', () => {
       'mongodb-dump.sh',
       'mongodb-restore.sh',
       'mongodb-safety-dump.sh',
+      'pitr-fetch.sh',
+      'pitr-recover.sh',
+      'postgres-basebackup.sh',
       'postgres-dump.sh',
       'postgres-recreate-restore.sh',
       'postgres-restore.sh',
@@ -39,6 +42,8 @@ describe('the backup script assets', () => {
       'redis-restore.sh',
       's3-download.sh',
       's3-upload.sh',
+      'wal-ship.sh',
+      'wal-spool.sh',
     ]);
   });
   test.each(files)('%s writes its placeholders @name@ (filled by lib/core/asset-template.ts), not {{NAME}}', (file) => {

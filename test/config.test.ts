@@ -139,6 +139,20 @@ describe('environment config', () => {
     expect(() => problems(ok)).toThrow(/config was accepted/);
   });
 
+  test('point-in-time recovery archives to S3 only, with a sane archive_timeout', () => {
+    const cfg = envConfig('dev');
+    cfg.stacks.wondernest.backups.postgresPitr.enabled = true;
+    cfg.stacks.pagodirecto.backups.postgresPitr.archiveTimeoutSeconds = 0;
+    const msg = problems(cfg);
+    expect(msg).toContain(
+      "stacks.wondernest.backups.postgresPitr.enabled: got true; expected false with backups.target 'localstack': point-in-time recovery archives to Amazon S3 (target 's3') only",
+    );
+    expect(msg).toContain('stacks.pagodirecto.backups.postgresPitr.archiveTimeoutSeconds: got 0');
+    const prod = envConfig('prod');
+    delete prod.stacks.wondernest.backups.postgresPitr;
+    expect(problems(prod)).toContain('stacks.wondernest.backups.postgresPitr: got nothing');
+  });
+
   test('shared_buffers larger than half the memory limit', () => {
     const cfg = envConfig('dev');
     cfg.stacks.wondernest.postgres.settings.shared_buffers = '400MB';

@@ -15,6 +15,7 @@ import {
   METRICS,
   postgresPanels,
   postgresRules,
+  postgresWalArchiveRules,
 } from '../../lib/constructs/monitoring';
 import { ServiceGraph } from '../../lib/constructs/network/service-graph';
 import { SPRING_BOOT_PATHS, SPRING_BOOT_POOL_ENV, SPRING_BOOT_SECRET_ENV, springBootEnv } from '../../lib/constructs/workloads/spring-boot';
@@ -28,11 +29,14 @@ import {
   postgresClientEnv,
   postgresFromConfig,
   postgresStandbyRules,
+  postgresPointInTimeRecovery,
+  postgresWalArchive,
   stackFoundation,
   stackMonitoring,
   wireBackupJobs,
 } from '../../lib/stack/stack-wiring';
 
+import { WalArchive } from '../../lib/constructs/backup/wal-archive';
 import { PagoDirectoConfig } from './schema';
 
 type SecretRefs = ReturnType<SecretsBackend['secret']>;
@@ -81,7 +85,8 @@ export class PagoDirectoChart extends Chart {
     ]);
     const backendSecret = secrets.secret('backend-secrets', ['JWT_SECRET']);
 
-    const postgres = this.database(pgSecret);
+    const walArchive = postgresWalArchive(this, secrets, { ...this.stack, backups: cfg.backups, aws: cfg.aws });
+    const postgres = this.database(pgSecret, walArchive);
     const localstack = devLocalStack(this, graph, cfg.localstack, {
       namespace: cfg.namespace,
       partOf,
@@ -93,16 +98,17 @@ export class PagoDirectoChart extends Chart {
     for (const c of [frontend, backend]) graph.allow('ingress-controller', c, 'http');
     this.edge(frontend, backend);
     if (cfg.adminer.enabled) this.adminer(postgres);
-    this.backups(postgres, localstack);
+    this.backups(postgres, localstack, walArchive);
     this.monitoring(backend, postgres);
   }
 
   /** PostgreSQL 16: bounded-context schemas, least-privilege roles, row-level security. */
-  private database(pgSecret: SecretRefs): PostgresDatabase {
+  private database(pgSecret: SecretRefs, walArchive: WalArchive | undefined): PostgresDatabase {
     const { cfg } = this;
     const roles = cfg.roles;
     return postgresFromConfig(this, this.graph, cfg.postgres, {
       ...this.stack,
+      ...(walArchive ? { walArchive } : {}),
       rowLevelSecurity: cfg.postgres.rowLevelSecurity,
       superuserPassword: pgSecret.POSTGRES_PASSWORD,
       roles: [
@@ -262,7 +268,7 @@ export class PagoDirectoChart extends Chart {
   }
 
   /** Daily verified pg_dump; restore = safety dump, terminate, recreate, verify. */
-  private backups(postgres: PostgresDatabase, localstack: LocalStack | undefined): void {
+  private backups(postgres: PostgresDatabase, localstack: LocalStack | undefined, walArchive: WalArchive | undefined): void {
     const { cfg, stack } = this;
     const targets = new BackupTargets(this.secrets, {
       partOf: stack.partOf,
@@ -279,12 +285,22 @@ export class PagoDirectoChart extends Chart {
       restoreMode: 'recreate',
     });
     wireBackupJobs(this.graph, backupJobs(pgBackup, postgres, 'postgres'), targets.storage);
+    if (walArchive) {
+      postgresPointInTimeRecovery(this, this.graph, postgres, walArchive, {
+        ...stack,
+        pg: cfg.postgres,
+        backups: cfg.backups,
+        dumpTarget: targets.for('postgres'),
+        storage: targets.storage,
+      });
+    }
   }
 
   /** The seed's SLOs: p95 latency, 5xx ratio, connection pool; PostgreSQL; backups. */
   private monitoring(backend: WebService, postgres: PostgresDatabase): void {
     const { namespace: ns, release } = this.stack;
     const maxConnections = Number(this.cfg.postgres.settings.max_connections);
+    const pitr = this.cfg.backups.postgresPitr.enabled;
     stackMonitoring(this, {
       namespace: ns,
       name: 'pagodirecto',
@@ -302,9 +318,23 @@ export class PagoDirectoChart extends Chart {
         }),
         ...postgresRules({ namespace: ns, job: postgres.name, alertPrefix: '', connectionsThreshold: Math.floor(maxConnections * 0.8) }),
         ...postgresStandbyRules(postgres),
+        ...(pitr
+          ? postgresWalArchiveRules({
+              namespace: ns,
+              job: postgres.name,
+              alertPrefix: '',
+              maxArchiveAgeHours: this.cfg.backups.maxAgeHours,
+            })
+          : []),
       ],
       panels: [...jvmHttpPanels({ job: backend.name }), ...postgresPanels({ job: postgres.name })],
-      backups: { cronJobs: [{ cronJob: 'postgres-backup', label: 'Postgres' }], maxAgeHours: this.cfg.backups.maxAgeHours },
+      backups: {
+        cronJobs: [
+          { cronJob: 'postgres-backup', label: 'Postgres' },
+          ...(pitr ? [{ cronJob: `${postgres.name}-basebackup`, label: 'PostgresBase' }] : []),
+        ],
+        maxAgeHours: this.cfg.backups.maxAgeHours,
+      },
       dashboards: [
         {
           // Seed 004 names no dashboard; this one shows its performance criterion (p95 < 200 ms) and the JVM.

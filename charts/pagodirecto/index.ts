@@ -20,6 +20,7 @@ export const stack = defineStack({
     apps: { backend: c.backend, frontend: c.frontend },
     backupTarget: c.backups.target,
     backupKmsKeyId: c.backups.kmsKeyId,
+    postgresPitrEnabled: c.backups.postgresPitr.enabled,
     localstackEnabled: c.localstack.enabled,
     aws: c.aws,
   }),

@@ -81,6 +81,17 @@ export const prod: PagoDirectoConfigInput = {
     maxAgeHours: 26,
     uploaderImage: IMAGES.awsCli,
     resources: { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' },
+    postgresPitr: {
+      enabled: true,
+      // Chosen: daily, an hour after the pg_dump (0 3 * * *), so the two never compete for I/O; a
+      // recovery replays at most a day of WAL on top of the newest base backup.
+      baseBackupSchedule: '0 4 * * *',
+      // Chosen: 60 s bounds the loss window (RPO) to about a minute plus the 5 s ship interval; each
+      // forced switch uploads one segment (16 MiB before gzip, far less when mostly empty).
+      archiveTimeoutSeconds: 60,
+      // Chosen: the sidecar only runs the AWS CLI every few seconds; 256Mi covers one CLI upload.
+      shipperResources: { cpuRequest: '25m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
+    },
   },
   adminer: { enabled: false, image: IMAGES.adminer, resources: { cpuRequest: '25m', memoryRequest: '64Mi', memoryLimit: '128Mi' } },
   localstack: { enabled: false, image: IMAGES.localstack, resources: { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' } },

@@ -11,6 +11,7 @@ import {
   latencySloPanels,
   postgresPanels,
   postgresRules,
+  postgresWalArchiveRules,
   redisHitRatioPanels,
   redisPanels,
   redisRules,
@@ -31,6 +32,8 @@ import {
   postgresClientEnv,
   postgresFromConfig,
   postgresStandbyRules,
+  postgresPointInTimeRecovery,
+  postgresWalArchive,
   redisBackup,
   stackFoundation,
   stackMonitoring,
@@ -38,6 +41,7 @@ import {
   workloadAwsAccess,
 } from '../../lib/stack/stack-wiring';
 import { WorkloadAwsAccess } from '../../lib/constructs/workloads/workload-aws-access';
+import { WalArchive } from '../../lib/constructs/backup/wal-archive';
 
 import { WonderNestConfig } from './schema';
 
@@ -54,6 +58,8 @@ interface WonderNestCredentials {
 interface WonderNestStores {
   readonly postgres: PostgresDatabase;
   readonly redis: RedisCache;
+  /** PostgreSQL's WAL archive, with point-in-time recovery on. */
+  readonly walArchive?: WalArchive;
 }
 
 /**
@@ -112,8 +118,10 @@ export class WonderNestChart extends Chart {
   /** PostgreSQL (the seed's roles) and Redis. */
   private dataStores({ pgSecret, redisSecret }: WonderNestCredentials): WonderNestStores {
     const { cfg, stack } = this;
+    const walArchive = postgresWalArchive(this, this.secrets, { ...stack, backups: cfg.backups, aws: cfg.aws });
     const postgres = postgresFromConfig(this, this.graph, cfg.postgres, {
       ...stack,
+      ...(walArchive ? { walArchive } : {}),
       superuserPassword: pgSecret.POSTGRES_PASSWORD,
       roles: [
         { name: 'wondernest_app', access: 'owner', connectionLimit: cfg.appConnectionLimit, password: pgSecret.APP_PASSWORD },
@@ -140,7 +148,7 @@ export class WonderNestChart extends Chart {
       release: stack.release,
     });
     this.graph.addComponent(redis);
-    return { postgres, redis };
+    return { postgres, redis, ...(walArchive ? { walArchive } : {}) };
   }
 
   /** The Ktor API behind the TLS ingress with the seed's security headers. */
@@ -335,7 +343,7 @@ export class WonderNestChart extends Chart {
   }
 
   /** Daily verified pg_dump and Redis RDB snapshot to S3 (LocalStack in dev), with restores. */
-  private backups({ postgres, redis }: WonderNestStores, localstack: LocalStack | undefined): void {
+  private backups({ postgres, redis, walArchive }: WonderNestStores, localstack: LocalStack | undefined): void {
     const { cfg, stack } = this;
     const targets = new BackupTargets(this.secrets, {
       partOf: stack.partOf,
@@ -357,11 +365,20 @@ export class WonderNestChart extends Chart {
       target: targets.for('redis'),
     });
     wireBackupJobs(this.graph, [...backupJobs(pgBackup, postgres, 'postgres'), ...backupJobs(redisJobs, redis, 'redis')], targets.storage);
+    if (walArchive) {
+      postgresPointInTimeRecovery(this, this.graph, postgres, walArchive, {
+        ...common,
+        pg: cfg.postgres,
+        dumpTarget: targets.for('postgres'),
+        storage: targets.storage,
+      });
+    }
   }
 
   /** The seed's alerts and the System Health dashboard, plus backup alerts and panels. */
   private monitoring(postgres: PostgresDatabase): void {
     const { namespace: ns, release } = this.stack;
+    const pitr = this.cfg.backups.postgresPitr.enabled;
     stackMonitoring(this, {
       namespace: ns,
       name: 'wondernest',
@@ -379,6 +396,9 @@ export class WonderNestChart extends Chart {
         }),
         ...postgresRules({ namespace: ns, job: 'postgres', alertPrefix: '', connectionsThreshold: 80 }),
         ...postgresStandbyRules(postgres),
+        ...(pitr
+          ? postgresWalArchiveRules({ namespace: ns, job: 'postgres', alertPrefix: '', maxArchiveAgeHours: this.cfg.backups.maxAgeHours })
+          : []),
         ...redisRules({ namespace: ns, job: 'redis', alertPrefix: '', memoryRatio: 0.9 }),
       ],
       panels: [
@@ -390,6 +410,7 @@ export class WonderNestChart extends Chart {
         cronJobs: [
           { cronJob: 'postgres-backup', label: 'Postgres' },
           { cronJob: 'redis-backup', label: 'Redis' },
+          ...(pitr ? [{ cronJob: 'postgres-basebackup', label: 'PostgresBase' }] : []),
         ],
         maxAgeHours: this.cfg.backups.maxAgeHours,
       },

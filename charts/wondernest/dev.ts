@@ -51,6 +51,16 @@ export const dev: WonderNestConfigInput = {
     maxAgeHours: 26,
     uploaderImage: IMAGES.awsCli,
     resources: { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
+    // dev: off. Point-in-time recovery archives to Amazon S3 only (the config rules refuse LocalStack, see
+    // commonStackRules); dev keeps the daily pg_dump, and the mechanism is proven offline by
+    // test/integration/postgres-pitr.test.ts (real PostgreSQL 15 and a local S3 server).
+    postgresPitr: {
+      enabled: false,
+      baseBackupSchedule: '0 3 * * *',
+      archiveTimeoutSeconds: 60,
+      // Chosen: the sidecar only runs the AWS CLI every few seconds; 256Mi covers one CLI upload.
+      shipperResources: { cpuRequest: '25m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
+    },
   },
   // In LocalStack: us-east-1 like the backups (LocalStack's default region); names as in prod.
   apiAws: {

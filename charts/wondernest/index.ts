@@ -19,6 +19,7 @@ export const stack = defineStack({
     apps: { api: c.api },
     backupTarget: c.backups.target,
     backupKmsKeyId: c.backups.kmsKeyId,
+    postgresPitrEnabled: c.backups.postgresPitr.enabled,
     localstackEnabled: c.localstack.enabled,
     aws: c.aws,
   }),

@@ -7,6 +7,7 @@ import {
   connectionPoolSchema,
   hikariTimeoutsSchema,
   devToolSchema,
+  postgresPitrSchema,
   postgresSchema,
   redisSchema,
   sharedBuffersWithinLimit,
@@ -33,7 +34,7 @@ export const wondernestSchema = f.object({
   /** Connection limits of the seed's roles. */
   appConnectionLimit: f.int({ min: 1 }),
   analyticsConnectionLimit: f.int({ min: 1 }),
-  backups: f.object({ ...backupCommonShape, postgresSchedule: f.cron(), redisSchedule: f.cron() }),
+  backups: f.object({ ...backupCommonShape, postgresSchedule: f.cron(), redisSchedule: f.cron(), postgresPitr: postgresPitrSchema }),
   /** The seed's Flyway settings: the api migrates the schemas at start. */
   flyway: f.object({ enabled: f.boolean(), baselineOnMigrate: f.boolean() }),
   /** What the api uses of AWS (the seed: S3, SES, SNS, SQS); its IAM policy is derived from this. */

@@ -31,6 +31,8 @@ export interface StackProfileFacts {
   readonly backupTarget?: string;
   /** `backups.kmsKeyId` of the block: required with backup target `s3`. */
   readonly backupKmsKeyId?: string;
+  /** Whether PostgreSQL point-in-time recovery is on (`backups.postgresPitr.enabled`): it archives to Amazon S3 only. */
+  readonly postgresPitrEnabled?: boolean;
   /** `localstack.enabled` of the block. */
   readonly localstackEnabled?: boolean;
   /** `aws` of the block (IRSA roles, Secrets Manager prefix), needed by S3 backups and AWS secrets. */
@@ -104,6 +106,12 @@ export function commonStackRules(facts: StackProfileFacts, platform: PlatformCon
     if (facts.backupTarget !== undefined && facts.backupTarget !== 's3')
       issues.push({ path: 'backups.target', value: facts.backupTarget, expected: "'s3' in a prod profile" });
   }
+  if (facts.postgresPitrEnabled && facts.backupTarget !== 's3')
+    issues.push({
+      path: 'backups.postgresPitr.enabled',
+      value: true,
+      expected: `false with backups.target '${facts.backupTarget}': point-in-time recovery archives to Amazon S3 (target 's3') only`,
+    });
   if (facts.backupTarget === 's3' && !facts.backupKmsKeyId) {
     issues.push({
       path: 'backups.kmsKeyId',

@@ -214,6 +214,21 @@ export const backupCommonShape = {
   resources: resourcesSchema,
 };
 
+/**
+ * Point-in-time recovery of a stack's PostgreSQL (`backups.postgresPitr`): continuous WAL
+ * archiving, daily physical base backups kept `retentionDays` (the WAL with them), and a restore
+ * CronJob that recovers to a given time (see WalArchive and PostgresPointInTimeRecovery).
+ */
+export const postgresPitrSchema = f.object({
+  enabled: f.boolean(),
+  /** Cron (UTC) of the physical base backups. */
+  baseBackupSchedule: f.cron(),
+  /** `archive_timeout`: a committed transaction reaches the archive within about this many seconds (the RPO). */
+  archiveTimeoutSeconds: f.int({ min: 1, max: 3600 }),
+  /** Resources of the wal-ship sidecar in the PostgreSQL pod. */
+  shipperResources: resourcesSchema,
+});
+
 /** AWS wiring of a stack (EKS): IRSA roles and Secrets Manager names. */
 export const awsStackSchema = f.object({
   backupRoleArn: f.iamRoleArn(),
@@ -223,6 +238,7 @@ export const awsStackSchema = f.object({
 
 export type AwsStackConfig = z.output<typeof awsStackSchema>;
 export type PostgresConfig = z.output<typeof postgresSchema>;
+export type PostgresPitrConfig = z.output<typeof postgresPitrSchema>;
 export type RedisConfig = z.output<typeof redisSchema>;
 export type AppConfig = z.output<typeof appSchema>;
 export type DevToolConfig = z.output<typeof devToolSchema>;

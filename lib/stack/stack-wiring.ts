@@ -1,12 +1,14 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AlertReceiverConfig, PlatformConfig } from '../config/platform-schema';
-import { AwsStackConfig, PostgresConfig } from '../config/stack-schemas';
+import { AwsStackConfig, PostgresConfig, PostgresPitrConfig } from '../config/stack-schemas';
 import { AppNamespace } from '../constructs/platform/app-namespace';
 import { ResourceSpec, SecretKeyRef } from '../constructs/workloads/container';
 import { BackupTarget, DatabaseBackup } from '../constructs/backup/database-backup';
 import { PostgresBackupEngine, PostgresRestoreMode } from '../constructs/backup/postgres-backup-engine';
 import { RedisBackupEngine } from '../constructs/backup/redis-backup-engine';
+import { PostgresPointInTimeRecovery } from '../constructs/backup/postgres-point-in-time-recovery';
+import { WalArchive } from '../constructs/backup/wal-archive';
 import { LocalStack, LocalStackProps } from '../constructs/data/localstack';
 import {
   AmazonS3Storage,
@@ -220,6 +222,8 @@ export function postgresFromConfig(
     /** Password of the replication role; required when `pg.standby.enabled`. @default - none */
     readonly replicationPassword?: SecretKeyRef;
     readonly rowLevelSecurity?: PostgresDatabaseProps['rowLevelSecurity'];
+    /** Continuous WAL archiving ({@link postgresWalArchive}). @default - none */
+    readonly walArchive?: WalArchive;
   },
 ): PostgresDatabase {
   if (pg.standby.enabled && !props.replicationPassword)
@@ -248,9 +252,89 @@ export function postgresFromConfig(
     exporter: { image: pg.exporterImage, role: 'postgres_exporter', resources: pg.exporterResources },
     release: props.release,
     ...(pg.standby.enabled ? { standby: { replicationPassword: props.replicationPassword! } } : {}),
+    ...(props.walArchive ? { walArchive: props.walArchive.hook } : {}),
   });
   postgres.addToGraph(graph);
   return postgres;
+}
+
+/** The part of a stack's `backups` config that point-in-time recovery reads. */
+export interface PitrBackupsConfig {
+  readonly target: string;
+  readonly bucket: string;
+  readonly region: string;
+  readonly kmsKeyId?: string;
+  readonly retentionDays: number;
+  readonly uploaderImage: string;
+  readonly resources: ResourceSpec;
+  readonly postgresPitr: PostgresPitrConfig;
+}
+
+/**
+ * The WAL archive of a stack's PostgreSQL when `backups.postgresPitr.enabled` (else undefined), to
+ * pass to {@link postgresFromConfig} before the database exists: Amazon S3 (the config rules allow
+ * PITR there only), under `<partOf>/postgres-pitr`, with the backups' KMS key and IRSA role.
+ */
+export function postgresWalArchive(
+  scope: Construct,
+  secrets: SecretsBackend,
+  props: { readonly namespace: string; readonly partOf: string; readonly backups: PitrBackupsConfig; readonly aws?: AwsStackConfig },
+): WalArchive | undefined {
+  const pitr = props.backups.postgresPitr;
+  if (!pitr.enabled) return undefined;
+  if (props.backups.target !== 's3')
+    throw new Error(`backups.postgresPitr.enabled: true with target '${props.backups.target}'; expected target 's3'`);
+  const targets = new BackupTargets(secrets, { partOf: props.partOf, backups: props.backups, ...(props.aws ? { aws: props.aws } : {}) });
+  return new WalArchive(scope, 'postgres-wal', {
+    namespace: props.namespace,
+    partOf: props.partOf,
+    target: targets.for('postgres-pitr'),
+    uploaderImage: props.backups.uploaderImage,
+    resources: pitr.shipperResources,
+    archiveTimeoutSeconds: pitr.archiveTimeoutSeconds,
+  });
+}
+
+/**
+ * Base backups and the point-in-time restore of `postgres`, whose WAL `archive` holds (Helm values
+ * `backups.postgresBase`), in the graph: the base backup pods reach the database and object storage,
+ * the restore pods object storage only, and the database pod (its wal-ship sidecar) object storage.
+ * A recovery's dump goes to `dumpTarget`, the daily dumps' target.
+ */
+export function postgresPointInTimeRecovery(
+  scope: Construct,
+  graph: ServiceGraph,
+  postgres: PostgresDatabase,
+  archive: WalArchive,
+  props: {
+    readonly namespace: string;
+    readonly partOf: string;
+    readonly pg: PostgresConfig;
+    readonly backups: PitrBackupsConfig;
+    readonly dumpTarget: BackupTarget;
+    readonly storage: ObjectStorage;
+  },
+): PostgresPointInTimeRecovery {
+  const pitr = new PostgresPointInTimeRecovery(scope, 'postgres-pitr', {
+    namespace: props.namespace,
+    partOf: props.partOf,
+    postgres,
+    image: props.pg.image,
+    archive,
+    schedule: props.backups.postgresPitr.baseBackupSchedule,
+    retentionDays: props.backups.retentionDays,
+    dumpTarget: props.dumpTarget,
+    uploaderImage: props.backups.uploaderImage,
+    resources: props.backups.resources,
+    recoveryResources: props.pg.resources,
+    size: props.pg.storage.size,
+    storageClassName: props.pg.storage.storageClassName,
+  });
+  wireBackupJobs(graph, [{ component: pitr.baseBackup.component, store: postgres, port: 'postgres' }], props.storage);
+  graph.addComponent(pitr.restoreComponent);
+  props.storage.allowAccess(graph, pitr.restoreComponent);
+  props.storage.allowAccess(graph, postgres);
+  return pitr;
 }
 
 /**

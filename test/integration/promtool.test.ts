@@ -30,6 +30,7 @@ import {
   jvmHttpRules,
   postgresPanels,
   postgresRules,
+  postgresWalArchiveRules,
   redisPanels,
   redisRules,
 } from '../../lib/constructs/monitoring';
@@ -524,6 +525,70 @@ describe('postgresRules with the seed names (alertPrefix "")', () => {
 // ---------------------------------------------------------------------------
 // redisRules
 // ---------------------------------------------------------------------------
+
+// ---------------------------------------------------------------------------
+// postgresWalArchiveRules
+// ---------------------------------------------------------------------------
+
+describe('postgresWalArchiveRules', () => {
+  const rules = postgresWalArchiveRules({ namespace: NS, job: 'postgres', alertPrefix: 'Shop', maxArchiveAgeHours: 26 });
+  const me = `namespace="${NS}",job="postgres"`;
+  const other = `namespace="${OTHER_NS}",job="postgres"`;
+  const healthy = {
+    [`pg_stat_archiver_archived_count{${me}}`]: '0+1x60',
+    [`pg_stat_archiver_failed_count{${me}}`]: '0x60',
+    [`pg_stat_archiver_last_archive_age{${me}}`]: '30x60',
+  };
+  const badNeighbours = {
+    [`pg_stat_archiver_archived_count{${other}}`]: '5x60',
+    [`pg_stat_archiver_failed_count{${other}}`]: '0+1x60',
+    [`pg_stat_archiver_last_archive_age{${other}}`]: '200000x60',
+  };
+  const all = ['ShopPostgresWalArchivingFailing', 'ShopPostgresWalArchiveStale'];
+
+  test('builds the two alerts', () => {
+    expect(rules.map((r) => r.alert)).toEqual(all);
+  });
+
+  defineScenarios('postgres-wal-archive', rules, [
+    {
+      name: 'archiving healthy, neighbours failing and stale: silent',
+      series: { ...healthy, ...badNeighbours },
+      checks: all.flatMap((alert) => [
+        { at: '5m', alert, fires: [] },
+        { at: '40m', alert, fires: [] },
+      ]),
+    },
+    {
+      name: 'archive_command failing with nothing archived fires WalArchivingFailing after 15m',
+      series: {
+        ...healthy,
+        [`pg_stat_archiver_archived_count{${me}}`]: '5x60',
+        [`pg_stat_archiver_failed_count{${me}}`]: '0+1x60',
+      },
+      checks: [
+        { at: '10m', alert: 'ShopPostgresWalArchivingFailing', fires: [] },
+        { at: '25m', alert: 'ShopPostgresWalArchivingFailing', fires: [{ namespace: NS, job: 'postgres' }] },
+      ],
+    },
+    {
+      name: 'failures while segments still get archived (a retry that succeeded) stay silent',
+      series: {
+        ...healthy,
+        [`pg_stat_archiver_failed_count{${me}}`]: '0+1x60',
+      },
+      checks: [{ at: '30m', alert: 'ShopPostgresWalArchivingFailing', fires: [] }],
+    },
+    {
+      name: 'no WAL archived for more than 26 hours fires WalArchiveStale after 15m',
+      series: { ...healthy, [`pg_stat_archiver_last_archive_age{${me}}`]: '100000+60x60' },
+      checks: [
+        { at: '10m', alert: 'ShopPostgresWalArchiveStale', fires: [] },
+        { at: '20m', alert: 'ShopPostgresWalArchiveStale', fires: [{ namespace: NS, job: 'postgres' }] },
+      ],
+    },
+  ]);
+});
 
 describe('redisRules', () => {
   const rules = redisRules({ namespace: NS, job: 'redis-exporter', alertPrefix: 'WonderNest' });

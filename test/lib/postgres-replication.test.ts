@@ -236,11 +236,11 @@ describe('replication helpers', () => {
   });
 
   test('renderPgHba: replication rows only for the named role, plain host rows without TLS', () => {
-    const hba = renderPgHba({ allowedCidrs: ['10.0.0.0/8'], replicationRole: 'replicator' });
+    const hba = renderPgHba({ allowedCidrs: ['10.0.0.0/8'], replicationRoles: ['replicator'] });
     expect(hba).toMatch(/^host\s+replication\s+replicator\s+127\.0\.0\.1\/32\s+scram-sha-256$/m);
     expect(hba).toMatch(/^host\s+replication\s+replicator\s+10\.0\.0\.0\/8\s+scram-sha-256$/m);
-    expect(() => renderPgHba({ allowedCidrs: [], replicationRole: 'Bad Role' })).toThrow(
-      /pg_hba replicationRole: got "Bad Role"; expected an identifier/,
+    expect(() => renderPgHba({ allowedCidrs: [], replicationRoles: ['Bad Role'] })).toThrow(
+      /pg_hba replicationRoles\[0\]: got "Bad Role"; expected a lower-case role name/,
     );
   });
 

@@ -183,6 +183,8 @@ describe.each([
       'postgres-reconcile',
       'postgres-restore',
       ...(name === 'dev' ? ['adminer'] : ['postgres-promote', 'postgres-replica']),
+      // prod: point-in-time recovery's base backups (pg_basebackup).
+      ...(name === 'prod' ? ['postgres-basebackup'] : []),
     ].sort();
     expect(policySources(objects, 'postgres')).toEqual(pgSources);
     if (name === 'prod') {
@@ -192,8 +194,14 @@ describe.each([
     }
     expect(policyDestinations(objects, 'postgres')).toEqual([]);
     const s3 = name === 'dev' ? 'localstack:4566' : '0.0.0.0/0:443';
+    // prod: the wal-ship sidecar in the PostgreSQL pod uploads WAL to S3, and the PITR restore reaches S3 only.
+    expect(policyDestinations(objects, 'postgres')).toEqual(name === 'prod' ? [s3] : []);
     expect(policyDestinations(objects, 'postgres-backup')).toEqual(['postgres:5432', s3].sort());
     expect(policyDestinations(objects, 'postgres-restore')).toEqual(['postgres:5432', s3].sort());
+    if (name === 'prod') {
+      expect(policyDestinations(objects, 'postgres-basebackup')).toEqual(['postgres:5432', s3].sort());
+      expect(policyDestinations(objects, 'postgres-pitr-restore')).toEqual([s3]);
+    }
     if (name === 'dev') {
       expect(policySources(objects, 'adminer')).toEqual([]);
       expect(policyDestinations(objects, 'adminer')).toEqual(['postgres:5432']);

@@ -83,18 +83,27 @@ export interface S3Scripts {
  * project shares one upload/download program (and the built-in backups' scripts stay as they were).
  */
 export function s3Scripts(extensions: readonly string[]): S3Scripts {
-  checkExtensions('s3Scripts', extensions);
-  const keySelection = {
-    backup_extension_branches: extensions.map(
-      (e, i) =>
-        `      ${i === 0 ? 'if' : 'else if'} (name ~ /[.]${e.split('.').join('[.]')}$/) { P_EXT = ".${e}"; stem = substr(name, 1, length(name) - ${e.length + 1}) }`,
-    ),
-  };
+  const keySelection = s3KeySelectionValues(extensions);
   const s3 = { ...COMMON_INCLUDE_VALUES, ...keySelection, backup_extensions: extensions.join(' ') };
   return {
     upload: render('s3-upload.sh', { ...s3, latest_name_file: LATEST_NAME_FILE }),
     download: render('s3-download.sh', { ...s3, restore_name_file: RESTORE_NAME_FILE }),
     keySelectionFunctions: render('include/s3-key-selection.sh', keySelection),
+  };
+}
+
+/**
+ * The values of the placeholders of `assets/include/s3.sh` (through `include/s3-key-selection.sh`)
+ * for backup files with these extensions: a script of another module that includes `include/s3.sh`
+ * renders it with these and {@link COMMON_INCLUDE_VALUES}.
+ */
+export function s3KeySelectionValues(extensions: readonly string[]): Readonly<Record<string, TemplateValue>> {
+  checkExtensions('s3Scripts', extensions);
+  return {
+    backup_extension_branches: extensions.map(
+      (e, i) =>
+        `      ${i === 0 ? 'if' : 'else if'} (name ~ /[.]${e.split('.').join('[.]')}$/) { P_EXT = ".${e}"; stem = substr(name, 1, length(name) - ${e.length + 1}) }`,
+    ),
   };
 }
 

@@ -118,13 +118,14 @@ export interface PgHbaProps {
    */
   readonly requireTls?: boolean;
   /**
-   * Role allowed to open streaming-replication connections (a standby's WAL receiver and
-   * pg_basebackup): `host[ssl] replication <role> <cidr> scram-sha-256` for the loopback and each
-   * allowed network. The `all` database of the other rows does not match replication connections,
-   * so without it no one can replicate.
-   * @default - no replication connections
+   * Roles allowed physical replication connections (a standby's WAL receiver and pg_basebackup,
+   * e.g. `replicator`; `postgres` for the base backups of point-in-time recovery):
+   * `host[ssl] replication <role> <cidr> scram-sha-256` for the loopback and each allowed network.
+   * The `all` database of the other rows does not match replication connections, so without a role
+   * here no one can replicate.
+   * @default - none
    */
-  readonly replicationRole?: string;
+  readonly replicationRoles?: readonly string[];
 }
 
 /**
@@ -149,13 +150,23 @@ export function renderPgHba(props: PgHbaProps): string {
     const normalised = validateCidr(cidr, `pg_hba allowedCidrs[${i}]`);
     if (!cidrs.includes(normalised)) cidrs.push(normalised);
   });
-  if (props.replicationRole !== undefined) checkIdentifier(props.replicationRole, 'pg_hba replicationRole');
   const tls = props.requireTls === true;
   const line = (type: string, address: string, method: string, database = 'all', user = 'all') =>
     `${type.padEnd(7)} ${database.padEnd(9)} ${user.padEnd(9)} ${address.padEnd(24)} ${method}`;
   const row = (address: string) => line(tls ? 'hostssl' : 'host', address, 'scram-sha-256');
-  const replicationRow = (address: string) =>
-    line(tls ? 'hostssl' : 'host', address, 'scram-sha-256', 'replication', props.replicationRole);
+  const replicationRoles: unknown = props.replicationRoles ?? [];
+  if (!Array.isArray(replicationRoles))
+    throw new Error(`pg_hba replicationRoles: got ${describe(replicationRoles)}; expected an array of role names`);
+  const roles: string[] = [];
+  (replicationRoles as unknown[]).forEach((role, i) => {
+    if (typeof role !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(role))
+      throw new Error(
+        `pg_hba replicationRoles[${i}]: got ${describe(role)}; expected a lower-case role name (letters, digits, '_', at most 63 characters)`,
+      );
+    roles.push(role);
+  });
+  const replicationRow = (role: string, address: string) => line(tls ? 'hostssl' : 'host', address, 'scram-sha-256', 'replication', role);
+  const replicationRows = roles.flatMap((role) => ['127.0.0.1/32', '::1/128', ...cidrs].map((address) => replicationRow(role, address)));
   return renderAsset(__dirname, 'assets/pg_hba.conf', {
     tls_required: tls
       ? [
@@ -166,12 +177,10 @@ export function renderPgHba(props: PgHbaProps): string {
       : [],
     loopback: [row('127.0.0.1/32'), row('::1/128')],
     allowed_networks: cidrs.length > 0 ? ['# Allowed networks.', ...cidrs.map(row)] : [],
-    replication: props.replicationRole
-      ? [
-          `# Streaming replication (standby, pg_basebackup), for ${props.replicationRole} only.`,
-          ...['127.0.0.1/32', '::1/128', ...cidrs].map(replicationRow),
-        ]
-      : [],
+    replication:
+      replicationRows.length > 0
+        ? [`# Physical replication (standby, pg_basebackup), for ${roles.join(', ')} only.`, ...replicationRows]
+        : [],
   });
 }
 

@@ -15,6 +15,7 @@ import { GraphComponent, ServiceGraph } from '../network/service-graph';
 import { renderContainer, ResourceSpec, SecretKeyRef, validateResources } from '../workloads/container';
 import { renderPodTemplate } from '../workloads/pod-template';
 import { VALUE_SCHEMAS } from '../workloads/workload-values';
+import type { PostgresWalArchiveHook } from '../backup/wal-archive';
 import { PostgresRoleAccess, PostgresRowLevelSecuritySpec, renderInitScript, renderPgHba, renderPostgresqlConf } from './postgres-config';
 import { derivePostgresMemorySettings, POSTGRES_DEFAULT_MAX_CONNECTIONS } from './postgres-memory';
 import { PostgresStandby, PostgresStandbyProps, standbyPrimarySettings, standbyReplicationSpec } from './postgres-replication';
@@ -143,6 +144,14 @@ export interface PostgresDatabaseProps {
    * @default - no standby (a single server)
    */
   readonly standby?: PostgresStandbyProps;
+  /**
+   * Continuous WAL archiving ({@link WalArchive}'s `hook`): its archive settings join
+   * postgresql.conf (given in `settings` as well, they are an error), the pod gets its spool, scripts,
+   * `wal-ship` sidecar and service account, and pg_hba lets the superuser open replication
+   * connections (the physical base backups of point-in-time recovery run `pg_basebackup` as it).
+   * @default - no WAL archiving
+   */
+  readonly walArchive?: PostgresWalArchiveHook;
 }
 
 /** The reconcile Job and CronJob of a {@link PostgresDatabase}. */
@@ -354,6 +363,15 @@ export class PostgresDatabase extends StatefulStore {
       }
       Object.assign(settings, TLS_SETTINGS);
     }
+    if (props.walArchive) {
+      for (const key of Object.keys(props.walArchive.settings)) {
+        if (key in props.settings)
+          throw new Error(
+            `PostgresDatabase '${name}': settings.${key} ${JSON.stringify(props.settings[key])}; expected it unset with walArchive (walArchive sets ${key} = ${JSON.stringify(props.walArchive.settings[key])})`,
+          );
+      }
+      Object.assign(settings, props.walArchive.settings);
+    }
     const tlsSecretName = props.tls ? (props.tls.secretName ?? `${name}-tls`) : undefined;
     if (tlsSecretName !== undefined && !dnsSubdomain.test(tlsSecretName))
       throw new Error(`PostgresDatabase '${name}': tls.secretName '${tlsSecretName}'; expected ${dnsSubdomain.expected}`);
@@ -389,7 +407,11 @@ export class PostgresDatabase extends StatefulStore {
     const pgHba = renderPgHba({
       allowedCidrs: [...(props.allowedCidrs ?? ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'])],
       requireTls: props.tls !== undefined,
-      ...(props.standby ? { replicationRole: standbyReplicationSpec(name, props.standby, REPLICATION_PASSWORD_ENV).role } : {}),
+      // The standby's role streams and clones; the superuser takes point-in-time recovery's base backups.
+      replicationRoles: [
+        ...(props.standby ? [standbyReplicationSpec(name, props.standby, REPLICATION_PASSWORD_ENV).role] : []),
+        ...(props.walArchive ? ['postgres'] : []),
+      ],
     });
     const exporterUri = `127.0.0.1:${port}/${props.database}?${clientTls ? clientTls.urlParameters : 'sslmode=disable'}`;
     const pgIsReady = ['pg_isready', '--host=127.0.0.1', `--port=${port}`, '--username=postgres', `--dbname=${props.database}`];
@@ -405,6 +427,14 @@ export class PostgresDatabase extends StatefulStore {
       storage: props.storage,
       shmSize: '256Mi',
       release: props.release,
+      ...(props.walArchive
+        ? {
+            sidecars: props.walArchive.sidecars,
+            extraVolumes: props.walArchive.volumes,
+            extraMounts: props.walArchive.mounts,
+            serviceAccountName: props.walArchive.serviceAccountName,
+          }
+        : {}),
       helmPrefix: props.helmPrefix,
       configs: [
         {

@@ -164,6 +164,16 @@ export interface StatefulStoreProps {
   readonly shmSize?: string;
   /** @default 60 */
   readonly terminationGracePeriodSeconds?: number;
+  /**
+   * Further containers after the main one and the exporter, e.g. a sidecar that uploads what the
+   * store writes into a shared volume (rendered with `renderContainer`, so restricted like the rest).
+   * @default - none
+   */
+  readonly sidecars?: readonly k8s.Container[];
+  /** Further pod volumes, for {@link extraMounts} and the sidecars' mounts. @default - none */
+  readonly extraVolumes?: readonly k8s.Volume[];
+  /** Further mounts of the main container (volumes of {@link extraVolumes}). @default - none */
+  readonly extraMounts?: readonly k8s.VolumeMount[];
   /** Service account of the pods (e.g. one annotated for IRSA); its API token is not mounted. @default - the namespace's default account */
   readonly serviceAccountName?: string;
   /** Dotted prefix of this store's Helm values. @default - name */
@@ -240,9 +250,16 @@ export class StatefulStore extends Construct implements GraphComponent {
     }
     const { writablePaths: _ignored, ...main } = props.container;
     const containers = [
-      renderContainer({ ...main, name: props.name, ports: { ...props.ports }, volumeMounts: [...mounts, ...secretMounts('main')] }),
+      renderContainer({
+        ...main,
+        name: props.name,
+        ports: { ...props.ports },
+        volumeMounts: [...mounts, ...secretMounts('main'), ...(props.extraMounts ?? [])],
+      }),
     ];
     if (props.exporter) containers.push(renderExporter(props.exporter, secretMounts('exporter')));
+    containers.push(...(props.sidecars ?? []));
+    volumes.push(...(props.extraVolumes ?? []));
     const initContainers = (props.initContainers ?? []).map((c) =>
       renderContainer({
         name: c.name,
@@ -528,6 +545,32 @@ function validateProps(p: StatefulStoreProps): void {
         `${where}: ${field}.containers ${JSON.stringify(f.containers)}; expected some of 'main'${p.exporter ? ", 'exporter'" : ''}${hasInit ? ", 'init'" : ''}` +
           `${p.exporter ? '' : ' (there is no exporter)'}${hasInit ? '' : ' (there are no init containers)'}`,
       );
+  });
+
+  const podVolumes = new Set([
+    ...volumeNames,
+    ...writableVolumes(p.name, p.container.writablePaths ?? [{ path: '/tmp' }]).volumes.map((v) => v.name),
+  ]);
+  (p.extraVolumes ?? []).forEach((v, i) => {
+    if (!dnsLabel.test(v.name) || podVolumes.has(v.name))
+      throw new Error(
+        `${where}: extraVolumes[${i}].name '${v.name}'; expected ${dnsLabel.expected}, not one of the pod's other volumes (${[...podVolumes].join(', ')})`,
+      );
+    podVolumes.add(v.name);
+  });
+  const extraVolumeNames = (p.extraVolumes ?? []).map((v) => v.name);
+  (p.extraMounts ?? []).forEach((m, i) => {
+    if (!extraVolumeNames.includes(m.name))
+      throw new Error(
+        `${where}: extraMounts[${i}].name '${m.name}'; expected one of extraVolumes (${extraVolumeNames.join(', ') || 'none'})`,
+      );
+  });
+  (p.sidecars ?? []).forEach((c, i) => {
+    if (containerNames.has(c.name))
+      throw new Error(
+        `${where}: sidecars[${i}].name '${c.name}' is another container's (${[...containerNames].join(', ')}); expected a unique name`,
+      );
+    containerNames.add(c.name);
   });
 
   if (!memory.test(p.storage.size)) throw new Error(`${where}: storage.size '${p.storage.size}'; expected ${memory.expected}`);

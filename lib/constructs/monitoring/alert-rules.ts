@@ -90,6 +90,10 @@ export const METRICS = {
   pgUp: 'pg_up',
   pgStatActivityCount: 'pg_stat_activity_count',
   pgMaxConnections: 'pg_settings_max_connections',
+  /** postgres-exporter's stat_archiver collector (pg_stat_archiver; enabled by default). */
+  pgArchiverArchived: 'pg_stat_archiver_archived_count',
+  pgArchiverFailed: 'pg_stat_archiver_failed_count',
+  pgArchiverLastArchiveAge: 'pg_stat_archiver_last_archive_age',
   /** redis_exporter. */
   redisUp: 'redis_up',
   redisMemoryUsed: 'redis_memory_used_bytes',
@@ -419,6 +423,66 @@ export function postgresRules(props: PostgresRulesProps): AlertRule[] {
       annotations: {
         summary: 'PostgreSQL is close to max_connections',
         description: `PostgreSQL behind {{ $labels.job }} in namespace {{ $labels.namespace }} uses more than ${num(ratio * 100)}% of max_connections.`,
+      },
+    },
+  ];
+}
+
+/** Options for {@link postgresWalArchiveRules}. */
+export interface PostgresWalArchiveRulesProps {
+  /** Namespace of the database and its exporter. */
+  readonly namespace: string;
+  /** Scrape job of postgres-exporter. */
+  readonly job: string;
+  /** Prefix of every alert name. */
+  readonly alertPrefix: string;
+  /**
+   * Hours since the last archived WAL file above which `<Prefix>PostgresWalArchiveStale` fires. The
+   * daily base backup switches WAL, so a healthy archive never waits much longer than a day even
+   * when the database is idle (PostgreSQL skips archive_timeout switches without writes).
+   * @default 26
+   */
+  readonly maxArchiveAgeHours?: number;
+}
+
+/**
+ * Alerts for continuous WAL archiving (a WalArchive), from postgres-exporter's `pg_stat_archiver`:
+ * - `<Prefix>PostgresWalArchivingFailing` (critical, 15m): archive_command fails and nothing was
+ *   archived in 5 minutes: the upload sidecar is stuck (the spool is full or stale) or the script
+ *   fails; PostgreSQL keeps the WAL in pg_wal, which grows, and point-in-time recovery stops at
+ *   the last archived segment.
+ * - `<Prefix>PostgresWalArchiveStale` (warning, 15m): nothing archived for `maxArchiveAgeHours`.
+ */
+export function postgresWalArchiveRules(props: PostgresWalArchiveRulesProps): AlertRule[] {
+  const where = 'postgresWalArchiveRules';
+  const namespace = checkNamespace(where, 'namespace', props.namespace);
+  const job = checkSelectorValue(where, 'job', props.job);
+  const prefix = checkAlertPrefix(where, props.alertPrefix);
+  const hours = checkPositive(where, 'maxArchiveAgeHours', props.maxArchiveAgeHours ?? 26, 'hours');
+  const scope = selector([
+    ['namespace', '=', namespace],
+    ['job', '=', job],
+  ]);
+  return [
+    {
+      alert: `${prefix}PostgresWalArchivingFailing`,
+      expr: `increase(${METRICS.pgArchiverFailed}${scope}[5m]) > 0 unless increase(${METRICS.pgArchiverArchived}${scope}[5m]) > 0`,
+      for: '15m',
+      labels: { severity: 'critical' },
+      annotations: {
+        summary: 'PostgreSQL WAL archiving is failing',
+        description:
+          'archive_command of the PostgreSQL behind {{ $labels.job }} in namespace {{ $labels.namespace }} keeps failing and archives nothing: check the wal-ship sidecar. WAL piles up in pg_wal and point-in-time recovery stops at the last archived segment.',
+      },
+    },
+    {
+      alert: `${prefix}PostgresWalArchiveStale`,
+      expr: `max by (namespace, job) (${METRICS.pgArchiverLastArchiveAge}${scope}) > ${num(hours * 3600)}`,
+      for: '15m',
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: 'No WAL archived recently',
+        description: `The PostgreSQL behind {{ $labels.job }} in namespace {{ $labels.namespace }} archived no WAL for more than ${num(hours)} hours (the daily base backup alone switches WAL).`,
       },
     },
   ];
