@@ -192,7 +192,6 @@ describe.each([
       expect(policyDestinations(objects, 'postgres-replica')).toEqual(['postgres:5432']);
       expect(policyDestinations(objects, 'postgres-promote')).toEqual(['postgres-replica:5432', 'postgres:5432'].sort());
     }
-    expect(policyDestinations(objects, 'postgres')).toEqual([]);
     const s3 = name === 'dev' ? 'localstack:4566' : '0.0.0.0/0:443';
     // prod: the wal-ship sidecar in the PostgreSQL pod uploads WAL to S3, and the PITR restore reaches S3 only.
     expect(policyDestinations(objects, 'postgres')).toEqual(name === 'prod' ? [s3] : []);
