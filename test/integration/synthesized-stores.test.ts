@@ -63,6 +63,7 @@ import type { IVolume } from 'kubernetes-models/v1/Volume';
 import type { IVolumeMount } from 'kubernetes-models/v1/VolumeMount';
 import { ENVIRONMENTS, loadEnvironment } from '../../config';
 import { MongoDbBackupEngine } from '../../lib/constructs/backup/mongodb-backup-engine';
+import { PostgresBaseBackupEngine } from '../../lib/constructs/backup/postgres-base-backup-engine';
 import { MongoDatabase } from '../../lib/constructs/data/mongodb-database';
 import { MinioServer } from '../../lib/constructs/storage/minio-server';
 import { STACKS } from '../../charts';
@@ -323,6 +324,8 @@ interface Drill {
 
 const PG_UNITS: PostgresUnit[] = [];
 /** MongoDB backups of the stacks (drilled by mongodb-backup.test.ts; here: same scripts). */
+/** PITR base backups of the stacks (drilled by postgres-pitr.test.ts), as `<env>/<chart> <construct path>`. */
+const PITR_BASE_BACKUPS: string[] = [];
 const MONGO_BACKUPS: Array<{ where: string; backup: DatabaseBackup; engine: MongoDbBackupEngine; objects: readonly K8sObject[] }> = [];
 const REDIS_UNITS: RedisUnit[] = [];
 
@@ -409,6 +412,12 @@ for (const { env, id, chart, objects } of CHARTS) {
       // No MongoDB server can run here: test/integration/mongodb-backup.test.ts drills the engine's
       // scripts with stand-in tools. This suite checks the stack runs exactly those scripts.
       MONGO_BACKUPS.push({ where, backup: c, engine: c.engine, objects });
+      continue;
+    }
+    // Physical base backups (point-in-time recovery) restore through the PITR restore CronJob, not a
+    // dump restore: test/integration/postgres-pitr.test.ts drills them on a real PostgreSQL, with WAL.
+    if (c.engine instanceof PostgresBaseBackupEngine) {
+      PITR_BASE_BACKUPS.push(`${where} ${c.node.path}`);
       continue;
     }
     const cronJob = findObject(objects, 'CronJob', c.cronJob.name);
@@ -1978,6 +1987,7 @@ test('the suite covers every data store and backup the project synthesizes', () 
     ...REDIS_UNITS.flatMap((u) => u.where.map((w) => `${w} ${u.cache.node.path}`)),
     ...[...PG_UNITS, ...REDIS_UNITS].flatMap((u) => u.drills.flatMap((d) => d.where.map((w) => `${w} ${d.backup.node.path}`))),
     ...MONGO_BACKUPS.map((m) => `${m.where} ${m.backup.node.path}`),
+    ...PITR_BASE_BACKUPS,
     // Servers that cannot be installed here, each tested elsewhere: MongoDB (its init script run by node against a
     // fake mongosh, test/lib/mongodb-database.test.ts), MinIO (its bucket Job and mirror against s3rver, test/integration/bucket-*.test.ts).
     ...CHARTS.flatMap(({ env, id, chart }) =>

@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # sse_setup sets sse_args for the including script
 # Server-side encryption of what a script writes to S3, shared by the backup upload
-# (lib/constructs/backup/assets/s3-upload.sh), the WAL shipper (wal-ship.sh there) and the bucket mirror (bucket-mirror.sh next to this
-# folder); their constructs set the env with serverSideEncryptionEnv (object-storage.ts). Needs die().
+# (lib/constructs/backup/assets/s3-upload.sh), the WAL shipper (wal-ship.sh there) and the bucket
+# mirror (bucket-mirror.sh next to this folder); their constructs set the env with
+# serverSideEncryptionEnv (object-storage.ts). Needs die().
 #
 # S3_SSE=AES256 (SSE-S3) or aws:kms (SSE-KMS with the key in S3_SSE_KMS_ID). REQUIRE_SSE=true (set
 # for Amazon S3, i.e. prod) refuses to upload anything unless it is SSE-KMS with a key.
