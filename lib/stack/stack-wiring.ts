@@ -334,6 +334,8 @@ export function postgresPointInTimeRecovery(
   graph.addComponent(pitr.restoreComponent);
   props.storage.allowAccess(graph, pitr.restoreComponent);
   props.storage.allowAccess(graph, postgres);
+  // The standby's wal-ship sidecar uploads once a promotion made it the primary.
+  if (postgres.standby) props.storage.allowAccess(graph, postgres.standby.store);
   return pitr;
 }
 

@@ -189,7 +189,15 @@ describe.each([
     expect(policySources(objects, 'postgres')).toEqual(pgSources);
     if (name === 'prod') {
       // The standby streams from the primary; the promotion Job reaches both (to fence and to promote).
-      expect(policyDestinations(objects, 'postgres-replica')).toEqual(['postgres:5432']);
+      // ... and, with point-in-time recovery, carries the archiver so a promoted standby keeps archiving WAL to S3.
+      expect(policyDestinations(objects, 'postgres-replica')).toEqual(['0.0.0.0/0:443', 'postgres:5432']);
+      const replica = find(objects, 'StatefulSet', 'postgres-replica').spec.template.spec;
+      const primary = find(objects, 'StatefulSet', 'postgres').spec.template.spec;
+      expect(replica.serviceAccountName).toBe(primary.serviceAccountName);
+      expect(replica.containers.map((c: Doc) => c.name)).toContain('wal-ship');
+      expect(replica.containers.find((c: Doc) => c.name === 'wal-ship').env).toEqual(
+        primary.containers.find((c: Doc) => c.name === 'wal-ship').env,
+      );
       expect(policyDestinations(objects, 'postgres-promote')).toEqual(['postgres-replica:5432', 'postgres:5432'].sort());
     }
     const s3 = name === 'dev' ? 'localstack:4566' : '0.0.0.0/0:443';

@@ -547,6 +547,7 @@ export class PostgresDatabase extends StatefulStore {
           uid: PG_UID,
           resources: props.resources,
           storage: props.storage,
+          ...(props.walArchive ? { walArchive: props.walArchive } : {}),
           ...(props.exporter
             ? {
                 exporter: {

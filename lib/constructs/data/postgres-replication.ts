@@ -25,6 +25,7 @@ import { renderContainer, ResourceSpec, SecretKeyRef, validateResources } from '
 import { renderPodTemplate } from '../workloads/pod-template';
 import { PostgresReplicationSpec, POSTGRES_IDENTIFIER_PATTERN } from './postgres-config';
 import { StatefulStore, StorageSpec, StoreSecretFiles } from './stateful-store';
+import type { PostgresWalArchiveHook } from '../backup/wal-archive';
 
 /** The standby of a PostgresDatabase (its `standby` prop). */
 export interface PostgresStandbyProps {
@@ -188,6 +189,14 @@ export interface PostgresStandbyPrimary {
   readonly release?: string;
   readonly helmPrefix: string;
   readonly startupSeconds: number;
+  /**
+   * The primary's WAL archiver (spool, scripts, wal-ship sidecar, service account), given to the
+   * standby as well: idle while it replays (`archive_mode = on` archives on a primary only), it
+   * archives the new timeline as soon as a promotion makes the standby the primary, so point-in-time
+   * recovery continues across a failover.
+   * @default - none
+   */
+  readonly walArchive?: PostgresWalArchiveHook;
 }
 
 /**
@@ -276,6 +285,14 @@ export class PostgresStandby extends Construct {
       shmSize: '256Mi',
       release: primary.release,
       helmPrefix: `${primary.helmPrefix}.standby`,
+      ...(primary.walArchive
+        ? {
+            sidecars: primary.walArchive.sidecars,
+            extraVolumes: primary.walArchive.volumes,
+            extraMounts: primary.walArchive.mounts,
+            serviceAccountName: primary.walArchive.serviceAccountName,
+          }
+        : {}),
       configs: [
         {
           suffix: 'config',
