@@ -15,7 +15,7 @@
  *
  * Only the endpoints (in-cluster Services), the scratch folder and HOME differ from the pod.
  */
-import { spawn, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
@@ -25,6 +25,7 @@ import { Testing } from 'cdk8s';
 import { IMAGES } from '../../config/images';
 import { AmazonS3Storage, BucketMirror, BucketMirrorProps, S3CompatibleStorage } from '../../lib/constructs/storage';
 import { Doc } from '../support/doc';
+import { expectSuccess as expectOk, runProcess as run } from '../support/run-process';
 import { awsClientEnv, LocalS3, requireAwsCli, S3RVER_CREDENTIALS, startS3rver } from '../support/s3-server';
 
 const resources = { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' };
@@ -57,31 +58,6 @@ afterAll(async () => {
   await target?.stop();
   if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
 });
-
-interface Run {
-  readonly status: number | null;
-  readonly output: string;
-}
-
-function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise<Run>((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 150_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, output });
-    });
-  });
-}
-
-function expectOk(r: Run): string {
-  if (r.status !== 0) throw new Error(`exited ${r.status}\n${r.output}`);
-  return r.output;
-}
 
 /** The aws CLI against one s3rver. */
 async function aws(server: LocalS3, args: string[]): Promise<string> {

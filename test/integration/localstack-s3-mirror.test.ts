@@ -5,13 +5,13 @@
  * s3rver (test/support/s3-server.ts). A LocalStack restart is a fresh, empty s3rver and a new
  * container instance id. Only paths (the PVC folder, /tmp, the script folder) differ from the pod.
  */
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { IMAGES } from '../../config/images';
 import { LocalStack } from '../../lib/constructs/data/localstack';
+import { expectSuccess as ok, Run, runProcess as run } from '../support/run-process';
 import { awsClientEnv, LocalS3, requireAwsCli, startS3rver } from '../support/s3-server';
 
 const BUCKETS = ['backups', 'uploads'];
@@ -23,31 +23,6 @@ let mirrorDir: string;
 let stateDir: string;
 let containerEnv: Record<string, string>;
 let hooks: { restore: string; save: string };
-
-interface Run {
-  readonly status: number | null;
-  readonly output: string;
-}
-
-function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise<Run>((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, output });
-    });
-  });
-}
-
-function ok(r: Run): string {
-  if (r.status !== 0) throw new Error(`exited ${r.status}\n${r.output}`);
-  return r.output;
-}
 
 /** Env of the LocalStack container (synthesized) with the test's paths, `awslocal` pointed at `server`, as container instance `instance`. */
 function envFor(server: LocalS3, instance: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
