@@ -9,7 +9,7 @@ import { writeHelmChart } from './lib/output/helm';
 import { collectAppFacts } from './lib/checks/facts';
 import { CONSTRUCT_METADATA_FILE, ConstructMetadata, EnvironmentFacts } from './lib/checks';
 import { synthesizeArgoCd } from './lib/output/argocd';
-import { declaredCapacity, platformReleasesFor } from './config/platform-charts';
+import { clusterAutoscalerPolicy, declaredCapacity, platformReleasesFor } from './config/platform-charts';
 import { synthPortable } from './lib/output/portable-yaml';
 import { writeServiceGraphDiagrams } from './lib/output/diagram';
 import { writeIamPolicies } from './lib/output/iam';
@@ -82,6 +82,14 @@ export function synthesizeAll(outdir: string, options: SynthesizeOptions = {}): 
   writeServiceGraphDiagrams(outdir, byStack, { reference: 'prod' });
   // dist/<env>/iam/<stack>-<workload>-policy.json: the IAM policy of each workload's IRSA role
   writeIamPolicies(outdir, byStack);
+  // ... and the Cluster Autoscaler's, for the platform's node autoscaling (EKS).
+  for (const env of envs) {
+    const policy = clusterAutoscalerPolicy(env);
+    if (!policy) continue;
+    const target = path.join(outdir, env.name, 'iam', 'platform-cluster-autoscaler-policy.json');
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, `${JSON.stringify(policy, null, 2)}\n`);
+  }
   for (const stack of stacks) {
     writeHelmChart({
       name: stack.name,

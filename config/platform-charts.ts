@@ -690,6 +690,46 @@ export function autoscalerLimits(env: EnvironmentConfig): { maxNodes: number; ma
   };
 }
 
+/**
+ * The IAM policy of the Cluster Autoscaler's IRSA role (`cluster.autoscaler.roleArn`): read the Auto
+ * Scaling groups, instance types and node groups anywhere; change the size of, and terminate
+ * instances in, only the groups tagged for this cluster (the tags the autoscaler discovers them
+ * by). The AWS provider's documented minimum for auto-discovery. Written at synth to
+ * `dist/<env>/iam/platform-cluster-autoscaler-policy.json`; undefined without an autoscaler.
+ */
+export function clusterAutoscalerPolicy(env: EnvironmentConfig): Record<string, unknown> | undefined {
+  if (!env.cluster.autoscaler) return undefined;
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'Discover',
+        Effect: 'Allow',
+        Action: [
+          'autoscaling:DescribeAutoScalingGroups',
+          'autoscaling:DescribeAutoScalingInstances',
+          'autoscaling:DescribeLaunchConfigurations',
+          'autoscaling:DescribeScalingActivities',
+          'autoscaling:DescribeTags',
+          'ec2:DescribeImages',
+          'ec2:DescribeInstanceTypes',
+          'ec2:DescribeLaunchTemplateVersions',
+          'ec2:GetInstanceTypesFromInstanceRequirements',
+          'eks:DescribeNodegroup',
+        ],
+        Resource: '*',
+      },
+      {
+        Sid: 'ScaleThisClustersGroups',
+        Effect: 'Allow',
+        Action: ['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
+        Resource: '*',
+        Condition: { StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${env.cluster.name}`]: 'owned' } },
+      },
+    ],
+  };
+}
+
 /** Cluster Autoscaler's pod: 100m/600Mi, the requests of the AWS autoscaler example deployment. */
 const CLUSTER_AUTOSCALER_PODS = (): DeclaredPods[] => [{ name: 'cluster-autoscaler', replicas: 1, cpu: '100m', memory: '600Mi' }];
 

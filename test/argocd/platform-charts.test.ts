@@ -1,5 +1,8 @@
 import { ENVIRONMENTS, loadEnvironments } from '../../config';
+import * as fs from 'fs';
+import * as path from 'path';
 import {
+  clusterAutoscalerPolicy,
   ARGOCD_INSTALL,
   CERT_MANAGER,
   declaredCapacity,
@@ -259,5 +262,26 @@ describe('pinned platform charts', () => {
     expect(() => platformReleasesFor(dev, [{ ...TRAEFIK, podSecurityReason: undefined }] as Doc)).toThrow(
       /platform chart 'traefik'.podSecurityReason: got undefined; expected a written reason why the pods need 'baseline' instead of 'restricted'/,
     );
+  });
+});
+
+describe('the Cluster Autoscaler IAM policy', () => {
+  test('prod: reads everywhere, scales only the groups tagged for this cluster; written beside the stacks policies', () => {
+    const policy = clusterAutoscalerPolicy(prod) as { Statement: Array<{ Sid: string; Action: string[]; Condition?: unknown }> };
+    const scale = policy.Statement.find((s) => s.Sid === 'ScaleThisClustersGroups')!;
+    expect(scale.Action).toEqual(['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup']);
+    expect(scale.Condition).toEqual({ StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${prod.cluster.name}`]: 'owned' } });
+    expect(
+      policy.Statement.filter((s) => !s.Condition)
+        .flatMap((s) => s.Action)
+        .every((a) => /:(Describe|Get)/.test(a)),
+    ).toBe(true);
+    const written = JSON.parse(
+      fs.readFileSync(path.join(__dirname, '..', '..', 'dist', 'prod', 'iam', 'platform-cluster-autoscaler-policy.json'), 'utf8'),
+    );
+    expect(written).toEqual(policy);
+  });
+  test('dev (kind, no autoscaler): no policy', () => {
+    expect(clusterAutoscalerPolicy(dev)).toBeUndefined();
   });
 });
