@@ -66,6 +66,8 @@ import { MongoDbBackupEngine } from '../../lib/constructs/backup/mongodb-backup-
 import { PostgresBaseBackupEngine } from '../../lib/constructs/backup/postgres-base-backup-engine';
 import { MongoDatabase } from '../../lib/constructs/data/mongodb-database';
 import { MinioServer } from '../../lib/constructs/storage/minio-server';
+import { ElasticsearchCluster } from '../../lib/constructs/search/elasticsearch-cluster';
+import { PostgresStandby, REPLICATION_CONNECTION_LIMIT } from '../../lib/constructs/data/postgres-replication';
 import { STACKS } from '../../charts';
 import { PlatformChart } from '../../charts/platform';
 import {
@@ -1113,10 +1115,19 @@ for (const unit of PG_UNITS) {
     });
 
     test(`roles: exactly the declared ones [${decl.roles.map((r) => `${r.name}:${r.access}`).join(' ')}], LOGIN, connection limits as declared, NOSUPERUSER NOBYPASSRLS, SCRAM passwords from their Secrets`, () => {
+      // With a standby, its replication role too: REPLICATION, no database privilege (test/integration/postgres-replication.test.ts streams with it).
+      const standby = unit.db.standby;
       expect(pg.superSql(ROLE_ATTRIBUTES_SQL).split(' ')).toEqual(
-        [...decl.roles]
-          .sort((a, b) => (a.name < b.name ? -1 : 1))
-          .map((r) => `${r.name}|login=t|super=f|createrole=f|createdb=f|replication=f|bypassrls=f|connlimit=${r.connectionLimit}|scram=t`),
+        [
+          ...decl.roles.map(
+            (r) => `${r.name}|login=t|super=f|createrole=f|createdb=f|replication=f|bypassrls=f|connlimit=${r.connectionLimit}|scram=t`,
+          ),
+          ...(standby
+            ? [
+                `${standby.role}|login=t|super=f|createrole=f|createdb=f|replication=t|bypassrls=f|connlimit=${REPLICATION_CONNECTION_LIMIT}|scram=t`,
+              ]
+            : []),
+        ].sort((a, b) => (a.split('|')[0] < b.split('|')[0] ? -1 : 1)),
       );
       for (const r of decl.roles)
         expect(`${r.name}: ${ok(asRole(pg, decl, r.name, 'SELECT current_user'), r.name)}`).toBe(`${r.name}: ${r.name}`);
@@ -1989,11 +2000,20 @@ test('the suite covers every data store and backup the project synthesizes', () 
     ...MONGO_BACKUPS.map((m) => `${m.where} ${m.backup.node.path}`),
     ...PITR_BASE_BACKUPS,
     // Servers that cannot be installed here, each tested elsewhere: MongoDB (its init script run by node against a
-    // fake mongosh, test/lib/mongodb-database.test.ts), MinIO (its bucket Job and mirror against s3rver, test/integration/bucket-*.test.ts).
+    // fake mongosh, test/lib/mongodb-database.test.ts), MinIO (its bucket Job and mirror against s3rver, test/integration/bucket-*.test.ts),
+    // Elasticsearch; and PostgreSQL standbys, which need their primary.
     ...CHARTS.flatMap(({ env, id, chart }) =>
       chart.node
         .findAll()
-        .filter((c) => c instanceof MongoDatabase || c instanceof MinioServer)
+        .filter(
+          (c) =>
+            c instanceof MongoDatabase ||
+            c instanceof MinioServer ||
+            // Elasticsearch: its scripts in elasticsearch-scripts.test.ts, its setup in search-setup.test.ts.
+            c instanceof ElasticsearchCluster ||
+            // A PostgreSQL standby: cloned, streaming and promoted on a real server in postgres-replication.test.ts.
+            (c instanceof StatefulStore && c.node.scope instanceof PostgresStandby),
+        )
         .map((c) => `${env}/${id} ${c.node.path}`),
     ),
     // Dev tools on a StatefulStore (LocalStack, pgAdmin), no server installable here either: their data PVC and
