@@ -6,8 +6,16 @@ export interface ElasticsearchDatasourceOptions {
   readonly name: string;
   /** Fixed uid, so dashboards can refer to the datasource. */
   readonly uid: string;
-  /** Base URL of Elasticsearch's HTTP API (`http://`: Grafana has no way to verify a private CA here). */
+  /** Base URL of Elasticsearch's HTTP API: `https://` with {@link caCertTemplate}, `http://` without. */
   readonly url: string;
+  /**
+   * The CA certificate (PEM) that verifies an `https://` cluster, as an External Secrets template
+   * expression (e.g. `{{ .CA_CERT | toJson }}`) rendered in the cluster from a key copied next to
+   * the password. Grafana then checks the server's certificate against it and its host name
+   * against the URL's.
+   * @default - none: plain HTTP only
+   */
+  readonly caCertTemplate?: string;
   /** Basic-auth user. */
   readonly username: string;
   /**
@@ -37,9 +45,16 @@ const TEMPLATE = /^\{\{ *\.[A-Za-z_][A-Za-z0-9_]*( *\| *toJson)? *\}\}$/;
 export function elasticsearchDatasource(o: ElasticsearchDatasourceOptions): string {
   const where = 'elasticsearchDatasource';
   if (!UID.test(o.uid)) throw new Error(`${where}: uid '${o.uid}'; expected 1-40 letters, digits, '-' and '_'`);
-  if (!/^http:\/\/[a-z0-9.-]+(:\d{1,5})?$/.test(o.url))
+  const tls = o.caCertTemplate !== undefined;
+  if (!new RegExp(`^${tls ? 'https' : 'http'}://[a-z0-9.-]+(:\\d{1,5})?$`).test(o.url))
     throw new Error(
-      `${where}: url '${o.url}'; expected http://<host>[:<port>] (a TLS cluster needs its CA in Grafana, which this does not provide)`,
+      tls
+        ? `${where}: url '${o.url}' with caCertTemplate; expected https://<host>[:<port>] (the CA verifies a TLS cluster)`
+        : `${where}: url '${o.url}'; expected http://<host>[:<port>], or https:// with caCertTemplate (the CA that verifies it)`,
+    );
+  if (tls && !TEMPLATE.test(o.caCertTemplate))
+    throw new Error(
+      `${where}: caCertTemplate '${o.caCertTemplate}'; expected an External Secrets reference such as '{{ .CA_CERT | toJson }}'`,
     );
   if (!TEMPLATE.test(o.passwordTemplate))
     throw new Error(
@@ -63,11 +78,14 @@ export function elasticsearchDatasource(o: ElasticsearchDatasourceOptions): stri
           timeField: o.timeField ?? '@timestamp',
           logMessageField: o.messageField ?? 'message',
           logLevelField: o.levelField ?? 'level',
+          ...(tls ? { tlsAuthWithCACert: true } : {}),
         },
-        secureJsonData: { basicAuthPassword: '@password@' },
+        secureJsonData: { basicAuthPassword: '@password@', ...(tls ? { tlsCACert: '@ca@' } : {}) },
       },
     ],
   });
-  // The template expression goes in unquoted: its toJson output is the quoted YAML scalar.
-  return text.replace(/["']?@password@["']?/, o.passwordTemplate);
+  // The template expressions go in unquoted: their toJson output is the quoted YAML scalar
+  // (a JSON string, so a multi-line PEM stays one valid scalar).
+  const out = text.replace(/["']?@password@["']?/, o.passwordTemplate);
+  return tls ? out.replace(/["']?@ca@["']?/, o.caCertTemplate) : out;
 }

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import {
   ExternalSecret,
   ExternalSecretSpecDataFromSourceRefGeneratorRefKind,
+  ExternalSecretSpecDataSourceRefStoreRefKind,
   ExternalSecretSpecRefreshPolicy,
   ExternalSecretSpecSecretStoreRefKind,
   ExternalSecretSpecTargetCreationPolicy,
@@ -13,10 +14,11 @@ import {
   ClusterSecretStoreSpecProviderAwsService,
   SecretStore,
   SecretStoreSpecProviderAwsService,
+  SecretStoreSpecProviderKubernetesServerCaProviderType,
 } from '../../../imports/external-secrets.io';
 import { Password, PasswordSpecEncoding } from '../../../imports/generators.external-secrets.io';
 import { SecretKeyRef } from '../workloads/container';
-import { awsRegion, dnsLabel, envVarName, secretsManagerPrefix } from '../../core/formats';
+import { awsRegion, dnsLabel, dnsSubdomain, envVarName, secretsManagerPrefix } from '../../core/formats';
 import { HelmValues } from '../../output/helm';
 
 /** Helm value choosing the secrets provider where environments differ (gates the provider-specific objects). */
@@ -76,8 +78,27 @@ export interface SecretOptions {
    * @default - none
    */
   readonly templates?: Readonly<Record<string, string>>;
+  /**
+   * Keys copied from other Secrets of the stack's namespace, e.g. the `ca.crt` of a cert-manager
+   * certificate for a consumer in another namespace that must verify it. External Secrets reads them
+   * through the `kubernetes` SecretStore `in-namespace`, whose service account may only `get` the
+   * Secrets named here (RBAC `resourceNames`). Templates may reference them like secret keys.
+   * With the `generated` provider they are copied once with the generated values
+   * (`refreshPolicy: CreatedOnce`, so a re-sync never rotates a password); with AWS Secrets Manager
+   * they are re-read every refresh interval.
+   * @default - none
+   */
+  readonly copied?: Readonly<Record<string, CopiedKey>>;
   /** Labels of the Kubernetes Secret itself, e.g. `grafana_datasource: "1"` for Grafana's sidecar. @default - the backend's labels only */
   readonly secretLabels?: Readonly<Record<string, string>>;
+}
+
+/** A key of another Secret in the same namespace (see {@link SecretOptions.copied}). */
+export interface CopiedKey {
+  /** Name of the Secret to read. */
+  readonly secret: string;
+  /** Its data key, e.g. `ca.crt`. */
+  readonly key: string;
 }
 
 /** The form of a Secret's generated values (see {@link SecretOptions.format}). */
@@ -90,6 +111,9 @@ export interface SecretsBackendProps {
 }
 
 const STORE_NAME = 'aws-secrets-manager';
+/** The `kubernetes` SecretStore that copies keys between Secrets of one namespace. */
+export const IN_NAMESPACE_STORE = 'in-namespace';
+const DATA_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
 
 /** Annotations that keep generated secrets out of reach of pruning by Argo CD and uninstall by Helm. */
 export const KEEP_ANNOTATIONS = {
@@ -113,6 +137,8 @@ export class SecretsBackend extends Construct {
   private readonly names = new Set<string>();
   /** The store ExternalSecrets read from (aws-secrets-manager provider). */
   private readonly storeRef?: { readonly name: string; readonly kind: ExternalSecretSpecSecretStoreRefKind };
+  /** Secrets the `in-namespace` store may read (the Role's resourceNames, filled as secrets are declared). */
+  private copiedSources?: string[];
 
   constructor(scope: Construct, id: string, props: SecretsBackendProps) {
     super(scope, id);
@@ -205,16 +231,33 @@ export class SecretsBackend extends Construct {
           `SecretsBackend: secret '${name}' plain key '${k}': got ${JSON.stringify(v)}; expected a non-empty string without '{{'`,
         );
     }
+    const copied = options.copied ?? {};
+    for (const [k, from] of Object.entries(copied)) {
+      if (!envVarName.test(k)) throw new Error(`SecretsBackend: secret '${name}' copied key '${k}'; expected ${envVarName.expected}`);
+      if (keys.includes(k) || k in plain)
+        throw new Error(`SecretsBackend: secret '${name}' copied key '${k}' is also a secret or plain key; expected distinct keys`);
+      if (typeof from !== 'object' || from === null || !dnsSubdomain.test(String(from.secret)))
+        throw new Error(
+          `SecretsBackend: secret '${name}' copied key '${k}': secret ${JSON.stringify(from?.secret)}; expected the name of a Secret in namespace '${this.namespace}' (DNS-1123 subdomain)`,
+        );
+      if (from.secret === name)
+        throw new Error(`SecretsBackend: secret '${name}' copied key '${k}' reads from '${name}' itself; expected another Secret`);
+      if (!DATA_KEY.test(String(from.key)))
+        throw new Error(
+          `SecretsBackend: secret '${name}' copied key '${k}': key ${JSON.stringify(from.key)}; expected a Secret data key (letters, digits, '-', '_', '.')`,
+        );
+    }
     const templates = options.templates ?? {};
+    const templateKeys = [...keys, ...Object.keys(copied)];
     for (const [k, text] of Object.entries(templates)) {
-      if (!/^[-._a-zA-Z0-9]+$/.test(k) || keys.includes(k) || k in plain)
+      if (!/^[-._a-zA-Z0-9]+$/.test(k) || templateKeys.includes(k) || k in plain)
         throw new Error(
           `SecretsBackend: secret '${name}' template key '${k}'; expected a Secret data key (letters, digits, '-', '_', '.') distinct from its other keys`,
         );
       const refs = [...text.matchAll(/\{\{[^}]*?\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]);
-      if (!text.includes('{{') || refs.some((r) => !keys.includes(r)))
+      if (!text.includes('{{') || refs.some((r) => !templateKeys.includes(r)))
         throw new Error(
-          `SecretsBackend: secret '${name}' template '${k}' references ${refs.length ? refs.map((r) => `.${r}`).join(', ') : 'no key'}; expected references to its secret keys (${keys.join(', ')}) only`,
+          `SecretsBackend: secret '${name}' template '${k}' references ${refs.length ? refs.map((r) => `.${r}`).join(', ') : 'no key'}; expected references to its secret and copied keys (${templateKeys.join(', ')}) only`,
         );
     }
     const secretLabels = options.secretLabels ?? {};
@@ -232,6 +275,11 @@ export class SecretsBackend extends Construct {
     this.names.add(name);
     const p = this.provider;
     const metadata = { name, namespace: this.namespace, labels: { ...this.labels } };
+    const copiedData = Object.entries(copied).map(([k, from]) => ({
+      secretKey: k,
+      sourceRef: { storeRef: { name: this.inNamespaceStore(from.secret), kind: ExternalSecretSpecDataSourceRefStoreRefKind.SECRET_STORE } },
+      remoteRef: { key: from.secret, property: from.key },
+    }));
 
     if (p.kind === 'generated') {
       const generator = new Password(this, `${name}-generator`, {
@@ -261,6 +309,7 @@ export class SecretsBackend extends Construct {
             deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,
             ...template,
           },
+          ...(copiedData.length > 0 ? { data: copiedData } : {}),
           dataFrom: [
             {
               sourceRef: {
@@ -286,10 +335,61 @@ export class SecretsBackend extends Construct {
             deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,
             ...template,
           },
-          data: keys.map((k) => ({ secretKey: k, remoteRef: { key: `${p.keyPrefix}/${name}`, property: k } })),
+          data: [...keys.map((k) => ({ secretKey: k, remoteRef: { key: `${p.keyPrefix}/${name}`, property: k } })), ...copiedData],
         },
       });
     }
-    return Object.fromEntries([...keys, ...Object.keys(plain), ...Object.keys(templates)].map((k) => [k, { secret: name, key: k }]));
+    return Object.fromEntries(
+      [...keys, ...Object.keys(plain), ...Object.keys(copied), ...Object.keys(templates)].map((k) => [k, { secret: name, key: k }]),
+    );
+  }
+
+  /**
+   * The `in-namespace` SecretStore (External Secrets' `kubernetes` provider on the local API
+   * server), made on first use, and `source` added to the Secrets its service account may `get`.
+   * Nothing else: no list or watch, no other Secret.
+   */
+  private inNamespaceStore(source: string): string {
+    if (!this.copiedSources) {
+      const sources: string[] = [];
+      this.copiedSources = sources;
+      const name = 'external-secrets-in-namespace';
+      const metadata = { name, namespace: this.namespace, labels: { ...this.labels } };
+      const sa = new k8s.KubeServiceAccount(this, 'in-namespace-sa', { metadata, automountServiceAccountToken: false });
+      // ESO validates the store with a SelfSubjectRulesReview (allowed to every authenticated user).
+      new k8s.KubeRole(this, 'in-namespace-role', {
+        metadata,
+        rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: sources }],
+      });
+      new k8s.KubeRoleBinding(this, 'in-namespace-binding', {
+        metadata,
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+        subjects: [{ kind: 'ServiceAccount', name: sa.name, namespace: this.namespace }],
+      });
+      new SecretStore(this, 'in-namespace-store', {
+        metadata: { name: IN_NAMESPACE_STORE, namespace: this.namespace, labels: { ...this.labels } },
+        spec: {
+          provider: {
+            kubernetes: {
+              remoteNamespace: this.namespace,
+              // The API server's CA, published in every namespace by Kubernetes.
+              server: {
+                caProvider: {
+                  type: SecretStoreSpecProviderKubernetesServerCaProviderType.CONFIG_MAP,
+                  name: 'kube-root-ca.crt',
+                  key: 'ca.crt',
+                },
+              },
+              auth: { serviceAccount: { name: sa.name } },
+            },
+          },
+        },
+      });
+    }
+    if (!this.copiedSources.includes(source)) {
+      this.copiedSources.push(source);
+      this.copiedSources.sort();
+    }
+    return IN_NAMESPACE_STORE;
   }
 }
