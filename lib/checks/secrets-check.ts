@@ -1,6 +1,7 @@
 import { containersOf, podTemplateOf } from './pod-specs';
 import { walk } from './schema-check';
-import { Check, CheckInput, isKind, ManifestObject, RuleInfo, Violation } from './types';
+import type { ExternalSecretSpec, SecretStoreSpec } from '../../imports/external-secrets.io';
+import { Check, CheckInput, isKind, ManifestObject, objectsOf, RuleInfo, Violation } from './types';
 
 export const SECRET_RULES: readonly RuleInfo[] = [
   {
@@ -14,6 +15,16 @@ export const SECRET_RULES: readonly RuleInfo[] = [
     id: 'secrets/config-credentials',
     family: 'secrets',
     description: 'no password/token assignments, private keys or cloud access keys in ConfigMaps or annotations',
+  },
+  {
+    id: 'secrets/store-ref',
+    family: 'secrets',
+    description: "every ExternalSecret entry reads from a SecretStore of its namespace or a ClusterSecretStore in the environment's output",
+  },
+  {
+    id: 'secrets/store-access',
+    family: 'secrets',
+    description: 'a Secret read through a Kubernetes-provider store is one its service account may get (Role + RoleBinding)',
   },
 ];
 
@@ -56,6 +67,7 @@ export class SecretsCheck implements Check {
   public run(input: CheckInput): Violation[] {
     const out: Violation[] = [];
     for (const m of input.objects) out.push(...this.checkObject(m));
+    out.push(...storeViolations(input.objects));
     return out;
   }
 
@@ -119,4 +131,100 @@ export class SecretsCheck implements Check {
 /** Shows only the shape of a secret in messages. */
 function mask(v: string): string {
   return v.length <= 4 ? '****' : `${v.slice(0, 2)}****${v.length > 12 ? v.slice(-2) : ''}`;
+}
+
+interface StoreRef {
+  readonly name?: string;
+  readonly kind?: string;
+}
+
+/**
+ * `secrets/store-ref` and `secrets/store-access`, per environment: every store an ExternalSecret
+ * names exists (a SecretStore in its namespace, or a ClusterSecretStore), and what it reads through
+ * a `kubernetes` store (another Secret of the cluster) is granted to that store's service account.
+ * An entry from a generator needs no store.
+ */
+function storeViolations(objects: readonly ManifestObject[]): Violation[] {
+  const out: Violation[] = [];
+  const envs = new Map<string, ManifestObject[]>();
+  for (const m of objects) envs.set(m.env, [...(envs.get(m.env) ?? []), m]);
+  for (const env of envs.values()) {
+    const stores = new Map<string, SecretStoreSpec | undefined>();
+    for (const m of env) {
+      const o = m.object;
+      if (o.kind === 'SecretStore') stores.set(`SecretStore ${o.metadata?.namespace}/${o.metadata?.name}`, o.spec as SecretStoreSpec);
+      if (o.kind === 'ClusterSecretStore') stores.set(`ClusterSecretStore ${o.metadata?.name}`, o.spec as SecretStoreSpec);
+    }
+    const roles = objectsOf(env, 'Role');
+    const bindings = objectsOf(env, 'RoleBinding');
+    /** True when a Role of `namespace` bound to the service account grants get on the Secret. */
+    const mayGet = (namespace: string, account: string, accountNamespace: string, secret: string) =>
+      bindings.some(
+        ({ object: b }) =>
+          b.metadata?.namespace === namespace &&
+          b.roleRef.kind === 'Role' &&
+          (b.subjects ?? []).some(
+            (s) => s.kind === 'ServiceAccount' && s.name === account && (s.namespace ?? namespace) === accountNamespace,
+          ) &&
+          roles.some(
+            ({ object: r }) =>
+              r.metadata?.namespace === namespace &&
+              r.metadata?.name === b.roleRef.name &&
+              (r.rules ?? []).some(
+                (rule) =>
+                  (rule.apiGroups ?? []).some((g) => g === '' || g === '*') &&
+                  (rule.resources ?? []).some((x) => x === 'secrets' || x === '*') &&
+                  rule.verbs.some((v) => v === 'get' || v === '*') &&
+                  (rule.resourceNames === undefined || rule.resourceNames.includes(secret)),
+              ),
+          ),
+      );
+    for (const m of env) {
+      const o = m.object;
+      if (o.kind !== 'ExternalSecret') continue;
+      const namespace = o.metadata?.namespace ?? '';
+      const spec = (o.spec ?? {}) as ExternalSecretSpec;
+      const add = (rule: string, field: string, message: string) => out.push({ rule, object: m, field, message });
+      const entries: Array<{ field: string; ref: StoreRef | undefined; generated: boolean; key?: string }> = [
+        ...(spec.data ?? []).map((d, i) => ({
+          field: `spec.data[${i}]`,
+          ref: d.sourceRef?.storeRef ?? spec.secretStoreRef,
+          generated: d.sourceRef?.generatorRef !== undefined,
+          key: d.remoteRef?.key,
+        })),
+        ...(spec.dataFrom ?? []).map((d, i) => ({
+          field: `spec.dataFrom[${i}]`,
+          ref: d.sourceRef?.storeRef ?? spec.secretStoreRef,
+          generated: d.sourceRef?.generatorRef !== undefined,
+        })),
+      ];
+      for (const e of entries) {
+        if (e.generated) continue;
+        const kind = String(e.ref?.kind ?? 'SecretStore');
+        const id = kind === 'ClusterSecretStore' ? `ClusterSecretStore ${e.ref?.name}` : `SecretStore ${namespace}/${e.ref?.name}`;
+        if (!e.ref?.name || !stores.has(id)) {
+          add(
+            'secrets/store-ref',
+            e.field,
+            e.ref?.name
+              ? `reads from ${id}, which is not in the output; expected a SecretStore of namespace '${namespace}' or a ClusterSecretStore declared with it`
+              : 'names no store (no spec.secretStoreRef, no sourceRef); expected a store or a generator',
+          );
+          continue;
+        }
+        const k8sProvider = stores.get(id)?.provider?.kubernetes;
+        const account = k8sProvider?.auth?.serviceAccount;
+        if (!k8sProvider || !account || e.key === undefined) continue;
+        const remoteNamespace = k8sProvider.remoteNamespace ?? 'default';
+        const accountNamespace = account.namespace ?? namespace;
+        if (!mayGet(remoteNamespace, account.name, accountNamespace, e.key))
+          add(
+            'secrets/store-access',
+            e.field,
+            `reads Secret '${remoteNamespace}/${e.key}' through ${id}, but service account '${accountNamespace}/${account.name}' may not get it; expected a Role in '${remoteNamespace}' with get on that Secret, bound to the account`,
+          );
+      }
+    }
+  }
+  return out;
 }

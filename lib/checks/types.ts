@@ -10,6 +10,7 @@ import type { IPod } from 'kubernetes-models/v1/Pod';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import type { IReplicaSet } from 'kubernetes-models/apps/v1/ReplicaSet';
 import type { IClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
+import type { IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
 import type { IService } from 'kubernetes-models/v1/Service';
@@ -44,6 +45,7 @@ export interface KindTypes {
   Pod: IPod;
   PodDisruptionBudget: IPodDisruptionBudget;
   ReplicaSet: IReplicaSet;
+  Role: IRole;
   RoleBinding: IRoleBinding;
   Secret: ISecret;
   Service: IService;

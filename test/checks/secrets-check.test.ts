@@ -1,4 +1,6 @@
+import { Testing } from 'cdk8s';
 import { SecretsCheck } from '../../lib/checks/secrets-check';
+import { SecretsBackend, SecretsProvider } from '../../lib/constructs/platform/secrets-backend';
 import { goodDeployment, manifests, mutate } from './helpers';
 import { Doc } from '../support/doc';
 
@@ -93,5 +95,93 @@ describe('secrets check', () => {
       x.metadata.annotations = { note: 'token=abcdef123456' };
     });
     expect(run(d)).toEqual([expect.objectContaining({ rule: 'secrets/config-credentials', field: 'metadata.annotations.note' })]);
+  });
+});
+
+describe('secrets check: ExternalSecret stores', () => {
+  /** What SecretsBackend declares for one Secret with a copied key, per provider. */
+  const declared = (provider: SecretsProvider): Doc[] => {
+    const chart = Testing.chart();
+    new SecretsBackend(chart, 'secrets', { namespace: 'shop', provider }).secret('grafana-logs', ['PASSWORD'], {
+      copied: { CA_CERT: { secret: 'search-tls', key: 'ca.crt' } },
+    });
+    return Testing.synth(chart);
+  };
+  const aws: SecretsProvider = {
+    kind: 'aws-secrets-manager',
+    region: 'eu-west-1',
+    roleArn: 'arn:aws:iam::1:role/r',
+    keyPrefix: 'prod/shop',
+  };
+  const rules = (objects: Doc[], env = 'dev') =>
+    check.run({ objects: manifests(objects, env), environments: {} }).map((v) => [v.rule, v.field]);
+  const without = (objects: Doc[], kind: string, name?: string) =>
+    objects.filter((o) => !(o.kind === kind && (name === undefined || o.metadata.name === name)));
+
+  test.each<[string, SecretsProvider]>([
+    ['generated', { kind: 'generated' }],
+    ['aws-secrets-manager, namespaced store', aws],
+    ['aws-secrets-manager, cluster store', { ...aws, storeScope: 'cluster' }],
+  ])('what SecretsBackend declares passes (%s)', (_name, provider) => {
+    expect(rules(declared(provider))).toEqual([]);
+  });
+
+  test('a store that is not in the output fails, naming the entry', () => {
+    expect(rules(without(declared(aws), 'SecretStore', 'aws-secrets-manager'))).toEqual([['secrets/store-ref', 'spec.data[0]']]);
+    expect(rules(without(declared(aws), 'SecretStore', 'in-namespace'))).toEqual([['secrets/store-ref', 'spec.data[1]']]);
+    const cluster = without(declared({ ...aws, storeScope: 'cluster' }), 'ClusterSecretStore');
+    const v = check.run({ objects: manifests(cluster), environments: {} });
+    expect(v.map((x) => x.message)).toEqual([
+      expect.stringContaining('reads from ClusterSecretStore shop-aws-secrets-manager, which is not in the output'),
+    ]);
+  });
+
+  test("another environment's store does not count", () => {
+    const docs = declared(aws);
+    const objects = [
+      ...manifests(
+        docs.filter((o) => o.kind !== 'SecretStore'),
+        'dev',
+      ),
+      ...manifests(
+        docs.filter((o) => o.kind === 'SecretStore'),
+        'prod',
+      ),
+    ];
+    expect(check.run({ objects, environments: {} }).map((v) => [v.object?.env, v.rule])).toEqual([
+      ['dev', 'secrets/store-ref'],
+      ['dev', 'secrets/store-ref'],
+    ]);
+  });
+
+  test('an entry with no store at all fails; a generator entry needs none', () => {
+    const docs = declared({ kind: 'generated' });
+    const external = docs.find((o) => o.kind === 'ExternalSecret')!;
+    delete external.spec.data[0].sourceRef;
+    expect(rules(docs)).toEqual([['secrets/store-ref', 'spec.data[0]']]);
+    expect(check.run({ objects: manifests(docs), environments: {} })[0].message).toMatch(/names no store/);
+  });
+
+  test.each<[string, (objects: Doc[]) => void]>([
+    ['the Role does not name the Secret', (o) => (o.find((x) => x.kind === 'Role')!.rules[0].resourceNames = ['other-tls'])],
+    ['the Role only lists Secrets', (o) => (o.find((x) => x.kind === 'Role')!.rules[0].verbs = ['list'])],
+    ['the Role is about ConfigMaps', (o) => (o.find((x) => x.kind === 'Role')!.rules[0].resources = ['configmaps'])],
+    ['the RoleBinding binds another account', (o) => (o.find((x) => x.kind === 'RoleBinding')!.subjects[0].name = 'default')],
+    [
+      'the store reads another namespace',
+      (o) => (o.find((x) => x.metadata.name === 'in-namespace')!.spec.provider.kubernetes.remoteNamespace = 'kube-system'),
+    ],
+  ])('a copied Secret the store account may not get fails: %s', (_case, breakIt) => {
+    const docs = declared(aws);
+    breakIt(docs);
+    const v = check.run({ objects: manifests(docs), environments: {} });
+    expect(v.map((x) => [x.rule, x.field])).toEqual([['secrets/store-access', 'spec.data[1]']]);
+    expect(v[0].message).toMatch(
+      /reads Secret '.*\/search-tls' through SecretStore shop\/in-namespace, but service account 'shop\/external-secrets-in-namespace' may not get it/,
+    );
+  });
+
+  test('no Role or RoleBinding at all fails', () => {
+    expect(rules(without(without(declared(aws), 'Role'), 'RoleBinding'))).toEqual([['secrets/store-access', 'spec.data[1]']]);
   });
 });
