@@ -120,8 +120,8 @@ export class EcommerceChart extends Chart {
       namespace: cfg.namespace,
       partOf: this.stack.partOf,
       aws: cfg.aws,
-      // Grafana reads the logs from Elasticsearch (its datasource; only without TLS, see grafanaUser).
-      externals: cfg.search.tls ? {} : grafanaPeer(platform),
+      // Grafana reads the logs from Elasticsearch (its datasource, see grafanaUser).
+      externals: grafanaPeer(platform),
     });
     this.graph = graph;
     this.secrets = secrets;
@@ -350,11 +350,11 @@ export class EcommerceChart extends Chart {
   /**
    * Grafana's Elasticsearch datasource (logs) and its read-only user: the password is generated,
    * and External Secrets renders the datasource file from a template in the cluster into the same
-   * Secret, labelled for Grafana's datasource sidecar; only the template is in Git. Only without TLS:
-   * Grafana (another namespace) cannot get the namespace CA that verifies a TLS cluster yet.
+   * Secret, labelled for Grafana's datasource sidecar; only the template is in Git. With TLS the
+   * cluster's CA certificate (`ca.crt` of its certificate Secret) is copied into that Secret too,
+   * so Grafana, in another namespace, verifies the server.
    */
   private grafanaUser(es: ElasticsearchCluster): SearchSetupStep[] {
-    if (es.caSecretName) return [];
     return [
       {
         kind: 'role',
@@ -375,9 +375,11 @@ export class EcommerceChart extends Chart {
       url: es.url,
       username: SEARCH_USERS.grafana,
       passwordTemplate: '{{ .PASSWORD | toJson }}',
+      ...(es.caSecretName ? { caCertTemplate: '{{ .CA_CERT | toJson }}' } : {}),
       indices: LOG_PATTERNS,
     });
     const secret = this.secrets.secret('grafana-elasticsearch', ['PASSWORD'], {
+      ...(es.caSecretName ? { copied: { CA_CERT: { secret: es.caSecretName, key: 'ca.crt' } } } : {}),
       templates: { 'ecommerce-elasticsearch-datasource.yaml': datasource },
       secretLabels: { grafana_datasource: '1' },
     });
@@ -504,10 +506,7 @@ export class EcommerceChart extends Chart {
       panels: [
         ...namespaceOverviewPanels(),
         ...elasticsearchPanels({ job: 'elasticsearch' }),
-        // Grafana has the logs datasource only where it can verify the cluster (see grafanaUser).
-        ...(this.cfg.search.tls
-          ? []
-          : [logsPanel({ title: 'Logs', datasourceUid: ECOMMERCE_LOGS_DATASOURCE, query: `kubernetes.namespace_name:"${namespace}"` })]),
+        logsPanel({ title: 'Logs', datasourceUid: ECOMMERCE_LOGS_DATASOURCE, query: `kubernetes.namespace_name:"${namespace}"` }),
       ],
       dashboards: [
         {

@@ -170,9 +170,8 @@ describe.each([
       'putpw es /_security/user/log-shipper user.log-shipper.json PASSWORD_LOG_SHIPPER',
       'put es /_security/role/metrics-reader role.metrics-reader.json',
       'putpw es /_security/user/metrics-exporter user.metrics-exporter.json PASSWORD_METRICS_EXPORTER',
-      ...(name === 'dev'
-        ? ['put es /_security/role/log-reader role.log-reader.json', 'putpw es /_security/user/grafana user.grafana.json PASSWORD_GRAFANA']
-        : []),
+      'put es /_security/role/log-reader role.log-reader.json',
+      'putpw es /_security/user/grafana user.grafana.json PASSWORD_GRAFANA',
       'putpw es /_security/user/kibana_system/_password password.kibana_system.json PASSWORD_KIBANA_SYSTEM',
     ]);
     expect(json('role.log-writer.json').indices).toEqual([
@@ -369,13 +368,33 @@ describe('ecommerce prod specifics', () => {
     expect(kibana['server.publicBaseUrl']).toBe('http://localhost:5601');
   });
 
-  test('no Grafana datasource yet with TLS: Grafana cannot get the namespace CA, so neither the user nor the logs panel exist', () => {
-    expect(names(prod, 'ExternalSecret')).not.toContain('grafana-elasticsearch');
-    expect(policySources(prod, 'elasticsearch')).toEqual(['elasticsearch', 'kibana', 'ns:logging', 'ns:monitoring', 'search-setup']);
+  test("Grafana's logs datasource over HTTPS: the cluster's CA copied next to the password, by an account that may get only that Secret", () => {
+    const es = find(prod, 'ExternalSecret', 'grafana-elasticsearch');
+    expect(es.spec.data).toContainEqual({
+      secretKey: 'CA_CERT',
+      sourceRef: { storeRef: { name: 'in-namespace', kind: 'SecretStore' } },
+      remoteRef: { key: 'elasticsearch-tls', property: 'ca.crt' },
+    });
+    const datasource = parse(
+      (es.spec.target.template.data['ecommerce-elasticsearch-datasource.yaml'] as string)
+        .replace('{{ .PASSWORD | toJson }}', '"pw"')
+        .replace('{{ .CA_CERT | toJson }}', JSON.stringify('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n')),
+    ).datasources[0];
+    expect(datasource).toMatchObject({
+      url: 'https://elasticsearch.ecommerce.svc.cluster.local:9200',
+      jsonData: { tlsAuthWithCACert: true },
+      secureJsonData: { tlsCACert: expect.stringContaining('BEGIN CERTIFICATE') },
+    });
+    // The host Grafana verifies is one the server certificate carries.
+    expect(find(prod, 'Certificate', 'elasticsearch-tls').spec.dnsNames).toContain('elasticsearch.ecommerce.svc.cluster.local');
+    expect(find(prod, 'Role', 'external-secrets-in-namespace').rules).toEqual([
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: ['elasticsearch-tls'] },
+    ]);
+    expect(policySources(prod, 'elasticsearch')).toContain('ns:monitoring');
     const overview = JSON.parse((find(prod, 'ConfigMap', 'ecommerce').data as Record<string, string>)['ecommerce.json']) as {
       panels: Doc[];
     };
-    expect(overview.panels.map((p) => p.type)).not.toContain('logs');
+    expect(overview.panels.find((p) => p.type === 'logs')!.datasource).toEqual({ type: 'elasticsearch', uid: 'ecommerce-logs' });
   });
 
   test("Elasticsearch: the seed's cluster name, 3 nodes with 1g heaps across zones, TLS from the namespace CA, snapshots through IRSA", () => {
@@ -410,12 +429,8 @@ describe('ecommerce reachability (the NetworkPolicies as the API server would ev
     expect(into('backend')).toEqual(['gateway', 'prometheus']);
     // Only the apps reach the error tracker (dev; prod runs none).
     expect(into('glitchtip-web')).toEqual(env === 'dev' ? ['backend', 'gateway'] : []);
-    // Only Kibana, the setup Job, the log shipper, the nodes themselves, Prometheus (the exporter) and, in dev, Grafana reach Elasticsearch.
-    expect(into('elasticsearch')).toEqual(
-      env === 'dev'
-        ? ['elasticsearch', 'grafana', 'kibana', 'log-shipper', 'prometheus', 'search-setup']
-        : ['elasticsearch', 'kibana', 'log-shipper', 'prometheus', 'search-setup'],
-    );
+    // Only Kibana, the setup Job, the log shipper, the nodes themselves, Prometheus (the exporter) and Grafana (logs) reach Elasticsearch.
+    expect(into('elasticsearch')).toEqual(['elasticsearch', 'grafana', 'kibana', 'log-shipper', 'prometheus', 'search-setup']);
     expect(into('kibana')).toEqual(env === 'dev' ? ['ingress-controller', 'search-setup'] : ['search-setup']);
     expect(result.violations.filter((v) => v.message.includes('ecommerce'))).toEqual([]);
   });
