@@ -353,20 +353,26 @@ export class SecretsBackend extends Construct {
     if (!this.copiedSources) {
       const sources: string[] = [];
       this.copiedSources = sources;
+      // One Helm switch for the store and its account: present where some Secret copies a key.
+      const scope = new Construct(this, 'in-namespace');
+      HelmValues.of(this).gate(scope, 'secrets.inNamespaceStore.enabled', {
+        description:
+          'The in-namespace SecretStore (and its service account, Role and RoleBinding) that copies keys between Secrets of the namespace',
+      });
       const name = 'external-secrets-in-namespace';
       const metadata = { name, namespace: this.namespace, labels: { ...this.labels } };
-      const sa = new k8s.KubeServiceAccount(this, 'in-namespace-sa', { metadata, automountServiceAccountToken: false });
+      const sa = new k8s.KubeServiceAccount(scope, 'sa', { metadata, automountServiceAccountToken: false });
       // ESO validates the store with a SelfSubjectRulesReview (allowed to every authenticated user).
-      new k8s.KubeRole(this, 'in-namespace-role', {
+      new k8s.KubeRole(scope, 'role', {
         metadata,
         rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: sources }],
       });
-      new k8s.KubeRoleBinding(this, 'in-namespace-binding', {
+      new k8s.KubeRoleBinding(scope, 'binding', {
         metadata,
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
         subjects: [{ kind: 'ServiceAccount', name: sa.name, namespace: this.namespace }],
       });
-      new SecretStore(this, 'in-namespace-store', {
+      new SecretStore(scope, 'store', {
         metadata: { name: IN_NAMESPACE_STORE, namespace: this.namespace, labels: { ...this.labels } },
         spec: {
           provider: {
