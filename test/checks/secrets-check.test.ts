@@ -3,6 +3,7 @@ import { SecretsCheck } from '../../lib/checks/secrets-check';
 import { SecretsBackend, SecretsProvider } from '../../lib/constructs/platform/secrets-backend';
 import { goodDeployment, manifests, mutate } from './helpers';
 import { Doc } from '../support/doc';
+import { AWS_PROVIDER, PROVIDERS } from '../support/secrets-providers';
 
 const check = new SecretsCheck();
 const run = (...objects: Doc[]) => check.run({ objects: manifests(objects), environments: {} });
@@ -107,12 +108,6 @@ describe('secrets check: ExternalSecret stores', () => {
     });
     return Testing.synth(chart);
   };
-  const aws: SecretsProvider = {
-    kind: 'aws-secrets-manager',
-    region: 'eu-west-1',
-    roleArn: 'arn:aws:iam::1:role/r',
-    keyPrefix: 'prod/shop',
-  };
   const rules = (objects: Doc[], env = 'dev') =>
     check.run({ objects: manifests(objects, env), environments: {} }).map((v) => [v.rule, v.field]);
   const without = (objects: Doc[], kind: string, name?: string) =>
@@ -120,16 +115,16 @@ describe('secrets check: ExternalSecret stores', () => {
 
   test.each<[string, SecretsProvider]>([
     ['generated', { kind: 'generated' }],
-    ['aws-secrets-manager, namespaced store', aws],
-    ['aws-secrets-manager, cluster store', { ...aws, storeScope: 'cluster' }],
+    ['aws-secrets-manager, namespaced store', AWS_PROVIDER],
+    ['aws-secrets-manager, cluster store', { ...AWS_PROVIDER, storeScope: 'cluster' }],
   ])('what SecretsBackend declares passes (%s)', (_name, provider) => {
     expect(rules(declared(provider))).toEqual([]);
   });
 
   test('a store that is not in the output fails, naming the entry', () => {
-    expect(rules(without(declared(aws), 'SecretStore', 'aws-secrets-manager'))).toEqual([['secrets/store-ref', 'spec.data[0]']]);
-    expect(rules(without(declared(aws), 'SecretStore', 'in-namespace'))).toEqual([['secrets/store-ref', 'spec.data[1]']]);
-    const cluster = without(declared({ ...aws, storeScope: 'cluster' }), 'ClusterSecretStore');
+    expect(rules(without(declared(AWS_PROVIDER), 'SecretStore', 'aws-secrets-manager'))).toEqual([['secrets/store-ref', 'spec.data[0]']]);
+    expect(rules(without(declared(AWS_PROVIDER), 'SecretStore', 'in-namespace'))).toEqual([['secrets/store-ref', 'spec.data[1]']]);
+    const cluster = without(declared({ ...AWS_PROVIDER, storeScope: 'cluster' }), 'ClusterSecretStore');
     const v = check.run({ objects: manifests(cluster), environments: {} });
     expect(v.map((x) => x.message)).toEqual([
       expect.stringContaining('reads from ClusterSecretStore shop-aws-secrets-manager, which is not in the output'),
@@ -137,7 +132,7 @@ describe('secrets check: ExternalSecret stores', () => {
   });
 
   test("another environment's store does not count", () => {
-    const docs = declared(aws);
+    const docs = declared(AWS_PROVIDER);
     const objects = [
       ...manifests(
         docs.filter((o) => o.kind !== 'SecretStore'),
@@ -172,7 +167,7 @@ describe('secrets check: ExternalSecret stores', () => {
       (o) => (o.find((x) => x.metadata.name === 'in-namespace')!.spec.provider.kubernetes.remoteNamespace = 'kube-system'),
     ],
   ])('a copied Secret the store account may not get fails: %s', (_case, breakIt) => {
-    const docs = declared(aws);
+    const docs = declared(AWS_PROVIDER);
     breakIt(docs);
     const v = check.run({ objects: manifests(docs), environments: {} });
     expect(v.map((x) => [x.rule, x.field])).toEqual([['secrets/store-access', 'spec.data[1]']]);
@@ -182,6 +177,6 @@ describe('secrets check: ExternalSecret stores', () => {
   });
 
   test('no Role or RoleBinding at all fails', () => {
-    expect(rules(without(without(declared(aws), 'Role'), 'RoleBinding'))).toEqual([['secrets/store-access', 'spec.data[1]']]);
+    expect(rules(without(without(declared(AWS_PROVIDER), 'Role'), 'RoleBinding'))).toEqual([['secrets/store-access', 'spec.data[1]']]);
   });
 });

@@ -10,6 +10,7 @@ import { elasticsearchDatasource, ElasticsearchDatasourceOptions } from '../../l
 import { logsPanel } from '../../lib/constructs/monitoring/elasticsearch-panels';
 import { SecretsBackend, SecretsProvider } from '../../lib/constructs/platform/secrets-backend';
 import { Doc } from '../support/doc';
+import { AWS_PROVIDER, PROVIDERS } from '../support/secrets-providers';
 
 const OPTIONS: ElasticsearchDatasourceOptions = {
   name: 'Shop logs',
@@ -97,25 +98,19 @@ describe('SecretsBackend template keys and Secret labels', () => {
     });
     return Testing.synth(chart);
   };
-  const aws: SecretsProvider = {
-    kind: 'aws-secrets-manager',
-    region: 'eu-west-1',
-    roleArn: 'arn:aws:iam::1:role/r',
-    keyPrefix: 'prod/shop',
-  };
 
-  test.each<[string, SecretsProvider]>([
-    ['generated', { kind: 'generated' }],
-    ['aws-secrets-manager', aws],
-  ])('%s: the template and the labels in the ExternalSecret, merged with the secret keys', (_name, provider) => {
-    const docs = synth(provider, { 'datasource.yaml': 'password: {{ .PASSWORD | toJson }}\n' });
-    const es = docs.find((d) => d.kind === 'ExternalSecret')!;
-    expect(es.spec.target.template).toEqual({
-      mergePolicy: 'Merge',
-      metadata: { labels: { grafana_datasource: '1' } },
-      data: { 'datasource.yaml': 'password: {{ .PASSWORD | toJson }}\n' },
-    });
-  });
+  test.each<[string, SecretsProvider]>([...PROVIDERS])(
+    '%s: the template and the labels in the ExternalSecret, merged with the secret keys',
+    (_name, provider) => {
+      const docs = synth(provider, { 'datasource.yaml': 'password: {{ .PASSWORD | toJson }}\n' });
+      const es = docs.find((d) => d.kind === 'ExternalSecret')!;
+      expect(es.spec.target.template).toEqual({
+        mergePolicy: 'Merge',
+        metadata: { labels: { grafana_datasource: '1' } },
+        data: { 'datasource.yaml': 'password: {{ .PASSWORD | toJson }}\n' },
+      });
+    },
+  );
 
   test.each([
     [
@@ -146,48 +141,42 @@ describe('SecretsBackend copied keys', () => {
     more(backend);
     return Testing.synth(chart);
   };
-  const aws: SecretsProvider = {
-    kind: 'aws-secrets-manager',
-    region: 'eu-west-1',
-    roleArn: 'arn:aws:iam::1:role/r',
-    keyPrefix: 'prod/shop',
-  };
 
-  test.each<[string, SecretsProvider]>([
-    ['generated', { kind: 'generated' }],
-    ['aws-secrets-manager', aws],
-  ])('%s: the key is read through the in-namespace store, whose account may get only the named Secrets', (_name, provider) => {
-    const docs = declare(provider, (b) => {
-      b.secret('other', ['TOKEN'], {
-        copied: { CA_CERT: { secret: 'search-tls', key: 'ca.crt' }, PEER: { secret: 'peer-tls', key: 'tls.crt' } },
+  test.each<[string, SecretsProvider]>([...PROVIDERS])(
+    '%s: the key is read through the in-namespace store, whose account may get only the named Secrets',
+    (_name, provider) => {
+      const docs = declare(provider, (b) => {
+        b.secret('other', ['TOKEN'], {
+          copied: { CA_CERT: { secret: 'search-tls', key: 'ca.crt' }, PEER: { secret: 'peer-tls', key: 'tls.crt' } },
+        });
+        b.secret('plain', ['TOKEN']);
       });
-      b.secret('plain', ['TOKEN']);
-    });
-    const external = docs.find((d) => d.kind === 'ExternalSecret' && d.metadata.name === 'grafana-logs')!;
-    expect(external.spec.data).toContainEqual({
-      secretKey: 'CA_CERT',
-      sourceRef: { storeRef: { name: 'in-namespace', kind: 'SecretStore' } },
-      remoteRef: { key: 'search-tls', property: 'ca.crt' },
-    });
-    const plain = docs.find((d) => d.kind === 'ExternalSecret' && d.metadata.name === 'plain')!;
-    expect(JSON.stringify(plain.spec)).not.toContain('in-namespace');
-    // One store, one account, one Role for the whole backend: get on exactly the copied Secrets.
-    const stores = docs.filter((d) => d.kind === 'SecretStore' && d.metadata.name === 'in-namespace');
-    expect(stores).toHaveLength(1);
-    expect(stores[0].spec.provider.kubernetes).toEqual({
-      remoteNamespace: 'shop',
-      server: { caProvider: { type: 'ConfigMap', name: 'kube-root-ca.crt', key: 'ca.crt' } },
-      auth: { serviceAccount: { name: 'external-secrets-in-namespace' } },
-    });
-    const roles = docs.filter((d) => d.kind === 'Role');
-    expect(roles).toHaveLength(1);
-    expect(roles[0].rules).toEqual([
-      { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: ['peer-tls', 'search-tls'] },
-    ]);
-    const binding = docs.find((d) => d.kind === 'RoleBinding')!;
-    expect(binding.roleRef.name).toBe(roles[0].metadata.name);
-    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'external-secrets-in-namespace', namespace: 'shop' }]);
-  });
+      const external = docs.find((d) => d.kind === 'ExternalSecret' && d.metadata.name === 'grafana-logs')!;
+      expect(external.spec.data).toContainEqual({
+        secretKey: 'CA_CERT',
+        sourceRef: { storeRef: { name: 'in-namespace', kind: 'SecretStore' } },
+        remoteRef: { key: 'search-tls', property: 'ca.crt' },
+      });
+      const plain = docs.find((d) => d.kind === 'ExternalSecret' && d.metadata.name === 'plain')!;
+      expect(JSON.stringify(plain.spec)).not.toContain('in-namespace');
+      // One store, one account, one Role for the whole backend: get on exactly the copied Secrets.
+      const stores = docs.filter((d) => d.kind === 'SecretStore' && d.metadata.name === 'in-namespace');
+      expect(stores).toHaveLength(1);
+      expect(stores[0].spec.provider.kubernetes).toEqual({
+        remoteNamespace: 'shop',
+        server: { caProvider: { type: 'ConfigMap', name: 'kube-root-ca.crt', key: 'ca.crt' } },
+        auth: { serviceAccount: { name: 'external-secrets-in-namespace' } },
+      });
+      const roles = docs.filter((d) => d.kind === 'Role');
+      expect(roles).toHaveLength(1);
+      expect(roles[0].rules).toEqual([
+        { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: ['peer-tls', 'search-tls'] },
+      ]);
+      const binding = docs.find((d) => d.kind === 'RoleBinding')!;
+      expect(binding.roleRef.name).toBe(roles[0].metadata.name);
+      expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'external-secrets-in-namespace', namespace: 'shop' }]);
+    },
+  );
 
   test('generated: copied once with the generated values (CreatedOnce), beside the generator', () => {
     const external = declare({ kind: 'generated' }).find((d) => d.kind === 'ExternalSecret')!;
@@ -198,7 +187,7 @@ describe('SecretsBackend copied keys', () => {
 
   test('no copied key: no in-namespace store, account or Role', () => {
     const chart = Testing.chart();
-    new SecretsBackend(chart, 'secrets', { namespace: 'shop', provider: aws }).secret('db', ['PASSWORD']);
+    new SecretsBackend(chart, 'secrets', { namespace: 'shop', provider: AWS_PROVIDER }).secret('db', ['PASSWORD']);
     expect(Testing.synth(chart).filter((d) => ['Role', 'RoleBinding'].includes(d.kind) || d.metadata.name === 'in-namespace')).toEqual([]);
   });
 
@@ -218,13 +207,13 @@ describe('SecretsBackend copied keys', () => {
     ['a bad data key', { CA: { secret: 'search-tls', key: 'ca crt' } }, /copied key 'CA': key "ca crt"; expected a Secret data key/],
   ])('refuses %s', (_case, copied, message) => {
     const chart = Testing.chart();
-    const backend = new SecretsBackend(chart, 'secrets', { namespace: 'shop', provider: aws });
+    const backend = new SecretsBackend(chart, 'secrets', { namespace: 'shop', provider: AWS_PROVIDER });
     expect(() => backend.secret('grafana-logs', ['PASSWORD'], { copied })).toThrow(message);
   });
 
   test('a template may reference a copied key, and still not an undeclared one', () => {
     const chart = Testing.chart();
-    const backend = new SecretsBackend(chart, 'secrets', { namespace: 'shop', provider: aws });
+    const backend = new SecretsBackend(chart, 'secrets', { namespace: 'shop', provider: AWS_PROVIDER });
     expect(() => backend.secret('a', ['PASSWORD'], { copied: CA, templates: { 'f.yaml': '{{ .CA_CERT }}' } })).not.toThrow();
     expect(() => backend.secret('b', ['PASSWORD'], { copied: CA, templates: { 'f.yaml': '{{ .CA }}' } })).toThrow(
       /references .CA; expected references to its secret and copied keys \(PASSWORD, CA_CERT\) only/,
