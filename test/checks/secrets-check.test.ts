@@ -3,7 +3,7 @@ import { SecretsCheck } from '../../lib/checks/secrets-check';
 import { SecretsBackend, SecretsProvider } from '../../lib/constructs/platform/secrets-backend';
 import { goodDeployment, manifests, mutate } from './helpers';
 import { Doc } from '../support/doc';
-import { AWS_PROVIDER, PROVIDERS } from '../support/secrets-providers';
+import { AWS_PROVIDER } from '../support/secrets-providers';
 
 const check = new SecretsCheck();
 const run = (...objects: Doc[]) => check.run({ objects: manifests(objects), environments: {} });

@@ -2,7 +2,7 @@
 import { SecretsProvider } from '../../lib/constructs/platform/secrets-backend';
 
 /** AWS Secrets Manager through a namespaced store (a made-up role and prefix). */
-export const AWS_PROVIDER: SecretsProvider = {
+export const AWS_PROVIDER: Extract<SecretsProvider, { kind: 'aws-secrets-manager' }> = {
   kind: 'aws-secrets-manager',
   region: 'eu-west-1',
   roleArn: 'arn:aws:iam::1:role/r',
