@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+/*
+ * `cdk8s synth` without the rest of the cdk8s CLI: the CLI's own synth command module
+ * (cdk8s-cli/lib/cli/cmds/synth.js: reads cdk8s.yaml, empties the output folder, runs the app,
+ * runs the `validations` plugins, exit 2 on a violation) under the same yargs setup as
+ * cdk8s-cli/lib/cli/index.js, but without `commandDir('cmds')`.
+ *
+ * Why: `cdk8s <anything>` first requires every command module, and `init` pulls in jsii-pacmak and
+ * jsii-rosetta: about 0.5 s of module loading, a fifth of `npm run synth`, for commands synth never
+ * runs. `npx cdk8s synth` keeps working as before; scripts/synth-to-dist.js (npm run synth) runs this.
+ *
+ *   node scripts/cdk8s-synth.js [cdk8s synth options]     the same options as `cdk8s synth`
+ */
+'use strict';
+const path = require('path');
+const { createRequire } = require('module');
+
+const cli = path.dirname(require.resolve('cdk8s-cli/package.json'));
+// The yargs the CLI itself uses (its own dependency), so options and failures behave the same.
+const cliRequire = createRequire(path.join(cli, 'package.json'));
+const yargs = cliRequire('yargs');
+// A file path, not a package subpath: cdk8s-cli's `exports` map does not list its commands.
+const synth = require(path.join(cli, 'lib', 'cli', 'cmds', 'synth.js'));
+
+yargs
+  // Accepted like the CLI's; the upgrade check (a registry call) is never made here.
+  .option('check-upgrade', { type: 'boolean', desc: 'Ignored: no upgrade check', default: false })
+  .command(synth)
+  .showHelpOnFail(false)
+  .env('CDK8S')
+  .help()
+  .parse(['synth', ...process.argv.slice(2)]);
