@@ -11,6 +11,7 @@
 import * as fs from 'fs';
 import { App, Yaml } from 'cdk8s';
 import * as YAML from 'yaml';
+import { FastYamlStringRules, fastYamlStringify } from './fast-yaml-stringify';
 
 /** The options cdk8s writes manifests with (cdk8s/lib/yaml.js), plus no anchors/aliases for shared objects. */
 export const PORTABLE_YAML_OPTIONS = { keepUndefined: true, lineWidth: 0, version: '1.1', aliasDuplicateObjects: false } as const;
@@ -55,8 +56,16 @@ export function portableStringify(
   value: unknown,
   opts: YAML.DocumentOptions & YAML.SchemaOptions & YAML.CreateNodeOptions & YAML.ToStringOptions = PORTABLE_YAML_OPTIONS,
 ): string {
-  // The 1.1 schema writes the string '<<' as a plain merge key whatever its quoting: without the merge tag it is an ordinary string.
-  const options = { customTags: (tags: YAML.Tags) => tags.filter((t) => typeof t === 'string' || t.tag !== MERGE_TAG), ...opts };
+  const rules = fastRules(opts);
+  return (rules && fastYamlStringify(value, rules)) ?? yamlPortableStringify(value, opts);
+}
+
+/** {@link portableStringify} through the `yaml` package's document model (the reference the fast writer must equal). */
+export function yamlPortableStringify(
+  value: unknown,
+  opts: YAML.DocumentOptions & YAML.SchemaOptions & YAML.CreateNodeOptions & YAML.ToStringOptions = PORTABLE_YAML_OPTIONS,
+): string {
+  const options = portableOptions(opts);
   const doc = new YAML.Document(value, options);
   YAML.visit(doc, {
     Scalar(_key, node) {
@@ -64,6 +73,37 @@ export function portableStringify(
     },
   });
   return doc.toString(options);
+}
+
+// The 1.1 schema writes the string '<<' as a plain merge key whatever its quoting: without the merge tag it is an ordinary string.
+function portableOptions(opts: YAML.DocumentOptions & YAML.SchemaOptions & YAML.CreateNodeOptions & YAML.ToStringOptions) {
+  return { customTags: (tags: YAML.Tags) => tags.filter((t) => typeof t === 'string' || t.tag !== MERGE_TAG), ...opts };
+}
+
+/** The options the fast writer reproduces (lib/output/fast-yaml-stringify.ts); keepUndefined only matters for undefined, which it leaves to yaml. */
+const FAST_OPTION_KEYS = new Set(['keepUndefined', 'lineWidth', 'version', 'aliasDuplicateObjects']);
+const FAST_RULES = new WeakMap<object, FastYamlStringRules | null>();
+
+/** The fast writer's string rules for these options (the schema's own tag tests), or null when it does not reproduce them. */
+function fastRules(opts: YAML.DocumentOptions & YAML.SchemaOptions & YAML.CreateNodeOptions & YAML.ToStringOptions) {
+  const known = FAST_RULES.get(opts);
+  if (known !== undefined) return known;
+  let rules: FastYamlStringRules | null = null;
+  if (
+    Object.keys(opts).every((k) => FAST_OPTION_KEYS.has(k)) &&
+    opts.lineWidth === 0 &&
+    opts.version === '1.1' &&
+    opts.aliasDuplicateObjects === false
+  ) {
+    // plainString's check: a tag other than str whose test matches the plain text makes yaml quote it.
+    const schema = new YAML.Document(null, portableOptions(opts)).schema;
+    const tests = [...schema.tags, ...(schema.compat ?? [])]
+      .filter((t) => t.default && t.tag !== 'tag:yaml.org,2002:str' && t.test)
+      .map((t) => t.test!);
+    rules = { forceDoubleQuote: isAmbiguousPlain, resolvesAsNonString: (s) => tests.some((re) => re.test(s)) };
+  }
+  FAST_RULES.set(opts, rules);
+  return rules;
 }
 
 /**
