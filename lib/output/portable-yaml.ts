@@ -29,12 +29,19 @@ const PYYAML_IMPLICIT: readonly RegExp[] = [
   /^(?:=)$/,
 ];
 
+const PLAIN_WORD = /^[a-zA-Z][a-zA-Z0-9_.-]*$/;
+/** The YAML 1.1 and 1.2 booleans and nulls, and the 1.1 float 'e5' (yaml-1.1/float.js), the typed scalars that start with a letter (the others start with a digit, a sign, '.', '~', '<' or '='). */
+const TYPED_WORD = /^(?:[eE]-?[0-9]+|[yYnN]|yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL)$/;
+
 /** Verdicts of {@link isAmbiguousPlain} for short tokens (labels, keys and names repeat across thousands of objects). */
 const AMBIGUOUS_CACHE = new Map<string, boolean>();
 const AMBIGUOUS_CACHE_LIMIT = 100_000;
 
 /** Whether the plain (unquoted) form of a string would load as something else under YAML 1.1, YAML 1.2 or PyYAML. */
 export function isAmbiguousPlain(s: string): boolean {
+  // Most strings are names and label values: a letter, then letters, digits, '-', '_', '.'. Of those only
+  // the boolean and null words load as anything but a string, in either version or in PyYAML.
+  if (PLAIN_WORD.test(s) && !TYPED_WORD.test(s)) return false;
   if (PYYAML_IMPLICIT.some((re) => re.test(s))) return true;
   // Only short single-line tokens can be retyped scalars; anything else the writer already quotes as needed.
   if (!/^[-+.~=<0-9a-zA-Z_:]{1,64}$/.test(s)) return false;

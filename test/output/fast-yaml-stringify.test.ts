@@ -135,3 +135,43 @@ describe('fastYamlStringify (behind portableStringify)', () => {
     expect(portableStringify(doc, { ...HELM_OPTIONS, lineWidth: 80 })).toBe(yamlPortableStringify(doc, { ...HELM_OPTIONS, lineWidth: 80 }));
   });
 });
+
+describe('isAmbiguousPlain', () => {
+  /** The verdict by parsing, as isAmbiguousPlain decides for the tokens its word shortcut does not cover. */
+  const byParsing = (s: string) => YAML.parse(s, { version: '1.1' }) !== s || YAML.parse(s, { version: '1.2' }) !== s;
+  const strings = new Set<string>([
+    'y',
+    'N',
+    'Yes',
+    'nO',
+    'oN',
+    'Null',
+    'nil',
+    'True',
+    'tRUE',
+    'inf',
+    'nan',
+    'e5',
+    'E12',
+    'e-3',
+    'x0',
+    'a.b-c_d',
+  ]);
+
+  test('its shortcut for words agrees with parsing on every word of the committed output', () => {
+    const collect = (v: unknown): void => {
+      if (typeof v === 'string') strings.add(v);
+      else if (Array.isArray(v)) v.forEach(collect);
+      else if (v && typeof v === 'object')
+        for (const [k, x] of Object.entries(v)) {
+          strings.add(k);
+          collect(x);
+        }
+    };
+    committedDocuments().forEach(({ doc }) => collect(doc));
+    const words = [...strings].filter((s) => /^[a-zA-Z][a-zA-Z0-9_.-]{0,63}$/.test(s));
+    expect(words.length).toBeGreaterThan(1000);
+    expect(words.filter((s) => isAmbiguousPlain(s) !== byParsing(s))).toEqual([]);
+    expect(['y', 'N', 'Yes', 'Null', 'True'].every(isAmbiguousPlain)).toBe(true);
+  });
+});
