@@ -9,6 +9,7 @@ import { writeHelmChart } from './lib/output/helm';
 import { collectAppFacts } from './lib/checks/facts';
 import { CONSTRUCT_METADATA_FILE, ConstructMetadata, EnvironmentFacts } from './lib/checks';
 import { synthesizeArgoCd } from './lib/output/argocd';
+import type { RenderedObject } from './lib/output/argocd/manifest-facts';
 import { clusterAutoscalerPolicy, declaredCapacity, platformReleasesFor } from './config/platform-charts';
 import { synthPortable } from './lib/output/portable-yaml';
 import { writeServiceGraphDiagrams } from './lib/output/diagram';
@@ -43,6 +44,8 @@ export function synthesizeAll(outdir: string, options: SynthesizeOptions = {}): 
   const stacks = modules.map(stackDefinition);
   const envs = loadEnvironments(modules);
   const byStack = new Map<string, Array<{ name: string; chart: Chart }>>();
+  /** `<env>/<chart>` -> the chart's objects as written (the Argo CD apps need them: no second build of every chart). */
+  const written = new Map<string, readonly RenderedObject[]>();
   for (const env of envs) {
     // recordConstructMetadata off: cdk8s would write it into dist/<env>/, where Argo CD reads manifests.
     const app = new App({
@@ -56,7 +59,10 @@ export function synthesizeAll(outdir: string, options: SynthesizeOptions = {}): 
       byStack.set(stack.name, [...(byStack.get(stack.name) ?? []), { name: env.name, chart }]);
     }
     // cdk8s's writer leaves e.g. `=` plain, which YAML 1.1 readers (PyYAML) cannot load: quote what either YAML version would retype.
-    synthPortable(app);
+    synthPortable(app, (file, docs) => {
+      const objects = docs.filter((d): d is RenderedObject => d !== undefined && d !== null);
+      written.set(`${env.name}/${path.basename(file).replace(/\.k8s\.yaml$/, '')}`, objects);
+    });
     if (record) {
       const facts = collectAppFacts(app, env.name);
       Object.assign(resources, facts.resources);
@@ -73,6 +79,7 @@ export function synthesizeAll(outdir: string, options: SynthesizeOptions = {}): 
     platformReleases: platformReleasesFor,
     clusterConfig: { name: 'platform', create: (scope, id, env) => new PlatformChart(scope, id, { env }) },
     onSynth: record ? (app) => Object.assign(resources, collectAppFacts(app, 'argocd').resources) : undefined,
+    rendered: (source, env) => written.get(`${env.name}/${source}`),
   });
   if (record) {
     const metadata: ConstructMetadata = { version: '1.0.0', resources, environments };

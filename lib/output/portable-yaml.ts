@@ -121,8 +121,9 @@ function fastRules(opts: YAML.DocumentOptions & YAML.SchemaOptions & YAML.Create
  * (validation, chart dependencies, file naming, object order) stays cdk8s's own. The result equals
  * `app.synth()` followed by re-reading each file and writing its objects with {@link portableStringify},
  * without writing the YAML twice and parsing it back (that round trip was a third of the synth time).
+ * @param onWrite called with each file written and the objects (documents) it holds
  */
-export function synthPortable(app: App): void {
+export function synthPortable(app: App, onWrite?: (filePath: string, docs: readonly unknown[]) => void): void {
   const save = Object.getOwnPropertyDescriptor(Yaml, 'save');
   if (!save || typeof save.value !== 'function')
     throw new Error('synthPortable: cdk8s Yaml.save not found; this cdk8s version is not supported');
@@ -131,6 +132,7 @@ export function synthPortable(app: App): void {
     value: (filePath: string, docs: unknown[]) => {
       const text = docs.map((d) => (d === undefined ? '\n' : portableStringify(d))).join('---\n');
       fs.writeFileSync(filePath, text, { encoding: 'utf8' });
+      onWrite?.(filePath, docs);
     },
   });
   try {
