@@ -104,7 +104,8 @@ export function synthesizeAll(outdir: string, options: SynthesizeOptions = {}): 
       appVersion: version,
       description: stack.description,
       outdir: path.join(outdir, 'helm', stack.name),
-      environments: byStack.get(stack.name)!,
+      // the objects synth wrote for each environment: no second resolution of every chart
+      environments: byStack.get(stack.name)!.map((e) => ({ ...e, objects: written.get(`${e.name}/${stack.name}`) })),
       defaultEnvironment: 'prod',
       notes: stack.notes,
     });
