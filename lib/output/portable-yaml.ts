@@ -121,9 +121,9 @@ function fastRules(opts: YAML.DocumentOptions & YAML.SchemaOptions & YAML.Create
  * (validation, chart dependencies, file naming, object order) stays cdk8s's own. The result equals
  * `app.synth()` followed by re-reading each file and writing its objects with {@link portableStringify},
  * without writing the YAML twice and parsing it back (that round trip was a third of the synth time).
- * @param onWrite called with each file written and the objects (documents) it holds
+ * @param onWrite called with each file written, the objects (documents) it holds and its text
  */
-export function synthPortable(app: App, onWrite?: (filePath: string, docs: readonly unknown[]) => void): void {
+export function synthPortable(app: App, onWrite?: (filePath: string, docs: readonly unknown[], text: string) => void): void {
   const save = Object.getOwnPropertyDescriptor(Yaml, 'save');
   if (!save || typeof save.value !== 'function')
     throw new Error('synthPortable: cdk8s Yaml.save not found; this cdk8s version is not supported');
@@ -132,7 +132,7 @@ export function synthPortable(app: App, onWrite?: (filePath: string, docs: reado
     value: (filePath: string, docs: unknown[]) => {
       const text = docs.map((d) => (d === undefined ? '\n' : portableStringify(d))).join('---\n');
       fs.writeFileSync(filePath, text, { encoding: 'utf8' });
-      onWrite?.(filePath, docs);
+      onWrite?.(filePath, docs, text);
     },
   });
   try {

@@ -49,6 +49,8 @@ export interface SynthesizeArgoCdOptions<E> {
   readonly labels?: Readonly<Record<string, string>>;
   /** Called with each environment's App after it is written (e.g. to record construct paths). @default - nothing */
   readonly onSynth?: (app: App, env: E) => void;
+  /** Called with each file written, its objects and its text (e.g. to record them for the checks). @default - nothing */
+  readonly onWrite?: (filePath: string, docs: readonly unknown[], text: string) => void;
   /**
    * The objects of a stack (or the cluster configuration) in an environment when the caller has
    * already synthesized them (undefined: build the chart again in a scratch App, {@link renderObjects}).
@@ -113,7 +115,7 @@ export function synthesizeArgoCd<E extends { readonly name: string }>(
 
   fs.rmSync(path.join(outdir, 'argocd'), { recursive: true, force: true });
   apps.forEach((app, i) => {
-    synthPortable(app);
+    synthPortable(app, options.onWrite);
     options.onSynth?.(app, envs[i]);
   });
   return listFiles(path.join(outdir, 'argocd'))
