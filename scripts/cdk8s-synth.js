@@ -22,6 +22,7 @@ const yargs = cliRequire('yargs');
 // A file path, not a package subpath: cdk8s-cli's `exports` map does not list its commands.
 const synth = require(path.join(cli, 'lib', 'cli', 'cmds', 'synth.js'));
 
+const argv = process.argv.slice(2);
 yargs
   // Accepted like the CLI's; the upgrade check (a registry call) is never made here.
   .option('check-upgrade', { type: 'boolean', desc: 'Ignored: no upgrade check', default: false })
@@ -29,4 +30,24 @@ yargs
   .showHelpOnFail(false)
   .env('CDK8S')
   .help()
-  .parse(['synth', ...process.argv.slice(2)]);
+  .parse(['synth', ...argv]);
+
+// The handler has started the app (another process) and waits for it: meanwhile, on this otherwise idle
+// process, load the local validation plugins of cdk8s.yaml, which the CLI requires (from the module
+// cache, then) once the app is done. A plugin that fails to load is left to the CLI to report.
+if (!argv.includes('--no-validate') && !argv.includes('--help')) {
+  setImmediate(() => {
+    /** @type {{ validations?: unknown }} */
+    const config = cliRequire('./lib/config.js').readConfigSync() ?? {};
+    const validations = Array.isArray(config.validations) ? config.validations : [];
+    for (const v of validations) {
+      const pkg = v && typeof v === 'object' && 'package' in v && typeof v.package === 'string' ? v.package : undefined;
+      if (!pkg || !(path.isAbsolute(pkg) || pkg.startsWith(`.${path.sep}`))) continue;
+      try {
+        require(path.resolve(process.cwd(), pkg));
+      } catch {
+        // reported by the CLI when it loads the plugin itself
+      }
+    }
+  });
+}
