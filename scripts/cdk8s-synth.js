@@ -34,7 +34,8 @@ yargs
 
 // The handler has started the app (another process) and waits for it: meanwhile, on this otherwise idle
 // process, load the local validation plugins of cdk8s.yaml, which the CLI requires (from the module
-// cache, then) once the app is done. A plugin that fails to load is left to the CLI to report.
+// cache, then) once the app is done, and let them prepare. A plugin that fails to load is left to the
+// CLI to report.
 if (!argv.includes('--no-validate') && !argv.includes('--help')) {
   setImmediate(() => {
     /** @type {{ validations?: unknown }} */
@@ -44,7 +45,11 @@ if (!argv.includes('--no-validate') && !argv.includes('--help')) {
       const pkg = v && typeof v === 'object' && 'package' in v && typeof v.package === 'string' ? v.package : undefined;
       if (!pkg || !(path.isAbsolute(pkg) || pkg.startsWith(`.${path.sep}`))) continue;
       try {
-        require(path.resolve(process.cwd(), pkg));
+        /** @type {Record<string, unknown>} */
+        const plugin = require(path.resolve(process.cwd(), pkg));
+        // and what its first run would load (a plugin class's optional static prepare(), e.g. ManifestChecks)
+        const clazz = typeof v.class === 'string' ? plugin[v.class] : undefined;
+        if (typeof clazz === 'function' && 'prepare' in clazz && typeof clazz.prepare === 'function') clazz.prepare();
       } catch {
         // reported by the CLI when it loads the plugin itself
       }
