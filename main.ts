@@ -7,8 +7,11 @@ import { StackModule } from './lib/config/stack-module';
 import { PlatformChart } from './charts/platform';
 import { writeHelmChart } from './lib/output/helm';
 import { collectAppFacts } from './lib/checks/facts';
-import { CONSTRUCT_METADATA_FILE, ConstructMetadata, EnvironmentFacts } from './lib/checks';
+// lib/checks/load, not the lib/checks index: the index loads every check (and its schemas), which synth does not run.
+import type { ConstructMetadata, EnvironmentFacts } from './lib/checks';
+import { CONSTRUCT_METADATA_FILE, ManifestObjectsRecorder } from './lib/checks/load';
 import { synthesizeArgoCd } from './lib/output/argocd';
+import type { RenderedObject } from './lib/output/argocd/manifest-facts';
 import { clusterAutoscalerPolicy, declaredCapacity, platformReleasesFor } from './config/platform-charts';
 import { synthPortable } from './lib/output/portable-yaml';
 import { writeServiceGraphDiagrams } from './lib/output/diagram';
@@ -43,6 +46,10 @@ export function synthesizeAll(outdir: string, options: SynthesizeOptions = {}): 
   const stacks = modules.map(stackDefinition);
   const envs = loadEnvironments(modules);
   const byStack = new Map<string, Array<{ name: string; chart: Chart }>>();
+  /** `<env>/<chart>` -> the chart's objects as written (the Argo CD apps need them: no second build of every chart). */
+  const written = new Map<string, readonly RenderedObject[]>();
+  // The checks (cdk8s validation plugin) read each manifest's objects from here instead of parsing its YAML again.
+  const recorder = record ? new ManifestObjectsRecorder(outdir) : undefined;
   for (const env of envs) {
     // recordConstructMetadata off: cdk8s would write it into dist/<env>/, where Argo CD reads manifests.
     const app = new App({
@@ -56,7 +63,11 @@ export function synthesizeAll(outdir: string, options: SynthesizeOptions = {}): 
       byStack.set(stack.name, [...(byStack.get(stack.name) ?? []), { name: env.name, chart }]);
     }
     // cdk8s's writer leaves e.g. `=` plain, which YAML 1.1 readers (PyYAML) cannot load: quote what either YAML version would retype.
-    synthPortable(app);
+    synthPortable(app, (file, docs, text) => {
+      const objects = docs.filter((d): d is RenderedObject => d !== undefined && d !== null);
+      written.set(`${env.name}/${path.basename(file).replace(/\.k8s\.yaml$/, '')}`, objects);
+      recorder?.record(file, text, docs);
+    });
     if (record) {
       const facts = collectAppFacts(app, env.name);
       Object.assign(resources, facts.resources);
@@ -73,10 +84,13 @@ export function synthesizeAll(outdir: string, options: SynthesizeOptions = {}): 
     platformReleases: platformReleasesFor,
     clusterConfig: { name: 'platform', create: (scope, id, env) => new PlatformChart(scope, id, { env }) },
     onSynth: record ? (app) => Object.assign(resources, collectAppFacts(app, 'argocd').resources) : undefined,
+    rendered: (source, env) => written.get(`${env.name}/${source}`),
+    onWrite: recorder ? (file, docs, text) => recorder.record(file, text, docs) : undefined,
   });
   if (record) {
     const metadata: ConstructMetadata = { version: '1.0.0', resources, environments };
     fs.writeFileSync(path.join(outdir, CONSTRUCT_METADATA_FILE), JSON.stringify(metadata, null, 1));
+    recorder?.write();
   }
   // dist/<env>/<stack>.graph.md: the service graph as a Mermaid diagram (Argo CD's directory sources read only .yaml/.yml/.json)
   writeServiceGraphDiagrams(outdir, byStack, { reference: 'prod' });
@@ -97,7 +111,8 @@ export function synthesizeAll(outdir: string, options: SynthesizeOptions = {}): 
       appVersion: version,
       description: stack.description,
       outdir: path.join(outdir, 'helm', stack.name),
-      environments: byStack.get(stack.name)!,
+      // the objects synth wrote for each environment: no second resolution of every chart
+      environments: byStack.get(stack.name)!.map((e) => ({ ...e, objects: written.get(`${e.name}/${stack.name}`) })),
       defaultEnvironment: 'prod',
       notes: stack.notes,
     });

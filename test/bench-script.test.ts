@@ -17,6 +17,7 @@ test('npm run bench announces its length and removes its temp folders', () => {
     expect([r.status, r.stderr]).toEqual([0, '']);
     expect(r.stdout.split('\n')[0]).toContain('1 full synths through each of 2 paths (3 in all');
     expect(r.stdout).toContain('ratio:');
+    expect(r.stdout).toMatch(/npm run synth: [\d.]+ s median; target < 2 s: (met|NOT met)/);
     // the manifest checks: real output, the 1x/4x/16x synthetic app, synth + checks
     expect(r.stdout).toMatch(/\(a\) checks on the real output/);
     expect(r.stdout).toMatch(/ 16x: +\d+ objects .* us\/object/);

@@ -138,7 +138,7 @@ describe('npm run synth (scripts/synth-to-dist.js)', () => {
     expect(source).toContain("retention: '30d'");
     fs.writeFileSync(prod, source.replace("retention: '30d'", "retention: 'thirty days'"));
     const before = treeHash(path.join(copy, 'dist'));
-    // without the preflight, so the error happens inside cdk8s synth (after the CLI emptied its output folder)
+    // caught by the config check synth-to-dist runs beside cdk8s synth (the app, inside cdk8s synth, fails on it too)
     const r = run(path.join(copy, 'dist'), [], copy);
     expect(r.status).not.toBe(0);
     expect(r.output).toContain('retention');

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import type * as Yaml from 'yaml';
@@ -17,11 +18,58 @@ export interface ConstructMetadata {
 }
 
 /**
+ * File written next to construct-metadata.json at synth: the objects of each manifest file as the app
+ * wrote them, with the SHA-256 of the file's text. The checks take a file's objects from here only
+ * while the file still has that hash; otherwise (edited, or written by something else) they parse it.
+ */
+export const MANIFEST_OBJECTS_FILE = 'manifest-objects.json';
+
+/** Contents of `<outdir>/manifest-objects.json`: file (relative to the outdir, `/`-separated) -> hash and objects. */
+export interface ManifestObjectsCache {
+  readonly version: 1;
+  readonly files: Readonly<Record<string, { readonly sha256: string; readonly objects: readonly unknown[] }>>;
+}
+
+/** Hex SHA-256 of a manifest's text. */
+export function contentHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Collects what the app writes (see {@link MANIFEST_OBJECTS_FILE}) and writes the file. */
+export class ManifestObjectsRecorder {
+  private readonly entries: string[] = [];
+  constructor(private readonly outdir: string) {}
+
+  /** One manifest file as written: its path, its text and the objects (documents) it holds. */
+  public record(file: string, text: string, docs: readonly unknown[]): void {
+    const rel = path.relative(this.outdir, file).split(path.sep).join('/');
+    const objects = docs.filter((d) => d !== null && d !== undefined);
+    // serialized now: the objects are shared with later writers (Argo CD, Helm), which must not change what is recorded
+    this.entries.push(`${JSON.stringify(rel)}:{"sha256":"${contentHash(text)}","objects":${JSON.stringify(objects)}}`);
+  }
+
+  /** Writes `<outdir>/manifest-objects.json`. */
+  public write(): void {
+    fs.writeFileSync(path.join(this.outdir, MANIFEST_OBJECTS_FILE), `{"version":1,"files":{${this.entries.join(',')}}}`);
+  }
+}
+
+/** Reads `<outdir>/manifest-objects.json` if present and of this version. */
+export function loadManifestObjects(outdir: string): ManifestObjectsCache | undefined {
+  const p = path.join(outdir, MANIFEST_OBJECTS_FILE);
+  if (!fs.existsSync(p)) return undefined;
+  const cache = JSON.parse(fs.readFileSync(p, 'utf8')) as ManifestObjectsCache;
+  return cache.version === 1 ? cache : undefined;
+}
+
+/**
  * Parses every YAML document of a manifest file (empty documents dropped). Throws naming the file
  * on a YAML error. A document is taken as a {@link KubeObject}; the schema check reports one that is not.
+ * @param recorded the objects recorded at synth for this file: used (instead of parsing) when its text has their hash
  */
-export function parseManifestFile(file: string): KubeObject[] {
+export function parseManifestFile(file: string, recorded?: ManifestObjectsCache['files'][string]): KubeObject[] {
   const text = fs.readFileSync(file, 'utf8');
+  if (recorded && recorded.sha256 === contentHash(text)) return recorded.objects as KubeObject[];
   // The writers' subset of YAML loads in a fraction of the full parser's time; anything else (and every error) goes to the full parser.
   const simple = parseSimpleYaml(text);
   if (simple) return simple.filter((o): o is KubeObject => o !== null && o !== undefined);
@@ -40,16 +88,20 @@ export function parseManifestFile(file: string): KubeObject[] {
  * plus any other folder of plain manifests (e.g. `argocd/`). Helm chart sources (`helm/`) are
  * templates, not manifests, and are skipped.
  * @param files restrict to these files (absolute), e.g. the list the cdk8s CLI passes to plugins
+ * Objects come from `<outdir>/manifest-objects.json` for the files whose text is unchanged since synth.
  */
 export function loadManifests(outdir: string, files?: readonly string[]): ManifestObject[] {
   const all = files ?? listYaml(outdir);
+  const recorded = loadManifestObjects(outdir)?.files;
   const out: ManifestObject[] = [];
   for (const abs of all) {
     const rel = path.relative(outdir, abs).split(path.sep).join('/');
     const [top] = rel.split('/');
     if (top === 'helm' || rel.startsWith('..')) continue;
     const env = rel.includes('/') ? top : '_';
-    parseManifestFile(abs).forEach((object, index) => out.push({ env, file: rel, index, object }));
+    parseManifestFile(abs, recorded && Object.prototype.hasOwnProperty.call(recorded, rel) ? recorded[rel] : undefined).forEach(
+      (object, index) => out.push({ env, file: rel, index, object }),
+    );
   }
   return out;
 }

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { allRules, runChecks } from './index';
 import { CONSTRUCT_METADATA_FILE, loadConstructMetadata, loadManifests } from './load';
 import { formatReport } from './report';
+import { preloadKubernetesModels } from './schema-check';
 import { objectKey } from './types';
 
 /* Structural copies of the cdk8s-cli plugin types (cdk8s-cli is a dev tool; the plugin must not import it). */
@@ -32,6 +33,14 @@ interface ValidationContext {
  */
 export class ManifestChecks {
   constructor(private readonly props: { readonly outdir?: string } = {}) {}
+
+  /**
+   * Loads what the first run would load anyway (the kubernetes-models validators). Optional: the
+   * checks load it on demand; scripts/cdk8s-synth.js calls it while the app runs, on the idle core.
+   */
+  public static prepare(): void {
+    preloadKubernetesModels();
+  }
 
   /** The cdk8s CLI awaits this; the checks themselves are synchronous. */
   public validate(context: ValidationContext): Promise<void> {

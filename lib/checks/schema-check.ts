@@ -185,8 +185,9 @@ interface AjvError {
 }
 
 const modelCache = new Map<string, Readonly<Record<string, ModelClass | undefined>> | undefined>();
-/** Required fields, enums, formats (quantities, int32...) from the kubernetes-models validators. */
-function kubernetesModelsErrors(o: KubeObject, apiVersion: string, kind: string): SchemaError[] {
+
+/** The kubernetes-models class of a kind (loaded once), or undefined when the package has none. */
+function kubernetesModel(apiVersion: string, kind: string): ModelClass | undefined {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : [undefined, apiVersion];
   // The kind's own module (`kubernetes-models/apps/v1/Deployment`), not the group index: the index loads
   // every model and validator of the group (the same classes), which was most of a cold check run.
@@ -199,7 +200,26 @@ function kubernetesModelsErrors(o: KubeObject, apiVersion: string, kind: string)
       modelCache.set(mod, undefined);
     }
   }
-  const Model = modelCache.get(mod)?.[kind];
+  return modelCache.get(mod)?.[kind];
+}
+
+/**
+ * Loads the kubernetes-models validator of every built-in kind of imports/schemas/kubernetes.json
+ * (about 0.1 s), so that the first check run does not: the validation plugin calls it while the app
+ * runs (ManifestChecks.prepare). Returns how many kinds have a validator.
+ */
+export function preloadKubernetesModels(): number {
+  let loaded = 0;
+  for (const key of Object.keys(K8S.kinds)) {
+    const slash = key.lastIndexOf('/');
+    if (kubernetesModel(key.slice(0, slash), key.slice(slash + 1))) loaded++;
+  }
+  return loaded;
+}
+
+/** Required fields, enums, formats (quantities, int32...) from the kubernetes-models validators. */
+function kubernetesModelsErrors(o: KubeObject, apiVersion: string, kind: string): SchemaError[] {
+  const Model = kubernetesModel(apiVersion, kind);
   if (!Model) return [];
   try {
     new Model(o).validate();

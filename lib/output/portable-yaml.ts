@@ -11,6 +11,7 @@
 import * as fs from 'fs';
 import { App, Yaml } from 'cdk8s';
 import * as YAML from 'yaml';
+import { FastYamlStringRules, fastYamlStringify } from './fast-yaml-stringify';
 
 /** The options cdk8s writes manifests with (cdk8s/lib/yaml.js), plus no anchors/aliases for shared objects. */
 export const PORTABLE_YAML_OPTIONS = { keepUndefined: true, lineWidth: 0, version: '1.1', aliasDuplicateObjects: false } as const;
@@ -28,12 +29,19 @@ const PYYAML_IMPLICIT: readonly RegExp[] = [
   /^(?:=)$/,
 ];
 
+const PLAIN_WORD = /^[a-zA-Z][a-zA-Z0-9_.-]*$/;
+/** The YAML 1.1 and 1.2 booleans and nulls, and the 1.1 float 'e5' (yaml-1.1/float.js), the typed scalars that start with a letter (the others start with a digit, a sign, '.', '~', '<' or '='). */
+const TYPED_WORD = /^(?:[eE]-?[0-9]+|[yYnN]|yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL)$/;
+
 /** Verdicts of {@link isAmbiguousPlain} for short tokens (labels, keys and names repeat across thousands of objects). */
 const AMBIGUOUS_CACHE = new Map<string, boolean>();
 const AMBIGUOUS_CACHE_LIMIT = 100_000;
 
 /** Whether the plain (unquoted) form of a string would load as something else under YAML 1.1, YAML 1.2 or PyYAML. */
 export function isAmbiguousPlain(s: string): boolean {
+  // Most strings are names and label values: a letter, then letters, digits, '-', '_', '.'. Of those only
+  // the boolean and null words load as anything but a string, in either version or in PyYAML.
+  if (PLAIN_WORD.test(s) && !TYPED_WORD.test(s)) return false;
   if (PYYAML_IMPLICIT.some((re) => re.test(s))) return true;
   // Only short single-line tokens can be retyped scalars; anything else the writer already quotes as needed.
   if (!/^[-+.~=<0-9a-zA-Z_:]{1,64}$/.test(s)) return false;
@@ -55,8 +63,16 @@ export function portableStringify(
   value: unknown,
   opts: YAML.DocumentOptions & YAML.SchemaOptions & YAML.CreateNodeOptions & YAML.ToStringOptions = PORTABLE_YAML_OPTIONS,
 ): string {
-  // The 1.1 schema writes the string '<<' as a plain merge key whatever its quoting: without the merge tag it is an ordinary string.
-  const options = { customTags: (tags: YAML.Tags) => tags.filter((t) => typeof t === 'string' || t.tag !== MERGE_TAG), ...opts };
+  const rules = fastRules(opts);
+  return (rules && fastYamlStringify(value, rules)) ?? yamlPortableStringify(value, opts);
+}
+
+/** {@link portableStringify} through the `yaml` package's document model (the reference the fast writer must equal). */
+export function yamlPortableStringify(
+  value: unknown,
+  opts: YAML.DocumentOptions & YAML.SchemaOptions & YAML.CreateNodeOptions & YAML.ToStringOptions = PORTABLE_YAML_OPTIONS,
+): string {
+  const options = portableOptions(opts);
   const doc = new YAML.Document(value, options);
   YAML.visit(doc, {
     Scalar(_key, node) {
@@ -64,6 +80,37 @@ export function portableStringify(
     },
   });
   return doc.toString(options);
+}
+
+// The 1.1 schema writes the string '<<' as a plain merge key whatever its quoting: without the merge tag it is an ordinary string.
+function portableOptions(opts: YAML.DocumentOptions & YAML.SchemaOptions & YAML.CreateNodeOptions & YAML.ToStringOptions) {
+  return { customTags: (tags: YAML.Tags) => tags.filter((t) => typeof t === 'string' || t.tag !== MERGE_TAG), ...opts };
+}
+
+/** The options the fast writer reproduces (lib/output/fast-yaml-stringify.ts); keepUndefined only matters for undefined, which it leaves to yaml. */
+const FAST_OPTION_KEYS = new Set(['keepUndefined', 'lineWidth', 'version', 'aliasDuplicateObjects']);
+const FAST_RULES = new WeakMap<object, FastYamlStringRules | null>();
+
+/** The fast writer's string rules for these options (the schema's own tag tests), or null when it does not reproduce them. */
+function fastRules(opts: YAML.DocumentOptions & YAML.SchemaOptions & YAML.CreateNodeOptions & YAML.ToStringOptions) {
+  const known = FAST_RULES.get(opts);
+  if (known !== undefined) return known;
+  let rules: FastYamlStringRules | null = null;
+  if (
+    Object.keys(opts).every((k) => FAST_OPTION_KEYS.has(k)) &&
+    opts.lineWidth === 0 &&
+    opts.version === '1.1' &&
+    opts.aliasDuplicateObjects === false
+  ) {
+    // plainString's check: a tag other than str whose test matches the plain text makes yaml quote it.
+    const schema = new YAML.Document(null, portableOptions(opts)).schema;
+    const tests = [...schema.tags, ...(schema.compat ?? [])]
+      .filter((t) => t.default && t.tag !== 'tag:yaml.org,2002:str' && t.test)
+      .map((t) => t.test!);
+    rules = { forceDoubleQuote: isAmbiguousPlain, resolvesAsNonString: (s) => tests.some((re) => re.test(s)) };
+  }
+  FAST_RULES.set(opts, rules);
+  return rules;
 }
 
 /**
@@ -74,8 +121,9 @@ export function portableStringify(
  * (validation, chart dependencies, file naming, object order) stays cdk8s's own. The result equals
  * `app.synth()` followed by re-reading each file and writing its objects with {@link portableStringify},
  * without writing the YAML twice and parsing it back (that round trip was a third of the synth time).
+ * @param onWrite called with each file written, the objects (documents) it holds and its text
  */
-export function synthPortable(app: App): void {
+export function synthPortable(app: App, onWrite?: (filePath: string, docs: readonly unknown[], text: string) => void): void {
   const save = Object.getOwnPropertyDescriptor(Yaml, 'save');
   if (!save || typeof save.value !== 'function')
     throw new Error('synthPortable: cdk8s Yaml.save not found; this cdk8s version is not supported');
@@ -84,6 +132,7 @@ export function synthPortable(app: App): void {
     value: (filePath: string, docs: unknown[]) => {
       const text = docs.map((d) => (d === undefined ? '\n' : portableStringify(d))).join('---\n');
       fs.writeFileSync(filePath, text, { encoding: 'utf8' });
+      onWrite?.(filePath, docs, text);
     },
   });
   try {

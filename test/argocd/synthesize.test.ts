@@ -111,6 +111,26 @@ describe('synthesizeArgoCd over the real project', () => {
     }
   });
 
+  test('objects the caller already rendered are used instead of building each chart again, with the same output', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'argocd-rendered-'));
+    try {
+      const asked: string[] = [];
+      const rendered = (source: string, env: Doc) => {
+        asked.push(`${env.name}/${source}`);
+        // the stacks as given; the cluster configuration left to synthesizeArgoCd (undefined)
+        const stack = STACKS.find((s) => s.name === source);
+        return stack ? renderObjects(stack, env) : undefined;
+      };
+      const files = synthesizeArgoCd(out, envs, STACKS, GITOPS, { ...options, rendered });
+      expect(asked.sort()).toEqual(envs.flatMap((e) => ['platform', ...STACKS.map((s) => s.name)].map((n) => `${e.name}/${n}`)).sort());
+      for (const f of files) expect(fs.readFileSync(path.join(out, f), 'utf8')).toBe(fs.readFileSync(path.join(dir, f), 'utf8'));
+      // what it is given is what it uses: a stack without namespaces is refused
+      expect(() => synthesizeArgoCd(out, envs, STACKS, GITOPS, { ...options, rendered: () => [] })).toThrow(/has no objects/);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   test('rejects no environments and repeated environment names', () => {
     expect(() => synthesizeArgoCd(dir, [], STACKS, GITOPS, options)).toThrow(
       'synthesizeArgoCd: envs is empty; expected at least one environment',

@@ -604,3 +604,18 @@ describe('writeHelmChart presence gates', () => {
     );
   });
 });
+
+describe('writeHelmChart with the objects already synthesized', () => {
+  test('the same chart as resolving each Chart again, and the objects given are the ones written', () => {
+    const chart = deployments([2]).chart;
+    const plain = writeOne(chart);
+    const given = writeOne(chart, { environments: [{ name: 'dev', chart, objects: chart.toJson() }] });
+    for (const f of ['values.yaml', 'templates/deployment-d0.yaml']) expect(read(given, f)).toBe(read(plain, f));
+    // what it is given is what it writes (not a second chart.toJson())
+    const objects = chart.toJson() as Array<{ spec: { replicas: number } }>;
+    objects[0].spec.replicas = 5;
+    const changed = writeOne(chart, { environments: [{ name: 'dev', chart, objects }] });
+    expect(read(changed, 'templates/deployment-d0.yaml')).toContain('replicas: 5');
+    expect(read(plain, 'templates/deployment-d0.yaml')).toContain('replicas: 2');
+  });
+});

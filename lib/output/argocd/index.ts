@@ -49,6 +49,14 @@ export interface SynthesizeArgoCdOptions<E> {
   readonly labels?: Readonly<Record<string, string>>;
   /** Called with each environment's App after it is written (e.g. to record construct paths). @default - nothing */
   readonly onSynth?: (app: App, env: E) => void;
+  /** Called with each file written, its objects and its text (e.g. to record them for the checks). @default - nothing */
+  readonly onWrite?: (filePath: string, docs: readonly unknown[], text: string) => void;
+  /**
+   * The objects of a stack (or the cluster configuration) in an environment when the caller has
+   * already synthesized them (undefined: build the chart again in a scratch App, {@link renderObjects}).
+   * @default - every chart is built again
+   */
+  readonly rendered?: (source: string, env: E) => readonly RenderedObject[] | undefined;
 }
 
 /**
@@ -95,10 +103,10 @@ export function synthesizeArgoCd<E extends { readonly name: string }>(
         ? {
             name: options.clusterConfig.name,
             file: `${options.clusterConfig.name}.k8s.yaml`,
-            objects: renderObjects(options.clusterConfig, env),
+            objects: options.rendered?.(options.clusterConfig.name, env) ?? renderObjects(options.clusterConfig, env),
           }
         : undefined,
-      stacks: stacks.map((s) => ({ name: s.name, objects: renderObjects(s, env) })),
+      stacks: stacks.map((s) => ({ name: s.name, objects: options.rendered?.(s.name, env) ?? renderObjects(s, env) })),
       paths: options.paths,
       labels,
     });
@@ -107,7 +115,7 @@ export function synthesizeArgoCd<E extends { readonly name: string }>(
 
   fs.rmSync(path.join(outdir, 'argocd'), { recursive: true, force: true });
   apps.forEach((app, i) => {
-    synthPortable(app);
+    synthPortable(app, options.onWrite);
     options.onSynth?.(app, envs[i]);
   });
   return listFiles(path.join(outdir, 'argocd'))

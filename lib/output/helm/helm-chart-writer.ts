@@ -54,6 +54,12 @@ export interface HelmChartEnvironment {
   readonly name: string;
   /** The stack's cdk8s Chart as synthesized for this environment. */
   readonly chart: Chart;
+  /**
+   * `chart.toJson()` when the caller already has it (e.g. the objects `app.synth()` just wrote), so
+   * the chart is not resolved a second time. Read, never modified.
+   * @default - chart.toJson()
+   */
+  readonly objects?: readonly unknown[];
 }
 
 /** Properties of {@link writeHelmChart}. */
@@ -135,7 +141,7 @@ const HELMIGNORE = `# Patterns to ignore when packaging this chart (helm package
  */
 export function writeHelmChart(props: HelmChartWriterProps): void {
   validateProps(props);
-  const synthesized = props.environments.map((env) => env.chart.toJson() as unknown[]);
+  const synthesized = props.environments.map((env) => env.objects ?? (env.chart.toJson() as unknown[]));
   const sentinelPrefix = chooseSentinelPrefix(synthesized);
   const envs = props.environments.map((env, i) => renderEnvironment(env, synthesized[i]));
   const merged = mergeEnvironmentsOfChart(envs);
