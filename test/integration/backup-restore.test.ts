@@ -30,7 +30,7 @@ import { S3CompatibleStorage } from '../../lib/constructs/storage';
 import { PostgresInitSpec, renderInitScript, renderPgHba, renderPostgresqlConf } from '../../lib/constructs/data/postgres-config';
 import { findExecutable, PostgresServer, runAsPostgres, startPostgres } from '../support/postgres-server';
 import { RedisServer, startRedis } from '../support/redis-server';
-import { awsClientEnv, LocalS3, requireAwsCli, startS3rver } from '../support/s3-server';
+import { awsClientEnv, LocalS3, requireAwsCli, startS3rver, listKeysArgs, parseKeyList } from '../support/s3-server';
 import { MongoBackupEngine, mongoDumpScript, mongoRestoreScript, mongoSafetyDumpScript } from '../support/mongo-backup-engine';
 import { Doc } from '../support/doc';
 
@@ -107,19 +107,7 @@ function aws(args: string[]): string {
 }
 
 function s3Keys(prefix: string): string[] {
-  const out = aws([
-    's3api',
-    'list-objects-v2',
-    '--bucket',
-    BUCKET,
-    '--prefix',
-    prefix,
-    '--query',
-    'Contents[].Key',
-    '--output',
-    'text',
-  ]).trim();
-  return out === 'None' || out === '' ? [] : out.split(/\s+/).sort();
+  return parseKeyList(aws(listKeysArgs(BUCKET, prefix)));
 }
 
 /** Puts objects (one aws call: each aws run costs about a second). */

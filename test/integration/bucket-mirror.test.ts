@@ -26,7 +26,7 @@ import { IMAGES } from '../../config/images';
 import { AmazonS3Storage, BucketMirror, BucketMirrorProps, S3CompatibleStorage } from '../../lib/constructs/storage';
 import { Doc } from '../support/doc';
 import { expectSuccess as expectOk, runProcess as run } from '../support/run-process';
-import { awsClientEnv, LocalS3, requireAwsCli, S3RVER_CREDENTIALS, startS3rver } from '../support/s3-server';
+import { awsClientEnv, LocalS3, requireAwsCli, S3RVER_CREDENTIALS, startS3rver, listKeysArgs, parseKeyList } from '../support/s3-server';
 
 const resources = { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' };
 const storageOf = (name: string) =>
@@ -65,10 +65,7 @@ async function aws(server: LocalS3, args: string[]): Promise<string> {
 }
 
 async function keys(server: LocalS3, bucket: string, prefix: string): Promise<string[]> {
-  const out = (
-    await aws(server, ['s3api', 'list-objects-v2', '--bucket', bucket, '--prefix', prefix, '--query', 'Contents[].Key', '--output', 'text'])
-  ).trim();
-  return out === 'None' || out === '' ? [] : out.split(/\s+/).sort();
+  return parseKeyList(await aws(server, listKeysArgs(bucket, prefix)));
 }
 
 /** Puts files (one CLI call) under s3://bucket/. */

@@ -20,7 +20,7 @@ import { MongoDatabase, MongoDatabaseProps } from '../../lib/constructs/data/mon
 import { S3CompatibleStorage } from '../../lib/constructs/storage';
 import { Doc } from '../support/doc';
 import { findExecutable } from '../support/postgres-server';
-import { awsClientEnv, LocalS3, requireAwsCli, startS3rver } from '../support/s3-server';
+import { awsClientEnv, LocalS3, requireAwsCli, startS3rver, listKeysArgs, parseKeyList } from '../support/s3-server';
 import { PROJECT_ROOT } from '../support/tools';
 import { MONGO_PROPS } from '../support/mongodb-fixture';
 
@@ -51,19 +51,7 @@ function aws(args: string[]): string {
 }
 
 function s3Keys(prefix: string): string[] {
-  const out = aws([
-    's3api',
-    'list-objects-v2',
-    '--bucket',
-    BUCKET,
-    '--prefix',
-    prefix,
-    '--query',
-    'Contents[].Key',
-    '--output',
-    'text',
-  ]).trim();
-  return out === 'None' || out === '' ? [] : out.split(/\s+/).sort();
+  return parseKeyList(aws(listKeysArgs(BUCKET, prefix)));
 }
 
 /** `sha256sum` of every file under a directory, sorted: equal strings, equal contents. */

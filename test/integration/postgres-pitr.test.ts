@@ -24,7 +24,7 @@ import {
 } from '../../lib/constructs/backup/wal-archive-scripts';
 import { renderPgHba, renderPostgresqlConf } from '../../lib/constructs/data/postgres-config';
 import { PostgresServer, requirePostgresTools, runAsPostgres, startPostgres } from '../support/postgres-server';
-import { awsClientEnv, LocalS3, requireAwsCli, startS3rver } from '../support/s3-server';
+import { awsClientEnv, LocalS3, requireAwsCli, startS3rver, listKeysArgs, parseKeyList } from '../support/s3-server';
 
 const BUCKET = 'backups';
 const ARCHIVE = 'shop/postgres/pitr';
@@ -72,19 +72,7 @@ function aws(args: string[]): string {
 }
 
 function keys(prefix: string): string[] {
-  const out = aws([
-    's3api',
-    'list-objects-v2',
-    '--bucket',
-    BUCKET,
-    '--prefix',
-    prefix,
-    '--query',
-    'Contents[].Key',
-    '--output',
-    'text',
-  ]).trim();
-  return out === 'None' || out === '' ? [] : out.split(/\s+/).sort();
+  return parseKeyList(aws(listKeysArgs(BUCKET, prefix)));
 }
 
 /** Waits until PostgreSQL has archived (spooled) every finished segment up to the current one. */

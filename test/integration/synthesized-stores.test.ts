@@ -91,7 +91,7 @@ import {
   testTlsFiles,
 } from '../support/postgres-server';
 import { launchRedis, RedisServer, requireRedisTools } from '../support/redis-server';
-import { awsClientEnv, LocalS3, requireAwsCli, S3RVER_CREDENTIALS, startS3rver } from '../support/s3-server';
+import { awsClientEnv, LocalS3, requireAwsCli, S3RVER_CREDENTIALS, startS3rver, listKeysArgs, parseKeyList } from '../support/s3-server';
 import { findTool } from '../support/tools';
 import { Doc } from '../support/doc';
 
@@ -717,21 +717,7 @@ async function aws(s3: LocalS3, args: string[]): Promise<string> {
 }
 
 async function s3Keys(s3: LocalS3, bucket: string, prefix: string): Promise<string[]> {
-  const out = (
-    await aws(s3, [
-      's3api',
-      'list-objects-v2',
-      '--bucket',
-      bucket,
-      '--prefix',
-      `${prefix}/`,
-      '--query',
-      'Contents[].Key',
-      '--output',
-      'text',
-    ])
-  ).trim();
-  return out === 'None' || out === '' ? [] : out.split(/\s+/).sort();
+  return parseKeyList(await aws(s3, listKeysArgs(bucket, `${prefix}/`)));
 }
 
 /** Env value of the first container of a pod that sets `name`. */

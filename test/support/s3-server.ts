@@ -100,3 +100,14 @@ export function awsClientEnv(scratchDir: string, region = 'us-east-1'): NodeJS.P
     AWS_RESPONSE_CHECKSUM_VALIDATION: 'when_required',
   };
 }
+
+/** aws CLI arguments that list the keys under `prefix` in `bucket`, as text (parse with {@link parseKeyList}). */
+export function listKeysArgs(bucket: string, prefix: string): string[] {
+  return ['s3api', 'list-objects-v2', '--bucket', bucket, '--prefix', prefix, '--query', 'Contents[].Key', '--output', 'text'];
+}
+
+/** The sorted keys of a {@link listKeysArgs} call's output (`None` or nothing: no key). */
+export function parseKeyList(out: string): string[] {
+  const text = out.trim();
+  return text === 'None' || text === '' ? [] : text.split(/\s+/).sort();
+}
