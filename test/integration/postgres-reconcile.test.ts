@@ -12,6 +12,7 @@ import { renderPgHba } from '../../lib/constructs/data/postgres-config';
 import { PostgresDatabase } from '../../lib/constructs/data/postgres-database';
 import { PostgresServer, startPostgres } from '../support/postgres-server';
 import { Doc } from '../support/doc';
+import { secretKey, testPostgresProps } from '../support/postgres-props';
 
 const DB = 'appdb';
 const SUPERUSER_PASSWORD = 'super-Secret-41c9';
@@ -25,22 +26,18 @@ interface Synthesized {
 /** A PostgresDatabase synthesized with app_rw's connection limit `rwLimit`; its reconcile Job, CronJob and init script. */
 function synthesize(rwLimit: number): Synthesized {
   const chart = Testing.chart();
-  const secret = (key: string) => ({ secret: 'postgres-credentials', key });
-  new PostgresDatabase(chart, 'postgres', {
-    namespace: 'shop',
-    partOf: 'shop',
-    image: 'postgres:15.8-bookworm',
-    database: DB,
-    superuserPassword: secret('POSTGRES_PASSWORD'),
-    schemas: ['app'],
-    roles: [
-      { name: 'app_owner', access: 'owner', connectionLimit: 5, password: secret('APP_OWNER_PASSWORD') },
-      { name: 'app_rw', access: 'readwrite', connectionLimit: rwLimit, password: secret('APP_RW_PASSWORD') },
-    ],
-    settings: { max_connections: 50 },
-    resources: { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' },
-    storage: { size: '1Gi', storageClassName: 'standard' },
-  });
+  const secret = secretKey('postgres-credentials');
+  new PostgresDatabase(
+    chart,
+    'postgres',
+    testPostgresProps('postgres-credentials', {
+      database: DB,
+      roles: [
+        { name: 'app_owner', access: 'owner', connectionLimit: 5, password: secret('APP_OWNER_PASSWORD') },
+        { name: 'app_rw', access: 'readwrite', connectionLimit: rwLimit, password: secret('APP_RW_PASSWORD') },
+      ],
+    }),
+  );
   const docs = Testing.synth(chart);
   const job = docs.find((d) => d.kind === 'Job' && String(d.metadata.name).startsWith('postgres-reconcile-'))!;
   const cronJob = docs.find((d) => d.kind === 'CronJob' && d.metadata.name === 'postgres-reconcile')!;

@@ -15,6 +15,7 @@ import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { PostgresDatabase } from '../../lib/constructs/data/postgres-database';
 import { Doc } from '../support/doc';
+import { secretKey, testPostgresProps } from '../support/postgres-props';
 import { check, freePort, POSTGRES_OS_USER, PostgresServer, runAsPostgres, startPostgres, testTlsFiles } from '../support/postgres-server';
 
 const DB = 'appdb';
@@ -44,25 +45,22 @@ interface Synthesized {
 
 function synthesize(): Synthesized {
   const chart = Testing.chart();
-  const secret = (key: string) => ({ secret: 'postgres-credentials', key });
-  new PostgresDatabase(chart, 'postgres', {
-    namespace: 'shop',
-    partOf: 'shop',
-    image: 'postgres:15.8-bookworm',
-    database: DB,
-    superuserPassword: secret('POSTGRES_PASSWORD'),
-    schemas: ['app'],
-    roles: [
-      { name: 'app_owner', access: 'owner', connectionLimit: 5, password: secret('APP_PASSWORD') },
-      { name: 'analytics', access: 'readonly', connectionLimit: 5, password: secret('ANALYTICS_PASSWORD') },
-    ],
-    settings: { max_connections: 30 },
-    allowedCidrs: ['10.0.0.0/8'],
-    resources: { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' },
-    storage: { size: '1Gi', storageClassName: 'standard' },
-    tls: { issuer: { name: 'internal-ca' } },
-    standby: { replicationPassword: secret('REPLICATION_PASSWORD') },
-  });
+  const secret = secretKey('postgres-credentials');
+  new PostgresDatabase(
+    chart,
+    'postgres',
+    testPostgresProps('postgres-credentials', {
+      database: DB,
+      roles: [
+        { name: 'app_owner', access: 'owner', connectionLimit: 5, password: secret('APP_PASSWORD') },
+        { name: 'analytics', access: 'readonly', connectionLimit: 5, password: secret('ANALYTICS_PASSWORD') },
+      ],
+      settings: { max_connections: 30 },
+      allowedCidrs: ['10.0.0.0/8'],
+      tls: { issuer: { name: 'internal-ca' } },
+      standby: { replicationPassword: secret('REPLICATION_PASSWORD') },
+    }),
+  );
   const docs = Testing.synth(chart);
   const find = (kind: string, name: string | RegExp) =>
     docs.find((d) => d.kind === kind && (typeof name === 'string' ? d.metadata.name === name : name.test(String(d.metadata.name))))!;

@@ -4,30 +4,18 @@ import { renderPgHba } from '../../lib/constructs/data/postgres-config';
 import { springBootEnv } from '../../lib/constructs/workloads/spring-boot';
 import { WebService } from '../../lib/constructs/workloads/web-service';
 import { Doc } from '../support/doc';
+import { secretKey, TEST_EXPORTER, testPostgresProps } from '../support/postgres-props';
 
-const secret = (key: string) => ({ secret: 'pg', key });
-const props: PostgresDatabaseProps = {
-  namespace: 'shop',
-  partOf: 'shop',
-  image: 'postgres:15.8-bookworm',
-  database: 'shop',
-  superuserPassword: secret('POSTGRES_PASSWORD'),
-  schemas: ['app'],
+const secret = secretKey('pg');
+const props: PostgresDatabaseProps = testPostgresProps('pg', {
   roles: [
     { name: 'app_rw', access: 'readwrite', connectionLimit: 10, password: secret('APP_RW_PASSWORD') },
     { name: 'exporter', access: 'monitor', connectionLimit: 3, password: secret('EXPORTER_PASSWORD') },
   ],
-  settings: { max_connections: 50 },
-  resources: { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' },
-  storage: { size: '1Gi', storageClassName: 'standard' },
-  exporter: {
-    image: 'quay.io/prometheuscommunity/postgres-exporter:v0.17.1',
-    role: 'exporter',
-    resources: { cpuRequest: '10m', memoryRequest: '32Mi', memoryLimit: '64Mi' },
-  },
+  exporter: TEST_EXPORTER,
   release: 'kube-prometheus-stack',
   tls: { issuer: { name: 'internal-ca' } },
-};
+});
 
 function synth(p: Partial<PostgresDatabaseProps> = {}): { docs: Doc[]; postgres: PostgresDatabase } {
   const chart = Testing.chart();
