@@ -19,6 +19,7 @@ import type { PostgresWalArchiveHook } from '../backup/wal-archive';
 import { PostgresRoleAccess, PostgresRowLevelSecuritySpec, renderInitScript, renderPgHba, renderPostgresqlConf } from './postgres-config';
 import { derivePostgresMemorySettings, POSTGRES_DEFAULT_MAX_CONNECTIONS } from './postgres-memory';
 import { PostgresStandby, PostgresStandbyProps, standbyPrimarySettings, standbyReplicationSpec } from './postgres-replication';
+import { PostgresExporterSource, postgresExporterSidecar, postgresServerHealth } from './postgres-server-pod';
 import { StatefulStore, StorageSpec } from './stateful-store';
 
 /** A database role created at initialization. */
@@ -414,7 +415,14 @@ export class PostgresDatabase extends StatefulStore {
       ],
     });
     const exporterUri = `127.0.0.1:${port}/${props.database}?${clientTls ? clientTls.urlParameters : 'sslmode=disable'}`;
-    const pgIsReady = ['pg_isready', '--host=127.0.0.1', `--port=${port}`, '--username=postgres', `--dbname=${props.database}`];
+    // Its own pod's server over the loopback; with TLS verified against 127.0.0.1, a name of the certificate.
+    const exporterSource: PostgresExporterSource | undefined = props.exporter && {
+      image: props.exporter.image,
+      role: props.exporter.role,
+      password: exporterRole!.password,
+      resources: props.exporter.resources,
+      dataSourceUri: exporterUri,
+    };
 
     super(scope, id, {
       namespace: props.namespace,
@@ -494,26 +502,10 @@ export class PostgresDatabase extends StatefulStore {
           ...Object.fromEntries(props.roles.map((r) => [rolePasswordEnv(r.name), r.password])),
           ...(props.standby ? { [REPLICATION_PASSWORD_ENV]: props.standby.replicationPassword } : {}),
         },
-        readiness: { exec: pgIsReady, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-        liveness: { exec: pgIsReady, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 6 },
+        ...postgresServerHealth(port, props.database),
         startupSeconds: props.startupSeconds ?? 300,
-        writablePaths: [
-          { path: '/var/run/postgresql', sizeLimit: '16Mi' },
-          { path: '/tmp', sizeLimit: '256Mi' },
-        ],
       },
-      exporter: props.exporter && {
-        image: props.exporter.image,
-        port: 9187,
-        runAs: { user: 65534 },
-        resources: props.exporter.resources,
-        env: {
-          // Its own pod's server over the loopback; with TLS verified against 127.0.0.1, a name of the certificate.
-          DATA_SOURCE_URI: exporterUri,
-          DATA_SOURCE_USER: props.exporter.role,
-        },
-        secretEnv: { DATA_SOURCE_PASS: exporterRole!.password },
-      },
+      exporter: exporterSource && postgresExporterSidecar(exporterSource),
     });
     this.database = props.database;
     this.superuserPassword = props.superuserPassword;
@@ -548,17 +540,7 @@ export class PostgresDatabase extends StatefulStore {
           resources: props.resources,
           storage: props.storage,
           ...(props.walArchive ? { walArchive: props.walArchive } : {}),
-          ...(props.exporter
-            ? {
-                exporter: {
-                  image: props.exporter.image,
-                  role: props.exporter.role,
-                  password: exporterRole!.password,
-                  resources: props.exporter.resources,
-                  dataSourceUri: exporterUri,
-                },
-              }
-            : {}),
+          ...(exporterSource ? { exporter: exporterSource } : {}),
           release: props.release,
           helmPrefix: props.helmPrefix ?? name,
           startupSeconds: props.startupSeconds ?? 300,

@@ -24,6 +24,7 @@ import { GraphComponent, ServiceGraph } from '../network/service-graph';
 import { renderContainer, ResourceSpec, SecretKeyRef, validateResources } from '../workloads/container';
 import { renderPodTemplate } from '../workloads/pod-template';
 import { PostgresReplicationSpec, POSTGRES_IDENTIFIER_PATTERN } from './postgres-config';
+import { PostgresExporterSource, postgresExporterSidecar, postgresServerHealth } from './postgres-server-pod';
 import { StatefulStore, StorageSpec, StoreSecretFiles } from './stateful-store';
 import type { PostgresWalArchiveHook } from '../backup/wal-archive';
 
@@ -178,14 +179,8 @@ export interface PostgresStandbyPrimary {
   readonly uid: number;
   readonly resources: ResourceSpec;
   readonly storage: StorageSpec;
-  readonly exporter?: {
-    readonly image: string;
-    readonly role: string;
-    readonly password: SecretKeyRef;
-    readonly resources: ResourceSpec;
-    /** `DATA_SOURCE_URI` of the primary's exporter (the same loopback URI works in the standby's pod). */
-    readonly dataSourceUri: string;
-  };
+  /** The primary's exporter sidecar, repeated in the standby's pod. */
+  readonly exporter?: PostgresExporterSource;
   readonly release?: string;
   readonly helmPrefix: string;
   readonly startupSeconds: number;
@@ -253,7 +248,6 @@ export class PostgresStandby extends Construct {
     this.standbyHost = `${name}-0.${name}.${ns}.svc.cluster.local`;
     this.certificateNames = [roName, `${roName}.${ns}`, `${roName}.${ns}.svc`, this.readOnlyHost, `*.${name}.${ns}.svc.cluster.local`];
     const caFile = `${primary.clientCaDir}/ca.crt`;
-    const pgIsReady = ['pg_isready', '--host=127.0.0.1', `--port=${primary.port}`, '--username=postgres', `--dbname=${primary.database}`];
     const standbyEnv = {
       PGDATA: '/var/lib/postgresql/data/pgdata',
       PRIMARY_HOST: primary.host,
@@ -328,22 +322,10 @@ export class PostgresStandby extends Construct {
         args: ['--config_file=/etc/postgresql/postgresql.conf', '--hba_file=/etc/postgresql/pg_hba.conf'],
         env: standbyEnv,
         secretEnv: standbySecretEnv,
-        readiness: { exec: pgIsReady, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-        liveness: { exec: pgIsReady, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 6 },
+        ...postgresServerHealth(primary.port, primary.database),
         startupSeconds: primary.startupSeconds,
-        writablePaths: [
-          { path: '/var/run/postgresql', sizeLimit: '16Mi' },
-          { path: '/tmp', sizeLimit: '256Mi' },
-        ],
       },
-      exporter: primary.exporter && {
-        image: primary.exporter.image,
-        port: 9187,
-        runAs: { user: 65534 },
-        resources: primary.exporter.resources,
-        env: { DATA_SOURCE_URI: primary.exporter.dataSourceUri, DATA_SOURCE_USER: primary.exporter.role },
-        secretEnv: { DATA_SOURCE_PASS: primary.exporter.password },
-      },
+      exporter: primary.exporter && postgresExporterSidecar(primary.exporter),
     });
     // Never in the primary's zone (required) and, being a required term, symmetric: the primary is
     // not scheduled into the standby's zone either.
