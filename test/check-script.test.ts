@@ -1,5 +1,6 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
+import { ALL_CHECK_FAMILIES } from './support/check-families';
 
 /* `npm run check` (scripts/check.js): its usage and its JSON report. */
 const root = path.resolve(__dirname, '..');
@@ -41,16 +42,7 @@ describe('npm run check', () => {
     expect(Object.keys(report)).toEqual(['objects', 'kinds', 'rules', 'families', 'matrices', 'capacity', 'violations']);
     expect(report.objects).toBe(Object.values(report.kinds).reduce((a, b) => a + b, 0));
     expect(report.kinds.Deployment).toBeGreaterThan(0);
-    expect(report.families.map((f) => f.family)).toEqual([
-      'schema',
-      'pod-security',
-      'best-practices',
-      'secrets',
-      'reachability',
-      'connections',
-      'disruption',
-      'capacity',
-    ]);
+    expect(report.families.map((f) => f.family)).toEqual(ALL_CHECK_FAMILIES);
     expect(report.families.every((f) => f.passed === f.rules)).toBe(true);
     expect(report.rules.length).toBe(report.families.reduce((a, f) => a + f.rules, 0));
     expect(report.matrices.map((m) => `${m.env}/${m.namespace}`)).toContain('prod/wondernest');

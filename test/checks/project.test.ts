@@ -17,6 +17,7 @@ import { ENVIRONMENTS } from '../../config';
 import { synthesizeAll } from '../../main';
 import { helmBinary } from '../support/helm';
 import { Doc } from '../support/doc';
+import { ALL_CHECK_FAMILIES } from '../support/check-families';
 
 const root = path.resolve(__dirname, '..', '..');
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'checks-'));
@@ -45,16 +46,7 @@ describe('every synthesized object passes every check', () => {
   test('no violations (schema, pod security, best practices, secrets, reachability, connection budgets, drains, capacity)', () => {
     const result = runChecks(input);
     expect(result.violations.map(formatViolation)).toEqual([]);
-    expect(result.families).toEqual([
-      'schema',
-      'pod-security',
-      'best-practices',
-      'secrets',
-      'reachability',
-      'connections',
-      'disruption',
-      'capacity',
-    ]);
+    expect(result.families).toEqual(ALL_CHECK_FAMILIES);
   });
 
   test('every object is traced to the construct that made it', () => {

@@ -18,6 +18,7 @@ import { S3CompatibleStorage } from '../../lib/constructs/storage';
 import { manifests } from '../checks/helpers';
 import { MongoBackupEngine, mongoDumpScript, mongoRestoreScript, mongoSafetyDumpScript } from '../support/mongo-backup-engine';
 import { Doc } from '../support/doc';
+import { ALL_CHECK_FAMILIES } from '../support/check-families';
 
 const resources = { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' };
 const storageSpec = { size: '1Gi', storageClassName: 'standard' };
@@ -176,16 +177,7 @@ describe('a backup engine defined outside the library', () => {
       environments: { dev: { monitoringRelease: 'kps', graphs: { shop: graph.toDeclaration() } } },
     });
     expect(result.violations).toEqual([]);
-    expect(result.families).toEqual([
-      'schema',
-      'pod-security',
-      'best-practices',
-      'secrets',
-      'reachability',
-      'connections',
-      'disruption',
-      'capacity',
-    ]);
+    expect(result.families).toEqual(ALL_CHECK_FAMILIES);
   });
 });
 
