@@ -24,6 +24,7 @@ describe('the backup script assets', () => {
       'include/postgres-restore-verify-db.sh',
       'include/postgres-restore-verify-dump.sh',
       'include/postgres.sh',
+      'include/s3-download.sh',
       'include/s3-key-selection.sh',
       'include/s3.sh',
       'mongodb-common.sh',

@@ -9,6 +9,7 @@ SCRIPT_NAME=pitr-fetch
 # @include include/common.sh
 
 # @include include/s3.sh
+# @include include/s3-download.sh
 
 require_env BACKUP_DIR S3_BUCKET S3_PREFIX RECOVERY_TARGET_TIME
 normalise_prefix
@@ -43,12 +44,7 @@ key=$(printf '%s\n' "$KEYS" | awk -v p="$PREFIX/base/$BASE_NAME_PREFIX-" -v targ
 name=${key##*/}
 log "recovering to $target_ts from base backup $key"
 
-PARTIAL="$BACKUP_DIR/.$name.partial"
-s3 s3 cp "s3://$S3_BUCKET/$key" "$PARTIAL" --only-show-errors --no-progress || die "download of $key failed"
-s3 s3 cp "s3://$S3_BUCKET/$key.sha256" "$BACKUP_DIR/$name.sha256" --only-show-errors --no-progress || die "download of $key.sha256 failed"
-mv -f "$PARTIAL" "$BACKUP_DIR/$name"
-PARTIAL=
-verify_checksum "$BACKUP_DIR" "$name"
+download_verified "$key" "$BACKUP_DIR"
 
 base_ts=${name#"$BASE_NAME_PREFIX"-}
 base_ts=${base_ts%.tar.gz}

@@ -7,6 +7,7 @@ SCRIPT_NAME=s3-download
 # @include include/common.sh
 
 # @include include/s3.sh
+# @include include/s3-download.sh
 
 require_env BACKUP_DIR S3_BUCKET S3_PREFIX BACKUP_OBJECT
 normalise_prefix
@@ -28,11 +29,6 @@ name=${key##*/}
 check_backup_name "$name" @backup_extensions@
 
 log "downloading s3://$S3_BUCKET/$key and its .sha256 into $BACKUP_DIR"
-PARTIAL="$BACKUP_DIR/.$name.partial"
-s3 s3 cp "s3://$S3_BUCKET/$key" "$PARTIAL" --only-show-errors --no-progress || die "download of $key failed"
-s3 s3 cp "s3://$S3_BUCKET/$key.sha256" "$BACKUP_DIR/$name.sha256" --only-show-errors --no-progress || die "download of $key.sha256 failed"
-mv -f "$PARTIAL" "$BACKUP_DIR/$name"
-PARTIAL=
-verify_checksum "$BACKUP_DIR" "$name"
+download_verified "$key" "$BACKUP_DIR"
 write_name_file "$BACKUP_DIR/@restore_name_file@" "$name"
 log "download complete: $BACKUP_DIR/$name (named in @restore_name_file@)"
